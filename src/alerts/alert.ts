@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { Image, Labels, Severity } from "./event";
+
+export const AlertStatus = z.enum(["firing", "resolved"]);
+export type AlertStatus = z.infer<typeof AlertStatus>;
+
+/** An alert as the Durable Object keeps it: a run of events sharing an alert key. Times in ms. */
+export const Alert = z.object({
+	id: z.string(),
+	alert_key: z.string(),
+	status: AlertStatus,
+	severity: Severity,
+	title: z.string(),
+	description: z.string(),
+	labels: Labels,
+	images: z.array(Image),
+	event_count: z.number(),
+	first_event_at: z.number(),
+	last_event_at: z.number(),
+	resolved_at: z.number().nullable(),
+});
+export type Alert = z.infer<typeof Alert>;
+
+/** The API's view: the same fields, times as ISO 8601. */
+export function alertToApi(alert: Alert) {
+	return {
+		...alert,
+		first_event_at: iso(alert.first_event_at),
+		last_event_at: iso(alert.last_event_at),
+		resolved_at: alert.resolved_at === null ? null : iso(alert.resolved_at),
+	};
+}
+export type ApiAlert = ReturnType<typeof alertToApi>;
+
+export function iso(ms: number): string {
+	return new Date(ms).toISOString();
+}

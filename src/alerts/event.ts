@@ -1,0 +1,49 @@
+import { z } from "zod";
+
+/**
+ * The normalized alert event: the one shape every source turns its payload into, and the only
+ * thing the integration's Durable Object sees. Sources own the wire formats; this is the domain.
+ */
+
+export const Severity = z.enum(["critical", "warning", "info"]);
+export type Severity = z.infer<typeof Severity>;
+
+/** Field limits, Flashduty's (../shared/reference/protocols.md §1.2). Longer input is truncated. */
+export const LIMITS = {
+	alertKey: 255,
+	title: 512,
+	description: 2048,
+	labelCount: 50,
+	labelKey: 128,
+	labelValue: 2048,
+	images: 20,
+	imageSrc: 256,
+	imageAlt: 128,
+	imageHref: 256,
+} as const;
+
+export const Image = z.object({
+	src: z.string(),
+	alt: z.string().optional(),
+	href: z.string().optional(),
+});
+export type Image = z.infer<typeof Image>;
+
+export const Labels = z.record(z.string(), z.string());
+export type Labels = z.infer<typeof Labels>;
+
+const Common = {
+	alert_key: z.string().min(1).max(LIMITS.alertKey),
+	title: z.string().max(LIMITS.title),
+	description: z.string().max(LIMITS.description),
+	labels: Labels,
+	images: z.array(Image).max(LIMITS.images),
+	/** When the source says it happened, in epoch milliseconds. */
+	occurred_at: z.number(),
+};
+
+export const AlertEvent = z.discriminatedUnion("action", [
+	z.object({ action: z.literal("trigger"), severity: Severity, ...Common }),
+	z.object({ action: z.literal("resolve"), ...Common }),
+]);
+export type AlertEvent = z.infer<typeof AlertEvent>;

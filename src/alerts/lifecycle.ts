@@ -1,0 +1,84 @@
+import type { Alert } from "./alert";
+import { type AlertEvent, type Labels, LIMITS } from "./event";
+
+/**
+ * What one event does to the alerts of its key. Pure: the Durable Object reads the firing alert
+ * (if any), calls this, and writes what comes back, all inside one synchronous transaction.
+ */
+export type Outcome =
+	| { result: "opened"; alert: Alert }
+	| { result: "updated"; alert: Alert }
+	| { result: "resolved"; alert: Alert }
+	/** An Ok for a key with nothing firing: recorded, changes nothing. */
+	| { result: "ignored"; alert: null };
+
+export function applyEvent(firing: Alert | null, event: AlertEvent, newId: () => string): Outcome {
+	if (event.action === "resolve") {
+		if (firing === null) return { result: "ignored", alert: null };
+		return {
+			result: "resolved",
+			alert: {
+				...firing,
+				status: "resolved",
+				// A recovery only fills in labels the alert lacks (Flashduty's rule): it must not
+				// rewrite what the trigger said about the problem.
+				labels: mergeLabels(firing.labels, event.labels, { overwrite: false }),
+				event_count: firing.event_count + 1,
+				last_event_at: Math.max(firing.last_event_at, event.occurred_at),
+				resolved_at: Math.max(firing.first_event_at, event.occurred_at),
+			},
+		};
+	}
+
+	if (firing === null) {
+		return {
+			result: "opened",
+			alert: {
+				id: newId(),
+				alert_key: event.alert_key,
+				status: "firing",
+				severity: event.severity,
+				title: event.title,
+				description: event.description,
+				labels: event.labels,
+				images: event.images,
+				event_count: 1,
+				first_event_at: event.occurred_at,
+				last_event_at: event.occurred_at,
+				resolved_at: null,
+			},
+		};
+	}
+
+	return {
+		result: "updated",
+		alert: {
+			...firing,
+			severity: event.severity,
+			title: event.title,
+			description: event.description,
+			labels: mergeLabels(firing.labels, event.labels),
+			images: event.images.length > 0 ? event.images : firing.images,
+			event_count: firing.event_count + 1,
+			last_event_at: Math.max(firing.last_event_at, event.occurred_at),
+		},
+	};
+}
+
+/**
+ * Adds `overlay`'s labels to `base`: on a shared name the overlay wins unless `overwrite` is off.
+ * The base's labels are kept first, so the label limit drops only new names.
+ */
+export function mergeLabels(base: Labels, overlay: Labels, { overwrite = true } = {}): Labels {
+	const merged: Labels = { ...base };
+	let count = Object.keys(merged).length;
+	for (const [name, value] of Object.entries(overlay)) {
+		if (Object.hasOwn(merged, name)) {
+			if (overwrite) merged[name] = value;
+		} else if (count < LIMITS.labelCount) {
+			merged[name] = value;
+			count++;
+		}
+	}
+	return merged;
+}

@@ -1,0 +1,113 @@
+import { z } from "zod";
+
+export const IntegrationType = z.enum(["standard", "aws_cloudwatch", "aws_eventbridge"]);
+export type IntegrationType = z.infer<typeof IntegrationType>;
+
+/** A row of the `integrations` table, as D1 returns it. */
+export const IntegrationRow = z.object({
+	id: z.string(),
+	name: z.string(),
+	type: IntegrationType,
+	created_at: z.number(),
+	key_rotated_at: z.number().nullable(),
+	deleted_at: z.number().nullable(),
+	event_count: z.number(),
+	last_event_at: z.number().nullable(),
+});
+export type IntegrationRow = z.infer<typeof IntegrationRow>;
+
+const COLUMNS =
+	"id, name, type, created_at, key_rotated_at, deleted_at, event_count, last_event_at";
+
+function parseRow(row: unknown): IntegrationRow | null {
+	return row === null ? null : IntegrationRow.parse(row);
+}
+
+export async function insertIntegration(
+	db: D1Database,
+	row: Pick<IntegrationRow, "id" | "name" | "type" | "created_at"> & { key_hash: string },
+): Promise<void> {
+	await db
+		.prepare(
+			"INSERT INTO integrations (id, name, type, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+		)
+		.bind(row.id, row.name, row.type, row.key_hash, row.created_at)
+		.run();
+}
+
+/** The push path's only D1 read: an indexed point lookup on the key's hash. */
+export async function findIntegrationByKeyHash(
+	db: D1Database,
+	keyHash: string,
+): Promise<IntegrationRow | null> {
+	const row = await db
+		.prepare(`SELECT ${COLUMNS} FROM integrations WHERE key_hash = ? AND deleted_at IS NULL`)
+		.bind(keyHash)
+		.first();
+	return parseRow(row);
+}
+
+/** Finds an integration by id; one whose delete is under way is included only when asked. */
+export async function getIntegration(
+	db: D1Database,
+	id: string,
+	{ includeDeleting = false } = {},
+): Promise<IntegrationRow | null> {
+	const row = await db
+		.prepare(
+			`SELECT ${COLUMNS} FROM integrations WHERE id = ?${includeDeleting ? "" : " AND deleted_at IS NULL"}`,
+		)
+		.bind(id)
+		.first();
+	return parseRow(row);
+}
+
+export async function listIntegrations(db: D1Database): Promise<IntegrationRow[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT ${COLUMNS} FROM integrations WHERE deleted_at IS NULL ORDER BY created_at DESC, id`,
+		)
+		.all();
+	return results.map((row) => IntegrationRow.parse(row));
+}
+
+/** Replaces the key hash; the old key stops matching with this write. */
+export async function replaceKeyHash(
+	db: D1Database,
+	id: string,
+	keyHash: string,
+	now: number,
+): Promise<boolean> {
+	const result = await db
+		.prepare(
+			"UPDATE integrations SET key_hash = ?, key_rotated_at = ? WHERE id = ? AND deleted_at IS NULL",
+		)
+		.bind(keyHash, now, id)
+		.run();
+	return result.meta.changes > 0;
+}
+
+export async function markIntegrationDeleting(db: D1Database, id: string, now: number) {
+	await db
+		.prepare("UPDATE integrations SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
+		.bind(now, id)
+		.run();
+}
+
+export async function removeIntegration(db: D1Database, id: string) {
+	await db.prepare("DELETE FROM integrations WHERE id = ?").bind(id).run();
+}
+
+/** Absolute values, so a repeated or late mirror write is harmless. */
+export async function mirrorIntegrationStats(
+	db: D1Database,
+	id: string,
+	stats: { event_count: number; last_event_at: number | null },
+) {
+	await db
+		.prepare(
+			"UPDATE integrations SET event_count = max(event_count, ?), last_event_at = ? WHERE id = ?",
+		)
+		.bind(stats.event_count, stats.last_event_at, id)
+		.run();
+}

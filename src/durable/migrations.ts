@@ -1,0 +1,48 @@
+/**
+ * The integration Durable Object's SQLite schema, as append-only migrations: a deployed object
+ * has run some prefix of this list, so entries are never edited or reordered, only added.
+ */
+export const MIGRATIONS: readonly string[] = [
+	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+	CREATE TABLE alerts (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		alert_key TEXT NOT NULL,
+		status TEXT NOT NULL,
+		severity TEXT NOT NULL,
+		title TEXT NOT NULL,
+		description TEXT NOT NULL,
+		labels TEXT NOT NULL,
+		images TEXT NOT NULL,
+		event_count INTEGER NOT NULL,
+		first_event_at INTEGER NOT NULL,
+		last_event_at INTEGER NOT NULL,
+		resolved_at INTEGER
+	);
+	-- The storage-level guarantee behind "concurrent pushes never open two alerts".
+	CREATE UNIQUE INDEX alerts_one_firing_per_key ON alerts (alert_key) WHERE status = 'firing';
+	CREATE INDEX alerts_by_status ON alerts (status, seq);
+
+	-- Deliveries already applied, by idempotency key, with the answer they got.
+	CREATE TABLE deliveries (
+		key TEXT PRIMARY KEY,
+		fingerprint TEXT NOT NULL,
+		status INTEGER NOT NULL,
+		body TEXT NOT NULL,
+		received_at INTEGER NOT NULL
+	);
+	CREATE INDEX deliveries_by_age ON deliveries (received_at);`,
+];
+
+export function migrate(sql: SqlStorage): void {
+	sql.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)");
+	const row = sql.exec("SELECT max(version) AS version FROM schema_migrations").one();
+	const applied = typeof row.version === "number" ? row.version : 0;
+	MIGRATIONS.forEach((statement, index) => {
+		const version = index + 1;
+		if (version <= applied) return;
+		sql.exec(statement);
+		sql.exec("INSERT INTO schema_migrations (version) VALUES (?)", version);
+	});
+}

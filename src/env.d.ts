@@ -1,0 +1,17 @@
+// The worker's bindings, declared once (wrangler.toml is the source; keep the two in step).
+declare namespace Cloudflare {
+	interface Env {
+		DB: D1Database;
+		INTEGRATION: DurableObjectNamespace<
+			import("./durable/integration-object").IntegrationDurableObject
+		>;
+		/** Secret. Unset means the admin API answers 503 with how to set it. */
+		ADMIN_TOKEN?: string;
+	}
+	// Types `exports` from "cloudflare:workers" (used by the tests to call the real fetch handler).
+	interface GlobalProps {
+		mainModule: typeof import("./index");
+		durableNamespaces: "IntegrationDurableObject";
+	}
+}
+interface Env extends Cloudflare.Env {}

@@ -1,0 +1,80 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Every failure a client can cause is an HttpError: a status, a stable code, and a message that
+ * says what to fix. One handler (`onError` in src/index.ts) turns them into the envelope.
+ *
+ * Status choices follow what senders retry: SNS retries only 5xx and 429, EventBridge also retries
+ * 401/407/409. So a 4xx means "this delivery can never succeed as sent", and 401 is kept for the
+ * admin API, where no sender retries.
+ */
+export class HttpError extends Error {
+	constructor(
+		readonly status: ContentfulStatusCode,
+		readonly code: string,
+		message: string,
+		readonly headers: Record<string, string> = {},
+	) {
+		super(message);
+		this.name = code;
+	}
+}
+
+export class InvalidParameter extends HttpError {
+	constructor(message: string) {
+		super(400, "InvalidParameter", message);
+	}
+}
+
+export class Unauthorized extends HttpError {
+	constructor(message: string) {
+		super(401, "Unauthorized", message, { "WWW-Authenticate": 'Bearer realm="alertgate"' });
+	}
+}
+
+export class NotFound extends HttpError {
+	constructor(code: string, message: string) {
+		super(404, code, message);
+	}
+}
+
+export class IntegrationNotFound extends NotFound {
+	constructor() {
+		super(
+			"IntegrationNotFound",
+			"no integration has this key: it may be mistyped, rotated or deleted",
+		);
+	}
+}
+
+export class MethodNotAllowed extends HttpError {
+	constructor(method: string, allowed: readonly string[]) {
+		super(405, "MethodNotAllowed", `${method} is not allowed here; use ${allowed.join(" or ")}`, {
+			Allow: allowed.join(", "),
+		});
+	}
+}
+
+export class Conflict extends HttpError {
+	constructor(code: string, message: string) {
+		super(409, code, message);
+	}
+}
+
+export class PayloadTooLarge extends HttpError {
+	constructor(limitBytes: number) {
+		super(413, "PayloadTooLarge", `the body is larger than ${limitBytes / 1024} KiB`);
+	}
+}
+
+export class UnprocessableEntity extends HttpError {
+	constructor(code: string, message: string) {
+		super(422, code, message);
+	}
+}
+
+export class ServiceUnavailable extends HttpError {
+	constructor(code: string, message: string) {
+		super(503, code, message, { "Retry-After": "5" });
+	}
+}

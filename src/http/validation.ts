@@ -1,0 +1,41 @@
+import type { z } from "zod";
+import { InvalidParameter } from "./errors";
+
+/** `labels.team`, `images[0].src`: the path as a sender would write it. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+	let out = "";
+	for (const part of path) {
+		if (typeof part === "number") out += `[${part}]`;
+		else out += out === "" ? String(part) : `.${String(part)}`;
+	}
+	return out;
+}
+
+/** Parses wire data with a schema, or throws a 400 whose message names the first bad field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+	const parsed = schema.safeParse(input);
+	if (parsed.success) return parsed.data;
+	const issue = parsed.error.issues[0];
+	if (issue === undefined) throw new InvalidParameter("the body is invalid");
+	const where = fieldPath(issue.path);
+	throw new InvalidParameter(where === "" ? issue.message : `${where} ${issue.message}`);
+}
+
+/** Parses JSON text, or throws a 400 that says the body is not JSON. */
+export function parseJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		throw new InvalidParameter(
+			"the body is not valid JSON: send a JSON object with Content-Type: application/json",
+		);
+	}
+}
+
+/** Zod's `error` option: one message for a missing field, another for a mistyped one. */
+export function requiredAs(type: string) {
+	return {
+		error: (issue: { input: unknown }) =>
+			issue.input === undefined || issue.input === null ? "is required" : `must be ${type}`,
+	};
+}

@@ -1,0 +1,39 @@
+import { Hono } from "hono";
+import { admin } from "./admin/integrations";
+import type { AppEnv } from "./http/app-env";
+import { errorBody, ok } from "./http/envelope";
+import { HttpError } from "./http/errors";
+import { requestId } from "./http/middleware";
+import { push } from "./push/routes";
+
+export { IntegrationDurableObject } from "./durable/integration-object";
+
+const app = new Hono<AppEnv>();
+
+app.use(requestId);
+
+// Touches no binding: it answers even when D1 or the secret is misconfigured.
+app.get("/healthz", (c) => ok(c, { status: "ok" }));
+
+app.route("/api/v1", admin);
+app.route("/push", push);
+
+app.notFound((c) =>
+	c.json(
+		errorBody(c.get("requestId"), "RouteNotFound", `no route for ${c.req.method} ${c.req.path}`),
+		404,
+	),
+);
+
+// The one error funnel. Client mistakes carry their own status, code and message; anything else
+// is a generic 500 (which senders retry), logged with the request id and never with the payload.
+app.onError((error, c) => {
+	const id = c.get("requestId");
+	if (error instanceof HttpError) {
+		return c.json(errorBody(id, error.code, error.message), error.status, error.headers);
+	}
+	console.error("unhandled error", { request_id: id, name: error.name, message: error.message });
+	return c.json(errorBody(id, "InternalError", "something went wrong; retry later"), 500);
+});
+
+export default app;

@@ -1,0 +1,121 @@
+import { z } from "zod";
+import { LIMITS } from "../../alerts/event";
+import { truncate } from "../../alerts/text";
+import { requiredAs } from "../../http/validation";
+
+/**
+ * The standard push body, compatible with Flashduty's standard alert event
+ * (../shared/reference/protocols.md §1.2) so existing pushers work unchanged. Deliberately
+ * lenient where a stricter reading would lose an alert: any letter case for `event_status`,
+ * `title` as an alias of `title_rule`, numbers and booleans as label values, over-long strings
+ * truncated. Unknown fields (`client`, `client_url`, …) are ignored.
+ */
+
+const STATUSES = { critical: "critical", warning: "warning", info: "info", ok: "ok" } as const;
+
+const EventStatus = z.string(requiredAs("a string")).transform((value, ctx) => {
+	const status = STATUSES[value.trim().toLowerCase() as keyof typeof STATUSES];
+	if (status === undefined) {
+		ctx.issues.push({
+			code: "custom",
+			input: value,
+			message: "must be one of Critical, Warning, Info, Ok",
+		});
+		return z.NEVER;
+	}
+	return status;
+});
+
+const optionalText = (max: number) =>
+	z
+		.string({ error: "must be a string" })
+		.nullish()
+		.transform((value) => truncate(value ?? "", max));
+
+const LabelValue = z.union([z.string(), z.number(), z.boolean()], {
+	error: "must be a string",
+});
+
+const Labels = z
+	.record(z.string(), LabelValue, { error: "must be an object of string values" })
+	.nullish()
+	.transform((labels) => {
+		const out: Record<string, string> = {};
+		let count = 0;
+		for (const [name, value] of Object.entries(labels ?? {})) {
+			// Past the limit, labels are dropped rather than the alert rejected.
+			if (count === LIMITS.labelCount) break;
+			const key = truncate(name, LIMITS.labelKey);
+			if (key === "" || Object.hasOwn(out, key)) continue;
+			out[key] = truncate(String(value), LIMITS.labelValue);
+			count++;
+		}
+		return out;
+	});
+
+const WebUrl = /^https?:\/\//i;
+
+const Image = z.object({
+	src: z.string(requiredAs("a string")).min(1, "must not be empty"),
+	alt: z.string({ error: "must be a string" }).nullish(),
+	href: z
+		.string({ error: "must be a string" })
+		.regex(WebUrl, "must be an http or https URL")
+		.nullish(),
+});
+
+const Images = z
+	.array(Image, { error: "must be an array of {src, alt, href}" })
+	.nullish()
+	.transform((images) =>
+		(images ?? [])
+			// Flashduty drops (rather than cuts) an over-long src: a cut URL points nowhere.
+			.filter((image) => image.src.length <= LIMITS.imageSrc)
+			.slice(0, LIMITS.images)
+			.map((image) => ({
+				src: image.src,
+				...(image.alt ? { alt: truncate(image.alt, LIMITS.imageAlt) } : {}),
+				...(image.href ? { href: truncate(image.href, LIMITS.imageHref) } : {}),
+			})),
+	);
+
+/** Unix seconds; a numeric string is accepted too. Milliseconds would land in the year 50000+. */
+const MAX_EVENT_TIME_S = 1e11;
+const EventTime = z.preprocess(
+	(value) => (typeof value === "string" && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value),
+	z
+		.number({ error: "must be unix seconds (a number)" })
+		.nonnegative("must be unix seconds (a number)")
+		.max(MAX_EVENT_TIME_S, "must be unix seconds, not milliseconds")
+		.nullish(),
+);
+
+export const StandardAlertBody = z
+	.object(
+		{
+			event_status: EventStatus,
+			title_rule: z.string({ error: "must be a string" }).nullish(),
+			title: z.string({ error: "must be a string" }).nullish(),
+			alert_key: z.string({ error: "must be a string" }).nullish(),
+			description: optionalText(LIMITS.description),
+			labels: Labels,
+			images: Images,
+			event_time: EventTime,
+		},
+		{ error: "the body must be a JSON object" },
+	)
+	.transform(({ title_rule, title, ...rest }, ctx) => {
+		const chosen = (title_rule ?? title ?? "").trim();
+		// A recovery is matched by alert_key alone, so only triggers must say what is wrong.
+		if (chosen === "" && rest.event_status !== "ok") {
+			ctx.issues.push({
+				code: "custom",
+				input: title_rule,
+				path: ["title_rule"],
+				message: "is required (title is accepted as an alias)",
+			});
+			return z.NEVER;
+		}
+		return { ...rest, title: truncate(chosen, LIMITS.title) };
+	});
+export type StandardAlertBody = z.output<typeof StandardAlertBody>;

@@ -1,0 +1,78 @@
+import { env, exports } from "cloudflare:workers";
+import type { ApiAlert } from "../src/alerts/alert";
+
+export const ADMIN_TOKEN = "test-admin-token";
+export const BASE = "https://alertgate.test";
+
+export type Envelope = {
+	request_id: string;
+	// biome-ignore lint/suspicious/noExplicitAny: tests read envelope fields ad hoc and assert them
+	data?: any;
+	error?: { code: string; message: string };
+};
+
+export type Reply = { status: number; headers: Headers; body: Envelope };
+
+/** One HTTP call through the worker's real fetch handler. */
+export async function call(
+	method: string,
+	path: string,
+	init: { body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+	const body =
+		init.body === undefined || typeof init.body === "string"
+			? init.body
+			: JSON.stringify(init.body);
+	const response = await exports.default.fetch(
+		new Request(`${BASE}${path}`, { method, body, headers: init.headers }),
+	);
+	return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+export function admin(method: string, path: string, body?: unknown): Promise<Reply> {
+	return call(method, `/api/v1${path}`, {
+		body,
+		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+	});
+}
+
+export type CreatedIntegration = { id: string; integration_key: string; push_url: string };
+
+export async function createIntegration(
+	name = "test integration",
+	type = "standard",
+): Promise<CreatedIntegration> {
+	const reply = await admin("POST", "/integrations", { name, type });
+	if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
+	return reply.body.data;
+}
+
+export function push(key: string, body: unknown, headers: Record<string, string> = {}) {
+	return call("POST", `/push/${key}`, {
+		body,
+		headers: { "Content-Type": "application/json", ...headers },
+	});
+}
+
+export async function listAlerts(id: string, query = "") {
+	const reply = await admin("GET", `/integrations/${id}/alerts${query}`);
+	if (reply.status !== 200) throw new Error(`list failed: ${JSON.stringify(reply.body)}`);
+	return reply.body.data as { alerts: ApiAlert[]; next_cursor: string | null };
+}
+
+export function integrationStub(id: string) {
+	return env.INTEGRATION.getByName(id);
+}
+
+/** Asserts the envelope of an error reply and returns its message. */
+export function expectError(reply: Reply, status: number, code: string): string {
+	if (reply.status !== status || reply.body.error?.code !== code) {
+		throw new Error(
+			`expected ${status} ${code}, got ${reply.status} ${JSON.stringify(reply.body)}`,
+		);
+	}
+	if (reply.headers.get("X-Request-Id") !== reply.body.request_id) {
+		throw new Error("X-Request-Id does not match the envelope's request_id");
+	}
+	return reply.body.error.message;
+}

@@ -19,10 +19,12 @@ export async function call(
 	path: string,
 	init: { body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
-	const body =
-		init.body === undefined || typeof init.body === "string"
-			? init.body
-			: JSON.stringify(init.body);
+	const raw =
+		init.body === undefined ||
+		typeof init.body === "string" ||
+		init.body instanceof ReadableStream ||
+		init.body instanceof Uint8Array;
+	const body = raw ? (init.body as BodyInit | undefined) : JSON.stringify(init.body);
 	const response = await exports.default.fetch(
 		new Request(`${BASE}${path}`, { method, body, headers: init.headers }),
 	);

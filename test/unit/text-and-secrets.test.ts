@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import { deriveAlertKey, fitAlertKey, truncate } from "../../src/alerts/text";
+import { fieldPath } from "../../src/http/validation";
+import {
+	generateIntegrationKey,
+	looksLikeIntegrationKey,
+	secretsEqual,
+	sha256Hex,
+} from "../../src/security/secrets";
+
+describe("truncate", () => {
+	it("leaves short strings alone and cuts long ones", () => {
+		expect(truncate("abc", 3)).toBe("abc");
+		expect(truncate("abcdef", 3)).toBe("abc");
+	});
+
+	it("never splits a surrogate pair", () => {
+		const cut = truncate("ab😀cd", 3);
+		expect(cut).toBe("ab");
+		expect(() => encodeURIComponent(cut)).not.toThrow();
+	});
+});
+
+describe("fitAlertKey", () => {
+	it("keeps keys within the limit and distinct", async () => {
+		const long = "x".repeat(400);
+		const a = await fitAlertKey(`${long}a`, 255);
+		const b = await fitAlertKey(`${long}b`, 255);
+		expect(a).toHaveLength(255);
+		expect(a).not.toBe(b);
+		expect(a.endsWith(await sha256Hex(`${long}a`))).toBe(true);
+		expect(await fitAlertKey("short", 255)).toBe("short");
+	});
+});
+
+describe("deriveAlertKey", () => {
+	it("depends on title and labels, not on label order", async () => {
+		const a = await deriveAlertKey("t", { x: "1", y: "2" });
+		expect(await deriveAlertKey("t", { y: "2", x: "1" })).toBe(a);
+		expect(await deriveAlertKey("t", { x: "1", y: "3" })).not.toBe(a);
+		expect(await deriveAlertKey("u", { x: "1", y: "2" })).not.toBe(a);
+		// A label cannot imitate the title: the encoding is unambiguous.
+		expect(await deriveAlertKey("t", {})).not.toBe(await deriveAlertKey("", { t: "" }));
+	});
+});
+
+describe("integration keys", () => {
+	it("carry 256 random bits in URL-safe characters", () => {
+		const keys = new Set(Array.from({ length: 100 }, generateIntegrationKey));
+		expect(keys.size).toBe(100);
+		for (const key of keys) expect(looksLikeIntegrationKey(key)).toBe(true);
+		expect(looksLikeIntegrationKey("agk_../../etc")).toBe(false);
+	});
+
+	it("compare equal only when equal", async () => {
+		expect(await secretsEqual("token", "token")).toBe(true);
+		expect(await secretsEqual("token", "tokem")).toBe(false);
+		expect(await secretsEqual("token", "token-longer")).toBe(false);
+		expect(await secretsEqual("", "token")).toBe(false);
+	});
+});
+
+describe("fieldPath", () => {
+	it("writes paths as a sender would", () => {
+		expect(fieldPath(["labels", "team"])).toBe("labels.team");
+		expect(fieldPath(["images", 0, "src"])).toBe("images[0].src");
+		expect(fieldPath([])).toBe("");
+	});
+});

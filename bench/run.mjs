@@ -1,0 +1,177 @@
+// `npm run bench`: throughput, latency and workerd CPU per request for pushes, each printed next
+// to a floor (a trivial worker answering 202) measured in the same run on the same machine.
+//
+// The worker is bundled exactly as `wrangler deploy` would (--dry-run) and run in Miniflare
+// directly, without the `wrangler dev` proxy, with local D1 and SQLite-backed Durable Objects.
+// Load comes from autocannon over loopback. CPU is read from the workerd process in /proc.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import autocannon from "autocannon";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const require = createRequire(import.meta.url);
+// The Miniflare (and so the workerd) that wrangler itself runs.
+const { Miniflare: MiniflareV5, convertV4MiniflareOptions } = createRequire(
+	require.resolve("wrangler"),
+)("miniflare");
+/** Miniflare 5 with the familiar v4 option shape (the one wrangler's helper returns). */
+const startMiniflare = (options) => new MiniflareV5(convertV4MiniflareOptions(options));
+
+const root = path.resolve(import.meta.dirname, "..");
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+const CLOCK_TICKS_PER_S = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+const ADMIN_TOKEN = "bench-admin-token";
+
+function bundle() {
+	const outdir = mkdtempSync(path.join(tmpdir(), "alertgate-bench-"));
+	execFileSync(
+		"npx",
+		["wrangler", "deploy", "--dry-run", "--outdir", outdir, "--config", "wrangler.toml"],
+		{ cwd: root, stdio: ["ignore", "ignore", "inherit"] },
+	);
+	return path.join(outdir, "index.js");
+}
+
+/** The workerd child Miniflare started, found among this process's children. */
+function workerdPid() {
+	const out = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)]).toString();
+	const line = out.split("\n").find((l) => l.includes("workerd"));
+	if (!line) throw new Error("workerd process not found");
+	return Number(line.trim().split(/\s+/)[0]);
+}
+
+/** User + system CPU of a process, in microseconds. */
+function cpuMicros(pid) {
+	const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+	// After the command name: field 14 (utime) and 15 (stime) are at index 11 and 12.
+	return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S) * 1e6;
+}
+
+async function measure(name, mf, request) {
+	const url = (await mf.ready).href.replace(/\/$/, "") + request.path;
+	const pid = workerdPid();
+	// Warm-up: isolate start, first Durable Object, JIT.
+	await autocannon({ url, ...request, connections: CONNECTIONS, duration: 2 });
+	const before = cpuMicros(pid);
+	const result = await autocannon({
+		url,
+		...request,
+		connections: CONNECTIONS,
+		duration: DURATION_S,
+	});
+	const cpu = cpuMicros(pid) - before;
+	const ok = result["2xx"];
+	if (result.non2xx > 0 || result.errors > 0) {
+		throw new Error(`${name}: ${result.non2xx} non-2xx and ${result.errors} errors`);
+	}
+	return {
+		name,
+		"req/s": Math.round(result.requests.average),
+		"p50 ms": result.latency.p50,
+		"p99 ms": result.latency.p99,
+		"CPU µs/req": Math.round(cpu / ok),
+		requests: ok,
+	};
+}
+
+async function floor() {
+	const mf = startMiniflare({
+		workers: [
+			{
+				name: "floor",
+				modules: true,
+				compatibilityDate: "2026-11-01",
+				script: `export default { fetch() {
+					return new Response('{"request_id":"x","data":{}}', { status: 202, headers: { "Content-Type": "application/json" } });
+				} };`,
+			},
+		],
+	});
+	try {
+		return await measure("floor: trivial 202 worker", mf, {
+			method: "POST",
+			path: "/",
+			body: "{}",
+		});
+	} finally {
+		await mf.dispose();
+	}
+}
+
+async function applyMigrations(mf) {
+	const db = await mf.getD1Database("DB");
+	const dir = path.join(root, "migrations");
+	for (const file of readdirSync(dir).sort()) {
+		const statements = readFileSync(path.join(dir, file), "utf8")
+			.replace(/--.*$/gm, "")
+			.split(";")
+			.map((s) => s.trim())
+			.filter(Boolean);
+		await db.batch(statements.map((s) => db.prepare(s)));
+	}
+}
+
+async function gateway(scriptPath) {
+	// Bindings, Durable Objects and compatibility settings from wrangler.toml; module rules are
+	// not needed for the single bundled file.
+	const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(
+		path.join(root, "wrangler.toml"),
+	).workerOptions;
+	const mf = startMiniflare({
+		workers: [
+			{
+				...workerOptions,
+				name: "alertgate",
+				// The bundle is passed as module contents: `scriptPath` does not survive Miniflare 5's
+				// conversion of v4-shaped options.
+				modules: [
+					{ type: "ESModule", path: "index.js", contents: readFileSync(scriptPath, "utf8") },
+				],
+				bindings: { ...workerOptions.bindings, ADMIN_TOKEN },
+			},
+		],
+	});
+	await applyMigrations(mf);
+	return mf;
+}
+
+async function createIntegration(mf, type) {
+	const response = await mf.dispatchFetch("http://bench.local/api/v1/integrations", {
+		method: "POST",
+		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+		body: JSON.stringify({ name: `bench ${type}`, type }),
+	});
+	const { data } = await response.json();
+	return data.integration_key;
+}
+
+const scriptPath = bundle();
+const rows = [await floor()];
+const mf = await gateway(scriptPath);
+try {
+	const key = await createIntegration(mf, "standard");
+	rows.push(
+		await measure("standard push (dedup into a firing alert)", mf, {
+			method: "POST",
+			path: `/push/${key}`,
+			headers: { "Content-Type": "application/json" },
+			body: JSON.stringify({
+				event_status: "Critical",
+				title_rule: "disk full on db-1",
+				alert_key: "disk-db-1",
+				labels: { host: "db-1", team: "storage" },
+			}),
+		}),
+	);
+} finally {
+	await mf.dispose();
+}
+
+console.log(
+	`\n${DURATION_S}s per case, ${CONNECTIONS} connections, Node ${process.version}, ${require("node:os").cpus().length} cores (${require("node:os").cpus()[0]?.model})`,
+);
+console.table(rows);

@@ -150,9 +150,9 @@ describe("deleting an integration", () => {
 		const stub = integrationStub(created.id);
 		expect(await stub.listAlerts({ limit: 10 })).toEqual({ alerts: [], next_cursor: null });
 		// A push that passed the key lookup just before the delete still cannot recreate state.
-		const late = await stub.ingest(
-			created.id,
-			{
+		const late = await stub.ingest({
+			integrationId: created.id,
+			event: {
 				action: "trigger",
 				severity: "info",
 				alert_key: "late",
@@ -162,8 +162,8 @@ describe("deleting an integration", () => {
 				images: [],
 				occurred_at: Date.now(),
 			},
-			null,
-		);
+			delivery: null,
+		});
 		expect(late).toMatchObject({ ok: false, status: 404 });
 		expect(await stub.listAlerts({ limit: 10 })).toEqual({ alerts: [], next_cursor: null });
 	});
@@ -202,7 +202,7 @@ describe("routing", () => {
 
 	it.each([
 		["DELETE", "/api/v1/integrations", "GET, POST"],
-		["PUT", "/api/v1/integrations/x", "GET, DELETE"],
+		["PUT", "/api/v1/integrations/x", "GET, PATCH, DELETE"],
 		["GET", "/api/v1/integrations/x/rotate-key", "POST"],
 		["POST", "/api/v1/integrations/x/alerts", "GET"],
 		["GET", "/push/agk_x", "POST"],

@@ -10,6 +10,7 @@ import {
 	markIntegrationDeleting,
 	removeIntegration,
 	replaceKeyHash,
+	updateIntegration,
 } from "../db/integrations";
 import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
@@ -17,6 +18,11 @@ import { ok } from "../http/envelope";
 import { NotFound, ServiceUnavailable } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { parseJson, parseOrThrow, requiredAs } from "../http/validation";
+import {
+	CloudWatchSettings,
+	type IntegrationSettings,
+	SETTINGS_SCHEMAS,
+} from "../integrations/settings";
 import { generateIntegrationKey, sha256Hex } from "../security/secrets";
 import { adminAuth } from "./auth";
 
@@ -24,17 +30,29 @@ const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 const MAX_ALERTS_PAGE = 100;
 const DEFAULT_ALERTS_PAGE = 20;
 
+const Name = z
+	.string(requiredAs("a string"))
+	.trim()
+	.min(1, "must be 1 to 100 characters")
+	.max(100, "must be 1 to 100 characters");
+
 const CreateIntegration = z.strictObject(
 	{
-		name: z
-			.string(requiredAs("a string"))
-			.trim()
-			.min(1, "must be 1 to 100 characters")
-			.max(100, "must be 1 to 100 characters"),
+		name: Name,
 		type: z.enum(
 			IntegrationType.options,
 			requiredAs(`one of ${IntegrationType.options.join(", ")}`),
 		),
+		/** Checked against the type's own schema (src/integrations/settings.ts) once type is known. */
+		settings: z.unknown().optional(),
+	},
+	{ error: unknownFieldOr("the body must be a JSON object") },
+);
+
+const UpdateIntegration = z.strictObject(
+	{
+		name: Name.optional(),
+		settings: z.record(z.string(), z.unknown(), { error: "must be an object" }).optional(),
 	},
 	{ error: unknownFieldOr("the body must be a JSON object") },
 );
@@ -54,20 +72,26 @@ const AlertQuery = z.object({
 		.optional(),
 });
 
+const NEW_STATS = { key_rotated_at: null, deleted_at: null, event_count: 0, last_event_at: null };
+
 export const admin = new Hono<AppEnv>();
 admin.use(adminAuth);
 
 admin
 	.post("/integrations", async (c) => {
 		const body = parseOrThrow(CreateIntegration, await readJsonBody(c.req.raw));
+		const settings = parseOrThrow(SETTINGS_SCHEMAS[body.type], body.settings ?? {}, "settings");
 		const key = generateIntegrationKey();
-		const row = { id: crypto.randomUUID(), created_at: Date.now(), ...body };
+		const row = {
+			id: crypto.randomUUID(),
+			name: body.name,
+			type: body.type,
+			created_at: Date.now(),
+			settings,
+		};
 		await insertIntegration(c.env.DB, { ...row, key_hash: await sha256Hex(key) });
-		return ok(
-			c,
-			{ ...integrationToApi({ ...row, ...NEW_STATS }), ...keyFields(c.req.url, key) },
-			201,
-		);
+		const view = await integrationDetail(c.env, { ...row, ...NEW_STATS });
+		return ok(c, { ...view, ...keyFields(c.req.url, key) }, 201);
 	})
 	.get("/integrations", async (c) => {
 		const rows = await listIntegrations(c.env.DB);
@@ -77,7 +101,23 @@ admin
 
 admin
 	.get("/integrations/:id", async (c) => {
-		return ok(c, integrationToApi(await requireIntegration(c.env.DB, c.req.param("id"))));
+		const row = await requireIntegration(c.env.DB, c.req.param("id"));
+		return ok(c, await integrationDetail(c.env, row));
+	})
+	.patch("/integrations/:id", async (c) => {
+		const row = await requireIntegration(c.env.DB, c.req.param("id"));
+		const change = parseOrThrow(UpdateIntegration, await readJsonBody(c.req.raw));
+		// Settings the body does not name keep their values; the result is validated whole.
+		const settings = parseOrThrow(
+			SETTINGS_SCHEMAS[row.type],
+			{ ...settingsOf(row), ...change.settings },
+			"settings",
+		);
+		const name = change.name ?? row.name;
+		if (!(await updateIntegration(c.env.DB, row.id, { name, settings }))) {
+			throw integrationNotFound(row.id);
+		}
+		return ok(c, await integrationDetail(c.env, { ...row, name, settings }));
 	})
 	.delete("/integrations/:id", async (c) => {
 		const id = c.req.param("id");
@@ -96,7 +136,7 @@ admin
 		await removeIntegration(c.env.DB, id);
 		return ok(c, { id, deleted: true });
 	})
-	.all("/integrations/:id", onlyMethods("GET", "DELETE"));
+	.all("/integrations/:id", onlyMethods("GET", "PATCH", "DELETE"));
 
 admin
 	.post("/integrations/:id/rotate-key", async (c) => {
@@ -106,12 +146,24 @@ admin
 		if (!(await replaceKeyHash(c.env.DB, row.id, await sha256Hex(key), rotatedAt))) {
 			throw integrationNotFound(row.id);
 		}
-		return ok(c, {
-			...integrationToApi({ ...row, key_rotated_at: rotatedAt }),
-			...keyFields(c.req.url, key),
-		});
+		const view = await integrationDetail(c.env, { ...row, key_rotated_at: rotatedAt });
+		return ok(c, { ...view, ...keyFields(c.req.url, key) });
 	})
 	.all("/integrations/:id/rotate-key", onlyMethods("POST"));
+
+admin
+	.delete("/integrations/:id/topic", async (c) => {
+		const row = await requireIntegration(c.env.DB, c.req.param("id"));
+		if (row.type !== "aws_cloudwatch") {
+			throw new NotFound("NoTopic", "only aws_cloudwatch integrations have an SNS topic");
+		}
+		// Both pins go: the one set in advance in the settings and the one learned from SNS.
+		const settings = { ...CloudWatchSettings.parse(row.settings), topic_arn: null };
+		await updateIntegration(c.env.DB, row.id, { name: row.name, settings });
+		await c.env.INTEGRATION.getByName(row.id).unpinTopic();
+		return ok(c, await integrationDetail(c.env, { ...row, settings }));
+	})
+	.all("/integrations/:id/topic", onlyMethods("DELETE"));
 
 admin
 	.get("/integrations/:id/alerts", async (c) => {
@@ -121,19 +173,31 @@ admin
 	})
 	.all("/integrations/:id/alerts", onlyMethods("GET"));
 
-const NEW_STATS = { key_rotated_at: null, deleted_at: null, event_count: 0, last_event_at: null };
+/** The stored settings with every default filled in. */
+function settingsOf(row: Pick<IntegrationRow, "type" | "settings">): IntegrationSettings {
+	return SETTINGS_SCHEMAS[row.type].parse(row.settings);
+}
 
-/** The integration as the API shows it: never the key, nor its hash. */
+/** The integration as the API lists it: never the key, nor its hash. */
 function integrationToApi(row: IntegrationRow) {
 	return {
 		id: row.id,
 		name: row.name,
 		type: row.type,
+		settings: settingsOf(row),
 		created_at: iso(row.created_at),
 		key_rotated_at: row.key_rotated_at === null ? null : iso(row.key_rotated_at),
 		event_count: row.event_count,
 		last_event_at: row.last_event_at === null ? null : iso(row.last_event_at),
 	};
+}
+
+/** One integration in full: for an SNS integration, its topic and subscription state too. */
+async function integrationDetail(env: Env, row: IntegrationRow) {
+	const view = integrationToApi(row);
+	if (row.type !== "aws_cloudwatch") return view;
+	const { topic_arn } = CloudWatchSettings.parse(row.settings);
+	return { ...view, sns: await env.INTEGRATION.getByName(row.id).snsStatus(topic_arn) };
 }
 
 /** The key and the URL that carries it: in the create and rotate responses only. */
@@ -152,8 +216,7 @@ function integrationNotFound(id: string) {
 }
 
 async function readJsonBody(request: Request): Promise<unknown> {
-	const text = await readTextLimited(request, MAX_ADMIN_BODY_BYTES);
-	return parseJson(text);
+	return parseJson(await readTextLimited(request, MAX_ADMIN_BODY_BYTES));
 }
 
 function unknownFieldOr(fallback: string) {

@@ -40,6 +40,11 @@ const Common = {
 	images: z.array(Image).max(LIMITS.images),
 	/** When the source says it happened, in epoch milliseconds. */
 	occurred_at: z.number(),
+	/**
+	 * Set by sources whose events carry a state-change time (CloudWatch alarms): an event no newer
+	 * than the last one applied for its key is a late or repeated delivery and changes nothing.
+	 */
+	ordered: z.boolean().optional(),
 };
 
 export const AlertEvent = z.discriminatedUnion("action", [

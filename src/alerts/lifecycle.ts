@@ -9,10 +9,24 @@ export type Outcome =
 	| { result: "opened"; alert: Alert }
 	| { result: "updated"; alert: Alert }
 	| { result: "resolved"; alert: Alert }
-	/** An Ok for a key with nothing firing: recorded, changes nothing. */
-	| { result: "ignored"; alert: null };
+	/** An Ok for a key with nothing firing, or a state the integration ignores: changes nothing. */
+	| { result: "ignored"; alert: null }
+	/** An ordered event older than (or as old as) the last one applied for its key. */
+	| { result: "stale"; alert: null };
 
-export function applyEvent(firing: Alert | null, event: AlertEvent, newId: () => string): Outcome {
+/**
+ * `lastStateAt` is when the newest ordered event applied for this key happened (null if none);
+ * only ordered events are compared with it.
+ */
+export function applyEvent(
+	firing: Alert | null,
+	event: AlertEvent,
+	newId: () => string,
+	lastStateAt: number | null = null,
+): Outcome {
+	if (event.ordered && lastStateAt !== null && event.occurred_at <= lastStateAt) {
+		return { result: "stale", alert: null };
+	}
 	if (event.action === "resolve") {
 		if (firing === null) return { result: "ignored", alert: null };
 		return {

@@ -13,11 +13,13 @@ export const IntegrationRow = z.object({
 	deleted_at: z.number().nullable(),
 	event_count: z.number(),
 	last_event_at: z.number().nullable(),
+	/** Stored JSON; each type's schema in src/integrations/settings.ts gives it meaning. */
+	settings: z.string().transform((text) => JSON.parse(text) as Record<string, unknown>),
 });
 export type IntegrationRow = z.infer<typeof IntegrationRow>;
 
 const COLUMNS =
-	"id, name, type, created_at, key_rotated_at, deleted_at, event_count, last_event_at";
+	"id, name, type, created_at, key_rotated_at, deleted_at, event_count, last_event_at, settings";
 
 function parseRow(row: unknown): IntegrationRow | null {
 	return row === null ? null : IntegrationRow.parse(row);
@@ -25,14 +27,28 @@ function parseRow(row: unknown): IntegrationRow | null {
 
 export async function insertIntegration(
 	db: D1Database,
-	row: Pick<IntegrationRow, "id" | "name" | "type" | "created_at"> & { key_hash: string },
+	row: Pick<IntegrationRow, "id" | "name" | "type" | "created_at" | "settings"> & {
+		key_hash: string;
+	},
 ): Promise<void> {
 	await db
 		.prepare(
-			"INSERT INTO integrations (id, name, type, key_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+			"INSERT INTO integrations (id, name, type, key_hash, created_at, settings) VALUES (?, ?, ?, ?, ?, ?)",
 		)
-		.bind(row.id, row.name, row.type, row.key_hash, row.created_at)
+		.bind(row.id, row.name, row.type, row.key_hash, row.created_at, JSON.stringify(row.settings))
 		.run();
+}
+
+export async function updateIntegration(
+	db: D1Database,
+	id: string,
+	change: { name: string; settings: Record<string, unknown> },
+): Promise<boolean> {
+	const result = await db
+		.prepare("UPDATE integrations SET name = ?, settings = ? WHERE id = ? AND deleted_at IS NULL")
+		.bind(change.name, JSON.stringify(change.settings), id)
+		.run();
+	return result.meta.changes > 0;
 }
 
 /** The push path's only D1 read: an indexed point lookup on the key's hash. */

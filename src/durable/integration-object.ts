@@ -1,12 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { Alert, type AlertStatus, type ApiAlert, alertToApi } from "../alerts/alert";
+import { Alert, type AlertStatus, type ApiAlert, alertToApi, iso } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { applyEvent, type Outcome } from "../alerts/lifecycle";
 import { mirrorIntegrationStats } from "../db/integrations";
 import { migrate } from "./migrations";
 
-/** How long a delivery id (Idempotency-Key, later SNS MessageId / EventBridge id) is remembered. */
+/** How long a delivery id (Idempotency-Key, SNS MessageId, EventBridge id) is remembered. */
 export const DELIVERY_TTL_MS = 24 * 60 * 60 * 1000;
 /** A ceiling on remembered deliveries, so a flood cannot grow the table without bound. */
 export const MAX_DELIVERIES = 200_000;
@@ -16,19 +16,46 @@ export const MIRROR_DELAY_MS = 1_000;
 export const MIRROR_RETRY_MS = 30_000;
 
 export type PushData = {
-	alert_key: string;
+	alert_key: string | null;
 	alert_id: string | null;
 	alert_status: AlertStatus | null;
 	result: Outcome["result"];
 };
 
+/** A delivery's identity: a retry with the same key is answered from the first time. */
 export type Delivery = { key: string; fingerprint: string };
 
-export type IngestReply =
-	| { ok: true; data: PushData; replayed: boolean }
-	| { ok: false; status: 404 | 422; code: string; message: string };
+/** The SNS topic a message came from, and the one the integration's settings require (if any). */
+export type TopicCheck = { arn: string; required: string | null };
+
+export type Push = {
+	integrationId: string;
+	/** Null when the delivery changes no alert (an ignored state) but must still be recorded. */
+	event: AlertEvent | null;
+	delivery: Delivery | null;
+	topic?: TopicCheck;
+};
+
+export type Refusal = { ok: false; status: 403 | 404 | 422; code: string; message: string };
+export type IngestReply = { ok: true; data: PushData; replayed: boolean } | Refusal;
 
 export type AlertPage = { alerts: ApiAlert[]; next_cursor: string | null };
+
+export type SubscriptionChange =
+	| { kind: "confirmed"; topic: TopicCheck; subscriptionArn: string | null }
+	| { kind: "unsubscribed"; topic: TopicCheck };
+
+/** What GET /api/v1/integrations/{id} shows of an SNS integration. */
+export type SnsStatus = {
+	topic_arn: string | null;
+	topic_pinned_by: "settings" | "confirmation" | "notification" | null;
+	topic_pinned_at: string | null;
+	subscription_status: "none" | "confirmed" | "receiving" | "unsubscribed";
+	subscription_arn: string | null;
+	confirmed_at: string | null;
+	unsubscribed_at: string | null;
+	last_message_at: string | null;
+};
 
 const AlertRow = Alert.extend({
 	seq: z.number(),
@@ -38,11 +65,18 @@ const AlertRow = Alert.extend({
 
 const DeliveryRow = z.object({ fingerprint: z.string(), body: z.string() });
 
+const DELETED: Refusal = {
+	ok: false,
+	status: 404,
+	code: "IntegrationNotFound",
+	message: "this integration has been deleted",
+};
+
 /**
  * One instance per integration, addressed by the integration id. It serializes everything that
- * must be serialized per integration: deduplication, idempotency and alert state. Every public
- * method does its reads and writes synchronously inside one transaction, so two concurrent pushes
- * for one key can never both see "nothing firing".
+ * must be serialized per integration: topic pinning, deduplication, idempotency and alert state.
+ * Each public method does its reads and writes synchronously inside one transaction, so two
+ * concurrent pushes for one key can never both see "nothing firing".
  */
 export class IntegrationDurableObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
@@ -54,28 +88,23 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		ctx.blockConcurrencyWhile(async () => migrate(this.sql));
 	}
 
-	async ingest(
-		integrationId: string,
-		event: AlertEvent,
-		delivery: Delivery | null,
-	): Promise<IngestReply> {
-		if (this.getMeta("deleted") !== null) {
-			return {
-				ok: false,
-				status: 404,
-				code: "IntegrationNotFound",
-				message: "this integration has been deleted",
-			};
-		}
+	async ingest(push: Push): Promise<IngestReply> {
+		if (this.getMeta("deleted") !== null) return DELETED;
 
 		const reply = this.ctx.storage.transactionSync((): IngestReply => {
-			if (delivery !== null) {
+			if (push.topic !== undefined) {
+				const refusal = this.acceptTopic(push.topic, "notification");
+				if (refusal !== null) return refusal;
+				this.setMeta("last_message_at", String(Date.now()));
+			}
+
+			if (push.delivery !== null) {
 				const seen = this.sql
-					.exec("SELECT fingerprint, body FROM deliveries WHERE key = ?", delivery.key)
+					.exec("SELECT fingerprint, body FROM deliveries WHERE key = ?", push.delivery.key)
 					.toArray()[0];
 				if (seen !== undefined) {
 					const previous = DeliveryRow.parse(seen);
-					if (previous.fingerprint !== delivery.fingerprint) {
+					if (previous.fingerprint !== push.delivery.fingerprint) {
 						return {
 							ok: false,
 							status: 422,
@@ -88,23 +117,13 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 				}
 			}
 
-			const outcome = applyEvent(this.firingAlert(event.alert_key), event, () =>
-				crypto.randomUUID(),
-			);
-			if (outcome.alert !== null) this.saveAlert(outcome.alert);
-			this.countEvent(integrationId, event.occurred_at);
-
-			const data: PushData = {
-				alert_key: event.alert_key,
-				alert_id: outcome.alert?.id ?? null,
-				alert_status: outcome.alert?.status ?? null,
-				result: outcome.result,
-			};
-			if (delivery !== null) {
+			const data = this.apply(push.event);
+			this.countEvent(push.integrationId, push.event?.occurred_at ?? Date.now());
+			if (push.delivery !== null) {
 				this.sql.exec(
 					"INSERT INTO deliveries (key, fingerprint, status, body, received_at) VALUES (?, ?, 200, ?, ?)",
-					delivery.key,
-					delivery.fingerprint,
+					push.delivery.key,
+					push.delivery.fingerprint,
 					JSON.stringify(data),
 					Date.now(),
 				);
@@ -114,6 +133,68 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 
 		if (reply.ok && !reply.replayed) await this.armAlarm(Date.now() + MIRROR_DELAY_MS);
 		return reply;
+	}
+
+	/** Whether an SNS subscription for this topic may be confirmed (nothing else pinned). */
+	topicAllowed(topic: TopicCheck): Refusal | null {
+		if (this.getMeta("deleted") !== null) return DELETED;
+		const effective = topic.required ?? this.getMeta("topic_arn");
+		return effective === null || effective === topic.arn ? null : wrongTopic(topic.arn, effective);
+	}
+
+	/** Records a confirmed subscription (pinning its topic) or an unsubscribe. */
+	recordSubscription(change: SubscriptionChange): Refusal | null {
+		if (this.getMeta("deleted") !== null) return DELETED;
+		return this.ctx.storage.transactionSync(() => {
+			const refusal = this.acceptTopic(change.topic, "confirmation");
+			if (refusal !== null) return refusal;
+			const now = String(Date.now());
+			if (change.kind === "confirmed") {
+				this.setMeta("subscription_status", "confirmed");
+				this.setMeta("confirmed_at", now);
+				if (change.subscriptionArn !== null) {
+					this.setMeta("subscription_arn", change.subscriptionArn);
+				}
+			} else {
+				this.setMeta("subscription_status", "unsubscribed");
+				this.setMeta("unsubscribed_at", now);
+			}
+			return null;
+		});
+	}
+
+	snsStatus(requiredTopic: string | null): SnsStatus {
+		const pinned = this.getMeta("topic_arn");
+		const time = (key: string) => {
+			const value = this.getMeta(key);
+			return value === null ? null : iso(Number(value));
+		};
+		const status = this.getMeta("subscription_status");
+		return {
+			topic_arn: requiredTopic ?? pinned,
+			topic_pinned_by:
+				requiredTopic !== null
+					? "settings"
+					: (this.getMeta("topic_pinned_by") as SnsStatus["topic_pinned_by"]),
+			topic_pinned_at: requiredTopic !== null ? null : time("topic_pinned_at"),
+			subscription_status:
+				status === "confirmed" || status === "unsubscribed"
+					? status
+					: this.getMeta("last_message_at") !== null
+						? "receiving"
+						: "none",
+			subscription_arn: this.getMeta("subscription_arn"),
+			confirmed_at: time("confirmed_at"),
+			unsubscribed_at: time("unsubscribed_at"),
+			last_message_at: time("last_message_at"),
+		};
+	}
+
+	/** Forgets the pinned topic: the next confirmation or notification pins again. */
+	unpinTopic(): void {
+		for (const key of ["topic_arn", "topic_pinned_by", "topic_pinned_at"]) {
+			this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+		}
 	}
 
 	listAlerts(query: { status?: AlertStatus; limit: number; cursor?: number }): AlertPage {
@@ -171,11 +252,63 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		}
 	}
 
+	private apply(event: AlertEvent | null): PushData {
+		if (event === null) {
+			return { alert_key: null, alert_id: null, alert_status: null, result: "ignored" };
+		}
+		const outcome = applyEvent(
+			this.firingAlert(event.alert_key),
+			event,
+			() => crypto.randomUUID(),
+			event.ordered ? this.lastStateAt(event.alert_key) : null,
+		);
+		if (outcome.alert !== null) this.saveAlert(outcome.alert);
+		if (event.ordered && outcome.result !== "stale") {
+			this.sql.exec(
+				`INSERT INTO key_states (alert_key, last_state_at) VALUES (?, ?)
+				 ON CONFLICT (alert_key) DO UPDATE SET last_state_at = excluded.last_state_at`,
+				event.alert_key,
+				event.occurred_at,
+			);
+		}
+		return {
+			alert_key: event.alert_key,
+			alert_id: outcome.alert?.id ?? null,
+			alert_status: outcome.alert?.status ?? null,
+			result: outcome.result,
+		};
+	}
+
+	/**
+	 * The settings' topic, if set, is the only one accepted. Otherwise the first topic seen pins
+	 * (trust on first use) and every other topic is refused.
+	 */
+	private acceptTopic(topic: TopicCheck, via: "confirmation" | "notification"): Refusal | null {
+		if (topic.required !== null) {
+			return topic.arn === topic.required ? null : wrongTopic(topic.arn, topic.required);
+		}
+		const pinned = this.getMeta("topic_arn");
+		if (pinned === null) {
+			this.setMeta("topic_arn", topic.arn);
+			this.setMeta("topic_pinned_by", via);
+			this.setMeta("topic_pinned_at", String(Date.now()));
+			return null;
+		}
+		return pinned === topic.arn ? null : wrongTopic(topic.arn, pinned);
+	}
+
 	private firingAlert(alertKey: string): Alert | null {
 		const row = this.sql
 			.exec("SELECT * FROM alerts WHERE alert_key = ? AND status = 'firing'", alertKey)
 			.toArray()[0];
 		return row === undefined ? null : AlertRow.parse(row).alert;
+	}
+
+	private lastStateAt(alertKey: string): number | null {
+		const row = this.sql
+			.exec("SELECT last_state_at FROM key_states WHERE alert_key = ?", alertKey)
+			.toArray()[0];
+		return row === undefined ? null : Number(row.last_state_at);
 	}
 
 	private saveAlert(alert: Alert): void {
@@ -237,4 +370,13 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			value,
 		);
 	}
+}
+
+function wrongTopic(got: string, accepted: string): Refusal {
+	return {
+		ok: false,
+		status: 403,
+		code: "TopicNotAccepted",
+		message: `messages from ${got} are refused: this integration accepts only ${accepted} (DELETE /api/v1/integrations/{id}/topic to unpin it)`,
+	};
 }

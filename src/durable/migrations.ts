@@ -33,6 +33,10 @@ export const MIGRATIONS: readonly string[] = [
 		received_at INTEGER NOT NULL
 	);
 	CREATE INDEX deliveries_by_age ON deliveries (received_at);`,
+
+	// When the newest ordered event (a CloudWatch state change) for each key happened, so a late
+	// delivery can be recognised whatever became of the alert since.
+	`CREATE TABLE key_states (alert_key TEXT PRIMARY KEY, last_state_at INTEGER NOT NULL);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,16 +1,23 @@
 import { InvalidParameter, PayloadTooLarge } from "./errors";
 
 /**
- * Reads a request body as UTF-8 text, refusing it as soon as it passes `limitBytes`: a declared
- * Content-Length over the limit is refused before reading anything, and a chunked body is
- * cancelled at the first chunk past the limit, so an oversized body is never buffered whole.
+ * Reads a request's or response's body as UTF-8 text, refusing it as soon as it passes
+ * `limitBytes`: a declared Content-Length over the limit is refused before reading anything, and a
+ * streamed body is cancelled at the first chunk past the limit, so it is never buffered whole.
  */
-export async function readTextLimited(request: Request, limitBytes: number): Promise<string> {
-	const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
-	if (declared > limitBytes) throw new PayloadTooLarge(limitBytes);
-	if (request.body === null) return "";
+export async function readTextLimited(
+	message: Request | Response,
+	limitBytes: number,
+	tooLarge: () => Error = () => new PayloadTooLarge(limitBytes),
+): Promise<string> {
+	const declared = Number(message.headers.get("Content-Length") ?? Number.NaN);
+	if (declared > limitBytes) {
+		await message.body?.cancel();
+		throw tooLarge();
+	}
+	if (message.body === null) return "";
 
-	const reader = request.body.getReader();
+	const reader = message.body.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
 	for (;;) {
@@ -19,7 +26,7 @@ export async function readTextLimited(request: Request, limitBytes: number): Pro
 		size += value.byteLength;
 		if (size > limitBytes) {
 			await reader.cancel();
-			throw new PayloadTooLarge(limitBytes);
+			throw tooLarge();
 		}
 		chunks.push(value);
 	}

@@ -11,13 +11,20 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 	return out;
 }
 
-/** Parses wire data with a schema, or throws a 400 whose message names the first bad field. */
-export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+/**
+ * Parses wire data with a schema, or throws a 400 whose message names the first bad field.
+ * `at` is where `input` sits in the body (`settings`), for the message.
+ */
+export function parseOrThrow<S extends z.ZodType>(
+	schema: S,
+	input: unknown,
+	at?: string,
+): z.output<S> {
 	const parsed = schema.safeParse(input);
 	if (parsed.success) return parsed.data;
 	const issue = parsed.error.issues[0];
 	if (issue === undefined) throw new InvalidParameter("the body is invalid");
-	const where = fieldPath(issue.path);
+	const where = fieldPath(at === undefined ? issue.path : [at, ...issue.path]);
 	throw new InvalidParameter(where === "" ? issue.message : `${where} ${issue.message}`);
 }
 

@@ -1,17 +1,14 @@
 import { type Context, Hono } from "hono";
 import { findIntegrationByKeyHash } from "../db/integrations";
-import type { Delivery } from "../durable/integration-object";
 import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
-import { ok } from "../http/envelope";
 import { HttpError, IntegrationNotFound, InvalidParameter, PayloadTooLarge } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { looksLikeIntegrationKey, sha256Hex } from "../security/secrets";
-import { SOURCES } from "../sources/registry";
+import { PUSH_HANDLERS } from "../sources/registry";
 
 /** PagerDuty's and incident.io's limit; SNS bodies (256 KiB messages, escaped) fit under it. */
 export const MAX_PUSH_BODY_BYTES = 512 * 1024;
-const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
 export const push = new Hono<AppEnv>();
 
@@ -45,40 +42,13 @@ async function handlePush(c: Context<AppEnv>, key: string | undefined) {
 	const integration = await findIntegrationByKeyHash(c.env.DB, await sha256Hex(key));
 	if (integration === null) throw new IntegrationNotFound();
 
-	const source = SOURCES[integration.type];
-	if (source === null) {
+	const handler = PUSH_HANDLERS[integration.type];
+	if (handler === null) {
 		throw new HttpError(
 			501,
 			"IntegrationTypeNotSupported",
 			`pushes to ${integration.type} integrations are not supported by this version yet`,
 		);
 	}
-
-	const receivedAt = Date.now();
-	const text = await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES);
-	const event = await source.normalize(text, receivedAt);
-	const delivery = await idempotentDelivery(c.req.header("Idempotency-Key"), text);
-
-	const reply = await c.env.INTEGRATION.getByName(integration.id).ingest(
-		integration.id,
-		event,
-		delivery,
-	);
-	if (!reply.ok) throw new HttpError(reply.status, reply.code, reply.message);
-	if (reply.replayed) c.header("Idempotent-Replayed", "true");
-	return ok(c, reply.data);
-}
-
-async function idempotentDelivery(
-	header: string | undefined,
-	body: string,
-): Promise<Delivery | null> {
-	if (header === undefined) return null;
-	if (!IDEMPOTENCY_KEY_SHAPE.test(header)) {
-		throw new InvalidParameter(
-			"the Idempotency-Key header must be 1 to 255 printable ASCII characters",
-		);
-	}
-	// The fingerprint tells a genuine retry from a reused key (draft-ietf-httpapi-idempotency-key).
-	return { key: `idempotency:${header}`, fingerprint: await sha256Hex(body) };
+	return handler(c, integration, await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES));
 }

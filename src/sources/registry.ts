@@ -1,18 +1,15 @@
-import type { AlertEvent } from "../alerts/event";
 import type { IntegrationType } from "../db/integrations";
-import { normalizeStandard } from "./standard/normalize";
+import type { PushHandler } from "../push/deliver";
+import { handleSnsPush } from "./sns/handler";
+import { handleStandardPush } from "./standard/handler";
 
 /**
- * What a source does with a push: authenticated body text in, one normalized event out (or a
- * typed HttpError). Adding a source is adding a folder under src/sources and an entry here.
+ * The push handler of each integration type. Adding a source is adding a folder under
+ * src/sources and an entry here.
  */
-export type Source = {
-	normalize(text: string, receivedAt: number): Promise<AlertEvent>;
-};
-
-export const SOURCES: Record<IntegrationType, Source | null> = {
-	standard: { normalize: normalizeStandard },
-	// Not built yet (issues 3 and 4): pushes answer 501, which SNS and EventBridge retry.
-	aws_cloudwatch: null,
+export const PUSH_HANDLERS: Record<IntegrationType, PushHandler | null> = {
+	standard: handleStandardPush,
+	aws_cloudwatch: handleSnsPush,
+	// Not built yet: pushes answer 501, which EventBridge retries.
 	aws_eventbridge: null,
 };

@@ -1,0 +1,160 @@
+import { readTextLimited } from "../../http/body";
+import { ok } from "../../http/envelope";
+import { HttpError, ServiceUnavailable } from "../../http/errors";
+import { fieldPath } from "../../http/validation";
+import { CloudWatchSettings } from "../../integrations/settings";
+import { deliver, integrationObject, type PushHandler } from "../../push/deliver";
+import { parseAlarm } from "../cloudwatch/alarm";
+import { normalizeGenericNotification } from "../cloudwatch/generic";
+import { normalizeAlarm } from "../cloudwatch/normalize";
+import { looksSigned, SnsMessage } from "./message";
+import { CertificateUnavailable, signingKeys } from "./signing-keys";
+import { checkSigningCertUrl, checkSubscribeUrl } from "./urls";
+import { HASH_BY_VERSION, signatureValid } from "./verify";
+
+export const CONFIRM_TIMEOUT_MS = 5_000;
+const CONFIRM_MAX_BYTES = 16 * 1024;
+
+/**
+ * An `aws_cloudwatch` integration is an SNS HTTPS subscription. Order matters for safety: the
+ * signature is verified before anything in the message is acted on, and SubscribeURL is fetched
+ * only after that, only for an accepted topic, and only once it passes checkSubscribeUrl.
+ *
+ * Status codes follow SNS's retry rule (only 5xx and 429 are retried, any other 4xx drops the
+ * message forever): 403 for what can never verify, 503 for what a retry could fix.
+ */
+export const handleSnsPush: PushHandler = async (c, integration, text) => {
+	const settings = CloudWatchSettings.parse(integration.settings);
+	const message = parseSnsMessage(text, c.req.header("x-amz-sns-rawdelivery"));
+
+	if (Number(message.SignatureVersion) < settings.min_signature_version) {
+		throw new HttpError(
+			403,
+			"SignatureVersionRefused",
+			"this integration refuses SignatureVersion 1 (SHA1) messages: set the topic's SignatureVersion attribute to 2",
+		);
+	}
+	const topic = { arn: message.TopicArn, required: settings.topic_arn };
+	// Settings that name the topic refuse others before any certificate is fetched.
+	if (topic.required !== null && topic.arn !== topic.required) {
+		throw new HttpError(
+			403,
+			"TopicNotAccepted",
+			`messages from ${topic.arn} are refused: this integration accepts only ${topic.required}`,
+		);
+	}
+	await verifySignature(message);
+
+	const stub = integrationObject(c, integration);
+	switch (message.Type) {
+		case "SubscriptionConfirmation": {
+			const refusal = await stub.topicAllowed(topic);
+			if (refusal !== null) throw new HttpError(refusal.status, refusal.code, refusal.message);
+			const subscriptionArn = await confirmSubscription(message);
+			const recorded = await stub.recordSubscription({ kind: "confirmed", topic, subscriptionArn });
+			if (recorded !== null) throw new HttpError(recorded.status, recorded.code, recorded.message);
+			return ok(c, {
+				subscription: "confirmed",
+				topic_arn: topic.arn,
+				subscription_arn: subscriptionArn,
+			});
+		}
+		case "UnsubscribeConfirmation": {
+			// Never follow its SubscribeURL: a GET there would subscribe us again.
+			const recorded = await stub.recordSubscription({ kind: "unsubscribed", topic });
+			if (recorded !== null) throw new HttpError(recorded.status, recorded.code, recorded.message);
+			return ok(c, { subscription: "unsubscribed", topic_arn: topic.arn });
+		}
+		case "Notification": {
+			const alarm = parseAlarm(message.Message);
+			const event = alarm
+				? await normalizeAlarm(alarm, message.TopicArn, settings)
+				: await normalizeGenericNotification(message);
+			// SNS re-delivers with the same MessageId: that id is the delivery's identity.
+			const delivery = { key: `sns:${message.MessageId}`, fingerprint: "sns" };
+			return deliver(c, integration, { integrationId: integration.id, event, delivery, topic });
+		}
+	}
+};
+
+function parseSnsMessage(text: string, rawDeliveryHeader: string | undefined): SnsMessage {
+	const rawDelivery = new HttpError(
+		403,
+		"SnsMessageUnsigned",
+		"this is not a signed SNS message: turn off raw message delivery on the subscription",
+	);
+	if (rawDeliveryHeader?.toLowerCase() === "true") throw rawDelivery;
+	let json: unknown;
+	try {
+		json = JSON.parse(text);
+	} catch {
+		throw rawDelivery;
+	}
+	if (!looksSigned(json)) throw rawDelivery;
+	const parsed = SnsMessage.safeParse(json);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		throw new HttpError(
+			403,
+			"SnsMessageMalformed",
+			`the SNS message cannot be verified: ${fieldPath(issue?.path ?? [])} ${issue?.message ?? "is invalid"}`,
+		);
+	}
+	return parsed.data;
+}
+
+async function verifySignature(message: SnsMessage): Promise<void> {
+	const url = checkSigningCertUrl(message.SigningCertURL, message.TopicArn);
+	if (!url.ok) throw new HttpError(403, "SigningCertUrlRefused", url.reason);
+	let key: CryptoKey;
+	try {
+		key = await signingKeys.key(url.url, HASH_BY_VERSION[message.SignatureVersion]);
+	} catch (error) {
+		if (error instanceof CertificateUnavailable) {
+			throw new ServiceUnavailable("SigningCertUnavailable", error.message);
+		}
+		throw new HttpError(403, "SigningCertInvalid", certificateProblem(error));
+	}
+	if (!(await signatureValid(message, key))) {
+		throw new HttpError(
+			403,
+			"SnsSignatureInvalid",
+			"the SNS signature does not verify: the message was altered or not signed by SNS",
+		);
+	}
+}
+
+function certificateProblem(error: unknown): string {
+	return error instanceof Error && error.message.startsWith("the signing certificate")
+		? error.message
+		: "the signing certificate holds no usable RSA public key";
+}
+
+/** GET the validated SubscribeURL; the SubscriptionArn from AWS's answer, or a 503 to retry. */
+async function confirmSubscription(message: SnsMessage): Promise<string | null> {
+	const url = checkSubscribeUrl(message.SubscribeURL ?? "", message.TopicArn);
+	if (!url.ok) throw new HttpError(403, "SubscribeUrlRefused", url.reason);
+	let response: Response;
+	try {
+		response = await fetch(url.url, {
+			redirect: "manual",
+			signal: AbortSignal.timeout(CONFIRM_TIMEOUT_MS),
+		});
+	} catch (error) {
+		throw confirmFailed(`the request failed (${String(error)})`);
+	}
+	if (response.status !== 200) {
+		await response.body?.cancel();
+		throw confirmFailed(`SNS answered ${response.status}`);
+	}
+	const body = await readTextLimited(response, CONFIRM_MAX_BYTES).catch(() => "");
+	return /<SubscriptionArn>([^<]{1,512})<\/SubscriptionArn>/.exec(body)?.[1] ?? null;
+}
+
+function confirmFailed(why: string) {
+	// 503, so SNS sends the confirmation again: a 2xx here would leave the subscription pending.
+	return new ServiceUnavailable(
+		"SubscriptionConfirmFailed",
+		`confirming the subscription failed: ${why}`,
+	);
+}

@@ -1,0 +1,27 @@
+import type { Delivery } from "../../durable/integration-object";
+import { InvalidParameter } from "../../http/errors";
+import { deliver, type PushHandler } from "../../push/deliver";
+import { sha256Hex } from "../../security/secrets";
+import { normalizeStandard } from "./normalize";
+
+const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
+
+export const handleStandardPush: PushHandler = async (c, integration, text) => {
+	const event = await normalizeStandard(text, Date.now());
+	const delivery = await idempotentDelivery(c.req.header("Idempotency-Key"), text);
+	return deliver(c, integration, { integrationId: integration.id, event, delivery });
+};
+
+async function idempotentDelivery(
+	header: string | undefined,
+	body: string,
+): Promise<Delivery | null> {
+	if (header === undefined) return null;
+	if (!IDEMPOTENCY_KEY_SHAPE.test(header)) {
+		throw new InvalidParameter(
+			"the Idempotency-Key header must be 1 to 255 printable ASCII characters",
+		);
+	}
+	// The fingerprint tells a genuine retry from a reused key (draft-ietf-httpapi-idempotency-key).
+	return { key: `idempotency:${header}`, fingerprint: await sha256Hex(body) };
+}

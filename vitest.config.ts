@@ -1,15 +1,25 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { makeTestSigningIdentity, snsOutboundService } from "./test/node/sns-outbound";
 
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+	// Made fresh for every run: the tests sign their own SNS messages with this key.
+	const signing = makeTestSigningIdentity();
 	return {
 		plugins: [
 			cloudflareTest({
 				wrangler: { configPath: "./wrangler.toml" },
 				miniflare: {
-					bindings: { ADMIN_TOKEN: "test-admin-token", TEST_MIGRATIONS: migrations },
+					bindings: {
+						ADMIN_TOKEN: "test-admin-token",
+						TEST_MIGRATIONS: migrations,
+						TEST_SNS_PRIVATE_KEY: signing.privateKeyPkcs8,
+						TEST_SNS_CERTIFICATE: signing.certificatePem,
+					},
+					// Every fetch leaving workerd lands here; nothing reaches the network.
+					outboundService: snsOutboundService(signing.certificatePem),
 				},
 			}),
 		],

@@ -146,7 +146,11 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	recordSubscription(change: SubscriptionChange): Refusal | null {
 		if (this.getMeta("deleted") !== null) return DELETED;
 		return this.ctx.storage.transactionSync(() => {
-			const refusal = this.acceptTopic(change.topic, "confirmation");
+			// Only a confirmation pins; an unsubscribe must merely come from the accepted topic.
+			const refusal =
+				change.kind === "confirmed"
+					? this.acceptTopic(change.topic, "confirmation")
+					: this.topicAllowed(change.topic);
 			if (refusal !== null) return refusal;
 			const now = String(Date.now());
 			if (change.kind === "confirmed") {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deriveAlertKey, fitAlertKey, truncate } from "../../src/alerts/text";
+import { wildcardMatch } from "../../src/alerts/wildcard";
 import { fieldPath } from "../../src/http/validation";
 import {
 	generateIntegrationKey,
@@ -65,5 +66,24 @@ describe("fieldPath", () => {
 		expect(fieldPath(["labels", "team"])).toBe("labels.team");
 		expect(fieldPath(["images", 0, "src"])).toBe("images[0].src");
 		expect(fieldPath([])).toBe("");
+	});
+});
+
+describe("wildcardMatch", () => {
+	it("matches * and ? case-insensitively, anchored at both ends", () => {
+		expect(wildcardMatch("prod-*", "PROD-api")).toBe(true);
+		expect(wildcardMatch("prod-*", "staging-prod-api")).toBe(false);
+		expect(wildcardMatch("*-5xx", "api-5xx")).toBe(true);
+		expect(wildcardMatch("a?c", "abc")).toBe(true);
+		expect(wildcardMatch("a?c", "ac")).toBe(false);
+		expect(wildcardMatch("*", "")).toBe(true);
+		expect(wildcardMatch("a*b*c", "axxbyyc")).toBe(true);
+		expect(wildcardMatch("a*b*c", "axxbyy")).toBe(false);
+	});
+
+	it("answers patterns that make backtracking regexes explode", () => {
+		// A backtracking matcher would not finish this; the greedy one answers at once.
+		expect(wildcardMatch("*a*a*a*a*a*a*a*a*b", "a".repeat(5000))).toBe(false);
+		expect(wildcardMatch("*a*a*a*a*a*a*a*a*a", "a".repeat(5000))).toBe(true);
 	});
 });

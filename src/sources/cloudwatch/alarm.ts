@@ -38,6 +38,8 @@ export const CloudWatchAlarm = z.object({
 			MetricName: z.string().nullish(),
 			Namespace: z.string().nullish(),
 			Dimensions: z.array(Dimension).nullish(),
+			/** Set on anomaly-detection alarms: the id of the band the metric is compared with. */
+			ThresholdMetricId: z.string().nullish(),
 			Metrics: z
 				.array(z.object({ Id: z.string().optional(), MetricStat: MetricStat.nullish() }))
 				.nullish(),

@@ -85,6 +85,7 @@ function alarmLabels(alarm: CloudWatchAlarm, account: string, region: string) {
 
 function alarmType(alarm: CloudWatchAlarm): string {
 	if (alarm.AlarmRule !== undefined || alarm.Trigger === undefined) return "composite";
+	if (alarm.Trigger.ThresholdMetricId) return "anomaly_detection";
 	if (alarm.Trigger.Metrics?.length) return "metric_math";
 	return "metric";
 }

@@ -114,7 +114,9 @@ describe("forged and unusable messages over HTTP: 403 (dropped), nothing changes
 	])("refuses a certificate URL with %s and never fetches it", async (_why, template) => {
 		const { id, integration_key } = await createCloudWatchIntegration();
 		const topic = uniqueTopic();
-		const url = template.replace("%HEX%", TEST_CERT_HEX);
+		// A hex name no other test uses, so "never fetched" cannot be confused by other files.
+		const hex = crypto.randomUUID().replaceAll("-", "");
+		const url = template.replace("%HEX%", hex);
 		const message = await notification(topic, alarm(), { SigningCertURL: url });
 		expectError(await pushSns(integration_key, message), 403, "SigningCertUrlRefused");
 		expect(await outboundLog()).not.toContain(url);

@@ -5,18 +5,24 @@
 // directly, without the `wrangler dev` proxy, with local D1 and SQLite-backed Durable Objects.
 // Load comes from autocannon over loopback. CPU is read from the workerd process in /proc.
 import { execFileSync } from "node:child_process";
+import { sign } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+// Node 24 strips the types: the same signer the tests use, and the worker's own string-to-sign.
+import { stringToSign } from "../src/sources/sns/message.ts";
+import { makeTestSigningIdentity } from "../test/node/signing-identity.ts";
 
 const require = createRequire(import.meta.url);
 // The Miniflare (and so the workerd) that wrangler itself runs.
-const { Miniflare: MiniflareV5, convertV4MiniflareOptions } = createRequire(
-	require.resolve("wrangler"),
-)("miniflare");
+const {
+	Miniflare: MiniflareV5,
+	Response: MiniflareResponse,
+	convertV4MiniflareOptions,
+} = createRequire(require.resolve("wrangler"))("miniflare");
 /** Miniflare 5 with the familiar v4 option shape (the one wrangler's helper returns). */
 const startMiniflare = (options) => new MiniflareV5(convertV4MiniflareOptions(options));
 
@@ -25,6 +31,11 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const CLOCK_TICKS_PER_S = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 const ADMIN_TOKEN = "bench-admin-token";
+const TOPIC = "arn:aws:sns:us-east-1:123456789012:bench-alarms";
+const CERT_URL =
+	"https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem";
+/** Distinct signed notifications: each request is a new MessageId and a newer state change. */
+const SNS_MESSAGES = Number(process.env.BENCH_SNS_MESSAGES ?? 12_000);
 
 function bundle() {
 	const outdir = mkdtempSync(path.join(tmpdir(), "alertgate-bench-"));
@@ -115,7 +126,44 @@ async function applyMigrations(mf) {
 	}
 }
 
-async function gateway(scriptPath) {
+/** SNS Notifications carrying a CloudWatch ALARM, each signed (SHA-256) like SNS would. */
+function signedAlarmNotifications(privateKey, count) {
+	const start = Date.UTC(2026, 10, 21);
+	return Array.from({ length: count }, (_, i) => {
+		const message = {
+			Type: "Notification",
+			MessageId: crypto.randomUUID(),
+			TopicArn: TOPIC,
+			Subject: 'ALARM: "api-5xx-rate" in US East (N. Virginia)',
+			Message: JSON.stringify({
+				AlarmName: "api-5xx-rate",
+				AlarmDescription: "5xx above 1% severity=critical",
+				AWSAccountId: "123456789012",
+				NewStateValue: "ALARM",
+				OldStateValue: "ALARM",
+				NewStateReason:
+					"Threshold Crossed: 1 datapoint [4.2] was greater than the threshold (1.0).",
+				StateChangeTime: new Date(start + i * 1000).toISOString().replace("Z", "+0000"),
+				Region: "US East (N. Virginia)",
+				AlarmArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-5xx-rate",
+				Trigger: {
+					MetricName: "5XXError",
+					Namespace: "AWS/ApiGateway",
+					Dimensions: [{ value: "prod-api", name: "ApiName" }],
+				},
+			}),
+			Timestamp: new Date(start + i * 1000).toISOString(),
+			SignatureVersion: "2",
+			SigningCertURL: CERT_URL,
+		};
+		message.Signature = sign("sha256", Buffer.from(stringToSign(message)), privateKey).toString(
+			"base64",
+		);
+		return JSON.stringify(message);
+	});
+}
+
+async function gateway(scriptPath, certificatePem) {
 	// Bindings, Durable Objects and compatibility settings from wrangler.toml; module rules are
 	// not needed for the single bundled file.
 	const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(
@@ -132,6 +180,11 @@ async function gateway(scriptPath) {
 					{ type: "ESModule", path: "index.js", contents: readFileSync(scriptPath, "utf8") },
 				],
 				bindings: { ...workerOptions.bindings, ADMIN_TOKEN },
+				// The SNS signing certificate is served locally; nothing leaves the machine.
+				outboundService: (request) =>
+					request.url === CERT_URL
+						? new MiniflareResponse(certificatePem)
+						: new MiniflareResponse("unexpected outbound request", { status: 502 }),
 			},
 		],
 	});
@@ -150,8 +203,10 @@ async function createIntegration(mf, type) {
 }
 
 const scriptPath = bundle();
+const identity = makeTestSigningIdentity();
+const notifications = signedAlarmNotifications(identity.privateKey, SNS_MESSAGES);
 const rows = [await floor()];
-const mf = await gateway(scriptPath);
+const mf = await gateway(scriptPath, identity.certificatePem);
 try {
 	const key = await createIntegration(mf, "standard");
 	rows.push(
@@ -167,6 +222,27 @@ try {
 			}),
 		}),
 	);
+
+	const snsKey = await createIntegration(mf, "aws_cloudwatch");
+	let next = 0;
+	const sns = await measure("CloudWatch alarm via SNS (verified, cert cached)", mf, {
+		method: "POST",
+		path: `/push/${snsKey}`,
+		headers: {
+			"Content-Type": "text/plain; charset=UTF-8",
+			"x-amz-sns-message-type": "Notification",
+		},
+		// Every request is a new signed message, so each is verified and applied, not replayed.
+		requests: [
+			{
+				setupRequest: (request) => {
+					if (next >= notifications.length) throw new Error("raise BENCH_SNS_MESSAGES");
+					return { ...request, body: notifications[next++] };
+				},
+			},
+		],
+	});
+	rows.push(sns);
 } finally {
 	await mf.dispose();
 }

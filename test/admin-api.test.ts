@@ -152,17 +152,20 @@ describe("deleting an integration", () => {
 		// A push that passed the key lookup just before the delete still cannot recreate state.
 		const late = await stub.ingest({
 			integrationId: created.id,
-			event: {
-				action: "trigger",
-				severity: "info",
-				alert_key: "late",
-				title: "late",
-				description: "",
-				labels: {},
-				images: [],
-				occurred_at: Date.now(),
-			},
+			events: [
+				{
+					action: "trigger",
+					severity: "info",
+					alert_key: "late",
+					title: "late",
+					description: "",
+					labels: {},
+					images: [],
+					occurred_at: Date.now(),
+				},
+			],
 			delivery: null,
+			autoResolveAfterMs: null,
 		});
 		expect(late).toMatchObject({ ok: false, status: 404 });
 		expect(await stub.listAlerts({ limit: 10 })).toEqual({ alerts: [], next_cursor: null });
@@ -179,18 +182,19 @@ describe("deleting an integration", () => {
 });
 
 describe("integration activity", () => {
-	it("mirrors event_count and last_event_at to D1 from the Durable Object's alarm", async () => {
+	it("mirrors event_count and last_event_at (receipt time) to D1 from the Durable Object's alarm", async () => {
 		const created = await createIntegration();
-		await push(created.integration_key, { ...trigger, event_time: 1_800_000_000 });
-		await push(created.integration_key, { ...trigger, event_time: 1_800_000_060 });
+		const before = Date.now();
+		// Event times in the past: last_event_at says when pushes arrived, not when events happened.
+		await push(created.integration_key, { ...trigger, event_time: 1_700_000_000 });
+		await push(created.integration_key, { ...trigger, event_time: 1_700_000_060 });
+		expect((await admin("GET", `/integrations/${created.id}`)).body.data.event_count).toBe(0);
 
 		const stub = integrationStub(created.id);
 		expect(await runDurableObjectAlarm(stub)).toBe(true);
 		const reply = await admin("GET", `/integrations/${created.id}`);
-		expect(reply.body.data).toMatchObject({
-			event_count: 2,
-			last_event_at: new Date(1_800_000_060_000).toISOString(),
-		});
+		expect(reply.body.data.event_count).toBe(2);
+		expect(Date.parse(reply.body.data.last_event_at)).toBeGreaterThanOrEqual(before);
 	});
 });
 

@@ -19,6 +19,7 @@ import { NotFound, ServiceUnavailable } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { parseJson, parseOrThrow, requiredAs } from "../http/validation";
 import {
+	autoResolveAfterMs,
 	CloudWatchSettings,
 	type IntegrationSettings,
 	SETTINGS_SCHEMAS,
@@ -117,6 +118,10 @@ admin
 		if (!(await updateIntegration(c.env.DB, row.id, { name, settings }))) {
 			throw integrationNotFound(row.id);
 		}
+		// Alerts already firing follow a new timeout now, not at the next event.
+		await c.env.INTEGRATION.getByName(row.id).configure({
+			autoResolveAfterMs: autoResolveAfterMs(settings),
+		});
 		return ok(c, await integrationDetail(c.env, { ...row, name, settings }));
 	})
 	.delete("/integrations/:id", async (c) => {

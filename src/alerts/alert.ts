@@ -18,6 +18,8 @@ export const Alert = z.object({
 	first_event_at: z.number(),
 	last_event_at: z.number(),
 	resolved_at: z.number().nullable(),
+	/** What resolved it: a recovery event, or `auto_resolve_after` passing without events. */
+	resolved_by: z.enum(["event", "timeout"]).nullable(),
 });
 export type Alert = z.infer<typeof Alert>;
 

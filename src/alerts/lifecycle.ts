@@ -40,6 +40,7 @@ export function applyEvent(
 				event_count: firing.event_count + 1,
 				last_event_at: Math.max(firing.last_event_at, event.occurred_at),
 				resolved_at: Math.max(firing.first_event_at, event.occurred_at),
+				resolved_by: "event",
 			},
 		};
 	}
@@ -60,6 +61,7 @@ export function applyEvent(
 				first_event_at: event.occurred_at,
 				last_event_at: event.occurred_at,
 				resolved_at: null,
+				resolved_by: null,
 			},
 		};
 	}
@@ -95,4 +97,9 @@ export function mergeLabels(base: Labels, overlay: Labels, { overwrite = true } 
 		}
 	}
 	return merged;
+}
+
+/** A firing alert whose `auto_resolve_after` passed without events: resolved by the timeout. */
+export function expireAlert(firing: Alert, now: number): Alert {
+	return { ...firing, status: "resolved", resolved_at: now, resolved_by: "timeout" };
 }

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { Alert, type AlertStatus, type ApiAlert, alertToApi, iso } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
-import { applyEvent, type Outcome } from "../alerts/lifecycle";
+import { applyEvent, expireAlert, type Outcome } from "../alerts/lifecycle";
 import { mirrorIntegrationStats } from "../db/integrations";
 import { migrate } from "./migrations";
 
@@ -30,14 +30,19 @@ export type TopicCheck = { arn: string; required: string | null };
 
 export type Push = {
 	integrationId: string;
-	/** Null when the delivery changes no alert (an ignored state) but must still be recorded. */
-	event: AlertEvent | null;
+	/**
+	 * What the delivery says, in order: usually one event; several for a Security Hub batch; none
+	 * for a state the integration ignores (the delivery is still recorded and counted).
+	 */
+	events: AlertEvent[];
 	delivery: Delivery | null;
 	topic?: TopicCheck;
+	/** The integration's `auto_resolve_after` in ms, or null when off. */
+	autoResolveAfterMs: number | null;
 };
 
 export type Refusal = { ok: false; status: 403 | 404 | 422; code: string; message: string };
-export type IngestReply = { ok: true; data: PushData; replayed: boolean } | Refusal;
+export type IngestReply = { ok: true; data: PushData[]; replayed: boolean } | Refusal;
 
 export type AlertPage = { alerts: ApiAlert[]; next_cursor: string | null };
 
@@ -80,7 +85,8 @@ const DELETED: Refusal = {
  */
 export class IntegrationDurableObject extends DurableObject<Env> {
 	private readonly sql: SqlStorage;
-	private alarmArmed = false;
+	/** When the storage alarm is set for: undefined until read, null when none is set. */
+	private alarmAt: number | null | undefined;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -92,6 +98,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		if (this.getMeta("deleted") !== null) return DELETED;
 
 		const reply = this.ctx.storage.transactionSync((): IngestReply => {
+			this.rememberAutoResolve(push.autoResolveAfterMs);
 			if (push.topic !== undefined) {
 				const refusal = this.acceptTopic(push.topic, "notification");
 				if (refusal !== null) return refusal;
@@ -113,12 +120,12 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 								"this Idempotency-Key was already used with a different body; use a new key for a new event",
 						};
 					}
-					return { ok: true, data: JSON.parse(previous.body) as PushData, replayed: true };
+					return { ok: true, data: JSON.parse(previous.body) as PushData[], replayed: true };
 				}
 			}
 
-			const data = this.apply(push.event);
-			this.countEvent(push.integrationId, push.event?.occurred_at ?? Date.now());
+			const data = push.events.map((event) => this.apply(event));
+			this.countEvent(push.integrationId);
 			if (push.delivery !== null) {
 				this.sql.exec(
 					"INSERT INTO deliveries (key, fingerprint, status, body, received_at) VALUES (?, ?, 200, ?, ?)",
@@ -131,8 +138,16 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			return { ok: true, data, replayed: false };
 		});
 
-		if (reply.ok && !reply.replayed) await this.armAlarm(Date.now() + MIRROR_DELAY_MS);
+		if (reply.ok && !reply.replayed) await this.alarmBy(Date.now() + MIRROR_DELAY_MS);
 		return reply;
+	}
+
+	/** Applies a changed `auto_resolve_after` (PATCH) to the alerts already firing. */
+	async configure(settings: { autoResolveAfterMs: number | null }): Promise<void> {
+		if (this.getMeta("deleted") !== null) return;
+		this.rememberAutoResolve(settings.autoResolveAfterMs);
+		const due = this.nextTimeoutAt();
+		if (due !== null) await this.alarmBy(due);
 	}
 
 	/** Whether an SNS subscription for this topic may be confirmed (nothing else pinned). */
@@ -224,49 +239,91 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	async destroy(): Promise<void> {
 		await this.ctx.storage.deleteAlarm();
 		await this.ctx.storage.deleteAll();
-		this.alarmArmed = false;
+		this.alarmAt = null;
 		migrate(this.sql);
 		this.setMeta("deleted", String(Date.now()));
 	}
 
-	/** Mirrors counters to D1 and forgets old deliveries. Never throws: a failure re-arms. */
+	/**
+	 * One alarm does the periodic work: resolve timed-out alerts, mirror counters to D1, forget
+	 * old deliveries, then re-arm for whichever is due next. It never throws, so the runtime's
+	 * bounded alarm retries are not relied on: a failed D1 write re-arms itself.
+	 */
 	override async alarm(): Promise<void> {
-		this.alarmArmed = false;
+		this.alarmAt = null;
 		if (this.getMeta("deleted") !== null) return;
-		this.pruneDeliveries(Date.now());
+		const now = Date.now();
+		this.pruneDeliveries(now);
+		this.expireAlerts(now);
 
+		let next = this.nextTimeoutAt() ?? Number.POSITIVE_INFINITY;
+		const mirror = await this.mirrorStats();
+		if (mirror === "failed") next = Math.min(next, now + MIRROR_RETRY_MS);
+		if (mirror === "behind") next = Math.min(next, now + MIRROR_DELAY_MS);
+		if (Number.isFinite(next)) await this.alarmBy(next);
+	}
+
+	/** Copies the counters to D1 if they changed since the last copy. */
+	private async mirrorStats(): Promise<"done" | "behind" | "failed"> {
 		const integrationId = this.getMeta("integration_id");
 		const version = Number(this.getMeta("stats_version") ?? 0);
 		if (integrationId === null || version === Number(this.getMeta("mirrored_version") ?? 0)) {
-			return;
+			return "done";
 		}
 		try {
 			await mirrorIntegrationStats(this.env.DB, integrationId, {
 				event_count: Number(this.getMeta("event_count") ?? 0),
 				last_event_at: Number(this.getMeta("last_event_at") ?? 0) || null,
 			});
-			this.setMeta("mirrored_version", String(version));
-			// Events that arrived while D1 was being written are mirrored on the next run.
-			if (Number(this.getMeta("stats_version")) !== version) {
-				await this.armAlarm(Date.now() + MIRROR_DELAY_MS);
-			}
 		} catch (error) {
 			console.error("mirror write failed; retrying", { integrationId, error: String(error) });
-			await this.armAlarm(Date.now() + MIRROR_RETRY_MS);
+			return "failed";
+		}
+		this.setMeta("mirrored_version", String(version));
+		// Events that arrived while D1 was being written are mirrored on the next run.
+		return Number(this.getMeta("stats_version")) === version ? "done" : "behind";
+	}
+
+	private expireAlerts(now: number): void {
+		const after = this.autoResolveMs();
+		if (after === null) return;
+		this.ctx.storage.transactionSync(() => {
+			const expired = this.sql
+				.exec("SELECT * FROM alerts WHERE status = 'firing' AND last_received_at <= ?", now - after)
+				.toArray();
+			for (const row of expired) this.saveAlert(expireAlert(AlertRow.parse(row).alert, now));
+		});
+	}
+
+	private nextTimeoutAt(): number | null {
+		const after = this.autoResolveMs();
+		if (after === null) return null;
+		const row = this.sql
+			.exec("SELECT min(last_received_at) AS oldest FROM alerts WHERE status = 'firing'")
+			.one();
+		return row.oldest === null ? null : Number(row.oldest) + after;
+	}
+
+	private rememberAutoResolve(ms: number | null): void {
+		const value = ms === null ? "off" : String(ms);
+		if (this.getMeta("auto_resolve_after_ms") !== value) {
+			this.setMeta("auto_resolve_after_ms", value);
 		}
 	}
 
-	private apply(event: AlertEvent | null): PushData {
-		if (event === null) {
-			return { alert_key: null, alert_id: null, alert_status: null, result: "ignored" };
-		}
+	private autoResolveMs(): number | null {
+		const value = this.getMeta("auto_resolve_after_ms");
+		return value === null || value === "off" ? null : Number(value);
+	}
+
+	private apply(event: AlertEvent): PushData {
 		const outcome = applyEvent(
 			this.firingAlert(event.alert_key),
 			event,
 			() => crypto.randomUUID(),
 			event.ordered ? this.lastStateAt(event.alert_key) : null,
 		);
-		if (outcome.alert !== null) this.saveAlert(outcome.alert);
+		if (outcome.alert !== null) this.saveAlert(outcome.alert, Date.now());
 		if (event.ordered && outcome.result !== "stale") {
 			this.sql.exec(
 				`INSERT INTO key_states (alert_key, last_state_at) VALUES (?, ?)
@@ -315,15 +372,18 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		return row === undefined ? null : Number(row.last_state_at);
 	}
 
-	private saveAlert(alert: Alert): void {
+	/** `receivedAt` marks an event's arrival (it restarts the auto-resolve clock); omit it otherwise. */
+	private saveAlert(alert: Alert, receivedAt?: number): void {
 		this.sql.exec(
 			`INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
-				event_count, first_event_at, last_event_at, resolved_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				event_count, first_event_at, last_event_at, resolved_at, resolved_by, last_received_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
 				title = excluded.title, description = excluded.description, labels = excluded.labels,
 				images = excluded.images, event_count = excluded.event_count,
-				last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at`,
+				last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at,
+				resolved_by = excluded.resolved_by,
+				last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
 			alert.id,
 			alert.alert_key,
 			alert.status,
@@ -336,14 +396,16 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			alert.first_event_at,
 			alert.last_event_at,
 			alert.resolved_at,
+			alert.resolved_by,
+			receivedAt ?? null,
 		);
 	}
 
-	private countEvent(integrationId: string, occurredAt: number): void {
+	/** Counts one delivery; last_event_at is when it arrived, so it shows the source is wired. */
+	private countEvent(integrationId: string): void {
 		this.setMeta("integration_id", integrationId);
 		this.setMeta("event_count", String(Number(this.getMeta("event_count") ?? 0) + 1));
-		const last = Number(this.getMeta("last_event_at") ?? 0);
-		this.setMeta("last_event_at", String(Math.max(last, occurredAt)));
+		this.setMeta("last_event_at", String(Date.now()));
 		this.setMeta("stats_version", String(Number(this.getMeta("stats_version") ?? 0) + 1));
 	}
 
@@ -356,10 +418,12 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		);
 	}
 
-	private async armAlarm(at: number): Promise<void> {
-		if (this.alarmArmed) return;
+	/** Makes sure the alarm fires no later than `at` (one alarm serves every kind of work). */
+	private async alarmBy(at: number): Promise<void> {
+		if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+		if (this.alarmAt !== null && this.alarmAt <= at) return;
 		await this.ctx.storage.setAlarm(at);
-		this.alarmArmed = true;
+		this.alarmAt = at;
 	}
 
 	private getMeta(key: string): string | null {

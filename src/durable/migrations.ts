@@ -37,6 +37,14 @@ export const MIGRATIONS: readonly string[] = [
 	// When the newest ordered event (a CloudWatch state change) for each key happened, so a late
 	// delivery can be recognised whatever became of the alert since.
 	`CREATE TABLE key_states (alert_key TEXT PRIMARY KEY, last_state_at INTEGER NOT NULL);`,
+
+	// Auto-resolve: when each alert last received an event (receipt time, not event time), and
+	// what resolved it.
+	`ALTER TABLE alerts ADD COLUMN resolved_by TEXT;
+	ALTER TABLE alerts ADD COLUMN last_received_at INTEGER;
+	UPDATE alerts SET resolved_by = 'event' WHERE status = 'resolved';
+	UPDATE alerts SET last_received_at = last_event_at;
+	CREATE INDEX alerts_firing_by_receipt ON alerts (last_received_at) WHERE status = 'firing';`,
 ];
 
 export function migrate(sql: SqlStorage): void {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseDuration } from "../alerts/duration";
 import { Severity } from "../alerts/event";
 import type { IntegrationType } from "../db/integrations";
 
@@ -13,6 +14,47 @@ export const TopicArn = z
 		"must be an SNS topic ARN like arn:aws:sns:us-east-1:123456789012:alerts",
 	);
 
+/** Flashduty's ceiling for auto-resolve timeouts; PagerDuty's is similar. */
+const MAX_AUTO_RESOLVE_MS = 30 * 86_400_000;
+const MIN_AUTO_RESOLVE_MS = 30_000;
+const DURATION_HINT =
+	"must be a duration from 30s to 30d written with a unit (90s, 30m, 4h, 7d), or null";
+
+/**
+ * How long a firing alert may go without a new event before it resolves by itself
+ * (`resolved_by: "timeout"`): for sources that never send a recovery. Null is off.
+ */
+const AutoResolveAfter = (fallback: string | null) =>
+	z
+		.string({ error: DURATION_HINT })
+		.refine((text) => {
+			const ms = parseDuration(text);
+			return ms !== null && ms >= MIN_AUTO_RESOLVE_MS && ms <= MAX_AUTO_RESOLVE_MS;
+		}, DURATION_HINT)
+		.nullable()
+		.default(fallback);
+
+const InsufficientData = z
+	.enum(["ignore", "info", "resolve"], { error: "must be ignore, info or resolve" })
+	.default("ignore");
+
+/** Settings of a `standard` integration. */
+export const StandardSettings = z.strictObject(
+	{ auto_resolve_after: AutoResolveAfter(null) },
+	{ error: unknownSetting },
+);
+
+/** Settings of an `aws_eventbridge` integration (an EventBridge API destination). */
+export const EventBridgeSettings = z.strictObject(
+	{
+		/** EventBridge events are one-shot: most never get a recovery event. */
+		auto_resolve_after: AutoResolveAfter("24h"),
+		insufficient_data: InsufficientData,
+	},
+	{ error: unknownSetting },
+);
+export type EventBridgeSettings = z.infer<typeof EventBridgeSettings>;
+
 /** Settings of an `aws_cloudwatch` integration (an SNS HTTPS subscription). */
 export const CloudWatchSettings = z.strictObject(
 	{
@@ -23,9 +65,8 @@ export const CloudWatchSettings = z.strictObject(
 		/** Set in advance, only this topic is ever accepted: no trust on first use. */
 		topic_arn: TopicArn.nullable().default(null),
 		/** What an INSUFFICIENT_DATA state does: nothing, an info alert, or resolve. */
-		insufficient_data: z
-			.enum(["ignore", "info", "resolve"], { error: "must be ignore, info or resolve" })
-			.default("ignore"),
+		insufficient_data: InsufficientData,
+		auto_resolve_after: AutoResolveAfter(null),
 		/** First matching alarm-name pattern (`*`, `?`) sets the severity; default warning. */
 		severity_rules: z
 			.array(
@@ -45,13 +86,16 @@ export const CloudWatchSettings = z.strictObject(
 );
 export type CloudWatchSettings = z.infer<typeof CloudWatchSettings>;
 
-const NoSettings = z.strictObject({}, { error: unknownSetting });
-
 export const SETTINGS_SCHEMAS = {
-	standard: NoSettings,
+	standard: StandardSettings,
 	aws_cloudwatch: CloudWatchSettings,
-	aws_eventbridge: NoSettings,
+	aws_eventbridge: EventBridgeSettings,
 } as const satisfies Record<IntegrationType, z.ZodType>;
+
+/** The auto-resolve timeout of any integration's settings, in ms (null: off). */
+export function autoResolveAfterMs(settings: { auto_resolve_after: string | null }): number | null {
+	return settings.auto_resolve_after === null ? null : parseDuration(settings.auto_resolve_after);
+}
 
 export type IntegrationSettings = z.infer<(typeof SETTINGS_SCHEMAS)[IntegrationType]>;
 

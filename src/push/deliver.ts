@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { IntegrationRow } from "../db/integrations";
-import type { Push } from "../durable/integration-object";
+import type { Push, PushData } from "../durable/integration-object";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
 import { HttpError } from "../http/errors";
@@ -16,10 +16,29 @@ export function integrationObject(c: Context<AppEnv>, integration: IntegrationRo
 	return c.env.INTEGRATION.getByName(integration.id);
 }
 
-/** Hands a normalized push to the integration's Durable Object and answers with its outcome. */
-export async function deliver(c: Context<AppEnv>, integration: IntegrationRow, push: Push) {
+/** What a push that changes no alert answers (an ignored state). */
+const NOTHING_CHANGED: PushData = {
+	alert_key: null,
+	alert_id: null,
+	alert_status: null,
+	result: "ignored",
+};
+
+/** The answer to a push that carries one event: that event's outcome. */
+export const singleOutcome = (results: PushData[]) => results[0] ?? NOTHING_CHANGED;
+
+/**
+ * Hands a normalized push to the integration's Durable Object and answers with its outcome,
+ * shaped by `respond` (one event's outcome, or a list for batch sources).
+ */
+export async function deliver(
+	c: Context<AppEnv>,
+	integration: IntegrationRow,
+	push: Push,
+	respond: (results: PushData[]) => unknown = singleOutcome,
+) {
 	const reply = await integrationObject(c, integration).ingest(push);
 	if (!reply.ok) throw new HttpError(reply.status, reply.code, reply.message);
 	if (reply.replayed) c.header("Idempotent-Replayed", "true");
-	return ok(c, reply.data);
+	return ok(c, respond(reply.data));
 }

@@ -24,6 +24,7 @@ function firing(over: Partial<Alert> = {}): Alert {
 		first_event_at: 1000,
 		last_event_at: 3000,
 		resolved_at: null,
+		resolved_by: null,
 		...over,
 	};
 }
@@ -46,6 +47,7 @@ describe("applyEvent", () => {
 				first_event_at: 1000,
 				last_event_at: 1000,
 				resolved_at: null,
+				resolved_by: null,
 			},
 		});
 	});
@@ -91,6 +93,7 @@ describe("applyEvent", () => {
 		expect(outcome.alert).toMatchObject({
 			status: "resolved",
 			resolved_at: 5000,
+			resolved_by: "event",
 			event_count: 4,
 			labels: { host: "h1", note: "fixed" },
 		});

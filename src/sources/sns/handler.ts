@@ -2,7 +2,7 @@ import { readTextLimited } from "../../http/body";
 import { ok } from "../../http/envelope";
 import { HttpError, ServiceUnavailable } from "../../http/errors";
 import { fieldPath } from "../../http/validation";
-import { CloudWatchSettings } from "../../integrations/settings";
+import { autoResolveAfterMs, CloudWatchSettings } from "../../integrations/settings";
 import { deliver, integrationObject, type PushHandler } from "../../push/deliver";
 import { parseAlarm } from "../cloudwatch/alarm";
 import { normalizeGenericNotification } from "../cloudwatch/generic";
@@ -72,7 +72,13 @@ export const handleSnsPush: PushHandler = async (c, integration, text) => {
 				: await normalizeGenericNotification(message);
 			// SNS re-delivers with the same MessageId: that id is the delivery's identity.
 			const delivery = { key: `sns:${message.MessageId}`, fingerprint: "sns" };
-			return deliver(c, integration, { integrationId: integration.id, event, delivery, topic });
+			return deliver(c, integration, {
+				integrationId: integration.id,
+				events: event === null ? [] : [event],
+				delivery,
+				topic,
+				autoResolveAfterMs: autoResolveAfterMs(settings),
+			});
 		}
 	}
 };

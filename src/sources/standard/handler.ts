@@ -1,5 +1,6 @@
 import type { Delivery } from "../../durable/integration-object";
 import { InvalidParameter } from "../../http/errors";
+import { autoResolveAfterMs, StandardSettings } from "../../integrations/settings";
 import { deliver, type PushHandler } from "../../push/deliver";
 import { sha256Hex } from "../../security/secrets";
 import { normalizeStandard } from "./normalize";
@@ -7,10 +8,26 @@ import { normalizeStandard } from "./normalize";
 const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
 export const handleStandardPush: PushHandler = async (c, integration, text) => {
+	const settings = StandardSettings.parse(integration.settings);
+	return deliverStandard(c, integration, text, autoResolveAfterMs(settings));
+};
+
+/** The standard protocol, also reached through an EventBridge input transformer. */
+export async function deliverStandard(
+	c: Parameters<PushHandler>[0],
+	integration: Parameters<PushHandler>[1],
+	text: string,
+	autoResolveAfter: number | null,
+) {
 	const event = await normalizeStandard(text, Date.now());
 	const delivery = await idempotentDelivery(c.req.header("Idempotency-Key"), text);
-	return deliver(c, integration, { integrationId: integration.id, event, delivery });
-};
+	return deliver(c, integration, {
+		integrationId: integration.id,
+		events: [event],
+		delivery,
+		autoResolveAfterMs: autoResolveAfter,
+	});
+}
 
 async function idempotentDelivery(
 	header: string | undefined,

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { makeTestSigningIdentity } from "./test/node/signing-identity";
-import { snsOutboundService } from "./test/node/sns-outbound";
+import { makeTestSigningIdentity } from "./test/node/signing-identity.ts";
+import { snsOutboundService } from "./test/node/sns-outbound.ts";
 
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));

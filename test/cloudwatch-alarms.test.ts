@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { CloudWatchSettings } from "../src/integrations/settings";
 import { parseAlarm } from "../src/sources/cloudwatch/alarm";
-import { alarmSeverity, normalizeAlarm } from "../src/sources/cloudwatch/normalize";
+import { normalizeAlarm } from "../src/sources/cloudwatch/normalize";
+import { alarmSeverity } from "../src/sources/cloudwatch/state-change";
 import { admin, expectError, listAlerts } from "./helpers";
 import {
 	alarm,
@@ -205,11 +206,10 @@ describe("INSUFFICIENT_DATA", () => {
 describe("severity", () => {
 	const settings = (rules: { alarm_name: string; severity: string }[]) =>
 		CloudWatchSettings.parse({ severity_rules: rules });
-	const named = (AlarmName: string, AlarmDescription: string | null = null) => {
-		const parsed = parseAlarm(JSON.stringify(alarm({ AlarmName, AlarmDescription })));
-		if (parsed === null) throw new Error("alarm did not parse");
-		return parsed;
-	};
+	const named = (alarmName: string, description: string | null = null) => ({
+		alarmName,
+		description,
+	});
 
 	it("is warning by default", () => {
 		expect(alarmSeverity(named("cpu"), defaults)).toBe("warning");

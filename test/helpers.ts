@@ -38,7 +38,12 @@ export function admin(method: string, path: string, body?: unknown): Promise<Rep
 	});
 }
 
-export type CreatedIntegration = { id: string; integration_key: string; push_url: string };
+export type CreatedIntegration = {
+	id: string;
+	integration_key: string;
+	push_url: string;
+	settings: Record<string, unknown>;
+};
 
 export async function createIntegration(
 	name = "test integration",

@@ -47,6 +47,20 @@ export class IntegrationNotFound extends NotFound {
 	}
 }
 
+/**
+ * A credential sent in a header that matches no integration. 403, not 401: EventBridge retries
+ * 401 for 24 hours, and a mistyped key stays mistyped.
+ */
+export class InvalidIntegrationKey extends HttpError {
+	constructor(header: string) {
+		super(
+			403,
+			"InvalidIntegrationKey",
+			`the integration key in the ${header} header matches no integration: check the key (for EventBridge, the connection's API key value); rotated and deleted keys stop working at once`,
+		);
+	}
+}
+
 export class MethodNotAllowed extends HttpError {
 	constructor(method: string, allowed: readonly string[]) {
 		super(405, "MethodNotAllowed", `${method} is not allowed here; use ${allowed.join(" or ")}`, {

@@ -2,7 +2,12 @@ import { type Context, Hono } from "hono";
 import { findIntegrationByKeyHash } from "../db/integrations";
 import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
-import { HttpError, IntegrationNotFound, InvalidParameter, PayloadTooLarge } from "../http/errors";
+import {
+	IntegrationNotFound,
+	InvalidIntegrationKey,
+	InvalidParameter,
+	PayloadTooLarge,
+} from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { looksLikeIntegrationKey, sha256Hex } from "../security/secrets";
 import { PUSH_HANDLERS } from "../sources/registry";
@@ -15,40 +20,62 @@ export const push = new Hono<AppEnv>();
 push
 	.post("/", (c) => handlePush(c, keyFromRequest(c)))
 	.all("/", onlyMethods("POST"))
-	.post("/:key", (c) => handlePush(c, c.req.param("key")))
+	.post("/:key", (c) => handlePush(c, { key: c.req.param("key"), header: null }))
 	.all("/:key", onlyMethods("POST"));
 
-/** Without a key in the path: a header (what AWS connections set) or the query string. */
-function keyFromRequest(c: Context<AppEnv>): string | undefined {
-	const header = c.req.header("X-Integration-Key");
-	if (header) return header.trim();
-	const bearer = /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("Authorization") ?? "");
-	if (bearer?.[1]) return bearer[1];
-	return c.req.query("integration_key");
+/** Where a push's key came from: the URL (an address) or a header (a credential). */
+type PresentedKey = { key: string; header: string | null };
+
+/**
+ * Without a key in the path: a header (what AWS connections set: an API key header, Bearer, or
+ * Basic with the key as password and any user name) or the query string.
+ */
+function keyFromRequest(c: Context<AppEnv>): PresentedKey | null {
+	const header = c.req.header("X-Integration-Key")?.trim();
+	if (header) return { key: header, header: "X-Integration-Key" };
+	const authorization = c.req.header("Authorization") ?? "";
+	const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+	if (bearer) return { key: bearer, header: "Authorization" };
+	const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization)?.[1];
+	if (basic) {
+		const password = basicPassword(basic);
+		if (password) return { key: password, header: "Authorization" };
+	}
+	const query = c.req.query("integration_key");
+	return query ? { key: query, header: null } : null;
 }
 
-async function handlePush(c: Context<AppEnv>, key: string | undefined) {
-	if (!key) {
+function basicPassword(encoded: string): string | null {
+	try {
+		const decoded = atob(encoded);
+		const colon = decoded.indexOf(":");
+		return colon === -1 ? null : decoded.slice(colon + 1);
+	} catch {
+		return null;
+	}
+}
+
+async function handlePush(c: Context<AppEnv>, presented: PresentedKey | null) {
+	if (presented === null) {
 		throw new InvalidParameter(
-			"the integration key is missing: use /push/<key>, ?integration_key=, an X-Integration-Key header or Authorization: Bearer <key>",
+			"the integration key is missing: use /push/<key>, ?integration_key=, an X-Integration-Key header, Authorization: Bearer <key>, or Basic auth with the key as password",
 		);
 	}
 	// Refuse a declared oversize body before any lookup; readTextLimited guards the rest.
 	if (Number(c.req.header("Content-Length") ?? 0) > MAX_PUSH_BODY_BYTES) {
 		throw new PayloadTooLarge(MAX_PUSH_BODY_BYTES);
 	}
-	// 404, not 401: EventBridge retries 401 for a day, and a key that is wrong stays wrong.
-	if (!looksLikeIntegrationKey(key)) throw new IntegrationNotFound();
-	const integration = await findIntegrationByKeyHash(c.env.DB, await sha256Hex(key));
-	if (integration === null) throw new IntegrationNotFound();
-
-	const handler = PUSH_HANDLERS[integration.type];
-	if (handler === null) {
-		throw new HttpError(
-			501,
-			"IntegrationTypeNotSupported",
-			`pushes to ${integration.type} integrations are not supported by this version yet`,
-		);
+	const integration = looksLikeIntegrationKey(presented.key)
+		? await findIntegrationByKeyHash(c.env.DB, await sha256Hex(presented.key))
+		: null;
+	if (integration === null) {
+		// Never 401 (EventBridge retries it for a day): a URL naming nothing is 404, a header
+		// credential that matches nothing is a wrong key, 403.
+		throw presented.header === null
+			? new IntegrationNotFound()
+			: new InvalidIntegrationKey(presented.header);
 	}
-	return handler(c, integration, await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES));
+
+	const text = await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES);
+	return PUSH_HANDLERS[integration.type](c, integration, text);
 }

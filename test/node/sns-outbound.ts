@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Response } from "miniflare";
-import { BEHAVIOURS, TEST_CERT_HEX } from "../sns-constants";
+import { BEHAVIOURS, TEST_CERT_HEX } from "../sns-constants.ts";
 
 const fixtures = path.join(import.meta.dirname, "..", "fixtures", "sns");
 const requested: string[] = [];

@@ -1,0 +1,83 @@
+import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
+import { fitAlertKey, truncate } from "../../alerts/text";
+import { wildcardMatch } from "../../alerts/wildcard";
+import type { AlarmState } from "./alarm";
+
+/**
+ * One CloudWatch alarm state change, whichever way it arrived (an SNS Notification or an
+ * EventBridge "CloudWatch Alarm State Change" event): the one place alarm states get meaning.
+ */
+export type AlarmStateChange = {
+	alertKey: string;
+	alarmName: string;
+	description: string | null | undefined;
+	reason: string | null | undefined;
+	state: AlarmState;
+	changedAt: number;
+	labels: Record<string, string>;
+};
+
+export type AlarmPolicy = {
+	insufficient_data: "ignore" | "info" | "resolve";
+	severity_rules?: { alarm_name: string; severity: Severity }[];
+};
+
+/** `severity=critical` (or warning, info) anywhere in AlarmDescription sets the severity. */
+const SEVERITY_TOKEN = /(?:^|[\s,;(])severity\s*=\s*(critical|warning|info)\b/i;
+
+/**
+ * OK resolves; ALARM triggers; INSUFFICIENT_DATA follows the policy (null: ignored). Events are
+ * ordered by the state-change time, so a late or repeated delivery changes nothing.
+ */
+export async function eventFromStateChange(
+	change: AlarmStateChange,
+	policy: AlarmPolicy,
+): Promise<AlertEvent | null> {
+	const common = {
+		alert_key: await fitAlertKey(change.alertKey, LIMITS.alertKey),
+		title: truncate(change.alarmName, LIMITS.title),
+		description: truncate(
+			[change.description, change.reason].filter(Boolean).join("\n\n"),
+			LIMITS.description,
+		),
+		labels: change.labels,
+		images: [],
+		occurred_at: change.changedAt,
+		ordered: true,
+	};
+	const { state } = change;
+	if (state === "OK" || (state === "INSUFFICIENT_DATA" && policy.insufficient_data === "resolve")) {
+		return { action: "resolve", ...common };
+	}
+	if (state === "INSUFFICIENT_DATA") {
+		if (policy.insufficient_data === "ignore") return null;
+		return { action: "trigger", severity: "info", ...common };
+	}
+	return { action: "trigger", severity: alarmSeverity(change, policy), ...common };
+}
+
+/** The description's token wins, then the first matching name rule, then warning. */
+export function alarmSeverity(
+	change: Pick<AlarmStateChange, "alarmName" | "description">,
+	policy: Pick<AlarmPolicy, "severity_rules">,
+): Severity {
+	const token = SEVERITY_TOKEN.exec(change.description ?? "")?.[1];
+	if (token !== undefined) return token.toLowerCase() as Severity;
+	const rule = policy.severity_rules?.find((r) => wildcardMatch(r.alarm_name, change.alarmName));
+	return rule?.severity ?? "warning";
+}
+
+/** Sets labels from possibly-missing values, cut to the label limits. */
+export function labelWriter(labels: Record<string, string>) {
+	return (name: string, value: string | number | boolean | null | undefined) => {
+		if (value === null || value === undefined || value === "") return;
+		if (Object.keys(labels).length >= LIMITS.labelCount && !(name in labels)) return;
+		labels[truncate(name, LIMITS.labelKey)] = truncate(String(value), LIMITS.labelValue);
+	};
+}
+
+/** `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`; the Region field is a display name. */
+export function parseAlarmArn(arn: string | undefined): { region: string; account: string } | null {
+	const match = /^arn:[a-z-]+:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:/.exec(arn ?? "");
+	return match === null ? null : { region: match[1] ?? "", account: match[2] ?? "" };
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+/**
+ * What an EventBridge API destination posts when the target has no input transformer
+ * (../shared/reference/aws.md §5.1). `resources` may be missing (AWS Health retirement events).
+ */
+export const EventBridgeEvent = z.object({
+	version: z.string().optional(),
+	id: z.string({ error: "is required (the event id)" }).min(1).max(128),
+	"detail-type": z.string({ error: "is required" }).min(1),
+	source: z.string({ error: "is required" }).min(1),
+	account: z.string({ error: "must be a string" }).default(""),
+	time: z.string({ error: "must be a string" }).default(""),
+	region: z.string({ error: "must be a string" }).default(""),
+	resources: z.array(z.string(), { error: "must be an array of ARNs" }).default([]),
+	detail: z.record(z.string(), z.unknown(), { error: "must be an object" }),
+});
+export type EventBridgeEvent = z.infer<typeof EventBridgeEvent>;
+
+/** Enough of the envelope's shape to tell an event from an input transformer's output. */
+export function looksLikeEnvelope(body: unknown): boolean {
+	return typeof body === "object" && body !== null && "detail-type" in body && "source" in body;
+}
+
+/** The event's own time, or now when it has none that parses. */
+export function eventTime(event: EventBridgeEvent): number {
+	const parsed = Date.parse(event.time);
+	return Number.isNaN(parsed) ? Date.now() : parsed;
+}
+
+/** A time from the detail, falling back to the envelope's. */
+export function timeOr(value: unknown, event: EventBridgeEvent): number {
+	const parsed = typeof value === "string" ? Date.parse(value) : Number.NaN;
+	return Number.isNaN(parsed) ? eventTime(event) : parsed;
+}
+
+/** Parses `detail` with a source's schema; null when the event is not the shape we know. */
+export function detailAs<S extends z.ZodType>(
+	schema: S,
+	event: EventBridgeEvent,
+): z.output<S> | null {
+	const parsed = schema.safeParse(event.detail);
+	return parsed.success ? parsed.data : null;
+}

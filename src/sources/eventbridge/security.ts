@@ -1,0 +1,148 @@
+import { z } from "zod";
+import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
+import { fitAlertKey, truncate } from "../../alerts/text";
+import { labelWriter } from "../cloudwatch/state-change";
+import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
+
+const GuardDutyDetail = z.object({
+	id: z.string().min(1),
+	type: z.string().optional(),
+	title: z.string().optional(),
+	description: z.string().optional(),
+	severity: z.number(),
+	accountId: z.string().optional(),
+	region: z.string().optional(),
+	updatedAt: z.string().optional(),
+	resource: z.object({ resourceType: z.string().optional() }).optional(),
+	service: z
+		.object({
+			count: z.number().optional(),
+			additionalInfo: z.object({ sample: z.boolean().optional() }).optional(),
+		})
+		.optional(),
+});
+
+/** GuardDuty's scale: Low 1.0–3.9, Medium 4.0–6.9, High 7.0–8.9, Critical 9.0–10.0. */
+export function guardDutySeverity(score: number): Severity {
+	if (score >= 7) return "critical";
+	if (score >= 4) return "warning";
+	return "info";
+}
+
+/** "GuardDuty Finding": one alert per finding id; a re-sent finding (newer) updates it. */
+export async function normalizeGuardDuty(event: EventBridgeEvent): Promise<AlertEvent[] | null> {
+	const detail = detailAs(GuardDutyDetail, event);
+	if (detail === null) return null;
+	const labels: Record<string, string> = {};
+	const set = labelWriter(labels);
+	set("source", "aws.guardduty");
+	set("account", detail.accountId ?? event.account);
+	set("region", detail.region ?? event.region);
+	set("finding_type", detail.type);
+	set("severity_score", detail.severity);
+	set("resource_type", detail.resource?.resourceType);
+	set("count", detail.service?.count);
+	set("sample", detail.service?.additionalInfo?.sample);
+	return [
+		{
+			action: "trigger",
+			severity: guardDutySeverity(detail.severity),
+			alert_key: await fitAlertKey(detail.id, LIMITS.alertKey),
+			title: truncate(detail.title ?? detail.type ?? "GuardDuty finding", LIMITS.title),
+			description: truncate(detail.description ?? "", LIMITS.description),
+			labels,
+			images: [],
+			occurred_at: timeOr(detail.updatedAt, event),
+			ordered: true,
+		},
+	];
+}
+
+const Finding = z.object({
+	Id: z.string().min(1),
+	Title: z.string().optional(),
+	Description: z.string().optional(),
+	ProductName: z.string().optional(),
+	AwsAccountId: z.string().optional(),
+	Region: z.string().optional(),
+	GeneratorId: z.string().optional(),
+	UpdatedAt: z.string().optional(),
+	Severity: z.object({ Label: z.string().optional() }).optional(),
+	Compliance: z.object({ Status: z.string().optional() }).optional(),
+	Workflow: z.object({ Status: z.string().optional() }).optional(),
+	RecordState: z.string().optional(),
+	Resources: z
+		.array(z.object({ Type: z.string().optional(), Id: z.string().optional() }))
+		.optional(),
+	ProductFields: z.record(z.string(), z.string()).optional(),
+});
+type Finding = z.infer<typeof Finding>;
+
+const SecurityHubDetail = z.object({ findings: z.array(z.unknown()) });
+
+const LABEL_SEVERITY: Record<string, Severity> = {
+	CRITICAL: "critical",
+	HIGH: "critical",
+	MEDIUM: "warning",
+	LOW: "info",
+	INFORMATIONAL: "info",
+};
+
+/** A finding closes its alert when triaged away, passing its check, or archived. */
+export function findingResolved(finding: Finding): boolean {
+	const workflow = finding.Workflow?.Status;
+	return (
+		workflow === "RESOLVED" ||
+		workflow === "SUPPRESSED" ||
+		finding.Compliance?.Status === "PASSED" ||
+		finding.RecordState === "ARCHIVED"
+	);
+}
+
+/**
+ * "Security Hub Findings - Imported": one alert per finding in `detail.findings`. Security Hub
+ * re-emits a finding on every update, so they are ordered by UpdatedAt.
+ */
+export async function normalizeSecurityHub(event: EventBridgeEvent): Promise<AlertEvent[] | null> {
+	const detail = detailAs(SecurityHubDetail, event);
+	if (detail === null) return null;
+	const events: AlertEvent[] = [];
+	for (const raw of detail.findings) {
+		const parsed = Finding.safeParse(raw);
+		if (!parsed.success) continue;
+		const finding = parsed.data;
+		const labels: Record<string, string> = {};
+		const set = labelWriter(labels);
+		set("source", "aws.securityhub");
+		set("account", finding.AwsAccountId ?? event.account);
+		set("region", finding.Region ?? event.region);
+		set("product", finding.ProductName);
+		set("generator_id", finding.GeneratorId);
+		set("control_id", finding.ProductFields?.ControlId);
+		set("severity_label", finding.Severity?.Label);
+		set("compliance_status", finding.Compliance?.Status);
+		set("workflow_status", finding.Workflow?.Status);
+		set("record_state", finding.RecordState);
+		set("resource_type", finding.Resources?.[0]?.Type);
+		set("resource_id", finding.Resources?.[0]?.Id);
+		const common = {
+			alert_key: await fitAlertKey(finding.Id, LIMITS.alertKey),
+			title: truncate(finding.Title ?? "Security Hub finding", LIMITS.title),
+			description: truncate(finding.Description ?? "", LIMITS.description),
+			labels,
+			images: [],
+			occurred_at: timeOr(finding.UpdatedAt, event),
+			ordered: true,
+		};
+		events.push(
+			findingResolved(finding)
+				? { action: "resolve", ...common }
+				: {
+						action: "trigger",
+						severity: LABEL_SEVERITY[finding.Severity?.Label ?? ""] ?? "warning",
+						...common,
+					},
+		);
+	}
+	return events;
+}

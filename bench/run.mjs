@@ -163,6 +163,27 @@ function signedAlarmNotifications(privateKey, count) {
 	});
 }
 
+/** An EventBridge "CloudWatch Alarm State Change" event, the n-th state change of one alarm. */
+function alarmEvent(n) {
+	const at = new Date(Date.UTC(2026, 10, 21) + n * 1000).toISOString();
+	return JSON.stringify({
+		version: "0",
+		id: crypto.randomUUID(),
+		"detail-type": "CloudWatch Alarm State Change",
+		source: "aws.cloudwatch",
+		account: "123456789012",
+		time: at,
+		region: "us-east-1",
+		resources: ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh"],
+		detail: {
+			alarmName: "ServerCpuTooHigh",
+			state: { value: "ALARM", reason: "Threshold Crossed", timestamp: at.replace("Z", "+0000") },
+			previousState: { value: "ALARM", timestamp: at.replace("Z", "+0000") },
+			configuration: { description: "CPU high" },
+		},
+	});
+}
+
 async function gateway(scriptPath, certificatePem) {
 	// Bindings, Durable Objects and compatibility settings from wrangler.toml; module rules are
 	// not needed for the single bundled file.
@@ -243,6 +264,18 @@ try {
 		],
 	});
 	rows.push(sns);
+
+	const ebKey = await createIntegration(mf, "aws_eventbridge");
+	let sequence = 0;
+	rows.push(
+		await measure("EventBridge CloudWatch alarm event (X-Integration-Key)", mf, {
+			method: "POST",
+			path: "/push",
+			headers: { "Content-Type": "application/json", "X-Integration-Key": ebKey },
+			// A new event id and a later state change each time, so every request is applied.
+			requests: [{ setupRequest: (request) => ({ ...request, body: alarmEvent(sequence++) }) }],
+		}),
+	);
 } finally {
 	await mf.dispose();
 }

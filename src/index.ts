@@ -1,4 +1,7 @@
 import { Hono } from "hono";
+import { adminAuth } from "./admin/auth";
+import { channels } from "./admin/channels";
+import { incidents } from "./admin/incidents";
 import { admin } from "./admin/integrations";
 import type { AppEnv } from "./http/app-env";
 import { errorBody, ok } from "./http/envelope";
@@ -15,7 +18,13 @@ app.use(requestId);
 // Touches no binding: it answers even when D1 or the secret is misconfigured.
 app.get("/healthz", (c) => ok(c, { status: "ok" }));
 
-app.route("/api/v1", admin);
+// Every admin route sits behind one auth middleware.
+const api = new Hono<AppEnv>();
+api.use(adminAuth);
+api.route("/", admin);
+api.route("/", channels);
+api.route("/", incidents);
+app.route("/api/v1", api);
 app.route("/push", push);
 
 app.notFound((c) =>

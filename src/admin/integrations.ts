@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AlertStatus, iso } from "../alerts/alert";
+import { missingChannels } from "../db/channels";
+import { deleteIncidentsOf } from "../db/incidents";
 import {
 	getIntegration,
 	type IntegrationRow,
@@ -8,26 +10,26 @@ import {
 	insertIntegration,
 	listIntegrations,
 	markIntegrationDeleting,
-	removeIntegration,
+	removeIntegrationStatement,
 	replaceKeyHash,
 	updateIntegration,
 } from "../db/integrations";
+import { getRoutes, replaceRoutes } from "../db/routes";
 import type { AppEnv } from "../http/app-env";
-import { readTextLimited } from "../http/body";
 import { ok } from "../http/envelope";
-import { NotFound, ServiceUnavailable } from "../http/errors";
+import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
-import { parseJson, parseOrThrow, requiredAs } from "../http/validation";
+import { parseOrThrow, requiredAs } from "../http/validation";
 import {
 	autoResolveAfterMs,
 	CloudWatchSettings,
 	type IntegrationSettings,
 	SETTINGS_SCHEMAS,
 } from "../integrations/settings";
+import { Routes } from "../routing/rules";
 import { generateIntegrationKey, sha256Hex } from "../security/secrets";
-import { adminAuth } from "./auth";
+import { readJsonBody, unknownFieldOr } from "./body";
 
-const MAX_ADMIN_BODY_BYTES = 64 * 1024;
 const MAX_ALERTS_PAGE = 100;
 const DEFAULT_ALERTS_PAGE = 20;
 
@@ -46,6 +48,8 @@ const CreateIntegration = z.strictObject(
 		),
 		/** Checked against the type's own schema (src/integrations/settings.ts) once type is known. */
 		settings: z.unknown().optional(),
+		/** Private to this channel; null or absent: shared, routed by its routes. */
+		channel_id: z.string({ error: "must be a channel id or null" }).nullable().default(null),
 	},
 	{ error: unknownFieldOr("the body must be a JSON object") },
 );
@@ -54,6 +58,7 @@ const UpdateIntegration = z.strictObject(
 	{
 		name: Name.optional(),
 		settings: z.record(z.string(), z.unknown(), { error: "must be an object" }).optional(),
+		channel_id: z.string({ error: "must be a channel id or null" }).nullable().optional(),
 	},
 	{ error: unknownFieldOr("the body must be a JSON object") },
 );
@@ -73,15 +78,26 @@ const AlertQuery = z.object({
 		.optional(),
 });
 
-const NEW_STATS = { key_rotated_at: null, deleted_at: null, event_count: 0, last_event_at: null };
+const NEW_STATS = {
+	key_rotated_at: null,
+	deleted_at: null,
+	event_count: 0,
+	last_event_at: null,
+	unrouted_count: 0,
+	config_version: 0,
+};
 
 export const admin = new Hono<AppEnv>();
-admin.use(adminAuth);
 
 admin
 	.post("/integrations", async (c) => {
 		const body = parseOrThrow(CreateIntegration, await readJsonBody(c.req.raw));
 		const settings = parseOrThrow(SETTINGS_SCHEMAS[body.type], body.settings ?? {}, "settings");
+		await requireChannels(
+			c.env.DB,
+			body.channel_id === null ? [] : [body.channel_id],
+			"channel_id",
+		);
 		const key = generateIntegrationKey();
 		const row = {
 			id: crypto.randomUUID(),
@@ -89,6 +105,7 @@ admin
 			type: body.type,
 			created_at: Date.now(),
 			settings,
+			channel_id: body.channel_id,
 		};
 		await insertIntegration(c.env.DB, { ...row, key_hash: await sha256Hex(key) });
 		const view = await integrationDetail(c.env, { ...row, ...NEW_STATS });
@@ -115,14 +132,16 @@ admin
 			"settings",
 		);
 		const name = change.name ?? row.name;
-		if (!(await updateIntegration(c.env.DB, row.id, { name, settings }))) {
+		const channel_id = change.channel_id === undefined ? row.channel_id : change.channel_id;
+		await requireChannels(c.env.DB, channel_id === null ? [] : [channel_id], "channel_id");
+		if (!(await updateIntegration(c.env.DB, row.id, { name, settings, channel_id }))) {
 			throw integrationNotFound(row.id);
 		}
 		// Alerts already firing follow a new timeout now, not at the next event.
 		await c.env.INTEGRATION.getByName(row.id).configure({
 			autoResolveAfterMs: autoResolveAfterMs(settings),
 		});
-		return ok(c, await integrationDetail(c.env, { ...row, name, settings }));
+		return ok(c, await integrationDetail(c.env, { ...row, name, settings, channel_id }));
 	})
 	.delete("/integrations/:id", async (c) => {
 		const id = c.req.param("id");
@@ -138,7 +157,10 @@ admin
 				"the push URL is disabled but the integration's alerts were not wiped yet: repeat the DELETE",
 			);
 		}
-		await removeIntegration(c.env.DB, id);
+		await c.env.DB.batch([
+			deleteIncidentsOf(c.env.DB, id),
+			removeIntegrationStatement(c.env.DB, id),
+		]);
 		return ok(c, { id, deleted: true });
 	})
 	.all("/integrations/:id", onlyMethods("GET", "PATCH", "DELETE"));
@@ -164,11 +186,42 @@ admin
 		}
 		// Both pins go: the one set in advance in the settings and the one learned from SNS.
 		const settings = { ...CloudWatchSettings.parse(row.settings), topic_arn: null };
-		await updateIntegration(c.env.DB, row.id, { name: row.name, settings });
+		await updateIntegration(c.env.DB, row.id, { ...row, settings });
 		await c.env.INTEGRATION.getByName(row.id).unpinTopic();
 		return ok(c, await integrationDetail(c.env, { ...row, settings }));
 	})
 	.all("/integrations/:id/topic", onlyMethods("DELETE"));
+
+admin
+	.get("/integrations/:id/routes", async (c) => {
+		const row = await requireIntegration(c.env.DB, c.req.param("id"));
+		return ok(c, await getRoutes(c.env.DB, row.id));
+	})
+	.put("/integrations/:id/routes", async (c) => {
+		const row = await requireIntegration(c.env.DB, c.req.param("id"));
+		if (row.channel_id !== null) {
+			throw new Conflict(
+				"IntegrationIsPrivate",
+				`this integration sends everything to channel ${row.channel_id}; set channel_id to null (PATCH) to route it`,
+			);
+		}
+		const routes = parseOrThrow(Routes, await readJsonBody(c.req.raw));
+		const named = routes.rules.flatMap((rule) => rule.channel_ids);
+		if (routes.default_channel_id !== null) named.push(routes.default_channel_id);
+		const missing = await missingChannels(c.env.DB, named);
+		if (missing.length > 0) {
+			const where = routes.rules.flatMap((rule, index) =>
+				rule.channel_ids.some((id) => missing.includes(id)) ? [`rules[${index}].channel_ids`] : [],
+			);
+			if (routes.default_channel_id !== null && missing.includes(routes.default_channel_id)) {
+				where.push("default_channel_id");
+			}
+			throw new InvalidParameter(`${where.join(", ")} names no channel: ${missing.join(", ")}`);
+		}
+		await replaceRoutes(c.env.DB, row.id, routes);
+		return ok(c, routes);
+	})
+	.all("/integrations/:id/routes", onlyMethods("GET", "PUT"));
 
 admin
 	.get("/integrations/:id/alerts", async (c) => {
@@ -189,11 +242,13 @@ function integrationToApi(row: IntegrationRow) {
 		id: row.id,
 		name: row.name,
 		type: row.type,
+		channel_id: row.channel_id,
 		settings: settingsOf(row),
 		created_at: iso(row.created_at),
 		key_rotated_at: row.key_rotated_at === null ? null : iso(row.key_rotated_at),
 		event_count: row.event_count,
 		last_event_at: row.last_event_at === null ? null : iso(row.last_event_at),
+		unrouted_count: row.unrouted_count,
 	};
 }
 
@@ -216,17 +271,12 @@ async function requireIntegration(db: D1Database, id: string): Promise<Integrati
 	return row;
 }
 
+async function requireChannels(db: D1Database, ids: string[], field: string) {
+	const missing = await missingChannels(db, ids);
+	if (missing.length > 0)
+		throw new InvalidParameter(`${field} names no channel: ${missing.join(", ")}`);
+}
+
 function integrationNotFound(id: string) {
 	return new NotFound("IntegrationNotFound", `no integration has id ${JSON.stringify(id)}`);
-}
-
-async function readJsonBody(request: Request): Promise<unknown> {
-	return parseJson(await readTextLimited(request, MAX_ADMIN_BODY_BYTES));
-}
-
-function unknownFieldOr(fallback: string) {
-	return (issue: { code?: string; keys?: string[] }) =>
-		issue.code === "unrecognized_keys" && issue.keys !== undefined
-			? `unknown field ${issue.keys.join(", ")}`
-			: fallback;
 }

@@ -18,8 +18,11 @@ export const Alert = z.object({
 	first_event_at: z.number(),
 	last_event_at: z.number(),
 	resolved_at: z.number().nullable(),
-	/** What resolved it: a recovery event, or `auto_resolve_after` passing without events. */
-	resolved_by: z.enum(["event", "timeout"]).nullable(),
+	/**
+	 * What resolved it: a recovery event, `auto_resolve_after` passing without events, or a person
+	 * resolving one of its incidents through the API.
+	 */
+	resolved_by: z.enum(["event", "timeout", "api"]).nullable(),
 });
 export type Alert = z.infer<typeof Alert>;
 

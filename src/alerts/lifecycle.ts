@@ -99,7 +99,7 @@ export function mergeLabels(base: Labels, overlay: Labels, { overwrite = true } 
 	return merged;
 }
 
-/** A firing alert whose `auto_resolve_after` passed without events: resolved by the timeout. */
-export function expireAlert(firing: Alert, now: number): Alert {
-	return { ...firing, status: "resolved", resolved_at: now, resolved_by: "timeout" };
+/** A firing alert closed without a recovery event: by the timeout, or by a person (API). */
+export function closeAlert(firing: Alert, now: number, by: "timeout" | "api"): Alert {
+	return { ...firing, status: "resolved", resolved_at: now, resolved_by: by };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { bumpConfigVersion } from "./channels";
 
 export const IntegrationType = z.enum(["standard", "aws_cloudwatch", "aws_eventbridge"]);
 export type IntegrationType = z.infer<typeof IntegrationType>;
@@ -15,11 +16,16 @@ export const IntegrationRow = z.object({
 	last_event_at: z.number().nullable(),
 	/** Stored JSON; each type's schema in src/integrations/settings.ts gives it meaning. */
 	settings: z.string().transform((text) => JSON.parse(text) as Record<string, unknown>),
+	/** Set: private to this channel. Null: shared, routed by its routes. */
+	channel_id: z.string().nullable(),
+	unrouted_count: z.number(),
+	/** The routing config version when this row was read (see migration 0003). */
+	config_version: z.number(),
 });
 export type IntegrationRow = z.infer<typeof IntegrationRow>;
 
-const COLUMNS =
-	"id, name, type, created_at, key_rotated_at, deleted_at, event_count, last_event_at, settings";
+const COLUMNS = `id, name, type, created_at, key_rotated_at, deleted_at, event_count, last_event_at,
+	settings, channel_id, unrouted_count, (SELECT version FROM config_version WHERE id = 1) AS config_version`;
 
 function parseRow(row: unknown): IntegrationRow | null {
 	return row === null ? null : IntegrationRow.parse(row);
@@ -27,28 +33,41 @@ function parseRow(row: unknown): IntegrationRow | null {
 
 export async function insertIntegration(
 	db: D1Database,
-	row: Pick<IntegrationRow, "id" | "name" | "type" | "created_at" | "settings"> & {
+	row: Pick<IntegrationRow, "id" | "name" | "type" | "created_at" | "settings" | "channel_id"> & {
 		key_hash: string;
 	},
 ): Promise<void> {
 	await db
 		.prepare(
-			"INSERT INTO integrations (id, name, type, key_hash, created_at, settings) VALUES (?, ?, ?, ?, ?, ?)",
+			"INSERT INTO integrations (id, name, type, key_hash, created_at, settings, channel_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		)
-		.bind(row.id, row.name, row.type, row.key_hash, row.created_at, JSON.stringify(row.settings))
+		.bind(
+			row.id,
+			row.name,
+			row.type,
+			row.key_hash,
+			row.created_at,
+			JSON.stringify(row.settings),
+			row.channel_id,
+		)
 		.run();
 }
 
 export async function updateIntegration(
 	db: D1Database,
 	id: string,
-	change: { name: string; settings: Record<string, unknown> },
+	change: { name: string; settings: Record<string, unknown>; channel_id: string | null },
 ): Promise<boolean> {
-	const result = await db
-		.prepare("UPDATE integrations SET name = ?, settings = ? WHERE id = ? AND deleted_at IS NULL")
-		.bind(change.name, JSON.stringify(change.settings), id)
-		.run();
-	return result.meta.changes > 0;
+	const [result] = await db.batch([
+		db
+			.prepare(
+				"UPDATE integrations SET name = ?, settings = ?, channel_id = ? WHERE id = ? AND deleted_at IS NULL",
+			)
+			.bind(change.name, JSON.stringify(change.settings), change.channel_id, id),
+		// A changed channel changes routing: the integration's Durable Object reloads it.
+		bumpConfigVersion(db),
+	]);
+	return (result?.meta.changes ?? 0) > 0;
 }
 
 /** The push path's only D1 read: an indexed point lookup on the key's hash. */
@@ -110,20 +129,20 @@ export async function markIntegrationDeleting(db: D1Database, id: string, now: n
 		.run();
 }
 
-export async function removeIntegration(db: D1Database, id: string) {
-	await db.prepare("DELETE FROM integrations WHERE id = ?").bind(id).run();
+export function removeIntegrationStatement(db: D1Database, id: string): D1PreparedStatement {
+	return db.prepare("DELETE FROM integrations WHERE id = ?").bind(id);
 }
 
 /** Absolute values, so a repeated or late mirror write is harmless. */
-export async function mirrorIntegrationStats(
+export function mirrorIntegrationStats(
 	db: D1Database,
 	id: string,
-	stats: { event_count: number; last_event_at: number | null },
-) {
-	await db
+	stats: { event_count: number; last_event_at: number | null; unrouted_count: number },
+): D1PreparedStatement {
+	return db
 		.prepare(
-			"UPDATE integrations SET event_count = max(event_count, ?), last_event_at = ? WHERE id = ?",
+			`UPDATE integrations SET event_count = max(event_count, ?), last_event_at = ?,
+				unrouted_count = max(unrouted_count, ?) WHERE id = ?`,
 		)
-		.bind(stats.event_count, stats.last_event_at, id)
-		.run();
+		.bind(stats.event_count, stats.last_event_at, stats.unrouted_count, id);
 }

@@ -45,6 +45,33 @@ export const MIGRATIONS: readonly string[] = [
 	UPDATE alerts SET resolved_by = 'event' WHERE status = 'resolved';
 	UPDATE alerts SET last_received_at = last_event_at;
 	CREATE INDEX alerts_firing_by_receipt ON alerts (last_received_at) WHERE status = 'firing';`,
+
+	// Incidents: what people act on. `version` counts changes; `mirrored_version` is the last one
+	// written to D1, so the alarm knows what is left to mirror.
+	`CREATE TABLE incidents (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		channel_id TEXT,
+		status TEXT NOT NULL,
+		severity TEXT NOT NULL,
+		title TEXT NOT NULL,
+		alert_count INTEGER NOT NULL,
+		group_key TEXT,
+		opened_at INTEGER NOT NULL,
+		acknowledged_at INTEGER,
+		resolved_at INTEGER,
+		resolved_by TEXT,
+		version INTEGER NOT NULL,
+		mirrored_version INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX incidents_open ON incidents (channel_id, group_key, opened_at) WHERE status != 'resolved';
+	CREATE INDEX incidents_unmirrored ON incidents (seq) WHERE version > mirrored_version;
+	CREATE TABLE incident_alerts (
+		incident_id TEXT NOT NULL,
+		alert_id TEXT NOT NULL,
+		PRIMARY KEY (incident_id, alert_id)
+	);
+	CREATE INDEX incident_alerts_by_alert ON incident_alerts (alert_id);`,
 ];
 
 export function migrate(sql: SqlStorage): void {

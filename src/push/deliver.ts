@@ -37,7 +37,10 @@ export async function deliver(
 	push: Push,
 	respond: (results: PushData[]) => unknown = singleOutcome,
 ) {
-	const reply = await integrationObject(c, integration).ingest(push);
+	const reply = await integrationObject(c, integration).ingest({
+		...push,
+		configVersion: integration.config_version,
+	});
 	if (!reply.ok) throw new HttpError(reply.status, reply.code, reply.message);
 	if (reply.replayed) c.header("Idempotent-Replayed", "true");
 	return ok(c, respond(reply.data));

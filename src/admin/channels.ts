@@ -1,0 +1,130 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { iso } from "../alerts/alert";
+import { parseDuration } from "../alerts/duration";
+import {
+	type ChannelRow,
+	channelReferences,
+	deleteChannel,
+	getChannel,
+	insertChannel,
+	listChannels,
+	updateChannel,
+} from "../db/channels";
+import type { AppEnv } from "../http/app-env";
+import { ok } from "../http/envelope";
+import { Conflict, NotFound } from "../http/errors";
+import { onlyMethods } from "../http/middleware";
+import { parseOrThrow, requiredAs } from "../http/validation";
+import { readJsonBody, unknownFieldOr } from "./body";
+
+const WINDOW_HINT = "must be a duration from 1m to 30d written with a unit (30m, 4h, 1d), or null";
+
+const Grouping = {
+	/** Label names whose values must match for an alert to join an open incident. */
+	group_by: z
+		.array(
+			z
+				.string({ error: "must be label names" })
+				.min(1, "must not hold an empty name")
+				.max(128, "must hold names of at most 128 characters"),
+			{ error: "must be a list of label names" },
+		)
+		.max(10, "must have at most 10 label names"),
+	/** Alerts join an incident opened less than this long ago; null: while it is open. */
+	group_window: z
+		.string({ error: WINDOW_HINT })
+		.refine((text) => {
+			const ms = parseDuration(text);
+			return ms !== null && ms >= 60_000 && ms <= 30 * 86_400_000;
+		}, WINDOW_HINT)
+		.nullable(),
+};
+
+const Name = z
+	.string(requiredAs("a string"))
+	.trim()
+	.min(1, "must be 1 to 100 characters")
+	.max(100, "must be 1 to 100 characters");
+const Description = z
+	.string({ error: "must be a string" })
+	.max(1000, "must be at most 1000 characters");
+
+const CreateChannel = z.strictObject(
+	{
+		name: Name,
+		description: Description.default(""),
+		group_by: Grouping.group_by.default([]),
+		group_window: Grouping.group_window.default(null),
+	},
+	{ error: unknownFieldOr("the body must be a JSON object") },
+);
+
+const UpdateChannel = z.strictObject(
+	{
+		name: Name.optional(),
+		description: Description.optional(),
+		group_by: Grouping.group_by.optional(),
+		group_window: Grouping.group_window.optional(),
+	},
+	{ error: unknownFieldOr("the body must be a JSON object") },
+);
+
+export const channels = new Hono<AppEnv>();
+
+channels
+	.post("/channels", async (c) => {
+		const body = parseOrThrow(CreateChannel, await readJsonBody(c.req.raw));
+		const now = Date.now();
+		const channel: ChannelRow = {
+			id: crypto.randomUUID(),
+			...body,
+			created_at: now,
+			updated_at: now,
+		};
+		await insertChannel(c.env.DB, channel);
+		return ok(c, channelToApi(channel), 201);
+	})
+	.get("/channels", async (c) => {
+		return ok(c, { channels: (await listChannels(c.env.DB)).map(channelToApi) });
+	})
+	.all("/channels", onlyMethods("GET", "POST"));
+
+channels
+	.get("/channels/:id", async (c) => {
+		return ok(c, channelToApi(await requireChannel(c.env.DB, c.req.param("id"))));
+	})
+	.patch("/channels/:id", async (c) => {
+		const channel = await requireChannel(c.env.DB, c.req.param("id"));
+		const change = parseOrThrow(UpdateChannel, await readJsonBody(c.req.raw));
+		const updated: ChannelRow = { ...channel, ...definedOnly(change), updated_at: Date.now() };
+		await updateChannel(c.env.DB, updated);
+		return ok(c, channelToApi(updated));
+	})
+	.delete("/channels/:id", async (c) => {
+		const channel = await requireChannel(c.env.DB, c.req.param("id"));
+		if (!(await deleteChannel(c.env.DB, channel.id))) {
+			const refs = await channelReferences(c.env.DB, channel.id);
+			throw new Conflict(
+				"ChannelInUse",
+				`channel ${channel.id} is still in use: private to integrations [${refs.private_integrations.join(", ")}], routed to by integrations [${refs.routing_integrations.join(", ")}]; move or re-route them first`,
+			);
+		}
+		return ok(c, { id: channel.id, deleted: true });
+	})
+	.all("/channels/:id", onlyMethods("GET", "PATCH", "DELETE"));
+
+function channelToApi(channel: ChannelRow) {
+	return { ...channel, created_at: iso(channel.created_at), updated_at: iso(channel.updated_at) };
+}
+
+async function requireChannel(db: D1Database, id: string): Promise<ChannelRow> {
+	const channel = await getChannel(db, id);
+	if (channel === null)
+		throw new NotFound("ChannelNotFound", `no channel has id ${JSON.stringify(id)}`);
+	return channel;
+}
+
+function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+	return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { Incident, IncidentStatus } from "../incidents/incident";
+
+/** A mirrored incident as the Durable Object writes it: `version` orders the writes. */
+export type MirroredIncident = Incident & { version: number };
+
+export function upsertIncident(db: D1Database, incident: MirroredIncident): D1PreparedStatement {
+	return db
+		.prepare(
+			`INSERT INTO incidents (id, integration_id, channel_id, status, severity, title, alert_count,
+				opened_at, acknowledged_at, resolved_at, resolved_by, version)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
+				alert_count = excluded.alert_count, acknowledged_at = excluded.acknowledged_at,
+				resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by,
+				version = excluded.version
+			 WHERE excluded.version > incidents.version`,
+		)
+		.bind(
+			incident.id,
+			incident.integration_id,
+			incident.channel_id,
+			incident.status,
+			incident.severity,
+			incident.title,
+			incident.alert_count,
+			incident.opened_at,
+			incident.acknowledged_at,
+			incident.resolved_at,
+			incident.resolved_by,
+			incident.version,
+		);
+}
+
+export const IncidentFilter = z.object({
+	channel_id: z.string().optional(),
+	integration_id: z.string().optional(),
+	status: IncidentStatus.optional(),
+	unrouted: z.boolean().optional(),
+	limit: z.number(),
+	/** The last row of the previous page: (opened_at, id). */
+	after: z.object({ opened_at: z.number(), id: z.string() }).optional(),
+});
+export type IncidentFilter = z.infer<typeof IncidentFilter>;
+
+/** Newest first, across integrations, from the mirror. */
+export async function listIncidents(db: D1Database, filter: IncidentFilter): Promise<Incident[]> {
+	const where: string[] = [];
+	const params: (string | number)[] = [];
+	if (filter.channel_id !== undefined) {
+		where.push("channel_id = ?");
+		params.push(filter.channel_id);
+	}
+	if (filter.integration_id !== undefined) {
+		where.push("integration_id = ?");
+		params.push(filter.integration_id);
+	}
+	if (filter.status !== undefined) {
+		where.push("status = ?");
+		params.push(filter.status);
+	}
+	if (filter.unrouted !== undefined)
+		where.push(filter.unrouted ? "channel_id IS NULL" : "channel_id IS NOT NULL");
+	if (filter.after !== undefined) {
+		where.push("(opened_at < ? OR (opened_at = ? AND id < ?))");
+		params.push(filter.after.opened_at, filter.after.opened_at, filter.after.id);
+	}
+	const { results } = await db
+		.prepare(
+			`SELECT * FROM incidents ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+			 ORDER BY opened_at DESC, id DESC LIMIT ?`,
+		)
+		.bind(...params, filter.limit)
+		.all();
+	return results.map((row) => Incident.parse(row));
+}
+
+export async function incidentIntegration(db: D1Database, id: string): Promise<string | null> {
+	const row = await db
+		.prepare("SELECT integration_id FROM incidents WHERE id = ?")
+		.bind(id)
+		.first<{ integration_id: string }>();
+	return row?.integration_id ?? null;
+}
+
+export function deleteIncidentsOf(db: D1Database, integrationId: string): D1PreparedStatement {
+	return db.prepare("DELETE FROM incidents WHERE integration_id = ?").bind(integrationId);
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+import { iso } from "../alerts/alert";
+import { Severity } from "../alerts/event";
+
+/**
+ * An incident: what a person acts on. It belongs to one channel (or none: unrouted), lives in
+ * its integration's Durable Object (the source of truth), and is mirrored to D1 for listing.
+ */
+export const IncidentStatus = z.enum(["triggered", "acknowledged", "resolved"]);
+export type IncidentStatus = z.infer<typeof IncidentStatus>;
+
+export const Incident = z.object({
+	id: z.string(),
+	integration_id: z.string(),
+	channel_id: z.string().nullable(),
+	status: IncidentStatus,
+	severity: Severity,
+	title: z.string(),
+	alert_count: z.number(),
+	opened_at: z.number(),
+	acknowledged_at: z.number().nullable(),
+	resolved_at: z.number().nullable(),
+	/** `alerts`: all its alerts resolved; `api`: a person resolved it; `timeout`: auto-resolve. */
+	resolved_by: z.enum(["alerts", "api", "timeout"]).nullable(),
+});
+export type Incident = z.infer<typeof Incident>;
+
+export function incidentToApi(incident: Incident) {
+	const time = (ms: number | null) => (ms === null ? null : iso(ms));
+	return {
+		...incident,
+		opened_at: iso(incident.opened_at),
+		acknowledged_at: time(incident.acknowledged_at),
+		resolved_at: time(incident.resolved_at),
+	};
+}
+export type ApiIncident = ReturnType<typeof incidentToApi>;
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+export function highestSeverity(severities: readonly Severity[]): Severity {
+	return severities.reduce<Severity>((a, b) => (RANK[b] > RANK[a] ? b : a), "info");
+}
+
+/** A channel's grouping, as the Durable Object applies it. */
+export type Grouping = { group_by: string[]; group_window_ms: number | null };
+
+/**
+ * The values an alert's group_by labels take (missing labels count as ""), or null when the
+ * channel does not group: then every alert opens its own incident.
+ */
+export function groupKey(
+	labels: Record<string, string>,
+	grouping: Grouping | undefined,
+): string | null {
+	if (grouping === undefined || grouping.group_by.length === 0) return null;
+	return JSON.stringify(grouping.group_by.map((name) => labels[name] ?? ""));
+}
+
+/** Whether an open incident opened at `openedAt` still takes alerts under `grouping` at `now`. */
+export function withinWindow(openedAt: number, now: number, grouping: Grouping): boolean {
+	return grouping.group_window_ms === null || now - openedAt < grouping.group_window_ms;
+}

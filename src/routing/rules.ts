@@ -1,0 +1,206 @@
+import { RE2JS } from "re2js";
+import { z } from "zod";
+import type { Severity } from "../alerts/event";
+import { truncate } from "../alerts/text";
+import { wildcardMatch } from "../alerts/wildcard";
+
+/**
+ * Routes of a shared integration: ordered rules of conditions on the normalized alert. The schema
+ * validates what PUT /api/v1/integrations/{id}/routes accepts, naming the rule and condition at
+ * fault; `routeAlert` is the pure decision, made once when an alert opens.
+ */
+
+export const OPERATORS = [
+	"equals",
+	"not_equals",
+	"in",
+	"not_in",
+	"regex",
+	"wildcard",
+	"exists",
+] as const;
+const FIELDS = ["severity", "title", "description", "source"] as const;
+const LABEL_FIELD = /^labels\.[^\s]{1,128}$/;
+
+export const MAX_RULES = 100;
+const MAX_CONDITIONS = 20;
+const MAX_CHANNELS_PER_RULE = 20;
+const MAX_LIST_VALUES = 100;
+const MAX_VALUE_CHARS = 2048;
+/**
+ * Patterns are run by RE2 (re2js), which matches in time linear in the input, so no pattern can
+ * backtrack catastrophically; the bounds below cap that linear cost per condition.
+ */
+export const MAX_PATTERN_CHARS = 256;
+export const MAX_MATCH_INPUT_CHARS = 4096;
+
+const Condition = z
+	.strictObject(
+		{
+			field: z
+				.string({ error: "is required" })
+				.refine(
+					(field) => (FIELDS as readonly string[]).includes(field) || LABEL_FIELD.test(field),
+					{
+						message: `must be one of ${FIELDS.join(", ")} or labels.<name>`,
+					},
+				),
+			op: z.enum(OPERATORS, { error: `must be one of ${OPERATORS.join(", ")}` }),
+			value: z.unknown().optional(),
+		},
+		{ error: unknownFieldOr("must be an object {field, op, value}") },
+	)
+	.superRefine((condition, ctx) => {
+		const problem = valueProblem(condition.op, condition.value);
+		if (problem !== null) ctx.addIssue({ code: "custom", path: ["value"], message: problem });
+	})
+	.transform((condition) => condition as Condition);
+
+export type Condition =
+	| { field: string; op: "equals" | "not_equals" | "regex" | "wildcard"; value: string }
+	| { field: string; op: "in" | "not_in"; value: string[] }
+	| { field: string; op: "exists" };
+
+const Rule = z.strictObject(
+	{
+		conditions: z
+			.array(Condition, { error: "must be an array of conditions" })
+			.max(MAX_CONDITIONS, `must have at most ${MAX_CONDITIONS} conditions`),
+		channel_ids: z
+			.array(z.string({ error: "must be channel ids" }), { error: "is required" })
+			.min(1, "must name at least one channel")
+			.max(MAX_CHANNELS_PER_RULE, `must name at most ${MAX_CHANNELS_PER_RULE} channels`),
+		continue: z.boolean({ error: "must be true or false" }).default(false),
+	},
+	{ error: unknownFieldOr("must be an object {conditions, channel_ids, continue}") },
+);
+export type Rule = z.infer<typeof Rule>;
+
+export const Routes = z.strictObject(
+	{
+		rules: z
+			.array(Rule, { error: "must be an array of rules" })
+			.max(MAX_RULES, `must have at most ${MAX_RULES} rules`),
+		default_channel_id: z
+			.string({ error: "must be a channel id or null" })
+			.nullable()
+			.default(null),
+	},
+	{ error: unknownFieldOr("the body must be {rules, default_channel_id}") },
+);
+export type Routes = z.infer<typeof Routes>;
+
+function valueProblem(op: (typeof OPERATORS)[number], value: unknown): string | null {
+	switch (op) {
+		case "exists":
+			return value === undefined ? null : "must be left out for exists";
+		case "in":
+		case "not_in":
+			if (!Array.isArray(value) || value.length === 0 || value.length > MAX_LIST_VALUES) {
+				return `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}`;
+			}
+			return value.every((v) => typeof v === "string" && v.length <= MAX_VALUE_CHARS)
+				? null
+				: `must be a list of strings of at most ${MAX_VALUE_CHARS} characters`;
+		case "regex":
+			if (typeof value !== "string" || value.length === 0 || value.length > MAX_PATTERN_CHARS) {
+				return `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`;
+			}
+			try {
+				compilePattern(value);
+				return null;
+			} catch (error) {
+				return `is not a valid RE2 pattern (${error instanceof Error ? error.message : "invalid"})`;
+			}
+		case "wildcard":
+			return typeof value === "string" && value.length > 0 && value.length <= MAX_PATTERN_CHARS
+				? null
+				: `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`;
+		default:
+			return typeof value === "string" && value.length <= MAX_VALUE_CHARS
+				? null
+				: `must be a string of at most ${MAX_VALUE_CHARS} characters for ${op}`;
+	}
+}
+
+const compiled = new Map<string, RE2JS>();
+
+/** RE2 patterns compiled once per isolate (bounded: routes change rarely). */
+export function compilePattern(pattern: string): RE2JS {
+	let re = compiled.get(pattern);
+	if (re === undefined) {
+		re = RE2JS.compile(pattern);
+		if (compiled.size >= 1000) compiled.clear();
+		compiled.set(pattern, re);
+	}
+	return re;
+}
+
+/** What routing looks at: the normalized alert's fields and labels. */
+export type Routable = {
+	severity: Severity;
+	title: string;
+	description: string;
+	labels: Record<string, string>;
+};
+
+/** `source` is the label every AWS source sets (`aws.cloudwatch`, `aws.guardduty`, …). */
+function fieldValue(alert: Routable, field: string): string | undefined {
+	if (field.startsWith("labels.")) {
+		const name = field.slice("labels.".length);
+		return Object.hasOwn(alert.labels, name) ? alert.labels[name] : undefined;
+	}
+	if (field === "source") return alert.labels.source;
+	return alert[field as "severity" | "title" | "description"];
+}
+
+export function conditionHolds(condition: Condition, alert: Routable): boolean {
+	const value = fieldValue(alert, condition.field);
+	switch (condition.op) {
+		case "exists":
+			return value !== undefined;
+		case "equals":
+			return value === condition.value;
+		case "not_equals":
+			return value !== condition.value;
+		case "in":
+			return value !== undefined && condition.value.includes(value);
+		case "not_in":
+			return value === undefined || !condition.value.includes(value);
+		case "regex":
+			return (
+				value !== undefined &&
+				compilePattern(condition.value).matcher(truncate(value, MAX_MATCH_INPUT_CHARS)).find()
+			);
+		case "wildcard":
+			return (
+				value !== undefined &&
+				wildcardMatch(condition.value, truncate(value, MAX_MATCH_INPUT_CHARS))
+			);
+	}
+}
+
+/**
+ * Rules in order: a rule whose conditions all hold sends the alert to its channels and stops,
+ * unless it says `continue`. The default channel applies only when no rule matched. An empty
+ * result means unrouted (held, never dropped).
+ */
+export function routeAlert(alert: Routable, routes: Routes): string[] {
+	const channels: string[] = [];
+	let matched = false;
+	for (const rule of routes.rules) {
+		if (!rule.conditions.every((condition) => conditionHolds(condition, alert))) continue;
+		matched = true;
+		for (const id of rule.channel_ids) if (!channels.includes(id)) channels.push(id);
+		if (!rule.continue) break;
+	}
+	if (!matched && routes.default_channel_id !== null) channels.push(routes.default_channel_id);
+	return channels;
+}
+
+function unknownFieldOr(fallback: string) {
+	return (issue: { code?: string; keys?: string[] }) =>
+		issue.code === "unrecognized_keys" && issue.keys !== undefined
+			? `has unknown field ${issue.keys.join(", ")}`
+			: fallback;
+}

@@ -1,0 +1,43 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import type { ApiIncident } from "../src/incidents/incident";
+import { admin, createIntegration, integrationStub, push } from "./helpers";
+
+export async function createChannel(body: Record<string, unknown> = {}) {
+	const reply = await admin("POST", "/channels", { name: "team", ...body });
+	if (reply.status !== 201) throw new Error(`channel create failed: ${JSON.stringify(reply.body)}`);
+	return reply.body.data as { id: string; name: string };
+}
+
+/** A shared standard integration with these routes. */
+export async function routedIntegration(routes: Record<string, unknown>) {
+	const integration = await createIntegration();
+	const reply = await admin("PUT", `/integrations/${integration.id}/routes`, routes);
+	if (reply.status !== 200) throw new Error(`routes failed: ${JSON.stringify(reply.body)}`);
+	return integration;
+}
+
+export function fire(key: string, alertKey: string, over: Record<string, unknown> = {}) {
+	return push(key, { event_status: "Warning", title_rule: alertKey, alert_key: alertKey, ...over });
+}
+
+export function recover(key: string, alertKey: string) {
+	return push(key, { event_status: "Ok", alert_key: alertKey });
+}
+
+/** Runs the integration's alarm: what it mirrors lands in D1. */
+export function mirror(integrationId: string) {
+	return runDurableObjectAlarm(integrationStub(integrationId));
+}
+
+export async function incidents(query = "") {
+	const reply = await admin("GET", `/incidents${query}`);
+	if (reply.status !== 200) throw new Error(`list failed: ${JSON.stringify(reply.body)}`);
+	return reply.body.data as { incidents: ApiIncident[]; next_cursor: string | null };
+}
+
+/** The newest incident the query lists; fails the test when there is none. */
+export async function firstIncident(query: string): Promise<ApiIncident> {
+	const [incident] = (await incidents(query)).incidents;
+	if (incident === undefined) throw new Error(`no incident for ${query}`);
+	return incident;
+}

@@ -1,0 +1,402 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { admin, createIntegration, expectError, integrationStub, listAlerts } from "./helpers";
+import {
+	createChannel,
+	fire,
+	firstIncident,
+	incidents,
+	mirror,
+	recover,
+	routedIntegration,
+} from "./incident-helpers";
+
+const label = (name: string, value: string) => ({ field: `labels.${name}`, op: "equals", value });
+
+describe("routing through the push URL", () => {
+	it("sends an alert to the first matching rule's channels, stopping there", async () => {
+		const [db, web, rest] = [await createChannel(), await createChannel(), await createChannel()];
+		const { id, integration_key } = await routedIntegration({
+			rules: [
+				{ conditions: [label("team", "db")], channel_ids: [db.id] },
+				{ conditions: [{ field: "labels.team", op: "exists" }], channel_ids: [web.id] },
+			],
+			default_channel_id: rest.id,
+		});
+		await fire(integration_key, "a", { labels: { team: "db" } });
+		await fire(integration_key, "b", { labels: { team: "web" } });
+		await fire(integration_key, "c");
+		await mirror(id);
+		const byTitle = Object.fromEntries(
+			(await incidents(`?integration_id=${id}`)).incidents.map((i) => [i.title, i.channel_id]),
+		);
+		expect(byTitle).toEqual({ a: db.id, b: web.id, c: rest.id });
+	});
+
+	it("opens one incident per channel when a rule says continue", async () => {
+		const [db, pager] = [await createChannel(), await createChannel()];
+		const { id, integration_key } = await routedIntegration({
+			rules: [
+				{ conditions: [label("team", "db")], channel_ids: [db.id], continue: true },
+				{
+					conditions: [{ field: "severity", op: "equals", value: "critical" }],
+					channel_ids: [pager.id],
+				},
+			],
+		});
+		await fire(integration_key, "a", { labels: { team: "db" }, event_status: "Critical" });
+		await mirror(id);
+		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		expect(listed.map((i) => i.channel_id).sort()).toEqual([db.id, pager.id].sort());
+
+		// Both incidents resolve when their one alert resolves.
+		await recover(integration_key, "a");
+		await mirror(id);
+		expect((await incidents(`?integration_id=${id}`)).incidents.map((i) => i.status)).toEqual([
+			"resolved",
+			"resolved",
+		]);
+	});
+
+	it("holds an alert that matches nothing and has no default as unrouted, and counts it", async () => {
+		const channel = await createChannel();
+		const { id, integration_key } = await routedIntegration({
+			rules: [{ conditions: [label("team", "db")], channel_ids: [channel.id] }],
+		});
+		await fire(integration_key, "orphan", { labels: { team: "nobody" } });
+		await mirror(id);
+		const unrouted = (await incidents(`?unrouted=true&integration_id=${id}`)).incidents;
+		expect(unrouted).toEqual([
+			expect.objectContaining({ title: "orphan", channel_id: null, status: "triggered" }),
+		]);
+		expect((await incidents(`?unrouted=false&integration_id=${id}`)).incidents).toEqual([]);
+		expect((await admin("GET", `/integrations/${id}`)).body.data.unrouted_count).toBe(1);
+	});
+
+	it("decides routing when an alert opens: later events follow it, new routes apply to new alerts", async () => {
+		const [first, second] = [await createChannel(), await createChannel()];
+		const { id, integration_key } = await routedIntegration({
+			rules: [{ conditions: [], channel_ids: [first.id] }],
+		});
+		await fire(integration_key, "old");
+		await admin("PUT", `/integrations/${id}/routes`, {
+			rules: [{ conditions: [], channel_ids: [second.id] }],
+		});
+		await fire(integration_key, "old", { event_status: "Critical" });
+		await fire(integration_key, "new");
+		await mirror(id);
+		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		expect(
+			Object.fromEntries(listed.map((i) => [i.title, [i.channel_id, i.severity, i.alert_count]])),
+		).toEqual({
+			old: [first.id, "critical", 1],
+			new: [second.id, "warning", 1],
+		});
+	});
+
+	it("routes CloudWatch-style labels with regex, wildcard and in", async () => {
+		const [rds, ec2, critical] = [
+			await createChannel(),
+			await createChannel(),
+			await createChannel(),
+		];
+		const { id, integration_key } = await routedIntegration({
+			rules: [
+				{
+					conditions: [{ field: "labels.namespace", op: "regex", value: "^AWS/(RDS|Aurora)$" }],
+					channel_ids: [rds.id],
+				},
+				{
+					conditions: [{ field: "labels.namespace", op: "wildcard", value: "aws/ec2*" }],
+					channel_ids: [ec2.id],
+				},
+				{
+					conditions: [{ field: "severity", op: "in", value: ["critical"] }],
+					channel_ids: [critical.id],
+				},
+			],
+		});
+		await fire(integration_key, "rds", { labels: { namespace: "AWS/RDS" } });
+		await fire(integration_key, "ec2", { labels: { namespace: "AWS/EC2Spot" } });
+		await fire(integration_key, "lambda", {
+			labels: { namespace: "AWS/Lambda" },
+			event_status: "Critical",
+		});
+		await mirror(id);
+		const byTitle = Object.fromEntries(
+			(await incidents(`?integration_id=${id}`)).incidents.map((i) => [i.title, i.channel_id]),
+		);
+		expect(byTitle).toEqual({ rds: rds.id, ec2: ec2.id, lambda: critical.id });
+	});
+});
+
+describe("the incident lifecycle", () => {
+	it("opens, is acknowledged (twice is fine), and resolves when its alerts resolve", async () => {
+		const channel = await createChannel();
+		const { id, integration_key } = await routedIntegration({
+			rules: [],
+			default_channel_id: channel.id,
+		});
+		await fire(integration_key, "disk full", {
+			event_status: "Critical",
+			labels: { host: "db-1" },
+		});
+		await mirror(id);
+		const incident = await firstIncident(`?integration_id=${id}`);
+		expect(incident).toMatchObject({
+			channel_id: channel.id,
+			integration_id: id,
+			status: "triggered",
+			severity: "critical",
+			title: "disk full",
+			alert_count: 1,
+			acknowledged_at: null,
+			resolved_at: null,
+			resolved_by: null,
+		});
+
+		const detail = await admin("GET", `/incidents/${incident.id}`);
+		expect(detail.body.data.alerts).toEqual([
+			expect.objectContaining({ alert_key: "disk full", status: "firing" }),
+		]);
+
+		const acked = await admin("POST", `/incidents/${incident.id}/acknowledge`);
+		expect(acked.body.data).toMatchObject({ status: "acknowledged" });
+		const again = await admin("POST", `/incidents/${incident.id}/acknowledge`);
+		expect(again.status).toBe(200);
+		expect(again.body.data.acknowledged_at).toBe(acked.body.data.acknowledged_at);
+		// The admin API mirrors at once: the list already shows it.
+		expect((await firstIncident(`?integration_id=${id}`)).status).toBe("acknowledged");
+
+		await recover(integration_key, "disk full");
+		await mirror(id);
+		expect(await firstIncident(`?integration_id=${id}`)).toMatchObject({
+			status: "resolved",
+			resolved_by: "alerts",
+		});
+		const late = await admin("POST", `/incidents/${incident.id}/acknowledge`);
+		expectError(late, 409, "IncidentResolved");
+	});
+
+	it("resolves through the API with its open alerts; a later trigger opens a new alert and incident", async () => {
+		const channel = await createChannel({ group_by: ["service"] });
+		const { id, integration_key } = await routedIntegration({
+			rules: [],
+			default_channel_id: channel.id,
+		});
+		await fire(integration_key, "a", { labels: { service: "api" } });
+		await fire(integration_key, "b", { labels: { service: "api" } });
+		await mirror(id);
+		const incident = await firstIncident(`?integration_id=${id}`);
+		expect(incident.alert_count).toBe(2);
+
+		const resolved = await admin("POST", `/incidents/${incident.id}/resolve`);
+		expect(resolved.body.data).toMatchObject({ status: "resolved", resolved_by: "api" });
+		expect(
+			resolved.body.data.alerts.map((a: { status: string; resolved_by: string }) => [
+				a.status,
+				a.resolved_by,
+			]),
+		).toEqual([
+			["resolved", "api"],
+			["resolved", "api"],
+		]);
+		expect((await admin("POST", `/incidents/${incident.id}/resolve`)).status).toBe(200);
+
+		const retrigger = await fire(integration_key, "a", { labels: { service: "api" } });
+		expect(retrigger.body.data.result).toBe("opened");
+		await mirror(id);
+		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		expect(listed.map((i) => i.status)).toEqual(["triggered", "resolved"]);
+		expect(listed[0]?.id).not.toBe(incident.id);
+	});
+
+	it("keeps the first alert's title and the highest severity of its alerts", async () => {
+		const channel = await createChannel({ group_by: ["service"] });
+		const { id, integration_key } = await routedIntegration({
+			rules: [],
+			default_channel_id: channel.id,
+		});
+		await fire(integration_key, "first", { event_status: "Info", labels: { service: "api" } });
+		await fire(integration_key, "second", { event_status: "Warning", labels: { service: "api" } });
+		await fire(integration_key, "first", { event_status: "Critical", labels: { service: "api" } });
+		await mirror(id);
+		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([
+			expect.objectContaining({ title: "first", severity: "critical", alert_count: 2 }),
+		]);
+	});
+
+	it("resolves by timeout when its alerts time out", async () => {
+		const channel = await createChannel();
+		const created = await admin("POST", "/integrations", {
+			name: "t",
+			type: "standard",
+			channel_id: channel.id,
+			settings: { auto_resolve_after: "1h" },
+		});
+		const { id, integration_key } = created.body.data;
+		await fire(integration_key, "heartbeat");
+		await runInDurableObject(integrationStub(id), async (_i, state) => {
+			state.storage.sql.exec("UPDATE alerts SET last_received_at = last_received_at - 7200000");
+		});
+		await mirror(id);
+		expect(await firstIncident(`?integration_id=${id}`)).toMatchObject({
+			status: "resolved",
+			resolved_by: "timeout",
+		});
+	});
+
+	it("answers 404 for an unknown incident", async () => {
+		for (const path of [
+			"/incidents/nope",
+			"/incidents/nope/acknowledge",
+			"/incidents/nope/resolve",
+		]) {
+			const method = path.endsWith("nope") ? "GET" : "POST";
+			expectError(await admin(method, path), 404, "IncidentNotFound");
+		}
+	});
+});
+
+describe("grouping", () => {
+	it("is off by default: one incident per alert", async () => {
+		const channel = await createChannel();
+		const { id, integration_key } = await routedIntegration({
+			rules: [],
+			default_channel_id: channel.id,
+		});
+		await fire(integration_key, "a", { labels: { service: "api" } });
+		await fire(integration_key, "b", { labels: { service: "api" } });
+		await mirror(id);
+		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
+	});
+
+	it("joins alerts with equal group_by values; missing labels compare as empty", async () => {
+		const channel = await createChannel({ group_by: ["service", "region"] });
+		const { id, integration_key } = await routedIntegration({
+			rules: [],
+			default_channel_id: channel.id,
+		});
+		await fire(integration_key, "a", { labels: { service: "api", region: "eu" } });
+		await fire(integration_key, "b", { labels: { service: "api", region: "eu", extra: "x" } });
+		await fire(integration_key, "c", { labels: { service: "api", region: "us" } });
+		await fire(integration_key, "d", { labels: { service: "api" } });
+		await fire(integration_key, "e", { labels: { service: "api", region: "" } });
+		await mirror(id);
+		const counts = (await incidents(`?integration_id=${id}`)).incidents.map((i) => [
+			i.title,
+			i.alert_count,
+		]);
+		expect(Object.fromEntries(counts)).toEqual({ a: 2, c: 1, d: 2 });
+	});
+
+	it("opens a new incident once the group window has passed", async () => {
+		const channel = await createChannel({ group_by: ["service"], group_window: "30m" });
+		const { id, integration_key } = await routedIntegration({
+			rules: [],
+			default_channel_id: channel.id,
+		});
+		await fire(integration_key, "a", { labels: { service: "api" } });
+		await fire(integration_key, "b", { labels: { service: "api" } });
+		// Forty minutes pass for the open incident.
+		await runInDurableObject(integrationStub(id), async (_i, state) => {
+			state.storage.sql.exec("UPDATE incidents SET opened_at = opened_at - 2400000");
+		});
+		await fire(integration_key, "c", { labels: { service: "api" } });
+		await mirror(id);
+		const counts = (await incidents(`?integration_id=${id}`)).incidents.map((i) => [
+			i.title,
+			i.alert_count,
+		]);
+		expect(Object.fromEntries(counts)).toEqual({ a: 2, c: 1 });
+	});
+
+	it("never joins across integrations or channels", async () => {
+		const channel = await createChannel({ group_by: ["service"] });
+		const one = await routedIntegration({ rules: [], default_channel_id: channel.id });
+		const two = await routedIntegration({ rules: [], default_channel_id: channel.id });
+		await fire(one.integration_key, "a", { labels: { service: "api" } });
+		await fire(two.integration_key, "b", { labels: { service: "api" } });
+		await mirror(one.id);
+		await mirror(two.id);
+		const listed = (await incidents(`?channel_id=${channel.id}`)).incidents;
+		expect(listed.map((i) => i.alert_count)).toEqual([1, 1]);
+	});
+});
+
+describe("the D1 mirror", () => {
+	it("lags the Durable Object until its alarm runs (about a second)", async () => {
+		const { id, integration_key } = await createIntegration();
+		await fire(integration_key, "a");
+		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
+		await mirror(id);
+		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(1);
+	});
+
+	it("is repaired by the alarm after a failed write", async () => {
+		const { id, integration_key } = await createIntegration();
+		await fire(integration_key, "a");
+		// D1 refuses the write: the incidents table is away.
+		await env.DB.exec("ALTER TABLE incidents RENAME TO incidents_away;");
+		try {
+			expect(await mirror(id)).toBe(true);
+			// The failure re-armed the alarm for a retry.
+			const retryAt = await runInDurableObject(integrationStub(id), (_i, state) =>
+				state.storage.getAlarm(),
+			);
+			expect(retryAt).not.toBeNull();
+		} finally {
+			await env.DB.exec("ALTER TABLE incidents_away RENAME TO incidents;");
+		}
+		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
+		expect(await runDurableObjectAlarm(integrationStub(id))).toBe(true);
+		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([
+			expect.objectContaining({ title: "a", status: "triggered" }),
+		]);
+	});
+
+	it("keeps the newest state when writes repeat", async () => {
+		const { id, integration_key } = await createIntegration();
+		await fire(integration_key, "a");
+		await mirror(id);
+		await recover(integration_key, "a");
+		await mirror(id);
+		await mirror(id);
+		expect((await firstIncident(`?integration_id=${id}`)).status).toBe("resolved");
+		expect((await listAlerts(id)).alerts[0]?.status).toBe("resolved");
+	});
+});
+
+describe("listing incidents", () => {
+	it("filters by channel, integration and status, newest first, with a cursor", async () => {
+		const channel = await createChannel();
+		const { id, integration_key } = await routedIntegration({
+			rules: [],
+			default_channel_id: channel.id,
+		});
+		for (const key of ["a", "b", "c"]) await fire(integration_key, key);
+		await recover(integration_key, "a");
+		await mirror(id);
+
+		const first = await incidents(`?channel_id=${channel.id}&limit=2`);
+		expect(first.incidents.map((i) => i.title)).toEqual(["c", "b"]);
+		const second = await incidents(`?channel_id=${channel.id}&limit=2&cursor=${first.next_cursor}`);
+		expect(second.incidents.map((i) => i.title)).toEqual(["a"]);
+		expect(second.next_cursor).toBeNull();
+		expect(
+			(await incidents(`?integration_id=${id}&status=resolved`)).incidents.map((i) => i.title),
+		).toEqual(["a"]);
+	});
+
+	it.each([
+		["?status=open", "status must be triggered, acknowledged or resolved"],
+		["?unrouted=yes", "unrouted must be true or false"],
+		["?limit=0", "limit must be a whole number from 1 to 100"],
+		["?cursor=garbage", "cursor must be a next_cursor from a previous page"],
+	])("rejects %s", async (query, message) => {
+		expect(
+			expectError(await admin("GET", `/incidents${query}`), 400, "InvalidParameter"),
+		).toContain(message);
+	});
+});

@@ -213,6 +213,46 @@ async function gateway(scriptPath, certificatePem) {
 	return mf;
 }
 
+async function adminCall(mf, method, path, body) {
+	const response = await mf.dispatchFetch(`http://bench.local/api/v1${path}`, {
+		method,
+		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+		body: JSON.stringify(body),
+	});
+	const { data, error } = await response.json();
+	if (error) throw new Error(`${method} ${path}: ${error.message}`);
+	return data;
+}
+
+/** A shared integration with 20 rules (regex, wildcard, in) ahead of the one that matches. */
+async function routedIntegration(mf) {
+	const channel = await adminCall(mf, "POST", "/channels", {
+		name: "db",
+		group_by: ["cluster"],
+		group_window: "30m",
+	});
+	const integration = await adminCall(mf, "POST", "/integrations", {
+		name: "routed",
+		type: "standard",
+	});
+	const rules = Array.from({ length: 19 }, (_, i) => ({
+		conditions: [
+			{ field: "labels.namespace", op: "regex", value: `^AWS/Service${i}(-[a-z]+)?$` },
+			{ field: "title", op: "wildcard", value: `*service ${i}*` },
+		],
+		channel_ids: [channel.id],
+	}));
+	rules.push({
+		conditions: [
+			{ field: "labels.namespace", op: "in", value: ["AWS/RDS", "AWS/Aurora"] },
+			{ field: "severity", op: "equals", value: "critical" },
+		],
+		channel_ids: [channel.id],
+	});
+	await adminCall(mf, "PUT", `/integrations/${integration.id}/routes`, { rules });
+	return integration.integration_key;
+}
+
 async function createIntegration(mf, type) {
 	const response = await mf.dispatchFetch("http://bench.local/api/v1/integrations", {
 		method: "POST",
@@ -264,6 +304,34 @@ try {
 		],
 	});
 	rows.push(sns);
+
+	const routedKey = await routedIntegration(mf);
+	let opened = 0;
+	rows.push(
+		await measure(
+			"standard push opening a new alert, routed by 20 rules into a grouped incident",
+			mf,
+			{
+				method: "POST",
+				path: `/push/${routedKey}`,
+				headers: { "Content-Type": "application/json" },
+				// A new alert key each time: every request is routed (routing runs when an alert opens).
+				requests: [
+					{
+						setupRequest: (request) => ({
+							...request,
+							body: JSON.stringify({
+								event_status: "Critical",
+								title_rule: "replica lag high",
+								alert_key: `lag-${opened++}`,
+								labels: { namespace: "AWS/RDS", cluster: `c${opened % 50}` },
+							}),
+						}),
+					},
+				],
+			},
+		),
+	);
 
 	const ebKey = await createIntegration(mf, "aws_eventbridge");
 	let sequence = 0;

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { Alert, type AlertStatus, type ApiAlert, alertToApi, iso } from "../alerts/alert";
-import type { AlertEvent } from "../alerts/event";
+import { type AlertEvent, Severity } from "../alerts/event";
 import { applyEvent, closeAlert, type Outcome } from "../alerts/lifecycle";
 import { type MirroredIncident, upsertIncident } from "../db/incidents";
 import { mirrorIntegrationStats } from "../db/integrations";
@@ -416,15 +416,18 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 
 	private apply(event: AlertEvent): PushData {
 		const now = Date.now();
+		const firing = this.firingAlert(event.alert_key);
 		const outcome = applyEvent(
-			this.firingAlert(event.alert_key),
+			firing,
 			event,
 			() => crypto.randomUUID(),
 			event.ordered ? this.lastStateAt(event.alert_key) : null,
 		);
 		if (outcome.alert !== null) this.saveAlert(outcome.alert, now);
 		if (outcome.result === "opened") this.openIncidents(outcome.alert, now);
-		if (outcome.result === "updated") this.refreshIncidents(outcome.alert);
+		if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
+			this.refreshIncidents(outcome.alert);
+		}
 		if (outcome.result === "resolved") this.afterResolve(outcome.alert, now);
 		if (event.ordered && outcome.result !== "stale") {
 			this.sql.exec(
@@ -514,7 +517,15 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** An alert's severity changed: its open incidents take the highest of their alerts. */
 	private refreshIncidents(alert: Alert): void {
 		for (const incident of this.openIncidentsOf(alert.id)) {
-			const severity = highestSeverity(this.alertsOf(incident.id).map((a) => a.severity));
+			const severities = this.sql
+				.exec(
+					`SELECT DISTINCT a.severity FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
+					 WHERE ia.incident_id = ?`,
+					incident.id,
+				)
+				.toArray()
+				.map((row) => Severity.parse(row.severity));
+			const severity = highestSeverity(severities);
 			if (severity !== incident.severity) this.saveIncident({ ...incident, severity });
 		}
 	}
@@ -522,7 +533,14 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** An alert resolved: each of its open incidents resolves when none of its alerts fires. */
 	private afterResolve(alert: Alert, now: number): void {
 		for (const incident of this.openIncidentsOf(alert.id)) {
-			if (this.alertsOf(incident.id).some((a) => a.status === "firing")) continue;
+			const stillFiring = this.sql
+				.exec(
+					`SELECT 1 FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
+					 WHERE ia.incident_id = ? AND a.status = 'firing' LIMIT 1`,
+					incident.id,
+				)
+				.toArray();
+			if (stillFiring.length > 0) continue;
 			this.saveIncident({
 				...incident,
 				status: "resolved",

@@ -3,7 +3,7 @@ import { CloudWatchSettings } from "../src/integrations/settings";
 import { parseAlarm } from "../src/sources/cloudwatch/alarm";
 import { normalizeAlarm } from "../src/sources/cloudwatch/normalize";
 import { alarmSeverity } from "../src/sources/cloudwatch/state-change";
-import { admin, expectError, listAlerts } from "./helpers";
+import { admin, expectError, goldenCases, listAlerts } from "./helpers";
 import {
 	alarm,
 	createCloudWatchIntegration,
@@ -18,30 +18,24 @@ const fixtures = import.meta.glob<string>("../src/sources/cloudwatch/fixtures/*.
 	query: "?raw",
 	import: "default",
 });
-const goldenCases = Object.entries(fixtures)
-	.filter(([name]) => !name.endsWith(".expected.json"))
-	.map(([name, text]) => {
-		const expected = fixtures[name.replace(/\.json$/, ".expected.json")];
-		if (expected === undefined) throw new Error(`no golden file for ${name}`);
-		return [name.split("/").at(-1), text, JSON.parse(expected)] as const;
-	});
+const cases = goldenCases(fixtures);
 
 const defaults = CloudWatchSettings.parse({});
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms";
 
 describe("golden files: each real alarm body → its normalized event", () => {
 	it("has a golden file for all 7 alarm bodies", () => {
-		expect(goldenCases).toHaveLength(7);
+		expect(cases).toHaveLength(7);
 	});
 
-	it.each(goldenCases)("%s", async (_name, text, expected) => {
+	it.each(cases)("%s", async (_name, text, expected) => {
 		const parsed = parseAlarm(text);
 		expect(parsed).not.toBeNull();
 		if (parsed === null) return;
 		expect(await normalizeAlarm(parsed, TOPIC, defaults)).toEqual(expected);
 	});
 
-	it.each(goldenCases)(
+	it.each(cases)(
 		"%s becomes the same alert through the push URL",
 		async (_name, text, expected) => {
 			const { id, integration_key } = await createCloudWatchIntegration();

@@ -9,20 +9,14 @@ import {
 	envelope,
 	pushEvent,
 } from "./eventbridge-helpers";
-import { admin, call, expectError, integrationStub, listAlerts } from "./helpers";
+import { admin, call, expectError, goldenCases, integrationStub, listAlerts } from "./helpers";
 
 const fixtures = import.meta.glob<string>("../src/sources/eventbridge/fixtures/*.json", {
 	eager: true,
 	query: "?raw",
 	import: "default",
 });
-const goldenCases = Object.entries(fixtures)
-	.filter(([name]) => !name.endsWith(".expected.json"))
-	.map(([name, text]) => {
-		const expected = fixtures[name.replace(/\.json$/, ".expected.json")];
-		if (expected === undefined) throw new Error(`no golden file for ${name}`);
-		return [name.split("/").at(-1), text, JSON.parse(expected)] as const;
-	});
+const cases = goldenCases(fixtures);
 const defaults = EventBridgeSettings.parse({});
 
 describe("authentication", () => {
@@ -87,15 +81,15 @@ describe("authentication", () => {
 
 describe("golden files: each real event → its normalized events", () => {
 	it("has a golden file for all 12 events", () => {
-		expect(goldenCases).toHaveLength(12);
+		expect(cases).toHaveLength(12);
 	});
 
-	it.each(goldenCases)("%s", async (_name, text, expected) => {
+	it.each(cases)("%s", async (_name, text, expected) => {
 		const events = await normalizeEventBridge(EventBridgeEvent.parse(JSON.parse(text)), defaults);
 		expect(events).toEqual(expected);
 	});
 
-	it.each(goldenCases)(
+	it.each(cases)(
 		"%s becomes the same alerts through the push URL",
 		async (_name, text, expected) => {
 			const { id, integration_key } = await createEventBridgeIntegration();

@@ -83,3 +83,18 @@ export function expectError(reply: Reply, status: number, code: string): string 
 	}
 	return reply.body.error.message;
 }
+
+/**
+ * Golden cases from a fixtures folder loaded with import.meta.glob(…, {query: "?raw"}): each
+ * input `<name>.json` with the parsed `<name>.expected.json` beside it.
+ */
+export function goldenCases(fixtures: Record<string, string>) {
+	return Object.entries(fixtures)
+		.filter(([name]) => !name.endsWith(".expected.json"))
+		.map(([name, text]) => {
+			const expected = fixtures[name.replace(/\.json$/, ".expected.json")];
+			if (expected === undefined) throw new Error(`no golden file for ${name}`);
+			// biome-ignore lint/suspicious/noExplicitAny: golden files are compared field by field
+			return [name.split("/").at(-1), text, JSON.parse(expected) as any] as const;
+		});
+}

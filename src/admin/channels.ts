@@ -15,8 +15,8 @@ import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
 import { Conflict, NotFound } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
-import { parseOrThrow, requiredAs } from "../http/validation";
-import { readJsonBody, unknownFieldOr } from "./body";
+import { parseOrThrow, requiredAs, unknownFieldOr } from "../http/validation";
+import { readJsonBody } from "./body";
 
 const WINDOW_HINT = "must be a duration from 1m to 30d written with a unit (30m, 4h, 1d), or null";
 
@@ -57,7 +57,7 @@ const CreateChannel = z.strictObject(
 		group_by: Grouping.group_by.default([]),
 		group_window: Grouping.group_window.default(null),
 	},
-	{ error: unknownFieldOr("the body must be a JSON object") },
+	{ error: unknownFieldOr("must be a JSON object") },
 );
 
 const UpdateChannel = z.strictObject(
@@ -67,7 +67,7 @@ const UpdateChannel = z.strictObject(
 		group_by: Grouping.group_by.optional(),
 		group_window: Grouping.group_window.optional(),
 	},
-	{ error: unknownFieldOr("the body must be a JSON object") },
+	{ error: unknownFieldOr("must be a JSON object") },
 );
 
 export const channels = new Hono<AppEnv>();

@@ -19,7 +19,7 @@ import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
 import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
-import { parseOrThrow, requiredAs } from "../http/validation";
+import { parseOrThrow, requiredAs, unknownFieldOr } from "../http/validation";
 import {
 	autoResolveAfterMs,
 	CloudWatchSettings,
@@ -28,7 +28,7 @@ import {
 } from "../integrations/settings";
 import { Routes } from "../routing/rules";
 import { generateIntegrationKey, sha256Hex } from "../security/secrets";
-import { readJsonBody, unknownFieldOr } from "./body";
+import { readJsonBody } from "./body";
 
 const MAX_ALERTS_PAGE = 100;
 const DEFAULT_ALERTS_PAGE = 20;
@@ -51,7 +51,7 @@ const CreateIntegration = z.strictObject(
 		/** Private to this channel; null or absent: shared, routed by its routes. */
 		channel_id: z.string({ error: "must be a channel id or null" }).nullable().default(null),
 	},
-	{ error: unknownFieldOr("the body must be a JSON object") },
+	{ error: unknownFieldOr("must be a JSON object") },
 );
 
 const UpdateIntegration = z.strictObject(
@@ -60,7 +60,7 @@ const UpdateIntegration = z.strictObject(
 		settings: z.record(z.string(), z.unknown(), { error: "must be an object" }).optional(),
 		channel_id: z.string({ error: "must be a channel id or null" }).nullable().optional(),
 	},
-	{ error: unknownFieldOr("the body must be a JSON object") },
+	{ error: unknownFieldOr("must be a JSON object") },
 );
 
 const AlertQuery = z.object({

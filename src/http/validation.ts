@@ -25,7 +25,7 @@ export function parseOrThrow<S extends z.ZodType>(
 	const issue = parsed.error.issues[0];
 	if (issue === undefined) throw new InvalidParameter("the body is invalid");
 	const where = fieldPath(at === undefined ? issue.path : [at, ...issue.path]);
-	throw new InvalidParameter(where === "" ? issue.message : `${where} ${issue.message}`);
+	throw new InvalidParameter(`${where === "" ? "the body" : where} ${issue.message}`);
 }
 
 /** Parses JSON text, or throws a 400 that says the body is not JSON. */
@@ -45,4 +45,12 @@ export function requiredAs(type: string) {
 		error: (issue: { input: unknown }) =>
 			issue.input === undefined || issue.input === null ? "is required" : `must be ${type}`,
 	};
+}
+
+/** Zod's `error` option for strict objects: name the unknown field, or say what was expected. */
+export function unknownFieldOr(fallback: string) {
+	return (issue: { code?: string; keys?: string[] }) =>
+		issue.code === "unrecognized_keys" && issue.keys !== undefined
+			? `has unknown field ${issue.keys.join(", ")}`
+			: fallback;
 }

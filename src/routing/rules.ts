@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Severity } from "../alerts/event";
 import { truncate } from "../alerts/text";
 import { wildcardMatch } from "../alerts/wildcard";
+import { unknownFieldOr } from "../http/validation";
 
 /**
  * Routes of a shared integration: ordered rules of conditions on the normalized alert. The schema
@@ -86,7 +87,7 @@ export const Routes = z.strictObject(
 			.nullable()
 			.default(null),
 	},
-	{ error: unknownFieldOr("the body must be {rules, default_channel_id}") },
+	{ error: unknownFieldOr("must be {rules, default_channel_id}") },
 );
 export type Routes = z.infer<typeof Routes>;
 
@@ -196,11 +197,4 @@ export function routeAlert(alert: Routable, routes: Routes): string[] {
 	}
 	if (!matched && routes.default_channel_id !== null) channels.push(routes.default_channel_id);
 	return channels;
-}
-
-function unknownFieldOr(fallback: string) {
-	return (issue: { code?: string; keys?: string[] }) =>
-		issue.code === "unrecognized_keys" && issue.keys !== undefined
-			? `has unknown field ${issue.keys.join(", ")}`
-			: fallback;
 }

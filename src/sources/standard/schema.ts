@@ -102,7 +102,7 @@ export const StandardAlertBody = z
 			images: Images,
 			event_time: EventTime,
 		},
-		{ error: "the body must be a JSON object" },
+		{ error: "must be a JSON object" },
 	)
 	.transform(({ title_rule, title, ...rest }, ctx) => {
 		const chosen = (title_rule ?? title ?? "").trim();

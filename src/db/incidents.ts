@@ -1,5 +1,4 @@
-import { z } from "zod";
-import { Incident, IncidentStatus } from "../incidents/incident";
+import { Incident, type IncidentStatus } from "../incidents/incident";
 
 /** A mirrored incident as the Durable Object writes it: `version` orders the writes. */
 export type MirroredIncident = Incident & { version: number };
@@ -32,16 +31,15 @@ export function upsertIncident(db: D1Database, incident: MirroredIncident): D1Pr
 		);
 }
 
-export const IncidentFilter = z.object({
-	channel_id: z.string().optional(),
-	integration_id: z.string().optional(),
-	status: IncidentStatus.optional(),
-	unrouted: z.boolean().optional(),
-	limit: z.number(),
+export type IncidentFilter = {
+	channel_id?: string;
+	integration_id?: string;
+	status?: IncidentStatus;
+	unrouted?: boolean;
+	limit: number;
 	/** The last row of the previous page: (opened_at, id). */
-	after: z.object({ opened_at: z.number(), id: z.string() }).optional(),
-});
-export type IncidentFilter = z.infer<typeof IncidentFilter>;
+	after?: { opened_at: number; id: string };
+};
 
 /** Newest first, across integrations, from the mirror. */
 export async function listIncidents(db: D1Database, filter: IncidentFilter): Promise<Incident[]> {

@@ -10,27 +10,36 @@ const RouteRow = z.object({
 	continue: z.number(),
 });
 
-export async function getRoutes(db: D1Database, integrationId: string): Promise<Routes> {
-	const [rules, integration] = await db.batch([
+/** The statements that read an integration's routes; `routesFrom` reads their results. */
+function routesQueries(db: D1Database, integrationId: string): D1PreparedStatement[] {
+	return [
 		db
 			.prepare(
 				"SELECT conditions, channel_ids, continue FROM routes WHERE integration_id = ? ORDER BY position",
 			)
 			.bind(integrationId),
 		db.prepare("SELECT default_channel_id FROM integrations WHERE id = ?").bind(integrationId),
-	]);
-	const defaultChannel = (integration?.results[0] as { default_channel_id?: string | null }) ?? {};
+	];
+}
+
+function routesFrom(rules: D1Result | undefined, integration: D1Result | undefined): Routes {
+	const row = integration?.results[0] as { default_channel_id?: string | null } | undefined;
 	return {
 		rules: (rules?.results ?? []).map((raw) => {
-			const row = RouteRow.parse(raw);
+			const rule = RouteRow.parse(raw);
 			return {
-				conditions: JSON.parse(row.conditions),
-				channel_ids: JSON.parse(row.channel_ids),
-				continue: row.continue === 1,
+				conditions: JSON.parse(rule.conditions),
+				channel_ids: JSON.parse(rule.channel_ids),
+				continue: rule.continue === 1,
 			};
 		}),
-		default_channel_id: defaultChannel.default_channel_id ?? null,
+		default_channel_id: row?.default_channel_id ?? null,
 	};
+}
+
+export async function getRoutes(db: D1Database, integrationId: string): Promise<Routes> {
+	const [rules, integration] = await db.batch(routesQueries(db, integrationId));
+	return routesFrom(rules, integration);
 }
 
 /**
@@ -74,9 +83,11 @@ export async function loadRoutingSnapshot(
 	integrationId: string,
 	version: number,
 ): Promise<RoutingSnapshot> {
-	const [integration, channels] = await db.batch([
+	// One round trip: the integration's channel, its routes, and every channel's grouping.
+	const [integration, channels, rules, defaults] = await db.batch([
 		db.prepare("SELECT channel_id FROM integrations WHERE id = ?").bind(integrationId),
 		db.prepare("SELECT id, group_by, group_window FROM channels"),
+		...routesQueries(db, integrationId),
 	]);
 	const grouping: Record<string, Grouping> = {};
 	for (const raw of channels?.results ?? []) {
@@ -89,7 +100,7 @@ export async function loadRoutingSnapshot(
 	return {
 		version,
 		channel_id: (integration?.results[0] as { channel_id?: string | null })?.channel_id ?? null,
-		routes: await getRoutes(db, integrationId),
+		routes: routesFrom(rules, defaults),
 		grouping,
 	};
 }

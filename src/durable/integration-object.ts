@@ -131,7 +131,9 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		if (push.events.length > 0) await this.loadRouting(push.integrationId, push.configVersion);
 
 		const reply = this.ctx.storage.transactionSync((): IngestReply => {
-			this.setMeta("integration_id", push.integrationId);
+			// Rows are billed per write: unchanged values are not written again.
+			if (this.getMeta("integration_id") === null)
+				this.setMeta("integration_id", push.integrationId);
 			this.rememberAutoResolve(push.autoResolveAfterMs);
 			if (push.topic !== undefined) {
 				const refusal = this.acceptTopic(push.topic, "notification");

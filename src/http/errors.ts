@@ -81,12 +81,6 @@ export class PayloadTooLarge extends HttpError {
 	}
 }
 
-export class UnprocessableEntity extends HttpError {
-	constructor(code: string, message: string) {
-		super(422, code, message);
-	}
-}
-
 export class ServiceUnavailable extends HttpError {
 	constructor(code: string, message: string) {
 		super(503, code, message, { "Retry-After": "5" });

@@ -1,15 +1,9 @@
-import { admin, type CreatedIntegration, call } from "./helpers";
+import { type CreatedIntegration, call, createIntegration } from "./helpers";
 
-export async function createEventBridgeIntegration(
+export function createEventBridgeIntegration(
 	settings: Record<string, unknown> = {},
 ): Promise<CreatedIntegration> {
-	const reply = await admin("POST", "/integrations", {
-		name: "eventbridge",
-		type: "aws_eventbridge",
-		settings,
-	});
-	if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
-	return reply.body.data;
+	return createIntegration("eventbridge", "aws_eventbridge", settings);
 }
 
 /** A push as an API destination sends it: POST /push with the connection's API key header. */

@@ -48,8 +48,9 @@ export type CreatedIntegration = {
 export async function createIntegration(
 	name = "test integration",
 	type = "standard",
+	settings: Record<string, unknown> = {},
 ): Promise<CreatedIntegration> {
-	const reply = await admin("POST", "/integrations", { name, type });
+	const reply = await admin("POST", "/integrations", { name, type, settings });
 	if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
 	return reply.body.data;
 }

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { type SnsMessage, stringToSign } from "../src/sources/sns/message";
 import { parseTopicArn, snsHostFor } from "../src/sources/sns/urls";
-import { admin, type CreatedIntegration, call } from "./helpers";
+import { type CreatedIntegration, call, createIntegration } from "./helpers";
 import { TEST_CERT_HEX } from "./sns-constants";
 
 export type WireSns = Record<string, string>;
@@ -112,16 +112,10 @@ export function alarm(over: Record<string, unknown> = {}) {
 	};
 }
 
-export async function createCloudWatchIntegration(
+export function createCloudWatchIntegration(
 	settings: Record<string, unknown> = {},
 ): Promise<CreatedIntegration> {
-	const reply = await admin("POST", "/integrations", {
-		name: "cloudwatch",
-		type: "aws_cloudwatch",
-		settings,
-	});
-	if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
-	return reply.body.data;
+	return createIntegration("cloudwatch", "aws_cloudwatch", settings);
 }
 
 /** A push as SNS sends it: text/plain, its headers, the JSON body. */

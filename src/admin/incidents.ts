@@ -8,6 +8,7 @@ import { HttpError, NotFound } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { parseOrThrow } from "../http/validation";
 import { IncidentStatus, incidentToApi } from "../incidents/incident";
+import { base64url } from "../security/secrets";
 
 const MAX_PAGE = 100;
 const PAGE_HINT = `must be a whole number from 1 to ${MAX_PAGE}`;
@@ -104,7 +105,7 @@ function incidentReply(c: Parameters<typeof ok>[0], reply: IncidentReply) {
 }
 
 function encodeCursor(text: string): string {
-	return btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+	return base64url(new TextEncoder().encode(text));
 }
 
 function decodeCursor(cursor: string): string {

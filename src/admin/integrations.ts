@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { AlertStatus, iso } from "../alerts/alert";
+import { AlertStatus, iso, isoOrNull } from "../alerts/alert";
 import { missingChannels } from "../db/channels";
 import { deleteIncidentsOf } from "../db/incidents";
 import {
@@ -245,9 +245,9 @@ function integrationToApi(row: IntegrationRow) {
 		channel_id: row.channel_id,
 		settings: settingsOf(row),
 		created_at: iso(row.created_at),
-		key_rotated_at: row.key_rotated_at === null ? null : iso(row.key_rotated_at),
+		key_rotated_at: isoOrNull(row.key_rotated_at),
 		event_count: row.event_count,
-		last_event_at: row.last_event_at === null ? null : iso(row.last_event_at),
+		last_event_at: isoOrNull(row.last_event_at),
 		unrouted_count: row.unrouted_count,
 	};
 }

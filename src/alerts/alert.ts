@@ -32,11 +32,15 @@ export function alertToApi(alert: Alert) {
 		...alert,
 		first_event_at: iso(alert.first_event_at),
 		last_event_at: iso(alert.last_event_at),
-		resolved_at: alert.resolved_at === null ? null : iso(alert.resolved_at),
+		resolved_at: isoOrNull(alert.resolved_at),
 	};
 }
 export type ApiAlert = ReturnType<typeof alertToApi>;
 
 export function iso(ms: number): string {
 	return new Date(ms).toISOString();
+}
+
+export function isoOrNull(ms: number | null): string | null {
+	return ms === null ? null : iso(ms);
 }

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { Alert, type AlertStatus, type ApiAlert, alertToApi, iso } from "../alerts/alert";
+import { Alert, type AlertStatus, type ApiAlert, alertToApi, isoOrNull } from "../alerts/alert";
 import { type AlertEvent, Severity } from "../alerts/event";
 import { applyEvent, closeAlert, type Outcome } from "../alerts/lifecycle";
 import { type MirroredIncident, upsertIncident } from "../db/incidents";
@@ -276,7 +276,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		const pinned = this.getMeta("topic_arn");
 		const time = (key: string) => {
 			const value = this.getMeta(key);
-			return value === null ? null : iso(Number(value));
+			return isoOrNull(value === null ? null : Number(value));
 		};
 		const status = this.getMeta("subscription_status");
 		return {

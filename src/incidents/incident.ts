@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { iso } from "../alerts/alert";
+import { iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
 
 /**
@@ -26,12 +26,11 @@ export const Incident = z.object({
 export type Incident = z.infer<typeof Incident>;
 
 export function incidentToApi(incident: Incident) {
-	const time = (ms: number | null) => (ms === null ? null : iso(ms));
 	return {
 		...incident,
 		opened_at: iso(incident.opened_at),
-		acknowledged_at: time(incident.acknowledged_at),
-		resolved_at: time(incident.resolved_at),
+		acknowledged_at: isoOrNull(incident.acknowledged_at),
+		resolved_at: isoOrNull(incident.resolved_at),
 	};
 }
 export type ApiIncident = ReturnType<typeof incidentToApi>;

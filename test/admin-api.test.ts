@@ -148,7 +148,7 @@ describe("deleting an integration", () => {
 		expect(row).toBeNull();
 
 		const stub = integrationStub(created.id);
-		expect(await stub.listAlerts({ limit: 10 })).toEqual({ alerts: [], next_cursor: null });
+		expect(await stub.listAlerts({ limit: 10 })).toEqual({ alerts: [], next_seq: null });
 		// A push that passed the key lookup just before the delete still cannot recreate state.
 		const late = await stub.ingest({
 			integrationId: created.id,
@@ -167,8 +167,8 @@ describe("deleting an integration", () => {
 			delivery: null,
 			autoResolveAfterMs: null,
 		});
-		expect(late).toMatchObject({ ok: false, status: 404 });
-		expect(await stub.listAlerts({ limit: 10 })).toEqual({ alerts: [], next_cursor: null });
+		expect(late).toEqual({ ok: false, reason: "integration_deleted" });
+		expect(await stub.listAlerts({ limit: 10 })).toEqual({ alerts: [], next_seq: null });
 	});
 
 	it("finishes a delete that was interrupted after the push URL was disabled", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CloudWatchSettings } from "../src/integrations/settings";
 import { parseAlarm } from "../src/sources/cloudwatch/alarm";
 import { normalizeAlarm } from "../src/sources/cloudwatch/normalize";
+import { CloudWatchSettings } from "../src/sources/cloudwatch/settings";
 import { alarmSeverity } from "../src/sources/cloudwatch/state-change";
 import { admin, expectError, goldenCases, listAlerts } from "./helpers";
 import {

@@ -1,15 +1,23 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { EventBridgeSettings } from "../src/integrations/settings";
 import { EventBridgeEvent } from "../src/sources/eventbridge/envelope";
 import { normalizeEventBridge } from "../src/sources/eventbridge/normalize";
+import { EventBridgeSettings } from "../src/sources/eventbridge/settings";
 import {
 	alarmEvent,
 	createEventBridgeIntegration,
 	envelope,
 	pushEvent,
 } from "./eventbridge-helpers";
-import { admin, call, expectError, goldenCases, integrationStub, listAlerts } from "./helpers";
+import {
+	admin,
+	call,
+	expectError,
+	goldenCases,
+	integrationStub,
+	listAlerts,
+	moveClock,
+} from "./helpers";
 
 const fixtures = import.meta.glob<string>("../src/sources/eventbridge/fixtures/*.json", {
 	eager: true,
@@ -467,13 +475,6 @@ describe("input transformers", () => {
 });
 
 describe("auto-resolve for one-shot events", () => {
-	/** Moves an integration's clock: its alerts last heard from `ms` earlier than they were. */
-	async function age(integrationId: string, ms: number) {
-		await runInDurableObject(integrationStub(integrationId), async (_instance, state) => {
-			state.storage.sql.exec("UPDATE alerts SET last_received_at = last_received_at - ?", ms);
-		});
-	}
-
 	it("defaults to 24h for EventBridge and off for the others", async () => {
 		expect((await createEventBridgeIntegration()).settings).toMatchObject({
 			auto_resolve_after: "24h",
@@ -497,7 +498,7 @@ describe("auto-resolve for one-shot events", () => {
 		const due = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
 		expect(due).toBeGreaterThan(Date.now() + 23 * 3_600_000);
 
-		await age(id, 24 * 3_600_000);
+		await moveClock(id, 24 * 3_600_000);
 		expect(await runDurableObjectAlarm(stub)).toBe(true);
 		const alerts = (await listAlerts(id)).alerts;
 		expect(alerts.map((a) => [a.status, a.resolved_by])).toEqual([
@@ -512,9 +513,9 @@ describe("auto-resolve for one-shot events", () => {
 		});
 		const event = () => envelope("acme.app", "Job Failed", { job: "a" });
 		await pushEvent(integration_key, event());
-		await age(id, 20 * 60_000);
+		await moveClock(id, 20 * 60_000);
 		await pushEvent(integration_key, event());
-		await age(id, 20 * 60_000);
+		await moveClock(id, 20 * 60_000);
 		await runDurableObjectAlarm(integrationStub(id));
 		expect((await listAlerts(id)).alerts[0]).toMatchObject({ status: "firing", event_count: 2 });
 	});
@@ -529,7 +530,7 @@ describe("auto-resolve for one-shot events", () => {
 				alert_key: "hb",
 			}),
 		});
-		await age(id, 2 * 3_600_000);
+		await moveClock(id, 2 * 3_600_000);
 		await runDurableObjectAlarm(integrationStub(id));
 		expect((await listAlerts(id)).alerts[0]?.status).toBe("firing");
 
@@ -549,7 +550,7 @@ describe("auto-resolve for one-shot events", () => {
 			auto_resolve_after: null,
 		});
 		await pushEvent(integration_key, envelope("acme.app", "Job Failed", { job: "a" }));
-		await age(id, 400 * 86_400_000);
+		await moveClock(id, 400 * 86_400_000);
 		await runDurableObjectAlarm(integrationStub(id));
 		expect((await listAlerts(id)).alerts[0]?.status).toBe("firing");
 	});

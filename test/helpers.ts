@@ -1,5 +1,7 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { ApiAlert } from "../src/alerts/alert";
+import type { IntegrationDurableObject } from "../src/durable/integration-object";
 
 export const ADMIN_TOKEN = "test-admin-token";
 export const BASE = "https://alertgate.test";
@@ -70,6 +72,17 @@ export async function listAlerts(id: string, query = "") {
 
 export function integrationStub(id: string) {
 	return env.INTEGRATION.getByName(id);
+}
+
+/**
+ * Moves an integration's clock `ms` ahead (it stays ahead until the object is evicted): what it
+ * stored earlier now lies that much in the past.
+ */
+export async function moveClock(integrationId: string, ms: number): Promise<void> {
+	await runInDurableObject(integrationStub(integrationId), (object: IntegrationDurableObject) => {
+		const before = object.clock;
+		object.clock = () => before() + ms;
+	});
 }
 
 /** Asserts the envelope of an error reply and returns its message. */

@@ -1,7 +1,14 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, createIntegration, expectError, integrationStub, listAlerts } from "./helpers";
+import {
+	admin,
+	createIntegration,
+	expectError,
+	integrationStub,
+	listAlerts,
+	moveClock,
+} from "./helpers";
 import {
 	createChannel,
 	fire,
@@ -237,9 +244,7 @@ describe("the incident lifecycle", () => {
 		});
 		const { id, integration_key } = created.body.data;
 		await fire(integration_key, "heartbeat");
-		await runInDurableObject(integrationStub(id), async (_i, state) => {
-			state.storage.sql.exec("UPDATE alerts SET last_received_at = last_received_at - 7200000");
-		});
+		await moveClock(id, 2 * 3_600_000);
 		await mirror(id);
 		expect(await firstIncident(`?integration_id=${id}`)).toMatchObject({
 			status: "resolved",
@@ -299,10 +304,7 @@ describe("grouping", () => {
 		});
 		await fire(integration_key, "a", { labels: { service: "api" } });
 		await fire(integration_key, "b", { labels: { service: "api" } });
-		// Forty minutes pass for the open incident.
-		await runInDurableObject(integrationStub(id), async (_i, state) => {
-			state.storage.sql.exec("UPDATE incidents SET opened_at = opened_at - 2400000");
-		});
+		await moveClock(id, 40 * 60_000);
 		await fire(integration_key, "c", { labels: { service: "api" } });
 		await mirror(id);
 		const counts = (await incidents(`?integration_id=${id}`)).incidents.map((i) => [

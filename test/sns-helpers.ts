@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { type SnsMessage, stringToSign } from "../src/sources/sns/message";
-import { parseTopicArn, snsHostFor } from "../src/sources/sns/urls";
+import { parseTopicArn } from "../src/sources/sns/topic-arn";
+import { snsHostFor } from "../src/sources/sns/urls";
 import { type CreatedIntegration, call, createIntegration } from "./helpers";
 import { TEST_CERT_HEX } from "./sns-constants";
 

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../http/app-env";
+import { bearerToken } from "../http/credentials";
 import { ServiceUnavailable, Unauthorized } from "../http/errors";
 import { secretsEqual } from "../security/secrets";
 
@@ -12,12 +13,11 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
 			"the admin API is disabled until ADMIN_TOKEN is set: run `npx wrangler secret put ADMIN_TOKEN` (locally, `npm run dev` writes it to .dev.vars)",
 		);
 	}
-	const header = c.req.header("Authorization") ?? "";
-	const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-	if (match?.[1] === undefined) {
+	const token = bearerToken(c.req.header("Authorization"));
+	if (token === null) {
 		throw new Unauthorized("send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`");
 	}
-	if (!(await secretsEqual(match[1], expected))) {
+	if (!(await secretsEqual(token, expected))) {
 		throw new Unauthorized("the admin token is wrong");
 	}
 	await next();

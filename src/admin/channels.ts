@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { iso } from "../alerts/alert";
-import { parseDuration } from "../alerts/duration";
 import {
 	type ChannelRow,
 	channelReferences,
@@ -15,10 +14,11 @@ import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
 import { Conflict, NotFound } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
-import { parseOrThrow, requiredAs, unknownFieldOr } from "../http/validation";
+import { parseOrThrow } from "../http/validation";
+import { durationWithin } from "../schema/duration";
+import { unknownFieldOr } from "../schema/messages";
 import { readJsonBody } from "./body";
-
-const WINDOW_HINT = "must be a duration from 1m to 30d written with a unit (30m, 4h, 1d), or null";
+import { Name } from "./fields";
 
 const Grouping = {
 	/** Label names whose values must match for an alert to join an open incident. */
@@ -32,20 +32,13 @@ const Grouping = {
 		)
 		.max(10, "must have at most 10 label names"),
 	/** Alerts join an incident opened less than this long ago; null: while it is open. */
-	group_window: z
-		.string({ error: WINDOW_HINT })
-		.refine((text) => {
-			const ms = parseDuration(text);
-			return ms !== null && ms >= 60_000 && ms <= 30 * 86_400_000;
-		}, WINDOW_HINT)
-		.nullable(),
+	group_window: durationWithin(
+		60_000,
+		30 * 86_400_000,
+		"must be a duration from 1m to 30d written with a unit (30m, 4h, 1d), or null",
+	).nullable(),
 };
 
-const Name = z
-	.string(requiredAs("a string"))
-	.trim()
-	.min(1, "must be 1 to 100 characters")
-	.max(100, "must be 1 to 100 characters");
 const Description = z
 	.string({ error: "must be a string" })
 	.max(1000, "must be at most 1000 characters");

@@ -1,17 +1,15 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { incidentIntegration, listIncidents } from "../db/incidents";
-import type { IncidentReply } from "../durable/integration-object";
+import type { IncidentReply } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
+import { Cursor, encodeCursor } from "../http/cursor";
 import { ok } from "../http/envelope";
-import { HttpError, NotFound } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
+import { refusalError } from "../http/refusals";
 import { parseOrThrow } from "../http/validation";
 import { IncidentStatus, incidentToApi } from "../incidents/incident";
-import { base64url } from "../security/secrets";
-
-const MAX_PAGE = 100;
-const PAGE_HINT = `must be a whole number from 1 to ${MAX_PAGE}`;
+import { PageLimit } from "./fields";
 
 const IncidentQuery = z.object({
 	channel_id: z.string().optional(),
@@ -23,26 +21,10 @@ const IncidentQuery = z.object({
 		.enum(["true", "false"], { error: "must be true or false" })
 		.transform((value) => value === "true")
 		.optional(),
-	limit: z.coerce
-		.number({ error: PAGE_HINT })
-		.int(PAGE_HINT)
-		.min(1, PAGE_HINT)
-		.max(MAX_PAGE, PAGE_HINT)
-		.default(20),
-	cursor: z
-		.string()
-		.transform((cursor, ctx) => {
-			const match = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(decodeCursor(cursor));
-			if (match === null) {
-				ctx.issues.push({
-					code: "custom",
-					input: cursor,
-					message: "must be a next_cursor from a previous page",
-				});
-				return z.NEVER;
-			}
-			return { opened_at: Number(match[1]), id: match[2] ?? "" };
-		})
+	limit: PageLimit(100, 20),
+	/** The last row of the previous page: (opened_at, id). */
+	cursor: Cursor(z.tuple([z.number().int(), z.string()]))
+		.transform(([opened_at, id]) => ({ opened_at, id }))
 		.optional(),
 });
 
@@ -63,7 +45,7 @@ incidents
 			incidents: page.map(incidentToApi),
 			next_cursor:
 				rows.length > query.limit && last !== undefined
-					? encodeCursor(`${last.opened_at}.${last.id}`)
+					? encodeCursor([last.opened_at, last.id])
 					: null,
 		});
 	})
@@ -93,25 +75,11 @@ incidents
 /** The mirror says which integration holds the incident; that Durable Object is the truth. */
 async function incidentObject(env: Env, id: string) {
 	const integrationId = await incidentIntegration(env.DB, id);
-	if (integrationId === null) {
-		throw new NotFound("IncidentNotFound", `no incident has id ${JSON.stringify(id)}`);
-	}
+	if (integrationId === null) throw refusalError({ ok: false, reason: "incident_not_found", id });
 	return env.INTEGRATION.getByName(integrationId);
 }
 
 function incidentReply(c: Parameters<typeof ok>[0], reply: IncidentReply) {
-	if (!reply.ok) throw new HttpError(reply.status, reply.code, reply.message);
+	if (!reply.ok) throw refusalError(reply);
 	return ok(c, reply.incident);
-}
-
-function encodeCursor(text: string): string {
-	return base64url(new TextEncoder().encode(text));
-}
-
-function decodeCursor(cursor: string): string {
-	try {
-		return atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-	} catch {
-		return "";
-	}
 }

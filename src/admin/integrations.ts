@@ -6,7 +6,6 @@ import { deleteIncidentsOf } from "../db/incidents";
 import {
 	getIntegration,
 	type IntegrationRow,
-	IntegrationType,
 	insertIntegration,
 	listIntegrations,
 	markIntegrationDeleting,
@@ -16,28 +15,20 @@ import {
 } from "../db/integrations";
 import { getRoutes, replaceRoutes } from "../db/routes";
 import type { AppEnv } from "../http/app-env";
+import { Cursor, encodeCursor } from "../http/cursor";
 import { ok } from "../http/envelope";
 import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
-import { parseOrThrow, requiredAs, unknownFieldOr } from "../http/validation";
-import {
-	autoResolveAfterMs,
-	CloudWatchSettings,
-	type IntegrationSettings,
-	SETTINGS_SCHEMAS,
-} from "../integrations/settings";
+import { parseOrThrow } from "../http/validation";
+import { autoResolveAfterMs } from "../integrations/settings";
+import { IntegrationType } from "../integrations/type";
 import { Routes } from "../routing/rules";
+import { requiredAs, unknownFieldOr } from "../schema/messages";
 import { generateIntegrationKey, sha256Hex } from "../security/secrets";
+import { CloudWatchSettings } from "../sources/cloudwatch/settings";
+import { SOURCES, settingsOf } from "../sources/registry";
 import { readJsonBody } from "./body";
-
-const MAX_ALERTS_PAGE = 100;
-const DEFAULT_ALERTS_PAGE = 20;
-
-const Name = z
-	.string(requiredAs("a string"))
-	.trim()
-	.min(1, "must be 1 to 100 characters")
-	.max(100, "must be 1 to 100 characters");
+import { Name, PageLimit } from "./fields";
 
 const CreateIntegration = z.strictObject(
 	{
@@ -46,7 +37,7 @@ const CreateIntegration = z.strictObject(
 			IntegrationType.options,
 			requiredAs(`one of ${IntegrationType.options.join(", ")}`),
 		),
-		/** Checked against the type's own schema (src/integrations/settings.ts) once type is known. */
+		/** Checked against the type's own schema (src/sources/registry.ts) once type is known. */
 		settings: z.unknown().optional(),
 		/** Private to this channel; null or absent: shared, routed by its routes. */
 		channel_id: z.string({ error: "must be a channel id or null" }).nullable().default(null),
@@ -65,16 +56,10 @@ const UpdateIntegration = z.strictObject(
 
 const AlertQuery = z.object({
 	status: z.enum(AlertStatus.options, { error: "must be firing or resolved" }).optional(),
-	limit: z.coerce
-		.number({ error: `must be a whole number from 1 to ${MAX_ALERTS_PAGE}` })
-		.int(`must be a whole number from 1 to ${MAX_ALERTS_PAGE}`)
-		.min(1, `must be a whole number from 1 to ${MAX_ALERTS_PAGE}`)
-		.max(MAX_ALERTS_PAGE, `must be a whole number from 1 to ${MAX_ALERTS_PAGE}`)
-		.default(DEFAULT_ALERTS_PAGE),
-	cursor: z
-		.string()
-		.regex(/^\d{1,15}$/, "must be a next_cursor from a previous page")
-		.transform(Number)
+	limit: PageLimit(100, 20),
+	/** The last alert's position in the previous page. */
+	cursor: Cursor(z.tuple([z.number().int()]))
+		.transform(([seq]) => seq)
 		.optional(),
 });
 
@@ -92,7 +77,7 @@ export const admin = new Hono<AppEnv>();
 admin
 	.post("/integrations", async (c) => {
 		const body = parseOrThrow(CreateIntegration, await readJsonBody(c.req.raw));
-		const settings = parseOrThrow(SETTINGS_SCHEMAS[body.type], body.settings ?? {}, "settings");
+		const settings = parseOrThrow(SOURCES[body.type].settings, body.settings ?? {}, "settings");
 		await requireChannels(
 			c.env.DB,
 			body.channel_id === null ? [] : [body.channel_id],
@@ -127,8 +112,8 @@ admin
 		const change = parseOrThrow(UpdateIntegration, await readJsonBody(c.req.raw));
 		// Settings the body does not name keep their values; the result is validated whole.
 		const settings = parseOrThrow(
-			SETTINGS_SCHEMAS[row.type],
-			{ ...settingsOf(row), ...change.settings },
+			SOURCES[row.type].settings,
+			{ ...settingsOf(row.type, row.settings), ...change.settings },
 			"settings",
 		);
 		const name = change.name ?? row.name;
@@ -227,14 +212,13 @@ admin
 	.get("/integrations/:id/alerts", async (c) => {
 		const row = await requireIntegration(c.env.DB, c.req.param("id"));
 		const query = parseOrThrow(AlertQuery, c.req.query());
-		return ok(c, await c.env.INTEGRATION.getByName(row.id).listAlerts(query));
+		const page = await c.env.INTEGRATION.getByName(row.id).listAlerts(query);
+		return ok(c, {
+			alerts: page.alerts,
+			next_cursor: page.next_seq === null ? null : encodeCursor([page.next_seq]),
+		});
 	})
 	.all("/integrations/:id/alerts", onlyMethods("GET"));
-
-/** The stored settings with every default filled in. */
-function settingsOf(row: Pick<IntegrationRow, "type" | "settings">): IntegrationSettings {
-	return SETTINGS_SCHEMAS[row.type].parse(row.settings);
-}
 
 /** The integration as the API lists it: never the key, nor its hash. */
 function integrationToApi(row: IntegrationRow) {
@@ -243,7 +227,7 @@ function integrationToApi(row: IntegrationRow) {
 		name: row.name,
 		type: row.type,
 		channel_id: row.channel_id,
-		settings: settingsOf(row),
+		settings: settingsOf(row.type, row.settings),
 		created_at: iso(row.created_at),
 		key_rotated_at: isoOrNull(row.key_rotated_at),
 		event_count: row.event_count,

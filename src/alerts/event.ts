@@ -8,7 +8,7 @@ import { z } from "zod";
 export const Severity = z.enum(["critical", "warning", "info"]);
 export type Severity = z.infer<typeof Severity>;
 
-/** Field limits, Flashduty's (../shared/reference/protocols.md §1.2). Longer input is truncated. */
+/** Field limits, Flashduty's standard alert event's (https://docs.flashcat.cloud). Longer input is truncated. */
 export const LIMITS = {
 	alertKey: 255,
 	title: 512,

@@ -1,20 +1,17 @@
 import { z } from "zod";
+import { jsonText } from "../schema/json";
+import { bumpConfigVersion } from "./routes";
 
 export const ChannelRow = z.object({
 	id: z.string(),
 	name: z.string(),
 	description: z.string(),
-	group_by: z.string().transform((text) => JSON.parse(text) as string[]),
+	group_by: jsonText(z.array(z.string())),
 	group_window: z.string().nullable(),
 	created_at: z.number(),
 	updated_at: z.number(),
 });
 export type ChannelRow = z.infer<typeof ChannelRow>;
-
-/** Every change to channels, routes or an integration's channel bumps this (see migration 0003). */
-export function bumpConfigVersion(db: D1Database): D1PreparedStatement {
-	return db.prepare("UPDATE config_version SET version = version + 1 WHERE id = 1");
-}
 
 export async function insertChannel(db: D1Database, channel: ChannelRow): Promise<void> {
 	await db.batch([
@@ -26,7 +23,7 @@ export async function insertChannel(db: D1Database, channel: ChannelRow): Promis
 				channel.id,
 				channel.name,
 				channel.description,
-				JSON.stringify(channel.group_by),
+				ChannelRow.shape.group_by.encode(channel.group_by),
 				channel.group_window,
 				channel.created_at,
 				channel.updated_at,
@@ -65,7 +62,7 @@ export async function updateChannel(db: D1Database, channel: ChannelRow): Promis
 			.bind(
 				channel.name,
 				channel.description,
-				JSON.stringify(channel.group_by),
+				ChannelRow.shape.group_by.encode(channel.group_by),
 				channel.group_window,
 				channel.updated_at,
 				channel.id,

@@ -1,8 +1,9 @@
 import { z } from "zod";
-import { bumpConfigVersion } from "./channels";
+import { IntegrationType } from "../integrations/type";
+import { jsonText } from "../schema/json";
+import { bumpConfigVersion } from "./routes";
 
-export const IntegrationType = z.enum(["standard", "aws_cloudwatch", "aws_eventbridge"]);
-export type IntegrationType = z.infer<typeof IntegrationType>;
+const StoredSettings = jsonText(z.record(z.string(), z.unknown()));
 
 /** A row of the `integrations` table, as D1 returns it. */
 export const IntegrationRow = z.object({
@@ -14,8 +15,8 @@ export const IntegrationRow = z.object({
 	deleted_at: z.number().nullable(),
 	event_count: z.number(),
 	last_event_at: z.number().nullable(),
-	/** Stored JSON; each type's schema in src/integrations/settings.ts gives it meaning. */
-	settings: z.string().transform((text) => JSON.parse(text) as Record<string, unknown>),
+	/** Stored JSON; each type's schema (src/sources/registry.ts) gives it meaning. */
+	settings: StoredSettings,
 	/** Set: private to this channel. Null: shared, routed by its routes. */
 	channel_id: z.string().nullable(),
 	unrouted_count: z.number(),
@@ -47,7 +48,7 @@ export async function insertIntegration(
 			row.type,
 			row.key_hash,
 			row.created_at,
-			JSON.stringify(row.settings),
+			StoredSettings.encode(row.settings),
 			row.channel_id,
 		)
 		.run();
@@ -63,7 +64,7 @@ export async function updateIntegration(
 			.prepare(
 				"UPDATE integrations SET name = ?, settings = ?, channel_id = ? WHERE id = ? AND deleted_at IS NULL",
 			)
-			.bind(change.name, JSON.stringify(change.settings), change.channel_id, id),
+			.bind(change.name, StoredSettings.encode(change.settings), change.channel_id, id),
 		// A changed channel changes routing: the integration's Durable Object reloads it.
 		bumpConfigVersion(db),
 	]);

@@ -1,13 +1,31 @@
 import { z } from "zod";
-import { parseDuration } from "../alerts/duration";
-import type { Grouping } from "../incidents/incident";
-import type { Routes } from "../routing/rules";
-import { bumpConfigVersion } from "./channels";
+import { Condition, type Routes } from "../routing/rules";
+import type { RoutingSnapshot } from "../routing/snapshot";
+import { parseDuration } from "../schema/duration";
+import { jsonText } from "../schema/json";
+
+/**
+ * Routing config in D1: routes, each integration's channel and default channel, and channels'
+ * grouping. One counter versions all of it, so an integration's Durable Object reloads its copy
+ * only when something changed.
+ */
+
+/** Every change to channels, routes or an integration's channel bumps this (migration 0003). */
+export function bumpConfigVersion(db: D1Database): D1PreparedStatement {
+	return db.prepare("UPDATE config_version SET version = version + 1 WHERE id = 1");
+}
 
 const RouteRow = z.object({
-	conditions: z.string(),
-	channel_ids: z.string(),
+	conditions: jsonText(z.array(Condition)),
+	channel_ids: jsonText(z.array(z.string())),
 	continue: z.number(),
+});
+const DefaultChannelRow = z.object({ default_channel_id: z.string().nullable() });
+const ChannelIdRow = z.object({ channel_id: z.string().nullable() });
+const GroupingRow = z.object({
+	id: z.string(),
+	group_by: jsonText(z.array(z.string())),
+	group_window: z.string().nullable(),
 });
 
 /** The statements that read an integration's routes; `routesFrom` reads their results. */
@@ -23,17 +41,13 @@ function routesQueries(db: D1Database, integrationId: string): D1PreparedStateme
 }
 
 function routesFrom(rules: D1Result | undefined, integration: D1Result | undefined): Routes {
-	const row = integration?.results[0] as { default_channel_id?: string | null } | undefined;
+	const row = integration?.results[0];
 	return {
 		rules: (rules?.results ?? []).map((raw) => {
 			const rule = RouteRow.parse(raw);
-			return {
-				conditions: JSON.parse(rule.conditions),
-				channel_ids: JSON.parse(rule.channel_ids),
-				continue: rule.continue === 1,
-			};
+			return { ...rule, continue: rule.continue === 1 };
 		}),
-		default_channel_id: row?.default_channel_id ?? null,
+		default_channel_id: row === undefined ? null : DefaultChannelRow.parse(row).default_channel_id,
 	};
 }
 
@@ -57,8 +71,8 @@ export async function replaceRoutes(db: D1Database, integrationId: string, route
 				.bind(
 					integrationId,
 					position,
-					JSON.stringify(rule.conditions),
-					JSON.stringify(rule.channel_ids),
+					RouteRow.shape.conditions.encode(rule.conditions),
+					RouteRow.shape.channel_ids.encode(rule.channel_ids),
 					rule.continue ? 1 : 0,
 				),
 		),
@@ -68,15 +82,6 @@ export async function replaceRoutes(db: D1Database, integrationId: string, route
 		bumpConfigVersion(db),
 	]);
 }
-
-/** What an integration's Durable Object routes with, as of one config version. */
-export type RoutingSnapshot = {
-	version: number;
-	/** A private integration's channel: every alert goes there, routes are not consulted. */
-	channel_id: string | null;
-	routes: Routes;
-	grouping: Record<string, Grouping>;
-};
 
 export async function loadRoutingSnapshot(
 	db: D1Database,
@@ -89,17 +94,18 @@ export async function loadRoutingSnapshot(
 		db.prepare("SELECT id, group_by, group_window FROM channels"),
 		...routesQueries(db, integrationId),
 	]);
-	const grouping: Record<string, Grouping> = {};
+	const grouping: RoutingSnapshot["grouping"] = {};
 	for (const raw of channels?.results ?? []) {
-		const row = raw as { id: string; group_by: string; group_window: string | null };
+		const row = GroupingRow.parse(raw);
 		grouping[row.id] = {
-			group_by: JSON.parse(row.group_by),
+			group_by: row.group_by,
 			group_window_ms: row.group_window === null ? null : parseDuration(row.group_window),
 		};
 	}
+	const own = integration?.results[0];
 	return {
 		version,
-		channel_id: (integration?.results[0] as { channel_id?: string | null })?.channel_id ?? null,
+		channel_id: own === undefined ? null : ChannelIdRow.parse(own).channel_id,
 		routes: routesFrom(rules, defaults),
 		grouping,
 	};

@@ -2,7 +2,7 @@
  * The integration Durable Object's SQLite schema, as append-only migrations: a deployed object
  * has run some prefix of this list, so entries are never edited or reordered, only added.
  */
-export const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly string[] = [
 	`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 	CREATE TABLE alerts (
@@ -72,6 +72,9 @@ export const MIGRATIONS: readonly string[] = [
 		PRIMARY KEY (incident_id, alert_id)
 	);
 	CREATE INDEX incident_alerts_by_alert ON incident_alerts (alert_id);`,
+
+	// A delivery's status was written but never read.
+	`ALTER TABLE deliveries DROP COLUMN status;`,
 ];
 
 export function migrate(sql: SqlStorage): void {

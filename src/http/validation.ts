@@ -38,19 +38,3 @@ export function parseJson(text: string): unknown {
 		);
 	}
 }
-
-/** Zod's `error` option: one message for a missing field, another for a mistyped one. */
-export function requiredAs(type: string) {
-	return {
-		error: (issue: { input: unknown }) =>
-			issue.input === undefined || issue.input === null ? "is required" : `must be ${type}`,
-	};
-}
-
-/** Zod's `error` option for strict objects: name the unknown field, or say what was expected. */
-export function unknownFieldOr(fallback: string) {
-	return (issue: { code?: string; keys?: string[] }) =>
-		issue.code === "unrecognized_keys" && issue.keys !== undefined
-			? `has unknown field ${issue.keys.join(", ")}`
-			: fallback;
-}

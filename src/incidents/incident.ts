@@ -25,6 +25,15 @@ export const Incident = z.object({
 });
 export type Incident = z.infer<typeof Incident>;
 
+/**
+ * An incident as its integration's Durable Object holds it: without the integration id (the
+ * object is the integration) and with the group key its alerts share (null: not grouped).
+ */
+export const IncidentRecord = Incident.omit({ integration_id: true }).extend({
+	group_key: z.string().nullable(),
+});
+export type IncidentRecord = z.infer<typeof IncidentRecord>;
+
 export function incidentToApi(incident: Incident) {
 	return {
 		...incident,
@@ -42,7 +51,11 @@ export function highestSeverity(severities: readonly Severity[]): Severity {
 }
 
 /** A channel's grouping, as the Durable Object applies it. */
-export type Grouping = { group_by: string[]; group_window_ms: number | null };
+export const Grouping = z.object({
+	group_by: z.array(z.string()),
+	group_window_ms: z.number().nullable(),
+});
+export type Grouping = z.infer<typeof Grouping>;
 
 /**
  * The values an alert's group_by labels take (missing labels count as ""), or null when the

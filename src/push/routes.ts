@@ -2,6 +2,7 @@ import { type Context, Hono } from "hono";
 import { findIntegrationByKeyHash } from "../db/integrations";
 import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
+import { basicPassword, bearerToken } from "../http/credentials";
 import {
 	IntegrationNotFound,
 	InvalidIntegrationKey,
@@ -10,10 +11,10 @@ import {
 } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { looksLikeIntegrationKey, sha256Hex } from "../security/secrets";
-import { PUSH_HANDLERS } from "../sources/registry";
+import { SOURCES } from "../sources/registry";
 
 /** PagerDuty's and incident.io's limit; SNS bodies (256 KiB messages, escaped) fit under it. */
-export const MAX_PUSH_BODY_BYTES = 512 * 1024;
+const MAX_PUSH_BODY_BYTES = 512 * 1024;
 
 export const push = new Hono<AppEnv>();
 
@@ -33,26 +34,11 @@ type PresentedKey = { key: string; header: string | null };
 function keyFromRequest(c: Context<AppEnv>): PresentedKey | null {
 	const header = c.req.header("X-Integration-Key")?.trim();
 	if (header) return { key: header, header: "X-Integration-Key" };
-	const authorization = c.req.header("Authorization") ?? "";
-	const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
-	if (bearer) return { key: bearer, header: "Authorization" };
-	const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization)?.[1];
-	if (basic) {
-		const password = basicPassword(basic);
-		if (password) return { key: password, header: "Authorization" };
-	}
+	const authorization = c.req.header("Authorization");
+	const credential = bearerToken(authorization) ?? basicPassword(authorization);
+	if (credential) return { key: credential, header: "Authorization" };
 	const query = c.req.query("integration_key");
 	return query ? { key: query, header: null } : null;
-}
-
-function basicPassword(encoded: string): string | null {
-	try {
-		const decoded = atob(encoded);
-		const colon = decoded.indexOf(":");
-		return colon === -1 ? null : decoded.slice(colon + 1);
-	} catch {
-		return null;
-	}
 }
 
 async function handlePush(c: Context<AppEnv>, presented: PresentedKey | null) {
@@ -77,5 +63,5 @@ async function handlePush(c: Context<AppEnv>, presented: PresentedKey | null) {
 	}
 
 	const text = await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES);
-	return PUSH_HANDLERS[integration.type](c, integration, text);
+	return SOURCES[integration.type].handle(c, integration, text);
 }

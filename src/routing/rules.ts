@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Severity } from "../alerts/event";
 import { truncate } from "../alerts/text";
 import { wildcardMatch } from "../alerts/wildcard";
-import { unknownFieldOr } from "../http/validation";
+import { unknownFieldOr } from "../schema/messages";
 
 /**
  * Routes of a shared integration: ordered rules of conditions on the normalized alert. The schema
@@ -11,19 +11,11 @@ import { unknownFieldOr } from "../http/validation";
  * fault; `routeAlert` is the pure decision, made once when an alert opens.
  */
 
-export const OPERATORS = [
-	"equals",
-	"not_equals",
-	"in",
-	"not_in",
-	"regex",
-	"wildcard",
-	"exists",
-] as const;
+const OPERATORS = ["equals", "not_equals", "in", "not_in", "regex", "wildcard", "exists"] as const;
 const FIELDS = ["severity", "title", "description", "source"] as const;
 const LABEL_FIELD = /^labels\.[^\s]{1,128}$/;
 
-export const MAX_RULES = 100;
+const MAX_RULES = 100;
 const MAX_CONDITIONS = 20;
 const MAX_CHANNELS_PER_RULE = 20;
 const MAX_LIST_VALUES = 100;
@@ -32,35 +24,73 @@ const MAX_VALUE_CHARS = 2048;
  * Patterns are run by RE2 (re2js), which matches in time linear in the input, so no pattern can
  * backtrack catastrophically; the bounds below cap that linear cost per condition.
  */
-export const MAX_PATTERN_CHARS = 256;
+const MAX_PATTERN_CHARS = 256;
 export const MAX_MATCH_INPUT_CHARS = 4096;
 
-const Condition = z
-	.strictObject(
-		{
-			field: z
-				.string({ error: "is required" })
-				.refine(
-					(field) => (FIELDS as readonly string[]).includes(field) || LABEL_FIELD.test(field),
-					{
-						message: `must be one of ${FIELDS.join(", ")} or labels.<name>`,
-					},
-				),
-			op: z.enum(OPERATORS, { error: `must be one of ${OPERATORS.join(", ")}` }),
-			value: z.unknown().optional(),
-		},
-		{ error: unknownFieldOr("must be an object {field, op, value}") },
-	)
-	.superRefine((condition, ctx) => {
-		const problem = valueProblem(condition.op, condition.value);
-		if (problem !== null) ctx.addIssue({ code: "custom", path: ["value"], message: problem });
-	})
-	.transform((condition) => condition as Condition);
+const Field = z
+	.string({ error: "is required" })
+	.refine((field) => (FIELDS as readonly string[]).includes(field) || LABEL_FIELD.test(field), {
+		message: `must be one of ${FIELDS.join(", ")} or labels.<name>`,
+	});
 
-export type Condition =
-	| { field: string; op: "equals" | "not_equals" | "regex" | "wildcard"; value: string }
-	| { field: string; op: "in" | "not_in"; value: string[] }
-	| { field: string; op: "exists" };
+const Text = (op: string) =>
+	z
+		.string({ error: `must be a string of at most ${MAX_VALUE_CHARS} characters for ${op}` })
+		.max(MAX_VALUE_CHARS, `must be a string of at most ${MAX_VALUE_CHARS} characters for ${op}`);
+
+const Pattern = z
+	.string({ error: `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters` })
+	.min(1, `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`)
+	.max(MAX_PATTERN_CHARS, `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`);
+
+const List = (op: string) =>
+	z
+		.array(
+			z
+				.string({ error: `must be a list of strings of at most ${MAX_VALUE_CHARS} characters` })
+				.max(MAX_VALUE_CHARS, `must be a list of strings of at most ${MAX_VALUE_CHARS} characters`),
+			{ error: `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}` },
+		)
+		.min(1, `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}`)
+		.max(MAX_LIST_VALUES, `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}`);
+
+const CONDITION_SHAPE = "must be an object {field, op, value}";
+const variant = <Shape extends Record<string, z.ZodType>>(shape: Shape) =>
+	z.strictObject({ field: Field, ...shape }, { error: unknownFieldOr(CONDITION_SHAPE) });
+
+/** One condition, discriminated by its operator: each operator says what its value must be. */
+export const Condition = z.discriminatedUnion(
+	"op",
+	[
+		variant({ op: z.literal("equals"), value: Text("equals") }),
+		variant({ op: z.literal("not_equals"), value: Text("not_equals") }),
+		variant({ op: z.literal("in"), value: List("in") }),
+		variant({ op: z.literal("not_in"), value: List("not_in") }),
+		variant({
+			op: z.literal("regex"),
+			value: Pattern.superRefine((pattern, ctx) => {
+				try {
+					compilePattern(pattern);
+				} catch (error) {
+					ctx.addIssue({
+						code: "custom",
+						message: `is not a valid RE2 pattern (${error instanceof Error ? error.message : "invalid"})`,
+					});
+				}
+			}),
+		}),
+		variant({ op: z.literal("wildcard"), value: Pattern }),
+		variant({
+			op: z.literal("exists"),
+			value: z.undefined({ error: "must be left out for exists" }).optional(),
+		}),
+	],
+	{
+		error: (issue) =>
+			issue.code === "invalid_union" ? `must be one of ${OPERATORS.join(", ")}` : CONDITION_SHAPE,
+	},
+);
+export type Condition = z.infer<typeof Condition>;
 
 const Rule = z.strictObject(
 	{
@@ -75,7 +105,6 @@ const Rule = z.strictObject(
 	},
 	{ error: unknownFieldOr("must be an object {conditions, channel_ids, continue}") },
 );
-export type Rule = z.infer<typeof Rule>;
 
 export const Routes = z.strictObject(
 	{
@@ -91,43 +120,10 @@ export const Routes = z.strictObject(
 );
 export type Routes = z.infer<typeof Routes>;
 
-function valueProblem(op: (typeof OPERATORS)[number], value: unknown): string | null {
-	switch (op) {
-		case "exists":
-			return value === undefined ? null : "must be left out for exists";
-		case "in":
-		case "not_in":
-			if (!Array.isArray(value) || value.length === 0 || value.length > MAX_LIST_VALUES) {
-				return `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}`;
-			}
-			return value.every((v) => typeof v === "string" && v.length <= MAX_VALUE_CHARS)
-				? null
-				: `must be a list of strings of at most ${MAX_VALUE_CHARS} characters`;
-		case "regex":
-			if (typeof value !== "string" || value.length === 0 || value.length > MAX_PATTERN_CHARS) {
-				return `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`;
-			}
-			try {
-				compilePattern(value);
-				return null;
-			} catch (error) {
-				return `is not a valid RE2 pattern (${error instanceof Error ? error.message : "invalid"})`;
-			}
-		case "wildcard":
-			return typeof value === "string" && value.length > 0 && value.length <= MAX_PATTERN_CHARS
-				? null
-				: `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`;
-		default:
-			return typeof value === "string" && value.length <= MAX_VALUE_CHARS
-				? null
-				: `must be a string of at most ${MAX_VALUE_CHARS} characters for ${op}`;
-	}
-}
-
 const compiled = new Map<string, RE2JS>();
 
 /** RE2 patterns compiled once per isolate (bounded: routes change rarely). */
-export function compilePattern(pattern: string): RE2JS {
+function compilePattern(pattern: string): RE2JS {
 	let re = compiled.get(pattern);
 	if (re === undefined) {
 		re = RE2JS.compile(pattern);

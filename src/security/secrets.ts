@@ -33,7 +33,7 @@ export async function secretsEqual(given: string, expected: string): Promise<boo
 	return crypto.subtle.timingSafeEqual(a, b);
 }
 
-export function toHex(bytes: Uint8Array): string {
+function toHex(bytes: Uint8Array): string {
 	let out = "";
 	for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
 	return out;

@@ -1,15 +1,26 @@
-import type { IntegrationType } from "../db/integrations";
-import type { PushHandler } from "../push/deliver";
+import type { z } from "zod";
+import type { IntegrationType } from "../integrations/type";
+import { handleCloudWatchPush } from "./cloudwatch/handler";
+import { CloudWatchSettings } from "./cloudwatch/settings";
+import type { PushHandler } from "./deliver";
 import { handleEventBridgePush } from "./eventbridge/handler";
-import { handleSnsPush } from "./sns/handler";
+import { EventBridgeSettings } from "./eventbridge/settings";
 import { handleStandardPush } from "./standard/handler";
+import { StandardSettings } from "./standard/settings";
 
 /**
- * The push handler of each integration type. Adding a source is adding a folder under
- * src/sources and an entry here.
+ * Each integration type's source: its settings schema and its push handler. Adding a source is
+ * adding a folder under src/sources and an entry here.
  */
-export const PUSH_HANDLERS: Record<IntegrationType, PushHandler> = {
-	standard: handleStandardPush,
-	aws_cloudwatch: handleSnsPush,
-	aws_eventbridge: handleEventBridgePush,
-};
+export const SOURCES = {
+	standard: { settings: StandardSettings, handle: handleStandardPush },
+	aws_cloudwatch: { settings: CloudWatchSettings, handle: handleCloudWatchPush },
+	aws_eventbridge: { settings: EventBridgeSettings, handle: handleEventBridgePush },
+} as const satisfies Record<IntegrationType, { settings: z.ZodType; handle: PushHandler }>;
+
+export type IntegrationSettings = z.infer<(typeof SOURCES)[IntegrationType]["settings"]>;
+
+/** Any type's stored settings, with every default filled in. */
+export function settingsOf(type: IntegrationType, stored: unknown): IntegrationSettings {
+	return SOURCES[type].settings.parse(stored);
+}

@@ -3,7 +3,7 @@ import { z } from "zod";
 /**
  * A CloudWatch alarm notification: the JSON inside an SNS Notification's Message. Old and new
  * formats, metric, metric-math, anomaly-detection and composite alarms
- * (src/sources/cloudwatch/fixtures, ../shared/vectors/cloudwatch/README.md): anything beyond the
+ * (src/sources/cloudwatch/fixtures and their SOURCE.md): anything beyond the
  * identifying fields is optional, and unknown fields are ignored.
  */
 

@@ -1,8 +1,9 @@
 import type { AlertEvent } from "../../alerts/event";
-import type { CloudWatchSettings } from "../../integrations/settings";
-import { parseTopicArn } from "../sns/urls";
+import { labelWriter } from "../../alerts/labels";
+import { parseTopicArn } from "../sns/topic-arn";
 import type { CloudWatchAlarm } from "./alarm";
-import { eventFromStateChange, labelWriter, parseAlarmArn } from "./state-change";
+import type { CloudWatchSettings } from "./settings";
+import { eventFromStateChange, parseAlarmArn } from "./state-change";
 
 /** A CloudWatch alarm delivered by SNS → a normalized event (null: a state that is ignored). */
 export async function normalizeAlarm(

@@ -67,15 +67,6 @@ export function alarmSeverity(
 	return rule?.severity ?? "warning";
 }
 
-/** Sets labels from possibly-missing values, cut to the label limits. */
-export function labelWriter(labels: Record<string, string>) {
-	return (name: string, value: string | number | boolean | null | undefined) => {
-		if (value === null || value === undefined || value === "") return;
-		if (Object.keys(labels).length >= LIMITS.labelCount && !(name in labels)) return;
-		labels[truncate(name, LIMITS.labelKey)] = truncate(String(value), LIMITS.labelValue);
-	};
-}
-
 /** `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`; the Region field is a display name. */
 export function parseAlarmArn(arn: string | undefined): { region: string; account: string } | null {
 	const match = /^arn:[a-z-]+:cloudwatch:([a-z0-9-]+):(\d{12}):alarm:/.exec(arn ?? "");

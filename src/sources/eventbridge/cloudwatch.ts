@@ -1,7 +1,8 @@
 import { z } from "zod";
 import type { AlertEvent } from "../../alerts/event";
+import { labelWriter } from "../../alerts/labels";
 import { AlarmState } from "../cloudwatch/alarm";
-import { type AlarmPolicy, eventFromStateChange, labelWriter } from "../cloudwatch/state-change";
+import { type AlarmPolicy, eventFromStateChange } from "../cloudwatch/state-change";
 import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
 const State = z.object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
+import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
-import { labelWriter } from "../cloudwatch/state-change";
 import { detailAs, type EventBridgeEvent, eventTime, timeOr } from "./envelope";
 
 type Common = Omit<Extract<AlertEvent, { action: "trigger" }>, "action" | "severity">;

@@ -2,7 +2,9 @@ import { z } from "zod";
 
 /**
  * What an EventBridge API destination posts when the target has no input transformer
- * (../shared/reference/aws.md §5.1). `resources` may be missing (AWS Health retirement events).
+ * (AWS, "Event structure reference",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-events-structure.html). `resources`
+ * may be missing (AWS Health retirement events).
  */
 export const EventBridgeEvent = z.object({
 	version: z.string().optional(),

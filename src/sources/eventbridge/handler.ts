@@ -1,10 +1,11 @@
 import { InvalidParameter } from "../../http/errors";
 import { parseJson, parseOrThrow } from "../../http/validation";
-import { autoResolveAfterMs, EventBridgeSettings } from "../../integrations/settings";
-import { deliver, type PushHandler } from "../../push/deliver";
+import { autoResolveAfterMs } from "../../integrations/settings";
+import { deliver, type PushHandler } from "../deliver";
 import { deliverStandard } from "../standard/handler";
 import { EventBridgeEvent, looksLikeEnvelope } from "./envelope";
 import { normalizeEventBridge } from "./normalize";
+import { EventBridgeSettings } from "./settings";
 
 /**
  * An `aws_eventbridge` integration is an EventBridge API destination. Events are unsigned: the

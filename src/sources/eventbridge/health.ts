@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type AlertEvent, LIMITS } from "../../alerts/event";
+import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
-import { labelWriter } from "../cloudwatch/state-change";
 import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
 const HealthDetail = z.object({

@@ -1,12 +1,12 @@
 import { type AlertEvent, LIMITS } from "../../alerts/event";
+import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
-import type { EventBridgeSettings } from "../../integrations/settings";
-import { labelWriter } from "../cloudwatch/state-change";
 import { normalizeCloudWatchAlarm } from "./cloudwatch";
 import { normalizeCodePipeline, normalizeEc2, normalizeEcs } from "./compute";
 import { type EventBridgeEvent, eventTime } from "./envelope";
 import { normalizeHealth } from "./health";
 import { normalizeGuardDuty, normalizeSecurityHub } from "./security";
+import type { EventBridgeSettings } from "./settings";
 
 type Normalizer = (
 	event: EventBridgeEvent,
@@ -44,7 +44,7 @@ export async function normalizeEventBridge(
  * across occurrences of the same thing: source, detail-type, account, region and resources.
  * Never by `id` or `time`, which differ on every occurrence.
  */
-export async function normalizeGeneric(event: EventBridgeEvent): Promise<AlertEvent> {
+async function normalizeGeneric(event: EventBridgeEvent): Promise<AlertEvent> {
 	const resources = [...event.resources].sort().join(",");
 	const labels: Record<string, string> = {};
 	const set = labelWriter(labels);

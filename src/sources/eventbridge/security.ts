@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
+import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
-import { labelWriter } from "../cloudwatch/state-change";
 import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
 const GuardDutyDetail = z.object({
@@ -23,7 +23,7 @@ const GuardDutyDetail = z.object({
 });
 
 /** GuardDuty's scale: Low 1.0–3.9, Medium 4.0–6.9, High 7.0–8.9, Critical 9.0–10.0. */
-export function guardDutySeverity(score: number): Severity {
+function guardDutySeverity(score: number): Severity {
 	if (score >= 7) return "critical";
 	if (score >= 4) return "warning";
 	return "info";
@@ -89,7 +89,7 @@ const LABEL_SEVERITY: Record<string, Severity> = {
 };
 
 /** A finding closes its alert when triaged away, passing its check, or archived. */
-export function findingResolved(finding: Finding): boolean {
+function findingResolved(finding: Finding): boolean {
 	const workflow = finding.Workflow?.Status;
 	return (
 		workflow === "RESOLVED" ||

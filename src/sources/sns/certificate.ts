@@ -1,6 +1,6 @@
 /**
  * The public key of an SNS signing certificate, with WebCrypto only. A ~40-line DER walk
- * replaces an X.509 library (asn1js/pkijs: 17–89 KB gzipped; ../shared/reference/aws.md §2.5):
+ * replaces an X.509 library (asn1js with pkijs adds tens of KB gzipped to the bundle):
  * we need the SubjectPublicKeyInfo and nothing else. Trust comes from where the certificate was
  * fetched (the validated SNS host over TLS), not from its contents, so no chain or date check.
  */

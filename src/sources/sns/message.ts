@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 /**
- * An SNS message as delivered to an HTTPS subscription (../shared/reference/aws.md §1.2). The
+ * An SNS message as delivered to an HTTPS subscription (AWS, "Parsing message formats",
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html). The
  * Lambda-record spelling (`SigningCertUrl`, `Subject: null`) is accepted too, so the same verifier
  * serves both shapes; null Subject means absent, while "" is a present, signed, empty Subject.
  */

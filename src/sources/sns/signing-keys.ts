@@ -1,11 +1,11 @@
 import { readTextLimited } from "../../http/body";
 import { CertificateError, derFromPem, spkiFromCertificate } from "./certificate";
 
-export const CERT_FETCH_TIMEOUT_MS = 3_000;
+const CERT_FETCH_TIMEOUT_MS = 3_000;
 /** Real SNS certificates are about 2 KB; the AWS Java SDK caps them at 10 KB too. */
-export const CERT_MAX_BYTES = 10 * 1024;
+const CERT_MAX_BYTES = 10 * 1024;
 /** A failed fetch is remembered this long, so a flood cannot hammer SNS, nor a blip linger. */
-export const CERT_FAILURE_TTL_MS = 10_000;
+const CERT_FAILURE_TTL_MS = 10_000;
 const MAX_CACHED_CERTS = 64;
 
 export type SnsHash = "SHA-1" | "SHA-256";

@@ -1,22 +1,16 @@
-import { TOPIC_ARN_SHAPE } from "../../integrations/settings";
+import { parseTopicArn, type TopicParts } from "./topic-arn";
 
 /**
  * Validators for the two URLs an SNS message asks us to fetch. Security-critical: a URL that
  * passes here is fetched by the worker, so each rule closes a known bypass
- * (../shared/reference/aws.md §2.3–2.4): S3-hosted or look-alike hosts (django-ses, novu),
+ * (AWS, "Verifying the signatures of Amazon SNS messages",
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-verify-signature-of-message.html, and the
+ * validators' advisories): S3-hosted or look-alike hosts (django-ses, novu),
  * arbitrary `.pem` paths on the real SNS host (CVE-2021-41163), userinfo/port/encoding tricks,
  * and SubscribeURL SSRF (CVE-2019-6715, CVE-2026-32096).
  */
 
-export type TopicParts = { partition: string; region: string; account: string; name: string };
 export type UrlCheck = { ok: true; url: string } | { ok: false; reason: string };
-
-export function parseTopicArn(arn: string): TopicParts | null {
-	const match = TOPIC_ARN_SHAPE.exec(arn);
-	if (match === null) return null;
-	const [, partition = "", region = "", account = "", name = ""] = match;
-	return { partition, region, account, name };
-}
 
 /** The only host allowed to serve keys and confirmations for a topic: its own region's SNS. */
 export function snsHostFor(topic: TopicParts): string {

@@ -1,9 +1,10 @@
-import type { Delivery } from "../../durable/integration-object";
+import type { Delivery } from "../../durable/contract";
 import { InvalidParameter } from "../../http/errors";
-import { autoResolveAfterMs, StandardSettings } from "../../integrations/settings";
-import { deliver, type PushHandler } from "../../push/deliver";
+import { autoResolveAfterMs } from "../../integrations/settings";
 import { sha256Hex } from "../../security/secrets";
+import { deliver, type PushHandler } from "../deliver";
 import { normalizeStandard } from "./normalize";
+import { StandardSettings } from "./settings";
 
 const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
@@ -39,6 +40,5 @@ async function idempotentDelivery(
 			"the Idempotency-Key header must be 1 to 255 printable ASCII characters",
 		);
 	}
-	// The fingerprint tells a genuine retry from a reused key (draft-ietf-httpapi-idempotency-key).
 	return { key: `idempotency:${header}`, fingerprint: await sha256Hex(body) };
 }

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { LIMITS } from "../../alerts/event";
 import { truncate } from "../../alerts/text";
-import { requiredAs } from "../../http/validation";
+import { requiredAs } from "../../schema/messages";
 
 /**
  * The standard push body, compatible with Flashduty's standard alert event
- * (../shared/reference/protocols.md §1.2) so existing pushers work unchanged. Deliberately
+ * (Flashduty's "Standard alert event" push API, https://docs.flashcat.cloud) so existing pushers
+ * work unchanged. Deliberately
  * lenient where a stricter reading would lose an alert: any letter case for `event_status`,
  * `title` as an alias of `title_rule`, numbers and booleans as label values, over-long strings
  * truncated. Unknown fields (`client`, `client_url`, …) are ignored.

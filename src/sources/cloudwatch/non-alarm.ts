@@ -1,14 +1,14 @@
 import { type AlertEvent, LIMITS } from "../../alerts/event";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import type { SnsMessage } from "../sns/message";
-import { parseTopicArn } from "../sns/urls";
+import { parseTopicArn } from "../sns/topic-arn";
 
 /**
  * A Notification from any other SNS publisher (S3 events, CodeStar, a script's `sns publish`)
  * becomes a generic warning, never dropped: Subject as title, Message as description, keyed by
  * topic and subject so repeats of one kind of message deduplicate.
  */
-export async function normalizeGenericNotification(message: SnsMessage): Promise<AlertEvent> {
+export async function normalizeNonAlarmNotification(message: SnsMessage): Promise<AlertEvent> {
 	const topic = parseTopicArn(message.TopicArn);
 	const subject = message.Subject?.trim() ?? "";
 	return {

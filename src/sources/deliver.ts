@@ -1,11 +1,16 @@
 import type { Context } from "hono";
 import type { IntegrationRow } from "../db/integrations";
-import type { Push, PushData } from "../durable/integration-object";
+import type { Push, PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
-import { HttpError } from "../http/errors";
+import { refusalError } from "../http/refusals";
 
-/** How a source handles a push: authenticated integration and body text in, a response out. */
+/**
+ * The delivery step every source ends with: hand the normalized push to the integration's
+ * Durable Object and answer with its outcome.
+ */
+
+/** How a source handles a push: the authenticated integration and the body text in, a response out. */
 export type PushHandler = (
 	c: Context<AppEnv>,
 	integration: IntegrationRow,
@@ -25,12 +30,9 @@ const NOTHING_CHANGED: PushData = {
 };
 
 /** The answer to a push that carries one event: that event's outcome. */
-export const singleOutcome = (results: PushData[]) => results[0] ?? NOTHING_CHANGED;
+const singleOutcome = (results: PushData[]) => results[0] ?? NOTHING_CHANGED;
 
-/**
- * Hands a normalized push to the integration's Durable Object and answers with its outcome,
- * shaped by `respond` (one event's outcome, or a list for batch sources).
- */
+/** `respond` shapes the outcomes: one event's by default, a list for batch sources. */
 export async function deliver(
 	c: Context<AppEnv>,
 	integration: IntegrationRow,
@@ -41,7 +43,7 @@ export async function deliver(
 		...push,
 		configVersion: integration.config_version,
 	});
-	if (!reply.ok) throw new HttpError(reply.status, reply.code, reply.message);
+	if (!reply.ok) throw refusalError(reply);
 	if (reply.replayed) c.header("Idempotent-Replayed", "true");
 	return ok(c, respond(reply.data));
 }

@@ -1,47 +1,55 @@
+import type { TopicCheck } from "../../durable/contract";
 import { readTextLimited } from "../../http/body";
 import { ok } from "../../http/envelope";
 import { HttpError, ServiceUnavailable } from "../../http/errors";
+import { refusalError } from "../../http/refusals";
 import { fieldPath } from "../../http/validation";
-import { autoResolveAfterMs, CloudWatchSettings } from "../../integrations/settings";
-import { deliver, integrationObject, type PushHandler } from "../../push/deliver";
-import { parseAlarm } from "../cloudwatch/alarm";
-import { normalizeGenericNotification } from "../cloudwatch/generic";
-import { normalizeAlarm } from "../cloudwatch/normalize";
+import { integrationObject, type PushHandler } from "../deliver";
 import { looksSigned, SnsMessage } from "./message";
 import { CertificateUnavailable, signingKeys } from "./signing-keys";
 import { checkSigningCertUrl, checkSubscribeUrl } from "./urls";
 import { HASH_BY_VERSION, signatureValid } from "./verify";
 
-export const CONFIRM_TIMEOUT_MS = 5_000;
+const CONFIRM_TIMEOUT_MS = 5_000;
 const CONFIRM_MAX_BYTES = 16 * 1024;
 
+/** What an integration's settings ask of SNS messages before they are acted on. */
+export type SnsPolicy = { minSignatureVersion: 1 | 2; topicArn: string | null };
+
 /**
- * An `aws_cloudwatch` integration is an SNS HTTPS subscription. Order matters for safety: the
- * signature is verified before anything in the message is acted on, and SubscribeURL is fetched
- * only after that, only for an accepted topic, and only once it passes checkSubscribeUrl.
+ * The SNS side of an HTTPS subscription, for any source whose integration subscribes to a topic.
+ * Order matters for safety: the signature is verified before anything in the message is acted
+ * on, and SubscribeURL is fetched only after that, only for an accepted topic, and only once it
+ * passes checkSubscribeUrl. A Notification is handed to `onNotification`, which delivers it.
  *
  * Status codes follow SNS's retry rule (only 5xx and 429 are retried, any other 4xx drops the
  * message forever): 403 for what can never verify, 503 for what a retry could fix.
  */
-export const handleSnsPush: PushHandler = async (c, integration, text) => {
-	const settings = CloudWatchSettings.parse(integration.settings);
+export async function receiveSns(
+	c: Parameters<PushHandler>[0],
+	integration: Parameters<PushHandler>[1],
+	text: string,
+	policy: SnsPolicy,
+	onNotification: (message: SnsMessage, topic: TopicCheck) => Promise<Response>,
+): Promise<Response> {
 	const message = parseSnsMessage(text, c.req.header("x-amz-sns-rawdelivery"));
 
-	if (Number(message.SignatureVersion) < settings.min_signature_version) {
+	if (Number(message.SignatureVersion) < policy.minSignatureVersion) {
 		throw new HttpError(
 			403,
 			"SignatureVersionRefused",
 			"this integration refuses SignatureVersion 1 (SHA1) messages: set the topic's SignatureVersion attribute to 2",
 		);
 	}
-	const topic = { arn: message.TopicArn, required: settings.topic_arn };
+	const topic: TopicCheck = { arn: message.TopicArn, required: policy.topicArn };
 	// Settings that name the topic refuse others before any certificate is fetched.
 	if (topic.required !== null && topic.arn !== topic.required) {
-		throw new HttpError(
-			403,
-			"TopicNotAccepted",
-			`messages from ${topic.arn} are refused: this integration accepts only ${topic.required}`,
-		);
+		throw refusalError({
+			ok: false,
+			reason: "topic_not_accepted",
+			topic: topic.arn,
+			accepted: topic.required,
+		});
 	}
 	await verifySignature(message);
 
@@ -49,10 +57,10 @@ export const handleSnsPush: PushHandler = async (c, integration, text) => {
 	switch (message.Type) {
 		case "SubscriptionConfirmation": {
 			const refusal = await stub.topicAllowed(topic);
-			if (refusal !== null) throw new HttpError(refusal.status, refusal.code, refusal.message);
+			if (refusal !== null) throw refusalError(refusal);
 			const subscriptionArn = await confirmSubscription(message);
 			const recorded = await stub.recordSubscription({ kind: "confirmed", topic, subscriptionArn });
-			if (recorded !== null) throw new HttpError(recorded.status, recorded.code, recorded.message);
+			if (recorded !== null) throw refusalError(recorded);
 			return ok(c, {
 				subscription: "confirmed",
 				topic_arn: topic.arn,
@@ -62,26 +70,13 @@ export const handleSnsPush: PushHandler = async (c, integration, text) => {
 		case "UnsubscribeConfirmation": {
 			// Never follow its SubscribeURL: a GET there would subscribe us again.
 			const recorded = await stub.recordSubscription({ kind: "unsubscribed", topic });
-			if (recorded !== null) throw new HttpError(recorded.status, recorded.code, recorded.message);
+			if (recorded !== null) throw refusalError(recorded);
 			return ok(c, { subscription: "unsubscribed", topic_arn: topic.arn });
 		}
-		case "Notification": {
-			const alarm = parseAlarm(message.Message);
-			const event = alarm
-				? await normalizeAlarm(alarm, message.TopicArn, settings)
-				: await normalizeGenericNotification(message);
-			// SNS re-delivers with the same MessageId: that id is the delivery's identity.
-			const delivery = { key: `sns:${message.MessageId}`, fingerprint: "sns" };
-			return deliver(c, integration, {
-				integrationId: integration.id,
-				events: event === null ? [] : [event],
-				delivery,
-				topic,
-				autoResolveAfterMs: autoResolveAfterMs(settings),
-			});
-		}
+		case "Notification":
+			return onNotification(message, topic);
 	}
-};
+}
 
 function parseSnsMessage(text: string, rawDeliveryHeader: string | undefined): SnsMessage {
 	const rawDelivery = new HttpError(

@@ -1,0 +1,181 @@
+import { type Alert, alertToApi } from "../alerts/alert";
+import type { AlertEvent } from "../alerts/event";
+import { applyEvent, closeAlert } from "../alerts/lifecycle";
+import { type IncidentRecord, incidentToApi } from "../incidents/incident";
+import {
+	acknowledge,
+	joinOrOpen,
+	placements,
+	refreshSeverity,
+	resolveByPerson,
+	resolveWhenQuiet,
+} from "../incidents/lifecycle";
+import { channelsFor } from "../routing/snapshot";
+import type {
+	IncidentDetail,
+	IncidentReply,
+	IngestReply,
+	Push,
+	PushData,
+	Refusal,
+} from "./contract";
+import type { Stores } from "./state/stores";
+
+/**
+ * What the integration object does inside one synchronous transaction: the pure cores decide,
+ * the stores read and write. Nothing here awaits or reads the clock; the object passes `now`.
+ */
+
+const newId = () => crypto.randomUUID();
+
+/** A push: the topic check, exactly-once by delivery id, then each event in order. */
+export function ingest(s: Stores, push: Push, now: number): IngestReply {
+	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
+	s.meta.set("auto_resolve_after_ms", push.autoResolveAfterMs);
+	if (push.topic !== undefined) {
+		const refusal = s.subscription.accept(push.topic, "notification", now);
+		if (refusal !== null) return refusal;
+		s.subscription.received(now);
+	}
+	if (push.delivery !== null) {
+		const seen = s.deliveries.lookup(push.delivery);
+		if (seen.kind === "key_reused") return { ok: false, reason: "idempotency_key_reused" };
+		if (seen.kind === "replay") return { ok: true, data: seen.data, replayed: true };
+	}
+	const data = push.events.map((event) => applyAlertEvent(s, event, now));
+	countDelivery(s, now);
+	if (push.delivery !== null) s.deliveries.record(push.delivery, data, now);
+	return { ok: true, data, replayed: false };
+}
+
+function applyAlertEvent(s: Stores, event: AlertEvent, now: number): PushData {
+	const firing = s.alerts.firing(event.alert_key);
+	const lastStateAt = event.ordered ? s.alerts.lastStateAt(event.alert_key) : null;
+	const outcome = applyEvent(firing, event, newId, lastStateAt);
+	if (outcome.alert !== null) s.alerts.save(outcome.alert, now);
+	if (outcome.result === "opened") openIncidents(s, outcome.alert, now);
+	if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
+		refreshIncidents(s, outcome.alert);
+	}
+	if (outcome.result === "resolved") resolveQuietIncidents(s, outcome.alert, now);
+	if (event.ordered && outcome.result !== "stale") {
+		s.alerts.recordStateAt(event.alert_key, event.occurred_at);
+	}
+	return {
+		alert_key: event.alert_key,
+		alert_id: outcome.alert?.id ?? null,
+		alert_status: outcome.alert?.status ?? null,
+		result: outcome.result,
+	};
+}
+
+/** Counts one delivery; last_event_at is when it arrived, so it shows the source is wired. */
+function countDelivery(s: Stores, now: number): void {
+	s.meta.increment("event_count");
+	s.meta.set("last_event_at", now);
+	s.meta.increment("stats_version");
+}
+
+/**
+ * Routing is decided once, when the alert opens. In each channel it joins an open incident of
+ * its group or opens one; with no channel it opens an unrouted incident.
+ */
+function openIncidents(s: Stores, alert: Alert, now: number): void {
+	const routing = s.routing.current();
+	const channels = channelsFor(alert, routing);
+	if (channels.length === 0) s.meta.increment("unrouted_count");
+	for (const place of placements(alert, channels, routing.grouping)) {
+		const candidate =
+			place.channel_id === null || place.group_key === null
+				? null
+				: s.incidents.newestOpenInGroup(place.channel_id, place.group_key);
+		const incident = joinOrOpen(alert, place, candidate, now, newId);
+		s.incidents.save(incident);
+		s.incidents.link(incident.id, alert.id);
+	}
+}
+
+/** An alert's severity changed: its open incidents take the highest of their alerts'. */
+function refreshIncidents(s: Stores, alert: Alert): void {
+	for (const incident of s.incidents.openWith(alert.id)) {
+		const changed = refreshSeverity(incident, s.incidents.alertSeverities(incident.id));
+		if (changed !== null) s.incidents.save(changed);
+	}
+}
+
+/** An alert resolved: each of its open incidents resolves when none of its alerts fires. */
+function resolveQuietIncidents(s: Stores, closed: Alert, now: number): void {
+	for (const incident of s.incidents.openWith(closed.id)) {
+		const changed = resolveWhenQuiet(
+			incident,
+			s.incidents.hasFiringAlert(incident.id),
+			closed,
+			now,
+		);
+		if (changed !== null) s.incidents.save(changed);
+	}
+}
+
+/** Resolves firing alerts that went quiet for longer than `auto_resolve_after`. */
+export function expireQuietAlerts(s: Stores, now: number): void {
+	const after = s.meta.get("auto_resolve_after_ms");
+	if (after === null) return;
+	for (const alert of s.alerts.quietSince(now - after)) {
+		const closed = closeAlert(alert, now, "timeout");
+		s.alerts.save(closed);
+		resolveQuietIncidents(s, closed, now);
+	}
+}
+
+/** When the next firing alert times out (null: auto-resolve off, or nothing firing). */
+export function nextTimeoutAt(s: Stores): number | null {
+	const after = s.meta.get("auto_resolve_after_ms");
+	const oldest = s.alerts.oldestFiringReceipt();
+	return after === null || oldest === null ? null : oldest + after;
+}
+
+function incidentNotFound(id: string): Refusal {
+	return { ok: false, reason: "incident_not_found", id };
+}
+
+export function acknowledgeIncident(s: Stores, id: string, now: number): Refusal | null {
+	const incident = s.incidents.get(id);
+	if (incident === null) return incidentNotFound(id);
+	const result = acknowledge(incident, now);
+	if (!result.ok) return { ok: false, reason: result.reason };
+	if (result.changed) s.incidents.save(result.incident);
+	return null;
+}
+
+/**
+ * Resolves the incident and its firing alerts (resolved_by "api"); a later trigger for one of
+ * those keys opens a new alert and incident. The alerts may sit in other channels' incidents
+ * too (routes with `continue`), which then resolve when quiet.
+ */
+export function resolveIncident(s: Stores, id: string, now: number): Refusal | null {
+	const incident = s.incidents.get(id);
+	if (incident === null) return incidentNotFound(id);
+	const resolved = resolveByPerson(incident, now);
+	if (resolved === null) return null;
+	s.incidents.save(resolved);
+	for (const alert of s.incidents.alertsOf(id)) {
+		if (alert.status !== "firing") continue;
+		const closed = closeAlert(alert, now, "api");
+		s.alerts.save(closed);
+		resolveQuietIncidents(s, closed, now);
+	}
+	return null;
+}
+
+export function incidentReply(s: Stores, id: string): IncidentReply {
+	const incident = s.incidents.get(id);
+	return incident === null ? incidentNotFound(id) : { ok: true, incident: detail(s, incident) };
+}
+
+function detail(s: Stores, incident: IncidentRecord): IncidentDetail {
+	const { group_key: _key, ...fields } = incident;
+	return {
+		...incidentToApi({ ...fields, integration_id: s.meta.get("integration_id") ?? "" }),
+		alerts: s.incidents.alertsOf(incident.id).map(alertToApi),
+	};
+}

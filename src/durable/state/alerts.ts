@@ -1,0 +1,113 @@
+import { z } from "zod";
+import { Alert, type AlertStatus } from "../../alerts/alert";
+import { Image, Labels } from "../../alerts/event";
+import { jsonText } from "../../schema/json";
+
+/** An alert as `alerts` stores it: labels and images as JSON text. */
+export const StoredAlert = Alert.extend({
+	labels: jsonText(Labels),
+	images: jsonText(z.array(Image)),
+});
+/** A row of `alerts`: the stored alert and its position, the paging cursor. */
+const AlertRow = StoredAlert.extend({ seq: z.number() });
+
+const Oldest = z.object({ oldest: z.number().nullable() });
+const StateAt = z.object({ last_state_at: z.number() });
+
+const toAlert = (row: Record<string, SqlStorageValue>): Alert => StoredAlert.parse(row);
+
+/** Alerts, and when each key's newest ordered state change happened (`key_states`). */
+export class Alerts {
+	constructor(private readonly sql: SqlStorage) {}
+
+	/** The key's firing alert; a unique index keeps it to one. */
+	firing(alertKey: string): Alert | null {
+		const row = this.sql
+			.exec("SELECT * FROM alerts WHERE alert_key = ? AND status = 'firing'", alertKey)
+			.toArray()[0];
+		return row === undefined ? null : toAlert(row);
+	}
+
+	/** `receivedAt` marks an event's arrival (it restarts the auto-resolve clock); omit it otherwise. */
+	save(alert: Alert, receivedAt?: number): void {
+		this.sql.exec(
+			`INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
+				event_count, first_event_at, last_event_at, resolved_at, resolved_by, last_received_at)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
+				title = excluded.title, description = excluded.description, labels = excluded.labels,
+				images = excluded.images, event_count = excluded.event_count,
+				last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at,
+				resolved_by = excluded.resolved_by,
+				last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
+			alert.id,
+			alert.alert_key,
+			alert.status,
+			alert.severity,
+			alert.title,
+			alert.description,
+			StoredAlert.shape.labels.encode(alert.labels),
+			StoredAlert.shape.images.encode(alert.images),
+			alert.event_count,
+			alert.first_event_at,
+			alert.last_event_at,
+			alert.resolved_at,
+			alert.resolved_by,
+			receivedAt ?? null,
+		);
+	}
+
+	/** Newest first, after `cursor` (a seq from the previous page); one extra row tells if more follow. */
+	page(query: { status?: AlertStatus; limit: number; cursor?: number }) {
+		const rows = this.sql
+			.exec(
+				`SELECT * FROM alerts WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR seq < ?2)
+				 ORDER BY seq DESC LIMIT ?3`,
+				query.status ?? null,
+				query.cursor ?? null,
+				query.limit + 1,
+			)
+			.toArray()
+			.map((row) => AlertRow.parse(row));
+		const page = rows.slice(0, query.limit);
+		const last = page.at(-1);
+		return {
+			alerts: page.map(({ seq: _seq, ...alert }) => alert),
+			next: rows.length > query.limit && last !== undefined ? last.seq : null,
+		};
+	}
+
+	/** Firing alerts that have received nothing since `cutoff`. */
+	quietSince(cutoff: number): Alert[] {
+		return this.sql
+			.exec("SELECT * FROM alerts WHERE status = 'firing' AND last_received_at <= ?", cutoff)
+			.toArray()
+			.map(toAlert);
+	}
+
+	/** When the firing alert that has waited longest last received an event (null: none firing). */
+	oldestFiringReceipt(): number | null {
+		return Oldest.parse(
+			this.sql
+				.exec("SELECT min(last_received_at) AS oldest FROM alerts WHERE status = 'firing'")
+				.one(),
+		).oldest;
+	}
+
+	/** When the newest ordered event applied for this key happened (null: none yet). */
+	lastStateAt(alertKey: string): number | null {
+		const row = this.sql
+			.exec("SELECT last_state_at FROM key_states WHERE alert_key = ?", alertKey)
+			.toArray()[0];
+		return row === undefined ? null : StateAt.parse(row).last_state_at;
+	}
+
+	recordStateAt(alertKey: string, at: number): void {
+		this.sql.exec(
+			`INSERT INTO key_states (alert_key, last_state_at) VALUES (?, ?)
+			 ON CONFLICT (alert_key) DO UPDATE SET last_state_at = excluded.last_state_at`,
+			alertKey,
+			at,
+		);
+	}
+}

@@ -1,0 +1,140 @@
+import { z } from "zod";
+import type { Alert } from "../../alerts/alert";
+import { Severity } from "../../alerts/event";
+import { IncidentRecord } from "../../incidents/incident";
+import { StoredAlert } from "./alerts";
+
+/** A row of `incidents`: the record, its change count, and the last change D1 has seen. */
+const IncidentRow = IncidentRecord.extend({ version: z.number() });
+const SeverityRow = z.object({ severity: Severity });
+
+const toRecord = (row: Record<string, SqlStorageValue>): IncidentRecord =>
+	IncidentRecord.parse(row);
+
+/** Incidents and which alerts each holds (`incident_alerts`). */
+export class Incidents {
+	constructor(private readonly sql: SqlStorage) {}
+
+	get(id: string): IncidentRecord | null {
+		const row = this.sql.exec("SELECT * FROM incidents WHERE id = ?", id).toArray()[0];
+		return row === undefined ? null : toRecord(row);
+	}
+
+	/** The newest open incident of a group in a channel: the one a new alert may join. */
+	newestOpenInGroup(channelId: string, groupKey: string): IncidentRecord | null {
+		const row = this.sql
+			.exec(
+				`SELECT * FROM incidents WHERE channel_id = ? AND group_key = ? AND status != 'resolved'
+				 ORDER BY opened_at DESC LIMIT 1`,
+				channelId,
+				groupKey,
+			)
+			.toArray()[0];
+		return row === undefined ? null : toRecord(row);
+	}
+
+	/** The open incidents an alert belongs to (several when routes `continue`). */
+	openWith(alertId: string): IncidentRecord[] {
+		return this.sql
+			.exec(
+				`SELECT i.* FROM incidents i JOIN incident_alerts ia ON ia.incident_id = i.id
+				 WHERE ia.alert_id = ? AND i.status != 'resolved'`,
+				alertId,
+			)
+			.toArray()
+			.map(toRecord);
+	}
+
+	/** Every change bumps the version, which is what the mirror compares. */
+	save(incident: IncidentRecord): void {
+		this.sql.exec(
+			`INSERT INTO incidents (id, channel_id, status, severity, title, alert_count, group_key,
+				opened_at, acknowledged_at, resolved_at, resolved_by, version)
+			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+			 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
+				alert_count = excluded.alert_count, acknowledged_at = excluded.acknowledged_at,
+				resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by,
+				version = incidents.version + 1`,
+			incident.id,
+			incident.channel_id,
+			incident.status,
+			incident.severity,
+			incident.title,
+			incident.alert_count,
+			incident.group_key,
+			incident.opened_at,
+			incident.acknowledged_at,
+			incident.resolved_at,
+			incident.resolved_by,
+		);
+	}
+
+	link(incidentId: string, alertId: string): void {
+		this.sql.exec(
+			"INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id) VALUES (?, ?)",
+			incidentId,
+			alertId,
+		);
+	}
+
+	alertsOf(incidentId: string): Alert[] {
+		return this.sql
+			.exec(
+				`SELECT a.* FROM alerts a JOIN incident_alerts ia ON ia.alert_id = a.id
+				 WHERE ia.incident_id = ? ORDER BY a.seq`,
+				incidentId,
+			)
+			.toArray()
+			.map((row) => StoredAlert.parse(row));
+	}
+
+	alertSeverities(incidentId: string): Severity[] {
+		return this.sql
+			.exec(
+				`SELECT DISTINCT a.severity FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
+				 WHERE ia.incident_id = ?`,
+				incidentId,
+			)
+			.toArray()
+			.map((row) => SeverityRow.parse(row).severity);
+	}
+
+	hasFiringAlert(incidentId: string): boolean {
+		return (
+			this.sql
+				.exec(
+					`SELECT 1 FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
+					 WHERE ia.incident_id = ? AND a.status = 'firing' LIMIT 1`,
+					incidentId,
+				)
+				.toArray().length > 0
+		);
+	}
+
+	/** Incidents changed since D1 last saw them, oldest first, with the version to mark. */
+	unmirrored(limit: number): { incident: IncidentRecord; version: number }[] {
+		return this.sql
+			.exec("SELECT * FROM incidents WHERE version > mirrored_version ORDER BY seq LIMIT ?", limit)
+			.toArray()
+			.map((row) => {
+				const { version, ...incident } = IncidentRow.parse(row);
+				return { incident, version };
+			});
+	}
+
+	anyUnmirrored(): boolean {
+		return (
+			this.sql.exec("SELECT 1 FROM incidents WHERE version > mirrored_version LIMIT 1").toArray()
+				.length > 0
+		);
+	}
+
+	/** D1 holds this version now; a newer change made meanwhile stays unmirrored. */
+	markMirrored(id: string, version: number): void {
+		this.sql.exec(
+			"UPDATE incidents SET mirrored_version = ?1 WHERE id = ?2 AND mirrored_version < ?1",
+			version,
+			id,
+		);
+	}
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import { RoutingSnapshot } from "../../routing/snapshot";
+import { jsonText } from "../../schema/json";
+import { SubscriptionStatus, TopicPinnedBy } from "../contract";
+
+/**
+ * The object's small named values (the `meta` table), each with its own schema. Values are
+ * stored as text exactly as earlier versions wrote them (numbers in decimal, "off" for no
+ * auto-resolve), so objects created before this file read the same.
+ */
+
+const decimal = z.codec(z.string().regex(/^-?\d+(\.\d+)?$/), z.number(), {
+	decode: Number,
+	encode: String,
+});
+const META = {
+	/** Set by delete: the tombstone that refuses every later call. */
+	deleted: decimal,
+	integration_id: z.string(),
+	/** The integration's `auto_resolve_after` in ms; null (stored "off") when off. */
+	auto_resolve_after_ms: z.codec(z.string(), z.number().nullable(), {
+		decode: (text) => (text === "off" ? null : Number(text)),
+		encode: (ms) => (ms === null ? "off" : String(ms)),
+	}),
+	// SNS subscription (state/subscription.ts).
+	topic_arn: z.string(),
+	topic_pinned_by: TopicPinnedBy.exclude(["settings"]),
+	topic_pinned_at: decimal,
+	subscription_status: SubscriptionStatus.extract(["confirmed", "unsubscribed"]),
+	subscription_arn: z.string(),
+	confirmed_at: decimal,
+	unsubscribed_at: decimal,
+	last_message_at: decimal,
+	// Counters mirrored to D1 (state/mirror.ts): `stats_version` moves with every change.
+	event_count: decimal,
+	last_event_at: decimal,
+	unrouted_count: decimal,
+	stats_version: decimal,
+	mirrored_version: decimal,
+	// The routing copy (state/routing.ts).
+	routing: jsonText(RoutingSnapshot),
+} as const;
+
+export type MetaKey = keyof typeof META;
+export type MetaValue<K extends MetaKey> = z.output<(typeof META)[K]>;
+type CounterKey = "event_count" | "unrouted_count" | "stats_version";
+/** Each key's schema, typed one key at a time. */
+const CODECS: { [K in MetaKey]: z.ZodType<MetaValue<K>, string> } = META;
+
+const Stored = z.object({ value: z.string() });
+
+export class Meta {
+	constructor(private readonly sql: SqlStorage) {}
+
+	get<K extends MetaKey>(key: K): MetaValue<K> | null {
+		const row = this.sql.exec("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+		if (row === undefined) return null;
+		return CODECS[key].parse(Stored.parse(row).value);
+	}
+
+	/** Writes only a changed value: rows are billed per write. */
+	set<K extends MetaKey>(key: K, value: MetaValue<K>): void {
+		const text = CODECS[key].encode(value);
+		this.sql.exec(
+			`INSERT INTO meta (key, value) VALUES (?1, ?2)
+			 ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value IS NOT excluded.value`,
+			key,
+			text,
+		);
+	}
+
+	delete(...keys: MetaKey[]): void {
+		for (const key of keys) this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+	}
+
+	/** Adds one to a counter (absent counts as 0) and returns the new value. */
+	increment(key: CounterKey): number {
+		const value = (this.get(key) ?? 0) + 1;
+		this.set(key, value);
+		return value;
+	}
+
+	isDeleted(): boolean {
+		return this.get("deleted") !== null;
+	}
+}

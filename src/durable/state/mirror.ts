@@ -1,0 +1,76 @@
+import { type MirroredIncident, upsertIncident } from "../../db/incidents";
+import { mirrorIntegrationStats } from "../../db/integrations";
+import type { IncidentRecord } from "../../incidents/incident";
+import type { Incidents } from "./incidents";
+import type { Meta } from "./meta";
+
+/** Incidents written to D1 per batch; more are left for the next alarm run. */
+const MIRROR_BATCH = 50;
+
+export type MirrorResult = "done" | "behind" | "failed";
+
+/** One D1 write: its statements and what to mark as mirrored once D1 took them. */
+export type MirrorPlan = {
+	statements: D1PreparedStatement[];
+	incidents: { incident: IncidentRecord; version: number }[];
+	/** The counters' version when planned, and whether D1 gets them in this write. */
+	statsVersion: number;
+	statsChanged: boolean;
+	more: boolean;
+};
+
+/**
+ * What D1's listing mirror has not seen yet: changed incidents and the counters. Versions make
+ * the writes safe to repeat and to interleave: D1 keeps the newest, and only what was written is
+ * marked. The object awaits the batch between `plan` and `settle`.
+ */
+export class Mirror {
+	constructor(
+		private readonly meta: Meta,
+		private readonly incidents: Incidents,
+	) {}
+
+	plan(db: D1Database): MirrorPlan | null {
+		const integrationId = this.meta.get("integration_id");
+		if (integrationId === null) return null;
+		const statsVersion = this.meta.get("stats_version") ?? 0;
+		const statsChanged = statsVersion !== (this.meta.get("mirrored_version") ?? 0);
+		const changed = this.incidents.unmirrored(MIRROR_BATCH + 1);
+		const batch = changed.slice(0, MIRROR_BATCH);
+		if (!statsChanged && batch.length === 0) return null;
+
+		const statements = batch.map(({ incident: { group_key: _key, ...fields }, version }) => {
+			const row: MirroredIncident = { ...fields, integration_id: integrationId, version };
+			return upsertIncident(db, row);
+		});
+		if (statsChanged) {
+			statements.push(
+				mirrorIntegrationStats(db, integrationId, {
+					event_count: this.meta.get("event_count") ?? 0,
+					last_event_at: this.meta.get("last_event_at"),
+					unrouted_count: this.meta.get("unrouted_count") ?? 0,
+				}),
+			);
+		}
+		return {
+			statements,
+			incidents: batch,
+			statsVersion,
+			statsChanged,
+			more: changed.length > MIRROR_BATCH,
+		};
+	}
+
+	/** Marks what D1 took. Changes made while it was being written go on the next run. */
+	settle(plan: MirrorPlan): Exclude<MirrorResult, "failed"> {
+		for (const { incident, version } of plan.incidents) {
+			this.incidents.markMirrored(incident.id, version);
+		}
+		if (plan.statsChanged) this.meta.set("mirrored_version", plan.statsVersion);
+		const behind =
+			plan.more ||
+			(this.meta.get("stats_version") ?? 0) !== plan.statsVersion ||
+			this.incidents.anyUnmirrored();
+		return behind ? "behind" : "done";
+	}
+}

@@ -1,0 +1,36 @@
+import { Alerts } from "./alerts";
+import { Deliveries } from "./deliveries";
+import { Incidents } from "./incidents";
+import { Meta } from "./meta";
+import { Mirror } from "./mirror";
+import { RoutingCache } from "./routing";
+import { SnsSubscription } from "./subscription";
+
+/**
+ * The integration object's storage, one store per concern. Stores are synchronous: they never
+ * await, never open a transaction and never read the clock (time is passed in), so the object
+ * can run any mix of them inside one `transactionSync`.
+ */
+export type Stores = {
+	meta: Meta;
+	deliveries: Deliveries;
+	alerts: Alerts;
+	incidents: Incidents;
+	subscription: SnsSubscription;
+	routing: RoutingCache;
+	mirror: Mirror;
+};
+
+export function openStores(sql: SqlStorage): Stores {
+	const meta = new Meta(sql);
+	const incidents = new Incidents(sql);
+	return {
+		meta,
+		deliveries: new Deliveries(sql),
+		alerts: new Alerts(sql),
+		incidents,
+		subscription: new SnsSubscription(meta),
+		routing: new RoutingCache(meta),
+		mirror: new Mirror(meta, incidents),
+	};
+}

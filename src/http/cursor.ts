@@ -1,0 +1,32 @@
+import { z } from "zod";
+import { base64url } from "../security/secrets";
+
+/**
+ * Every list's `next_cursor`: the last row's sort key as a JSON array, base64url-encoded. Opaque
+ * to clients; `Cursor(schema)` reads it back in `?cursor=` and refuses anything it did not make.
+ */
+export function encodeCursor(position: readonly (string | number)[]): string {
+	return base64url(new TextEncoder().encode(JSON.stringify(position)));
+}
+
+function decode(cursor: string): unknown {
+	try {
+		const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
+		return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+	} catch {
+		return undefined;
+	}
+}
+
+export function Cursor<T extends z.ZodType>(position: T) {
+	return z.string().transform((cursor, ctx): z.output<T> => {
+		const parsed = position.safeParse(decode(cursor));
+		if (parsed.success) return parsed.data;
+		ctx.issues.push({
+			code: "custom",
+			input: cursor,
+			message: "must be a next_cursor from a previous page",
+		});
+		return z.NEVER;
+	});
+}

@@ -1,0 +1,5 @@
+import { z } from "zod";
+
+/** What an integration receives; each type is one source folder under src/sources. */
+export const IntegrationType = z.enum(["standard", "aws_cloudwatch", "aws_eventbridge"]);
+export type IntegrationType = z.infer<typeof IntegrationType>;

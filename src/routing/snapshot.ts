@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { Grouping } from "../incidents/incident";
+import { type Routable, Routes, routeAlert } from "./rules";
+
+/**
+ * What an integration's Durable Object routes with, as of one config version: read from D1
+ * when the version moves, kept in the object's storage, parsed with this schema when loaded.
+ */
+export const RoutingSnapshot = z.object({
+	version: z.number(),
+	/** A private integration's channel: every alert goes there, routes are not consulted. */
+	channel_id: z.string().nullable(),
+	routes: Routes,
+	grouping: z.record(z.string(), Grouping),
+});
+export type RoutingSnapshot = z.infer<typeof RoutingSnapshot>;
+
+/** Before any routing is known: everything is unrouted (held, never dropped). */
+export const NO_ROUTING: RoutingSnapshot = {
+	version: 0,
+	channel_id: null,
+	routes: { rules: [], default_channel_id: null },
+	grouping: {},
+};
+
+/** A private integration's channel, else what the routes decide (empty: unrouted). */
+export function channelsFor(alert: Routable, routing: RoutingSnapshot): string[] {
+	return routing.channel_id !== null ? [routing.channel_id] : routeAlert(alert, routing.routes);
+}

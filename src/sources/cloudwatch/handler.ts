@@ -1,0 +1,34 @@
+import { autoResolveAfterMs } from "../../integrations/settings";
+import { deliver, type PushHandler } from "../deliver";
+import { receiveSns } from "../sns/receive";
+import { parseAlarm } from "./alarm";
+import { normalizeNonAlarmNotification } from "./non-alarm";
+import { normalizeAlarm } from "./normalize";
+import { CloudWatchSettings } from "./settings";
+
+/**
+ * An `aws_cloudwatch` integration is an SNS HTTPS subscription: SNS mechanics (signature,
+ * confirmation, topic pinning) are src/sources/sns; this gives a verified Notification meaning.
+ */
+export const handleCloudWatchPush: PushHandler = async (c, integration, text) => {
+	const settings = CloudWatchSettings.parse(integration.settings);
+	const policy = {
+		minSignatureVersion: settings.min_signature_version,
+		topicArn: settings.topic_arn,
+	};
+	return receiveSns(c, integration, text, policy, async (message, topic) => {
+		const alarm = parseAlarm(message.Message);
+		const event = alarm
+			? await normalizeAlarm(alarm, message.TopicArn, settings)
+			: await normalizeNonAlarmNotification(message);
+		// SNS re-delivers with the same MessageId: that id is the delivery's identity.
+		const delivery = { key: `sns:${message.MessageId}`, fingerprint: "sns" };
+		return deliver(c, integration, {
+			integrationId: integration.id,
+			events: event === null ? [] : [event],
+			delivery,
+			topic,
+			autoResolveAfterMs: autoResolveAfterMs(settings),
+		});
+	});
+};

@@ -1,0 +1,14 @@
+import { z } from "zod";
+import { AutoResolveAfter, settingsError } from "../../integrations/settings";
+import { InsufficientData } from "../cloudwatch/settings";
+
+/** Settings of an `aws_eventbridge` integration (an EventBridge API destination). */
+export const EventBridgeSettings = z.strictObject(
+	{
+		/** EventBridge events are one-shot: most never get a recovery event. */
+		auto_resolve_after: AutoResolveAfter("24h"),
+		insufficient_data: InsufficientData,
+	},
+	{ error: settingsError },
+);
+export type EventBridgeSettings = z.infer<typeof EventBridgeSettings>;

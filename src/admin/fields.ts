@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { requiredAs } from "../schema/messages";
 
 /** The name of an integration or a channel. */

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { incidentIntegration, listIncidents } from "../db/incidents";
 import type { IncidentReply } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { AlertStatus, iso, isoOrNull } from "../alerts/alert";
 import { missingChannels } from "../db/channels";
 import { deleteIncidentsOf } from "../db/incidents";

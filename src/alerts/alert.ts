@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Image, Labels, Severity } from "./event";
 
 export const AlertStatus = z.enum(["firing", "resolved"]);

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * The normalized alert event: the one shape every source turns its payload into, and the only

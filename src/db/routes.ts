@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Condition, type Routes } from "../routing/rules";
 import type { RoutingSnapshot } from "../routing/snapshot";
 import { parseDuration } from "../schema/duration";

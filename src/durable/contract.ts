@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import type { ApiIncident } from "../incidents/incident";

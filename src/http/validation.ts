@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { InvalidParameter } from "./errors";
 
 /** `labels.team`, `images[0].src`: the path as a sender would write it. */

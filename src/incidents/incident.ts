@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
 

@@ -1,5 +1,5 @@
 import { RE2JS } from "re2js";
-import { z } from "zod";
+import * as z from "zod";
 import type { Severity } from "../alerts/event";
 import { truncate } from "../alerts/text";
 import { wildcardMatch } from "../alerts/wildcard";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Grouping } from "../incidents/incident";
 import { type Routable, Routes, routeAlert } from "./rules";
 

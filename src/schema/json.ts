@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** A column or value stored as JSON text, read and written through `schema`. */
 export const jsonText = <T extends z.ZodType>(schema: T) =>

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import type { IntegrationType } from "../integrations/type";
 import { handleCloudWatchPush } from "./cloudwatch/handler";
 import { CloudWatchSettings } from "./cloudwatch/settings";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Alert, type AlertStatus } from "../../alerts/alert";
 import { Image, Labels } from "../../alerts/event";
 import { jsonText } from "../../schema/json";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { jsonText } from "../../schema/json";
 import { type Delivery, PushData } from "../contract";
 

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { Alert } from "../../alerts/alert";
 import { Severity } from "../../alerts/event";
 import { IncidentRecord } from "../../incidents/incident";

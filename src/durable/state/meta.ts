@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { RoutingSnapshot } from "../../routing/snapshot";
 import { jsonText } from "../../schema/json";
 import { SubscriptionStatus, TopicPinnedBy } from "../contract";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * A CloudWatch alarm notification: the JSON inside an SNS Notification's Message. Old and new

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { Severity } from "../../alerts/event";
 import { AutoResolveAfter, settingsError } from "../../integrations/settings";
 import { TopicArn } from "../sns/topic-arn";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AlertEvent } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { AlarmState } from "../cloudwatch/alarm";

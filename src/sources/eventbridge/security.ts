@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { AutoResolveAfter, settingsError } from "../../integrations/settings";
 import { InsufficientData } from "../cloudwatch/settings";
 

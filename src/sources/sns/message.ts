@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * An SNS message as delivered to an HTTPS subscription (AWS, "Parsing message formats",

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 
 /** `arn:<partition>:sns:<region>:<account>:<topic>`; the region decides which SNS host may sign. */
 const TOPIC_ARN_SHAPE =

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { LIMITS } from "../../alerts/event";
 import { truncate } from "../../alerts/text";
 import { requiredAs } from "../../schema/messages";

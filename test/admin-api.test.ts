@@ -62,7 +62,7 @@ describe("creating integrations", () => {
 		expect(reply.status).toBe(201);
 		const created = reply.body.data;
 		expect(created).toMatchObject({ name: "payments", type: "standard", event_count: 0 });
-		expect(created.integration_key).toMatch(/^agk_[A-Za-z0-9_-]{43}$/);
+		expect(created.integration_key).toMatch(/^agk_[A-Za-z0-9_-]{65}$/);
 		expect(created.push_url).toBe(`${BASE}/push/${created.integration_key}`);
 		expect(Date.parse(created.created_at)).not.toBeNaN();
 
@@ -166,6 +166,7 @@ describe("deleting an integration", () => {
 			],
 			delivery: null,
 			autoResolveAfterMs: null,
+			auth: { kind: "d1", configVersion: 0 },
 		});
 		expect(late).toEqual({ ok: false, reason: "integration_deleted" });
 		expect(await stub.listAlerts({ limit: 10 })).toEqual({ alerts: [], next_seq: null });
@@ -173,11 +174,12 @@ describe("deleting an integration", () => {
 
 	it("finishes a delete that was interrupted after the push URL was disabled", async () => {
 		const created = await createIntegration();
-		await env.DB.prepare("UPDATE integrations SET deleted_at = 1 WHERE id = ?")
-			.bind(created.id)
-			.run();
+		// Interrupted after the object was wiped, before D1 forgot the row.
+		await integrationStub(created.id).destroy();
 		expectError(await push(created.integration_key, trigger), 404, "IntegrationNotFound");
+		expect((await admin("GET", `/integrations/${created.id}`)).status).toBe(200);
 		expect((await admin("DELETE", `/integrations/${created.id}`)).status).toBe(200);
+		expectError(await admin("GET", `/integrations/${created.id}`), 404, "IntegrationNotFound");
 	});
 });
 

@@ -19,6 +19,7 @@ import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 import { readJsonBody } from "./body";
 import { Name } from "./fields";
+import { rerouteChannel } from "./objects";
 
 const Grouping = {
 	/** Label names whose values must match for an alert to join an open incident. */
@@ -92,6 +93,7 @@ channels
 		const change = parseOrThrow(UpdateChannel, await readJsonBody(c.req.raw));
 		const updated: ChannelRow = { ...channel, ...definedOnly(change), updated_at: Date.now() };
 		await updateChannel(c.env.DB, updated);
+		await rerouteChannel(c.env, updated.id);
 		return ok(c, channelToApi(updated));
 	})
 	.delete("/channels/:id", async (c) => {

@@ -8,7 +8,6 @@ import {
 	type IntegrationRow,
 	insertIntegration,
 	listIntegrations,
-	markIntegrationDeleting,
 	removeIntegrationStatement,
 	replaceKeyHash,
 	updateIntegration,
@@ -20,7 +19,6 @@ import { ok } from "../http/envelope";
 import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { parseOrThrow } from "../http/validation";
-import { autoResolveAfterMs } from "../integrations/settings";
 import { IntegrationType } from "../integrations/type";
 import { Routes } from "../routing/rules";
 import { requiredAs, unknownFieldOr } from "../schema/messages";
@@ -29,6 +27,7 @@ import { CloudWatchSettings } from "../sources/cloudwatch/settings";
 import { SOURCES, settingsOf } from "../sources/registry";
 import { readJsonBody } from "./body";
 import { Name, PageLimit } from "./fields";
+import { configureObject, provisionObject, rerouteObject } from "./objects";
 
 const CreateIntegration = z.strictObject(
 	{
@@ -83,16 +82,25 @@ admin
 			body.channel_id === null ? [] : [body.channel_id],
 			"channel_id",
 		);
-		const key = generateIntegrationKey();
+		const id = crypto.randomUUID();
+		const key = generateIntegrationKey(id);
+		const keyHash = await sha256Hex(key);
 		const row = {
-			id: crypto.randomUUID(),
+			id,
 			name: body.name,
 			type: body.type,
 			created_at: Date.now(),
 			settings,
 			channel_id: body.channel_id,
 		};
-		await insertIntegration(c.env.DB, { ...row, key_hash: await sha256Hex(key) });
+		await insertIntegration(c.env.DB, { ...row, key_hash: keyHash });
+		try {
+			await provisionObject(c.env, row, keyHash);
+		} catch (error) {
+			// The key was never shown: nothing may keep an integration that cannot take pushes.
+			await removeIntegrationStatement(c.env.DB, id).run();
+			throw error;
+		}
 		const view = await integrationDetail(c.env, { ...row, ...NEW_STATS });
 		return ok(c, { ...view, ...keyFields(c.req.url, key) }, 201);
 	})
@@ -122,24 +130,22 @@ admin
 		if (!(await updateIntegration(c.env.DB, row.id, { name, settings, channel_id }))) {
 			throw integrationNotFound(row.id);
 		}
-		// Alerts already firing follow a new timeout now, not at the next event.
-		await c.env.INTEGRATION.getByName(row.id).configure({
-			autoResolveAfterMs: autoResolveAfterMs(settings),
-		});
+		await configureObject(c.env, { id: row.id, type: row.type, settings });
 		return ok(c, await integrationDetail(c.env, { ...row, name, settings, channel_id }));
 	})
 	.delete("/integrations/:id", async (c) => {
 		const id = c.req.param("id");
-		// A delete that failed half-way left the row marked; repeating the DELETE finishes it.
+		// Rows marked by an interrupted delete of an earlier version are finished here too.
 		const row = await getIntegration(c.env.DB, id, { includeDeleting: true });
 		if (row === null) throw integrationNotFound(id);
-		await markIntegrationDeleting(c.env.DB, id, Date.now());
+		// The object first: its push URL stops, and its alerts go, before D1 forgets the row. A
+		// delete interrupted after this is finished by repeating it.
 		try {
 			await c.env.INTEGRATION.getByName(id).destroy();
 		} catch {
 			throw new ServiceUnavailable(
 				"DeleteIncomplete",
-				"the push URL is disabled but the integration's alerts were not wiped yet: repeat the DELETE",
+				"the integration could not be wiped yet; nothing was deleted: repeat the DELETE",
 			);
 		}
 		await c.env.DB.batch([
@@ -153,9 +159,12 @@ admin
 admin
 	.post("/integrations/:id/rotate-key", async (c) => {
 		const row = await requireIntegration(c.env.DB, c.req.param("id"));
-		const key = generateIntegrationKey();
+		const key = generateIntegrationKey(row.id);
+		const keyHash = await sha256Hex(key);
 		const rotatedAt = Date.now();
-		if (!(await replaceKeyHash(c.env.DB, row.id, await sha256Hex(key), rotatedAt))) {
+		// The object first: the old key stops working the moment it holds the new hash.
+		await provisionObject(c.env, row, keyHash);
+		if (!(await replaceKeyHash(c.env.DB, row.id, keyHash, rotatedAt))) {
 			throw integrationNotFound(row.id);
 		}
 		const view = await integrationDetail(c.env, { ...row, key_rotated_at: rotatedAt });
@@ -172,6 +181,7 @@ admin
 		// Both pins go: the one set in advance in the settings and the one learned from SNS.
 		const settings = { ...CloudWatchSettings.parse(row.settings), topic_arn: null };
 		await updateIntegration(c.env.DB, row.id, { ...row, settings });
+		await configureObject(c.env, { id: row.id, type: row.type, settings });
 		await c.env.INTEGRATION.getByName(row.id).unpinTopic();
 		return ok(c, await integrationDetail(c.env, { ...row, settings }));
 	})
@@ -204,6 +214,7 @@ admin
 			throw new InvalidParameter(`${where.join(", ")} names no channel: ${missing.join(", ")}`);
 		}
 		await replaceRoutes(c.env.DB, row.id, routes);
+		await rerouteObject(c.env, row.id);
 		return ok(c, routes);
 	})
 	.all("/integrations/:id/routes", onlyMethods("GET", "PUT"));

@@ -1,9 +1,10 @@
 import * as z from "zod";
+import { Settings } from "../integrations/settings";
 import { IntegrationType } from "../integrations/type";
 import { jsonText } from "../schema/json";
 import { bumpConfigVersion } from "./routes";
 
-const StoredSettings = jsonText(z.record(z.string(), z.unknown()));
+const StoredSettings = jsonText(Settings);
 
 /** A row of the `integrations` table, as D1 returns it. */
 export const IntegrationRow = z.object({
@@ -57,7 +58,7 @@ export async function insertIntegration(
 export async function updateIntegration(
 	db: D1Database,
 	id: string,
-	change: { name: string; settings: Record<string, unknown>; channel_id: string | null },
+	change: { name: string; settings: Settings; channel_id: string | null },
 ): Promise<boolean> {
 	const [result] = await db.batch([
 		db
@@ -121,13 +122,6 @@ export async function replaceKeyHash(
 		.bind(keyHash, now, id)
 		.run();
 	return result.meta.changes > 0;
-}
-
-export async function markIntegrationDeleting(db: D1Database, id: string, now: number) {
-	await db
-		.prepare("UPDATE integrations SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL")
-		.bind(now, id)
-		.run();
 }
 
 export function removeIntegrationStatement(db: D1Database, id: string): D1PreparedStatement {

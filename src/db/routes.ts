@@ -22,6 +22,7 @@ const RouteRow = z.object({
 });
 const DefaultChannelRow = z.object({ default_channel_id: z.string().nullable() });
 const ChannelIdRow = z.object({ channel_id: z.string().nullable() });
+const VersionRow = z.object({ version: z.number() });
 const GroupingRow = z.object({
 	id: z.string(),
 	group_by: jsonText(z.array(z.string())),
@@ -83,15 +84,27 @@ export async function replaceRoutes(db: D1Database, integrationId: string, route
 	]);
 }
 
+/**
+ * Everything an integration's Durable Object routes with, in one round trip: its own channel,
+ * its routes, the grouping of the channels it can route to, and the config version. `version`,
+ * when given, is the one the caller read (a push with a key of the old format).
+ */
 export async function loadRoutingSnapshot(
 	db: D1Database,
 	integrationId: string,
-	version: number,
+	version?: number,
 ): Promise<RoutingSnapshot> {
-	// One round trip: the integration's channel, its routes, and every channel's grouping.
-	const [integration, channels, rules, defaults] = await db.batch([
+	const [integration, channels, current, rules, defaults] = await db.batch([
 		db.prepare("SELECT channel_id FROM integrations WHERE id = ?").bind(integrationId),
-		db.prepare("SELECT id, group_by, group_window FROM channels"),
+		db
+			.prepare(
+				`SELECT id, group_by, group_window FROM channels WHERE id IN (
+					SELECT channel_id FROM integrations WHERE id = ?1
+					UNION SELECT default_channel_id FROM integrations WHERE id = ?1
+					UNION SELECT j.value FROM routes r, json_each(r.channel_ids) j WHERE r.integration_id = ?1)`,
+			)
+			.bind(integrationId),
+		db.prepare("SELECT version FROM config_version WHERE id = 1"),
 		...routesQueries(db, integrationId),
 	]);
 	const grouping: RoutingSnapshot["grouping"] = {};
@@ -103,8 +116,9 @@ export async function loadRoutingSnapshot(
 		};
 	}
 	const own = integration?.results[0];
+	const read = current?.results[0];
 	return {
-		version,
+		version: version ?? (read === undefined ? 0 : VersionRow.parse(read).version),
 		channel_id: own === undefined ? null : ChannelIdRow.parse(own).channel_id,
 		routes: routesFrom(rules, defaults),
 		grouping,

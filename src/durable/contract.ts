@@ -2,6 +2,9 @@ import * as z from "zod";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import type { ApiIncident } from "../incidents/incident";
+import type { Settings } from "../integrations/settings";
+import type { IntegrationType } from "../integrations/type";
+import type { RoutingSnapshot } from "../routing/snapshot";
 
 /**
  * The integration Durable Object's RPC contract: what callers send and what comes back. Callers
@@ -38,13 +41,52 @@ export type Push = {
 	topic?: TopicCheck;
 	/** The integration's `auto_resolve_after` in ms, or null when off. */
 	autoResolveAfterMs: number | null;
-	/** The routing config version the worker read with the key; a newer one reloads routing. */
-	configVersion?: number;
+	auth: PushAuth;
 };
+
+/**
+ * Who vouches for the push. `key`: the object itself checks the key's hash, and the settings
+ * the worker normalized with must be the object's current ones. `d1`: a key of the old format,
+ * which the worker found in D1; the routing copy is reloaded when D1's config version moved.
+ */
+export type PushAuth =
+	| { kind: "key"; keyHash: string; settingsVersion: number }
+	| { kind: "d1"; configVersion: number };
+
+/** What the worker needs to handle a push, as the object holds it. */
+export type IntegrationConfig = {
+	type: IntegrationType;
+	settings: Settings;
+	/** Moves with every settings change, so a worker's copy can be checked in one comparison. */
+	settingsVersion: number;
+};
+
+/** Everything the object needs to take pushes without D1: sent on create and on rotate. */
+export type Provision = {
+	integrationId: string;
+	type: IntegrationType;
+	settings: Settings;
+	autoResolveAfterMs: number | null;
+	keyHash: string;
+	routing: RoutingSnapshot;
+};
+
+/** A settings change (PATCH), with the routing it implies when the channel changed. */
+export type Configuration = {
+	settings: Settings;
+	autoResolveAfterMs: number | null;
+	routing?: RoutingSnapshot;
+};
+
+export type DescribeReply = { ok: true; config: IntegrationConfig } | Refusal;
 
 /** Why the object refused: data, not HTTP. */
 export type Refusal = { ok: false } & (
 	| { reason: "integration_deleted" }
+	/** No integration holds this key (unknown, rotated out or deleted). */
+	| { reason: "unknown_key" }
+	/** The worker normalized with settings older than the object's: these are the current ones. */
+	| { reason: "settings_changed"; config: IntegrationConfig }
 	| { reason: "idempotency_key_reused" }
 	| { reason: "topic_not_accepted"; topic: string; accepted: string }
 	| { reason: "incident_not_found"; id: string }

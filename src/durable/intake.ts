@@ -11,13 +11,19 @@ import {
 	resolveWhenQuiet,
 } from "../incidents/lifecycle";
 import { channelsFor } from "../routing/snapshot";
+import { digestsEqual } from "../security/secrets";
 import type {
+	Configuration,
+	DescribeReply,
 	IncidentDetail,
 	IncidentReply,
 	IngestReply,
+	Provision,
 	Push,
+	PushAuth,
 	PushData,
 	Refusal,
+	SubscriptionChange,
 } from "./contract";
 import type { Stores } from "./state/stores";
 
@@ -28,8 +34,51 @@ import type { Stores } from "./state/stores";
 
 const newId = () => crypto.randomUUID();
 
+/** The integration's config, when `keyHash` is its key's. Refusing writes nothing. */
+export function describeKey(s: Stores, keyHash: string): DescribeReply {
+	const held = s.meta.get("key_hash");
+	const type = s.meta.get("type");
+	const settings = s.meta.get("settings");
+	if (held === null || type === null || settings === null || !digestsEqual(held, keyHash)) {
+		return { ok: false, reason: "unknown_key" };
+	}
+	return {
+		ok: true,
+		config: { type, settings, settingsVersion: s.meta.get("settings_version") ?? 0 },
+	};
+}
+
+/** Whether the object takes a push: its key, normalized with the object's current settings. */
+function authorize(s: Stores, auth: PushAuth): Refusal | null {
+	if (auth.kind === "d1")
+		return s.meta.isDeleted() ? { ok: false, reason: "integration_deleted" } : null;
+	const held = describeKey(s, auth.keyHash);
+	if (!held.ok) return held;
+	return held.config.settingsVersion === auth.settingsVersion
+		? null
+		: { ok: false, reason: "settings_changed", config: held.config };
+}
+
+/** Stores what a push needs without D1; a new key replaces the old at once. */
+export function provision(s: Stores, p: Provision): void {
+	s.meta.set("integration_id", p.integrationId);
+	s.meta.set("key_hash", p.keyHash);
+	s.meta.set("type", p.type);
+	configure(s, p);
+	s.routing.replace(p.routing);
+}
+
+export function configure(s: Stores, c: Configuration): void {
+	s.meta.set("settings", c.settings);
+	s.meta.increment("settings_version");
+	s.meta.set("auto_resolve_after_ms", c.autoResolveAfterMs);
+	if (c.routing !== undefined) s.routing.replace(c.routing);
+}
+
 /** A push: the topic check, exactly-once by delivery id, then each event in order. */
 export function ingest(s: Stores, push: Push, now: number): IngestReply {
+	const refusal = authorize(s, push.auth);
+	if (refusal !== null) return refusal;
 	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
 	s.meta.set("auto_resolve_after_ms", push.autoResolveAfterMs);
 	if (push.topic !== undefined) {
@@ -138,8 +187,13 @@ function incidentNotFound(id: string): Refusal {
 	return { ok: false, reason: "incident_not_found", id };
 }
 
+/** A deleted integration's incidents are gone. */
+function incidentOf(s: Stores, id: string): IncidentRecord | null {
+	return s.meta.isDeleted() ? null : s.incidents.get(id);
+}
+
 export function acknowledgeIncident(s: Stores, id: string, now: number): Refusal | null {
-	const incident = s.incidents.get(id);
+	const incident = incidentOf(s, id);
 	if (incident === null) return incidentNotFound(id);
 	const result = acknowledge(incident, now);
 	if (!result.ok) return { ok: false, reason: result.reason };
@@ -153,7 +207,7 @@ export function acknowledgeIncident(s: Stores, id: string, now: number): Refusal
  * too (routes with `continue`), which then resolve when quiet.
  */
 export function resolveIncident(s: Stores, id: string, now: number): Refusal | null {
-	const incident = s.incidents.get(id);
+	const incident = incidentOf(s, id);
 	if (incident === null) return incidentNotFound(id);
 	const resolved = resolveByPerson(incident, now);
 	if (resolved === null) return null;
@@ -168,7 +222,7 @@ export function resolveIncident(s: Stores, id: string, now: number): Refusal | n
 }
 
 export function incidentReply(s: Stores, id: string): IncidentReply {
-	const incident = s.incidents.get(id);
+	const incident = incidentOf(s, id);
 	return incident === null ? incidentNotFound(id) : { ok: true, incident: detail(s, incident) };
 }
 
@@ -178,4 +232,21 @@ function detail(s: Stores, incident: IncidentRecord): IncidentDetail {
 		...incidentToApi({ ...fields, integration_id: s.meta.get("integration_id") ?? "" }),
 		alerts: s.incidents.alertsOf(incident.id).map(alertToApi),
 	};
+}
+
+/** Only a confirmation pins; an unsubscribe must merely come from the accepted topic. */
+export function recordSubscription(
+	s: Stores,
+	change: SubscriptionChange,
+	now: number,
+): Refusal | null {
+	if (s.meta.isDeleted()) return { ok: false, reason: "integration_deleted" };
+	if (change.kind === "unsubscribed") {
+		const refusal = s.subscription.allowed(change.topic);
+		if (refusal === null) s.subscription.unsubscribed(now);
+		return refusal;
+	}
+	const refusal = s.subscription.accept(change.topic, "confirmation", now);
+	if (refusal === null) s.subscription.confirmed(change.subscriptionArn, now);
+	return refusal;
 }

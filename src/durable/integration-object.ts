@@ -1,11 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import { alertToApi } from "../alerts/alert";
 import { loadRoutingSnapshot } from "../db/routes";
+import type { RoutingSnapshot } from "../routing/snapshot";
 import type {
 	AlertPage,
 	AlertQuery,
+	Configuration,
+	DescribeReply,
 	IncidentReply,
 	IngestReply,
+	Provision,
 	Push,
 	Refusal,
 	SnsStatus,
@@ -14,13 +18,17 @@ import type {
 } from "./contract";
 import {
 	acknowledgeIncident,
+	configure,
+	describeKey,
 	expireQuietAlerts,
 	incidentReply,
 	ingest,
 	nextTimeoutAt,
+	provision,
+	recordSubscription,
 	resolveIncident,
 } from "./intake";
-import { migrate } from "./migrations";
+import { hasSchema, migrate } from "./migrations";
 import type { MirrorResult } from "./state/mirror";
 import { openStores, type Stores } from "./state/stores";
 
@@ -30,6 +38,7 @@ const MIRROR_DELAY_MS = 1_000;
 const MIRROR_RETRY_MS = 30_000;
 
 const DELETED: Refusal = { ok: false, reason: "integration_deleted" };
+const UNKNOWN_KEY: Refusal = { ok: false, reason: "unknown_key" };
 
 /**
  * One instance per integration, addressed by the integration id. It serializes everything that
@@ -44,39 +53,61 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	private readonly state: Stores;
 	/** When the storage alarm is set for: undefined until read, null when none is set. */
 	private alarmAt: number | null | undefined;
+	/** Whether the object has its schema (false: nothing was ever stored here). */
+	private ready: boolean;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.state = openStores(ctx.storage.sql);
-		ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
+		// An object no integration was ever given keeps no storage: a well-formed but unknown key
+		// may wake it, and finds nothing and writes nothing.
+		this.ready = hasSchema(ctx.storage.sql);
+		if (this.ready) ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
+	}
+
+	/** The worker's view of the integration, for a key whose hash the object holds. */
+	describe(keyHash: string): DescribeReply {
+		return this.ready ? describeKey(this.state, keyHash) : UNKNOWN_KEY;
 	}
 
 	async ingest(push: Push): Promise<IngestReply> {
-		if (this.state.meta.isDeleted()) return DELETED;
+		if (push.auth.kind === "key" && !this.ready) return UNKNOWN_KEY;
+		const { routing } = this.stores();
 		const now = this.clock();
-		// Routing changes rarely: it is reloaded from D1 only when the config version moved.
-		if (push.events.length > 0 && this.state.routing.isStale(push.configVersion)) {
-			const { DB } = this.env;
-			this.state.routing.replace(
-				await loadRoutingSnapshot(DB, push.integrationId, push.configVersion),
-			);
+		// A key of the old format: routing is reloaded from D1 when its config version moved.
+		const { auth, integrationId } = push;
+		if (auth.kind === "d1" && push.events.length > 0 && routing.isStale(auth.configVersion)) {
+			routing.replace(await loadRoutingSnapshot(this.env.DB, integrationId, auth.configVersion));
 		}
 		const reply = this.transaction(() => ingest(this.state, push, now));
 		if (reply.ok && !reply.replayed) await this.alarmBy(now + MIRROR_DELAY_MS);
 		return reply;
 	}
 
-	/** Applies a changed `auto_resolve_after` (PATCH) to the alerts already firing. */
-	async configure(settings: { autoResolveAfterMs: number | null }): Promise<void> {
-		if (this.state.meta.isDeleted()) return;
-		this.state.meta.set("auto_resolve_after_ms", settings.autoResolveAfterMs);
+	/** On create and rotate: the key's hash, type, settings and routing; the old key stops at once. */
+	provision(config: Provision): Refusal | null {
+		if (this.stores().meta.isDeleted()) return DELETED;
+		this.transaction(() => provision(this.state, config));
+		return null;
+	}
+
+	/** PATCH: new settings (and routing, when the channel changed) apply to the next push. */
+	async configure(change: Configuration): Promise<void> {
+		if (this.stores().meta.isDeleted()) return;
+		this.transaction(() => configure(this.state, change));
+		// A changed `auto_resolve_after` applies to the alerts already firing.
 		const due = nextTimeoutAt(this.state);
 		if (due !== null) await this.alarmBy(due);
 	}
 
+	/** Routes, the private channel or a channel's grouping changed. */
+	reroute(routing: RoutingSnapshot): void {
+		const s = this.stores();
+		if (!s.meta.isDeleted()) s.routing.replace(routing);
+	}
+
 	getIncident(id: string): IncidentReply {
-		if (this.state.meta.isDeleted()) return { ok: false, reason: "incident_not_found", id };
-		return incidentReply(this.state, id);
+		return incidentReply(this.stores(), id);
 	}
 
 	/** triggered → acknowledged. Repeating it is fine; a resolved incident cannot be acknowledged. */
@@ -91,38 +122,26 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 
 	/** Whether an SNS subscription for this topic may be confirmed (nothing else pinned). */
 	topicAllowed(topic: TopicCheck): Refusal | null {
-		if (this.state.meta.isDeleted()) return DELETED;
-		return this.state.subscription.allowed(topic);
+		const s = this.stores();
+		return s.meta.isDeleted() ? DELETED : s.subscription.allowed(topic);
 	}
 
 	/** Records a confirmed subscription (pinning its topic) or an unsubscribe. */
 	recordSubscription(change: SubscriptionChange): Refusal | null {
-		if (this.state.meta.isDeleted()) return DELETED;
 		const now = this.clock();
-		const { subscription } = this.state;
-		return this.transaction(() => {
-			// Only a confirmation pins; an unsubscribe must merely come from the accepted topic.
-			if (change.kind === "unsubscribed") {
-				const refusal = subscription.allowed(change.topic);
-				if (refusal === null) subscription.unsubscribed(now);
-				return refusal;
-			}
-			const refusal = subscription.accept(change.topic, "confirmation", now);
-			if (refusal === null) subscription.confirmed(change.subscriptionArn, now);
-			return refusal;
-		});
+		return this.transaction(() => recordSubscription(this.stores(), change, now));
 	}
 
 	snsStatus(requiredTopic: string | null): SnsStatus {
-		return this.state.subscription.status(requiredTopic);
+		return this.stores().subscription.status(requiredTopic);
 	}
 
 	unpinTopic(): void {
-		this.state.subscription.unpin();
+		this.stores().subscription.unpin();
 	}
 
 	listAlerts(query: AlertQuery): AlertPage {
-		const page = this.state.alerts.page(query);
+		const page = this.stores().alerts.page(query);
 		return { alerts: page.alerts.map(alertToApi), next_seq: page.next };
 	}
 
@@ -133,7 +152,9 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		await this.ctx.storage.deleteAll();
 		this.alarmAt = null;
 		this.state.routing.forget();
+		this.state.meta.forget();
 		migrate(this.ctx.storage.sql);
+		this.ready = true;
 		this.state.meta.set("deleted", now);
 	}
 
@@ -144,7 +165,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	 */
 	override async alarm(): Promise<void> {
 		this.alarmAt = null;
-		if (this.state.meta.isDeleted()) return;
+		if (!this.ready || this.state.meta.isDeleted()) return;
 		const now = this.clock();
 		this.transaction(() => {
 			this.state.deliveries.prune(now);
@@ -161,9 +182,8 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		id: string,
 		change: (state: Stores, id: string, now: number) => Refusal | null,
 	): Promise<IncidentReply> {
-		if (this.state.meta.isDeleted()) return { ok: false, reason: "incident_not_found", id };
 		const now = this.clock();
-		const refusal = this.transaction(() => change(this.state, id, now));
+		const refusal = this.transaction(() => change(this.stores(), id, now));
 		if (refusal !== null) return refusal;
 		// For the admin API: mirror at once, and leave a retry to the alarm if D1 fails.
 		const mirrored = await this.mirror();
@@ -187,8 +207,25 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		return this.transaction(() => this.state.mirror.settle(plan));
 	}
 
+	/** One synchronous transaction; cached values are dropped if it rolls back. */
 	private transaction<T>(work: () => T): T {
-		return this.ctx.storage.transactionSync(work);
+		try {
+			return this.ctx.storage.transactionSync(work);
+		} catch (error) {
+			this.state.meta.forget();
+			this.state.routing.forget();
+			throw error;
+		}
+	}
+
+	/**
+	 * The stores, creating the schema first if need be: only for an integration the admin API
+	 * vouches for, or a push whose key D1 found.
+	 */
+	private stores(): Stores {
+		if (!this.ready) migrate(this.ctx.storage.sql);
+		this.ready = true;
+		return this.state;
 	}
 
 	/** Makes sure the alarm fires no later than `at` (one alarm serves every kind of work). */

@@ -88,3 +88,11 @@ export function migrate(sql: SqlStorage): void {
 		sql.exec("INSERT INTO schema_migrations (version) VALUES (?)", version);
 	});
 }
+
+/** Whether anything was ever stored: reading this creates no storage. */
+export function hasSchema(sql: SqlStorage): boolean {
+	const found = sql.exec(
+		"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+	);
+	return found.toArray().length > 0;
+}

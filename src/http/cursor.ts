@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { base64url } from "../security/secrets";
+import { base64url, fromBase64url } from "../security/secrets";
 
 /**
  * Every list's `next_cursor`: the last row's sort key as a JSON array, base64url-encoded. Opaque
@@ -10,9 +10,9 @@ export function encodeCursor(position: readonly (string | number)[]): string {
 }
 
 function decode(cursor: string): unknown {
+	const bytes = fromBase64url(cursor);
 	try {
-		const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-		return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+		return bytes === null ? undefined : JSON.parse(new TextDecoder().decode(bytes));
 	} catch {
 		return undefined;
 	}

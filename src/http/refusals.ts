@@ -1,12 +1,28 @@
 import type { Refusal } from "../durable/contract";
-import { HttpError } from "./errors";
+import {
+	HttpError,
+	IntegrationNotFound,
+	InvalidIntegrationKey,
+	ServiceUnavailable,
+} from "./errors";
 
 /**
  * The one mapping from a Durable Object's refusal reason to the wire. Statuses follow what
- * senders retry (see errors.ts): none of these can succeed by sending the same thing again.
+ * senders retry (see errors.ts): only a settings race is worth sending again. `keyHeader` names
+ * the header a push's key came in (null: the URL).
  */
-export function refusalError(refusal: Refusal): HttpError {
+export function refusalError(refusal: Refusal, keyHeader: string | null = null): HttpError {
 	switch (refusal.reason) {
+		case "unknown_key":
+			// Never 401 (EventBridge retries it for a day): a URL naming nothing is 404, a header
+			// credential that matches nothing is a wrong key, 403.
+			return keyHeader === null ? new IntegrationNotFound() : new InvalidIntegrationKey(keyHeader);
+		case "settings_changed":
+			// The worker retries with the settings it was given; reaching here means it could not.
+			return new ServiceUnavailable(
+				"SettingsChanged",
+				"the integration's settings changed while this push was handled; send it again",
+			);
 		case "integration_deleted":
 			return new HttpError(404, "IntegrationNotFound", "this integration has been deleted");
 		case "idempotency_key_reused":

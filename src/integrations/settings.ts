@@ -1,3 +1,4 @@
+import * as z from "zod";
 import { durationWithin, parseDuration } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 
@@ -33,3 +34,15 @@ export const settingsError = unknownFieldOr(
 	"must be an object",
 	(keys) => `has no setting ${keys} for this integration type`,
 );
+
+/**
+ * Settings as stored and sent between worker and object: scalars and lists of flat objects
+ * (CloudWatch's severity rules). Each type's own schema (src/sources/registry.ts) gives them
+ * meaning; this shape is deliberately not recursive, so RPC types stay shallow.
+ */
+const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+export const Settings = z.record(
+	z.string(),
+	z.union([Scalar, z.array(z.record(z.string(), Scalar))]),
+);
+export type Settings = z.infer<typeof Settings>;

@@ -1,17 +1,14 @@
 import { type Context, Hono } from "hono";
-import { findIntegrationByKeyHash } from "../db/integrations";
 import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
 import { basicPassword, bearerToken } from "../http/credentials";
-import {
-	IntegrationNotFound,
-	InvalidIntegrationKey,
-	InvalidParameter,
-	PayloadTooLarge,
-} from "../http/errors";
+import { InvalidParameter, PayloadTooLarge } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
-import { looksLikeIntegrationKey, sha256Hex } from "../security/secrets";
+import { refusalError } from "../http/refusals";
+import { readIntegrationKey, sha256Hex } from "../security/secrets";
+import { SettingsChanged } from "../sources/deliver";
 import { SOURCES } from "../sources/registry";
+import { addressedTarget, legacyTarget, remember, targetOf } from "./targets";
 
 /** PagerDuty's and incident.io's limit; SNS bodies (256 KiB messages, escaped) fit under it. */
 const MAX_PUSH_BODY_BYTES = 512 * 1024;
@@ -51,17 +48,30 @@ async function handlePush(c: Context<AppEnv>, presented: PresentedKey | null) {
 	if (Number(c.req.header("Content-Length") ?? 0) > MAX_PUSH_BODY_BYTES) {
 		throw new PayloadTooLarge(MAX_PUSH_BODY_BYTES);
 	}
-	const integration = looksLikeIntegrationKey(presented.key)
-		? await findIntegrationByKeyHash(c.env.DB, await sha256Hex(presented.key))
-		: null;
-	if (integration === null) {
-		// Never 401 (EventBridge retries it for a day): a URL naming nothing is 404, a header
-		// credential that matches nothing is a wrong key, 403.
-		throw presented.header === null
-			? new IntegrationNotFound()
-			: new InvalidIntegrationKey(presented.header);
-	}
+	const shape = readIntegrationKey(presented.key);
+	if (shape === null) throw refusalError({ ok: false, reason: "unknown_key" }, presented.header);
+	const keyHash = await sha256Hex(presented.key);
+	const target =
+		shape.kind === "addressed"
+			? await addressedTarget(c.env, shape.integrationId, keyHash, presented.header)
+			: await legacyTarget(c.env.DB, keyHash, presented.header);
 
 	const text = await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES);
-	return SOURCES[integration.type].handle(c, integration, text);
+	try {
+		return await SOURCES[target.type].handle(c, target, text);
+	} catch (error) {
+		if (!(error instanceof SettingsChanged) || shape.kind !== "addressed") throw error;
+		// An admin change landed between the worker's copy and this push: once more, with the
+		// settings the object just gave. A second change in between answers 503 (retried).
+		remember(target.id, keyHash, error.config);
+		const fresh = targetOf(target.id, keyHash, error.config, presented.header);
+		try {
+			return await SOURCES[fresh.type].handle(c, fresh, text);
+		} catch (again) {
+			if (again instanceof SettingsChanged) {
+				throw refusalError({ ok: false, reason: "settings_changed", config: again.config });
+			}
+			throw again;
+		}
+	}
 }

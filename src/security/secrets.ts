@@ -4,16 +4,46 @@ const encoder = new TextEncoder();
 const INTEGRATION_KEY_BYTES = 32;
 /** A recognisable prefix lets secret scanners find leaked keys. */
 const INTEGRATION_KEY_PREFIX = "agk_";
-/** Keys are URL-safe; anything else cannot be one of ours and is refused without a D1 lookup. */
-const INTEGRATION_KEY_SHAPE = /^agk_[A-Za-z0-9_-]{43}$/;
+/**
+ * `agk_` + the integration id (its 16 UUID bytes, 22 base64url characters) + the secret (43).
+ * The id tells the worker which Durable Object to ask, so a push needs no D1 lookup; the object
+ * holds the key's hash and is the only judge of the secret.
+ */
+const ADDRESSED_KEY_SHAPE = /^agk_([A-Za-z0-9_-]{22})[A-Za-z0-9_-]{43}$/;
+/** Keys made before 0.2.0 carry no id: they are still found by their hash in D1. */
+const LEGACY_KEY_SHAPE = /^agk_[A-Za-z0-9_-]{43}$/;
 
-export function generateIntegrationKey(): string {
-	const bytes = crypto.getRandomValues(new Uint8Array(INTEGRATION_KEY_BYTES));
-	return INTEGRATION_KEY_PREFIX + base64url(bytes);
+export function generateIntegrationKey(integrationId: string): string {
+	const secret = crypto.getRandomValues(new Uint8Array(INTEGRATION_KEY_BYTES));
+	return INTEGRATION_KEY_PREFIX + base64url(uuidBytes(integrationId)) + base64url(secret);
 }
 
-export function looksLikeIntegrationKey(value: string): boolean {
-	return INTEGRATION_KEY_SHAPE.test(value);
+/**
+ * What a presented key's shape says: the integration it addresses, a key of the old format, or
+ * nothing (refused without a lookup: it cannot be one of ours).
+ */
+export type KeyShape = { kind: "addressed"; integrationId: string } | { kind: "legacy" } | null;
+
+export function readIntegrationKey(value: string): KeyShape {
+	const id = ADDRESSED_KEY_SHAPE.exec(value)?.[1];
+	if (id !== undefined) {
+		const bytes = fromBase64url(id);
+		return bytes?.length === 16 ? { kind: "addressed", integrationId: uuidFrom(bytes) } : null;
+	}
+	return LEGACY_KEY_SHAPE.test(value) ? { kind: "legacy" } : null;
+}
+
+function uuidBytes(uuid: string): Uint8Array {
+	const hex = uuid.replaceAll("-", "");
+	if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error("integration ids are UUIDs");
+	return Uint8Array.from({ length: 16 }, (_, i) =>
+		Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16),
+	);
+}
+
+function uuidFrom(bytes: Uint8Array): string {
+	const hex = toHex(bytes);
+	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 export async function sha256Hex(value: string): Promise<string> {
@@ -33,6 +63,12 @@ export async function secretsEqual(given: string, expected: string): Promise<boo
 	return crypto.subtle.timingSafeEqual(a, b);
 }
 
+/** Two SHA-256 hex digests compared in constant time (their length is no secret). */
+export function digestsEqual(a: string, b: string): boolean {
+	if (a.length !== b.length) return false;
+	return crypto.subtle.timingSafeEqual(encoder.encode(a), encoder.encode(b));
+}
+
 function toHex(bytes: Uint8Array): string {
 	let out = "";
 	for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
@@ -43,4 +79,14 @@ export function base64url(bytes: Uint8Array): string {
 	let binary = "";
 	for (const byte of bytes) binary += String.fromCharCode(byte);
 	return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function fromBase64url(text: string): Uint8Array | null {
+	try {
+		return Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) =>
+			c.charCodeAt(0),
+		);
+	} catch {
+		return null;
+	}
 }

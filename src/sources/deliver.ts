@@ -1,24 +1,42 @@
 import type { Context } from "hono";
-import type { IntegrationRow } from "../db/integrations";
-import type { Push, PushData } from "../durable/contract";
+import type { IntegrationConfig, Push, PushAuth, PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
 import { refusalError } from "../http/refusals";
+import type { Settings } from "../integrations/settings";
+import type { IntegrationType } from "../integrations/type";
 
 /**
  * The delivery step every source ends with: hand the normalized push to the integration's
  * Durable Object and answer with its outcome.
  */
 
-/** How a source handles a push: the authenticated integration and the body text in, a response out. */
+/** The integration a push is for, as far as the worker knows it, and who vouches for the push. */
+export type PushTarget = {
+	id: string;
+	type: IntegrationType;
+	settings: Settings;
+	auth: PushAuth;
+	/** The header the key came in (null: the URL), for the wording of a refusal. */
+	keyHeader: string | null;
+};
+
+/** How a source handles a push: the target and the body text in, a response out. */
 export type PushHandler = (
 	c: Context<AppEnv>,
-	integration: IntegrationRow,
+	target: PushTarget,
 	text: string,
 ) => Promise<Response>;
 
-export function integrationObject(c: Context<AppEnv>, integration: IntegrationRow) {
-	return c.env.INTEGRATION.getByName(integration.id);
+/** The object's settings moved on since the worker read them: normalize again with these. */
+export class SettingsChanged extends Error {
+	constructor(readonly config: IntegrationConfig) {
+		super("the integration's settings changed");
+	}
+}
+
+export function integrationObject(c: Context<AppEnv>, target: PushTarget) {
+	return c.env.INTEGRATION.getByName(target.id);
 }
 
 /** What a push that changes no alert answers (an ignored state). */
@@ -35,15 +53,16 @@ const singleOutcome = (results: PushData[]) => results[0] ?? NOTHING_CHANGED;
 /** `respond` shapes the outcomes: one event's by default, a list for batch sources. */
 export async function deliver(
 	c: Context<AppEnv>,
-	integration: IntegrationRow,
-	push: Push,
+	target: PushTarget,
+	push: Omit<Push, "integrationId" | "auth">,
 	respond: (results: PushData[]) => unknown = singleOutcome,
 ) {
-	const reply = await integrationObject(c, integration).ingest({
-		...push,
-		configVersion: integration.config_version,
-	});
-	if (!reply.ok) throw refusalError(reply);
+	const stub = integrationObject(c, target);
+	const reply = await stub.ingest({ ...push, integrationId: target.id, auth: target.auth });
+	if (!reply.ok) {
+		if (reply.reason === "settings_changed") throw new SettingsChanged(reply.config);
+		throw refusalError(reply, target.keyHeader);
+	}
 	if (reply.replayed) c.header("Idempotent-Replayed", "true");
 	return ok(c, respond(reply.data));
 }

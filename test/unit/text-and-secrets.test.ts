@@ -3,8 +3,9 @@ import { deriveAlertKey, fitAlertKey, truncate } from "../../src/alerts/text";
 import { wildcardMatch } from "../../src/alerts/wildcard";
 import { fieldPath } from "../../src/http/validation";
 import {
+	digestsEqual,
 	generateIntegrationKey,
-	looksLikeIntegrationKey,
+	readIntegrationKey,
 	secretsEqual,
 	sha256Hex,
 } from "../../src/security/secrets";
@@ -46,11 +47,27 @@ describe("deriveAlertKey", () => {
 });
 
 describe("integration keys", () => {
-	it("carry 256 random bits in URL-safe characters", () => {
-		const keys = new Set(Array.from({ length: 100 }, generateIntegrationKey));
+	it("carry their integration's id and 256 random bits in URL-safe characters", () => {
+		const id = crypto.randomUUID();
+		const keys = new Set(Array.from({ length: 100 }, () => generateIntegrationKey(id)));
 		expect(keys.size).toBe(100);
-		for (const key of keys) expect(looksLikeIntegrationKey(key)).toBe(true);
-		expect(looksLikeIntegrationKey("agk_../../etc")).toBe(false);
+		for (const key of keys) {
+			expect(key).toMatch(/^agk_[A-Za-z0-9_-]{65}$/);
+			expect(readIntegrationKey(key)).toEqual({ kind: "addressed", integrationId: id });
+		}
+	});
+
+	it("tell keys of the old format (no id) from what cannot be a key", () => {
+		expect(readIntegrationKey(`agk_${"A".repeat(43)}`)).toEqual({ kind: "legacy" });
+		for (const bad of ["agk_../../etc", `agk_${"A".repeat(44)}`, `agk_${"A".repeat(64)}`, ""]) {
+			expect(readIntegrationKey(bad)).toBeNull();
+		}
+	});
+
+	it("compare digests in constant time, equal only when equal", () => {
+		expect(digestsEqual("ab".repeat(32), "ab".repeat(32))).toBe(true);
+		expect(digestsEqual("ab".repeat(32), `${"ab".repeat(31)}ac`)).toBe(false);
+		expect(digestsEqual("ab", "ab".repeat(32))).toBe(false);
 	});
 
 	it("compare equal only when equal", async () => {

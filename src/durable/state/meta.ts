@@ -1,4 +1,6 @@
 import * as z from "zod";
+import { Settings } from "../../integrations/settings";
+import { IntegrationType } from "../../integrations/type";
 import { RoutingSnapshot } from "../../routing/snapshot";
 import { jsonText } from "../../schema/json";
 import { SubscriptionStatus, TopicPinnedBy } from "../contract";
@@ -17,6 +19,11 @@ const META = {
 	/** Set by delete: the tombstone that refuses every later call. */
 	deleted: decimal,
 	integration_id: z.string(),
+	// What a push needs without D1 (src/durable/contract.ts `Provision`).
+	key_hash: z.string(),
+	type: IntegrationType,
+	settings: jsonText(Settings),
+	settings_version: decimal,
 	/** The integration's `auto_resolve_after` in ms; null (stored "off") when off. */
 	auto_resolve_after_ms: z.codec(z.string(), z.number().nullable(), {
 		decode: (text) => (text === "off" ? null : Number(text)),
@@ -43,34 +50,58 @@ const META = {
 
 export type MetaKey = keyof typeof META;
 export type MetaValue<K extends MetaKey> = z.output<(typeof META)[K]>;
-type CounterKey = "event_count" | "unrouted_count" | "stats_version";
+type CounterKey = "event_count" | "unrouted_count" | "stats_version" | "settings_version";
 /** Each key's schema, typed one key at a time. */
 const CODECS: { [K in MetaKey]: z.ZodType<MetaValue<K>, string> } = META;
 
 const Stored = z.object({ value: z.string() });
 
+/**
+ * Values are read from SQLite once and then kept in memory as stored text: the object is the
+ * only writer of its storage, so the copy stays true. The object drops the copy when a
+ * transaction rolls back (`forget`).
+ */
 export class Meta {
+	private readonly stored = new Map<MetaKey, string | null>();
+
 	constructor(private readonly sql: SqlStorage) {}
 
 	get<K extends MetaKey>(key: K): MetaValue<K> | null {
-		const row = this.sql.exec("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-		if (row === undefined) return null;
-		return CODECS[key].parse(Stored.parse(row).value);
+		const text = this.text(key);
+		return text === null ? null : CODECS[key].parse(text);
 	}
 
 	/** Writes only a changed value: rows are billed per write. */
 	set<K extends MetaKey>(key: K, value: MetaValue<K>): void {
 		const text = CODECS[key].encode(value);
+		if (this.text(key) === text) return;
 		this.sql.exec(
-			`INSERT INTO meta (key, value) VALUES (?1, ?2)
-			 ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE value IS NOT excluded.value`,
+			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 			key,
 			text,
 		);
+		this.stored.set(key, text);
 	}
 
 	delete(...keys: MetaKey[]): void {
-		for (const key of keys) this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+		for (const key of keys) {
+			this.sql.exec("DELETE FROM meta WHERE key = ?", key);
+			this.stored.set(key, null);
+		}
+	}
+
+	forget(): void {
+		this.stored.clear();
+	}
+
+	private text(key: MetaKey): string | null {
+		let text = this.stored.get(key);
+		if (text === undefined) {
+			const row = this.sql.exec("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+			text = row === undefined ? null : Stored.parse(row).value;
+			this.stored.set(key, text);
+		}
+		return text;
 	}
 
 	/** Adds one to a counter (absent counts as 0) and returns the new value. */

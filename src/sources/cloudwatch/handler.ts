@@ -10,21 +10,20 @@ import { CloudWatchSettings } from "./settings";
  * An `aws_cloudwatch` integration is an SNS HTTPS subscription: SNS mechanics (signature,
  * confirmation, topic pinning) are src/sources/sns; this gives a verified Notification meaning.
  */
-export const handleCloudWatchPush: PushHandler = async (c, integration, text) => {
-	const settings = CloudWatchSettings.parse(integration.settings);
+export const handleCloudWatchPush: PushHandler = async (c, target, text) => {
+	const settings = CloudWatchSettings.parse(target.settings);
 	const policy = {
 		minSignatureVersion: settings.min_signature_version,
 		topicArn: settings.topic_arn,
 	};
-	return receiveSns(c, integration, text, policy, async (message, topic) => {
+	return receiveSns(c, target, text, policy, async (message, topic) => {
 		const alarm = parseAlarm(message.Message);
 		const event = alarm
 			? await normalizeAlarm(alarm, message.TopicArn, settings)
 			: await normalizeNonAlarmNotification(message);
 		// SNS re-delivers with the same MessageId: that id is the delivery's identity.
 		const delivery = { key: `sns:${message.MessageId}`, fingerprint: "sns" };
-		return deliver(c, integration, {
-			integrationId: integration.id,
+		return deliver(c, target, {
 			events: event === null ? [] : [event],
 			delivery,
 			topic,

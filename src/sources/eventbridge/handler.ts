@@ -12,8 +12,8 @@ import { EventBridgeSettings } from "./settings";
  * key (checked in the push route) is the only proof of origin. EventBridge gives up after 5 s,
  * so the handler does only what must be durable before answering: one Durable Object call.
  */
-export const handleEventBridgePush: PushHandler = async (c, integration, text) => {
-	const settings = EventBridgeSettings.parse(integration.settings);
+export const handleEventBridgePush: PushHandler = async (c, target, text) => {
+	const settings = EventBridgeSettings.parse(target.settings);
 	const autoResolve = autoResolveAfterMs(settings);
 	const body = parseJson(text);
 
@@ -22,16 +22,14 @@ export const handleEventBridgePush: PushHandler = async (c, integration, text) =
 		const events = await normalizeEventBridge(event, settings);
 		// EventBridge retries an event with the same id for up to 24 hours.
 		const delivery = { key: `eventbridge:${event.id}`, fingerprint: "eventbridge" };
-		return deliver(
-			c,
-			integration,
-			{ integrationId: integration.id, events, delivery, autoResolveAfterMs: autoResolve },
-			(results) => ({ event_id: event.id, results }),
-		);
+		return deliver(c, target, { events, delivery, autoResolveAfterMs: autoResolve }, (results) => ({
+			event_id: event.id,
+			results,
+		}));
 	}
 	// An input transformer may reshape events into the standard protocol.
 	if (typeof body === "object" && body !== null && "event_status" in body) {
-		return deliverStandard(c, integration, text, autoResolve);
+		return deliverStandard(c, target, text, autoResolve);
 	}
 	throw new InvalidParameter(
 		"expected an EventBridge event (source, detail-type, detail, id …) or a standard alert (event_status, title_rule); check the target's input transformer, or remove it to send the event as is",

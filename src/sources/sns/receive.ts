@@ -4,7 +4,7 @@ import { ok } from "../../http/envelope";
 import { HttpError, ServiceUnavailable } from "../../http/errors";
 import { refusalError } from "../../http/refusals";
 import { fieldPath } from "../../http/validation";
-import { integrationObject, type PushHandler } from "../deliver";
+import { integrationObject, type PushHandler, type PushTarget } from "../deliver";
 import { looksSigned, SnsMessage } from "./message";
 import { CertificateUnavailable, signingKeys } from "./signing-keys";
 import { checkSigningCertUrl, checkSubscribeUrl } from "./urls";
@@ -27,7 +27,7 @@ export type SnsPolicy = { minSignatureVersion: 1 | 2; topicArn: string | null };
  */
 export async function receiveSns(
 	c: Parameters<PushHandler>[0],
-	integration: Parameters<PushHandler>[1],
+	target: PushTarget,
 	text: string,
 	policy: SnsPolicy,
 	onNotification: (message: SnsMessage, topic: TopicCheck) => Promise<Response>,
@@ -53,7 +53,7 @@ export async function receiveSns(
 	}
 	await verifySignature(message);
 
-	const stub = integrationObject(c, integration);
+	const stub = integrationObject(c, target);
 	switch (message.Type) {
 		case "SubscriptionConfirmation": {
 			const refusal = await stub.topicAllowed(topic);

@@ -2,28 +2,27 @@ import type { Delivery } from "../../durable/contract";
 import { InvalidParameter } from "../../http/errors";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { sha256Hex } from "../../security/secrets";
-import { deliver, type PushHandler } from "../deliver";
+import { deliver, type PushHandler, type PushTarget } from "../deliver";
 import { normalizeStandard } from "./normalize";
 import { StandardSettings } from "./settings";
 
 const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
-export const handleStandardPush: PushHandler = async (c, integration, text) => {
-	const settings = StandardSettings.parse(integration.settings);
-	return deliverStandard(c, integration, text, autoResolveAfterMs(settings));
+export const handleStandardPush: PushHandler = async (c, target, text) => {
+	const settings = StandardSettings.parse(target.settings);
+	return deliverStandard(c, target, text, autoResolveAfterMs(settings));
 };
 
 /** The standard protocol, also reached through an EventBridge input transformer. */
 export async function deliverStandard(
 	c: Parameters<PushHandler>[0],
-	integration: Parameters<PushHandler>[1],
+	target: PushTarget,
 	text: string,
 	autoResolveAfter: number | null,
 ) {
 	const event = await normalizeStandard(text, Date.now());
 	const delivery = await idempotentDelivery(c.req.header("Idempotency-Key"), text);
-	return deliver(c, integration, {
-		integrationId: integration.id,
+	return deliver(c, target, {
 		events: [event],
 		delivery,
 		autoResolveAfterMs: autoResolveAfter,

@@ -1,0 +1,80 @@
+import { channelReferences } from "../db/channels";
+import type { IntegrationRow } from "../db/integrations";
+import { loadRoutingSnapshot } from "../db/routes";
+import { ServiceUnavailable } from "../http/errors";
+import { refusalError } from "../http/refusals";
+import type { Settings } from "../integrations/settings";
+import { autoResolveAfterMs } from "../integrations/settings";
+
+/**
+ * What admin changes tell the integrations' Durable Objects, which hold what a push needs (key
+ * hash, type, settings, routing). Each change reaches the objects before the API answers: D1 is
+ * the admin store and the listing mirror, never on the push path.
+ */
+
+/** Objects told at once when a channel's grouping changes; more wait for the next group. */
+const FAN_OUT = 10;
+
+type Described = Pick<IntegrationRow, "id" | "type"> & { settings: Settings };
+
+/** The object could not be told; the admin change is saved and repeating the request applies it. */
+async function tell<T>(what: string, call: () => Promise<T>): Promise<T> {
+	try {
+		return await call();
+	} catch {
+		throw new ServiceUnavailable(
+			"IntegrationObjectUnavailable",
+			`${what} is saved but did not reach the integration's push path yet: repeat the request`,
+		);
+	}
+}
+
+/** On create and rotate: everything the object needs; the old key stops at once. */
+export async function provisionObject(env: Env, row: Described, keyHash: string): Promise<void> {
+	const refusal = await tell("the key", async () =>
+		env.INTEGRATION.getByName(row.id).provision({
+			integrationId: row.id,
+			type: row.type,
+			settings: row.settings,
+			autoResolveAfterMs: autoResolveAfterMs(settingsTimeout(row.settings)),
+			keyHash,
+			routing: await loadRoutingSnapshot(env.DB, row.id),
+		}),
+	);
+	if (refusal !== null) throw refusalError(refusal);
+}
+
+/** PATCH: settings and channel. Alerts already firing follow a new timeout at once. */
+export async function configureObject(env: Env, row: Described): Promise<void> {
+	await tell("the change", async () =>
+		env.INTEGRATION.getByName(row.id).configure({
+			settings: row.settings,
+			autoResolveAfterMs: autoResolveAfterMs(settingsTimeout(row.settings)),
+			routing: await loadRoutingSnapshot(env.DB, row.id),
+		}),
+	);
+}
+
+/** Routes changed: the object routes new alerts by them from the next push. */
+export async function rerouteObject(env: Env, integrationId: string): Promise<void> {
+	await tell("the change", async () =>
+		env.INTEGRATION.getByName(integrationId).reroute(
+			await loadRoutingSnapshot(env.DB, integrationId),
+		),
+	);
+}
+
+/** A channel's grouping changed: every integration that can route to it gets new routing. */
+export async function rerouteChannel(env: Env, channelId: string): Promise<void> {
+	const refs = await channelReferences(env.DB, channelId);
+	const ids = [...new Set([...refs.private_integrations, ...refs.routing_integrations])];
+	for (let start = 0; start < ids.length; start += FAN_OUT) {
+		await Promise.all(ids.slice(start, start + FAN_OUT).map((id) => rerouteObject(env, id)));
+	}
+}
+
+/** Every type's settings carry `auto_resolve_after`; anything else reads as off. */
+function settingsTimeout(settings: Settings): { auto_resolve_after: string | null } {
+	const value = settings.auto_resolve_after;
+	return { auto_resolve_after: typeof value === "string" ? value : null };
+}

@@ -1,0 +1,181 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it } from "vitest";
+import { forgetTargets } from "../src/push/targets";
+import { base64url, readIntegrationKey, sha256Hex } from "../src/security/secrets";
+import { alarmEvent, createEventBridgeIntegration, pushEvent } from "./eventbridge-helpers";
+import {
+	admin,
+	call,
+	createIntegration,
+	expectError,
+	integrationStub,
+	listAlerts,
+	push,
+} from "./helpers";
+import { createChannel, fire, incidents, mirror } from "./incident-helpers";
+import {
+	alarm,
+	createCloudWatchIntegration,
+	notification,
+	pushSns,
+	uniqueTopic,
+} from "./sns-helpers";
+
+const trigger = { event_status: "Warning", title_rule: "disk full", alert_key: "disk" };
+
+/** Every table of the D1 database, renamed away: any D1 query fails as in an outage. */
+const TABLES = ["integrations", "channels", "routes", "incidents", "config_version"];
+async function breakD1() {
+	for (const table of TABLES) await env.DB.exec(`ALTER TABLE ${table} RENAME TO ${table}_away;`);
+}
+async function repairD1() {
+	for (const table of TABLES) await env.DB.exec(`ALTER TABLE ${table}_away RENAME TO ${table};`);
+}
+
+afterEach(() => forgetTargets());
+
+describe("a push needs no D1", () => {
+	it("is accepted, stored and answered 200 while D1 fails, in a fresh isolate too; the mirror catches up", async () => {
+		const standard = await createIntegration();
+		const eventbridge = await createEventBridgeIntegration();
+		const cloudwatch = await createCloudWatchIntegration();
+		const topic = uniqueTopic();
+		await breakD1();
+		try {
+			// A fresh isolate: the worker knows no integration yet and must ask the objects.
+			forgetTargets();
+			expect((await push(standard.integration_key, trigger)).status).toBe(200);
+			const event = alarmEvent("ALARM", "2026-11-21T05:00:00Z");
+			expect((await pushEvent(eventbridge.integration_key, event)).status).toBe(200);
+			const sns = await pushSns(cloudwatch.integration_key, await notification(topic, alarm()));
+			expect(sns.status).toBe(200);
+			// The mirror cannot land: it is retried, nothing is lost.
+			expect(await runDurableObjectAlarm(integrationStub(standard.id))).toBe(true);
+			const retry = await runInDurableObject(integrationStub(standard.id), (_o, state) =>
+				state.storage.getAlarm(),
+			);
+			expect(retry).not.toBeNull();
+		} finally {
+			await repairD1();
+		}
+		for (const { id } of [standard, eventbridge, cloudwatch]) {
+			expect((await listAlerts(id)).alerts).toEqual([
+				expect.objectContaining({ status: "firing" }),
+			]);
+			await mirror(id);
+			const listed = await admin("GET", `/integrations/${id}`);
+			expect(listed.body.data.event_count).toBe(1);
+			expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(1);
+		}
+	});
+
+	it("refuses a key for an integration that does not exist without writing any storage", async () => {
+		// The shape of a real key, with the id of no integration.
+		const secret = (await createIntegration()).integration_key.slice(26);
+		const key = `agk_${base64url(crypto.getRandomValues(new Uint8Array(16)))}${secret}`;
+		const shape = readIntegrationKey(key);
+		if (shape?.kind !== "addressed") throw new Error(`not an addressed key: ${key}`);
+		expectError(await push(key, trigger), 404, "IntegrationNotFound");
+		expectError(await pushEvent(key, trigger), 403, "InvalidIntegrationKey");
+		const tables = await runInDurableObject(
+			env.INTEGRATION.getByName(shape.integrationId),
+			(_o, state) => state.storage.sql.exec("SELECT name FROM sqlite_master").toArray(),
+		);
+		expect(tables).toEqual([]);
+	});
+
+	it("refuses the right id with the wrong secret, and writes nothing", async () => {
+		const created = await createIntegration();
+		const wrong = `${created.integration_key.slice(0, 26)}${"x".repeat(43)}`;
+		expectError(await push(wrong, trigger), 404, "IntegrationNotFound");
+		expectError(await pushEvent(wrong, trigger), 403, "InvalidIntegrationKey");
+		expect((await listAlerts(created.id)).alerts).toEqual([]);
+		await mirror(created.id);
+		expect((await admin("GET", `/integrations/${created.id}`)).body.data.event_count).toBe(0);
+	});
+
+	it("still takes keys of the old format (no id in them), found in D1 by their hash", async () => {
+		const created = await createIntegration();
+		const legacy = `agk_${"L".repeat(43)}`;
+		await env.DB.prepare("UPDATE integrations SET key_hash = ? WHERE id = ?")
+			.bind(await sha256Hex(legacy), created.id)
+			.run();
+		expect((await push(legacy, trigger)).body.data).toMatchObject({ result: "opened" });
+		expect((await listAlerts(created.id)).alerts).toHaveLength(1);
+	});
+});
+
+describe("admin changes reach the push path before the API answers", () => {
+	it("stops a rotated-out key at once, even where the worker knew it", async () => {
+		const created = await createIntegration();
+		expect((await push(created.integration_key, trigger)).status).toBe(200);
+		const rotated = await admin("POST", `/integrations/${created.id}/rotate-key`);
+		expectError(await push(created.integration_key, trigger), 404, "IntegrationNotFound");
+		expect((await push(rotated.body.data.integration_key, trigger)).status).toBe(200);
+	});
+
+	it("applies a settings PATCH to the next push, even where the worker knew the old ones", async () => {
+		const created = await createEventBridgeIntegration();
+		const event = (value: string, at: string) => alarmEvent(value, at);
+		await pushEvent(created.integration_key, event("ALARM", "2026-11-21T05:00:00Z"));
+		await admin("PATCH", `/integrations/${created.id}`, {
+			settings: { insufficient_data: "resolve" },
+		});
+		const reply = await pushEvent(
+			created.integration_key,
+			event("INSUFFICIENT_DATA", "2026-11-21T05:05:00Z"),
+		);
+		expect(reply.body.data.results).toEqual([expect.objectContaining({ result: "resolved" })]);
+	});
+
+	it("applies a topic set by PATCH to the next SNS message", async () => {
+		const created = await createCloudWatchIntegration();
+		const topic = uniqueTopic();
+		expect(
+			(await pushSns(created.integration_key, await notification(topic, alarm()))).status,
+		).toBe(200);
+		await admin("PATCH", `/integrations/${created.id}`, {
+			settings: { topic_arn: uniqueTopic() },
+		});
+		const refused = await pushSns(created.integration_key, await notification(topic, alarm()));
+		expectError(refused, 403, "TopicNotAccepted");
+	});
+
+	it("routes by new routes, a new private channel and a channel's new grouping from the next push", async () => {
+		const first = await createChannel({ name: "first" });
+		const second = await createChannel({ name: "second" });
+		const created = await createIntegration();
+		await fire(created.integration_key, "a");
+		await admin("PUT", `/integrations/${created.id}/routes`, {
+			rules: [],
+			default_channel_id: first.id,
+		});
+		await fire(created.integration_key, "b");
+		await admin("PATCH", `/integrations/${created.id}`, { channel_id: second.id });
+		await fire(created.integration_key, "c");
+		await admin("PATCH", `/channels/${second.id}`, { group_by: ["service"] });
+		await fire(created.integration_key, "d", { labels: { service: "api" } });
+		await fire(created.integration_key, "e", { labels: { service: "api" } });
+		await mirror(created.id);
+		const listed = (await incidents(`?integration_id=${created.id}&limit=100`)).incidents;
+		const channelOf = (title: string) => listed.find((incident) => incident.title === title);
+		expect(channelOf("a")?.channel_id).toBeNull();
+		expect(channelOf("b")?.channel_id).toBe(first.id);
+		expect(channelOf("c")?.channel_id).toBe(second.id);
+		expect(channelOf("d")).toMatchObject({ channel_id: second.id, alert_count: 2 });
+		expect(channelOf("e")).toBeUndefined();
+	});
+
+	it("answers a push that races a settings change once, with the object's settings", async () => {
+		const created = await createIntegration();
+		expect((await push(created.integration_key, trigger)).status).toBe(200);
+		// The worker now knows settings version 1; the object moves on twice.
+		await admin("PATCH", `/integrations/${created.id}`, { settings: { auto_resolve_after: "1h" } });
+		await admin("PATCH", `/integrations/${created.id}`, { settings: { auto_resolve_after: "2h" } });
+		const reply = await call("POST", `/push/${created.integration_key}`, {
+			body: JSON.stringify(trigger),
+		});
+		expect(reply.body.data).toMatchObject({ result: "updated" });
+	});
+});

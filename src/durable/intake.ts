@@ -25,6 +25,7 @@ import type {
 	Refusal,
 	SubscriptionChange,
 } from "./contract";
+import { NO_STATS } from "./state/meta";
 import type { Stores } from "./state/stores";
 
 /**
@@ -120,9 +121,13 @@ function applyAlertEvent(s: Stores, event: AlertEvent, now: number): PushData {
 
 /** Counts one delivery; last_event_at is when it arrived, so it shows the source is wired. */
 function countDelivery(s: Stores, now: number): void {
-	s.meta.increment("event_count");
-	s.meta.set("last_event_at", now);
-	s.meta.increment("stats_version");
+	const stats = s.meta.get("stats") ?? NO_STATS;
+	s.meta.set("stats", {
+		...stats,
+		event_count: stats.event_count + 1,
+		last_event_at: now,
+		version: stats.version + 1,
+	});
 }
 
 /**
@@ -132,7 +137,10 @@ function countDelivery(s: Stores, now: number): void {
 function openIncidents(s: Stores, alert: Alert, now: number): void {
 	const routing = s.routing.current();
 	const channels = channelsFor(alert, routing);
-	if (channels.length === 0) s.meta.increment("unrouted_count");
+	if (channels.length === 0) {
+		const stats = s.meta.get("stats") ?? NO_STATS;
+		s.meta.set("stats", { ...stats, unrouted_count: stats.unrouted_count + 1 });
+	}
 	for (const place of placements(alert, channels, routing.grouping)) {
 		const candidate =
 			place.channel_id === null || place.group_key === null

@@ -75,15 +75,25 @@ const MIGRATIONS: readonly string[] = [
 
 	// A delivery's status was written but never read.
 	`ALTER TABLE deliveries DROP COLUMN status;`,
+
+	// The counters in one row, so a push writes them once (Stats in src/durable/state/meta.ts).
+	`INSERT INTO meta (key, value) SELECT 'stats', json_object(
+		'event_count', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_count'), 0),
+		'last_event_at', (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_event_at'),
+		'unrouted_count', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'unrouted_count'), 0),
+		'version', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'stats_version'), 0))
+	WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'event_count');
+	DELETE FROM meta WHERE key IN ('event_count', 'last_event_at', 'unrouted_count', 'stats_version');`,
 ];
 
-export function migrate(sql: SqlStorage): void {
+/** Applies what is not applied yet, up to `upTo` migrations (all by default). */
+export function migrate(sql: SqlStorage, upTo = MIGRATIONS.length): void {
 	sql.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY)");
 	const row = sql.exec("SELECT max(version) AS version FROM schema_migrations").one();
 	const applied = typeof row.version === "number" ? row.version : 0;
 	MIGRATIONS.forEach((statement, index) => {
 		const version = index + 1;
-		if (version <= applied) return;
+		if (version <= applied || version > upTo) return;
 		sql.exec(statement);
 		sql.exec("INSERT INTO schema_migrations (version) VALUES (?)", version);
 	});

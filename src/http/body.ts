@@ -16,8 +16,26 @@ export async function readTextLimited(
 		throw tooLarge();
 	}
 	if (message.body === null) return "";
+	// A declared length within the limit is read in one call; the runtime holds the body to it.
+	const bytes =
+		declared >= 0
+			? new Uint8Array(await message.arrayBuffer())
+			: await readAll(message.body, limitBytes, tooLarge);
+	if (bytes.byteLength > limitBytes) throw tooLarge();
+	try {
+		return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+	} catch {
+		throw new InvalidParameter("the body is not valid UTF-8");
+	}
+}
 
-	const reader = message.body.getReader();
+/** A streamed body, cancelled at the first chunk past the limit. */
+async function readAll(
+	body: ReadableStream<Uint8Array>,
+	limitBytes: number,
+	tooLarge: () => Error,
+): Promise<Uint8Array> {
+	const reader = body.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
 	for (;;) {
@@ -37,9 +55,5 @@ export async function readTextLimited(
 		bytes.set(chunk, offset);
 		offset += chunk.byteLength;
 	}
-	try {
-		return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
-	} catch {
-		throw new InvalidParameter("the body is not valid UTF-8");
-	}
+	return bytes;
 }

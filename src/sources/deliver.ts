@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type * as z from "zod";
 import type { IntegrationConfig, Push, PushAuth, PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
@@ -33,6 +34,24 @@ export class SettingsChanged extends Error {
 	constructor(readonly config: IntegrationConfig) {
 		super("the integration's settings changed");
 	}
+}
+
+/**
+ * A source's settings reader: each settings object the worker holds is parsed once, since the
+ * same object serves every push until the integration's settings change.
+ */
+export function settingsReader<S extends z.ZodType>(
+	schema: S,
+): (target: PushTarget) => z.output<S> {
+	const parsed = new WeakMap<Settings, z.output<S>>();
+	return (target) => {
+		let settings = parsed.get(target.settings);
+		if (settings === undefined) {
+			settings = schema.parse(target.settings);
+			parsed.set(target.settings, settings);
+		}
+		return settings;
+	};
 }
 
 export function integrationObject(c: Context<AppEnv>, target: PushTarget) {

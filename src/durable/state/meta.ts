@@ -15,6 +15,21 @@ const decimal = z.codec(z.string().regex(/^-?\d+(\.\d+)?$/), z.number(), {
 	decode: Number,
 	encode: String,
 });
+/** The counters D1's integration list shows, kept in one row. */
+export const Stats = z.object({
+	event_count: z.number(),
+	last_event_at: z.number().nullable(),
+	unrouted_count: z.number(),
+	version: z.number(),
+});
+export type Stats = z.infer<typeof Stats>;
+export const NO_STATS: Stats = {
+	event_count: 0,
+	last_event_at: null,
+	unrouted_count: 0,
+	version: 0,
+};
+
 const META = {
 	/** Set by delete: the tombstone that refuses every later call. */
 	deleted: decimal,
@@ -38,11 +53,9 @@ const META = {
 	confirmed_at: decimal,
 	unsubscribed_at: decimal,
 	last_message_at: decimal,
-	// Counters mirrored to D1 (state/mirror.ts): `stats_version` moves with every change.
-	event_count: decimal,
-	last_event_at: decimal,
-	unrouted_count: decimal,
-	stats_version: decimal,
+	// Counters mirrored to D1 (state/mirror.ts), one row so a push writes them once;
+	// `version` moves with every change and `mirrored_version` is the last one D1 took.
+	stats: jsonText(Stats),
 	mirrored_version: decimal,
 	// The routing copy (state/routing.ts).
 	routing: jsonText(RoutingSnapshot),
@@ -50,7 +63,7 @@ const META = {
 
 export type MetaKey = keyof typeof META;
 export type MetaValue<K extends MetaKey> = z.output<(typeof META)[K]>;
-type CounterKey = "event_count" | "unrouted_count" | "stats_version" | "settings_version";
+type CounterKey = "settings_version";
 /** Each key's schema, typed one key at a time. */
 const CODECS: { [K in MetaKey]: z.ZodType<MetaValue<K>, string> } = META;
 
@@ -62,46 +75,51 @@ const Stored = z.object({ value: z.string() });
  * transaction rolls back (`forget`).
  */
 export class Meta {
-	private readonly stored = new Map<MetaKey, string | null>();
+	/** Each key read so far: its stored text and the value it decodes to (null: absent). */
+	private readonly known: { [K in MetaKey]?: { text: string; value: MetaValue<K> } | null } = {};
 
 	constructor(private readonly sql: SqlStorage) {}
 
 	get<K extends MetaKey>(key: K): MetaValue<K> | null {
-		const text = this.text(key);
-		return text === null ? null : CODECS[key].parse(text);
+		return this.entry(key)?.value ?? null;
 	}
 
 	/** Writes only a changed value: rows are billed per write. */
 	set<K extends MetaKey>(key: K, value: MetaValue<K>): void {
 		const text = CODECS[key].encode(value);
-		if (this.text(key) === text) return;
+		if (this.entry(key)?.text === text) return;
 		this.sql.exec(
 			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 			key,
 			text,
 		);
-		this.stored.set(key, text);
+		this.remember(key, { text, value });
 	}
 
 	delete(...keys: MetaKey[]): void {
 		for (const key of keys) {
 			this.sql.exec("DELETE FROM meta WHERE key = ?", key);
-			this.stored.set(key, null);
+			this.remember(key, null);
 		}
 	}
 
 	forget(): void {
-		this.stored.clear();
+		for (const key of Object.keys(this.known)) delete this.known[key as MetaKey];
 	}
 
-	private text(key: MetaKey): string | null {
-		let text = this.stored.get(key);
-		if (text === undefined) {
-			const row = this.sql.exec("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-			text = row === undefined ? null : Stored.parse(row).value;
-			this.stored.set(key, text);
-		}
-		return text;
+	private entry<K extends MetaKey>(key: K): { text: string; value: MetaValue<K> } | null {
+		const known = this.known[key];
+		if (known !== undefined) return known;
+		const row = this.sql.exec("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+		const text = row === undefined ? null : Stored.parse(row).value;
+		const entry = text === null ? null : { text, value: CODECS[key].parse(text) };
+		this.remember(key, entry);
+		return entry;
+	}
+
+	private remember<K extends MetaKey>(key: K, entry: { text: string; value: MetaValue<K> } | null) {
+		const known: { [J in K]?: { text: string; value: MetaValue<J> } | null } = this.known;
+		known[key] = entry;
 	}
 
 	/** Adds one to a counter (absent counts as 0) and returns the new value. */

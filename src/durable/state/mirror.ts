@@ -2,7 +2,7 @@ import { type MirroredIncident, upsertIncident } from "../../db/incidents";
 import { mirrorIntegrationStats } from "../../db/integrations";
 import type { IncidentRecord } from "../../incidents/incident";
 import type { Incidents } from "./incidents";
-import type { Meta } from "./meta";
+import { type Meta, NO_STATS } from "./meta";
 
 /** Incidents written to D1 per batch; more are left for the next alarm run. */
 const MIRROR_BATCH = 50;
@@ -33,7 +33,8 @@ export class Mirror {
 	plan(db: D1Database): MirrorPlan | null {
 		const integrationId = this.meta.get("integration_id");
 		if (integrationId === null) return null;
-		const statsVersion = this.meta.get("stats_version") ?? 0;
+		const stats = this.meta.get("stats") ?? NO_STATS;
+		const statsVersion = stats.version;
 		const statsChanged = statsVersion !== (this.meta.get("mirrored_version") ?? 0);
 		const changed = this.incidents.unmirrored(MIRROR_BATCH + 1);
 		const batch = changed.slice(0, MIRROR_BATCH);
@@ -44,13 +45,7 @@ export class Mirror {
 			return upsertIncident(db, row);
 		});
 		if (statsChanged) {
-			statements.push(
-				mirrorIntegrationStats(db, integrationId, {
-					event_count: this.meta.get("event_count") ?? 0,
-					last_event_at: this.meta.get("last_event_at"),
-					unrouted_count: this.meta.get("unrouted_count") ?? 0,
-				}),
-			);
+			statements.push(mirrorIntegrationStats(db, integrationId, stats));
 		}
 		return {
 			statements,
@@ -69,7 +64,7 @@ export class Mirror {
 		if (plan.statsChanged) this.meta.set("mirrored_version", plan.statsVersion);
 		const behind =
 			plan.more ||
-			(this.meta.get("stats_version") ?? 0) !== plan.statsVersion ||
+			(this.meta.get("stats") ?? NO_STATS).version !== plan.statsVersion ||
 			this.incidents.anyUnmirrored();
 		return behind ? "behind" : "done";
 	}

@@ -1,17 +1,19 @@
 import { autoResolveAfterMs } from "../../integrations/settings";
-import { deliver, type PushHandler } from "../deliver";
+import { deliver, type PushHandler, settingsReader } from "../deliver";
 import { receiveSns } from "../sns/receive";
 import { parseAlarm } from "./alarm";
 import { normalizeNonAlarmNotification } from "./non-alarm";
 import { normalizeAlarm } from "./normalize";
 import { CloudWatchSettings } from "./settings";
 
+const readSettings = settingsReader(CloudWatchSettings);
+
 /**
  * An `aws_cloudwatch` integration is an SNS HTTPS subscription: SNS mechanics (signature,
  * confirmation, topic pinning) are src/sources/sns; this gives a verified Notification meaning.
  */
 export const handleCloudWatchPush: PushHandler = async (c, target, text) => {
-	const settings = CloudWatchSettings.parse(target.settings);
+	const settings = readSettings(target);
 	const policy = {
 		minSignatureVersion: settings.min_signature_version,
 		topicArn: settings.topic_arn,

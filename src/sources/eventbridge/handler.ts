@@ -1,11 +1,13 @@
 import { InvalidParameter } from "../../http/errors";
 import { parseJson, parseOrThrow } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
-import { deliver, type PushHandler } from "../deliver";
+import { deliver, type PushHandler, settingsReader } from "../deliver";
 import { deliverStandard } from "../standard/handler";
 import { EventBridgeEvent, looksLikeEnvelope } from "./envelope";
 import { normalizeEventBridge } from "./normalize";
 import { EventBridgeSettings } from "./settings";
+
+const readSettings = settingsReader(EventBridgeSettings);
 
 /**
  * An `aws_eventbridge` integration is an EventBridge API destination. Events are unsigned: the
@@ -13,7 +15,7 @@ import { EventBridgeSettings } from "./settings";
  * so the handler does only what must be durable before answering: one Durable Object call.
  */
 export const handleEventBridgePush: PushHandler = async (c, target, text) => {
-	const settings = EventBridgeSettings.parse(target.settings);
+	const settings = readSettings(target);
 	const autoResolve = autoResolveAfterMs(settings);
 	const body = parseJson(text);
 

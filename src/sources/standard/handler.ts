@@ -2,14 +2,16 @@ import type { Delivery } from "../../durable/contract";
 import { InvalidParameter } from "../../http/errors";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { sha256Hex } from "../../security/secrets";
-import { deliver, type PushHandler, type PushTarget } from "../deliver";
+import { deliver, type PushHandler, type PushTarget, settingsReader } from "../deliver";
 import { normalizeStandard } from "./normalize";
 import { StandardSettings } from "./settings";
+
+const readSettings = settingsReader(StandardSettings);
 
 const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
 export const handleStandardPush: PushHandler = async (c, target, text) => {
-	const settings = StandardSettings.parse(target.settings);
+	const settings = readSettings(target);
 	return deliverStandard(c, target, text, autoResolveAfterMs(settings));
 };
 

@@ -1,5 +1,7 @@
 // `npm run bench`: throughput, latency and workerd CPU per request for pushes, each printed next
-// to a floor (a trivial worker answering 202) measured in the same run on the same machine.
+// to floors measured in the same run on the same machine: a trivial worker answering 202, a
+// worker making one empty Durable Object RPC, and one whose RPC also commits one SQLite write.
+// Every case is reported as CPU over those floors, with the targets of issue 9 beside it.
 //
 // The worker is bundled exactly as `wrangler deploy` would (--dry-run) and run in Miniflare
 // directly, without the `wrangler dev` proxy, with local D1 and SQLite-backed Durable Objects.
@@ -10,6 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { gzipSync } from "node:zlib";
 import autocannon from "autocannon";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 // Node 24 strips the types: the same signer the tests use, and the worker's own string-to-sign.
@@ -89,25 +92,62 @@ async function measure(name, mf, request) {
 	};
 }
 
-async function floor() {
+const FLOOR_RESPONSE = `new Response('{"request_id":"x","data":{}}', { status: 202, headers: { "Content-Type": "application/json" } })`;
+
+/** A worker alone, and a worker with one SQLite-backed Durable Object it calls per request. */
+const FLOORS = [
+	{
+		name: "floor: trivial 202 worker",
+		script: `export default { fetch() { return ${FLOOR_RESPONSE}; } };`,
+	},
+	{
+		name: "floor: one empty Durable Object RPC",
+		script: `import { DurableObject } from "cloudflare:workers";
+			export class Floor extends DurableObject { noop() { return 1; } }
+			export default { async fetch(request, env) {
+				await env.FLOOR.getByName("one").noop();
+				return ${FLOOR_RESPONSE};
+			} };`,
+	},
+	{
+		name: "floor: one Durable Object RPC that commits one write",
+		script: `import { DurableObject } from "cloudflare:workers";
+			export class Floor extends DurableObject {
+				constructor(ctx, env) {
+					super(ctx, env);
+					ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, n INTEGER)");
+				}
+				write() {
+					this.ctx.storage.sql.exec("INSERT INTO t VALUES ('k', 1) ON CONFLICT (k) DO UPDATE SET n = n + 1");
+					return 1;
+				}
+			}
+			export default { async fetch(request, env) {
+				await env.FLOOR.getByName("one").write();
+				return ${FLOOR_RESPONSE};
+			} };`,
+	},
+];
+
+async function floor({ name, script }) {
+	const withObject = script.includes("DurableObject");
 	const mf = startMiniflare({
 		workers: [
 			{
 				name: "floor",
 				modules: true,
 				compatibilityDate: "2026-11-01",
-				script: `export default { fetch() {
-					return new Response('{"request_id":"x","data":{}}', { status: 202, headers: { "Content-Type": "application/json" } });
-				} };`,
+				script,
+				...(withObject
+					? {
+							durableObjects: { FLOOR: { className: "Floor", useSQLite: true } },
+						}
+					: {}),
 			},
 		],
 	});
 	try {
-		return await measure("floor: trivial 202 worker", mf, {
-			method: "POST",
-			path: "/",
-			body: "{}",
-		});
+		return await measure(name, mf, { method: "POST", path: "/", body: "{}" });
 	} finally {
 		await mf.dispose();
 	}
@@ -184,13 +224,13 @@ function alarmEvent(n) {
 	});
 }
 
-async function gateway(scriptPath, certificatePem) {
+function gatewayOptions(scriptPath, certificatePem) {
 	// Bindings, Durable Objects and compatibility settings from wrangler.toml; module rules are
 	// not needed for the single bundled file.
 	const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(
 		path.join(root, "wrangler.toml"),
 	).workerOptions;
-	const mf = startMiniflare({
+	return {
 		workers: [
 			{
 				...workerOptions,
@@ -208,9 +248,39 @@ async function gateway(scriptPath, certificatePem) {
 						: new MiniflareResponse("unexpected outbound request", { status: 502 }),
 			},
 		],
-	});
+	};
+}
+
+async function gateway(scriptPath, certificatePem) {
+	const mf = startMiniflare(gatewayOptions(scriptPath, certificatePem));
 	await applyMigrations(mf);
 	return mf;
+}
+
+/**
+ * workerd's CPU from its start until it is ready to serve, for alertgate's bundle and for the
+ * trivial worker: the difference is what loading alertgate costs (median of 5 starts each).
+ */
+async function startupCpu(scriptPath, certificatePem) {
+	const median = async (options) => {
+		const samples = [];
+		for (let i = 0; i < 5; i++) {
+			const mf = startMiniflare(options);
+			await mf.ready;
+			samples.push(cpuMicros(workerdPid()) / 1000);
+			await mf.dispose();
+		}
+		return Math.round(samples.sort((a, b) => a - b)[2]);
+	};
+	const trivial = {
+		workers: [
+			{ name: "floor", modules: true, compatibilityDate: "2026-11-01", script: FLOORS[0].script },
+		],
+	};
+	return {
+		trivial: await median(trivial),
+		alertgate: await median(gatewayOptions(scriptPath, certificatePem)),
+	};
 }
 
 async function adminCall(mf, method, path, body) {
@@ -264,29 +334,38 @@ async function createIntegration(mf, type) {
 }
 
 const scriptPath = bundle();
+const gzipKiB = gzipSync(readFileSync(scriptPath)).length / 1024;
 const identity = makeTestSigningIdentity();
 const notifications = signedAlarmNotifications(identity.privateKey, SNS_MESSAGES);
-const rows = [await floor()];
+const rows = [];
+for (const spec of FLOORS) rows.push(await floor(spec));
+const startup = await startupCpu(scriptPath, identity.certificatePem);
 const mf = await gateway(scriptPath, identity.certificatePem);
+const figures = {};
 try {
+	figures.healthz = await measure("alertgate GET /healthz", mf, {
+		method: "GET",
+		path: "/healthz",
+	});
+	rows.push(figures.healthz);
+
 	const key = await createIntegration(mf, "standard");
-	rows.push(
-		await measure("standard push (dedup into a firing alert)", mf, {
-			method: "POST",
-			path: `/push/${key}`,
-			headers: { "Content-Type": "application/json" },
-			body: JSON.stringify({
-				event_status: "Critical",
-				title_rule: "disk full on db-1",
-				alert_key: "disk-db-1",
-				labels: { host: "db-1", team: "storage" },
-			}),
+	figures.standard = await measure("standard push (dedup into a firing alert)", mf, {
+		method: "POST",
+		path: `/push/${key}`,
+		headers: { "Content-Type": "application/json" },
+		body: JSON.stringify({
+			event_status: "Critical",
+			title_rule: "disk full on db-1",
+			alert_key: "disk-db-1",
+			labels: { host: "db-1", team: "storage" },
 		}),
-	);
+	});
+	rows.push(figures.standard);
 
 	const snsKey = await createIntegration(mf, "aws_cloudwatch");
 	let next = 0;
-	const sns = await measure("CloudWatch alarm via SNS (verified, cert cached)", mf, {
+	figures.sns = await measure("CloudWatch alarm via SNS (verified, cert cached)", mf, {
 		method: "POST",
 		path: `/push/${snsKey}`,
 		headers: {
@@ -303,7 +382,7 @@ try {
 			},
 		],
 	});
-	rows.push(sns);
+	rows.push(figures.sns);
 
 	const routedKey = await routedIntegration(mf);
 	let opened = 0;
@@ -348,7 +427,49 @@ try {
 	await mf.dispose();
 }
 
+const [trivial, rpc, commit] = rows;
+for (const row of rows) {
+	row["over RPC floor µs"] = row["CPU µs/req"] - rpc["CPU µs/req"];
+	row["over RPC+commit floor µs"] = row["CPU µs/req"] - commit["CPU µs/req"];
+}
 console.log(
 	`\n${DURATION_S}s per case, ${CONNECTIONS} connections, Node ${process.version}, ${require("node:os").cpus().length} cores (${require("node:os").cpus()[0]?.model})`,
 );
 console.table(rows);
+
+const ratio = (a, b) => (a / b).toFixed(2);
+const standardCpu = figures.standard["CPU µs/req"];
+const added = standardCpu - commit["CPU µs/req"];
+console.table([
+	{
+		goal: "standard push CPU ≤ 2× /healthz",
+		measured: `${ratio(standardCpu, figures.healthz["CPU µs/req"])}×`,
+		met: standardCpu <= 2 * figures.healthz["CPU µs/req"],
+	},
+	{
+		goal: "work added over one RPC + one committed write ≤ 87 µs (Alertmanager's per-alert CPU)",
+		measured: `${added} µs`,
+		met: added <= 87,
+	},
+	{
+		goal: "verified SNS push ≤ 1.3× standard push",
+		measured: `${ratio(figures.sns["CPU µs/req"], standardCpu)}×`,
+		met: figures.sns["CPU µs/req"] <= 1.3 * standardCpu,
+	},
+	{
+		goal: "one integration ≥ 1,000 pushes/s (measured maximum with this load generator)",
+		measured: `${figures.standard["req/s"]} req/s`,
+		met: figures.standard["req/s"] >= 1000,
+	},
+	{
+		goal: "bundle ≤ 100 KiB gzipped",
+		measured: `${gzipKiB.toFixed(1)} KiB`,
+		met: gzipKiB <= 100,
+	},
+	{
+		goal: "startup CPU (reported; the trivial worker's beside it)",
+		measured: `${startup.alertgate} ms vs ${startup.trivial} ms`,
+		met: "—",
+	},
+]);
+console.log(`trivial worker floor: ${trivial["CPU µs/req"]} µs/req`);

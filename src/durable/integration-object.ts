@@ -151,8 +151,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		await this.ctx.storage.deleteAlarm();
 		await this.ctx.storage.deleteAll();
 		this.alarmAt = null;
-		this.state.routing.forget();
-		this.state.meta.forget();
+		this.forgetCopies();
 		migrate(this.ctx.storage.sql);
 		this.ready = true;
 		this.state.meta.set("deleted", now);
@@ -212,10 +211,16 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		try {
 			return this.ctx.storage.transactionSync(work);
 		} catch (error) {
-			this.state.meta.forget();
-			this.state.routing.forget();
+			this.forgetCopies();
 			throw error;
 		}
+	}
+
+	/** What the stores keep in memory, after a rollback or a wipe. */
+	private forgetCopies(): void {
+		this.state.meta.forget();
+		this.state.routing.forget();
+		this.state.alerts.forget();
 	}
 
 	/**

@@ -16,16 +16,39 @@ const StateAt = z.object({ last_state_at: z.number() });
 
 const toAlert = (row: Record<string, SqlStorageValue>): Alert => StoredAlert.parse(row);
 
-/** Alerts, and when each key's newest ordered state change happened (`key_states`). */
+/** Keys whose firing alert (or its absence) is kept in memory; past this the memory starts over. */
+const MAX_KNOWN_KEYS = 10_000;
+
+/**
+ * Alerts, and when each key's newest ordered state change happened (`key_states`). The firing
+ * alert of each key seen lately is kept in memory: the object is the only writer of its storage,
+ * so a repeat of a firing alert (the common push) reads nothing. The object drops the copy when
+ * a transaction rolls back (`forget`).
+ */
 export class Alerts {
+	private readonly firingByKey = new Map<string, Alert | null>();
+
 	constructor(private readonly sql: SqlStorage) {}
 
 	/** The key's firing alert; a unique index keeps it to one. */
 	firing(alertKey: string): Alert | null {
+		const known = this.firingByKey.get(alertKey);
+		if (known !== undefined) return known;
 		const row = this.sql
 			.exec("SELECT * FROM alerts WHERE alert_key = ? AND status = 'firing'", alertKey)
 			.toArray()[0];
-		return row === undefined ? null : toAlert(row);
+		const alert = row === undefined ? null : toAlert(row);
+		this.remember(alertKey, alert);
+		return alert;
+	}
+
+	forget(): void {
+		this.firingByKey.clear();
+	}
+
+	private remember(alertKey: string, alert: Alert | null): void {
+		if (this.firingByKey.size >= MAX_KNOWN_KEYS) this.firingByKey.clear();
+		this.firingByKey.set(alertKey, alert);
 	}
 
 	/** `receivedAt` marks an event's arrival (it restarts the auto-resolve clock); omit it otherwise. */
@@ -55,6 +78,7 @@ export class Alerts {
 			alert.resolved_by,
 			receivedAt ?? null,
 		);
+		this.remember(alert.alert_key, alert.status === "firing" ? alert : null);
 	}
 
 	/** Newest first, after `cursor` (a seq from the previous page); one extra row tells if more follow. */

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { iso } from "../alerts/alert";
 import {
 	type ChannelRow,
@@ -27,39 +27,43 @@ const Grouping = {
 		.array(
 			z
 				.string({ error: "must be label names" })
-				.min(1, "must not hold an empty name")
-				.max(128, "must hold names of at most 128 characters"),
+				.check(
+					z.minLength(1, "must not hold an empty name"),
+					z.maxLength(128, "must hold names of at most 128 characters"),
+				),
 			{ error: "must be a list of label names" },
 		)
-		.max(10, "must have at most 10 label names"),
+		.check(z.maxLength(10, "must have at most 10 label names")),
 	/** Alerts join an incident opened less than this long ago; null: while it is open. */
-	group_window: durationWithin(
-		60_000,
-		30 * 86_400_000,
-		"must be a duration from 1m to 30d written with a unit (30m, 4h, 1d), or null",
-	).nullable(),
+	group_window: z.nullable(
+		durationWithin(
+			60_000,
+			30 * 86_400_000,
+			"must be a duration from 1m to 30d written with a unit (30m, 4h, 1d), or null",
+		),
+	),
 };
 
 const Description = z
 	.string({ error: "must be a string" })
-	.max(1000, "must be at most 1000 characters");
+	.check(z.maxLength(1000, "must be at most 1000 characters"));
 
 const CreateChannel = z.strictObject(
 	{
 		name: Name,
-		description: Description.default(""),
-		group_by: Grouping.group_by.default([]),
-		group_window: Grouping.group_window.default(null),
+		description: z._default(Description, ""),
+		group_by: z._default(Grouping.group_by, []),
+		group_window: z._default(Grouping.group_window, null),
 	},
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
 const UpdateChannel = z.strictObject(
 	{
-		name: Name.optional(),
-		description: Description.optional(),
-		group_by: Grouping.group_by.optional(),
-		group_window: Grouping.group_window.optional(),
+		name: z.optional(Name),
+		description: z.optional(Description),
+		group_by: z.optional(Grouping.group_by),
+		group_window: z.optional(Grouping.group_window),
 	},
 	{ error: unknownFieldOr("must be a JSON object") },
 );

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { incidentIntegration, listIncidents } from "../db/incidents";
 import type { IncidentReply } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
@@ -12,20 +12,25 @@ import { IncidentStatus, incidentToApi } from "../incidents/incident";
 import { PageLimit } from "./fields";
 
 const IncidentQuery = z.object({
-	channel_id: z.string().optional(),
-	integration_id: z.string().optional(),
-	status: z
-		.enum(IncidentStatus.options, { error: "must be triggered, acknowledged or resolved" })
-		.optional(),
-	unrouted: z
-		.enum(["true", "false"], { error: "must be true or false" })
-		.transform((value) => value === "true")
-		.optional(),
+	channel_id: z.optional(z.string()),
+	integration_id: z.optional(z.string()),
+	status: z.optional(
+		z.enum(IncidentStatus.options, { error: "must be triggered, acknowledged or resolved" }),
+	),
+	unrouted: z.optional(
+		z.pipe(
+			z.enum(["true", "false"], { error: "must be true or false" }),
+			z.transform((value) => value === "true"),
+		),
+	),
 	limit: PageLimit(100, 20),
 	/** The last row of the previous page: (opened_at, id). */
-	cursor: Cursor(z.tuple([z.number().int(), z.string()]))
-		.transform(([opened_at, id]) => ({ opened_at, id }))
-		.optional(),
+	cursor: z.optional(
+		z.pipe(
+			Cursor(z.tuple([z.int(), z.string()])),
+			z.transform(([opened_at, id]) => ({ opened_at, id })),
+		),
+	),
 });
 
 export const incidents = new Hono<AppEnv>();

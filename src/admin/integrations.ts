@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { AlertStatus, iso, isoOrNull } from "../alerts/alert";
 import { missingChannels } from "../db/channels";
 import { deleteIncidentsOf } from "../db/incidents";
@@ -37,29 +37,32 @@ const CreateIntegration = z.strictObject(
 			requiredAs(`one of ${IntegrationType.options.join(", ")}`),
 		),
 		/** Checked against the type's own schema (src/sources/registry.ts) once type is known. */
-		settings: z.unknown().optional(),
+		settings: z.optional(z.unknown()),
 		/** Private to this channel; null or absent: shared, routed by its routes. */
-		channel_id: z.string({ error: "must be a channel id or null" }).nullable().default(null),
+		channel_id: z._default(z.nullable(z.string({ error: "must be a channel id or null" })), null),
 	},
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
 const UpdateIntegration = z.strictObject(
 	{
-		name: Name.optional(),
-		settings: z.record(z.string(), z.unknown(), { error: "must be an object" }).optional(),
-		channel_id: z.string({ error: "must be a channel id or null" }).nullable().optional(),
+		name: z.optional(Name),
+		settings: z.optional(z.record(z.string(), z.unknown(), { error: "must be an object" })),
+		channel_id: z.optional(z.nullable(z.string({ error: "must be a channel id or null" }))),
 	},
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
 const AlertQuery = z.object({
-	status: z.enum(AlertStatus.options, { error: "must be firing or resolved" }).optional(),
+	status: z.optional(z.enum(AlertStatus.options, { error: "must be firing or resolved" })),
 	limit: PageLimit(100, 20),
 	/** The last alert's position in the previous page. */
-	cursor: Cursor(z.tuple([z.number().int()]))
-		.transform(([seq]) => seq)
-		.optional(),
+	cursor: z.optional(
+		z.pipe(
+			Cursor(z.tuple([z.int()])),
+			z.transform(([seq]) => seq),
+		),
+	),
 });
 
 const NEW_STATS = {

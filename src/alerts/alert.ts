@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { Image, Labels, Severity } from "./event";
 
 export const AlertStatus = z.enum(["firing", "resolved"]);
@@ -17,12 +17,12 @@ export const Alert = z.object({
 	event_count: z.number(),
 	first_event_at: z.number(),
 	last_event_at: z.number(),
-	resolved_at: z.number().nullable(),
+	resolved_at: z.nullable(z.number()),
 	/**
 	 * What resolved it: a recovery event, `auto_resolve_after` passing without events, or a person
 	 * resolving one of its incidents through the API.
 	 */
-	resolved_by: z.enum(["event", "timeout", "api"]).nullable(),
+	resolved_by: z.nullable(z.enum(["event", "timeout", "api"])),
 });
 export type Alert = z.infer<typeof Alert>;
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /**
  * The normalized alert event: the one shape every source turns its payload into, and the only
@@ -24,8 +24,8 @@ export const LIMITS = {
 
 export const Image = z.object({
 	src: z.string(),
-	alt: z.string().optional(),
-	href: z.string().optional(),
+	alt: z.optional(z.string()),
+	href: z.optional(z.string()),
 });
 export type Image = z.infer<typeof Image>;
 
@@ -33,18 +33,18 @@ export const Labels = z.record(z.string(), z.string());
 export type Labels = z.infer<typeof Labels>;
 
 const Common = {
-	alert_key: z.string().min(1).max(LIMITS.alertKey),
-	title: z.string().max(LIMITS.title),
-	description: z.string().max(LIMITS.description),
+	alert_key: z.string().check(z.minLength(1), z.maxLength(LIMITS.alertKey)),
+	title: z.string().check(z.maxLength(LIMITS.title)),
+	description: z.string().check(z.maxLength(LIMITS.description)),
 	labels: Labels,
-	images: z.array(Image).max(LIMITS.images),
+	images: z.array(Image).check(z.maxLength(LIMITS.images)),
 	/** When the source says it happened, in epoch milliseconds. */
 	occurred_at: z.number(),
 	/**
 	 * Set by sources whose events carry a state-change time (CloudWatch alarms): an event no newer
 	 * than the last one applied for its key is a late or repeated delivery and changes nothing.
 	 */
-	ordered: z.boolean().optional(),
+	ordered: z.optional(z.boolean()),
 };
 
 export const AlertEvent = z.discriminatedUnion("action", [

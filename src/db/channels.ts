@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { jsonText } from "../schema/json";
 import { bumpConfigVersion } from "./routes";
 
@@ -7,7 +7,7 @@ export const ChannelRow = z.object({
 	name: z.string(),
 	description: z.string(),
 	group_by: jsonText(z.array(z.string())),
-	group_window: z.string().nullable(),
+	group_window: z.nullable(z.string()),
 	created_at: z.number(),
 	updated_at: z.number(),
 });
@@ -23,7 +23,7 @@ export async function insertChannel(db: D1Database, channel: ChannelRow): Promis
 				channel.id,
 				channel.name,
 				channel.description,
-				ChannelRow.shape.group_by.encode(channel.group_by),
+				JSON.stringify(channel.group_by),
 				channel.group_window,
 				channel.created_at,
 				channel.updated_at,
@@ -62,7 +62,7 @@ export async function updateChannel(db: D1Database, channel: ChannelRow): Promis
 			.bind(
 				channel.name,
 				channel.description,
-				ChannelRow.shape.group_by.encode(channel.group_by),
+				JSON.stringify(channel.group_by),
 				channel.group_window,
 				channel.updated_at,
 				channel.id,

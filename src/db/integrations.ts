@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { Settings } from "../integrations/settings";
 import { IntegrationType } from "../integrations/type";
 import { jsonText } from "../schema/json";
@@ -12,14 +12,14 @@ export const IntegrationRow = z.object({
 	name: z.string(),
 	type: IntegrationType,
 	created_at: z.number(),
-	key_rotated_at: z.number().nullable(),
-	deleted_at: z.number().nullable(),
+	key_rotated_at: z.nullable(z.number()),
+	deleted_at: z.nullable(z.number()),
 	event_count: z.number(),
-	last_event_at: z.number().nullable(),
+	last_event_at: z.nullable(z.number()),
 	/** Stored JSON; each type's schema (src/sources/registry.ts) gives it meaning. */
 	settings: StoredSettings,
 	/** Set: private to this channel. Null: shared, routed by its routes. */
-	channel_id: z.string().nullable(),
+	channel_id: z.nullable(z.string()),
 	unrouted_count: z.number(),
 	/** The routing config version when this row was read (see migration 0003). */
 	config_version: z.number(),
@@ -49,7 +49,7 @@ export async function insertIntegration(
 			row.type,
 			row.key_hash,
 			row.created_at,
-			StoredSettings.encode(row.settings),
+			JSON.stringify(row.settings),
 			row.channel_id,
 		)
 		.run();
@@ -65,7 +65,7 @@ export async function updateIntegration(
 			.prepare(
 				"UPDATE integrations SET name = ?, settings = ?, channel_id = ? WHERE id = ? AND deleted_at IS NULL",
 			)
-			.bind(change.name, StoredSettings.encode(change.settings), change.channel_id, id),
+			.bind(change.name, JSON.stringify(change.settings), change.channel_id, id),
 		// A changed channel changes routing: the integration's Durable Object reloads it.
 		bumpConfigVersion(db),
 	]);

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { Condition, type Routes } from "../routing/rules";
 import type { RoutingSnapshot } from "../routing/snapshot";
 import { parseDuration } from "../schema/duration";
@@ -20,13 +20,13 @@ const RouteRow = z.object({
 	channel_ids: jsonText(z.array(z.string())),
 	continue: z.number(),
 });
-const DefaultChannelRow = z.object({ default_channel_id: z.string().nullable() });
-const ChannelIdRow = z.object({ channel_id: z.string().nullable() });
+const DefaultChannelRow = z.object({ default_channel_id: z.nullable(z.string()) });
+const ChannelIdRow = z.object({ channel_id: z.nullable(z.string()) });
 const VersionRow = z.object({ version: z.number() });
 const GroupingRow = z.object({
 	id: z.string(),
 	group_by: jsonText(z.array(z.string())),
-	group_window: z.string().nullable(),
+	group_window: z.nullable(z.string()),
 });
 
 /** The statements that read an integration's routes; `routesFrom` reads their results. */
@@ -72,8 +72,8 @@ export async function replaceRoutes(db: D1Database, integrationId: string, route
 				.bind(
 					integrationId,
 					position,
-					RouteRow.shape.conditions.encode(rule.conditions),
-					RouteRow.shape.channel_ids.encode(rule.channel_ids),
+					JSON.stringify(rule.conditions),
+					JSON.stringify(rule.channel_ids),
 					rule.continue ? 1 : 0,
 				),
 		),

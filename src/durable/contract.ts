@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import type { ApiIncident } from "../incidents/incident";
@@ -17,9 +17,9 @@ export const PushResult = z.enum(["opened", "updated", "resolved", "ignored", "s
 export type PushResult = z.infer<typeof PushResult>;
 
 export const PushData = z.object({
-	alert_key: z.string().nullable(),
-	alert_id: z.string().nullable(),
-	alert_status: AlertStatus.nullable(),
+	alert_key: z.nullable(z.string()),
+	alert_id: z.nullable(z.string()),
+	alert_status: z.nullable(AlertStatus),
 	result: PushResult,
 });
 export type PushData = z.infer<typeof PushData>;
@@ -104,15 +104,12 @@ export type SubscriptionChange =
 	| { kind: "confirmed"; topic: TopicCheck; subscriptionArn: string | null }
 	| { kind: "unsubscribed"; topic: TopicCheck };
 
-export const TopicPinnedBy = z.enum(["settings", "confirmation", "notification"]);
-export const SubscriptionStatus = z.enum(["none", "confirmed", "receiving", "unsubscribed"]);
-
 /** What GET /api/v1/integrations/{id} shows of an SNS integration. */
 export type SnsStatus = {
 	topic_arn: string | null;
-	topic_pinned_by: z.infer<typeof TopicPinnedBy> | null;
+	topic_pinned_by: "settings" | "confirmation" | "notification" | null;
 	topic_pinned_at: string | null;
-	subscription_status: z.infer<typeof SubscriptionStatus>;
+	subscription_status: "none" | "confirmed" | "receiving" | "unsubscribed";
 	subscription_arn: string | null;
 	confirmed_at: string | null;
 	unsubscribed_at: string | null;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { base64url, fromBase64url } from "../security/secrets";
 
 /**
@@ -18,15 +18,18 @@ function decode(cursor: string): unknown {
 	}
 }
 
-export function Cursor<T extends z.ZodType>(position: T) {
-	return z.string().transform((cursor, ctx): z.output<T> => {
-		const parsed = position.safeParse(decode(cursor));
-		if (parsed.success) return parsed.data;
-		ctx.issues.push({
-			code: "custom",
-			input: cursor,
-			message: "must be a next_cursor from a previous page",
-		});
-		return z.NEVER;
-	});
+export function Cursor<T extends z.ZodMiniType>(position: T) {
+	return z.pipe(
+		z.string(),
+		z.transform((cursor: string, ctx): z.output<T> => {
+			const parsed = position.safeParse(decode(cursor));
+			if (parsed.success) return parsed.data;
+			ctx.issues.push({
+				code: "custom",
+				input: cursor,
+				message: "must be a next_cursor from a previous page",
+			});
+			return z.NEVER;
+		}),
+	);
 }

@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { InvalidParameter } from "./errors";
 
 /** `labels.team`, `images[0].src`: the path as a sender would write it. */
@@ -15,7 +15,7 @@ export function fieldPath(path: readonly PropertyKey[]): string {
  * Parses wire data with a schema, or throws a 400 whose message names the first bad field.
  * `at` is where `input` sits in the body (`settings`), for the message.
  */
-export function parseOrThrow<S extends z.ZodType>(
+export function parseOrThrow<S extends z.ZodMiniType>(
 	schema: S,
 	input: unknown,
 	at?: string,

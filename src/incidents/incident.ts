@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
 
@@ -12,16 +12,16 @@ export type IncidentStatus = z.infer<typeof IncidentStatus>;
 export const Incident = z.object({
 	id: z.string(),
 	integration_id: z.string(),
-	channel_id: z.string().nullable(),
+	channel_id: z.nullable(z.string()),
 	status: IncidentStatus,
 	severity: Severity,
 	title: z.string(),
 	alert_count: z.number(),
 	opened_at: z.number(),
-	acknowledged_at: z.number().nullable(),
-	resolved_at: z.number().nullable(),
+	acknowledged_at: z.nullable(z.number()),
+	resolved_at: z.nullable(z.number()),
 	/** `alerts`: all its alerts resolved; `api`: a person resolved it; `timeout`: auto-resolve. */
-	resolved_by: z.enum(["alerts", "api", "timeout"]).nullable(),
+	resolved_by: z.nullable(z.enum(["alerts", "api", "timeout"])),
 });
 export type Incident = z.infer<typeof Incident>;
 
@@ -29,8 +29,8 @@ export type Incident = z.infer<typeof Incident>;
  * An incident as its integration's Durable Object holds it: without the integration id (the
  * object is the integration) and with the group key its alerts share (null: not grouped).
  */
-export const IncidentRecord = Incident.omit({ integration_id: true }).extend({
-	group_key: z.string().nullable(),
+export const IncidentRecord = z.extend(z.omit(Incident, { integration_id: true }), {
+	group_key: z.nullable(z.string()),
 });
 export type IncidentRecord = z.infer<typeof IncidentRecord>;
 
@@ -53,7 +53,7 @@ export function highestSeverity(severities: readonly Severity[]): Severity {
 /** A channel's grouping, as the Durable Object applies it. */
 export const Grouping = z.object({
 	group_by: z.array(z.string()),
-	group_window_ms: z.number().nullable(),
+	group_window_ms: z.nullable(z.number()),
 });
 export type Grouping = z.infer<typeof Grouping>;
 

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { durationWithin, parseDuration } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 
@@ -16,13 +16,16 @@ const MIN_AUTO_RESOLVE_MS = 30_000;
  * (`resolved_by: "timeout"`): for sources that never send a recovery. Null is off.
  */
 export const AutoResolveAfter = (fallback: string | null) =>
-	durationWithin(
-		MIN_AUTO_RESOLVE_MS,
-		MAX_AUTO_RESOLVE_MS,
-		"must be a duration from 30s to 30d written with a unit (90s, 30m, 4h, 7d), or null",
-	)
-		.nullable()
-		.default(fallback);
+	z._default(
+		z.nullable(
+			durationWithin(
+				MIN_AUTO_RESOLVE_MS,
+				MAX_AUTO_RESOLVE_MS,
+				"must be a duration from 30s to 30d written with a unit (90s, 30m, 4h, 7d), or null",
+			),
+		),
+		fallback,
+	);
 
 /** The auto-resolve timeout of any integration's settings, in ms (null: off). */
 export function autoResolveAfterMs(settings: { auto_resolve_after: string | null }): number | null {

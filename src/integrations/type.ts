@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** What an integration receives; each type is one source folder under src/sources. */
 export const IntegrationType = z.enum(["standard", "aws_cloudwatch", "aws_eventbridge"]);

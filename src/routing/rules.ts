@@ -1,5 +1,5 @@
 import { RE2JS } from "re2js";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Severity } from "../alerts/event";
 import { truncate } from "../alerts/text";
 import { wildcardMatch } from "../alerts/wildcard";
@@ -29,33 +29,33 @@ export const MAX_MATCH_INPUT_CHARS = 4096;
 
 const Field = z
 	.string({ error: "is required" })
-	.refine((field) => (FIELDS as readonly string[]).includes(field) || LABEL_FIELD.test(field), {
-		message: `must be one of ${FIELDS.join(", ")} or labels.<name>`,
-	});
+	.check(
+		z.refine(
+			(field) => (FIELDS as readonly string[]).includes(field) || LABEL_FIELD.test(field),
+			`must be one of ${FIELDS.join(", ")} or labels.<name>`,
+		),
+	);
 
-const Text = (op: string) =>
-	z
-		.string({ error: `must be a string of at most ${MAX_VALUE_CHARS} characters for ${op}` })
-		.max(MAX_VALUE_CHARS, `must be a string of at most ${MAX_VALUE_CHARS} characters for ${op}`);
+const Text = (op: string) => {
+	const hint = `must be a string of at most ${MAX_VALUE_CHARS} characters for ${op}`;
+	return z.string({ error: hint }).check(z.maxLength(MAX_VALUE_CHARS, hint));
+};
 
+const PATTERN_HINT = `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`;
 const Pattern = z
-	.string({ error: `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters` })
-	.min(1, `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`)
-	.max(MAX_PATTERN_CHARS, `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`);
+	.string({ error: PATTERN_HINT })
+	.check(z.minLength(1, PATTERN_HINT), z.maxLength(MAX_PATTERN_CHARS, PATTERN_HINT));
 
-const List = (op: string) =>
-	z
-		.array(
-			z
-				.string({ error: `must be a list of strings of at most ${MAX_VALUE_CHARS} characters` })
-				.max(MAX_VALUE_CHARS, `must be a list of strings of at most ${MAX_VALUE_CHARS} characters`),
-			{ error: `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}` },
-		)
-		.min(1, `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}`)
-		.max(MAX_LIST_VALUES, `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}`);
+const List = (op: string) => {
+	const hint = `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}`;
+	const item = `must be a list of strings of at most ${MAX_VALUE_CHARS} characters`;
+	return z
+		.array(z.string({ error: item }).check(z.maxLength(MAX_VALUE_CHARS, item)), { error: hint })
+		.check(z.minLength(1, hint), z.maxLength(MAX_LIST_VALUES, hint));
+};
 
 const CONDITION_SHAPE = "must be an object {field, op, value}";
-const variant = <Shape extends Record<string, z.ZodType>>(shape: Shape) =>
+const variant = <Shape extends Record<string, z.ZodMiniType>>(shape: Shape) =>
 	z.strictObject({ field: Field, ...shape }, { error: unknownFieldOr(CONDITION_SHAPE) });
 
 /** One condition, discriminated by its operator: each operator says what its value must be. */
@@ -68,21 +68,23 @@ export const Condition = z.discriminatedUnion(
 		variant({ op: z.literal("not_in"), value: List("not_in") }),
 		variant({
 			op: z.literal("regex"),
-			value: Pattern.superRefine((pattern, ctx) => {
-				try {
-					compilePattern(pattern);
-				} catch (error) {
-					ctx.addIssue({
-						code: "custom",
-						message: `is not a valid RE2 pattern (${error instanceof Error ? error.message : "invalid"})`,
-					});
-				}
-			}),
+			value: Pattern.check(
+				z.superRefine((pattern, ctx) => {
+					try {
+						compilePattern(pattern);
+					} catch (error) {
+						ctx.addIssue({
+							code: "custom",
+							message: `is not a valid RE2 pattern (${error instanceof Error ? error.message : "invalid"})`,
+						});
+					}
+				}),
+			),
 		}),
 		variant({ op: z.literal("wildcard"), value: Pattern }),
 		variant({
 			op: z.literal("exists"),
-			value: z.undefined({ error: "must be left out for exists" }).optional(),
+			value: z.optional(z.undefined({ error: "must be left out for exists" })),
 		}),
 	],
 	{
@@ -96,12 +98,14 @@ const Rule = z.strictObject(
 	{
 		conditions: z
 			.array(Condition, { error: "must be an array of conditions" })
-			.max(MAX_CONDITIONS, `must have at most ${MAX_CONDITIONS} conditions`),
+			.check(z.maxLength(MAX_CONDITIONS, `must have at most ${MAX_CONDITIONS} conditions`)),
 		channel_ids: z
 			.array(z.string({ error: "must be channel ids" }), { error: "is required" })
-			.min(1, "must name at least one channel")
-			.max(MAX_CHANNELS_PER_RULE, `must name at most ${MAX_CHANNELS_PER_RULE} channels`),
-		continue: z.boolean({ error: "must be true or false" }).default(false),
+			.check(
+				z.minLength(1, "must name at least one channel"),
+				z.maxLength(MAX_CHANNELS_PER_RULE, `must name at most ${MAX_CHANNELS_PER_RULE} channels`),
+			),
+		continue: z._default(z.boolean({ error: "must be true or false" }), false),
 	},
 	{ error: unknownFieldOr("must be an object {conditions, channel_ids, continue}") },
 );
@@ -110,11 +114,11 @@ export const Routes = z.strictObject(
 	{
 		rules: z
 			.array(Rule, { error: "must be an array of rules" })
-			.max(MAX_RULES, `must have at most ${MAX_RULES} rules`),
-		default_channel_id: z
-			.string({ error: "must be a channel id or null" })
-			.nullable()
-			.default(null),
+			.check(z.maxLength(MAX_RULES, `must have at most ${MAX_RULES} rules`)),
+		default_channel_id: z._default(
+			z.nullable(z.string({ error: "must be a channel id or null" })),
+			null,
+		),
 	},
 	{ error: unknownFieldOr("must be {rules, default_channel_id}") },
 );

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { Grouping } from "../incidents/incident";
 import { type Routable, Routes, routeAlert } from "./rules";
 
@@ -9,7 +9,7 @@ import { type Routable, Routes, routeAlert } from "./rules";
 export const RoutingSnapshot = z.object({
 	version: z.number(),
 	/** A private integration's channel: every alert goes there, routes are not consulted. */
-	channel_id: z.string().nullable(),
+	channel_id: z.nullable(z.string()),
 	routes: Routes,
 	grouping: z.record(z.string(), Grouping),
 });

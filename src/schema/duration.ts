@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(\d{1,6})([smhd])$/;
@@ -13,8 +13,10 @@ export function parseDuration(text: string): number | null {
 
 /** A duration written with a unit, from `minMs` to `maxMs` inclusive; `hint` is the whole message. */
 export function durationWithin(minMs: number, maxMs: number, hint: string) {
-	return z.string({ error: hint }).refine((text) => {
-		const ms = parseDuration(text);
-		return ms !== null && ms >= minMs && ms <= maxMs;
-	}, hint);
+	return z.string({ error: hint }).check(
+		z.refine((text) => {
+			const ms = parseDuration(text);
+			return ms !== null && ms >= minMs && ms <= maxMs;
+		}, hint),
+	);
 }

@@ -1,3 +1,9 @@
+import * as z from "zod/mini";
+import { en } from "zod/v4/locales";
+
+// zod/mini carries no messages of its own: English ones for the checks we do not word ourselves.
+z.config(en());
+
 /**
  * Zod `error` options shared by every schema that reads wire data, so a client's mistake is
  * worded the same way wherever it is made.

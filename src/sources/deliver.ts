@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { IntegrationConfig, Push, PushAuth, PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
@@ -40,17 +40,15 @@ export class SettingsChanged extends Error {
  * A source's settings reader: each settings object the worker holds is parsed once, since the
  * same object serves every push until the integration's settings change.
  */
-export function settingsReader<S extends z.ZodType>(
-	schema: S,
-): (target: PushTarget) => z.output<S> {
-	const parsed = new WeakMap<Settings, z.output<S>>();
+export function settingsReader<T>(schema: z.ZodMiniType<T>): (target: PushTarget) => T {
+	const parsed = new WeakMap<Settings, { settings: T }>();
 	return (target) => {
-		let settings = parsed.get(target.settings);
-		if (settings === undefined) {
-			settings = schema.parse(target.settings);
-			parsed.set(target.settings, settings);
+		let entry = parsed.get(target.settings);
+		if (entry === undefined) {
+			entry = { settings: schema.parse(target.settings) };
+			parsed.set(target.settings, entry);
 		}
-		return settings;
+		return entry.settings;
 	};
 }
 

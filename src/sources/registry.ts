@@ -1,4 +1,4 @@
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import type { IntegrationType } from "../integrations/type";
 import { handleCloudWatchPush } from "./cloudwatch/handler";
 import { CloudWatchSettings } from "./cloudwatch/settings";
@@ -16,7 +16,7 @@ export const SOURCES = {
 	standard: { settings: StandardSettings, handle: handleStandardPush },
 	aws_cloudwatch: { settings: CloudWatchSettings, handle: handleCloudWatchPush },
 	aws_eventbridge: { settings: EventBridgeSettings, handle: handleEventBridgePush },
-} as const satisfies Record<IntegrationType, { settings: z.ZodType; handle: PushHandler }>;
+} as const satisfies Record<IntegrationType, { settings: z.ZodMiniType; handle: PushHandler }>;
 
 export type IntegrationSettings = z.infer<(typeof SOURCES)[IntegrationType]["settings"]>;
 

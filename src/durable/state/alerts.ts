@@ -1,17 +1,17 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { Alert, type AlertStatus } from "../../alerts/alert";
 import { Image, Labels } from "../../alerts/event";
 import { jsonText } from "../../schema/json";
 
 /** An alert as `alerts` stores it: labels and images as JSON text. */
-export const StoredAlert = Alert.extend({
+export const StoredAlert = z.extend(Alert, {
 	labels: jsonText(Labels),
 	images: jsonText(z.array(Image)),
 });
 /** A row of `alerts`: the stored alert and its position, the paging cursor. */
-const AlertRow = StoredAlert.extend({ seq: z.number() });
+const AlertRow = z.extend(StoredAlert, { seq: z.number() });
 
-const Oldest = z.object({ oldest: z.number().nullable() });
+const Oldest = z.object({ oldest: z.nullable(z.number()) });
 const StateAt = z.object({ last_state_at: z.number() });
 
 const toAlert = (row: Record<string, SqlStorageValue>): Alert => StoredAlert.parse(row);
@@ -69,8 +69,8 @@ export class Alerts {
 			alert.severity,
 			alert.title,
 			alert.description,
-			StoredAlert.shape.labels.encode(alert.labels),
-			StoredAlert.shape.images.encode(alert.images),
+			JSON.stringify(alert.labels),
+			JSON.stringify(alert.images),
 			alert.event_count,
 			alert.first_event_at,
 			alert.last_event_at,

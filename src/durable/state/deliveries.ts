@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { jsonText } from "../../schema/json";
 import { type Delivery, PushData } from "../contract";
 
@@ -39,7 +39,7 @@ export class Deliveries {
 			"INSERT INTO deliveries (key, fingerprint, body, received_at) VALUES (?, ?, ?, ?)",
 			delivery.key,
 			delivery.fingerprint,
-			DeliveryRow.shape.body.encode(data),
+			JSON.stringify(data),
 			now,
 		);
 	}

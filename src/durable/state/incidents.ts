@@ -1,11 +1,11 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Alert } from "../../alerts/alert";
 import { Severity } from "../../alerts/event";
 import { IncidentRecord } from "../../incidents/incident";
 import { StoredAlert } from "./alerts";
 
 /** A row of `incidents`: the record, its change count, and the last change D1 has seen. */
-const IncidentRow = IncidentRecord.extend({ version: z.number() });
+const IncidentRow = z.extend(IncidentRecord, { version: z.number() });
 const SeverityRow = z.object({ severity: Severity });
 
 const toRecord = (row: Record<string, SqlStorageValue>): IncidentRecord =>

@@ -1,9 +1,8 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { Settings } from "../../integrations/settings";
 import { IntegrationType } from "../../integrations/type";
 import { RoutingSnapshot } from "../../routing/snapshot";
 import { jsonText } from "../../schema/json";
-import { SubscriptionStatus, TopicPinnedBy } from "../contract";
 
 /**
  * The object's small named values (the `meta` table), each with its own schema. Values are
@@ -11,14 +10,14 @@ import { SubscriptionStatus, TopicPinnedBy } from "../contract";
  * auto-resolve), so objects created before this file read the same.
  */
 
-const decimal = z.codec(z.string().regex(/^-?\d+(\.\d+)?$/), z.number(), {
+const decimal = z.codec(z.string().check(z.regex(/^-?\d+(\.\d+)?$/)), z.number(), {
 	decode: Number,
 	encode: String,
 });
 /** The counters D1's integration list shows, kept in one row. */
 export const Stats = z.object({
 	event_count: z.number(),
-	last_event_at: z.number().nullable(),
+	last_event_at: z.nullable(z.number()),
 	unrouted_count: z.number(),
 	version: z.number(),
 });
@@ -40,15 +39,15 @@ const META = {
 	settings: jsonText(Settings),
 	settings_version: decimal,
 	/** The integration's `auto_resolve_after` in ms; null (stored "off") when off. */
-	auto_resolve_after_ms: z.codec(z.string(), z.number().nullable(), {
+	auto_resolve_after_ms: z.codec(z.string(), z.nullable(z.number()), {
 		decode: (text) => (text === "off" ? null : Number(text)),
 		encode: (ms) => (ms === null ? "off" : String(ms)),
 	}),
 	// SNS subscription (state/subscription.ts).
 	topic_arn: z.string(),
-	topic_pinned_by: TopicPinnedBy.exclude(["settings"]),
+	topic_pinned_by: z.enum(["confirmation", "notification"]),
 	topic_pinned_at: decimal,
-	subscription_status: SubscriptionStatus.extract(["confirmed", "unsubscribed"]),
+	subscription_status: z.enum(["confirmed", "unsubscribed"]),
 	subscription_arn: z.string(),
 	confirmed_at: decimal,
 	unsubscribed_at: decimal,
@@ -65,7 +64,7 @@ export type MetaKey = keyof typeof META;
 export type MetaValue<K extends MetaKey> = z.output<(typeof META)[K]>;
 type CounterKey = "settings_version";
 /** Each key's schema, typed one key at a time. */
-const CODECS: { [K in MetaKey]: z.ZodType<MetaValue<K>, string> } = META;
+const CODECS: { [K in MetaKey]: z.ZodMiniType<MetaValue<K>, string> } = META;
 
 const Stored = z.object({ value: z.string() });
 
@@ -86,7 +85,7 @@ export class Meta {
 
 	/** Writes only a changed value: rows are billed per write. */
 	set<K extends MetaKey>(key: K, value: MetaValue<K>): void {
-		const text = CODECS[key].encode(value);
+		const text = z.encode(CODECS[key], value);
 		if (this.entry(key)?.text === text) return;
 		this.sql.exec(
 			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

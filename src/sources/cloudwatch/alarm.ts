@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /**
  * A CloudWatch alarm notification: the JSON inside an SNS Notification's Message. Old and new
@@ -13,38 +13,38 @@ export type AlarmState = z.infer<typeof AlarmState>;
 const Dimension = z.object({ name: z.string(), value: z.string() });
 
 const MetricStat = z.object({
-	Metric: z
-		.object({
-			MetricName: z.string().optional(),
-			Namespace: z.string().optional(),
-			Dimensions: z.array(Dimension).optional(),
-		})
-		.optional(),
+	Metric: z.optional(
+		z.object({
+			MetricName: z.optional(z.string()),
+			Namespace: z.optional(z.string()),
+			Dimensions: z.optional(z.array(Dimension)),
+		}),
+	),
 });
 
 export const CloudWatchAlarm = z.object({
-	AlarmName: z.string().min(1),
-	AlarmDescription: z.string().nullish(),
-	AWSAccountId: z.string().optional(),
+	AlarmName: z.string().check(z.minLength(1)),
+	AlarmDescription: z.nullish(z.string()),
+	AWSAccountId: z.optional(z.string()),
 	NewStateValue: AlarmState,
-	OldStateValue: AlarmState.optional(),
-	NewStateReason: z.string().nullish(),
+	OldStateValue: z.optional(AlarmState),
+	NewStateReason: z.nullish(z.string()),
 	/** `yyyy-MM-ddTHH:mm:ss.SSS+0000`, which Date.parse reads. */
-	StateChangeTime: z.string().refine((value) => !Number.isNaN(Date.parse(value))),
-	AlarmArn: z.string().optional(),
-	AlarmRule: z.string().optional(),
-	Trigger: z
-		.object({
-			MetricName: z.string().nullish(),
-			Namespace: z.string().nullish(),
-			Dimensions: z.array(Dimension).nullish(),
+	StateChangeTime: z.string().check(z.refine((value) => !Number.isNaN(Date.parse(value)))),
+	AlarmArn: z.optional(z.string()),
+	AlarmRule: z.optional(z.string()),
+	Trigger: z.optional(
+		z.object({
+			MetricName: z.nullish(z.string()),
+			Namespace: z.nullish(z.string()),
+			Dimensions: z.nullish(z.array(Dimension)),
 			/** Set on anomaly-detection alarms: the id of the band the metric is compared with. */
-			ThresholdMetricId: z.string().nullish(),
-			Metrics: z
-				.array(z.object({ Id: z.string().optional(), MetricStat: MetricStat.nullish() }))
-				.nullish(),
-		})
-		.optional(),
+			ThresholdMetricId: z.nullish(z.string()),
+			Metrics: z.nullish(
+				z.array(z.object({ Id: z.optional(z.string()), MetricStat: z.nullish(MetricStat) })),
+			),
+		}),
+	),
 });
 export type CloudWatchAlarm = z.infer<typeof CloudWatchAlarm>;
 

@@ -1,38 +1,44 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { Severity } from "../../alerts/event";
 import { AutoResolveAfter, settingsError } from "../../integrations/settings";
 import { TopicArn } from "../sns/topic-arn";
 
 /** What an INSUFFICIENT_DATA state does: nothing, an info alert, or resolve. */
-export const InsufficientData = z
-	.enum(["ignore", "info", "resolve"], { error: "must be ignore, info or resolve" })
-	.default("ignore");
+export const InsufficientData = z._default(
+	z.enum(["ignore", "info", "resolve"], { error: "must be ignore, info or resolve" }),
+	"ignore",
+);
 
 /** Settings of an `aws_cloudwatch` integration (an SNS HTTPS subscription). */
 export const CloudWatchSettings = z.strictObject(
 	{
 		/** 2 refuses SHA1-signed messages (SignatureVersion 1, the SNS default). */
-		min_signature_version: z
-			.union([z.literal(1), z.literal(2)], { error: "must be 1 or 2" })
-			.default(1),
+		min_signature_version: z._default(
+			z.union([z.literal(1), z.literal(2)], { error: "must be 1 or 2" }),
+			1,
+		),
 		/** Set in advance, only this topic is ever accepted: no trust on first use. */
-		topic_arn: TopicArn.nullable().default(null),
+		topic_arn: z._default(z.nullable(TopicArn), null),
 		insufficient_data: InsufficientData,
 		auto_resolve_after: AutoResolveAfter(null),
 		/** First matching alarm-name pattern (`*`, `?`) sets the severity; default warning. */
-		severity_rules: z
-			.array(
-				z.strictObject({
-					alarm_name: z
-						.string({ error: "must be a string" })
-						.min(1, "must not be empty")
-						.max(256, "must be at most 256 characters"),
-					severity: z.enum(Severity.options, { error: "must be critical, warning or info" }),
-				}),
-				{ error: "must be an array of {alarm_name, severity}" },
-			)
-			.max(100, "must have at most 100 rules")
-			.default([]),
+		severity_rules: z._default(
+			z
+				.array(
+					z.strictObject({
+						alarm_name: z
+							.string({ error: "must be a string" })
+							.check(
+								z.minLength(1, "must not be empty"),
+								z.maxLength(256, "must be at most 256 characters"),
+							),
+						severity: z.enum(Severity.options, { error: "must be critical, warning or info" }),
+					}),
+					{ error: "must be an array of {alarm_name, severity}" },
+				)
+				.check(z.maxLength(100, "must have at most 100 rules")),
+			[],
+		),
 	},
 	{ error: settingsError },
 );

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { AlertEvent } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { AlarmState } from "../cloudwatch/alarm";
@@ -7,39 +7,39 @@ import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
 const State = z.object({
 	value: AlarmState,
-	reason: z.string().optional(),
-	timestamp: z.string().optional(),
+	reason: z.optional(z.string()),
+	timestamp: z.optional(z.string()),
 });
 
 const Metric = z.object({
-	metricStat: z
-		.object({
-			metric: z
-				.object({
-					name: z.string().optional(),
-					namespace: z.string().optional(),
+	metricStat: z.optional(
+		z.object({
+			metric: z.optional(
+				z.object({
+					name: z.optional(z.string()),
+					namespace: z.optional(z.string()),
 					/** An object map here, unlike the SNS message's [{name, value}] list. */
-					dimensions: z.record(z.string(), z.string()).optional(),
-				})
-				.optional(),
-		})
-		.optional(),
+					dimensions: z.optional(z.record(z.string(), z.string())),
+				}),
+			),
+		}),
+	),
 });
 
 const AlarmDetail = z.object({
-	alarmName: z.string().min(1),
+	alarmName: z.string().check(z.minLength(1)),
 	state: State,
-	previousState: State.optional(),
-	configuration: z
-		.object({
-			description: z.string().nullish(),
-			alarmRule: z.string().optional(),
-			metrics: z.array(Metric).optional(),
-		})
-		.optional(),
-	alarmContributor: z
-		.object({ id: z.string(), attributes: z.record(z.string(), z.string()).optional() })
-		.optional(),
+	previousState: z.optional(State),
+	configuration: z.optional(
+		z.object({
+			description: z.nullish(z.string()),
+			alarmRule: z.optional(z.string()),
+			metrics: z.optional(z.array(Metric)),
+		}),
+	),
+	alarmContributor: z.optional(
+		z.object({ id: z.string(), attributes: z.optional(z.record(z.string(), z.string())) }),
+	),
 });
 
 /**

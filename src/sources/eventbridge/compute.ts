@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
@@ -6,7 +6,7 @@ import { detailAs, type EventBridgeEvent, eventTime, timeOr } from "./envelope";
 
 type Common = Omit<Extract<AlertEvent, { action: "trigger" }>, "action" | "severity">;
 
-const Ec2Detail = z.object({ "instance-id": z.string().min(1), state: z.string() });
+const Ec2Detail = z.object({ "instance-id": z.string().check(z.minLength(1)), state: z.string() });
 
 const EC2_TRIGGERS = new Set(["stopping", "stopped", "shutting-down", "terminated"]);
 
@@ -45,16 +45,16 @@ export async function normalizeEc2(event: EventBridgeEvent): Promise<AlertEvent[
 
 const EcsDetail = z.object({
 	clusterArn: z.string(),
-	taskArn: z.string().optional(),
-	taskDefinitionArn: z.string().optional(),
-	group: z.string().optional(),
+	taskArn: z.optional(z.string()),
+	taskDefinitionArn: z.optional(z.string()),
+	group: z.optional(z.string()),
 	lastStatus: z.string(),
-	stopCode: z.string().optional(),
-	stoppedReason: z.string().optional(),
-	updatedAt: z.string().optional(),
-	containers: z
-		.array(z.object({ name: z.string().optional(), exitCode: z.number().nullish() }))
-		.optional(),
+	stopCode: z.optional(z.string()),
+	stoppedReason: z.optional(z.string()),
+	updatedAt: z.optional(z.string()),
+	containers: z.optional(
+		z.array(z.object({ name: z.optional(z.string()), exitCode: z.nullish(z.number()) })),
+	),
 });
 
 /**
@@ -107,17 +107,17 @@ export async function normalizeEcs(event: EventBridgeEvent): Promise<AlertEvent[
 }
 
 const PipelineDetail = z.object({
-	pipeline: z.string().min(1),
+	pipeline: z.string().check(z.minLength(1)),
 	state: z.string(),
-	stage: z.string().optional(),
-	action: z.string().optional(),
-	"execution-id": z.string().optional(),
-	"execution-result": z
-		.object({
-			"external-execution-summary": z.string().optional(),
-			"error-code": z.string().optional(),
-		})
-		.optional(),
+	stage: z.optional(z.string()),
+	action: z.optional(z.string()),
+	"execution-id": z.optional(z.string()),
+	"execution-result": z.optional(
+		z.object({
+			"external-execution-summary": z.optional(z.string()),
+			"error-code": z.optional(z.string()),
+		}),
+	),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /**
  * What an EventBridge API destination posts when the target has no input transformer
@@ -7,14 +7,14 @@ import * as z from "zod";
  * may be missing (AWS Health retirement events).
  */
 export const EventBridgeEvent = z.object({
-	version: z.string().optional(),
-	id: z.string({ error: "is required (the event id)" }).min(1).max(128),
-	"detail-type": z.string({ error: "is required" }).min(1),
-	source: z.string({ error: "is required" }).min(1),
-	account: z.string({ error: "must be a string" }).default(""),
-	time: z.string({ error: "must be a string" }).default(""),
-	region: z.string({ error: "must be a string" }).default(""),
-	resources: z.array(z.string(), { error: "must be an array of ARNs" }).default([]),
+	version: z.optional(z.string()),
+	id: z.string({ error: "is required (the event id)" }).check(z.minLength(1), z.maxLength(128)),
+	"detail-type": z.string({ error: "is required" }).check(z.minLength(1)),
+	source: z.string({ error: "is required" }).check(z.minLength(1)),
+	account: z._default(z.string({ error: "must be a string" }), ""),
+	time: z._default(z.string({ error: "must be a string" }), ""),
+	region: z._default(z.string({ error: "must be a string" }), ""),
+	resources: z._default(z.array(z.string(), { error: "must be an array of ARNs" }), []),
 	detail: z.record(z.string(), z.unknown(), { error: "must be an object" }),
 });
 export type EventBridgeEvent = z.infer<typeof EventBridgeEvent>;
@@ -37,7 +37,7 @@ export function timeOr(value: unknown, event: EventBridgeEvent): number {
 }
 
 /** Parses `detail` with a source's schema; null when the event is not the shape we know. */
-export function detailAs<S extends z.ZodType>(
+export function detailAs<S extends z.ZodMiniType>(
 	schema: S,
 	event: EventBridgeEvent,
 ): z.output<S> | null {

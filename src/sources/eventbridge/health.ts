@@ -1,24 +1,24 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { type AlertEvent, LIMITS } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
 const HealthDetail = z.object({
-	eventArn: z.string().min(1),
-	service: z.string().optional(),
-	eventTypeCode: z.string().optional(),
-	eventTypeCategory: z.string().optional(),
-	eventScopeCode: z.string().optional(),
+	eventArn: z.string().check(z.minLength(1)),
+	service: z.optional(z.string()),
+	eventTypeCode: z.optional(z.string()),
+	eventTypeCategory: z.optional(z.string()),
+	eventScopeCode: z.optional(z.string()),
 	statusCode: z.enum(["open", "closed", "upcoming"]),
-	eventRegion: z.string().optional(),
-	affectedAccount: z.string().optional(),
+	eventRegion: z.optional(z.string()),
+	affectedAccount: z.optional(z.string()),
 	/** RFC 1123 (`Fri, 27 Jan 2023 06:02:51 GMT`), which Date.parse reads. */
-	lastUpdatedTime: z.string().optional(),
-	eventDescription: z
-		.array(z.object({ language: z.string().optional(), latestDescription: z.string() }))
-		.optional(),
-	affectedEntities: z.array(z.object({ entityValue: z.string().optional() })).optional(),
+	lastUpdatedTime: z.optional(z.string()),
+	eventDescription: z.optional(
+		z.array(z.object({ language: z.optional(z.string()), latestDescription: z.string() })),
+	),
+	affectedEntities: z.optional(z.array(z.object({ entityValue: z.optional(z.string()) }))),
 });
 
 /**

@@ -1,25 +1,25 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
 const GuardDutyDetail = z.object({
-	id: z.string().min(1),
-	type: z.string().optional(),
-	title: z.string().optional(),
-	description: z.string().optional(),
+	id: z.string().check(z.minLength(1)),
+	type: z.optional(z.string()),
+	title: z.optional(z.string()),
+	description: z.optional(z.string()),
 	severity: z.number(),
-	accountId: z.string().optional(),
-	region: z.string().optional(),
-	updatedAt: z.string().optional(),
-	resource: z.object({ resourceType: z.string().optional() }).optional(),
-	service: z
-		.object({
-			count: z.number().optional(),
-			additionalInfo: z.object({ sample: z.boolean().optional() }).optional(),
-		})
-		.optional(),
+	accountId: z.optional(z.string()),
+	region: z.optional(z.string()),
+	updatedAt: z.optional(z.string()),
+	resource: z.optional(z.object({ resourceType: z.optional(z.string()) })),
+	service: z.optional(
+		z.object({
+			count: z.optional(z.number()),
+			additionalInfo: z.optional(z.object({ sample: z.optional(z.boolean()) })),
+		}),
+	),
 });
 
 /** GuardDuty's scale: Low 1.0–3.9, Medium 4.0–6.9, High 7.0–8.9, Critical 9.0–10.0. */
@@ -59,22 +59,22 @@ export async function normalizeGuardDuty(event: EventBridgeEvent): Promise<Alert
 }
 
 const Finding = z.object({
-	Id: z.string().min(1),
-	Title: z.string().optional(),
-	Description: z.string().optional(),
-	ProductName: z.string().optional(),
-	AwsAccountId: z.string().optional(),
-	Region: z.string().optional(),
-	GeneratorId: z.string().optional(),
-	UpdatedAt: z.string().optional(),
-	Severity: z.object({ Label: z.string().optional() }).optional(),
-	Compliance: z.object({ Status: z.string().optional() }).optional(),
-	Workflow: z.object({ Status: z.string().optional() }).optional(),
-	RecordState: z.string().optional(),
-	Resources: z
-		.array(z.object({ Type: z.string().optional(), Id: z.string().optional() }))
-		.optional(),
-	ProductFields: z.record(z.string(), z.string()).optional(),
+	Id: z.string().check(z.minLength(1)),
+	Title: z.optional(z.string()),
+	Description: z.optional(z.string()),
+	ProductName: z.optional(z.string()),
+	AwsAccountId: z.optional(z.string()),
+	Region: z.optional(z.string()),
+	GeneratorId: z.optional(z.string()),
+	UpdatedAt: z.optional(z.string()),
+	Severity: z.optional(z.object({ Label: z.optional(z.string()) })),
+	Compliance: z.optional(z.object({ Status: z.optional(z.string()) })),
+	Workflow: z.optional(z.object({ Status: z.optional(z.string()) })),
+	RecordState: z.optional(z.string()),
+	Resources: z.optional(
+		z.array(z.object({ Type: z.optional(z.string()), Id: z.optional(z.string()) })),
+	),
+	ProductFields: z.optional(z.record(z.string(), z.string())),
 });
 type Finding = z.infer<typeof Finding>;
 

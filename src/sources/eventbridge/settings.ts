@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { AutoResolveAfter, settingsError } from "../../integrations/settings";
 import { InsufficientData } from "../cloudwatch/settings";
 

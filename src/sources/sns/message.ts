@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /**
  * An SNS message as delivered to an HTTPS subscription (AWS, "Parsing message formats",
@@ -6,8 +6,8 @@ import * as z from "zod";
  * Lambda-record spelling (`SigningCertUrl`, `Subject: null`) is accepted too, so the same verifier
  * serves both shapes; null Subject means absent, while "" is a present, signed, empty Subject.
  */
-export const SnsMessage = z.preprocess(
-	(value) => {
+export const SnsMessage = z.pipe(
+	z.transform((value: unknown) => {
 		if (typeof value !== "object" || value === null) return value;
 		const record = value as Record<string, unknown>;
 		return {
@@ -16,22 +16,22 @@ export const SnsMessage = z.preprocess(
 			UnsubscribeURL: record.UnsubscribeURL ?? record.UnsubscribeUrl,
 			Subject: record.Subject === null ? undefined : record.Subject,
 		};
-	},
+	}),
 	z.object({
 		Type: z.enum(["Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"], {
 			error: "must be Notification, SubscriptionConfirmation or UnsubscribeConfirmation",
 		}),
-		MessageId: z.string({ error: "is required" }).min(1).max(128),
+		MessageId: z.string({ error: "is required" }).check(z.minLength(1), z.maxLength(128)),
 		TopicArn: z.string({ error: "is required" }),
-		Subject: z.string().optional(),
+		Subject: z.optional(z.string()),
 		Message: z.string({ error: "is required" }),
 		Timestamp: z.string({ error: "is required" }),
 		SignatureVersion: z.enum(["1", "2"], { error: "must be 1 or 2" }),
 		Signature: z.string({ error: "is required" }),
 		SigningCertURL: z.string({ error: "is required" }),
-		SubscribeURL: z.string().optional(),
-		Token: z.string().optional(),
-		UnsubscribeURL: z.string().optional(),
+		SubscribeURL: z.optional(z.string()),
+		Token: z.optional(z.string()),
+		UnsubscribeURL: z.optional(z.string()),
 	}),
 );
 export type SnsMessage = z.output<typeof SnsMessage>;

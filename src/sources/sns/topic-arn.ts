@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 
 /** `arn:<partition>:sns:<region>:<account>:<topic>`; the region decides which SNS host may sign. */
 const TOPIC_ARN_SHAPE =
@@ -6,9 +6,11 @@ const TOPIC_ARN_SHAPE =
 
 export const TopicArn = z
 	.string({ error: "must be a string" })
-	.regex(
-		TOPIC_ARN_SHAPE,
-		"must be an SNS topic ARN like arn:aws:sns:us-east-1:123456789012:alerts",
+	.check(
+		z.regex(
+			TOPIC_ARN_SHAPE,
+			"must be an SNS topic ARN like arn:aws:sns:us-east-1:123456789012:alerts",
+		),
 	);
 
 export type TopicParts = { partition: string; region: string; account: string; name: string };

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { LIMITS } from "../../alerts/event";
 import { truncate } from "../../alerts/text";
 import { requiredAs } from "../../schema/messages";
@@ -14,33 +14,35 @@ import { requiredAs } from "../../schema/messages";
 
 const STATUSES = { critical: "critical", warning: "warning", info: "info", ok: "ok" } as const;
 
-const EventStatus = z.string(requiredAs("a string")).transform((value, ctx) => {
-	const status = STATUSES[value.trim().toLowerCase() as keyof typeof STATUSES];
-	if (status === undefined) {
-		ctx.issues.push({
-			code: "custom",
-			input: value,
-			message: "must be one of Critical, Warning, Info, Ok",
-		});
-		return z.NEVER;
-	}
-	return status;
-});
+const EventStatus = z.pipe(
+	z.string(requiredAs("a string")),
+	z.transform((value: string, ctx) => {
+		const status = STATUSES[value.trim().toLowerCase() as keyof typeof STATUSES];
+		if (status === undefined) {
+			ctx.issues.push({
+				code: "custom",
+				input: value,
+				message: "must be one of Critical, Warning, Info, Ok",
+			});
+			return z.NEVER;
+		}
+		return status;
+	}),
+);
 
 const optionalText = (max: number) =>
-	z
-		.string({ error: "must be a string" })
-		.nullish()
-		.transform((value) => truncate(value ?? "", max));
+	z.pipe(
+		z.nullish(z.string({ error: "must be a string" })),
+		z.transform((value: string | null | undefined) => truncate(value ?? "", max)),
+	);
 
 const LabelValue = z.union([z.string(), z.number(), z.boolean()], {
 	error: "must be a string",
 });
 
-const Labels = z
-	.record(z.string(), LabelValue, { error: "must be an object of string values" })
-	.nullish()
-	.transform((labels) => {
+const Labels = z.pipe(
+	z.nullish(z.record(z.string(), LabelValue, { error: "must be an object of string values" })),
+	z.transform((labels: Record<string, string | number | boolean> | null | undefined) => {
 		const out: Record<string, string> = {};
 		let count = 0;
 		for (const [name, value] of Object.entries(labels ?? {})) {
@@ -52,23 +54,22 @@ const Labels = z
 			count++;
 		}
 		return out;
-	});
+	}),
+);
 
 const WebUrl = /^https?:\/\//i;
 
 const Image = z.object({
-	src: z.string(requiredAs("a string")).min(1, "must not be empty"),
-	alt: z.string({ error: "must be a string" }).nullish(),
-	href: z
-		.string({ error: "must be a string" })
-		.regex(WebUrl, "must be an http or https URL")
-		.nullish(),
+	src: z.string(requiredAs("a string")).check(z.minLength(1, "must not be empty")),
+	alt: z.nullish(z.string({ error: "must be a string" })),
+	href: z.nullish(
+		z.string({ error: "must be a string" }).check(z.regex(WebUrl, "must be an http or https URL")),
+	),
 });
 
-const Images = z
-	.array(Image, { error: "must be an array of {src, alt, href}" })
-	.nullish()
-	.transform((images) =>
+const Images = z.pipe(
+	z.nullish(z.array(Image, { error: "must be an array of {src, alt, href}" })),
+	z.transform((images: z.output<typeof Image>[] | null | undefined) =>
 		(images ?? [])
 			// Flashduty drops (rather than cuts) an over-long src: a cut URL points nowhere.
 			.filter((image) => image.src.length <= LIMITS.imageSrc)
@@ -78,34 +79,42 @@ const Images = z
 				...(image.alt ? { alt: truncate(image.alt, LIMITS.imageAlt) } : {}),
 				...(image.href ? { href: truncate(image.href, LIMITS.imageHref) } : {}),
 			})),
-	);
+	),
+);
 
 /** Unix seconds; a numeric string is accepted too. Milliseconds would land in the year 50000+. */
 const MAX_EVENT_TIME_S = 1e11;
-const EventTime = z.preprocess(
-	(value) => (typeof value === "string" && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value),
-	z
-		.number({ error: "must be unix seconds (a number)" })
-		.nonnegative("must be unix seconds (a number)")
-		.max(MAX_EVENT_TIME_S, "must be unix seconds, not milliseconds")
-		.nullish(),
+const EventTime = z.pipe(
+	z.transform((value: unknown) =>
+		typeof value === "string" && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value,
+	),
+	z.nullish(
+		z
+			.number({ error: "must be unix seconds (a number)" })
+			.check(
+				z.nonnegative("must be unix seconds (a number)"),
+				z.maximum(MAX_EVENT_TIME_S, "must be unix seconds, not milliseconds"),
+			),
+	),
 );
 
-export const StandardAlertBody = z
-	.object(
-		{
-			event_status: EventStatus,
-			title_rule: z.string({ error: "must be a string" }).nullish(),
-			title: z.string({ error: "must be a string" }).nullish(),
-			alert_key: z.string({ error: "must be a string" }).nullish(),
-			description: optionalText(LIMITS.description),
-			labels: Labels,
-			images: Images,
-			event_time: EventTime,
-		},
-		{ error: "must be a JSON object" },
-	)
-	.transform(({ title_rule, title, ...rest }, ctx) => {
+const StandardAlertFields = z.object(
+	{
+		event_status: EventStatus,
+		title_rule: z.nullish(z.string({ error: "must be a string" })),
+		title: z.nullish(z.string({ error: "must be a string" })),
+		alert_key: z.nullish(z.string({ error: "must be a string" })),
+		description: optionalText(LIMITS.description),
+		labels: Labels,
+		images: Images,
+		event_time: EventTime,
+	},
+	{ error: "must be a JSON object" },
+);
+
+export const StandardAlertBody = z.pipe(
+	StandardAlertFields,
+	z.transform(({ title_rule, title, ...rest }: z.output<typeof StandardAlertFields>, ctx) => {
 		const chosen = (title_rule ?? title ?? "").trim();
 		// A recovery is matched by alert_key alone, so only triggers must say what is wrong.
 		if (chosen === "" && rest.event_status !== "ok") {
@@ -118,5 +127,6 @@ export const StandardAlertBody = z
 			return z.NEVER;
 		}
 		return { ...rest, title: truncate(chosen, LIMITS.title) };
-	});
+	}),
+);
 export type StandardAlertBody = z.output<typeof StandardAlertBody>;

@@ -1,4 +1,4 @@
-import * as z from "zod";
+import * as z from "zod/mini";
 import { AutoResolveAfter, settingsError } from "../../integrations/settings";
 
 /** Settings of a `standard` integration. */

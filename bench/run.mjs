@@ -172,6 +172,7 @@ async function applyMigrations(mf) {
 /** SNS Notifications carrying a CloudWatch ALARM, each signed (SHA-256) like SNS would. */
 function signedAlarmNotifications(privateKey, count) {
 	const start = Date.UTC(2026, 10, 21);
+	const published = Date.now() - 60_000;
 	return Array.from({ length: count }, (_, i) => {
 		const message = {
 			Type: "Notification",
@@ -195,7 +196,8 @@ function signedAlarmNotifications(privateKey, count) {
 					Dimensions: [{ value: "prod-api", name: "ApiName" }],
 				},
 			}),
-			Timestamp: new Date(start + i * 1000).toISOString(),
+			// Recent, as SNS would send it: the integration accepts messages up to two hours old.
+			Timestamp: new Date(published).toISOString(),
 			SignatureVersion: "2",
 			SigningCertURL: CERT_URL,
 		};

@@ -4,7 +4,7 @@ import { SigningKeys } from "../src/sources/sns/signing-keys";
 import { checkSigningCertUrl, checkSubscribeUrl } from "../src/sources/sns/urls";
 import { HASH_BY_VERSION, signatureValid } from "../src/sources/sns/verify";
 import manifest from "./fixtures/sns/manifest.json";
-import { expectError, listAlerts } from "./helpers";
+import { expectError, listAlerts, moveClock } from "./helpers";
 import { createCloudWatchIntegration, outboundLog, pushSns } from "./sns-helpers";
 
 // Real messages signed by Amazon SNS and the real (expired) certificates that signed them,
@@ -58,6 +58,11 @@ describe("every vector in the manifest, against the certificate the manifest nam
 	});
 });
 
+/** The vectors are years old: the integration's clock goes back to a minute after publishing. */
+function atPublishTime(integrationId: string, message: { Timestamp: string }) {
+	return moveClock(integrationId, Date.parse(message.Timestamp) + 60_000 - Date.now());
+}
+
 describe("real vectors through the push URL (certificates served by the outbound stub)", () => {
 	// The manifest's one wrong-certificate pairing cannot be reproduced over HTTP: the message's
 	// own URL names its right certificate. It is covered above.
@@ -66,7 +71,8 @@ describe("real vectors through the push URL (certificates served by the outbound
 	it.each(overHttp.filter((v) => v.expectValid).map((v) => [v.file, v] as const))(
 		"accepts %s",
 		async (_file, vector) => {
-			const { integration_key } = await createCloudWatchIntegration();
+			const { id, integration_key } = await createCloudWatchIntegration();
+			await atPublishTime(id, vector.message);
 			const reply = await pushSns(integration_key, JSON.stringify(vector.raw));
 			expect(reply.status, JSON.stringify(reply.body)).toBe(200);
 			if (vector.message.Type === "Notification") {
@@ -84,6 +90,7 @@ describe("real vectors through the push URL (certificates served by the outbound
 		"refuses %s with 403 and changes nothing",
 		async (_file, vector) => {
 			const created = await createCloudWatchIntegration();
+			await atPublishTime(created.id, vector.message);
 			const fetches = async () =>
 				(await outboundLog()).filter((url) => url === vector.message.SubscribeURL).length;
 			const before = await fetches();
@@ -100,7 +107,9 @@ describe("real vectors through the push URL (certificates served by the outbound
 		const headers = messages["./fixtures/sns/notif-2024-sha1-https-capture.headers.json"] as {
 			headers: Record<string, string>;
 		};
-		const { integration_key } = await createCloudWatchIntegration();
+		const { id, integration_key } = await createCloudWatchIntegration();
+		if (vector === undefined) throw new Error("no capture vector");
+		await atPublishTime(id, vector.message);
 		const { host: _host, "content-length": _length, ...sent } = headers.headers;
 		const reply = await pushSns(integration_key, JSON.stringify(vector?.raw), sent);
 		expect(reply.status).toBe(200);

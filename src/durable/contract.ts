@@ -27,8 +27,11 @@ export type PushData = z.infer<typeof PushData>;
 /** A delivery's identity: a retry with the same key is answered from the first time. */
 export type Delivery = { key: string; fingerprint: string };
 
-/** The SNS topic a message came from, and the one the integration's settings require (if any). */
-export type TopicCheck = { arn: string; required: string | null };
+/**
+ * An SNS message's topic, the one the integration's settings require (if any), and when SNS
+ * published it (its signed `Timestamp`), which the object holds to a window.
+ */
+export type TopicCheck = { arn: string; required: string | null; sentAt: number };
 
 export type Push = {
 	integrationId: string;
@@ -89,6 +92,9 @@ export type Refusal = { ok: false } & (
 	| { reason: "settings_changed"; config: IntegrationConfig }
 	| { reason: "idempotency_key_reused" }
 	| { reason: "topic_not_accepted"; topic: string; accepted: string }
+	/** An SNS message published outside the window in which its MessageId is remembered. */
+	| { reason: "sns_message_stale"; sentAt: number; maxAgeMs: number }
+	| { reason: "sns_message_future"; sentAt: number }
 	| { reason: "incident_not_found"; id: string }
 	| { reason: "incident_resolved" }
 );
@@ -101,8 +107,11 @@ export type IncidentDetail = ApiIncident & { alerts: ApiAlert[] };
 export type IncidentReply = { ok: true; incident: IncidentDetail } | Refusal;
 
 export type SubscriptionChange =
-	| { kind: "confirmed"; topic: TopicCheck; subscriptionArn: string | null }
-	| { kind: "unsubscribed"; topic: TopicCheck };
+	| { kind: "confirmed"; topic: TopicCheck; messageId: string; subscriptionArn: string | null }
+	| { kind: "unsubscribed"; topic: TopicCheck; messageId: string };
+
+/** Whether a SubscriptionConfirmation may be followed; a replay of one already followed is not. */
+export type ConfirmationCheck = { ok: true; replayed: boolean } | Refusal;
 
 /** What GET /api/v1/integrations/{id} shows of an SNS integration. */
 export type SnsStatus = {

@@ -14,6 +14,7 @@ import { channelsFor } from "../routing/snapshot";
 import { digestsEqual } from "../security/secrets";
 import type {
 	Configuration,
+	ConfirmationCheck,
 	DescribeReply,
 	IncidentDetail,
 	IncidentReply,
@@ -24,6 +25,7 @@ import type {
 	PushData,
 	Refusal,
 	SubscriptionChange,
+	TopicCheck,
 } from "./contract";
 import { NO_STATS } from "./state/meta";
 import type { Stores } from "./state/stores";
@@ -83,7 +85,9 @@ export function ingest(s: Stores, push: Push, now: number): IngestReply {
 	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
 	s.meta.set("auto_resolve_after_ms", push.autoResolveAfterMs);
 	if (push.topic !== undefined) {
-		const refusal = s.subscription.accept(push.topic, "notification", now);
+		const refusal =
+			snsTimeRefusal(push.topic.sentAt, now) ??
+			s.subscription.accept(push.topic, "notification", now);
 		if (refusal !== null) return refusal;
 		s.subscription.received(now);
 	}
@@ -242,6 +246,42 @@ function detail(s: Stores, incident: IncidentRecord): IncidentDetail {
 	};
 }
 
+/**
+ * SNS retries an HTTP/S delivery for at most an hour after publishing; a message is accepted for
+ * twice that, well inside the 24 hours its MessageId is remembered (DELIVERY_TTL_MS), so a
+ * captured message cannot be replayed once its id is forgotten.
+ */
+export const SNS_MAX_AGE_MS = 2 * 3_600_000;
+/** Clocks differ a little: a message may say it was published up to this much ahead. */
+const SNS_CLOCK_SKEW_MS = 5 * 60_000;
+
+function snsTimeRefusal(sentAt: number, now: number): Refusal | null {
+	if (sentAt < now - SNS_MAX_AGE_MS) {
+		return { ok: false, reason: "sns_message_stale", sentAt, maxAgeMs: SNS_MAX_AGE_MS };
+	}
+	if (sentAt > now + SNS_CLOCK_SKEW_MS) return { ok: false, reason: "sns_message_future", sentAt };
+	return null;
+}
+
+/** The delivery a SubscriptionConfirmation or UnsubscribeConfirmation is remembered as. */
+const snsDelivery = (messageId: string) => ({ key: `sns:${messageId}`, fingerprint: "sns" });
+
+/**
+ * Before the worker follows a SubscribeURL: the message is recent, from the accepted topic, and
+ * not a replay of a confirmation already followed (a replay is answered, never fetched again).
+ */
+export function checkConfirmation(
+	s: Stores,
+	topic: TopicCheck,
+	messageId: string,
+	now: number,
+): ConfirmationCheck {
+	if (s.meta.isDeleted()) return { ok: false, reason: "integration_deleted" };
+	const refusal = snsTimeRefusal(topic.sentAt, now) ?? s.subscription.allowed(topic);
+	if (refusal !== null) return refusal;
+	return { ok: true, replayed: s.deliveries.lookup(snsDelivery(messageId)).kind !== "new" };
+}
+
 /** Only a confirmation pins; an unsubscribe must merely come from the accepted topic. */
 export function recordSubscription(
 	s: Stores,
@@ -249,12 +289,15 @@ export function recordSubscription(
 	now: number,
 ): Refusal | null {
 	if (s.meta.isDeleted()) return { ok: false, reason: "integration_deleted" };
-	if (change.kind === "unsubscribed") {
-		const refusal = s.subscription.allowed(change.topic);
-		if (refusal === null) s.subscription.unsubscribed(now);
-		return refusal;
-	}
-	const refusal = s.subscription.accept(change.topic, "confirmation", now);
-	if (refusal === null) s.subscription.confirmed(change.subscriptionArn, now);
-	return refusal;
+	const refusal =
+		snsTimeRefusal(change.topic.sentAt, now) ??
+		(change.kind === "confirmed"
+			? s.subscription.accept(change.topic, "confirmation", now)
+			: s.subscription.allowed(change.topic));
+	if (refusal !== null) return refusal;
+	if (change.kind === "confirmed") s.subscription.confirmed(change.subscriptionArn, now);
+	else s.subscription.unsubscribed(now);
+	const delivery = snsDelivery(change.messageId);
+	if (s.deliveries.lookup(delivery).kind === "new") s.deliveries.record(delivery, [], now);
+	return null;
 }

@@ -6,6 +6,7 @@ import type {
 	AlertPage,
 	AlertQuery,
 	Configuration,
+	ConfirmationCheck,
 	DescribeReply,
 	IncidentReply,
 	IngestReply,
@@ -18,6 +19,7 @@ import type {
 } from "./contract";
 import {
 	acknowledgeIncident,
+	checkConfirmation,
 	configure,
 	describeKey,
 	expireQuietAlerts,
@@ -121,9 +123,9 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/** Whether an SNS subscription for this topic may be confirmed (nothing else pinned). */
-	topicAllowed(topic: TopicCheck): Refusal | null {
-		const s = this.stores();
-		return s.meta.isDeleted() ? DELETED : s.subscription.allowed(topic);
+	/** Whether a SubscriptionConfirmation may be followed (see `checkConfirmation`). */
+	confirmationAllowed(topic: TopicCheck, messageId: string): ConfirmationCheck {
+		return checkConfirmation(this.stores(), topic, messageId, this.clock());
 	}
 
 	/** Records a confirmed subscription (pinning its topic) or an unsubscribe. */

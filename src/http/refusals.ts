@@ -37,6 +37,18 @@ export function refusalError(refusal: Refusal, keyHeader: string | null = null):
 				"TopicNotAccepted",
 				`messages from ${refusal.topic} are refused: this integration accepts only ${refusal.accepted} (DELETE /api/v1/integrations/{id}/topic to unpin it)`,
 			);
+		case "sns_message_stale":
+			return new HttpError(
+				403,
+				"SnsMessageTooOld",
+				`the SNS message was published at ${new Date(refusal.sentAt).toISOString()}, more than ${refusal.maxAgeMs / 3_600_000} hours ago: SNS retries for at most an hour, so this is a replay`,
+			);
+		case "sns_message_future":
+			return new HttpError(
+				403,
+				"SnsMessageFromTheFuture",
+				`the SNS message says it was published at ${new Date(refusal.sentAt).toISOString()}, later than now: it was not sent by SNS`,
+			);
 		case "incident_not_found":
 			return new HttpError(
 				404,

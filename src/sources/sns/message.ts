@@ -6,6 +6,21 @@ import * as z from "zod/mini";
  * Lambda-record spelling (`SigningCertUrl`, `Subject: null`) is accepted too, so the same verifier
  * serves both shapes; null Subject means absent, while "" is a present, signed, empty Subject.
  */
+/**
+ * The signed string joins `key\nvalue\n` pairs, so a line break inside a value could move text
+ * from one field to another without changing the signed bytes (a MessageId of
+ * "<id>\nSubject\n<subject>" signs like that id with that Subject). SNS itself puts none in these
+ * fields (it forbids them in Subject), so they are refused; only Message may hold line breaks.
+ */
+const oneLine = z
+	.string({ error: "is required" })
+	.check(z.regex(/^[^\r\n]*$/, "must not contain line breaks"));
+
+/** SNS MessageIds are UUIDs: anything else is not a message SNS sent. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** SNS writes `Timestamp` as ISO 8601 in UTC, with milliseconds. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
 export const SnsMessage = z.pipe(
 	z.transform((value: unknown) => {
 		if (typeof value !== "object" || value === null) return value;
@@ -21,16 +36,20 @@ export const SnsMessage = z.pipe(
 		Type: z.enum(["Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"], {
 			error: "must be Notification, SubscriptionConfirmation or UnsubscribeConfirmation",
 		}),
-		MessageId: z.string({ error: "is required" }).check(z.minLength(1), z.maxLength(128)),
-		TopicArn: z.string({ error: "is required" }),
-		Subject: z.optional(z.string()),
+		MessageId: z
+			.string({ error: "is required" })
+			.check(z.regex(UUID, "must be an SNS MessageId (a UUID)")),
+		TopicArn: oneLine,
+		Subject: z.optional(oneLine),
 		Message: z.string({ error: "is required" }),
-		Timestamp: z.string({ error: "is required" }),
+		Timestamp: z
+			.string({ error: "is required" })
+			.check(z.regex(ISO_UTC, "must be an ISO 8601 time in UTC, as SNS writes it")),
 		SignatureVersion: z.enum(["1", "2"], { error: "must be 1 or 2" }),
 		Signature: z.string({ error: "is required" }),
 		SigningCertURL: z.string({ error: "is required" }),
-		SubscribeURL: z.optional(z.string()),
-		Token: z.optional(z.string()),
+		SubscribeURL: z.optional(oneLine),
+		Token: z.optional(oneLine),
 		UnsubscribeURL: z.optional(z.string()),
 	}),
 );

@@ -41,7 +41,11 @@ export async function receiveSns(
 			"this integration refuses SignatureVersion 1 (SHA1) messages: set the topic's SignatureVersion attribute to 2",
 		);
 	}
-	const topic: TopicCheck = { arn: message.TopicArn, required: policy.topicArn };
+	const topic: TopicCheck = {
+		arn: message.TopicArn,
+		required: policy.topicArn,
+		sentAt: Date.parse(message.Timestamp),
+	};
 	// Settings that name the topic refuse others before any certificate is fetched.
 	if (topic.required !== null && topic.arn !== topic.required) {
 		throw refusalError({
@@ -56,10 +60,18 @@ export async function receiveSns(
 	const stub = integrationObject(c, target);
 	switch (message.Type) {
 		case "SubscriptionConfirmation": {
-			const refusal = await stub.topicAllowed(topic);
-			if (refusal !== null) throw refusalError(refusal);
+			const check = await stub.confirmationAllowed(topic, message.MessageId);
+			if (!check.ok) throw refusalError(check);
+			// A replay of a confirmation already followed: answered, never fetched again.
+			if (check.replayed)
+				return ok(c, { subscription: "confirmed", topic_arn: topic.arn, replayed: true });
 			const subscriptionArn = await confirmSubscription(message);
-			const recorded = await stub.recordSubscription({ kind: "confirmed", topic, subscriptionArn });
+			const recorded = await stub.recordSubscription({
+				kind: "confirmed",
+				topic,
+				messageId: message.MessageId,
+				subscriptionArn,
+			});
 			if (recorded !== null) throw refusalError(recorded);
 			return ok(c, {
 				subscription: "confirmed",
@@ -69,7 +81,11 @@ export async function receiveSns(
 		}
 		case "UnsubscribeConfirmation": {
 			// Never follow its SubscribeURL: a GET there would subscribe us again.
-			const recorded = await stub.recordSubscription({ kind: "unsubscribed", topic });
+			const recorded = await stub.recordSubscription({
+				kind: "unsubscribed",
+				topic,
+				messageId: message.MessageId,
+			});
 			if (recorded !== null) throw refusalError(recorded);
 			return ok(c, { subscription: "unsubscribed", topic_arn: topic.arn });
 		}

@@ -14,7 +14,7 @@ export default defineConfig(async () => {
 				wrangler: { configPath: "./wrangler.toml" },
 				miniflare: {
 					bindings: {
-						ADMIN_TOKEN: "test-admin-token",
+						ADMIN_TOKEN: "test-admin-token-0123456789abcdef0123",
 						TEST_MIGRATIONS: migrations,
 						TEST_SNS_PRIVATE_KEY: signing.privateKeyPkcs8,
 						TEST_SNS_CERTIFICATE: signing.certificatePem,

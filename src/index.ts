@@ -8,6 +8,7 @@ import { errorBody, ok } from "./http/envelope";
 import { HttpError } from "./http/errors";
 import { requestId } from "./http/middleware";
 import { push } from "./push/routes";
+import { redactKeys } from "./security/secrets";
 
 export { IntegrationDurableObject } from "./durable/integration-object";
 
@@ -27,22 +28,36 @@ api.route("/", incidents);
 app.route("/api/v1", api);
 app.route("/push", push);
 
-app.notFound((c) =>
-	c.json(
+app.notFound((c) => {
+	discardBody(c.req.raw);
+	return c.json(
 		errorBody(c.get("requestId"), "RouteNotFound", `no route for ${c.req.method} ${c.req.path}`),
 		404,
-	),
-);
+	);
+});
 
 // The one error funnel. Client mistakes carry their own status, code and message; anything else
 // is a generic 500 (which senders retry), logged with the request id and never with the payload.
+// Keys are masked in every message and log line, since a key may stand in the path.
 app.onError((error, c) => {
 	const id = c.get("requestId");
+	discardBody(c.req.raw);
 	if (error instanceof HttpError) {
 		return c.json(errorBody(id, error.code, error.message), error.status, error.headers);
 	}
-	console.error("unhandled error", { request_id: id, name: error.name, message: error.message });
+	const message = redactKeys(error.message);
+	console.error(
+		JSON.stringify({ event: "unhandled_error", request_id: id, name: error.name, message }),
+	);
 	return c.json(errorBody(id, "InternalError", "something went wrong; retry later"), 500);
 });
+
+/**
+ * A refused request's unread body is cancelled, so the sender is answered without uploading the
+ * rest, whatever proxy sits in front (wrangler's local one waits for the whole upload otherwise).
+ */
+function discardBody(request: Request): void {
+	if (request.body !== null && !request.bodyUsed) request.body.cancel().catch(() => {});
+}
 
 export default app;

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import { sha256Hex } from "../src/security/secrets";
 import {
+	ADMIN_TOKEN,
 	admin,
 	BASE,
 	call,
@@ -215,7 +216,7 @@ describe("routing", () => {
 		["PUT", "/push", "POST"],
 	])("answers %s %s with 405 and Allow: %s", async (method, path, allow) => {
 		const reply = await call(method, path, {
-			headers: { Authorization: "Bearer test-admin-token" },
+			headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
 		});
 		expectError(reply, 405, "MethodNotAllowed");
 		expect(reply.headers.get("Allow")).toBe(allow);

@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import type { ApiAlert } from "../src/alerts/alert";
 import type { IntegrationDurableObject } from "../src/durable/integration-object";
 
-export const ADMIN_TOKEN = "test-admin-token";
+export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123";
 export const BASE = "https://alertgate.test";
 
 export type Envelope = {

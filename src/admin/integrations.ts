@@ -47,7 +47,16 @@ const CreateIntegration = z.strictObject(
 const UpdateIntegration = z.strictObject(
 	{
 		name: z.optional(Name),
-		settings: z.optional(z.record(z.string(), z.unknown(), { error: "must be an object" })),
+		/**
+		 * Kept as sent (a record schema would drop a `__proto__` key): merged over the stored
+		 * settings and validated whole by the type's schema, which names any unknown setting.
+		 */
+		settings: z.optional(
+			z.custom<Record<string, unknown>>(
+				(value) => typeof value === "object" && value !== null && !Array.isArray(value),
+				"must be an object",
+			),
+		),
 		channel_id: z.optional(z.nullable(z.string({ error: "must be a channel id or null" }))),
 	},
 	{ error: unknownFieldOr("must be a JSON object") },

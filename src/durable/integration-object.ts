@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { alertToApi } from "../alerts/alert";
 import { loadRoutingSnapshot } from "../db/routes";
 import type { RoutingSnapshot } from "../routing/snapshot";
+import { redactKeys } from "../security/secrets";
 import type {
 	AlertPage,
 	AlertQuery,
@@ -202,7 +203,10 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			await this.env.DB.batch(plan.statements);
 		} catch (error) {
 			const integrationId = this.state.meta.get("integration_id");
-			console.error("mirror write failed; retrying", { integrationId, error: String(error) });
+			const reason = redactKeys(String(error));
+			console.error(
+				JSON.stringify({ event: "mirror_failed", integration_id: integrationId, reason }),
+			);
 			return "failed";
 		}
 		return this.transaction(() => this.state.mirror.settle(plan));

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { redactKeys } from "../security/secrets";
 import type { AppEnv } from "./app-env";
 
 /**
@@ -11,5 +12,5 @@ export function ok<T>(c: Context<AppEnv>, data: T, status: ContentfulStatusCode 
 }
 
 export function errorBody(requestId: string, code: string, message: string) {
-	return { request_id: requestId, error: { code, message } };
+	return { request_id: requestId, error: { code, message: redactKeys(message) } };
 }

@@ -1,4 +1,5 @@
 import type * as z from "zod/mini";
+import { parseWellFormed } from "../schema/json";
 import { InvalidParameter } from "./errors";
 
 /** `labels.team`, `images[0].src`: the path as a sender would write it. */
@@ -31,7 +32,7 @@ export function parseOrThrow<S extends z.ZodMiniType>(
 /** Parses JSON text, or throws a 400 that says the body is not JSON. */
 export function parseJson(text: string): unknown {
 	try {
-		return JSON.parse(text);
+		return parseWellFormed(text);
 	} catch {
 		throw new InvalidParameter(
 			"the body is not valid JSON: send a JSON object with Content-Type: application/json",

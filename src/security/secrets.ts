@@ -13,6 +13,14 @@ const ADDRESSED_KEY_SHAPE = /^agk_([A-Za-z0-9_-]{22})[A-Za-z0-9_-]{43}$/;
 /** Keys made before 0.2.0 carry no id: they are still found by their hash in D1. */
 const LEGACY_KEY_SHAPE = /^agk_[A-Za-z0-9_-]{43}$/;
 
+/** Anything shaped like one of our keys, anywhere in a text. */
+const KEY_ANYWHERE = /agk_[A-Za-z0-9_-]+/g;
+
+/** A text with every integration key in it masked: for messages and log lines. */
+export function redactKeys(text: string): string {
+	return text.replace(KEY_ANYWHERE, "agk_…");
+}
+
 export function generateIntegrationKey(integrationId: string): string {
 	const secret = crypto.getRandomValues(new Uint8Array(INTEGRATION_KEY_BYTES));
 	return INTEGRATION_KEY_PREFIX + base64url(uuidBytes(integrationId)) + base64url(secret);

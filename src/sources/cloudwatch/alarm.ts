@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { parseWellFormed } from "../../schema/json";
 
 /**
  * A CloudWatch alarm notification: the JSON inside an SNS Notification's Message. Old and new
@@ -52,7 +53,7 @@ export type CloudWatchAlarm = z.infer<typeof CloudWatchAlarm>;
 export function parseAlarm(message: string): CloudWatchAlarm | null {
 	let json: unknown;
 	try {
-		json = JSON.parse(message);
+		json = parseWellFormed(message);
 	} catch {
 		return null;
 	}

@@ -1,0 +1,148 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import worker from "../src/index";
+import {
+	ADMIN_TOKEN,
+	admin,
+	BASE,
+	call,
+	createIntegration,
+	expectError,
+	listAlerts,
+	push,
+} from "./helpers";
+
+/** A sender that uploads 1 KiB and then stalls for ever; `cancelled` says whether we hung up. */
+function stallingUpload() {
+	const state = { cancelled: false };
+	const body = new ReadableStream<Uint8Array>({
+		start(controller) {
+			controller.enqueue(new Uint8Array(1024).fill(120));
+		},
+		pull: () => new Promise(() => {}),
+		cancel() {
+			state.cancelled = true;
+		},
+	});
+	return { body, state };
+}
+
+/** Fails instead of hanging when the worker waits for a body that never ends. */
+async function answeredPromptly(request: Request): Promise<Response> {
+	const timeout = new Promise<never>((_, reject) =>
+		setTimeout(() => reject(new Error("not answered within 2 s")), 2_000),
+	);
+	return Promise.race([exports.default.fetch(request), timeout]);
+}
+
+describe("early refusals hang up on the upload", () => {
+	it.each([
+		["an unknown key", "/push/agk_" + "A".repeat(43), {}, 404],
+		["a wrong admin token", "/api/v1/integrations", { Authorization: "Bearer wrong" }, 401],
+		[
+			"a declared oversize body",
+			"/push/agk_" + "A".repeat(43),
+			{ "Content-Length": "10485760" },
+			413,
+		],
+		["an unknown route", "/nowhere", {}, 404],
+	])("%s: answered at once, the body cancelled", async (_label, path, headers, status) => {
+		const { body, state } = stallingUpload();
+		const response = await answeredPromptly(
+			new Request(`${BASE}${path}`, {
+				method: "POST",
+				body,
+				headers,
+				duplex: "half",
+			} as RequestInit),
+		);
+		expect(response.status).toBe(status);
+		await response.arrayBuffer();
+		await new Promise((resolve) => setTimeout(resolve, 10));
+		expect(state.cancelled).toBe(true);
+	});
+});
+
+describe("text is made well-formed once, at the edge", () => {
+	it("stores a lone surrogate as U+FFFD, and an Ok with the listed key resolves it", async () => {
+		const { id, integration_key } = await createIntegration();
+		const opened = await call("POST", `/push/${integration_key}`, {
+			body: '{"event_status":"Warning","title_rule":"t\\udc00","alert_key":"lone\\ud800","labels":{"k\\ud800":"v\\udfff"}}',
+		});
+		expect(opened.body.data).toMatchObject({ result: "opened", alert_key: "lone\ufffd" });
+		const [alert] = (await listAlerts(id)).alerts;
+		expect(alert).toMatchObject({
+			alert_key: "lone\ufffd",
+			title: "t\ufffd",
+			labels: { "k\ufffd": "v\ufffd" },
+		});
+		const resolved = await push(integration_key, {
+			event_status: "Ok",
+			alert_key: alert?.alert_key,
+		});
+		expect(resolved.body.data).toMatchObject({ result: "resolved" });
+	});
+
+	it("keeps well-formed pairs as they are", async () => {
+		const { integration_key } = await createIntegration();
+		const reply = await call("POST", `/push/${integration_key}`, {
+			body: '{"event_status":"Warning","title_rule":"t","alert_key":"smile \\ud83d\\ude00"}',
+		});
+		expect(reply.body.data.alert_key).toBe("smile 😀");
+	});
+});
+
+describe("keys stay out of messages and logs", () => {
+	it("masks a key in a route error", async () => {
+		const { integration_key } = await createIntegration();
+		const reply = await call("POST", `/push/${integration_key}/`, { body: "{}" });
+		const message = expectError(reply, 404, "RouteNotFound");
+		expect(message).not.toContain(integration_key.slice(4));
+		expect(message).toContain("agk_…");
+	});
+
+	it("masks a key echoed back in any error message", async () => {
+		const { integration_key } = await createIntegration();
+		const reply = await admin("GET", `/incidents/${integration_key}`);
+		expect(expectError(reply, 404, "IncidentNotFound")).not.toContain(integration_key.slice(4));
+	});
+});
+
+describe("smaller edges", () => {
+	it("refuses __proto__ in PATCH settings as POST does", async () => {
+		const created = await admin("POST", "/integrations", {
+			name: "x",
+			type: "standard",
+			settings: JSON.parse('{"__proto__": {"auto_resolve_after": "1h"}}'),
+		});
+		expectError(created, 400, "InvalidParameter");
+		const { id } = await createIntegration();
+		const patched = await call("PATCH", `/api/v1/integrations/${id}`, {
+			body: '{"settings": {"__proto__": {"auto_resolve_after": "1h"}}}',
+			headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+		});
+		expect(expectError(patched, 400, "InvalidParameter")).toContain("__proto__");
+	});
+
+	it.each([["0x10"], ["1e2"], [" 5"], ["5.0"], ["-1"]])("refuses limit=%j", async (limit) => {
+		const { id } = await createIntegration();
+		const query = `?limit=${encodeURIComponent(limit)}`;
+		expectError(await admin("GET", `/integrations/${id}/alerts${query}`), 400, "InvalidParameter");
+		expectError(await admin("GET", `/incidents${query}`), 400, "InvalidParameter");
+	});
+
+	it("refuses to serve the admin API with an ADMIN_TOKEN under 32 characters, saying how to make one", async () => {
+		const response = await worker.fetch(
+			new Request(`${BASE}/api/v1/integrations`, {
+				headers: { Authorization: "Bearer short-token" },
+			}),
+			{ ...env, ADMIN_TOKEN: "short-token" },
+			createExecutionContext(),
+		);
+		expect(response.status).toBe(503);
+		const body = (await response.json()) as { error: { code: string; message: string } };
+		expect(body.error.code).toBe("AdminTokenTooShort");
+		expect(body.error.message).toContain("openssl rand -base64 32");
+	});
+});

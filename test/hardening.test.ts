@@ -12,6 +12,7 @@ import {
 	listAlerts,
 	push,
 } from "./helpers";
+import { alarm, createCloudWatchIntegration, notification, uniqueTopic } from "./sns-helpers";
 
 /** A sender that uploads 1 KiB and then stalls for ever; `cancelled` says whether we hung up. */
 function stallingUpload() {
@@ -144,5 +145,29 @@ describe("smaller edges", () => {
 		const body = (await response.json()) as { error: { code: string; message: string } };
 		expect(body.error.code).toBe("AdminTokenTooShort");
 		expect(body.error.message).toContain("openssl rand -base64 32");
+	});
+});
+
+describe("SNS with the key as Basic-auth credentials in the endpoint URL", () => {
+	it("challenges a credential-less SNS delivery with 401 Basic, then takes it with the key", async () => {
+		const { id, integration_key } = await createCloudWatchIntegration();
+		const signed = JSON.stringify(await notification(uniqueTopic(), alarm()));
+		const headers = { "Content-Type": "text/plain", "x-amz-sns-message-type": "Notification" };
+		// SNS's first try carries no credentials: it needs a challenge, not a 400 it would drop.
+		const first = await call("POST", "/push", { body: signed, headers });
+		expectError(first, 401, "IntegrationKeyRequired");
+		expect(first.headers.get("WWW-Authenticate")).toMatch(/^Basic realm="alertgate"/);
+		const basic = `Basic ${btoa(`alertgate:${integration_key}`)}`;
+		const second = await call("POST", "/push", {
+			body: signed,
+			headers: { ...headers, Authorization: basic },
+		});
+		expect(second.body.data).toMatchObject({ result: "opened" });
+		expect((await listAlerts(id)).alerts).toHaveLength(1);
+	});
+
+	it("still answers 400 to anything else that sends no key (EventBridge would retry a 401)", async () => {
+		const reply = await call("POST", "/push", { body: "{}" });
+		expect(reply.status).toBe(400);
 	});
 });

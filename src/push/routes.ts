@@ -2,7 +2,7 @@ import { type Context, Hono } from "hono";
 import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
 import { basicPassword, bearerToken } from "../http/credentials";
-import { InvalidParameter, PayloadTooLarge } from "../http/errors";
+import { HttpError, InvalidParameter, PayloadTooLarge } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { refusalError } from "../http/refusals";
 import { readIntegrationKey, sha256Hex } from "../security/secrets";
@@ -40,6 +40,16 @@ function keyFromRequest(c: Context<AppEnv>): PresentedKey | null {
 
 async function handlePush(c: Context<AppEnv>, presented: PresentedKey | null) {
 	if (presented === null) {
+		// SNS sends a subscription's Basic-auth credentials (https://user:KEY@host/push) only after
+		// a 401 challenge; for everyone else a missing key is a mistake that retrying cannot fix.
+		if (c.req.header("x-amz-sns-message-type") !== undefined) {
+			throw new HttpError(
+				401,
+				"IntegrationKeyRequired",
+				"send the integration key as the password of the endpoint's Basic-auth credentials",
+				{ "WWW-Authenticate": 'Basic realm="alertgate", charset="UTF-8"' },
+			);
+		}
 		throw new InvalidParameter(
 			"the integration key is missing: use /push/<key>, ?integration_key=, an X-Integration-Key header, Authorization: Bearer <key>, or Basic auth with the key as password",
 		);

@@ -198,6 +198,35 @@ describe("routes", () => {
 		);
 	});
 
+	it("refuses patterns whose matching would cost too much, naming the condition or the rule set", async () => {
+		const channel = await createChannel();
+		const { id } = await createIntegration();
+		// 249 characters that RE2 accepts, and that took seconds per new alert once saved.
+		const costly = `(?is)${"(?:.?){1000}".repeat(20)}\\x01`;
+		expect(costly.length).toBe(249);
+		const one = await admin("PUT", `/integrations/${id}/routes`, {
+			rules: [
+				{ conditions: [{ field: "title", op: "regex", value: costly }], channel_ids: [channel.id] },
+			],
+		});
+		expect(expectError(one, 400, "InvalidParameter")).toMatch(
+			/^rules\[0\]\.conditions\[0\]\.value is too costly: it compiles to \d+ RE2 instructions, at most 200/,
+		);
+		// Each under the per-pattern bound, together over the rule set's.
+		const medium = { field: "labels.host", op: "regex", value: "(?:.?){90}x" };
+		const many = await admin("PUT", `/integrations/${id}/routes`, {
+			rules: Array.from({ length: 6 }, () => ({ conditions: [medium], channel_ids: [channel.id] })),
+		});
+		expect(expectError(many, 400, "InvalidParameter")).toMatch(
+			/^rules cost too much together: their regex conditions compile to \d+ RE2 instructions, at most 1000/,
+		);
+		expect((await admin("GET", `/integrations/${id}/routes`)).body.data.rules).toEqual([]);
+		const fits = await admin("PUT", `/integrations/${id}/routes`, {
+			rules: Array.from({ length: 4 }, () => ({ conditions: [medium], channel_ids: [channel.id] })),
+		});
+		expect(fits.status).toBe(200);
+	});
+
 	it("are replaced atomically: a PUT that fails half-way leaves the old list", async () => {
 		const channel = await createChannel();
 		const old = {

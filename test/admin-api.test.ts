@@ -167,6 +167,7 @@ describe("deleting an integration", () => {
 			],
 			delivery: null,
 			autoResolveAfterMs: null,
+			rateLimit: null,
 			auth: { kind: "d1", configVersion: 0 },
 		});
 		expect(late).toEqual({ ok: false, reason: "integration_deleted" });

@@ -36,6 +36,7 @@ describe("the integration object's schema migrations", () => {
 			event_count: 7,
 			last_event_at: 1763701200000,
 			unrouted_count: 2,
+			rate_limited_count: 0,
 			version: 9,
 		});
 	});

@@ -480,7 +480,10 @@ describe("auto-resolve for one-shot events", () => {
 			auto_resolve_after: "24h",
 		});
 		const standard = await admin("POST", "/integrations", { name: "s", type: "standard" });
-		expect(standard.body.data.settings).toEqual({ auto_resolve_after: null });
+		expect(standard.body.data.settings).toEqual({
+			auto_resolve_after: null,
+			rate_limit: { per_second: 100, burst: 1000 },
+		});
 	});
 
 	it("resolves an alert with no event for auto_resolve_after, marked resolved_by timeout", async () => {

@@ -80,6 +80,7 @@ const NEW_STATS = {
 	event_count: 0,
 	last_event_at: null,
 	unrouted_count: 0,
+	rate_limited_count: 0,
 	config_version: 0,
 };
 
@@ -256,6 +257,7 @@ function integrationToApi(row: IntegrationRow) {
 		event_count: row.event_count,
 		last_event_at: isoOrNull(row.last_event_at),
 		unrouted_count: row.unrouted_count,
+		rate_limited_count: row.rate_limited_count,
 	};
 }
 

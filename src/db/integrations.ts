@@ -21,13 +21,14 @@ export const IntegrationRow = z.object({
 	/** Set: private to this channel. Null: shared, routed by its routes. */
 	channel_id: z.nullable(z.string()),
 	unrouted_count: z.number(),
+	rate_limited_count: z.number(),
 	/** The routing config version when this row was read (see migration 0003). */
 	config_version: z.number(),
 });
 export type IntegrationRow = z.infer<typeof IntegrationRow>;
 
 const COLUMNS = `id, name, type, created_at, key_rotated_at, deleted_at, event_count, last_event_at,
-	settings, channel_id, unrouted_count, (SELECT version FROM config_version WHERE id = 1) AS config_version`;
+	settings, channel_id, unrouted_count, rate_limited_count, (SELECT version FROM config_version WHERE id = 1) AS config_version`;
 
 function parseRow(row: unknown): IntegrationRow | null {
 	return row === null ? null : IntegrationRow.parse(row);
@@ -132,12 +133,24 @@ export function removeIntegrationStatement(db: D1Database, id: string): D1Prepar
 export function mirrorIntegrationStats(
 	db: D1Database,
 	id: string,
-	stats: { event_count: number; last_event_at: number | null; unrouted_count: number },
+	stats: {
+		event_count: number;
+		last_event_at: number | null;
+		unrouted_count: number;
+		rate_limited_count: number;
+	},
 ): D1PreparedStatement {
 	return db
 		.prepare(
 			`UPDATE integrations SET event_count = max(event_count, ?), last_event_at = ?,
-				unrouted_count = max(unrouted_count, ?) WHERE id = ?`,
+				unrouted_count = max(unrouted_count, ?), rate_limited_count = max(rate_limited_count, ?)
+			 WHERE id = ?`,
 		)
-		.bind(stats.event_count, stats.last_event_at, stats.unrouted_count, id);
+		.bind(
+			stats.event_count,
+			stats.last_event_at,
+			stats.unrouted_count,
+			stats.rate_limited_count,
+			id,
+		);
 }

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import type { ApiIncident } from "../incidents/incident";
+import type { RateLimit } from "../integrations/rate-limit";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
 import type { RoutingSnapshot } from "../routing/snapshot";
@@ -44,6 +45,8 @@ export type Push = {
 	topic?: TopicCheck;
 	/** The integration's `auto_resolve_after` in ms, or null when off. */
 	autoResolveAfterMs: number | null;
+	/** The integration's `rate_limit` (null: none). */
+	rateLimit: RateLimit | null;
 	auth: PushAuth;
 };
 
@@ -86,6 +89,7 @@ export type DescribeReply = { ok: true; config: IntegrationConfig } | Refusal;
 /** Why the object refused: data, not HTTP. */
 export type Refusal = { ok: false } & (
 	| { reason: "integration_deleted" }
+	| { reason: "rate_limited"; retryAfterMs: number }
 	/** No integration holds this key (unknown, rotated out or deleted). */
 	| { reason: "unknown_key" }
 	/** The worker normalized with settings older than the object's: these are the current ones. */

@@ -27,7 +27,7 @@ import type {
 	SubscriptionChange,
 	TopicCheck,
 } from "./contract";
-import { NO_STATS } from "./state/meta";
+import { NO_STATS, type Stats } from "./state/meta";
 import type { Stores } from "./state/stores";
 
 /**
@@ -82,6 +82,12 @@ export function configure(s: Stores, c: Configuration): void {
 export function ingest(s: Stores, push: Push, now: number): IngestReply {
 	const refusal = authorize(s, push.auth);
 	if (refusal !== null) return refusal;
+	// After the key check: a wrong key neither spends the integration's tokens nor counts.
+	const retryAfterMs = push.rateLimit === null ? null : s.rate.take(push.rateLimit, now);
+	if (retryAfterMs !== null) {
+		countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
+		return { ok: false, reason: "rate_limited", retryAfterMs };
+	}
 	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
 	s.meta.set("auto_resolve_after_ms", push.autoResolveAfterMs);
 	if (push.topic !== undefined) {
@@ -125,13 +131,13 @@ function applyAlertEvent(s: Stores, event: AlertEvent, now: number): PushData {
 
 /** Counts one delivery; last_event_at is when it arrived, so it shows the source is wired. */
 function countDelivery(s: Stores, now: number): void {
+	countStats(s, (stats) => ({ event_count: stats.event_count + 1, last_event_at: now }));
+}
+
+/** Changes counters and moves their version, which tells the mirror D1 is behind. */
+function countStats(s: Stores, change: (stats: Stats) => Partial<Stats>): void {
 	const stats = s.meta.get("stats") ?? NO_STATS;
-	s.meta.set("stats", {
-		...stats,
-		event_count: stats.event_count + 1,
-		last_event_at: now,
-		version: stats.version + 1,
-	});
+	s.meta.set("stats", { ...stats, ...change(stats), version: stats.version + 1 });
 }
 
 /**
@@ -142,8 +148,7 @@ function openIncidents(s: Stores, alert: Alert, now: number): void {
 	const routing = s.routing.current();
 	const channels = channelsFor(alert, routing);
 	if (channels.length === 0) {
-		const stats = s.meta.get("stats") ?? NO_STATS;
-		s.meta.set("stats", { ...stats, unrouted_count: stats.unrouted_count + 1 });
+		countStats(s, (stats) => ({ unrouted_count: stats.unrouted_count + 1 }));
 	}
 	for (const place of placements(alert, channels, routing.grouping)) {
 		const candidate =

@@ -23,6 +23,15 @@ export function refusalError(refusal: Refusal, keyHeader: string | null = null):
 				"SettingsChanged",
 				"the integration's settings changed while this push was handled; send it again",
 			);
+		case "rate_limited": {
+			const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+			return new HttpError(
+				429,
+				"RateLimited",
+				`this integration is over its rate limit (settings.rate_limit): retry in ${seconds} s`,
+				{ "Retry-After": String(seconds) },
+			);
+		}
 		case "integration_deleted":
 			return new HttpError(404, "IntegrationNotFound", "this integration has been deleted");
 		case "idempotency_key_reused":

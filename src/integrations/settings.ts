@@ -39,13 +39,11 @@ export const settingsError = unknownFieldOr(
 );
 
 /**
- * Settings as stored and sent between worker and object: scalars and lists of flat objects
- * (CloudWatch's severity rules). Each type's own schema (src/sources/registry.ts) gives them
+ * Settings as stored and sent between worker and object: scalars, flat objects (the rate limit)
+ * and lists of flat objects (CloudWatch's severity rules). Each type's own schema (src/sources/registry.ts) gives them
  * meaning; this shape is deliberately not recursive, so RPC types stay shallow.
  */
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-export const Settings = z.record(
-	z.string(),
-	z.union([Scalar, z.array(z.record(z.string(), Scalar))]),
-);
+const Flat = z.record(z.string(), Scalar);
+export const Settings = z.record(z.string(), z.union([Scalar, Flat, z.array(Flat)]));
 export type Settings = z.infer<typeof Settings>;

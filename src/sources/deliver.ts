@@ -1,9 +1,10 @@
 import type { Context } from "hono";
-import type * as z from "zod/mini";
+import * as z from "zod/mini";
 import type { IntegrationConfig, Push, PushAuth, PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
 import { refusalError } from "../http/refusals";
+import { RateLimitSetting } from "../integrations/rate-limit";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
 
@@ -52,6 +53,9 @@ export function settingsReader<T>(schema: z.ZodMiniType<T>): (target: PushTarget
 	};
 }
 
+/** Every type's settings carry `rate_limit` (the default where stored settings predate it). */
+const readRateLimit = settingsReader(z.object({ rate_limit: RateLimitSetting }));
+
 export function integrationObject(c: Context<AppEnv>, target: PushTarget) {
 	return c.env.INTEGRATION.getByName(target.id);
 }
@@ -71,11 +75,17 @@ const singleOutcome = (results: PushData[]) => results[0] ?? NOTHING_CHANGED;
 export async function deliver(
 	c: Context<AppEnv>,
 	target: PushTarget,
-	push: Omit<Push, "integrationId" | "auth">,
+	push: Omit<Push, "integrationId" | "auth" | "rateLimit">,
 	respond: (results: PushData[]) => unknown = singleOutcome,
 ) {
 	const stub = integrationObject(c, target);
-	const reply = await stub.ingest({ ...push, integrationId: target.id, auth: target.auth });
+	const { rate_limit: rateLimit } = readRateLimit(target);
+	const reply = await stub.ingest({
+		...push,
+		rateLimit,
+		integrationId: target.id,
+		auth: target.auth,
+	});
 	if (!reply.ok) {
 		if (reply.reason === "settings_changed") throw new SettingsChanged(reply.config);
 		throw refusalError(reply, target.keyHeader);

@@ -19,6 +19,8 @@ export const Stats = z.object({
 	event_count: z.number(),
 	last_event_at: z.nullable(z.number()),
 	unrouted_count: z.number(),
+	/** Pushes refused over the rate limit (absent in rows written before it existed). */
+	rate_limited_count: z._default(z.number(), 0),
 	version: z.number(),
 });
 export type Stats = z.infer<typeof Stats>;
@@ -26,6 +28,7 @@ export const NO_STATS: Stats = {
 	event_count: 0,
 	last_event_at: null,
 	unrouted_count: 0,
+	rate_limited_count: 0,
 	version: 0,
 };
 

@@ -3,6 +3,7 @@ import { Deliveries } from "./deliveries";
 import { Incidents } from "./incidents";
 import { Meta } from "./meta";
 import { Mirror } from "./mirror";
+import { PushRate } from "./rate";
 import { RoutingCache } from "./routing";
 import { SnsSubscription } from "./subscription";
 
@@ -19,6 +20,7 @@ export type Stores = {
 	subscription: SnsSubscription;
 	routing: RoutingCache;
 	mirror: Mirror;
+	rate: PushRate;
 };
 
 export function openStores(sql: SqlStorage): Stores {
@@ -32,5 +34,6 @@ export function openStores(sql: SqlStorage): Stores {
 		subscription: new SnsSubscription(meta),
 		routing: new RoutingCache(meta),
 		mirror: new Mirror(meta, incidents),
+		rate: new PushRate(),
 	};
 }

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { Severity } from "../../alerts/event";
+import { RateLimitSetting } from "../../integrations/rate-limit";
 import { AutoResolveAfter, settingsError } from "../../integrations/settings";
 import { TopicArn } from "../sns/topic-arn";
 
@@ -21,6 +22,7 @@ export const CloudWatchSettings = z.strictObject(
 		topic_arn: z._default(z.nullable(TopicArn), null),
 		insufficient_data: InsufficientData,
 		auto_resolve_after: AutoResolveAfter(null),
+		rate_limit: RateLimitSetting,
 		/** First matching alarm-name pattern (`*`, `?`) sets the severity; default warning. */
 		severity_rules: z._default(
 			z

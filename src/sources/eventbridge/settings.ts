@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { RateLimitSetting } from "../../integrations/rate-limit";
 import { AutoResolveAfter, settingsError } from "../../integrations/settings";
 import { InsufficientData } from "../cloudwatch/settings";
 
@@ -8,6 +9,7 @@ export const EventBridgeSettings = z.strictObject(
 		/** EventBridge events are one-shot: most never get a recovery event. */
 		auto_resolve_after: AutoResolveAfter("24h"),
 		insufficient_data: InsufficientData,
+		rate_limit: RateLimitSetting,
 	},
 	{ error: settingsError },
 );

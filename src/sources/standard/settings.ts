@@ -1,8 +1,9 @@
 import * as z from "zod/mini";
+import { RateLimitSetting } from "../../integrations/rate-limit";
 import { AutoResolveAfter, settingsError } from "../../integrations/settings";
 
 /** Settings of a `standard` integration. */
 export const StandardSettings = z.strictObject(
-	{ auto_resolve_after: AutoResolveAfter(null) },
+	{ auto_resolve_after: AutoResolveAfter(null), rate_limit: RateLimitSetting },
 	{ error: settingsError },
 );

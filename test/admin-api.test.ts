@@ -168,6 +168,7 @@ describe("deleting an integration", () => {
 			delivery: null,
 			autoResolveAfterMs: null,
 			rateLimit: null,
+			retentionMs: 30 * 86_400_000,
 			auth: { kind: "d1", configVersion: 0 },
 		});
 		expect(late).toEqual({ ok: false, reason: "integration_deleted" });

@@ -483,6 +483,7 @@ describe("auto-resolve for one-shot events", () => {
 		expect(standard.body.data.settings).toEqual({
 			auto_resolve_after: null,
 			rate_limit: { per_second: 100, burst: 1000 },
+			retention: "30d",
 		});
 	});
 

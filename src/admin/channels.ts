@@ -8,6 +8,7 @@ import {
 	getChannel,
 	insertChannel,
 	listChannels,
+	MAX_CHANNELS,
 	updateChannel,
 } from "../db/channels";
 import type { AppEnv } from "../http/app-env";
@@ -80,7 +81,12 @@ channels
 			created_at: now,
 			updated_at: now,
 		};
-		await insertChannel(c.env.DB, channel);
+		if (!(await insertChannel(c.env.DB, channel))) {
+			throw new Conflict(
+				"ChannelLimitReached",
+				`this deployment already has ${MAX_CHANNELS} channels, the most it holds: delete unused ones first`,
+			);
+		}
 		return ok(c, channelToApi(channel), 201);
 	})
 	.get("/channels", async (c) => {

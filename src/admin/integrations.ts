@@ -8,6 +8,7 @@ import {
 	type IntegrationRow,
 	insertIntegration,
 	listIntegrations,
+	MAX_INTEGRATIONS,
 	removeIntegrationStatement,
 	replaceKeyHash,
 	updateIntegration,
@@ -106,7 +107,12 @@ admin
 			settings,
 			channel_id: body.channel_id,
 		};
-		await insertIntegration(c.env.DB, { ...row, key_hash: keyHash });
+		if (!(await insertIntegration(c.env.DB, { ...row, key_hash: keyHash }))) {
+			throw new Conflict(
+				"IntegrationLimitReached",
+				`this deployment already has ${MAX_INTEGRATIONS} integrations, the most it holds: delete unused ones first`,
+			);
+		}
 		try {
 			await provisionObject(c.env, row, keyHash);
 		} catch (error) {

@@ -4,7 +4,7 @@ import { loadRoutingSnapshot } from "../db/routes";
 import { ServiceUnavailable } from "../http/errors";
 import { refusalError } from "../http/refusals";
 import type { Settings } from "../integrations/settings";
-import { autoResolveAfterMs } from "../integrations/settings";
+import { autoResolveAfterMs, retentionMs } from "../integrations/settings";
 
 /**
  * What admin changes tell the integrations' Durable Objects, which hold what a push needs (key
@@ -37,6 +37,7 @@ export async function provisionObject(env: Env, row: Described, keyHash: string)
 			type: row.type,
 			settings: row.settings,
 			autoResolveAfterMs: autoResolveAfterMs(settingsTimeout(row.settings)),
+			retentionMs: retentionMs(row.settings),
 			keyHash,
 			routing: await loadRoutingSnapshot(env.DB, row.id),
 		}),
@@ -50,6 +51,7 @@ export async function configureObject(env: Env, row: Described): Promise<void> {
 		env.INTEGRATION.getByName(row.id).configure({
 			settings: row.settings,
 			autoResolveAfterMs: autoResolveAfterMs(settingsTimeout(row.settings)),
+			retentionMs: retentionMs(row.settings),
 			routing: await loadRoutingSnapshot(env.DB, row.id),
 		}),
 	);

@@ -13,11 +13,16 @@ export const ChannelRow = z.object({
 });
 export type ChannelRow = z.infer<typeof ChannelRow>;
 
-export async function insertChannel(db: D1Database, channel: ChannelRow): Promise<void> {
-	await db.batch([
+/** The most channels one deployment holds. */
+export const MAX_CHANNELS = 1_000;
+
+/** Inserts the channel unless MAX_CHANNELS are there already (checked in the same statement). */
+export async function insertChannel(db: D1Database, channel: ChannelRow): Promise<boolean> {
+	const [inserted] = await db.batch([
 		db
 			.prepare(
-				"INSERT INTO channels (id, name, description, group_by, group_window, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+				`INSERT INTO channels (id, name, description, group_by, group_window, created_at, updated_at)
+				 SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM channels) < ?`,
 			)
 			.bind(
 				channel.id,
@@ -27,9 +32,11 @@ export async function insertChannel(db: D1Database, channel: ChannelRow): Promis
 				channel.group_window,
 				channel.created_at,
 				channel.updated_at,
+				MAX_CHANNELS,
 			),
 		bumpConfigVersion(db),
 	]);
+	return (inserted?.meta.changes ?? 0) > 0;
 }
 
 export async function getChannel(db: D1Database, id: string): Promise<ChannelRow | null> {

@@ -84,3 +84,10 @@ export async function incidentIntegration(db: D1Database, id: string): Promise<s
 export function deleteIncidentsOf(db: D1Database, integrationId: string): D1PreparedStatement {
 	return db.prepare("DELETE FROM incidents WHERE integration_id = ?").bind(integrationId);
 }
+
+/** Incidents their integration pruned (retention): the mirror forgets them in step. */
+export function deleteIncidents(db: D1Database, ids: readonly string[]): D1PreparedStatement {
+	return db
+		.prepare("DELETE FROM incidents WHERE id IN (SELECT value FROM json_each(?))")
+		.bind(JSON.stringify(ids));
+}

@@ -34,15 +34,20 @@ function parseRow(row: unknown): IntegrationRow | null {
 	return row === null ? null : IntegrationRow.parse(row);
 }
 
+/** The most integrations one deployment holds: a leaked admin token cannot grow D1 without bound. */
+export const MAX_INTEGRATIONS = 1_000;
+
+/** Inserts the row unless MAX_INTEGRATIONS are there already (checked in the same statement). */
 export async function insertIntegration(
 	db: D1Database,
 	row: Pick<IntegrationRow, "id" | "name" | "type" | "created_at" | "settings" | "channel_id"> & {
 		key_hash: string;
 	},
-): Promise<void> {
-	await db
+): Promise<boolean> {
+	const result = await db
 		.prepare(
-			"INSERT INTO integrations (id, name, type, key_hash, created_at, settings, channel_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			`INSERT INTO integrations (id, name, type, key_hash, created_at, settings, channel_id)
+			 SELECT ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM integrations) < ?`,
 		)
 		.bind(
 			row.id,
@@ -52,8 +57,10 @@ export async function insertIntegration(
 			row.created_at,
 			JSON.stringify(row.settings),
 			row.channel_id,
+			MAX_INTEGRATIONS,
 		)
 		.run();
+	return result.meta.changes > 0;
 }
 
 export async function updateIntegration(

@@ -47,6 +47,8 @@ export type Push = {
 	autoResolveAfterMs: number | null;
 	/** The integration's `rate_limit` (null: none). */
 	rateLimit: RateLimit | null;
+	/** The integration's `retention` in ms: how long resolved history is kept. */
+	retentionMs: number;
 	auth: PushAuth;
 };
 
@@ -73,6 +75,7 @@ export type Provision = {
 	type: IntegrationType;
 	settings: Settings;
 	autoResolveAfterMs: number | null;
+	retentionMs: number;
 	keyHash: string;
 	routing: RoutingSnapshot;
 };
@@ -81,6 +84,7 @@ export type Provision = {
 export type Configuration = {
 	settings: Settings;
 	autoResolveAfterMs: number | null;
+	retentionMs: number;
 	routing?: RoutingSnapshot;
 };
 
@@ -90,6 +94,8 @@ export type DescribeReply = { ok: true; config: IntegrationConfig } | Refusal;
 export type Refusal = { ok: false } & (
 	| { reason: "integration_deleted" }
 	| { reason: "rate_limited"; retryAfterMs: number }
+	/** A new alert would pass the most an integration holds firing; nothing was written. */
+	| { reason: "too_many_open_alerts"; limit: number }
 	/** No integration holds this key (unknown, rotated out or deleted). */
 	| { reason: "unknown_key" }
 	/** The worker normalized with settings older than the object's: these are the current ones. */

@@ -10,6 +10,7 @@ import {
 	resolveByPerson,
 	resolveWhenQuiet,
 } from "../incidents/lifecycle";
+import { DEFAULT_RETENTION_MS } from "../integrations/settings";
 import { channelsFor } from "../routing/snapshot";
 import { digestsEqual } from "../security/secrets";
 import type {
@@ -36,6 +37,20 @@ import type { Stores } from "./state/stores";
  */
 
 const newId = () => crypto.randomUUID();
+
+/** The most alerts an integration holds firing: a leaked key cannot grow it without bound. */
+export const MAX_FIRING_ALERTS = 10_000;
+/** Resolved alerts and incidents kept at most, whatever the retention (oldest go first). */
+export const MAX_RESOLVED_KEPT = 100_000;
+/** Rows pruned per alarm run; more are left for the next, a second later. */
+const PRUNE_BATCH = 500;
+
+/** Thrown inside a transaction to roll back everything the push wrote, and answered as a refusal. */
+export class Refused extends Error {
+	constructor(readonly refusal: Refusal) {
+		super(refusal.reason);
+	}
+}
 
 /** The integration's config, when `keyHash` is its key's. Refusing writes nothing. */
 export function describeKey(s: Stores, keyHash: string): DescribeReply {
@@ -75,6 +90,7 @@ export function configure(s: Stores, c: Configuration): void {
 	s.meta.set("settings", c.settings);
 	s.meta.increment("settings_version");
 	s.meta.set("auto_resolve_after_ms", c.autoResolveAfterMs);
+	s.meta.set("retention_ms", c.retentionMs);
 	if (c.routing !== undefined) s.routing.replace(c.routing);
 }
 
@@ -90,6 +106,7 @@ export function ingest(s: Stores, push: Push, now: number): IngestReply {
 	}
 	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
 	s.meta.set("auto_resolve_after_ms", push.autoResolveAfterMs);
+	s.meta.set("retention_ms", push.retentionMs);
 	if (push.topic !== undefined) {
 		const refusal =
 			snsTimeRefusal(push.topic.sentAt, now) ??
@@ -112,6 +129,9 @@ function applyAlertEvent(s: Stores, event: AlertEvent, now: number): PushData {
 	const firing = s.alerts.firing(event.alert_key);
 	const lastStateAt = event.ordered ? s.alerts.lastStateAt(event.alert_key) : null;
 	const outcome = applyEvent(firing, event, newId, lastStateAt);
+	if (outcome.result === "opened" && s.alerts.firingCount() >= MAX_FIRING_ALERTS) {
+		throw new Refused({ ok: false, reason: "too_many_open_alerts", limit: MAX_FIRING_ALERTS });
+	}
 	if (outcome.alert !== null) s.alerts.save(outcome.alert, now);
 	if (outcome.result === "opened") openIncidents(s, outcome.alert, now);
 	if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
@@ -191,6 +211,27 @@ export function expireQuietAlerts(s: Stores, now: number): void {
 		s.alerts.save(closed);
 		resolveQuietIncidents(s, closed, now);
 	}
+}
+
+/**
+ * Forgets resolved history past the retention (and past MAX_RESOLVED_KEPT), a batch at a time:
+ * incidents first, which frees their alerts. True when more is left for the next run.
+ */
+export function pruneHistory(s: Stores, now: number): boolean {
+	const cutoff = now - (s.meta.get("retention_ms") ?? DEFAULT_RETENTION_MS);
+	const incidents = s.incidents.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
+	const alerts = s.alerts.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
+	const keys = s.alerts.pruneKeyStates(cutoff, PRUNE_BATCH);
+	return Math.max(incidents, alerts, keys) >= PRUNE_BATCH;
+}
+
+/** When the oldest resolved history passes the retention (null: there is none). */
+export function nextPruneAt(s: Stores): number | null {
+	const oldest = [s.alerts.oldestResolvedAt(), s.incidents.oldestResolvedAt()].filter(
+		(at) => at !== null,
+	);
+	if (oldest.length === 0) return null;
+	return Math.min(...oldest) + (s.meta.get("retention_ms") ?? DEFAULT_RETENTION_MS);
 }
 
 /** When the next firing alert times out (null: auto-resolve off, or nothing firing). */

@@ -26,19 +26,17 @@ import {
 	expireQuietAlerts,
 	incidentReply,
 	ingest,
+	nextPruneAt,
 	nextTimeoutAt,
 	provision,
+	pruneHistory,
+	Refused,
 	recordSubscription,
 	resolveIncident,
 } from "./intake";
 import { hasSchema, migrate } from "./migrations";
-import type { MirrorResult } from "./state/mirror";
-import { openStores, type Stores } from "./state/stores";
-
-/** Counters and incidents reach the D1 mirror this long after the change. */
-const MIRROR_DELAY_MS = 1_000;
-/** After a failed mirror write, the alarm tries again this much later, until it lands. */
-const MIRROR_RETRY_MS = 30_000;
+import { MIRROR_DELAY_MS, MIRROR_RETRY_MS, type MirrorResult } from "./state/mirror";
+import { forgetCopies, openStores, type Stores } from "./state/stores";
 
 const DELETED: Refusal = { ok: false, reason: "integration_deleted" };
 const UNKNOWN_KEY: Refusal = { ok: false, reason: "unknown_key" };
@@ -82,9 +80,14 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		if (auth.kind === "d1" && push.events.length > 0 && routing.isStale(auth.configVersion)) {
 			routing.replace(await loadRoutingSnapshot(this.env.DB, integrationId, auth.configVersion));
 		}
-		const reply = this.transaction(() => ingest(this.state, push, now));
-		if (reply.ok && !reply.replayed) await this.alarmBy(now + MIRROR_DELAY_MS);
-		return reply;
+		try {
+			const reply = this.transaction(() => ingest(this.state, push, now));
+			if (reply.ok && !reply.replayed) await this.alarmBy(now + MIRROR_DELAY_MS);
+			return reply;
+		} catch (error) {
+			if (error instanceof Refused) return error.refusal;
+			throw error;
+		}
 	}
 
 	/** On create and rotate: the key's hash, type, settings and routing; the old key stops at once. */
@@ -154,7 +157,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		await this.ctx.storage.deleteAlarm();
 		await this.ctx.storage.deleteAll();
 		this.alarmAt = null;
-		this.forgetCopies();
+		forgetCopies(this.state);
 		migrate(this.ctx.storage.sql);
 		this.ready = true;
 		this.state.meta.set("deleted", now);
@@ -169,11 +172,13 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		this.alarmAt = null;
 		if (!this.ready || this.state.meta.isDeleted()) return;
 		const now = this.clock();
-		this.transaction(() => {
+		const more = this.transaction(() => {
 			this.state.deliveries.prune(now);
 			expireQuietAlerts(this.state, now);
+			return pruneHistory(this.state, now);
 		});
-		let next = nextTimeoutAt(this.state) ?? Number.POSITIVE_INFINITY;
+		const due = [nextTimeoutAt(this.state), more ? now + MIRROR_DELAY_MS : nextPruneAt(this.state)];
+		let next = Math.min(...due.map((at) => at ?? Number.POSITIVE_INFINITY));
 		const mirror = await this.mirror();
 		if (mirror === "failed") next = Math.min(next, now + MIRROR_RETRY_MS);
 		if (mirror === "behind") next = Math.min(next, now + MIRROR_DELAY_MS);
@@ -217,16 +222,9 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		try {
 			return this.ctx.storage.transactionSync(work);
 		} catch (error) {
-			this.forgetCopies();
+			forgetCopies(this.state);
 			throw error;
 		}
-	}
-
-	/** What the stores keep in memory, after a rollback or a wipe. */
-	private forgetCopies(): void {
-		this.state.meta.forget();
-		this.state.routing.forget();
-		this.state.alerts.forget();
 	}
 
 	/**

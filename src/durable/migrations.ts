@@ -84,6 +84,11 @@ const MIGRATIONS: readonly string[] = [
 		'version', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'stats_version'), 0))
 	WHERE EXISTS (SELECT 1 FROM meta WHERE key = 'event_count');
 	DELETE FROM meta WHERE key IN ('event_count', 'last_event_at', 'unrouted_count', 'stats_version');`,
+
+	// Retention: resolved history found by age, and pruned incidents kept until D1 forgets them.
+	`CREATE INDEX alerts_resolved_by_time ON alerts (resolved_at) WHERE status = 'resolved';
+	CREATE INDEX incidents_resolved_by_time ON incidents (resolved_at) WHERE status = 'resolved';
+	CREATE TABLE pruned_incidents (id TEXT PRIMARY KEY);`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -32,6 +32,13 @@ export function refusalError(refusal: Refusal, keyHeader: string | null = null):
 				{ "Retry-After": String(seconds) },
 			);
 		}
+		case "too_many_open_alerts":
+			return new HttpError(
+				429,
+				"TooManyOpenAlerts",
+				`this integration already has ${refusal.limit} alerts firing, the most it holds: resolve some (auto_resolve_after can) and the sender's retry will go through`,
+				{ "Retry-After": "60" },
+			);
 		case "integration_deleted":
 			return new HttpError(404, "IntegrationNotFound", "this integration has been deleted");
 		case "idempotency_key_reused":

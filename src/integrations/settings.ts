@@ -27,6 +27,27 @@ export const AutoResolveAfter = (fallback: string | null) =>
 		fallback,
 	);
 
+/**
+ * How long resolved alerts and incidents are kept before the object prunes them (with the D1
+ * mirror in step). The default keeps a month of history, as the peers' free tiers do.
+ */
+export const Retention = z._default(
+	durationWithin(
+		86_400_000,
+		365 * 86_400_000,
+		"must be a duration from 1d to 365d written with a unit (7d, 30d, 90d)",
+	),
+	"30d",
+);
+
+export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
+
+/** The retention of any integration's settings, in ms (settings stored before it: the default). */
+export function retentionMs(settings: { retention?: unknown }): number {
+	const ms = typeof settings.retention === "string" ? parseDuration(settings.retention) : null;
+	return ms ?? DEFAULT_RETENTION_MS;
+}
+
 /** The auto-resolve timeout of any integration's settings, in ms (null: off). */
 export function autoResolveAfterMs(settings: { auto_resolve_after: string | null }): number | null {
 	return settings.auto_resolve_after === null ? null : parseDuration(settings.auto_resolve_after);

@@ -6,6 +6,7 @@ import { ok } from "../http/envelope";
 import { refusalError } from "../http/refusals";
 import { RateLimitSetting } from "../integrations/rate-limit";
 import type { Settings } from "../integrations/settings";
+import { Retention, retentionMs } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
 
 /**
@@ -53,8 +54,8 @@ export function settingsReader<T>(schema: z.ZodMiniType<T>): (target: PushTarget
 	};
 }
 
-/** Every type's settings carry `rate_limit` (the default where stored settings predate it). */
-const readRateLimit = settingsReader(z.object({ rate_limit: RateLimitSetting }));
+/** Every type's settings carry these (their defaults where stored settings predate them). */
+const readLimits = settingsReader(z.object({ rate_limit: RateLimitSetting, retention: Retention }));
 
 export function integrationObject(c: Context<AppEnv>, target: PushTarget) {
 	return c.env.INTEGRATION.getByName(target.id);
@@ -75,14 +76,15 @@ const singleOutcome = (results: PushData[]) => results[0] ?? NOTHING_CHANGED;
 export async function deliver(
 	c: Context<AppEnv>,
 	target: PushTarget,
-	push: Omit<Push, "integrationId" | "auth" | "rateLimit">,
+	push: Omit<Push, "integrationId" | "auth" | "rateLimit" | "retentionMs">,
 	respond: (results: PushData[]) => unknown = singleOutcome,
 ) {
 	const stub = integrationObject(c, target);
-	const { rate_limit: rateLimit } = readRateLimit(target);
+	const { rate_limit: rateLimit, retention } = readLimits(target);
 	const reply = await stub.ingest({
 		...push,
 		rateLimit,
+		retentionMs: retentionMs({ retention }),
 		integrationId: target.id,
 		auth: target.auth,
 	});

@@ -12,6 +12,9 @@ export const StoredAlert = z.extend(Alert, {
 const AlertRow = z.extend(StoredAlert, { seq: z.number() });
 
 const Oldest = z.object({ oldest: z.nullable(z.number()) });
+const Count = z.object({ count: z.number() });
+const IdRow = z.object({ id: z.string() });
+const KeyRow = z.object({ alert_key: z.string() });
 const StateAt = z.object({ last_state_at: z.number() });
 
 const toAlert = (row: Record<string, SqlStorageValue>): Alert => StoredAlert.parse(row);
@@ -114,6 +117,59 @@ export class Alerts {
 		return Oldest.parse(
 			this.sql
 				.exec("SELECT min(last_received_at) AS oldest FROM alerts WHERE status = 'firing'")
+				.one(),
+		).oldest;
+	}
+
+	firingCount(): number {
+		return Count.parse(
+			this.sql.exec("SELECT count(*) AS count FROM alerts WHERE status = 'firing'").one(),
+		).count;
+	}
+
+	/**
+	 * Deletes up to `limit` resolved alerts that no kept incident holds, oldest first: those
+	 * resolved before `cutoff`, and any past the newest `keep`. Returns how many went.
+	 */
+	pruneResolved(cutoff: number, keep: number, limit: number): number {
+		const ids = this.sql
+			.exec(
+				`SELECT id FROM alerts a WHERE status = 'resolved'
+				 AND (resolved_at < ?1 OR seq <= coalesce((SELECT seq FROM alerts WHERE status = 'resolved'
+					ORDER BY seq DESC LIMIT 1 OFFSET ?2), -1))
+				 AND NOT EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia.alert_id = a.id)
+				 ORDER BY seq LIMIT ?3`,
+				cutoff,
+				keep,
+				limit,
+			)
+			.toArray()
+			.map((row) => IdRow.parse(row).id);
+		for (const id of ids) this.sql.exec("DELETE FROM alerts WHERE id = ?", id);
+		return ids.length;
+	}
+
+	/** Forgets the state-change times of keys with nothing firing and nothing newer than `cutoff`. */
+	pruneKeyStates(cutoff: number, limit: number): number {
+		const keys = this.sql
+			.exec(
+				`SELECT alert_key FROM key_states k WHERE last_state_at < ?1
+				 AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_key = k.alert_key AND a.status = 'firing')
+				 LIMIT ?2`,
+				cutoff,
+				limit,
+			)
+			.toArray()
+			.map((row) => KeyRow.parse(row).alert_key);
+		for (const key of keys) this.sql.exec("DELETE FROM key_states WHERE alert_key = ?", key);
+		return keys.length;
+	}
+
+	/** When the resolved alert kept longest was resolved (null: none). */
+	oldestResolvedAt(): number | null {
+		return Oldest.parse(
+			this.sql
+				.exec("SELECT min(resolved_at) AS oldest FROM alerts WHERE status = 'resolved'")
 				.one(),
 		).oldest;
 	}

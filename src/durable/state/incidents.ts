@@ -7,6 +7,8 @@ import { StoredAlert } from "./alerts";
 /** A row of `incidents`: the record, its change count, and the last change D1 has seen. */
 const IncidentRow = z.extend(IncidentRecord, { version: z.number() });
 const SeverityRow = z.object({ severity: Severity });
+const IdRow = z.object({ id: z.string() });
+const Oldest = z.object({ oldest: z.nullable(z.number()) });
 
 const toRecord = (row: Record<string, SqlStorageValue>): IncidentRecord =>
 	IncidentRecord.parse(row);
@@ -127,6 +129,52 @@ export class Incidents {
 			this.sql.exec("SELECT 1 FROM incidents WHERE version > mirrored_version LIMIT 1").toArray()
 				.length > 0
 		);
+	}
+
+	/**
+	 * Deletes up to `limit` resolved incidents, oldest first: those resolved before `cutoff`, and
+	 * any past the newest `keep`. Their ids wait in `pruned_incidents` until D1 forgets them too.
+	 */
+	pruneResolved(cutoff: number, keep: number, limit: number): number {
+		const ids = this.sql
+			.exec(
+				`SELECT id FROM incidents WHERE status = 'resolved'
+				 AND (resolved_at < ?1 OR seq <= coalesce((SELECT seq FROM incidents WHERE status = 'resolved'
+					ORDER BY seq DESC LIMIT 1 OFFSET ?2), -1))
+				 ORDER BY seq LIMIT ?3`,
+				cutoff,
+				keep,
+				limit,
+			)
+			.toArray()
+			.map((row) => IdRow.parse(row).id);
+		for (const id of ids) {
+			this.sql.exec("DELETE FROM incident_alerts WHERE incident_id = ?", id);
+			this.sql.exec("DELETE FROM incidents WHERE id = ?", id);
+			this.sql.exec("INSERT OR IGNORE INTO pruned_incidents (id) VALUES (?)", id);
+		}
+		return ids.length;
+	}
+
+	/** Pruned incidents D1 still lists. */
+	pruned(limit: number): string[] {
+		return this.sql
+			.exec("SELECT id FROM pruned_incidents LIMIT ?", limit)
+			.toArray()
+			.map((row) => IdRow.parse(row).id);
+	}
+
+	forgetPruned(ids: readonly string[]): void {
+		for (const id of ids) this.sql.exec("DELETE FROM pruned_incidents WHERE id = ?", id);
+	}
+
+	/** When the resolved incident kept longest was resolved (null: none). */
+	oldestResolvedAt(): number | null {
+		return Oldest.parse(
+			this.sql
+				.exec("SELECT min(resolved_at) AS oldest FROM incidents WHERE status = 'resolved'")
+				.one(),
+		).oldest;
 	}
 
 	/** D1 holds this version now; a newer change made meanwhile stays unmirrored. */

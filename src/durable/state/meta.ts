@@ -41,6 +41,8 @@ const META = {
 	type: IntegrationType,
 	settings: jsonText(Settings),
 	settings_version: decimal,
+	/** The integration's `retention` in ms: how long resolved history is kept. */
+	retention_ms: decimal,
 	/** The integration's `auto_resolve_after` in ms; null (stored "off") when off. */
 	auto_resolve_after_ms: z.codec(z.string(), z.nullable(z.number()), {
 		decode: (text) => (text === "off" ? null : Number(text)),

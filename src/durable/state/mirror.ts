@@ -1,9 +1,13 @@
-import { type MirroredIncident, upsertIncident } from "../../db/incidents";
+import { deleteIncidents, type MirroredIncident, upsertIncident } from "../../db/incidents";
 import { mirrorIntegrationStats } from "../../db/integrations";
 import type { IncidentRecord } from "../../incidents/incident";
 import type { Incidents } from "./incidents";
 import { type Meta, NO_STATS } from "./meta";
 
+/** Counters and incidents reach the D1 mirror this long after the change. */
+export const MIRROR_DELAY_MS = 1_000;
+/** After a failed mirror write, the alarm tries again this much later, until it lands. */
+export const MIRROR_RETRY_MS = 30_000;
 /** Incidents written to D1 per batch; more are left for the next alarm run. */
 const MIRROR_BATCH = 50;
 
@@ -13,6 +17,8 @@ export type MirrorResult = "done" | "behind" | "failed";
 export type MirrorPlan = {
 	statements: D1PreparedStatement[];
 	incidents: { incident: IncidentRecord; version: number }[];
+	/** Pruned incidents deleted from D1 in this write. */
+	pruned: string[];
 	/** The counters' version when planned, and whether D1 gets them in this write. */
 	statsVersion: number;
 	statsChanged: boolean;
@@ -38,21 +44,25 @@ export class Mirror {
 		const statsChanged = statsVersion !== (this.meta.get("mirrored_version") ?? 0);
 		const changed = this.incidents.unmirrored(MIRROR_BATCH + 1);
 		const batch = changed.slice(0, MIRROR_BATCH);
-		if (!statsChanged && batch.length === 0) return null;
+		const pruned = this.incidents.pruned(MIRROR_BATCH + 1);
+		const deletions = pruned.slice(0, MIRROR_BATCH);
+		if (!statsChanged && batch.length === 0 && deletions.length === 0) return null;
 
 		const statements = batch.map(({ incident: { group_key: _key, ...fields }, version }) => {
 			const row: MirroredIncident = { ...fields, integration_id: integrationId, version };
 			return upsertIncident(db, row);
 		});
+		if (deletions.length > 0) statements.push(deleteIncidents(db, deletions));
 		if (statsChanged) {
 			statements.push(mirrorIntegrationStats(db, integrationId, stats));
 		}
 		return {
 			statements,
 			incidents: batch,
+			pruned: deletions,
 			statsVersion,
 			statsChanged,
-			more: changed.length > MIRROR_BATCH,
+			more: changed.length > MIRROR_BATCH || pruned.length > MIRROR_BATCH,
 		};
 	}
 
@@ -61,6 +71,7 @@ export class Mirror {
 		for (const { incident, version } of plan.incidents) {
 			this.incidents.markMirrored(incident.id, version);
 		}
+		this.incidents.forgetPruned(plan.pruned);
 		if (plan.statsChanged) this.meta.set("mirrored_version", plan.statsVersion);
 		const behind =
 			plan.more ||

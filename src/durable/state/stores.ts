@@ -37,3 +37,10 @@ export function openStores(sql: SqlStorage): Stores {
 		rate: new PushRate(),
 	};
 }
+
+/** Drops what the stores keep in memory, after a rolled-back transaction or a wipe. */
+export function forgetCopies(s: Stores): void {
+	s.meta.forget();
+	s.routing.forget();
+	s.alerts.forget();
+}

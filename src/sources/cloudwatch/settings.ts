@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { Severity } from "../../alerts/event";
 import { RateLimitSetting } from "../../integrations/rate-limit";
-import { AutoResolveAfter, settingsError } from "../../integrations/settings";
+import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
 import { TopicArn } from "../sns/topic-arn";
 
 /** What an INSUFFICIENT_DATA state does: nothing, an info alert, or resolve. */
@@ -23,6 +23,7 @@ export const CloudWatchSettings = z.strictObject(
 		insufficient_data: InsufficientData,
 		auto_resolve_after: AutoResolveAfter(null),
 		rate_limit: RateLimitSetting,
+		retention: Retention,
 		/** First matching alarm-name pattern (`*`, `?`) sets the severity; default warning. */
 		severity_rules: z._default(
 			z

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { RateLimitSetting } from "../../integrations/rate-limit";
-import { AutoResolveAfter, settingsError } from "../../integrations/settings";
+import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
 import { InsufficientData } from "../cloudwatch/settings";
 
 /** Settings of an `aws_eventbridge` integration (an EventBridge API destination). */
@@ -10,6 +10,7 @@ export const EventBridgeSettings = z.strictObject(
 		auto_resolve_after: AutoResolveAfter("24h"),
 		insufficient_data: InsufficientData,
 		rate_limit: RateLimitSetting,
+		retention: Retention,
 	},
 	{ error: settingsError },
 );

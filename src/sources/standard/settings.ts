@@ -1,9 +1,13 @@
 import * as z from "zod/mini";
 import { RateLimitSetting } from "../../integrations/rate-limit";
-import { AutoResolveAfter, settingsError } from "../../integrations/settings";
+import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
 
 /** Settings of a `standard` integration. */
 export const StandardSettings = z.strictObject(
-	{ auto_resolve_after: AutoResolveAfter(null), rate_limit: RateLimitSetting },
+	{
+		auto_resolve_after: AutoResolveAfter(null),
+		rate_limit: RateLimitSetting,
+		retention: Retention,
+	},
 	{ error: settingsError },
 );

@@ -1,0 +1,210 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { MAX_CHANNELS } from "../src/db/channels";
+import { MAX_INTEGRATIONS } from "../src/db/integrations";
+import { MAX_FIRING_ALERTS } from "../src/durable/intake";
+import { Alerts } from "../src/durable/state/alerts";
+import { envelope, pushEvent } from "./eventbridge-helpers";
+import {
+	admin,
+	createIntegration,
+	expectError,
+	integrationStub,
+	listAlerts,
+	moveClock,
+	push,
+} from "./helpers";
+import { createChannel, fire, incidents, recover } from "./incident-helpers";
+
+const DAY = 86_400_000;
+
+describe("resolved history is kept for the retention, then pruned with the D1 mirror in step", () => {
+	it("forgets resolved alerts and incidents past settings.retention, keeps what still fires", async () => {
+		const created = await admin("POST", "/integrations", {
+			name: "short memory",
+			type: "standard",
+			settings: { retention: "7d" },
+		});
+		const { id, integration_key } = created.body.data;
+		await fire(integration_key, "old");
+		await recover(integration_key, "old");
+		await fire(integration_key, "still-firing");
+		await runDurableObjectAlarm(integrationStub(id));
+		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
+
+		await moveClock(id, 6 * DAY);
+		await runDurableObjectAlarm(integrationStub(id));
+		expect((await listAlerts(id)).alerts).toHaveLength(2);
+
+		await moveClock(id, 2 * DAY);
+		await runDurableObjectAlarm(integrationStub(id));
+		const kept = (await listAlerts(id)).alerts;
+		expect(kept.map((alert) => alert.alert_key)).toEqual(["still-firing"]);
+		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		expect(listed.map((incident) => incident.title)).toEqual(["still-firing"]);
+		// The pruned key's ordering memory went too; the key opens afresh.
+		expect((await fire(integration_key, "old")).body.data.result).toBe("opened");
+	});
+
+	it("schedules its own alarm for when the oldest history passes the retention", async () => {
+		const { id, integration_key } = await createIntegration();
+		await fire(integration_key, "a");
+		await recover(integration_key, "a");
+		await runDurableObjectAlarm(integrationStub(id));
+		const due = await runInDurableObject(integrationStub(id), (_o, state) =>
+			state.storage.getAlarm(),
+		);
+		expect(due).toBeGreaterThan(Date.now() + 29 * DAY);
+		expect(due).toBeLessThan(Date.now() + 31 * DAY);
+	});
+
+	it("keeps an old resolved alert while an open incident still holds it", async () => {
+		const channel = await createChannel({ group_by: ["service"] });
+		const created = await admin("POST", "/integrations", {
+			name: "grouped",
+			type: "standard",
+			channel_id: channel.id,
+			settings: { retention: "1d" },
+		});
+		const { id, integration_key } = created.body.data;
+		await fire(integration_key, "a", { labels: { service: "api" } });
+		await fire(integration_key, "b", { labels: { service: "api" } });
+		await recover(integration_key, "a");
+		await moveClock(id, 2 * DAY);
+		await runDurableObjectAlarm(integrationStub(id));
+		expect((await listAlerts(id)).alerts.map((alert) => alert.alert_key).sort()).toEqual([
+			"a",
+			"b",
+		]);
+	});
+
+	it("prunes past a count as well as an age (the oldest first, in batches)", async () => {
+		const { id, integration_key } = await createIntegration();
+		for (const key of ["k1", "k2", "k3", "k4"]) {
+			await push(integration_key, { event_status: "Warning", title_rule: key, alert_key: key });
+			await push(integration_key, { event_status: "Ok", alert_key: key });
+		}
+		// Their incidents first (they hold the alerts), then the alerts, keeping the newest two.
+		const pruned = await runInDurableObject(integrationStub(id), (_o, state) => {
+			state.storage.sql.exec("DELETE FROM incident_alerts");
+			return new Alerts(state.storage.sql).pruneResolved(0, 2, 500);
+		});
+		expect(pruned).toBe(2);
+		expect((await listAlerts(id)).alerts.map((alert) => alert.alert_key)).toEqual(["k4", "k3"]);
+	});
+
+	it.each([["12h"], ["400d"], ["forever"], [null]])("refuses retention %j", async (retention) => {
+		const reply = await admin("POST", "/integrations", {
+			name: "x",
+			type: "standard",
+			settings: { retention },
+		});
+		expect(expectError(reply, 400, "InvalidParameter")).toContain(
+			"settings.retention must be a duration from 1d to 365d",
+		);
+	});
+});
+
+describe("caps", () => {
+	it(`holds at most ${MAX_FIRING_ALERTS} alerts firing: a new one gets 429, updates still go through, and a batch is all or nothing`, async () => {
+		const { id, integration_key } = await createIntegration("eventbridge", "aws_eventbridge");
+		await push(integration_key, {
+			event_status: "Warning",
+			title_rule: "first",
+			alert_key: "first",
+		});
+		// Fill the object up to the cap directly: 10,000 pushes would make a slow test.
+		await runInDurableObject(integrationStub(id), (_o, state) => {
+			state.storage.sql.exec(
+				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+				 INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
+					event_count, first_event_at, last_event_at, last_received_at)
+				 SELECT 'filler-' || i, 'filler-' || i, 'firing', 'info', 't', '', '{}', '[]', 1, 0, 0, 0 FROM n`,
+				MAX_FIRING_ALERTS - 2,
+			);
+		});
+		// One place left: a Security Hub batch of two new findings would need two.
+		const findings = (ids: string[]) =>
+			envelope("aws.securityhub", "Security Hub Findings - Imported", {
+				findings: ids.map((findingId) => ({
+					Id: findingId,
+					Title: findingId,
+					Severity: { Label: "HIGH" },
+					Workflow: { Status: "NEW" },
+					RecordState: "ACTIVE",
+				})),
+			});
+		const refused = await pushEvent(integration_key, findings(["f1", "f2"]));
+		expectError(refused, 429, "TooManyOpenAlerts");
+		expect(refused.headers.get("Retry-After")).toBe("60");
+		const count = () =>
+			runInDurableObject(integrationStub(id), (_o, state) =>
+				Number(
+					state.storage.sql.exec("SELECT count(*) AS n FROM alerts WHERE status = 'firing'").one()
+						.n,
+				),
+			);
+		expect(await count()).toBe(MAX_FIRING_ALERTS - 1);
+		// Updates of firing alerts and recoveries are never refused.
+		const update = await push(integration_key, {
+			event_status: "Critical",
+			title_rule: "first",
+			alert_key: "first",
+		});
+		expect(update.body.data.result).toBe("updated");
+		expect((await pushEvent(integration_key, findings(["f1"]))).status).toBe(200);
+		expect(await count()).toBe(MAX_FIRING_ALERTS);
+		expectError(
+			await push(integration_key, {
+				event_status: "Warning",
+				title_rule: "one more",
+				alert_key: "x",
+			}),
+			429,
+			"TooManyOpenAlerts",
+		);
+		expect(
+			(await push(integration_key, { event_status: "Ok", alert_key: "first" })).body.data.result,
+		).toBe("resolved");
+	});
+
+	it(`holds at most ${MAX_INTEGRATIONS} integrations and ${MAX_CHANNELS} channels`, async () => {
+		const fill = (table: string, max: number) =>
+			env.DB.prepare(
+				table === "integrations"
+					? `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+					   INSERT INTO integrations (id, name, type, key_hash, created_at)
+					   SELECT 'fill-' || i, 'fill', 'standard', 'hash-' || i, 0 FROM n`
+					: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+					   INSERT INTO channels (id, name, description, group_by, created_at, updated_at)
+					   SELECT 'fill-' || i, 'fill', '', '[]', 0, 0 FROM n`,
+			)
+				.bind(max)
+				.run();
+		const existing = async (table: string) =>
+			Number(
+				(await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())?.n,
+			);
+		await fill("integrations", MAX_INTEGRATIONS - (await existing("integrations")));
+		await fill("channels", MAX_CHANNELS - (await existing("channels")));
+		try {
+			expectError(
+				await admin("POST", "/integrations", { name: "one too many", type: "standard" }),
+				409,
+				"IntegrationLimitReached",
+			);
+			expectError(
+				await admin("POST", "/channels", { name: "one too many" }),
+				409,
+				"ChannelLimitReached",
+			);
+		} finally {
+			await env.DB.batch([
+				env.DB.prepare("DELETE FROM integrations WHERE id LIKE 'fill-%'"),
+				env.DB.prepare("DELETE FROM channels WHERE id LIKE 'fill-%'"),
+			]);
+		}
+		expect((await admin("POST", "/channels", { name: "room again" })).status).toBe(201);
+	});
+});

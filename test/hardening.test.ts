@@ -39,11 +39,11 @@ async function answeredPromptly(request: Request): Promise<Response> {
 
 describe("early refusals hang up on the upload", () => {
 	it.each([
-		["an unknown key", "/push/agk_" + "A".repeat(43), {}, 404],
+		["an unknown key", `/push/agk_${"A".repeat(43)}`, {}, 404],
 		["a wrong admin token", "/api/v1/integrations", { Authorization: "Bearer wrong" }, 401],
 		[
 			"a declared oversize body",
-			"/push/agk_" + "A".repeat(43),
+			`/push/agk_${"A".repeat(43)}`,
 			{ "Content-Length": "10485760" },
 			413,
 		],

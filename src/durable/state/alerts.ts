@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { Alert, type AlertStatus } from "../../alerts/alert";
 import { Image, Labels } from "../../alerts/event";
 import { jsonText } from "../../schema/json";
+import { oldestResolvedAt, prunable } from "./history";
 
 /** An alert as `alerts` stores it: labels and images as JSON text. */
 export const StoredAlert = z.extend(Alert, {
@@ -13,7 +14,6 @@ const AlertRow = z.extend(StoredAlert, { seq: z.number() });
 
 const Oldest = z.object({ oldest: z.nullable(z.number()) });
 const Count = z.object({ count: z.number() });
-const IdRow = z.object({ id: z.string() });
 const KeyRow = z.object({ alert_key: z.string() });
 const StateAt = z.object({ last_state_at: z.number() });
 
@@ -132,19 +132,12 @@ export class Alerts {
 	 * resolved before `cutoff`, and any past the newest `keep`. Returns how many went.
 	 */
 	pruneResolved(cutoff: number, keep: number, limit: number): number {
-		const ids = this.sql
-			.exec(
-				`SELECT id FROM alerts a WHERE status = 'resolved'
-				 AND (resolved_at < ?1 OR seq <= coalesce((SELECT seq FROM alerts WHERE status = 'resolved'
-					ORDER BY seq DESC LIMIT 1 OFFSET ?2), -1))
-				 AND NOT EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia.alert_id = a.id)
-				 ORDER BY seq LIMIT ?3`,
-				cutoff,
-				keep,
-				limit,
-			)
-			.toArray()
-			.map((row) => IdRow.parse(row).id);
+		const ids = prunable(this.sql, "alerts", {
+			cutoff,
+			keep,
+			limit,
+			unless: "AND NOT EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia.alert_id = t.id)",
+		});
 		for (const id of ids) this.sql.exec("DELETE FROM alerts WHERE id = ?", id);
 		return ids.length;
 	}
@@ -167,11 +160,7 @@ export class Alerts {
 
 	/** When the resolved alert kept longest was resolved (null: none). */
 	oldestResolvedAt(): number | null {
-		return Oldest.parse(
-			this.sql
-				.exec("SELECT min(resolved_at) AS oldest FROM alerts WHERE status = 'resolved'")
-				.one(),
-		).oldest;
+		return oldestResolvedAt(this.sql, "alerts");
 	}
 
 	/** When the newest ordered event applied for this key happened (null: none yet). */

@@ -3,12 +3,12 @@ import type { Alert } from "../../alerts/alert";
 import { Severity } from "../../alerts/event";
 import { IncidentRecord } from "../../incidents/incident";
 import { StoredAlert } from "./alerts";
+import { oldestResolvedAt, prunable } from "./history";
 
 /** A row of `incidents`: the record, its change count, and the last change D1 has seen. */
 const IncidentRow = z.extend(IncidentRecord, { version: z.number() });
 const SeverityRow = z.object({ severity: Severity });
 const IdRow = z.object({ id: z.string() });
-const Oldest = z.object({ oldest: z.nullable(z.number()) });
 
 const toRecord = (row: Record<string, SqlStorageValue>): IncidentRecord =>
 	IncidentRecord.parse(row);
@@ -136,18 +136,7 @@ export class Incidents {
 	 * any past the newest `keep`. Their ids wait in `pruned_incidents` until D1 forgets them too.
 	 */
 	pruneResolved(cutoff: number, keep: number, limit: number): number {
-		const ids = this.sql
-			.exec(
-				`SELECT id FROM incidents WHERE status = 'resolved'
-				 AND (resolved_at < ?1 OR seq <= coalesce((SELECT seq FROM incidents WHERE status = 'resolved'
-					ORDER BY seq DESC LIMIT 1 OFFSET ?2), -1))
-				 ORDER BY seq LIMIT ?3`,
-				cutoff,
-				keep,
-				limit,
-			)
-			.toArray()
-			.map((row) => IdRow.parse(row).id);
+		const ids = prunable(this.sql, "incidents", { cutoff, keep, limit });
 		for (const id of ids) {
 			this.sql.exec("DELETE FROM incident_alerts WHERE incident_id = ?", id);
 			this.sql.exec("DELETE FROM incidents WHERE id = ?", id);
@@ -170,11 +159,7 @@ export class Incidents {
 
 	/** When the resolved incident kept longest was resolved (null: none). */
 	oldestResolvedAt(): number | null {
-		return Oldest.parse(
-			this.sql
-				.exec("SELECT min(resolved_at) AS oldest FROM incidents WHERE status = 'resolved'")
-				.one(),
-		).oldest;
+		return oldestResolvedAt(this.sql, "incidents");
 	}
 
 	/** D1 holds this version now; a newer change made meanwhile stays unmirrored. */

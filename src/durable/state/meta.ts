@@ -80,7 +80,7 @@ const Stored = z.object({ value: z.string() });
  */
 export class Meta {
 	/** Each key read so far: its stored text and the value it decodes to (null: absent). */
-	private readonly known: { [K in MetaKey]?: { text: string; value: MetaValue<K> } | null } = {};
+	private known: { [K in MetaKey]?: { text: string; value: MetaValue<K> } | null } = {};
 
 	constructor(private readonly sql: SqlStorage) {}
 
@@ -108,7 +108,7 @@ export class Meta {
 	}
 
 	forget(): void {
-		for (const key of Object.keys(this.known)) delete this.known[key as MetaKey];
+		this.known = {};
 	}
 
 	private entry<K extends MetaKey>(key: K): { text: string; value: MetaValue<K> } | null {

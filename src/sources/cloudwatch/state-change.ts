@@ -1,4 +1,4 @@
-import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
+import { type AlertEvent, LIMITS, Severity } from "../../alerts/event";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import { wildcardMatch } from "../../alerts/wildcard";
 import type { AlarmState } from "./alarm";
@@ -62,7 +62,7 @@ export function alarmSeverity(
 	policy: Pick<AlarmPolicy, "severity_rules">,
 ): Severity {
 	const token = SEVERITY_TOKEN.exec(change.description ?? "")?.[1];
-	if (token !== undefined) return token.toLowerCase() as Severity;
+	if (token !== undefined) return Severity.parse(token.toLowerCase());
 	const rule = policy.severity_rules?.find((r) => wildcardMatch(r.alarm_name, change.alarmName));
 	return rule?.severity ?? "warning";
 }

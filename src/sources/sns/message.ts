@@ -24,7 +24,7 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 export const SnsMessage = z.pipe(
 	z.transform((value: unknown) => {
 		if (typeof value !== "object" || value === null) return value;
-		const record = value as Record<string, unknown>;
+		const record: Record<string, unknown> = { ...value };
 		return {
 			...record,
 			SigningCertURL: record.SigningCertURL ?? record.SigningCertUrl,

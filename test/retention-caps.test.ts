@@ -109,12 +109,7 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 describe("caps", () => {
 	it(`holds at most ${MAX_FIRING_ALERTS} alerts firing: a new one gets 429, updates still go through, and a batch is all or nothing`, async () => {
 		const { id, integration_key } = await createIntegration("eventbridge", "aws_eventbridge");
-		await push(integration_key, {
-			event_status: "Warning",
-			title_rule: "first",
-			alert_key: "first",
-		});
-		// Fill the object up to the cap directly: 10,000 pushes would make a slow test.
+		// Fill the object up to the cap directly, before it counts (10,000 pushes would be slow).
 		await runInDurableObject(integrationStub(id), (_o, state) => {
 			state.storage.sql.exec(
 				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
@@ -123,6 +118,11 @@ describe("caps", () => {
 				 SELECT 'filler-' || i, 'filler-' || i, 'firing', 'info', 't', '', '{}', '[]', 1, 0, 0, 0 FROM n`,
 				MAX_FIRING_ALERTS - 2,
 			);
+		});
+		await push(integration_key, {
+			event_status: "Warning",
+			title_rule: "first",
+			alert_key: "first",
 		});
 		// One place left: a Security Hub batch of two new findings would need two.
 		const findings = (ids: string[]) =>

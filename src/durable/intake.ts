@@ -132,7 +132,11 @@ function applyAlertEvent(s: Stores, event: AlertEvent, now: number): PushData {
 	if (outcome.result === "opened" && s.alerts.firingCount() >= MAX_FIRING_ALERTS) {
 		throw new Refused({ ok: false, reason: "too_many_open_alerts", limit: MAX_FIRING_ALERTS });
 	}
-	if (outcome.alert !== null) s.alerts.save(outcome.alert, now);
+	if (outcome.alert !== null) {
+		const change =
+			outcome.result === "opened" ? "opened" : outcome.result === "resolved" ? "closed" : null;
+		s.alerts.save(outcome.alert, now, change);
+	}
 	if (outcome.result === "opened") openIncidents(s, outcome.alert, now);
 	if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
 		refreshIncidents(s, outcome.alert);
@@ -208,7 +212,7 @@ export function expireQuietAlerts(s: Stores, now: number): void {
 	if (after === null) return;
 	for (const alert of s.alerts.quietSince(now - after)) {
 		const closed = closeAlert(alert, now, "timeout");
-		s.alerts.save(closed);
+		s.alerts.save(closed, undefined, "closed");
 		resolveQuietIncidents(s, closed, now);
 	}
 }
@@ -273,7 +277,7 @@ export function resolveIncident(s: Stores, id: string, now: number): Refusal | n
 	for (const alert of s.incidents.alertsOf(id)) {
 		if (alert.status !== "firing") continue;
 		const closed = closeAlert(alert, now, "api");
-		s.alerts.save(closed);
+		s.alerts.save(closed, undefined, "closed");
 		resolveQuietIncidents(s, closed, now);
 	}
 	return null;

@@ -30,6 +30,8 @@ const MAX_KNOWN_KEYS = 10_000;
  */
 export class Alerts {
 	private readonly firingByKey = new Map<string, Alert | null>();
+	/** How many alerts fire, counted once and then kept as alerts open and resolve. */
+	private firingTotal: number | undefined;
 
 	constructor(private readonly sql: SqlStorage) {}
 
@@ -47,6 +49,7 @@ export class Alerts {
 
 	forget(): void {
 		this.firingByKey.clear();
+		this.firingTotal = undefined;
 	}
 
 	private remember(alertKey: string, alert: Alert | null): void {
@@ -55,7 +58,35 @@ export class Alerts {
 	}
 
 	/** `receivedAt` marks an event's arrival (it restarts the auto-resolve clock); omit it otherwise. */
-	save(alert: Alert, receivedAt?: number): void {
+	save(alert: Alert, receivedAt?: number, change: "opened" | "closed" | null = null): void {
+		if (this.firingTotal !== undefined && change !== null)
+			this.firingTotal += change === "opened" ? 1 : -1;
+		if (this.firingByKey.get(alert.alert_key)?.id === alert.id) {
+			// The row is known to exist: an update by id, cheaper than an upsert's conflict check.
+			this.sql.exec(
+				`UPDATE alerts SET status = ?, severity = ?, title = ?, description = ?, labels = ?,
+					images = ?, event_count = ?, last_event_at = ?, resolved_at = ?, resolved_by = ?,
+					last_received_at = coalesce(?, last_received_at) WHERE id = ?`,
+				alert.status,
+				alert.severity,
+				alert.title,
+				alert.description,
+				JSON.stringify(alert.labels),
+				JSON.stringify(alert.images),
+				alert.event_count,
+				alert.last_event_at,
+				alert.resolved_at,
+				alert.resolved_by,
+				receivedAt ?? null,
+				alert.id,
+			);
+		} else {
+			this.upsert(alert, receivedAt);
+		}
+		this.remember(alert.alert_key, alert.status === "firing" ? alert : null);
+	}
+
+	private upsert(alert: Alert, receivedAt: number | undefined): void {
 		this.sql.exec(
 			`INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
 				event_count, first_event_at, last_event_at, resolved_at, resolved_by, last_received_at)
@@ -81,7 +112,6 @@ export class Alerts {
 			alert.resolved_by,
 			receivedAt ?? null,
 		);
-		this.remember(alert.alert_key, alert.status === "firing" ? alert : null);
 	}
 
 	/** Newest first, after `cursor` (a seq from the previous page); one extra row tells if more follow. */
@@ -122,9 +152,10 @@ export class Alerts {
 	}
 
 	firingCount(): number {
-		return Count.parse(
+		this.firingTotal ??= Count.parse(
 			this.sql.exec("SELECT count(*) AS count FROM alerts WHERE status = 'firing'").one(),
 		).count;
+		return this.firingTotal;
 	}
 
 	/**

@@ -90,8 +90,11 @@ export class Meta {
 
 	/** Writes only a changed value: rows are billed per write. */
 	set<K extends MetaKey>(key: K, value: MetaValue<K>): void {
+		const known = this.entry(key);
+		// The same number or text again (each push repeats the settings it was sent with).
+		if (known !== null && known.value === value) return;
 		const text = z.encode(CODECS[key], value);
-		if (this.entry(key)?.text === text) return;
+		if (known?.text === text) return;
 		this.sql.exec(
 			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 			key,

@@ -41,7 +41,7 @@ const newId = () => crypto.randomUUID();
 /** The most alerts an integration holds firing: a leaked key cannot grow it without bound. */
 export const MAX_FIRING_ALERTS = 10_000;
 /** Resolved alerts and incidents kept at most, whatever the retention (oldest go first). */
-export const MAX_RESOLVED_KEPT = 100_000;
+const MAX_RESOLVED_KEPT = 100_000;
 /** Rows pruned per alarm run; more are left for the next, a second later. */
 const PRUNE_BATCH = 500;
 
@@ -301,7 +301,7 @@ function detail(s: Stores, incident: IncidentRecord): IncidentDetail {
  * twice that, well inside the 24 hours its MessageId is remembered (DELIVERY_TTL_MS), so a
  * captured message cannot be replayed once its id is forgotten.
  */
-export const SNS_MAX_AGE_MS = 2 * 3_600_000;
+const SNS_MAX_AGE_MS = 2 * 3_600_000;
 /** Clocks differ a little: a message may say it was published up to this much ahead. */
 const SNS_CLOCK_SKEW_MS = 5 * 60_000;
 

@@ -18,9 +18,7 @@ export const SOURCES = {
 	aws_eventbridge: { settings: EventBridgeSettings, handle: handleEventBridgePush },
 } as const satisfies Record<IntegrationType, { settings: z.ZodMiniType; handle: PushHandler }>;
 
-export type IntegrationSettings = z.infer<(typeof SOURCES)[IntegrationType]["settings"]>;
-
 /** Any type's stored settings, with every default filled in. */
-export function settingsOf(type: IntegrationType, stored: unknown): IntegrationSettings {
+export function settingsOf(type: IntegrationType, stored: unknown) {
 	return SOURCES[type].settings.parse(stored);
 }

@@ -80,7 +80,7 @@ export async function updateIntegration(
 	return (result?.meta.changes ?? 0) > 0;
 }
 
-/** The push path's only D1 read: an indexed point lookup on the key's hash. */
+/** A key of the format before 0.2.0 (no id in it): an indexed point lookup on its hash. */
 export async function findIntegrationByKeyHash(
 	db: D1Database,
 	keyHash: string,

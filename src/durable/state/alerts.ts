@@ -61,57 +61,34 @@ export class Alerts {
 	save(alert: Alert, receivedAt?: number, change: "opened" | "closed" | null = null): void {
 		if (this.firingTotal !== undefined && change !== null)
 			this.firingTotal += change === "opened" ? 1 : -1;
+		const changing = changingColumns(alert, receivedAt);
 		if (this.firingByKey.get(alert.alert_key)?.id === alert.id) {
 			// The row is known to exist: an update by id, cheaper than an upsert's conflict check.
 			this.sql.exec(
 				`UPDATE alerts SET status = ?, severity = ?, title = ?, description = ?, labels = ?,
 					images = ?, event_count = ?, last_event_at = ?, resolved_at = ?, resolved_by = ?,
 					last_received_at = coalesce(?, last_received_at) WHERE id = ?`,
-				alert.status,
-				alert.severity,
-				alert.title,
-				alert.description,
-				JSON.stringify(alert.labels),
-				JSON.stringify(alert.images),
-				alert.event_count,
-				alert.last_event_at,
-				alert.resolved_at,
-				alert.resolved_by,
-				receivedAt ?? null,
+				...changing,
 				alert.id,
 			);
 		} else {
-			this.upsert(alert, receivedAt);
+			this.sql.exec(
+				`INSERT INTO alerts (id, alert_key, first_event_at, status, severity, title, description,
+					labels, images, event_count, last_event_at, resolved_at, resolved_by, last_received_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
+					title = excluded.title, description = excluded.description, labels = excluded.labels,
+					images = excluded.images, event_count = excluded.event_count,
+					last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at,
+					resolved_by = excluded.resolved_by,
+					last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
+				alert.id,
+				alert.alert_key,
+				alert.first_event_at,
+				...changing,
+			);
 		}
 		this.remember(alert.alert_key, alert.status === "firing" ? alert : null);
-	}
-
-	private upsert(alert: Alert, receivedAt: number | undefined): void {
-		this.sql.exec(
-			`INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
-				event_count, first_event_at, last_event_at, resolved_at, resolved_by, last_received_at)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
-				title = excluded.title, description = excluded.description, labels = excluded.labels,
-				images = excluded.images, event_count = excluded.event_count,
-				last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at,
-				resolved_by = excluded.resolved_by,
-				last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
-			alert.id,
-			alert.alert_key,
-			alert.status,
-			alert.severity,
-			alert.title,
-			alert.description,
-			JSON.stringify(alert.labels),
-			JSON.stringify(alert.images),
-			alert.event_count,
-			alert.first_event_at,
-			alert.last_event_at,
-			alert.resolved_at,
-			alert.resolved_by,
-			receivedAt ?? null,
-		);
 	}
 
 	/** Newest first, after `cursor` (a seq from the previous page); one extra row tells if more follow. */
@@ -210,4 +187,21 @@ export class Alerts {
 			at,
 		);
 	}
+}
+
+/** The columns an event can change, in the order both statements above bind them. */
+function changingColumns(alert: Alert, receivedAt: number | undefined): SqlStorageValue[] {
+	return [
+		alert.status,
+		alert.severity,
+		alert.title,
+		alert.description,
+		JSON.stringify(alert.labels),
+		JSON.stringify(alert.images),
+		alert.event_count,
+		alert.last_event_at,
+		alert.resolved_at,
+		alert.resolved_by,
+		receivedAt ?? null,
+	];
 }

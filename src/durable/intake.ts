@@ -119,13 +119,25 @@ export function ingest(s: Stores, push: Push, now: number): IngestReply {
 		if (seen.kind === "key_reused") return { ok: false, reason: "idempotency_key_reused" };
 		if (seen.kind === "replay") return { ok: true, data: seen.data, replayed: true };
 	}
-	const data = push.events.map((event) => applyAlertEvent(s, event, now));
-	countDelivery(s, now);
+	const tally = { unrouted: 0 };
+	const data = push.events.map((event) => applyAlertEvent(s, event, now, tally));
+	// One write of the counters for the whole push.
+	countStats(s, (stats) => ({
+		event_count: stats.event_count + 1,
+		// When the push arrived, not when its events happened: it shows the source is wired.
+		last_event_at: now,
+		unrouted_count: stats.unrouted_count + tally.unrouted,
+	}));
 	if (push.delivery !== null) s.deliveries.record(push.delivery, data, now);
 	return { ok: true, data, replayed: false };
 }
 
-function applyAlertEvent(s: Stores, event: AlertEvent, now: number): PushData {
+function applyAlertEvent(
+	s: Stores,
+	event: AlertEvent,
+	now: number,
+	tally: { unrouted: number },
+): PushData {
 	const firing = s.alerts.firing(event.alert_key);
 	const lastStateAt = event.ordered ? s.alerts.lastStateAt(event.alert_key) : null;
 	const outcome = applyEvent(firing, event, newId, lastStateAt);
@@ -137,7 +149,7 @@ function applyAlertEvent(s: Stores, event: AlertEvent, now: number): PushData {
 			outcome.result === "opened" ? "opened" : outcome.result === "resolved" ? "closed" : null;
 		s.alerts.save(outcome.alert, now, change);
 	}
-	if (outcome.result === "opened") openIncidents(s, outcome.alert, now);
+	if (outcome.result === "opened" && !openIncidents(s, outcome.alert, now)) tally.unrouted++;
 	if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
 		refreshIncidents(s, outcome.alert);
 	}
@@ -153,11 +165,6 @@ function applyAlertEvent(s: Stores, event: AlertEvent, now: number): PushData {
 	};
 }
 
-/** Counts one delivery; last_event_at is when it arrived, so it shows the source is wired. */
-function countDelivery(s: Stores, now: number): void {
-	countStats(s, (stats) => ({ event_count: stats.event_count + 1, last_event_at: now }));
-}
-
 /** Changes counters and moves their version, which tells the mirror D1 is behind. */
 function countStats(s: Stores, change: (stats: Stats) => Partial<Stats>): void {
 	const stats = s.meta.get("stats") ?? NO_STATS;
@@ -166,14 +173,11 @@ function countStats(s: Stores, change: (stats: Stats) => Partial<Stats>): void {
 
 /**
  * Routing is decided once, when the alert opens. In each channel it joins an open incident of
- * its group or opens one; with no channel it opens an unrouted incident.
+ * its group or opens one; with no channel it opens an unrouted incident. False: unrouted.
  */
-function openIncidents(s: Stores, alert: Alert, now: number): void {
+function openIncidents(s: Stores, alert: Alert, now: number): boolean {
 	const routing = s.routing.current();
 	const channels = channelsFor(alert, routing);
-	if (channels.length === 0) {
-		countStats(s, (stats) => ({ unrouted_count: stats.unrouted_count + 1 }));
-	}
 	for (const place of placements(alert, channels, routing.grouping)) {
 		const candidate =
 			place.channel_id === null || place.group_key === null
@@ -183,6 +187,7 @@ function openIncidents(s: Stores, alert: Alert, now: number): void {
 		s.incidents.save(incident);
 		s.incidents.link(incident.id, alert.id);
 	}
+	return channels.length > 0;
 }
 
 /** An alert's severity changed: its open incidents take the highest of their alerts'. */
@@ -222,7 +227,7 @@ export function expireQuietAlerts(s: Stores, now: number): void {
  * incidents first, which frees their alerts. True when more is left for the next run.
  */
 export function pruneHistory(s: Stores, now: number): boolean {
-	const cutoff = now - (s.meta.get("retention_ms") ?? DEFAULT_RETENTION_MS);
+	const cutoff = now - retention(s);
 	const incidents = s.incidents.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
 	const alerts = s.alerts.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
 	const keys = s.alerts.pruneKeyStates(cutoff, PRUNE_BATCH);
@@ -235,7 +240,12 @@ export function nextPruneAt(s: Stores): number | null {
 		(at) => at !== null,
 	);
 	if (oldest.length === 0) return null;
-	return Math.min(...oldest) + (s.meta.get("retention_ms") ?? DEFAULT_RETENTION_MS);
+	return Math.min(...oldest) + retention(s);
+}
+
+/** The integration's retention (objects provisioned before it existed: the default). */
+function retention(s: Stores): number {
+	return s.meta.get("retention_ms") ?? DEFAULT_RETENTION_MS;
 }
 
 /** When the next firing alert times out (null: auto-resolve off, or nothing firing). */

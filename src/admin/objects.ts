@@ -35,9 +35,7 @@ export async function provisionObject(env: Env, row: Described, keyHash: string)
 		env.INTEGRATION.getByName(row.id).provision({
 			integrationId: row.id,
 			type: row.type,
-			settings: row.settings,
-			autoResolveAfterMs: autoResolveAfterMs(settingsTimeout(row.settings)),
-			retentionMs: retentionMs(row.settings),
+			...configuration(row.settings),
 			keyHash,
 			routing: await loadRoutingSnapshot(env.DB, row.id),
 		}),
@@ -49,9 +47,7 @@ export async function provisionObject(env: Env, row: Described, keyHash: string)
 export async function configureObject(env: Env, row: Described): Promise<void> {
 	await tell("the change", async () =>
 		env.INTEGRATION.getByName(row.id).configure({
-			settings: row.settings,
-			autoResolveAfterMs: autoResolveAfterMs(settingsTimeout(row.settings)),
-			retentionMs: retentionMs(row.settings),
+			...configuration(row.settings),
 			routing: await loadRoutingSnapshot(env.DB, row.id),
 		}),
 	);
@@ -75,8 +71,15 @@ export async function rerouteChannel(env: Env, channelId: string): Promise<void>
 	}
 }
 
-/** Every type's settings carry `auto_resolve_after`; anything else reads as off. */
-function settingsTimeout(settings: Settings): { auto_resolve_after: string | null } {
-	const value = settings.auto_resolve_after;
-	return { auto_resolve_after: typeof value === "string" ? value : null };
+/** The settings and what the object reads from them, the same for provision and configure. */
+function configuration(settings: Settings) {
+	// Every type's settings carry `auto_resolve_after`; anything else reads as off.
+	const timeout = settings.auto_resolve_after;
+	return {
+		settings,
+		autoResolveAfterMs: autoResolveAfterMs({
+			auto_resolve_after: typeof timeout === "string" ? timeout : null,
+		}),
+		retentionMs: retentionMs(settings),
+	};
 }

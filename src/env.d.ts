@@ -7,6 +7,10 @@ declare namespace Cloudflare {
 		>;
 		/** Secret. Unset means the admin API answers 503 with how to set it. */
 		ADMIN_TOKEN?: string;
+		/** The deployment's public address, for links in notifications (default: the admin request's). */
+		PUBLIC_URL?: string;
+		/** "true" lets notification targets use http:// on localhost (set by `npm run dev`). */
+		ALLOW_HTTP_LOOPBACK?: string;
 	}
 	// Types `exports` from "cloudflare:workers" (used by the tests to call the real fetch handler).
 	interface GlobalProps {

@@ -3,6 +3,7 @@ import { adminAuth } from "./admin/auth";
 import { channels } from "./admin/channels";
 import { incidents } from "./admin/incidents";
 import { admin } from "./admin/integrations";
+import { targets } from "./admin/targets";
 import type { AppEnv } from "./http/app-env";
 import { errorBody, ok } from "./http/envelope";
 import { HttpError } from "./http/errors";
@@ -25,6 +26,7 @@ api.use(adminAuth);
 api.route("/", admin);
 api.route("/", channels);
 api.route("/", incidents);
+api.route("/", targets);
 app.route("/api/v1", api);
 app.route("/push", push);
 

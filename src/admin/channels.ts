@@ -103,7 +103,7 @@ channels
 		const change = parseOrThrow(UpdateChannel, await readJsonBody(c.req.raw));
 		const updated: ChannelRow = { ...channel, ...definedOnly(change), updated_at: Date.now() };
 		await updateChannel(c.env.DB, updated);
-		await rerouteChannel(c.env, updated.id);
+		await rerouteChannel(c, updated.id);
 		return ok(c, channelToApi(updated));
 	})
 	.delete("/channels/:id", async (c) => {
@@ -123,13 +123,13 @@ function channelToApi(channel: ChannelRow) {
 	return { ...channel, created_at: iso(channel.created_at), updated_at: iso(channel.updated_at) };
 }
 
-async function requireChannel(db: D1Database, id: string): Promise<ChannelRow> {
+export async function requireChannel(db: D1Database, id: string): Promise<ChannelRow> {
 	const channel = await getChannel(db, id);
 	if (channel === null)
 		throw new NotFound("ChannelNotFound", `no channel has id ${JSON.stringify(id)}`);
 	return channel;
 }
 
-function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+export function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
 	return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -13,6 +13,7 @@ import {
 	replaceKeyHash,
 	updateIntegration,
 } from "../db/integrations";
+import { deleteNotificationsOfIntegration } from "../db/notifications";
 import { getRoutes, replaceRoutes } from "../db/routes";
 import type { AppEnv } from "../http/app-env";
 import { Cursor, encodeCursor } from "../http/cursor";
@@ -114,7 +115,7 @@ admin
 			);
 		}
 		try {
-			await provisionObject(c.env, row, keyHash);
+			await provisionObject(c, row, keyHash);
 		} catch (error) {
 			// The key was never shown: nothing may keep an integration that cannot take pushes.
 			await removeIntegrationStatement(c.env.DB, id).run();
@@ -149,7 +150,7 @@ admin
 		if (!(await updateIntegration(c.env.DB, row.id, { name, settings, channel_id }))) {
 			throw integrationNotFound(row.id);
 		}
-		await configureObject(c.env, { id: row.id, type: row.type, settings });
+		await configureObject(c, { id: row.id, type: row.type, settings });
 		return ok(c, await integrationDetail(c.env, { ...row, name, settings, channel_id }));
 	})
 	.delete("/integrations/:id", async (c) => {
@@ -169,6 +170,7 @@ admin
 		}
 		await c.env.DB.batch([
 			deleteIncidentsOf(c.env.DB, id),
+			deleteNotificationsOfIntegration(c.env.DB, id),
 			removeIntegrationStatement(c.env.DB, id),
 		]);
 		return ok(c, { id, deleted: true });
@@ -182,7 +184,7 @@ admin
 		const keyHash = await sha256Hex(key);
 		const rotatedAt = Date.now();
 		// The object first: the old key stops working the moment it holds the new hash.
-		await provisionObject(c.env, row, keyHash);
+		await provisionObject(c, row, keyHash);
 		if (!(await replaceKeyHash(c.env.DB, row.id, keyHash, rotatedAt))) {
 			throw integrationNotFound(row.id);
 		}
@@ -200,7 +202,7 @@ admin
 		// Both pins go: the one set in advance in the settings and the one learned from SNS.
 		const settings = { ...CloudWatchSettings.parse(row.settings), topic_arn: null };
 		await updateIntegration(c.env.DB, row.id, { ...row, settings });
-		await configureObject(c.env, { id: row.id, type: row.type, settings });
+		await configureObject(c, { id: row.id, type: row.type, settings });
 		await c.env.INTEGRATION.getByName(row.id).unpinTopic();
 		return ok(c, await integrationDetail(c.env, { ...row, settings }));
 	})
@@ -233,7 +235,7 @@ admin
 			throw new InvalidParameter(`${where.join(", ")} names no channel: ${missing.join(", ")}`);
 		}
 		await replaceRoutes(c.env.DB, row.id, routes);
-		await rerouteObject(c.env, row.id);
+		await rerouteObject(c, row.id);
 		return ok(c, routes);
 	})
 	.all("/integrations/:id/routes", onlyMethods("GET", "PUT"));

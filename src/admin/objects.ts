@@ -1,4 +1,5 @@
 import { channelReferences } from "../db/channels";
+import { integrationsWithOpenIncidents } from "../db/incidents";
 import type { IntegrationRow } from "../db/integrations";
 import { loadRoutingSnapshot } from "../db/routes";
 import { ServiceUnavailable } from "../http/errors";
@@ -17,6 +18,18 @@ const FAN_OUT = 10;
 
 type Described = Pick<IntegrationRow, "id" | "type"> & { settings: Settings };
 
+/** The admin request that makes the change: its bindings, and the address it came to. */
+export type AdminRequest = { env: Env; req: { url: string } };
+
+/** Where the API is, for links in notifications: PUBLIC_URL, else the admin request's origin. */
+export function publicBaseUrl(c: AdminRequest): string {
+	return (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+}
+
+function snapshotOf(c: AdminRequest, integrationId: string) {
+	return loadRoutingSnapshot(c.env.DB, integrationId, { baseUrl: publicBaseUrl(c) });
+}
+
 /** The object could not be told; the admin change is saved and repeating the request applies it. */
 async function tell<T>(what: string, call: () => Promise<T>): Promise<T> {
 	try {
@@ -30,44 +43,55 @@ async function tell<T>(what: string, call: () => Promise<T>): Promise<T> {
 }
 
 /** On create and rotate: everything the object needs; the old key stops at once. */
-export async function provisionObject(env: Env, row: Described, keyHash: string): Promise<void> {
+export async function provisionObject(
+	c: AdminRequest,
+	row: Described,
+	keyHash: string,
+): Promise<void> {
 	const refusal = await tell("the key", async () =>
-		env.INTEGRATION.getByName(row.id).provision({
+		c.env.INTEGRATION.getByName(row.id).provision({
 			integrationId: row.id,
 			type: row.type,
 			...configuration(row.settings),
 			keyHash,
-			routing: await loadRoutingSnapshot(env.DB, row.id),
+			routing: await snapshotOf(c, row.id),
 		}),
 	);
 	if (refusal !== null) throw refusalError(refusal);
 }
 
 /** PATCH: settings and channel. Alerts already firing follow a new timeout at once. */
-export async function configureObject(env: Env, row: Described): Promise<void> {
+export async function configureObject(c: AdminRequest, row: Described): Promise<void> {
 	await tell("the change", async () =>
-		env.INTEGRATION.getByName(row.id).configure({
+		c.env.INTEGRATION.getByName(row.id).configure({
 			...configuration(row.settings),
-			routing: await loadRoutingSnapshot(env.DB, row.id),
+			routing: await snapshotOf(c, row.id),
 		}),
 	);
 }
 
 /** Routes changed: the object routes new alerts by them from the next push. */
-export async function rerouteObject(env: Env, integrationId: string): Promise<void> {
+export async function rerouteObject(c: AdminRequest, integrationId: string): Promise<void> {
 	await tell("the change", async () =>
-		env.INTEGRATION.getByName(integrationId).reroute(
-			await loadRoutingSnapshot(env.DB, integrationId),
-		),
+		c.env.INTEGRATION.getByName(integrationId).reroute(await snapshotOf(c, integrationId)),
 	);
 }
 
-/** A channel's grouping changed: every integration that can route to it gets new routing. */
-export async function rerouteChannel(env: Env, channelId: string): Promise<void> {
-	const refs = await channelReferences(env.DB, channelId);
-	const ids = [...new Set([...refs.private_integrations, ...refs.routing_integrations])];
+/**
+ * A channel's grouping or targets changed: every integration that can route to it (or still has
+ * an open incident in it) gets new routing.
+ */
+export async function rerouteChannel(c: AdminRequest, channelId: string): Promise<void> {
+	const refs = await channelReferences(c.env.DB, channelId);
+	const ids = [
+		...new Set([
+			...refs.private_integrations,
+			...refs.routing_integrations,
+			...(await integrationsWithOpenIncidents(c.env.DB, channelId)),
+		]),
+	];
 	for (let start = 0; start < ids.length; start += FAN_OUT) {
-		await Promise.all(ids.slice(start, start + FAN_OUT).map((id) => rerouteObject(env, id)));
+		await Promise.all(ids.slice(start, start + FAN_OUT).map((id) => rerouteObject(c, id)));
 	}
 }
 

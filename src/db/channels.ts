@@ -105,6 +105,12 @@ export async function deleteChannel(db: D1Database, id: string): Promise<boolean
 				 AND NOT EXISTS (SELECT 1 FROM routes r, json_each(r.channel_ids) j WHERE j.value = ?1)`,
 			)
 			.bind(id),
+		// Its targets go with it (nothing routes to it any more, so nothing sends to them).
+		db
+			.prepare(
+				"DELETE FROM notification_targets WHERE channel_id = ?1 AND NOT EXISTS (SELECT 1 FROM channels WHERE id = ?1)",
+			)
+			.bind(id),
 		bumpConfigVersion(db),
 	]);
 	return (deleted?.meta.changes ?? 0) > 0;

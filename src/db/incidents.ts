@@ -91,3 +91,17 @@ export function deleteIncidents(db: D1Database, ids: readonly string[]): D1Prepa
 		.prepare("DELETE FROM incidents WHERE id IN (SELECT value FROM json_each(?))")
 		.bind(JSON.stringify(ids));
 }
+
+/** Integrations with an incident still open in the channel (they tell its targets when it ends). */
+export async function integrationsWithOpenIncidents(
+	db: D1Database,
+	channelId: string,
+): Promise<string[]> {
+	const { results } = await db
+		.prepare(
+			"SELECT DISTINCT integration_id FROM incidents WHERE channel_id = ? AND status != 'resolved'",
+		)
+		.bind(channelId)
+		.all<{ integration_id: string }>();
+	return results.map((row) => row.integration_id);
+}

@@ -3,6 +3,7 @@ import { Condition, type Routes } from "../routing/rules";
 import type { RoutingSnapshot } from "../routing/snapshot";
 import { parseDuration } from "../schema/duration";
 import { jsonText } from "../schema/json";
+import { targetsByChannel, targetsQuery } from "./targets";
 
 /**
  * Routing config in D1: routes, each integration's channel and default channel, and channels'
@@ -85,6 +86,15 @@ export async function replaceRoutes(db: D1Database, integrationId: string, route
 }
 
 /**
+ * The channels an integration's alerts can reach (`?1`: its id): its own, its default, those its
+ * routes name, and those it still has open incidents in (their resolution is told there too).
+ */
+const REACHABLE_CHANNELS = `SELECT channel_id FROM integrations WHERE id = ?1
+	UNION SELECT default_channel_id FROM integrations WHERE id = ?1
+	UNION SELECT j.value FROM routes r, json_each(r.channel_ids) j WHERE r.integration_id = ?1
+	UNION SELECT channel_id FROM incidents WHERE integration_id = ?1 AND status != 'resolved'`;
+
+/**
  * Everything an integration's Durable Object routes with, in one round trip: its own channel,
  * its routes, the grouping of the channels it can route to, and the config version. `version`,
  * when given, is the one the caller read (a push with a key of the old format).
@@ -92,19 +102,18 @@ export async function replaceRoutes(db: D1Database, integrationId: string, route
 export async function loadRoutingSnapshot(
 	db: D1Database,
 	integrationId: string,
-	version?: number,
+	options: { version?: number; baseUrl?: string } = {},
 ): Promise<RoutingSnapshot> {
-	const [integration, channels, current, rules, defaults] = await db.batch([
+	const { version, baseUrl } = options;
+	const [integration, channels, current, targets, rules, defaults] = await db.batch([
 		db.prepare("SELECT channel_id FROM integrations WHERE id = ?").bind(integrationId),
 		db
 			.prepare(
-				`SELECT id, group_by, group_window FROM channels WHERE id IN (
-					SELECT channel_id FROM integrations WHERE id = ?1
-					UNION SELECT default_channel_id FROM integrations WHERE id = ?1
-					UNION SELECT j.value FROM routes r, json_each(r.channel_ids) j WHERE r.integration_id = ?1)`,
+				`SELECT id, group_by, group_window FROM channels WHERE id IN (${REACHABLE_CHANNELS})`,
 			)
 			.bind(integrationId),
 		db.prepare("SELECT version FROM config_version WHERE id = 1"),
+		targetsQuery(db, REACHABLE_CHANNELS, integrationId),
 		...routesQueries(db, integrationId),
 	]);
 	const grouping: RoutingSnapshot["grouping"] = {};
@@ -122,5 +131,7 @@ export async function loadRoutingSnapshot(
 		channel_id: own === undefined ? null : ChannelIdRow.parse(own).channel_id,
 		routes: routesFrom(rules, defaults),
 		grouping,
+		targets: targetsByChannel(targets),
+		...(baseUrl === undefined ? {} : { base_url: baseUrl }),
 	};
 }

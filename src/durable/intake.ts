@@ -28,6 +28,7 @@ import type {
 	SubscriptionChange,
 	TopicCheck,
 } from "./contract";
+import { incidentChanged } from "./notifications";
 import { NO_STATS, type Stats } from "./state/meta";
 import type { Stores } from "./state/stores";
 
@@ -151,7 +152,7 @@ function applyAlertEvent(
 	}
 	if (outcome.result === "opened" && !openIncidents(s, outcome.alert, now)) tally.unrouted++;
 	if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
-		refreshIncidents(s, outcome.alert);
+		refreshIncidents(s, outcome.alert, now);
 	}
 	if (outcome.result === "resolved") resolveQuietIncidents(s, outcome.alert, now);
 	if (event.ordered && outcome.result !== "stale") {
@@ -186,16 +187,23 @@ function openIncidents(s: Stores, alert: Alert, now: number): boolean {
 		const incident = joinOrOpen(alert, place, candidate, now, newId);
 		s.incidents.save(incident);
 		s.incidents.link(incident.id, alert.id);
+		incidentChanged(s, candidate?.id === incident.id ? candidate : null, incident, now);
 	}
 	return channels.length > 0;
 }
 
 /** An alert's severity changed: its open incidents take the highest of their alerts'. */
-function refreshIncidents(s: Stores, alert: Alert): void {
+function refreshIncidents(s: Stores, alert: Alert, now: number): void {
 	for (const incident of s.incidents.openWith(alert.id)) {
 		const changed = refreshSeverity(incident, s.incidents.alertSeverities(incident.id));
-		if (changed !== null) s.incidents.save(changed);
+		if (changed !== null) saveChange(s, incident, changed, now);
 	}
+}
+
+/** Writes an incident's change and queues the notifications it causes, in one transaction. */
+function saveChange(s: Stores, before: IncidentRecord, after: IncidentRecord, now: number): void {
+	s.incidents.save(after);
+	incidentChanged(s, before, after, now);
 }
 
 /** An alert resolved: each of its open incidents resolves when none of its alerts fires. */
@@ -207,7 +215,7 @@ function resolveQuietIncidents(s: Stores, closed: Alert, now: number): void {
 			closed,
 			now,
 		);
-		if (changed !== null) s.incidents.save(changed);
+		if (changed !== null) saveChange(s, incident, changed, now);
 	}
 }
 
@@ -228,7 +236,9 @@ export function expireQuietAlerts(s: Stores, now: number): void {
  */
 export function pruneHistory(s: Stores, now: number): boolean {
 	const cutoff = now - retention(s);
-	const incidents = s.incidents.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
+	const pruned = s.incidents.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
+	for (const id of pruned) s.outbox.forgetIncident(id);
+	const incidents = pruned.length;
 	const alerts = s.alerts.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
 	const keys = s.alerts.pruneKeyStates(cutoff, PRUNE_BATCH);
 	return Math.max(incidents, alerts, keys) >= PRUNE_BATCH;
@@ -269,7 +279,7 @@ export function acknowledgeIncident(s: Stores, id: string, now: number): Refusal
 	if (incident === null) return incidentNotFound(id);
 	const result = acknowledge(incident, now);
 	if (!result.ok) return { ok: false, reason: result.reason };
-	if (result.changed) s.incidents.save(result.incident);
+	if (result.changed) saveChange(s, incident, result.incident, now);
 	return null;
 }
 
@@ -283,7 +293,7 @@ export function resolveIncident(s: Stores, id: string, now: number): Refusal | n
 	if (incident === null) return incidentNotFound(id);
 	const resolved = resolveByPerson(incident, now);
 	if (resolved === null) return null;
-	s.incidents.save(resolved);
+	saveChange(s, incident, resolved, now);
 	for (const alert of s.incidents.alertsOf(id)) {
 		if (alert.status !== "firing") continue;
 		const closed = closeAlert(alert, now, "api");

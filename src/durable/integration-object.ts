@@ -2,7 +2,6 @@ import { DurableObject } from "cloudflare:workers";
 import { alertToApi } from "../alerts/alert";
 import { loadRoutingSnapshot } from "../db/routes";
 import type { RoutingSnapshot } from "../routing/snapshot";
-import { redactKeys } from "../security/secrets";
 import type {
 	AlertPage,
 	AlertQuery,
@@ -35,7 +34,9 @@ import {
 	resolveIncident,
 } from "./intake";
 import { hasSchema, migrate } from "./migrations";
-import { MIRROR_DELAY_MS, MIRROR_RETRY_MS, type MirrorResult } from "./state/mirror";
+import { escalate, nextNotificationAt, retryNotification } from "./notifications";
+import { mirrorAgainAt, mirrorToD1, type Outbound, sendNotifications } from "./outbound";
+import { MIRROR_DELAY_MS } from "./state/mirror";
 import { forgetCopies, openStores, type Stores } from "./state/stores";
 
 const DELETED: Refusal = { ok: false, reason: "integration_deleted" };
@@ -46,7 +47,8 @@ const UNKNOWN_KEY: Refusal = { ok: false, reason: "unknown_key" };
  * must be serialized per integration: topic pinning, deduplication, idempotency, alert and
  * incident state. Each method reads the clock once and does its reads and writes synchronously
  * inside one transaction (src/durable/intake.ts over src/durable/state/), so two concurrent
- * pushes for one key can never both see "nothing firing". It awaits only D1 and the alarm API.
+ * pushes for one key can never both see "nothing firing". It awaits only D1, the alarm API and
+ * (from src/durable/outbound.ts) notification targets.
  */
 export class IntegrationDurableObject extends DurableObject<Env> {
 	/** The object's clock. Tests replace it to move time (test/helpers.ts `moveClock`). */
@@ -56,12 +58,18 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	private alarmAt: number | null | undefined;
 	/** Whether the object has its schema (false: nothing was ever stored here). */
 	private ready: boolean;
+	private readonly out: Outbound; // what notifying and mirroring need
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.state = openStores(ctx.storage.sql);
-		// An object no integration was ever given keeps no storage: a well-formed but unknown key
-		// may wake it, and finds nothing and writes nothing.
+		this.out = {
+			state: this.state,
+			env,
+			clock: () => this.clock(),
+			run: (w) => this.transaction(w),
+		};
+		// Never given an integration: no storage, even when a well-formed unknown key wakes it.
 		this.ready = hasSchema(ctx.storage.sql);
 		if (this.ready) ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
 	}
@@ -78,11 +86,15 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		// A key of the old format: routing is reloaded from D1 when its config version moved.
 		const { auth, integrationId } = push;
 		if (auth.kind === "d1" && push.events.length > 0 && routing.isStale(auth.configVersion)) {
-			routing.replace(await loadRoutingSnapshot(this.env.DB, integrationId, auth.configVersion));
+			routing.replace(
+				await loadRoutingSnapshot(this.env.DB, integrationId, { version: auth.configVersion }),
+			);
 		}
 		try {
 			const reply = this.transaction(() => ingest(this.state, push, now));
-			if (reply.ok && !reply.replayed) await this.alarmBy(now + MIRROR_DELAY_MS);
+			// Mirror soon; notifications go out at once (from the alarm, never from this call).
+			const soonest = Math.min(this.state.outbox.takeSoonest() ?? now, now + MIRROR_DELAY_MS);
+			if (reply.ok && !reply.replayed) await this.alarmBy(soonest);
 			return reply;
 		} catch (error) {
 			if (error instanceof Refused) return error.refusal;
@@ -102,14 +114,12 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		if (this.stores().meta.isDeleted()) return;
 		this.transaction(() => configure(this.state, change));
 		// A changed `auto_resolve_after` applies to the alerts already firing.
-		const due = nextTimeoutAt(this.state);
-		if (due !== null) await this.alarmBy(due);
+		await this.alarmBy(nextTimeoutAt(this.state));
 	}
 
-	/** Routes, the private channel or a channel's grouping changed. */
+	/** Routes, the private channel, or a channel's grouping or targets changed. */
 	reroute(routing: RoutingSnapshot): void {
-		const s = this.stores();
-		if (!s.meta.isDeleted()) s.routing.replace(routing);
+		if (!this.stores().meta.isDeleted()) this.state.routing.replace(routing);
 	}
 
 	getIncident(id: string): IncidentReply {
@@ -126,7 +136,6 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		return this.changeIncident(id, resolveIncident);
 	}
 
-	/** Whether an SNS subscription for this topic may be confirmed (nothing else pinned). */
 	/** Whether a SubscriptionConfirmation may be followed (see `checkConfirmation`). */
 	confirmationAllowed(topic: TopicCheck, messageId: string): ConfirmationCheck {
 		return checkConfirmation(this.stores(), topic, messageId, this.clock());
@@ -164,8 +173,8 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/**
-	 * One alarm does the periodic work: forget old deliveries, resolve timed-out alerts, mirror
-	 * counters and incidents to D1, then re-arm for whichever is due next. It never throws, so
+	 * One alarm does the periodic work: forget old deliveries, resolve timed-out alerts, escalate,
+	 * send notifications, mirror to D1, then re-arm for whichever is due next. It never throws, so
 	 * the runtime's bounded alarm retries are not relied on: a failed D1 write re-arms itself.
 	 */
 	override async alarm(): Promise<void> {
@@ -175,13 +184,17 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		const more = this.transaction(() => {
 			this.state.deliveries.prune(now);
 			expireQuietAlerts(this.state, now);
+			escalate(this.state, now);
 			return pruneHistory(this.state, now);
 		});
-		const due = [nextTimeoutAt(this.state), more ? now + MIRROR_DELAY_MS : nextPruneAt(this.state)];
-		let next = Math.min(...due.map((at) => at ?? Number.POSITIVE_INFINITY));
-		const mirror = await this.mirror();
-		if (mirror === "failed") next = Math.min(next, now + MIRROR_RETRY_MS);
-		if (mirror === "behind") next = Math.min(next, now + MIRROR_DELAY_MS);
+		const sent = await sendNotifications(this.out);
+		const due = [
+			nextTimeoutAt(this.state),
+			more ? now + MIRROR_DELAY_MS : nextPruneAt(this.state),
+			sent ? now : nextNotificationAt(this.state),
+			mirrorAgainAt(await mirrorToD1(this.out), now),
+		];
+		const next = Math.min(...due.map((at) => at ?? Number.POSITIVE_INFINITY));
 		if (Number.isFinite(next)) await this.alarmBy(next);
 	}
 
@@ -192,29 +205,18 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		const now = this.clock();
 		const refusal = this.transaction(() => change(this.stores(), id, now));
 		if (refusal !== null) return refusal;
+		await this.alarmBy(this.state.outbox.takeSoonest());
 		// For the admin API: mirror at once, and leave a retry to the alarm if D1 fails.
-		const mirrored = await this.mirror();
-		if (mirrored !== "done") {
-			await this.alarmBy(now + (mirrored === "failed" ? MIRROR_RETRY_MS : MIRROR_DELAY_MS));
-		}
+		await this.alarmBy(mirrorAgainAt(await mirrorToD1(this.out), now));
 		return incidentReply(this.state, id);
 	}
 
-	/** Writes what D1 has not seen yet in one batch (src/durable/state/mirror.ts). */
-	private async mirror(): Promise<MirrorResult> {
-		const plan = this.state.mirror.plan(this.env.DB);
-		if (plan === null) return "done";
-		try {
-			await this.env.DB.batch(plan.statements);
-		} catch (error) {
-			const integrationId = this.state.meta.get("integration_id");
-			const reason = redactKeys(String(error));
-			console.error(
-				JSON.stringify({ event: "mirror_failed", integration_id: integrationId, reason }),
-			);
-			return "failed";
-		}
-		return this.transaction(() => this.state.mirror.settle(plan));
+	/** A failed notification, queued again (`POST …/deliveries/{id}/retry`). */
+	async retryNotification(id: string): Promise<ReturnType<typeof retryNotification>> {
+		const now = this.clock();
+		const result = this.transaction(() => retryNotification(this.stores(), id, now));
+		await this.alarmBy(this.state.outbox.takeSoonest());
+		return result;
 	}
 
 	/** One synchronous transaction; cached values are dropped if it rolls back. */
@@ -238,7 +240,8 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/** Makes sure the alarm fires no later than `at` (one alarm serves every kind of work). */
-	private async alarmBy(at: number): Promise<void> {
+	private async alarmBy(at: number | null): Promise<void> {
+		if (at === null) return;
 		if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
 		if (this.alarmAt !== null && this.alarmAt <= at) return;
 		await this.ctx.storage.setAlarm(at);

@@ -89,6 +89,42 @@ const MIGRATIONS: readonly string[] = [
 	`CREATE INDEX alerts_resolved_by_time ON alerts (resolved_at) WHERE status = 'resolved';
 	CREATE INDEX incidents_resolved_by_time ON incidents (resolved_at) WHERE status = 'resolved';
 	CREATE TABLE pruned_incidents (id TEXT PRIMARY KEY);`,
+
+	// Notifications (src/durable/state/outbox.ts). The outbox is written in the transaction of the
+	// incident change that causes it, and drained by the alarm. `incident_targets` says which
+	// targets were told of an incident and when each is escalated to next.
+	`CREATE TABLE outbox (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		incident_id TEXT NOT NULL,
+		channel_id TEXT NOT NULL,
+		target_id TEXT NOT NULL,
+		type TEXT NOT NULL,
+		event TEXT NOT NULL,
+		status TEXT NOT NULL,
+		attempts INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		give_up_at INTEGER NOT NULL,
+		next_attempt_at INTEGER NOT NULL,
+		last_attempt_at INTEGER,
+		last_status INTEGER,
+		last_error TEXT,
+		version INTEGER NOT NULL DEFAULT 1,
+		mirrored_version INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'pending';
+	CREATE INDEX outbox_queue ON outbox (target_id, incident_id, seq) WHERE status = 'pending';
+	CREATE INDEX outbox_unmirrored ON outbox (seq) WHERE version > mirrored_version;
+	CREATE INDEX outbox_by_incident ON outbox (incident_id);
+	CREATE TABLE incident_targets (
+		incident_id TEXT NOT NULL,
+		target_id TEXT NOT NULL,
+		notified INTEGER NOT NULL,
+		escalate_at INTEGER,
+		repeats_sent INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (incident_id, target_id)
+	);
+	CREATE INDEX incident_targets_due ON incident_targets (escalate_at) WHERE escalate_at IS NOT NULL;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

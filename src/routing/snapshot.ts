@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { Grouping } from "../incidents/incident";
+import { Target } from "../notify/target";
 import { type Routable, Routes, routeAlert } from "./rules";
 
 /**
@@ -12,6 +13,10 @@ export const RoutingSnapshot = z.object({
 	channel_id: z.nullable(z.string()),
 	routes: Routes,
 	grouping: z.record(z.string(), Grouping),
+	/** The notification targets of those channels (snapshots stored before 0.3.0: none). */
+	targets: z._default(z.record(z.string(), z.array(Target)), {}),
+	/** Where the deployment's API is, for links in notifications. */
+	base_url: z.optional(z.string()),
 });
 export type RoutingSnapshot = z.infer<typeof RoutingSnapshot>;
 
@@ -21,6 +26,7 @@ export const NO_ROUTING: RoutingSnapshot = {
 	channel_id: null,
 	routes: { rules: [], default_channel_id: null },
 	grouping: {},
+	targets: {},
 };
 
 /** A private integration's channel, else what the routes decide (empty: unrouted). */

@@ -7,10 +7,12 @@
 // - SubscribeURLs answer like SNS's ConfirmSubscription, or 500 for topics named *confirm-fails*.
 // - https://outbound.test/log lists every URL requested so far, so tests can assert what was
 //   (and was not) fetched. Test files run in parallel, so tests filter it by their own names.
+// - Notification receivers are in ./receivers.ts.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Response } from "miniflare";
 import { BEHAVIOURS, TEST_CERT_HEX } from "../sns-constants.ts";
+import { isReceiver, receive, receivedMatching } from "./receivers.ts";
 
 const fixtures = path.join(import.meta.dirname, "..", "fixtures", "sns");
 const requested: string[] = [];
@@ -54,7 +56,11 @@ export function snsOutboundService(testCertificate: string) {
 		if (url.host === "outbound.test" && url.pathname === "/log") {
 			return Response.json(requested);
 		}
+		if (url.host === "outbound.test" && url.pathname === "/received") {
+			return Response.json(receivedMatching(url.searchParams.get("match") ?? ""));
+		}
 		requested.push(request.url);
+		if (isReceiver(url)) return receive(request);
 
 		const isSnsHost = /^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(url.host);
 		const certificate = /^\/SimpleNotificationService-([0-9a-f]{32})\.pem$/.exec(url.pathname);

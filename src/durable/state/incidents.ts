@@ -79,12 +79,14 @@ export class Incidents {
 		);
 	}
 
-	alertsOf(incidentId: string): Alert[] {
+	/** The incident's alerts, oldest first; `limit` -1: all of them. */
+	alertsOf(incidentId: string, limit = -1): Alert[] {
 		return this.sql
 			.exec(
 				`SELECT a.* FROM alerts a JOIN incident_alerts ia ON ia.alert_id = a.id
-				 WHERE ia.incident_id = ? ORDER BY a.seq`,
+				 WHERE ia.incident_id = ? ORDER BY a.seq LIMIT ?`,
 				incidentId,
+				limit,
 			)
 			.toArray()
 			.map((row) => StoredAlert.parse(row));
@@ -133,16 +135,17 @@ export class Incidents {
 
 	/**
 	 * Deletes up to `limit` resolved incidents, oldest first: those resolved before `cutoff`, and
-	 * any past the newest `keep`. Their ids wait in `pruned_incidents` until D1 forgets them too.
+	 * any past the newest `keep`. Their ids wait in `pruned_incidents` until D1 forgets them too,
+	 * and are returned.
 	 */
-	pruneResolved(cutoff: number, keep: number, limit: number): number {
+	pruneResolved(cutoff: number, keep: number, limit: number): string[] {
 		const ids = prunable(this.sql, "incidents", { cutoff, keep, limit });
 		for (const id of ids) {
 			this.sql.exec("DELETE FROM incident_alerts WHERE incident_id = ?", id);
 			this.sql.exec("DELETE FROM incidents WHERE id = ?", id);
 			this.sql.exec("INSERT OR IGNORE INTO pruned_incidents (id) VALUES (?)", id);
 		}
-		return ids.length;
+		return ids;
 	}
 
 	/** Pruned incidents D1 still lists. */

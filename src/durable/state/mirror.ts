@@ -1,10 +1,12 @@
 import { deleteIncidents, type MirroredIncident, upsertIncident } from "../../db/incidents";
 import { mirrorIntegrationStats } from "../../db/integrations";
+import { deleteNotificationsOf, upsertNotification } from "../../db/notifications";
 import type { IncidentRecord } from "../../incidents/incident";
 import type { Incidents } from "./incidents";
 import { type Meta, NO_STATS } from "./meta";
+import type { Outbox, OutboxRow } from "./outbox";
 
-/** Counters and incidents reach the D1 mirror this long after the change. */
+/** Counters, incidents and notifications reach the D1 mirror this long after the change. */
 export const MIRROR_DELAY_MS = 1_000;
 /** After a failed mirror write, the alarm tries again this much later, until it lands. */
 export const MIRROR_RETRY_MS = 30_000;
@@ -17,6 +19,7 @@ export type MirrorResult = "done" | "behind" | "failed";
 export type MirrorPlan = {
 	statements: D1PreparedStatement[];
 	incidents: { incident: IncidentRecord; version: number }[];
+	notifications: OutboxRow[];
 	/** Pruned incidents deleted from D1 in this write. */
 	pruned: string[];
 	/** The counters' version when planned, and whether D1 gets them in this write. */
@@ -34,6 +37,7 @@ export class Mirror {
 	constructor(
 		private readonly meta: Meta,
 		private readonly incidents: Incidents,
+		private readonly outbox: Outbox,
 	) {}
 
 	plan(db: D1Database): MirrorPlan | null {
@@ -46,23 +50,39 @@ export class Mirror {
 		const batch = changed.slice(0, MIRROR_BATCH);
 		const pruned = this.incidents.pruned(MIRROR_BATCH + 1);
 		const deletions = pruned.slice(0, MIRROR_BATCH);
-		if (!statsChanged && batch.length === 0 && deletions.length === 0) return null;
+		const sent = this.outbox.unmirrored(MIRROR_BATCH + 1);
+		const notifications = sent.slice(0, MIRROR_BATCH);
+		if (
+			!statsChanged &&
+			batch.length === 0 &&
+			deletions.length === 0 &&
+			notifications.length === 0
+		) {
+			return null;
+		}
 
 		const statements = batch.map(({ incident: { group_key: _key, ...fields }, version }) => {
 			const row: MirroredIncident = { ...fields, integration_id: integrationId, version };
 			return upsertIncident(db, row);
 		});
-		if (deletions.length > 0) statements.push(deleteIncidents(db, deletions));
+		for (const row of notifications) {
+			statements.push(upsertNotification(db, { ...row, integration_id: integrationId }));
+		}
+		if (deletions.length > 0) {
+			statements.push(deleteIncidents(db, deletions), deleteNotificationsOf(db, deletions));
+		}
 		if (statsChanged) {
 			statements.push(mirrorIntegrationStats(db, integrationId, stats));
 		}
 		return {
 			statements,
 			incidents: batch,
+			notifications,
 			pruned: deletions,
 			statsVersion,
 			statsChanged,
-			more: changed.length > MIRROR_BATCH || pruned.length > MIRROR_BATCH,
+			more:
+				changed.length > MIRROR_BATCH || pruned.length > MIRROR_BATCH || sent.length > MIRROR_BATCH,
 		};
 	}
 
@@ -71,12 +91,14 @@ export class Mirror {
 		for (const { incident, version } of plan.incidents) {
 			this.incidents.markMirrored(incident.id, version);
 		}
+		for (const row of plan.notifications) this.outbox.markMirrored(row.id, row.version);
 		this.incidents.forgetPruned(plan.pruned);
 		if (plan.statsChanged) this.meta.set("mirrored_version", plan.statsVersion);
 		const behind =
 			plan.more ||
 			(this.meta.get("stats") ?? NO_STATS).version !== plan.statsVersion ||
-			this.incidents.anyUnmirrored();
+			this.incidents.anyUnmirrored() ||
+			this.outbox.anyUnmirrored();
 		return behind ? "behind" : "done";
 	}
 }

@@ -21,6 +21,9 @@ export class RoutingCache {
 	}
 
 	replace(snapshot: RoutingSnapshot): void {
+		// A snapshot read without a request to learn the address from keeps the one known.
+		const base_url = snapshot.base_url ?? this.current().base_url;
+		snapshot = base_url === undefined ? snapshot : { ...snapshot, base_url };
 		this.snapshot = snapshot;
 		this.meta.set("routing", snapshot);
 	}

@@ -3,6 +3,7 @@ import { Deliveries } from "./deliveries";
 import { Incidents } from "./incidents";
 import { Meta } from "./meta";
 import { Mirror } from "./mirror";
+import { Outbox } from "./outbox";
 import { PushRate } from "./rate";
 import { RoutingCache } from "./routing";
 import { SnsSubscription } from "./subscription";
@@ -21,11 +22,13 @@ export type Stores = {
 	routing: RoutingCache;
 	mirror: Mirror;
 	rate: PushRate;
+	outbox: Outbox;
 };
 
 export function openStores(sql: SqlStorage): Stores {
 	const meta = new Meta(sql);
 	const incidents = new Incidents(sql);
+	const outbox = new Outbox(sql);
 	return {
 		meta,
 		deliveries: new Deliveries(sql),
@@ -33,8 +36,9 @@ export function openStores(sql: SqlStorage): Stores {
 		incidents,
 		subscription: new SnsSubscription(meta),
 		routing: new RoutingCache(meta),
-		mirror: new Mirror(meta, incidents),
+		mirror: new Mirror(meta, incidents, outbox),
 		rate: new PushRate(),
+		outbox,
 	};
 }
 

@@ -1,0 +1,268 @@
+import type { IncidentRecord } from "../incidents/incident";
+import { buildEvent, MAX_EVENT_ALERTS, newEventId } from "../notify/event";
+import { render } from "../notify/formats";
+import { type Attempt, attempt, RETRY_WINDOW_MS, retryDelay } from "../notify/send";
+import { delayMs, type EventType, meetsMinimum, nextRepeatAt, type Target } from "../notify/target";
+import type { UrlRules } from "../notify/url";
+import type { OutboxRow } from "./state/outbox";
+import type { Stores } from "./state/stores";
+
+/**
+ * Which targets hear of an incident change, escalations, and the outbox's sending rules. The
+ * parts that touch storage run inside the object's transactions and never await; `send` is the
+ * one part that does, between a `claim` and a `settle`.
+ */
+
+/** Notifications sent per alarm run (Workers bound subrequests per invocation)… */
+const SEND_BATCH = 20;
+/** …and per target, so one slow or dead target cannot take the whole run. */
+const SEND_PER_TARGET = 5;
+/** Escalations fired per alarm run; more wait for the next run, a moment later. */
+const ESCALATION_BATCH = 100;
+/**
+ * A claimed notification is due again this much later, so a crash between sending and settling
+ * retries it (at least once). A settled attempt replaces it with the real next time.
+ */
+const CLAIM_LEASE_MS = 60_000;
+
+/**
+ * An incident changed (or opened: `before` null). Called after the change and its alert links
+ * are written, in the same transaction: what it queues commits or rolls back with the change.
+ */
+export function incidentChanged(
+	s: Stores,
+	before: IncidentRecord | null,
+	after: IncidentRecord,
+	now: number,
+): void {
+	if (after.channel_id === null) return;
+	const targets = s.routing.current().targets[after.channel_id] ?? [];
+	if (targets.length === 0) return;
+	const tell = (type: EventType, to: readonly Target[]) => enqueue(s, after, type, to, now);
+
+	if (before === null) {
+		for (const target of targets)
+			if (meetsMinimum(target, after.severity)) notice(s, after, target, now);
+		return;
+	}
+	if (before.status !== after.status && after.status !== "triggered") {
+		s.outbox.stopEscalations(after.id);
+		const type = after.status === "resolved" ? "incident.resolved" : "incident.acknowledged";
+		const told = s.outbox.notifiedTargets(after.id);
+		tell(
+			type,
+			targets.filter((t) => told.has(t.id) && t.events.includes(type)),
+		);
+		return;
+	}
+	if (after.status !== "triggered") return;
+	if (after.alert_count > before.alert_count) {
+		const told = s.outbox.notifiedTargets(after.id);
+		const type = "incident.alert_added";
+		tell(
+			type,
+			targets.filter((t) => told.has(t.id) && t.events.includes(type)),
+		);
+	}
+	// A higher severity reaches targets whose minimum the incident did not meet before.
+	if (after.severity !== before.severity) {
+		for (const target of targets) {
+			if (
+				meetsMinimum(target, after.severity) &&
+				s.outbox.targetState(after.id, target.id) === null
+			) {
+				notice(s, after, target, now);
+			}
+		}
+	}
+}
+
+/** A target's first notice of an incident: at once, or after its delay if still unacknowledged. */
+function notice(s: Stores, incident: IncidentRecord, target: Target, now: number): void {
+	const delay = delayMs(target);
+	if (delay > 0) {
+		s.outbox.setTargetState({
+			incident_id: incident.id,
+			target_id: target.id,
+			notified: 0,
+			escalate_at: now + delay,
+			repeats_sent: 0,
+		});
+		return;
+	}
+	s.outbox.setTargetState({
+		incident_id: incident.id,
+		target_id: target.id,
+		notified: 1,
+		escalate_at: nextRepeatAt(target, 0, now),
+		repeats_sent: 0,
+	});
+	if (target.events.includes("incident.triggered")) {
+		enqueue(s, incident, "incident.triggered", [target], now);
+	}
+}
+
+/**
+ * Escalations that are due: an incident still unacknowledged is told to the target (the first
+ * notice after a delay, then each repeat). One acknowledged or resolved meanwhile stops here.
+ */
+export function escalate(s: Stores, now: number): void {
+	const targets = new Map(
+		Object.values(s.routing.current().targets)
+			.flat()
+			.map((target) => [target.id, target]),
+	);
+	for (const state of s.outbox.dueEscalations(now, ESCALATION_BATCH)) {
+		const incident = s.incidents.get(state.incident_id);
+		const target = targets.get(state.target_id);
+		if (incident === null || target === undefined || incident.status !== "triggered") {
+			s.outbox.setTargetState({ ...state, escalate_at: null });
+			continue;
+		}
+		const repeat = state.notified === 1 ? state.repeats_sent + 1 : 0;
+		if (target.events.includes("incident.escalated")) {
+			enqueue(s, incident, "incident.escalated", [target], now, repeat);
+		}
+		s.outbox.setTargetState({
+			...state,
+			notified: 1,
+			repeats_sent: repeat,
+			escalate_at: nextRepeatAt(target, repeat, now),
+		});
+	}
+}
+
+/** One event per target (each with its own id), frozen now and queued. */
+function enqueue(
+	s: Stores,
+	incident: IncidentRecord,
+	type: EventType,
+	targets: readonly Target[],
+	now: number,
+	repeat?: number,
+): void {
+	if (targets.length === 0 || incident.channel_id === null) return;
+	const base = buildEvent({
+		type,
+		incident,
+		integrationId: s.meta.get("integration_id") ?? "",
+		alerts: s.incidents.alertsOf(incident.id, MAX_EVENT_ALERTS),
+		baseUrl: s.routing.current().base_url ?? "",
+		now,
+		...(repeat === undefined ? {} : { repeat }),
+	});
+	for (const [index, target] of targets.entries()) {
+		const event = index === 0 ? base : { ...base, id: newEventId() };
+		s.outbox.enqueue({
+			event,
+			incidentId: incident.id,
+			channelId: incident.channel_id,
+			targetId: target.id,
+			now,
+			giveUpAt: now + RETRY_WINDOW_MS,
+		});
+	}
+}
+
+/** A notification on its way out, with the target it goes to as the object knows it now. */
+export type Claimed = { row: OutboxRow; target: Target };
+
+/**
+ * The next batch to send: due heads of their queues, at most SEND_PER_TARGET per target. Each
+ * is marked attempted with a lease; a notification whose target is gone fails for good.
+ */
+export function claim(s: Stores, now: number): Claimed[] {
+	const targets = new Map(
+		Object.values(s.routing.current().targets)
+			.flat()
+			.map((target) => [target.id, target]),
+	);
+	const perTarget = new Map<string, number>();
+	const claimed: Claimed[] = [];
+	for (const row of s.outbox.due(now, SEND_BATCH * 2)) {
+		const target = targets.get(row.target_id);
+		if (target === undefined) {
+			s.outbox.update(row.id, {
+				status: "failed",
+				last_error: "the target was deleted (or its channel is no longer reachable)",
+				last_attempt_at: now,
+			});
+			continue;
+		}
+		const count = perTarget.get(target.id) ?? 0;
+		if (count >= SEND_PER_TARGET || claimed.length >= SEND_BATCH) continue;
+		perTarget.set(target.id, count + 1);
+		s.outbox.update(row.id, {
+			attempts: row.attempts + 1,
+			last_attempt_at: now,
+			next_attempt_at: now + CLAIM_LEASE_MS,
+		});
+		claimed.push({ row: { ...row, attempts: row.attempts + 1 }, target });
+	}
+	return claimed;
+}
+
+/** Sends one claimed notification. Never throws. */
+export async function send(claimed: Claimed, rules: UrlRules, now: number): Promise<Attempt> {
+	try {
+		const request = await render(claimed.target, claimed.row.event, now);
+		return await attempt(request, [claimed.target.secret], rules, fetch, now);
+	} catch (error) {
+		const detail = `could not be sent: ${error instanceof Error ? error.name : "error"}`;
+		return { outcome: "retry", status: null, detail, retryAfterMs: null };
+	}
+}
+
+/** Records what each attempt came to: delivered, retried later, or failed for good. */
+export function settle(
+	s: Stores,
+	results: readonly { claimed: Claimed; attempt: Attempt }[],
+	now: number,
+	random: () => number = Math.random,
+): void {
+	for (const { claimed, attempt: result } of results) {
+		const { row } = claimed;
+		const common = { last_status: result.status, last_error: result.detail };
+		if (result.outcome === "delivered") {
+			s.outbox.update(row.id, { ...common, status: "delivered", last_error: null });
+		} else if (result.outcome === "rejected") {
+			s.outbox.update(row.id, { ...common, status: "failed" });
+		} else {
+			const next = now + retryDelay(row.attempts, result.retryAfterMs, random());
+			if (next > row.give_up_at) {
+				const hours = Math.round((row.give_up_at - row.created_at) / 3_600_000);
+				s.outbox.update(row.id, {
+					...common,
+					status: "failed",
+					last_error: `gave up after ${row.attempts} attempts over ${hours}h; last: ${result.detail}`,
+				});
+			} else {
+				s.outbox.update(row.id, { ...common, next_attempt_at: next });
+			}
+		}
+	}
+}
+
+/** A failed notification is queued again, with a fresh retry window. */
+export function retryNotification(
+	s: Stores,
+	id: string,
+	now: number,
+): OutboxRow | "not_found" | "not_failed" {
+	const row = s.outbox.get(id);
+	if (row === null) return "not_found";
+	if (row.status !== "failed") return "not_failed";
+	s.outbox.update(id, {
+		status: "pending",
+		attempts: 0,
+		next_attempt_at: now,
+		give_up_at: now + RETRY_WINDOW_MS,
+	});
+	return s.outbox.get(id) ?? "not_found";
+}
+
+/** When the alarm has notification work next: a due notification or escalation. */
+export function nextNotificationAt(s: Stores): number | null {
+	const times = [s.outbox.nextDueAt(), s.outbox.nextEscalationAt()].filter((at) => at !== null);
+	return times.length === 0 ? null : Math.min(...times);
+}

@@ -1,0 +1,61 @@
+import { redactKeys } from "../security/secrets";
+import { claim, send, settle } from "./notifications";
+import { MIRROR_DELAY_MS, MIRROR_RETRY_MS, type MirrorResult } from "./state/mirror";
+import type { Stores } from "./state/stores";
+
+/**
+ * What the integration object sends out from its alarm and admin calls: notifications to their
+ * targets and changes to D1's listing mirror. Each is planned in one transaction, sent with the
+ * object's input gate open, and settled in another, so a crash in between repeats the send.
+ */
+export type Outbound = {
+	state: Stores;
+	env: Env;
+	clock: () => number;
+	/** The object's synchronous transaction. */
+	run: <T>(work: () => T) => T;
+};
+
+/** Rounds per alarm run: a delivered notification lets the next of its queue go in the next. */
+const SEND_ROUNDS = 4;
+
+/**
+ * Due notifications, sent in parallel in rounds (each a `claim` batch), SEND_ROUNDS batches per
+ * run at most. True when that budget was spent (more may be due at once).
+ */
+export async function sendNotifications(o: Outbound): Promise<boolean> {
+	const rules = { allowHttpLoopback: o.env.ALLOW_HTTP_LOOPBACK === "true" };
+	for (let round = 0; round < SEND_ROUNDS; round++) {
+		const at = o.clock();
+		const claimed = o.run(() => claim(o.state, at));
+		if (claimed.length === 0) return false;
+		const results = await Promise.all(
+			claimed.map(async (one) => ({ claimed: one, attempt: await send(one, rules, at) })),
+		);
+		o.run(() => settle(o.state, results, o.clock()));
+	}
+	return true;
+}
+
+/** Writes what D1 has not seen yet in one batch (src/durable/state/mirror.ts). */
+export async function mirrorToD1(o: Outbound): Promise<MirrorResult> {
+	const plan = o.state.mirror.plan(o.env.DB);
+	if (plan === null) return "done";
+	try {
+		await o.env.DB.batch(plan.statements);
+	} catch (error) {
+		const integrationId = o.state.meta.get("integration_id");
+		const reason = redactKeys(String(error));
+		console.error(
+			JSON.stringify({ event: "mirror_failed", integration_id: integrationId, reason }),
+		);
+		return "failed";
+	}
+	return o.run(() => o.state.mirror.settle(plan));
+}
+
+/** When to mirror again: soon when behind, later after a failed write, never when done. */
+export function mirrorAgainAt(result: MirrorResult, now: number): number | null {
+	if (result === "done") return null;
+	return now + (result === "failed" ? MIRROR_RETRY_MS : MIRROR_DELAY_MS);
+}

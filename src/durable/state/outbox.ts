@@ -1,0 +1,248 @@
+import * as z from "zod/mini";
+import { NotificationEvent } from "../../notify/event";
+import { jsonText } from "../../schema/json";
+
+/**
+ * The notification outbox and each incident's escalation state. A row is written in the same
+ * transaction as the incident change it tells of, so a crash can neither lose it nor leave one
+ * for a change that did not happen; the alarm sends it (src/durable/notifications.ts).
+ */
+
+export const DeliveryStatus = z.enum(["pending", "delivered", "failed"]);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
+
+export const OutboxRow = z.object({
+	id: z.string(),
+	incident_id: z.string(),
+	channel_id: z.string(),
+	target_id: z.string(),
+	type: z.string(),
+	event: jsonText(NotificationEvent),
+	status: DeliveryStatus,
+	attempts: z.number(),
+	created_at: z.number(),
+	give_up_at: z.number(),
+	next_attempt_at: z.number(),
+	last_attempt_at: z.nullable(z.number()),
+	last_status: z.nullable(z.number()),
+	last_error: z.nullable(z.string()),
+	version: z.number(),
+});
+export type OutboxRow = z.infer<typeof OutboxRow>;
+
+const TargetState = z.object({
+	incident_id: z.string(),
+	target_id: z.string(),
+	notified: z.number(),
+	escalate_at: z.nullable(z.number()),
+	repeats_sent: z.number(),
+});
+export type TargetState = z.infer<typeof TargetState>;
+
+const AtRow = z.object({ at: z.nullable(z.number()) });
+const IdRow = z.object({ target_id: z.string() });
+
+const toRow = (row: Record<string, SqlStorageValue>) => OutboxRow.parse(row);
+
+export class Outbox {
+	/** The soonest time something was queued or scheduled for since the object last asked. */
+	private soonest: number | null = null;
+
+	constructor(private readonly sql: SqlStorage) {}
+
+	enqueue(n: {
+		event: NotificationEvent;
+		incidentId: string;
+		channelId: string;
+		targetId: string;
+		now: number;
+		giveUpAt: number;
+	}): void {
+		this.sql.exec(
+			`INSERT INTO outbox (id, incident_id, channel_id, target_id, type, event, status, created_at,
+				give_up_at, next_attempt_at)
+			 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+			n.event.id,
+			n.incidentId,
+			n.channelId,
+			n.targetId,
+			n.event.type,
+			JSON.stringify(n.event),
+			n.now,
+			n.giveUpAt,
+			n.now,
+		);
+		this.schedule(n.now);
+	}
+
+	get(id: string): OutboxRow | null {
+		const row = this.sql.exec("SELECT * FROM outbox WHERE id = ?", id).toArray()[0];
+		return row === undefined ? null : toRow(row);
+	}
+
+	/**
+	 * Pending notifications due by `now` that head their queue: per target, an incident's
+	 * notifications go out one at a time and in order, so a later one waits for an earlier one
+	 * to be delivered or to fail for good.
+	 */
+	due(now: number, limit: number): OutboxRow[] {
+		return this.sql
+			.exec(
+				`SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
+				 AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending'
+					AND p.target_id = o.target_id AND p.incident_id = o.incident_id AND p.seq < o.seq)
+				 ORDER BY o.next_attempt_at, o.seq LIMIT ?`,
+				now,
+				limit,
+			)
+			.toArray()
+			.map(toRow);
+	}
+
+	/** Every change bumps the version, which is what the D1 mirror compares. */
+	update(
+		id: string,
+		change: Partial<
+			Pick<
+				OutboxRow,
+				| "status"
+				| "attempts"
+				| "give_up_at"
+				| "next_attempt_at"
+				| "last_attempt_at"
+				| "last_status"
+				| "last_error"
+			>
+		>,
+	): void {
+		const current = this.get(id);
+		if (current === null) return;
+		const next = { ...current, ...change };
+		this.sql.exec(
+			`UPDATE outbox SET status = ?, attempts = ?, give_up_at = ?, next_attempt_at = ?,
+				last_attempt_at = ?, last_status = ?, last_error = ?, version = version + 1 WHERE id = ?`,
+			next.status,
+			next.attempts,
+			next.give_up_at,
+			next.next_attempt_at,
+			next.last_attempt_at,
+			next.last_status,
+			next.last_error,
+			id,
+		);
+		if (next.status === "pending") this.schedule(next.next_attempt_at);
+	}
+
+	/** When the next pending notification is due (null: none). */
+	nextDueAt(): number | null {
+		const row = this.sql
+			.exec("SELECT min(next_attempt_at) AS at FROM outbox WHERE status = 'pending'")
+			.one();
+		return AtRow.parse(row).at;
+	}
+
+	unmirrored(limit: number): OutboxRow[] {
+		return this.sql
+			.exec("SELECT * FROM outbox WHERE version > mirrored_version ORDER BY seq LIMIT ?", limit)
+			.toArray()
+			.map(toRow);
+	}
+
+	anyUnmirrored(): boolean {
+		return (
+			this.sql.exec("SELECT 1 FROM outbox WHERE version > mirrored_version LIMIT 1").toArray()
+				.length > 0
+		);
+	}
+
+	markMirrored(id: string, version: number): void {
+		this.sql.exec(
+			"UPDATE outbox SET mirrored_version = ?1 WHERE id = ?2 AND mirrored_version < ?1",
+			version,
+			id,
+		);
+	}
+
+	/** A pruned incident's notifications go with it (D1 forgets them with the incident). */
+	forgetIncident(incidentId: string): void {
+		this.sql.exec("DELETE FROM outbox WHERE incident_id = ?", incidentId);
+		this.sql.exec("DELETE FROM incident_targets WHERE incident_id = ?", incidentId);
+	}
+
+	// --- Which targets know of an incident, and escalations ------------------------------------
+
+	targetState(incidentId: string, targetId: string): TargetState | null {
+		const row = this.sql
+			.exec(
+				"SELECT * FROM incident_targets WHERE incident_id = ? AND target_id = ?",
+				incidentId,
+				targetId,
+			)
+			.toArray()[0];
+		return row === undefined ? null : TargetState.parse(row);
+	}
+
+	setTargetState(state: TargetState): void {
+		this.sql.exec(
+			`INSERT INTO incident_targets (incident_id, target_id, notified, escalate_at, repeats_sent)
+			 VALUES (?, ?, ?, ?, ?)
+			 ON CONFLICT (incident_id, target_id) DO UPDATE SET notified = excluded.notified,
+				escalate_at = excluded.escalate_at, repeats_sent = excluded.repeats_sent`,
+			state.incident_id,
+			state.target_id,
+			state.notified,
+			state.escalate_at,
+			state.repeats_sent,
+		);
+		if (state.escalate_at !== null) this.schedule(state.escalate_at);
+	}
+
+	/** Targets told of the incident (at once, or by an escalation). */
+	notifiedTargets(incidentId: string): Set<string> {
+		const rows = this.sql
+			.exec(
+				"SELECT target_id FROM incident_targets WHERE incident_id = ? AND notified = 1",
+				incidentId,
+			)
+			.toArray();
+		return new Set(rows.map((row) => IdRow.parse(row).target_id));
+	}
+
+	/** Acknowledged or resolved: nothing more is escalated. */
+	stopEscalations(incidentId: string): void {
+		this.sql.exec(
+			"UPDATE incident_targets SET escalate_at = NULL WHERE incident_id = ? AND escalate_at IS NOT NULL",
+			incidentId,
+		);
+	}
+
+	dueEscalations(now: number, limit: number): TargetState[] {
+		return this.sql
+			.exec(
+				`SELECT * FROM incident_targets WHERE escalate_at IS NOT NULL AND escalate_at <= ?
+				 ORDER BY escalate_at LIMIT ?`,
+				now,
+				limit,
+			)
+			.toArray()
+			.map((row) => TargetState.parse(row));
+	}
+
+	nextEscalationAt(): number | null {
+		const row = this.sql
+			.exec("SELECT min(escalate_at) AS at FROM incident_targets WHERE escalate_at IS NOT NULL")
+			.one();
+		return AtRow.parse(row).at;
+	}
+
+	/** What was queued or scheduled since the last call: the object sets its alarm by it. */
+	takeSoonest(): number | null {
+		const soonest = this.soonest;
+		this.soonest = null;
+		return soonest;
+	}
+
+	private schedule(at: number): void {
+		if (this.soonest === null || at < this.soonest) this.soonest = at;
+	}
+}

@@ -1,0 +1,93 @@
+import * as z from "zod/mini";
+import { type Alert, AlertStatus, iso, isoOrNull } from "../alerts/alert";
+import { Labels, Severity } from "../alerts/event";
+import { type IncidentRecord, IncidentStatus } from "../incidents/incident";
+import { EventType } from "./target";
+
+/**
+ * The JSON event a notification carries, the same for every target type (Slack, Teams and
+ * PagerDuty render it their way; a webhook gets it as is). It is frozen when the change happens
+ * and stored in the outbox, so a retry sends exactly what the first attempt sent.
+ */
+
+/** Alerts listed in one event; `alert_count` still counts them all. */
+export const MAX_EVENT_ALERTS = 20;
+
+const EventAlert = z.object({
+	id: z.string(),
+	alert_key: z.string(),
+	status: AlertStatus,
+	severity: Severity,
+	title: z.string(),
+	labels: Labels,
+});
+
+export const NotificationEvent = z.object({
+	/** Unique per event and target, the same on every retry: receivers drop duplicates by it. */
+	id: z.string(),
+	/** `test` only from `POST /api/v1/channels/{id}/test`. */
+	type: z.union([EventType, z.literal("test")]),
+	occurred_at: z.string(),
+	incident: z.object({
+		id: z.string(),
+		integration_id: z.string(),
+		channel_id: z.nullable(z.string()),
+		status: IncidentStatus,
+		severity: Severity,
+		title: z.string(),
+		alert_count: z.number(),
+		opened_at: z.string(),
+		acknowledged_at: z.nullable(z.string()),
+		resolved_at: z.nullable(z.string()),
+		resolved_by: z.nullable(z.string()),
+		alerts: z.array(EventAlert),
+		/** The incident in alertgate's API (GET needs the admin token). */
+		url: z.string(),
+	}),
+	/** Escalations: 0 for the first notice after the delay, then 1, 2, … for repeats. */
+	escalation: z.optional(z.object({ repeat: z.number() })),
+});
+export type NotificationEvent = z.infer<typeof NotificationEvent>;
+
+/** `evt_` and a random UUID's 32 hex digits. */
+export const newEventId = () => `evt_${crypto.randomUUID().replaceAll("-", "")}`;
+
+export function buildEvent(input: {
+	type: NotificationEvent["type"];
+	incident: IncidentRecord;
+	integrationId: string;
+	alerts: readonly Alert[];
+	baseUrl: string;
+	now: number;
+	repeat?: number;
+}): NotificationEvent {
+	const { incident } = input;
+	return {
+		id: newEventId(),
+		type: input.type,
+		occurred_at: iso(input.now),
+		incident: {
+			id: incident.id,
+			integration_id: input.integrationId,
+			channel_id: incident.channel_id,
+			status: incident.status,
+			severity: incident.severity,
+			title: incident.title,
+			alert_count: incident.alert_count,
+			opened_at: iso(incident.opened_at),
+			acknowledged_at: isoOrNull(incident.acknowledged_at),
+			resolved_at: isoOrNull(incident.resolved_at),
+			resolved_by: incident.resolved_by,
+			alerts: input.alerts.slice(0, MAX_EVENT_ALERTS).map((alert) => ({
+				id: alert.id,
+				alert_key: alert.alert_key,
+				status: alert.status,
+				severity: alert.severity,
+				title: alert.title,
+				labels: alert.labels,
+			})),
+			url: `${input.baseUrl}/api/v1/incidents/${incident.id}`,
+		},
+		...(input.repeat === undefined ? {} : { escalation: { repeat: input.repeat } }),
+	};
+}

@@ -1,0 +1,243 @@
+import type { NotificationEvent } from "./event";
+import type { Target } from "./target";
+
+/**
+ * One notification as an HTTP request, per target type. Everything is rendered from the stored
+ * event and the target as it is now, at send time (a webhook's signature must be fresh).
+ */
+export type OutboundRequest = { url: string; headers: Record<string, string>; body: string };
+
+const USER_AGENT = "alertgate (+https://github.com/alertgate/alertgate)";
+
+export async function render(
+	target: Target,
+	event: NotificationEvent,
+	now: number,
+): Promise<OutboundRequest> {
+	switch (target.type) {
+		case "webhook":
+			return webhook(target, event, now);
+		case "slack":
+			return json(target.url, slack(event));
+		case "teams":
+			return json(target.url, teams(event));
+		case "pagerduty":
+			return json(target.url, pagerduty(target.secret, event));
+	}
+}
+
+function json(url: string, body: unknown): OutboundRequest {
+	return {
+		url,
+		headers: { "Content-Type": "application/json", "User-Agent": USER_AGENT },
+		body: JSON.stringify(body),
+	};
+}
+
+// --- Webhooks, signed per Standard Webhooks (https://www.standardwebhooks.com/) --------------
+
+const SECRET_PREFIX = "whsec_";
+const encoder = new TextEncoder();
+
+/** A new signing secret: `whsec_` and 32 random bytes in base64, as Standard Webhooks writes it. */
+export function newSigningSecret(): string {
+	const bytes = crypto.getRandomValues(new Uint8Array(32));
+	return SECRET_PREFIX + btoa(String.fromCharCode(...bytes));
+}
+
+/** `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the secret's decoded bytes. */
+export async function sign(
+	secret: string,
+	id: string,
+	timestamp: number,
+	body: string,
+): Promise<string> {
+	const raw = Uint8Array.from(atob(secret.slice(SECRET_PREFIX.length)), (c) => c.charCodeAt(0));
+	const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [
+		"sign",
+	]);
+	const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${id}.${timestamp}.${body}`));
+	return `v1,${btoa(String.fromCharCode(...new Uint8Array(mac)))}`;
+}
+
+async function webhook(
+	target: Target,
+	event: NotificationEvent,
+	now: number,
+): Promise<OutboundRequest> {
+	const request = json(target.url, event);
+	const timestamp = Math.floor(now / 1000);
+	request.headers["webhook-id"] = event.id;
+	request.headers["webhook-timestamp"] = String(timestamp);
+	request.headers["webhook-signature"] = await sign(
+		target.secret,
+		event.id,
+		timestamp,
+		request.body,
+	);
+	return request;
+}
+
+// --- Words shared by the chat formats --------------------------------------------------------
+
+const HEADLINE: Record<NotificationEvent["type"], string> = {
+	"incident.triggered": "Triggered",
+	"incident.acknowledged": "Acknowledged",
+	"incident.resolved": "Resolved",
+	"incident.escalated": "Escalated",
+	"incident.alert_added": "Alert added",
+	test: "Test notification",
+};
+const MARK: Record<NotificationEvent["incident"]["severity"], string> = {
+	critical: "🔴",
+	warning: "🟠",
+	info: "🔵",
+};
+
+function headline(event: NotificationEvent): string {
+	const repeat = event.escalation?.repeat ?? 0;
+	const what = repeat > 0 ? `Still unacknowledged (${repeat})` : HEADLINE[event.type];
+	const mark = event.incident.status === "resolved" ? "✅" : MARK[event.incident.severity];
+	return `${mark} ${what}: ${event.incident.title || "(untitled)"}`;
+}
+
+/** The labels of the incident's first alert (an incident's alerts share their group labels). */
+function labelPairs(event: NotificationEvent): [string, string][] {
+	return Object.entries(event.incident.alerts[0]?.labels ?? {}).slice(0, 20);
+}
+
+function clip(text: string, max: number): string {
+	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+// --- Slack Block Kit (https://api.slack.com/reference/block-kit/blocks) ---------------------
+
+/** Slack's mrkdwn treats these three as control characters. */
+const slackEscape = (text: string) =>
+	text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+
+export function slack(event: NotificationEvent) {
+	const { incident } = event;
+	const title = headline(event);
+	const labels = labelPairs(event)
+		.map(([name, value]) => `\`${slackEscape(name)}=${slackEscape(value)}\``)
+		.join(" ");
+	return {
+		// The text is what phones show in the notification itself.
+		text: clip(`${title} (${incident.severity})`, 3000),
+		blocks: [
+			// Header blocks take plain text of at most 150 characters.
+			{ type: "header", text: { type: "plain_text", text: clip(title, 150), emoji: true } },
+			{
+				type: "section",
+				fields: [
+					{ type: "mrkdwn", text: `*Severity*\n${incident.severity}` },
+					{ type: "mrkdwn", text: `*Status*\n${incident.status}` },
+					{ type: "mrkdwn", text: `*Alerts*\n${incident.alert_count}` },
+					{ type: "mrkdwn", text: `*Opened*\n${incident.opened_at}` },
+				],
+			},
+			...(labels === ""
+				? []
+				: [{ type: "section", text: { type: "mrkdwn", text: clip(`*Labels*\n${labels}`, 3000) } }]),
+			{
+				type: "context",
+				elements: [
+					{
+						type: "mrkdwn",
+						text: clip(`incident \`${incident.id}\` · <${incident.url}|open in the API>`, 3000),
+					},
+				],
+			},
+		],
+	};
+}
+
+// --- Microsoft Teams: an Adaptive Card for a Workflows webhook ------------------------------
+// (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using)
+
+export function teams(event: NotificationEvent) {
+	const { incident } = event;
+	const facts = [
+		{ title: "Severity", value: incident.severity },
+		{ title: "Status", value: incident.status },
+		{ title: "Alerts", value: String(incident.alert_count) },
+		{ title: "Opened", value: incident.opened_at },
+		...labelPairs(event).map(([title, value]) => ({ title, value })),
+	];
+	return {
+		type: "message",
+		attachments: [
+			{
+				contentType: "application/vnd.microsoft.card.adaptive",
+				contentUrl: null,
+				content: {
+					$schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+					type: "AdaptiveCard",
+					version: "1.4",
+					body: [
+						{
+							type: "TextBlock",
+							size: "Large",
+							weight: "Bolder",
+							wrap: true,
+							text: headline(event),
+						},
+						{ type: "FactSet", facts },
+						{ type: "TextBlock", isSubtle: true, wrap: true, text: `incident ${incident.id}` },
+					],
+					actions: [{ type: "Action.OpenUrl", title: "Open in the API", url: incident.url }],
+				},
+			},
+		],
+	};
+}
+
+// --- PagerDuty Events API v2 (https://developer.pagerduty.com/docs/events-api-v2/trigger-events/)
+
+const PAGERDUTY_ACTION: Record<NotificationEvent["type"], "trigger" | "acknowledge" | "resolve"> = {
+	"incident.triggered": "trigger",
+	"incident.escalated": "trigger",
+	"incident.alert_added": "trigger",
+	test: "trigger",
+	"incident.acknowledged": "acknowledge",
+	"incident.resolved": "resolve",
+};
+/** PagerDuty's limit on `payload.summary`; longer ones are refused with 400. */
+export const PAGERDUTY_SUMMARY_MAX = 1024;
+
+export function pagerduty(routingKey: string, event: NotificationEvent) {
+	const { incident } = event;
+	const action = PAGERDUTY_ACTION[event.type];
+	const common = {
+		routing_key: routingKey,
+		event_action: action,
+		// One PagerDuty alert per alertgate incident (ids are 36 characters; the limit is 255).
+		dedup_key: event.type === "test" ? `alertgate-test-${event.id}` : incident.id,
+	};
+	if (action !== "trigger") return common;
+	return {
+		...common,
+		payload: {
+			summary: clip(incident.title || "(untitled)", PAGERDUTY_SUMMARY_MAX),
+			source: `alertgate integration ${incident.integration_id}`,
+			// alertgate's three severities are three of PagerDuty's four.
+			severity: incident.severity,
+			timestamp: incident.opened_at,
+			custom_details: {
+				labels: Object.fromEntries(labelPairs(event)),
+				alert_count: incident.alert_count,
+				alerts: incident.alerts.map((alert) => ({
+					alert_key: alert.alert_key,
+					title: alert.title,
+					severity: alert.severity,
+					status: alert.status,
+				})),
+				alertgate_event: event.type,
+			},
+		},
+		client: "alertgate",
+		client_url: incident.url,
+		links: [{ href: incident.url, text: "Incident in alertgate" }],
+	};
+}

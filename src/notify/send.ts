@@ -1,0 +1,131 @@
+import { redactKeys } from "../security/secrets";
+import type { OutboundRequest } from "./formats";
+import { type UrlRules, urlProblem } from "./url";
+
+/**
+ * One attempt to deliver a notification, and what it means for the next: 2xx is delivered;
+ * timeouts, network errors, 408, 429 and 5xx are retried; any other answer (another 4xx, a
+ * redirect, which is never followed) is a permanent failure.
+ */
+
+/** A target has this long to answer. */
+export const SEND_TIMEOUT_MS = 5_000;
+/** Bytes of a target's answer read (for the excerpt); the rest is cancelled. */
+const MAX_RESPONSE_BYTES = 1_024;
+/** Characters of a target's answer kept with a delivery. */
+const EXCERPT_CHARS = 200;
+
+export type Attempt = {
+	outcome: "delivered" | "retry" | "rejected";
+	/** The HTTP status, or null when no answer came (timeout, network error, refused URL). */
+	status: number | null;
+	/** A short, secret-free description of what happened. */
+	detail: string;
+	/** From `Retry-After` on 429 and 503. */
+	retryAfterMs: number | null;
+};
+
+export async function attempt(
+	request: OutboundRequest,
+	secrets: readonly string[],
+	rules: UrlRules,
+	fetcher: typeof fetch = fetch,
+	now = Date.now(),
+): Promise<Attempt> {
+	const problem = urlProblem(request.url, rules);
+	if (problem !== null) {
+		return { outcome: "rejected", status: null, detail: `the URL ${problem}`, retryAfterMs: null };
+	}
+	let response: Response;
+	try {
+		response = await fetcher(request.url, {
+			method: "POST",
+			headers: request.headers,
+			body: request.body,
+			redirect: "manual",
+			signal: AbortSignal.timeout(SEND_TIMEOUT_MS),
+		});
+	} catch (error) {
+		const timedOut = error instanceof Error && error.name === "TimeoutError";
+		const detail = timedOut
+			? `no answer within ${SEND_TIMEOUT_MS / 1000}s`
+			: `network error: ${clean(String(error), request.url, secrets)}`;
+		return { outcome: "retry", status: null, detail, retryAfterMs: null };
+	}
+	// A receiver may echo what it was sent: the signature is kept out of the excerpt too.
+	const signature = request.headers["webhook-signature"];
+	const hidden = signature === undefined ? secrets : [...secrets, signature];
+	const excerpt = clean(await readStart(response), request.url, hidden);
+	const status = response.status;
+	const detail = `HTTP ${status}${excerpt === "" ? "" : `: ${excerpt}`}`;
+	if (status >= 200 && status < 300) {
+		return { outcome: "delivered", status, detail, retryAfterMs: null };
+	}
+	if (status === 408 || status === 429 || status >= 500) {
+		const retryAfterMs = retryAfter(response.headers.get("Retry-After"), now);
+		return { outcome: "retry", status, detail, retryAfterMs };
+	}
+	const why = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
+	return { outcome: "rejected", status, detail: detail + why, retryAfterMs: null };
+}
+
+/** The first bytes of a body, as text; the rest is never read. */
+async function readStart(response: Response): Promise<string> {
+	if (response.body === null) return "";
+	const reader = response.body.getReader();
+	const chunks: Uint8Array[] = [];
+	let size = 0;
+	try {
+		while (size < MAX_RESPONSE_BYTES) {
+			const { done, value } = await reader.read();
+			if (done) break;
+			chunks.push(value);
+			size += value.byteLength;
+		}
+	} catch {
+		// A body cut short still leaves what was read.
+	} finally {
+		reader.cancel().catch(() => {});
+	}
+	const bytes = new Uint8Array(size);
+	let offset = 0;
+	for (const chunk of chunks) {
+		bytes.set(chunk, offset);
+		offset += chunk.byteLength;
+	}
+	return new TextDecoder().decode(bytes.subarray(0, MAX_RESPONSE_BYTES));
+}
+
+/** An excerpt fit to store and show: no secrets, no URL, one line, bounded. */
+function clean(text: string, url: string, secrets: readonly string[]): string {
+	let out = text.replaceAll(url, "<target url>");
+	for (const secret of secrets) if (secret !== "") out = out.replaceAll(secret, "••••");
+	out = redactKeys(out).replace(/\s+/g, " ").trim();
+	return out.length <= EXCERPT_CHARS ? out : `${out.slice(0, EXCERPT_CHARS - 1)}…`;
+}
+
+/** `Retry-After` as seconds or an HTTP date, in ms from now; null when absent or unreadable. */
+export function retryAfter(value: string | null, now: number): number | null {
+	if (value === null) return null;
+	if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+	const at = Date.parse(value);
+	return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/** The first retry comes about a second later; each next one waits about twice as long. */
+export const FIRST_RETRY_MS = 1_000;
+/** No wait is longer than this. */
+export const MAX_RETRY_MS = 3_600_000;
+/** A notification is retried for this long after it was queued, then listed as failed. */
+export const RETRY_WINDOW_MS = 24 * 3_600_000;
+
+/**
+ * The wait before the next attempt, after `attempts` attempts: exponential with "equal jitter"
+ * (half fixed, half random), so receivers coming back are not hit by every sender at once. A
+ * `Retry-After` the target asked for is honoured, within the same cap.
+ */
+export function retryDelay(attempts: number, retryAfterMs: number | null, random = Math.random()) {
+	const exponential = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
+	const jittered = exponential / 2 + (exponential / 2) * random;
+	return Math.min(MAX_RETRY_MS, Math.max(jittered, retryAfterMs ?? 0));
+}

@@ -1,0 +1,96 @@
+import * as z from "zod/mini";
+import { iso } from "../alerts/alert";
+import { Severity } from "../alerts/event";
+import { highestSeverity } from "../incidents/incident";
+import { parseDuration } from "../schema/duration";
+
+/**
+ * A notification target: where a channel's incidents are told, in which format, for which
+ * events, and after how long. Kept in D1 (the admin store) and copied into the routing snapshot
+ * of every integration that can route to the channel, whose Durable Object sends from it.
+ */
+
+export const EVENT_TYPES = [
+	"incident.triggered",
+	"incident.acknowledged",
+	"incident.resolved",
+	"incident.escalated",
+	"incident.alert_added",
+] as const;
+export const EventType = z.enum(EVENT_TYPES);
+export type EventType = z.infer<typeof EventType>;
+/** Every event but `incident.alert_added`, which a busy group would repeat often. */
+export const DEFAULT_EVENTS: readonly EventType[] = EVENT_TYPES.filter(
+	(type) => type !== "incident.alert_added",
+);
+
+export const TargetType = z.enum(["webhook", "slack", "teams", "pagerduty"]);
+export type TargetType = z.infer<typeof TargetType>;
+
+/** The most targets one channel holds. */
+export const MAX_TARGETS_PER_CHANNEL = 10;
+
+export const Target = z.object({
+	id: z.string(),
+	channel_id: z.string(),
+	name: z.string(),
+	type: TargetType,
+	/** Where to POST (PagerDuty: the Events API v2 endpoint of the account's region). */
+	url: z.string(),
+	/** webhook: the signing secret (`whsec_…`); pagerduty: the routing key; else empty. */
+	secret: z.string(),
+	events: z.array(EventType),
+	min_severity: Severity,
+	/** "0s": told at once; longer: told only if still unacknowledged then (escalation). */
+	delay: z.string(),
+	/** Re-notify an unacknowledged incident every `repeat_every`, `repeat_times` times at most. */
+	repeat_every: z.nullable(z.string()),
+	repeat_times: z.number(),
+	created_at: z.number(),
+	updated_at: z.number(),
+});
+export type Target = z.infer<typeof Target>;
+
+/** Whether an incident of `severity` is one `target` is told of at all. */
+export function meetsMinimum(target: Target, severity: Severity): boolean {
+	return highestSeverity([severity, target.min_severity]) === severity;
+}
+
+export const delayMs = (target: Target): number => parseDuration(target.delay) ?? 0;
+
+/** The next repeat after `sent` repeats, or null when repeats are off or used up. */
+export function nextRepeatAt(target: Target, sent: number, now: number): number | null {
+	const every = target.repeat_every === null ? null : parseDuration(target.repeat_every);
+	return every === null || sent >= target.repeat_times ? null : now + every;
+}
+
+/**
+ * A secret as the API shows it after creation: its kind and last four characters, enough to
+ * tell two apart and never enough to use one.
+ */
+export function maskSecret(secret: string): string {
+	return secret.length <= 8 ? "••••" : `••••${secret.slice(-4)}`;
+}
+
+/** A URL with a token in its path or query: the origin and the last four characters. */
+export function maskUrl(url: string): string {
+	const parsed = URL.parse(url);
+	if (parsed === null) return "••••";
+	const rest = url.slice(parsed.origin.length);
+	return rest.length <= 1 ? parsed.origin : `${parsed.origin}/••••${rest.slice(-4)}`;
+}
+
+/** A target as the API shows it: secrets and token-bearing URLs masked. */
+export function targetToApi(target: Target) {
+	const { secret, url, repeat_every, repeat_times, created_at, updated_at, ...rest } = target;
+	return {
+		...rest,
+		...(target.type === "pagerduty"
+			? { routing_key: maskSecret(secret), region: url.includes(".eu.") ? "eu" : "us" }
+			: { url: maskUrl(url) }),
+		...(target.type === "webhook" ? { secret: maskSecret(secret) } : {}),
+		repeat: repeat_every === null ? null : { every: repeat_every, times: repeat_times },
+		created_at: iso(created_at),
+		updated_at: iso(updated_at),
+	};
+}

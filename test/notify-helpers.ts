@@ -1,0 +1,58 @@
+import { runDurableObjectAlarm } from "cloudflare:test";
+import { admin, type CreatedIntegration, integrationStub, moveClock } from "./helpers";
+import { createChannel } from "./incident-helpers";
+import type { Received } from "./node/receivers";
+
+/** A unique path segment, so parallel test files never read each other's requests. */
+export const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
+
+export async function createTarget(channelId: string, body: Record<string, unknown>) {
+	const reply = await admin("POST", `/channels/${channelId}/targets`, { name: "t", ...body });
+	if (reply.status !== 201) throw new Error(`target create failed: ${JSON.stringify(reply.body)}`);
+	return reply.body.data as { id: string; secret?: string } & Record<string, unknown>;
+}
+
+/** A channel with these targets, and an integration private to it. */
+export async function notifiedIntegration(targets: Record<string, unknown>[], channel = {}) {
+	const { id: channelId } = await createChannel(channel);
+	const made = [];
+	for (const target of targets) made.push(await createTarget(channelId, target));
+	const reply = await admin("POST", "/integrations", {
+		name: "notified",
+		type: "standard",
+		channel_id: channelId,
+	});
+	if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
+	const integration: CreatedIntegration = reply.body.data;
+	return { channelId, targets: made, ...integration };
+}
+
+/** Requests the receivers got whose URL or body contain `match`, oldest first. */
+export async function received(match: string): Promise<Received[]> {
+	const response = await fetch(`https://outbound.test/received?match=${encodeURIComponent(match)}`);
+	return response.json();
+}
+
+/** The JSON bodies of those requests. */
+export async function receivedBodies(match: string) {
+	// biome-ignore lint/suspicious/noExplicitAny: tests read the bodies' fields and assert them
+	return (await received(match)).map((r) => JSON.parse(r.body) as any);
+}
+
+/** One alarm run of the integration's object: escalations, sending, the D1 mirror. */
+export async function drain(integrationId: string): Promise<void> {
+	await runDurableObjectAlarm(integrationStub(integrationId));
+}
+
+/** Moves the object's clock, then runs its alarm. */
+export async function later(integrationId: string, ms: number): Promise<void> {
+	await moveClock(integrationId, ms);
+	await drain(integrationId);
+}
+
+export async function deliveries(channelId: string, query = "") {
+	const reply = await admin("GET", `/channels/${channelId}/deliveries${query}`);
+	if (reply.status !== 200) throw new Error(`deliveries failed: ${JSON.stringify(reply.body)}`);
+	// biome-ignore lint/suspicious/noExplicitAny: tests read the rows' fields and assert them
+	return reply.body.data.deliveries as any[];
+}

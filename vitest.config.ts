@@ -15,6 +15,8 @@ export default defineConfig(async () => {
 				miniflare: {
 					bindings: {
 						ADMIN_TOKEN: "test-admin-token-0123456789abcdef0123",
+						// As deployed, whatever a local .dev.vars says: targets must be https://.
+						ALLOW_HTTP_LOOPBACK: "false",
 						TEST_MIGRATIONS: migrations,
 						TEST_SNS_PRIVATE_KEY: signing.privateKeyPkcs8,
 						TEST_SNS_CERTIFICATE: signing.certificatePem,

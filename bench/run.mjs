@@ -246,11 +246,15 @@ function gatewayOptions(scriptPath, certificatePem) {
 					{ type: "ESModule", path: "index.js", contents: readFileSync(scriptPath, "utf8") },
 				],
 				bindings: { ...workerOptions.bindings, ADMIN_TOKEN },
-				// The SNS signing certificate is served locally; nothing leaves the machine.
-				outboundService: (request) =>
-					request.url === CERT_URL
-						? new MiniflareResponse(certificatePem)
-						: new MiniflareResponse("unexpected outbound request", { status: 502 }),
+				// The SNS signing certificate is served locally, and notification targets answer
+				// here at once (2xx); nothing leaves the machine.
+				outboundService: (request) => {
+					if (request.url === CERT_URL) return new MiniflareResponse(certificatePem);
+					if (TARGET_HOSTS.has(new URL(request.url).host)) {
+						return new MiniflareResponse("ok", { status: 202 });
+					}
+					return new MiniflareResponse("unexpected outbound request", { status: 502 });
+				},
 			},
 		],
 	};
@@ -328,6 +332,57 @@ async function routedIntegration(mf) {
 	return integration.integration_key;
 }
 
+/** Where the bench's notification targets point; the outbound service answers them. */
+const TARGET_HOSTS = new Set(["receiver.bench.example", "hooks.slack.com", "events.pagerduty.com"]);
+
+/**
+ * An integration private to a channel, and its key: with three targets (a signed webhook,
+ * Slack, PagerDuty) when `notified`, else none.
+ */
+async function channelIntegration(mf, notified) {
+	const channel = await adminCall(mf, "POST", "/channels", { name: notified ? "paged" : "quiet" });
+	if (notified) {
+		const targets = [
+			{ type: "webhook", url: "https://receiver.bench.example/hook" },
+			{ type: "slack", url: "https://hooks.slack.com/services/T0/B0/bench" },
+			{ type: "pagerduty", routing_key: "R0123456789abcdefghijklmnopqrstu" },
+		];
+		for (const target of targets) {
+			await adminCall(mf, "POST", `/channels/${channel.id}/targets`, { name: "t", ...target });
+		}
+	}
+	const integration = await adminCall(mf, "POST", "/integrations", {
+		name: notified ? "notified" : "not notified",
+		type: "standard",
+		channel_id: channel.id,
+		settings: { rate_limit: null },
+	});
+	return integration.integration_key;
+}
+
+/** A push that opens a new alert (so a new incident in an ungrouped channel) every time. */
+function newIncidentPush(key, name) {
+	let n = 0;
+	return {
+		method: "POST",
+		path: `/push/${key}`,
+		headers: { "Content-Type": "application/json" },
+		requests: [
+			{
+				setupRequest: (request) => ({
+					...request,
+					body: JSON.stringify({
+						event_status: "Critical",
+						title_rule: "queue depth high",
+						alert_key: `${name}-${n++}`,
+						labels: { queue: "orders" },
+					}),
+				}),
+			},
+		],
+	};
+}
+
 async function createIntegration(mf, type) {
 	const response = await mf.dispatchFetch("http://bench.local/api/v1/integrations", {
 		method: "POST",
@@ -353,6 +408,8 @@ const standardKey = await createIntegration(mf, "standard");
 const snsKey = await createIntegration(mf, "aws_cloudwatch");
 const routedKey = await routedIntegration(mf);
 const ebKey = await createIntegration(mf, "aws_eventbridge");
+const quietKey = await channelIntegration(mf, false);
+const notifiedKey = await channelIntegration(mf, true);
 let nextSns = 0;
 let opened = 0;
 let sequence = 0;
@@ -437,6 +494,19 @@ const cases = [
 	},
 ];
 
+cases.push(
+	{
+		name: "standard push opening a new incident, channel without targets",
+		instance: gw,
+		request: newIncidentPush(quietKey, "quiet"),
+	},
+	{
+		name: "standard push opening a new incident, channel with 3 targets (queued, sent by the alarm)",
+		instance: gw,
+		request: newIncidentPush(notifiedKey, "notified"),
+	},
+);
+
 const samples = new Map(cases.map((c) => [c.name, []]));
 try {
 	// Warm-up once per case: isolate start, first Durable Object, JIT.
@@ -475,6 +545,10 @@ const healthz = byName("alertgate GET /healthz")["CPU µs/req"];
 const standard = byName("standard push (dedup into a firing alert)");
 const sns = byName("CloudWatch alarm via SNS (verified, cert cached)")["CPU µs/req"];
 const added = standard["CPU µs/req"] - commit["CPU µs/req"];
+const quiet = byName("standard push opening a new incident, channel without targets")["CPU µs/req"];
+const notified = byName(
+	"standard push opening a new incident, channel with 3 targets (queued, sent by the alarm)",
+)["CPU µs/req"];
 const ratio = (a, b) => `${(a / b).toFixed(2)}×`;
 console.table([
 	{
@@ -496,6 +570,11 @@ console.table([
 		goal: "one integration ≥ 1,000 pushes/s (this machine's maximum, load generator included)",
 		measured: `${standard["req/s"]} req/s (floor with one commit: ${commit["req/s"]})`,
 		met: standard["req/s"] >= 1000,
+	},
+	{
+		goal: "a push opening an incident with 3 targets, over one with none (queue + send; reported)",
+		measured: `${notified - quiet} µs (${ratio(notified, quiet)})`,
+		met: "—",
 	},
 	{ goal: "bundle ≤ 100 KiB gzipped", measured: `${gzipKiB.toFixed(1)} KiB`, met: gzipKiB <= 100 },
 	{

@@ -9,6 +9,9 @@ CREATE TABLE notification_targets (
 	type TEXT NOT NULL,
 	url TEXT NOT NULL,
 	secret TEXT NOT NULL,
+	-- After a webhook's secret is rotated, the old one also signs until this time (ms).
+	previous_secret TEXT,
+	previous_secret_until INTEGER,
 	-- JSON array of event types.
 	events TEXT NOT NULL,
 	min_severity TEXT NOT NULL,

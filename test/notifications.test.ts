@@ -205,6 +205,43 @@ describe("a webhook target", () => {
 	});
 });
 
+describe("rotating a webhook's secret", () => {
+	it("signs with the new and the old secret for a day, then the new one only", async () => {
+		const path = unique("rotated");
+		const { integration_key, id, channelId, targets } = await notifiedIntegration([
+			{ type: "webhook", url: `https://receiver.test/${path}/ok` },
+		]);
+		const old = targets[0]?.secret ?? "";
+		const rotated = await admin(
+			"POST",
+			`/channels/${channelId}/targets/${targets[0]?.id}/rotate-secret`,
+		);
+		const fresh: string = rotated.body.data.secret;
+		expect(rotated.body.data.previous_secret_until).not.toBeNull();
+		await fire(integration_key, "during");
+		await drain(id);
+		const [during] = await received(path);
+		if (during === undefined) throw new Error("nothing was sent");
+		expect(during.headers["webhook-signature"]?.split(" ")).toHaveLength(2);
+		expect(new Webhook(fresh).verify(during.body, during.headers)).toBeTruthy();
+		expect(new Webhook(old).verify(during.body, during.headers)).toBeTruthy();
+
+		await moveClock(id, 25 * HOUR);
+		await fire(integration_key, "after");
+		await drain(id);
+		const after = (await received(path))[1];
+		if (after === undefined) throw new Error("nothing was sent");
+		// The object's clock is a day ahead, so the library would refuse the timestamp as too new:
+		// the signature is compared with what each secret makes for that timestamp.
+		const at = new Date(Number(after.headers["webhook-timestamp"]) * 1000);
+		const id_ = after.headers["webhook-id"] ?? "";
+		expect(after.headers["webhook-signature"]).toBe(new Webhook(fresh).sign(id_, at, after.body));
+		expect(after.headers["webhook-signature"]).not.toContain(
+			new Webhook(old).sign(id_, at, after.body),
+		);
+	});
+});
+
 describe("which events go where", () => {
 	it("follows each target's events and minimum severity", async () => {
 		const [all, critical, added] = [unique("all"), unique("crit"), unique("added")];

@@ -17,6 +17,7 @@ import {
 	DEFAULT_EVENTS,
 	EVENT_TYPES,
 	MAX_TARGETS_PER_CHANNEL,
+	ROTATION_OVERLAP_MS,
 	type Target,
 	TargetType,
 	targetToApi,
@@ -150,6 +151,8 @@ targets
 		const body = parseOrThrow(CreateTarget, await readJsonBody(c.req.raw));
 		const now = Date.now();
 		const target: Target = {
+			previous_secret: null,
+			previous_secret_until: null,
 			id: crypto.randomUUID(),
 			channel_id: channel.id,
 			name: body.name,
@@ -209,7 +212,14 @@ targets
 				`only webhook targets are signed; to change a ${target.type} target's ${target.type === "pagerduty" ? "routing_key" : "url"}, PATCH it`,
 			);
 		}
-		const rotated: Target = { ...target, secret: newSigningSecret(), updated_at: Date.now() };
+		const now = Date.now();
+		const rotated: Target = {
+			...target,
+			secret: newSigningSecret(),
+			previous_secret: target.secret,
+			previous_secret_until: now + ROTATION_OVERLAP_MS,
+			updated_at: now,
+		};
 		await updateTarget(c.env.DB, rotated);
 		await rerouteChannel(c, rotated.channel_id);
 		return ok(c, withSecretOnce(rotated));
@@ -267,7 +277,7 @@ targets
 			(await listTargets(c.env.DB, channel.id)).map(async (target) => {
 				const sent = await attempt(
 					await render(target, event, now),
-					[target.secret],
+					[target.secret, target.previous_secret ?? ""],
 					urlRules(c.env),
 				);
 				return {

@@ -18,9 +18,10 @@ export async function insertTarget(db: D1Database, target: Target): Promise<bool
 		db
 			.prepare(
 				`INSERT INTO notification_targets (id, channel_id, name, type, url, secret, events,
-					min_severity, delay, repeat_every, repeat_times, created_at, updated_at)
-				 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
-				 WHERE (SELECT count(*) FROM notification_targets WHERE channel_id = ?2) < ?14`,
+					min_severity, delay, repeat_every, repeat_times, created_at, updated_at,
+					previous_secret, previous_secret_until)
+				 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15
+				 WHERE (SELECT count(*) FROM notification_targets WHERE channel_id = ?2) < ?16`,
 			)
 			.bind(...columns(target), MAX_TARGETS_PER_CHANNEL),
 		bumpConfigVersion(db),
@@ -34,7 +35,8 @@ export async function updateTarget(db: D1Database, target: Target): Promise<void
 			.prepare(
 				`UPDATE notification_targets SET channel_id = ?2, name = ?3, type = ?4, url = ?5,
 					secret = ?6, events = ?7, min_severity = ?8, delay = ?9, repeat_every = ?10,
-					repeat_times = ?11, created_at = ?12, updated_at = ?13 WHERE id = ?1`,
+					repeat_times = ?11, created_at = ?12, updated_at = ?13, previous_secret = ?14,
+					previous_secret_until = ?15 WHERE id = ?1`,
 			)
 			.bind(...columns(target)),
 		bumpConfigVersion(db),
@@ -56,6 +58,8 @@ function columns(t: Target) {
 		t.repeat_times,
 		t.created_at,
 		t.updated_at,
+		t.previous_secret,
+		t.previous_secret_until,
 	];
 }
 

@@ -206,7 +206,8 @@ export function claim(s: Stores, now: number): Claimed[] {
 export async function send(claimed: Claimed, rules: UrlRules, now: number): Promise<Attempt> {
 	try {
 		const request = await render(claimed.target, claimed.row.event, now);
-		return await attempt(request, [claimed.target.secret], rules, fetch, now);
+		const { secret, previous_secret } = claimed.target;
+		return await attempt(request, [secret, previous_secret ?? ""], rules, fetch, now);
 	} catch (error) {
 		const detail = `could not be sent: ${error instanceof Error ? error.name : "error"}`;
 		return { outcome: "retry", status: null, detail, retryAfterMs: null };

@@ -7,7 +7,7 @@ import type { Target } from "./target";
  */
 export type OutboundRequest = { url: string; headers: Record<string, string>; body: string };
 
-const USER_AGENT = "alertgate (+https://github.com/alertgate/alertgate)";
+const USER_AGENT = "alertgate";
 
 export async function render(
 	target: Target,
@@ -69,12 +69,16 @@ async function webhook(
 	const timestamp = Math.floor(now / 1000);
 	request.headers["webhook-id"] = event.id;
 	request.headers["webhook-timestamp"] = String(timestamp);
-	request.headers["webhook-signature"] = await sign(
-		target.secret,
-		event.id,
-		timestamp,
-		request.body,
+	// Standard Webhooks lets a header carry several signatures: while a rotated-out secret still
+	// overlaps, both sign, and a receiver with either verifies.
+	const secrets = [target.secret];
+	if (target.previous_secret !== null && now < (target.previous_secret_until ?? 0)) {
+		secrets.push(target.previous_secret);
+	}
+	const signatures = await Promise.all(
+		secrets.map((secret) => sign(secret, event.id, timestamp, request.body)),
 	);
+	request.headers["webhook-signature"] = signatures.join(" ");
 	return request;
 }
 

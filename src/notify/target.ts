@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { iso } from "../alerts/alert";
+import { iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
 import { highestSeverity } from "../incidents/incident";
 import { parseDuration } from "../schema/duration";
@@ -27,6 +27,9 @@ export const DEFAULT_EVENTS: readonly EventType[] = EVENT_TYPES.filter(
 export const TargetType = z.enum(["webhook", "slack", "teams", "pagerduty"]);
 export type TargetType = z.infer<typeof TargetType>;
 
+/** After a rotation, the old signing secret signs too for this long, so receivers can switch. */
+export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
+
 /** The most targets one channel holds. */
 export const MAX_TARGETS_PER_CHANNEL = 10;
 
@@ -39,6 +42,9 @@ export const Target = z.object({
 	url: z.string(),
 	/** webhook: the signing secret (`whsec_…`); pagerduty: the routing key; else empty. */
 	secret: z.string(),
+	/** After a rotation, the old signing secret also signs until `previous_secret_until`. */
+	previous_secret: z._default(z.nullable(z.string()), null),
+	previous_secret_until: z._default(z.nullable(z.number()), null),
 	events: z.array(EventType),
 	min_severity: Severity,
 	/** "0s": told at once; longer: told only if still unacknowledged then (escalation). */
@@ -77,18 +83,31 @@ export function maskUrl(url: string): string {
 	const parsed = URL.parse(url);
 	if (parsed === null) return "••••";
 	const rest = url.slice(parsed.origin.length);
-	return rest.length <= 1 ? parsed.origin : `${parsed.origin}/••••${rest.slice(-4)}`;
+	if (rest.length <= 1) return parsed.origin;
+	return rest.length <= 8 ? `${parsed.origin}/••••` : `${parsed.origin}/••••${rest.slice(-4)}`;
 }
 
 /** A target as the API shows it: secrets and token-bearing URLs masked. */
 export function targetToApi(target: Target) {
-	const { secret, url, repeat_every, repeat_times, created_at, updated_at, ...rest } = target;
+	const {
+		secret,
+		previous_secret,
+		previous_secret_until,
+		url,
+		repeat_every,
+		repeat_times,
+		created_at,
+		updated_at,
+		...rest
+	} = target;
 	return {
 		...rest,
 		...(target.type === "pagerduty"
 			? { routing_key: maskSecret(secret), region: url.includes(".eu.") ? "eu" : "us" }
 			: { url: maskUrl(url) }),
-		...(target.type === "webhook" ? { secret: maskSecret(secret) } : {}),
+		...(target.type === "webhook"
+			? { secret: maskSecret(secret), previous_secret_until: isoOrNull(previous_secret_until) }
+			: {}),
 		repeat: repeat_every === null ? null : { every: repeat_every, times: repeat_times },
 		created_at: iso(created_at),
 		updated_at: iso(updated_at),

@@ -244,12 +244,65 @@ describe("every admin endpoint survives hostile bodies and queries", () => {
 		);
 	});
 
+	it("POST and PATCH a channel's targets: never a 5xx, nothing changed when refused", async () => {
+		const channel = (await admin("POST", "/channels", { name: "fuzz targets" })).body.data;
+		const made = (
+			await admin("POST", `/channels/${channel.id}/targets`, {
+				name: "t",
+				type: "webhook",
+				url: "https://example.com/hook",
+			})
+		).body.data;
+		const snapshot = async () =>
+			JSON.stringify((await admin("GET", `/channels/${channel.id}/targets`)).body.data);
+		const nearTarget = fc.record(
+			{
+				name: leaf,
+				type: fc.oneof(leaf, fc.constantFrom("webhook", "slack", "teams", "pagerduty")),
+				url: fc.oneof(
+					leaf,
+					fc.constantFrom("https://example.com/h", "http://localhost/x", "https://[::1]/x"),
+				),
+				routing_key: fc.oneof(leaf, fc.constant("R0123456789abcdefghijklmnopqrstu")),
+				region: leaf,
+				events: hostileJson,
+				min_severity: leaf,
+				delay: leaf,
+				repeat: hostileJson,
+			},
+			{ requiredKeys: [] },
+		);
+		await fc.assert(
+			fc.asyncProperty(
+				fc.oneof(hostileJson, nearTarget),
+				fc.constantFrom(
+					["POST", `/channels/${channel.id}/targets`],
+					["PATCH", `/channels/${channel.id}/targets/${made.id}`],
+				),
+				async (value, [method, path]) => {
+					const before = await snapshot();
+					const reply = await admin(method, path, value);
+					expectEnvelope(reply);
+					if (reply.status >= 400) expect(await snapshot()).toBe(before);
+				},
+			),
+			{ numRuns: RUNS },
+		);
+	});
+
 	it("list queries: never a 5xx", async () => {
 		const { id } = await createIntegration();
+		const channel = (await admin("POST", "/channels", { name: "fuzz lists" })).body.data;
 		const param = fc.oneof(nastyString, fc.constantFrom("0x10", "1e2", " 5", "-1", "[]", "%zz"));
 		await fc.assert(
 			fc.asyncProperty(
-				fc.constantFrom("/incidents", `/integrations/${id}/alerts`, "/integrations", "/channels"),
+				fc.constantFrom(
+					"/incidents",
+					`/integrations/${id}/alerts`,
+					"/integrations",
+					"/channels",
+					`/channels/${channel.id}/deliveries`,
+				),
 				fc.dictionary(
 					fc.constantFrom(
 						"limit",
@@ -257,6 +310,7 @@ describe("every admin endpoint survives hostile bodies and queries", () => {
 						"status",
 						"channel_id",
 						"unrouted",
+						"target_id",
 						"__proto__",
 						"page",
 					),

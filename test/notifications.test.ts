@@ -106,6 +106,30 @@ describe("a webhook target", () => {
 		expect(await received(path)).toHaveLength(2);
 	});
 
+	it("retries a target that does not answer within 5 seconds, and one that redirects fails", async () => {
+		const [slow, moved] = [unique("hang"), unique("moved")];
+		const { integration_key, id, channelId } = await notifiedIntegration([
+			{ type: "webhook", url: `https://receiver.test/${slow}/hang` },
+			{ type: "webhook", url: `https://receiver.test/${moved}/redirect` },
+		]);
+		await fire(integration_key, "cpu");
+		const started = Date.now();
+		await drain(id);
+		expect(Date.now() - started).toBeLessThan(5_900);
+		const rows = await deliveries(channelId);
+		expect(rows.find((row) => row.status === "pending")).toMatchObject({
+			last_status: null,
+			last_error: "no answer within 5s",
+		});
+		expect(rows.find((row) => row.status === "failed")).toMatchObject({
+			last_status: 302,
+			last_error: "HTTP 302 (redirects are not followed)",
+		});
+		expect(rows).toHaveLength(2);
+		expect(await received(slow)).toHaveLength(1);
+		expect(await received(moved)).toHaveLength(1);
+	}, 20_000);
+
 	it("fails for good on another 4xx, with a short excerpt that holds no secret", async () => {
 		const path = unique("rejecting");
 		const { integration_key, id, channelId, targets } = await notifiedIntegration([

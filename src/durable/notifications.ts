@@ -182,7 +182,7 @@ export function claim(s: Stores, now: number): Claimed[] {
 	for (const row of s.outbox.due(now, SEND_BATCH * 2)) {
 		const target = targets.get(row.target_id);
 		if (target === undefined) {
-			s.outbox.update(row.id, {
+			s.outbox.update(row, {
 				status: "failed",
 				last_error: "the target was deleted (or its channel is no longer reachable)",
 				last_attempt_at: now,
@@ -192,12 +192,12 @@ export function claim(s: Stores, now: number): Claimed[] {
 		const count = perTarget.get(target.id) ?? 0;
 		if (count >= SEND_PER_TARGET || claimed.length >= SEND_BATCH) continue;
 		perTarget.set(target.id, count + 1);
-		s.outbox.update(row.id, {
+		const attempted = s.outbox.update(row, {
 			attempts: row.attempts + 1,
 			last_attempt_at: now,
 			next_attempt_at: now + CLAIM_LEASE_MS,
 		});
-		claimed.push({ row: { ...row, attempts: row.attempts + 1 }, target });
+		claimed.push({ row: attempted, target });
 	}
 	return claimed;
 }
@@ -225,20 +225,20 @@ export function settle(
 		const { row } = claimed;
 		const common = { last_status: result.status, last_error: result.detail };
 		if (result.outcome === "delivered") {
-			s.outbox.update(row.id, { ...common, status: "delivered", last_error: null });
+			s.outbox.update(row, { ...common, status: "delivered", last_error: null });
 		} else if (result.outcome === "rejected") {
-			s.outbox.update(row.id, { ...common, status: "failed" });
+			s.outbox.update(row, { ...common, status: "failed" });
 		} else {
 			const next = now + retryDelay(row.attempts, result.retryAfterMs, random());
 			if (next > row.give_up_at) {
 				const hours = Math.round((row.give_up_at - row.created_at) / 3_600_000);
-				s.outbox.update(row.id, {
+				s.outbox.update(row, {
 					...common,
 					status: "failed",
 					last_error: `gave up after ${row.attempts} attempts over ${hours}h; last: ${result.detail}`,
 				});
 			} else {
-				s.outbox.update(row.id, { ...common, next_attempt_at: next });
+				s.outbox.update(row, { ...common, next_attempt_at: next });
 			}
 		}
 	}
@@ -253,13 +253,12 @@ export function retryNotification(
 	const row = s.outbox.get(id);
 	if (row === null) return "not_found";
 	if (row.status !== "failed") return "not_failed";
-	s.outbox.update(id, {
+	return s.outbox.update(row, {
 		status: "pending",
 		attempts: 0,
 		next_attempt_at: now,
 		give_up_at: now + RETRY_WINDOW_MS,
 	});
-	return s.outbox.get(id) ?? "not_found";
 }
 
 /** When the alarm has notification work next: a due notification or escalation. */

@@ -9,6 +9,7 @@
 // - reject: 400, with a body that echoes the request's signature header (to check excerpts)
 // - throttle: 429 with Retry-After: 7 the first time, then 200
 // - redirect: 302 to another host
+// - hang: answers only after 6 seconds
 // hooks.slack.com answers "ok" as Slack does, events.pagerduty.com and *.logic.azure.com 202.
 import { Response } from "miniflare";
 
@@ -62,6 +63,10 @@ export async function receive(request: Request): Promise<Response> {
 			: new Response("thanks");
 	}
 	switch (behaviour) {
+		case "hang":
+			// Longer than alertgate waits (5 s): the attempt times out.
+			await new Promise((resolve) => setTimeout(resolve, 6_000));
+			return new Response("too late");
 		case "down":
 			return new Response("down for maintenance", { status: 503 });
 		case "reject":

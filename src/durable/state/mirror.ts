@@ -4,7 +4,7 @@ import { deleteNotificationsOf, upsertNotification } from "../../db/notification
 import type { IncidentRecord } from "../../incidents/incident";
 import type { Incidents } from "./incidents";
 import { type Meta, NO_STATS } from "./meta";
-import type { Outbox, OutboxRow } from "./outbox";
+import type { Outbox, OutboxStatus } from "./outbox";
 
 /** Counters, incidents and notifications reach the D1 mirror this long after the change. */
 export const MIRROR_DELAY_MS = 1_000;
@@ -19,7 +19,7 @@ export type MirrorResult = "done" | "behind" | "failed";
 export type MirrorPlan = {
 	statements: D1PreparedStatement[];
 	incidents: { incident: IncidentRecord; version: number }[];
-	notifications: OutboxRow[];
+	notifications: OutboxStatus[];
 	/** Pruned incidents deleted from D1 in this write. */
 	pruned: string[];
 	/** The counters' version when planned, and whether D1 gets them in this write. */

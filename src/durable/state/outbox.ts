@@ -29,6 +29,9 @@ export const OutboxRow = z.object({
 	version: z.number(),
 });
 export type OutboxRow = z.infer<typeof OutboxRow>;
+/** A row as the D1 mirror needs it: without the event, which D1 does not keep. */
+const OutboxStatus = z.omit(OutboxRow, { event: true });
+export type OutboxStatus = z.infer<typeof OutboxStatus>;
 
 const TargetState = z.object({
 	incident_id: z.string(),
@@ -99,9 +102,13 @@ export class Outbox {
 			.map(toRow);
 	}
 
-	/** Every change bumps the version, which is what the D1 mirror compares. */
+	/**
+	 * Changes a row the caller has just read (`current`: no second read, no second parse of its
+	 * event), and returns it as changed. Every change bumps the version, which is what the D1
+	 * mirror compares.
+	 */
 	update(
-		id: string,
+		current: OutboxRow,
 		change: Partial<
 			Pick<
 				OutboxRow,
@@ -114,9 +121,7 @@ export class Outbox {
 				| "last_error"
 			>
 		>,
-	): void {
-		const current = this.get(id);
-		if (current === null) return;
+	): OutboxRow {
 		const next = { ...current, ...change };
 		this.sql.exec(
 			`UPDATE outbox SET status = ?, attempts = ?, give_up_at = ?, next_attempt_at = ?,
@@ -128,9 +133,10 @@ export class Outbox {
 			next.last_attempt_at,
 			next.last_status,
 			next.last_error,
-			id,
+			current.id,
 		);
 		if (next.status === "pending") this.schedule(next.next_attempt_at);
+		return { ...next, version: current.version + 1 };
 	}
 
 	/** When the next pending notification is due (null: none). */
@@ -141,11 +147,16 @@ export class Outbox {
 		return AtRow.parse(row).at;
 	}
 
-	unmirrored(limit: number): OutboxRow[] {
+	unmirrored(limit: number): OutboxStatus[] {
 		return this.sql
-			.exec("SELECT * FROM outbox WHERE version > mirrored_version ORDER BY seq LIMIT ?", limit)
+			.exec(
+				`SELECT id, incident_id, channel_id, target_id, type, status, attempts, created_at,
+					give_up_at, next_attempt_at, last_attempt_at, last_status, last_error, version
+				 FROM outbox WHERE version > mirrored_version ORDER BY seq LIMIT ?`,
+				limit,
+			)
 			.toArray()
-			.map(toRow);
+			.map((row) => OutboxStatus.parse(row));
 	}
 
 	anyUnmirrored(): boolean {

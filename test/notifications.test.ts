@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { IntegrationDurableObject } from "../src/durable/integration-object";
 import { claim } from "../src/durable/notifications";
 import { openStores } from "../src/durable/state/stores";
+import type { NotificationEvent } from "../src/notify/event";
 import { admin, BASE, expectError, integrationStub, moveClock } from "./helpers";
 import { createChannel, fire, recover } from "./incident-helpers";
 import {
@@ -19,6 +20,27 @@ import {
 } from "./notify-helpers";
 
 const HOUR = 3_600_000;
+
+const sampleEvent: NotificationEvent = {
+	id: "evt_sample",
+	type: "incident.triggered",
+	occurred_at: new Date().toISOString(),
+	incident: {
+		id: "i",
+		integration_id: "x",
+		channel_id: "c",
+		status: "triggered",
+		severity: "warning",
+		title: "sample",
+		alert_count: 1,
+		opened_at: new Date().toISOString(),
+		acknowledged_at: null,
+		resolved_at: null,
+		resolved_by: null,
+		alerts: [],
+		url: `${BASE}/api/v1/incidents/i`,
+	},
+};
 
 describe("a webhook target", () => {
 	it("gets each incident change, signed per Standard Webhooks, in order", async () => {
@@ -197,6 +219,34 @@ describe("a webhook target", () => {
 			"incident.triggered",
 			"incident.resolved",
 		]);
+	});
+
+	it("gives every target room in each batch, however many one of them has waiting", async () => {
+		const { id } = await notifiedIntegration([]);
+		await runInDurableObject(integrationStub(id), (_object: IntegrationDurableObject, state) => {
+			const { outbox } = openStores(state.storage.sql);
+			const now = Date.now();
+			const queue = (targetId: string, incidentId: string) =>
+				outbox.enqueue({
+					event: { ...sampleEvent, id: `evt_${crypto.randomUUID()}` },
+					incidentId,
+					channelId: "c",
+					targetId,
+					now,
+					giveUpAt: now + HOUR,
+				});
+			state.storage.transactionSync(() => {
+				for (let i = 0; i < 45; i++) queue("busy", `incident-${i}`);
+				queue("busy", "incident-0"); // waits behind the first of its incident
+				queue("rare", "incident-45");
+			});
+			const due = outbox.due(now, 5, 20);
+			expect(due.filter((row) => row.target_id === "busy")).toHaveLength(5);
+			expect(due.filter((row) => row.target_id === "rare")).toHaveLength(1);
+			// Within a target, an incident's second notification is never due beside its first.
+			const incidents = due.map((row) => `${row.target_id}/${row.incident_id}`);
+			expect(new Set(incidents).size).toBe(incidents.length);
+		});
 	});
 
 	it("loses nothing when the object restarts between sending and recording", async () => {

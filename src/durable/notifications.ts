@@ -107,11 +107,7 @@ function notice(s: Stores, incident: IncidentRecord, target: Target, now: number
  * notice after a delay, then each repeat). One acknowledged or resolved meanwhile stops here.
  */
 export function escalate(s: Stores, now: number): void {
-	const targets = new Map(
-		Object.values(s.routing.current().targets)
-			.flat()
-			.map((target) => [target.id, target]),
-	);
+	const targets = targetsById(s);
 	for (const state of s.outbox.dueEscalations(now, ESCALATION_BATCH)) {
 		const incident = s.incidents.get(state.incident_id);
 		const target = targets.get(state.target_id);
@@ -130,6 +126,12 @@ export function escalate(s: Stores, now: number): void {
 			escalate_at: nextRepeatAt(target, repeat, now),
 		});
 	}
+}
+
+/** Every target the object knows, by id. */
+function targetsById(s: Stores): Map<string, Target> {
+	const all = Object.values(s.routing.current().targets).flat();
+	return new Map(all.map((target) => [target.id, target]));
 }
 
 /** One event per target (each with its own id), frozen now and queued. */
@@ -172,14 +174,9 @@ export type Claimed = { row: OutboxRow; target: Target };
  * is marked attempted with a lease; a notification whose target is gone fails for good.
  */
 export function claim(s: Stores, now: number): Claimed[] {
-	const targets = new Map(
-		Object.values(s.routing.current().targets)
-			.flat()
-			.map((target) => [target.id, target]),
-	);
-	const perTarget = new Map<string, number>();
+	const targets = targetsById(s);
 	const claimed: Claimed[] = [];
-	for (const row of s.outbox.due(now, SEND_BATCH * 2)) {
+	for (const row of s.outbox.due(now, SEND_PER_TARGET, SEND_BATCH)) {
 		const target = targets.get(row.target_id);
 		if (target === undefined) {
 			s.outbox.update(row, {
@@ -189,9 +186,6 @@ export function claim(s: Stores, now: number): Claimed[] {
 			});
 			continue;
 		}
-		const count = perTarget.get(target.id) ?? 0;
-		if (count >= SEND_PER_TARGET || claimed.length >= SEND_BATCH) continue;
-		perTarget.set(target.id, count + 1);
 		const attempted = s.outbox.update(row, {
 			attempts: row.attempts + 1,
 			last_attempt_at: now,

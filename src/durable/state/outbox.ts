@@ -86,16 +86,21 @@ export class Outbox {
 	/**
 	 * Pending notifications due by `now` that head their queue: per target, an incident's
 	 * notifications go out one at a time and in order, so a later one waits for an earlier one
-	 * to be delivered or to fail for good.
+	 * to be delivered or to fail for good. At most `perTarget` per target, so a storm for one
+	 * target leaves room in the batch for the others.
 	 */
-	due(now: number, limit: number): OutboxRow[] {
+	due(now: number, perTarget: number, limit: number): OutboxRow[] {
 		return this.sql
 			.exec(
-				`SELECT * FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?
-				 AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending'
-					AND p.target_id = o.target_id AND p.incident_id = o.incident_id AND p.seq < o.seq)
-				 ORDER BY o.next_attempt_at, o.seq LIMIT ?`,
+				`SELECT * FROM (
+					SELECT o.*, row_number() OVER (
+						PARTITION BY o.target_id ORDER BY o.next_attempt_at, o.seq) AS place
+					FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+					AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending'
+						AND p.target_id = o.target_id AND p.incident_id = o.incident_id AND p.seq < o.seq))
+				 WHERE place <= ?2 ORDER BY next_attempt_at, seq LIMIT ?3`,
 				now,
+				perTarget,
 				limit,
 			)
 			.toArray()

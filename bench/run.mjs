@@ -360,28 +360,24 @@ async function channelIntegration(mf, notified) {
 	return integration.integration_key;
 }
 
-/** A push that opens a new alert (so a new incident in an ungrouped channel) every time. */
-function newIncidentPush(key, name) {
+/** A standard push with a new body each time, `alertOf(n)` for the n-th request. */
+function pushEach(key, alertOf) {
 	let n = 0;
 	return {
 		method: "POST",
 		path: `/push/${key}`,
 		headers: { "Content-Type": "application/json" },
-		requests: [
-			{
-				setupRequest: (request) => ({
-					...request,
-					body: JSON.stringify({
-						event_status: "Critical",
-						title_rule: "queue depth high",
-						alert_key: `${name}-${n++}`,
-						labels: { queue: "orders" },
-					}),
-				}),
-			},
-		],
+		requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(alertOf(n++)) }) }],
 	};
 }
+
+/** A new alert key each time: a new alert, so a new incident in an ungrouped channel. */
+const newIncident = (name) => (n) => ({
+	event_status: "Critical",
+	title_rule: "queue depth high",
+	alert_key: `${name}-${n}`,
+	labels: { queue: "orders" },
+});
 
 async function createIntegration(mf, type) {
 	const response = await mf.dispatchFetch("http://bench.local/api/v1/integrations", {
@@ -411,7 +407,6 @@ const ebKey = await createIntegration(mf, "aws_eventbridge");
 const quietKey = await channelIntegration(mf, false);
 const notifiedKey = await channelIntegration(mf, true);
 let nextSns = 0;
-let opened = 0;
 let sequence = 0;
 const cases = [
 	...floors.map(({ name, instance }) => ({
@@ -461,25 +456,13 @@ const cases = [
 	{
 		name: "standard push opening a new alert, routed by 20 rules into a grouped incident",
 		instance: gw,
-		request: {
-			method: "POST",
-			path: `/push/${routedKey}`,
-			headers: { "Content-Type": "application/json" },
-			// A new alert key each time: every request is routed (routing runs when an alert opens).
-			requests: [
-				{
-					setupRequest: (request) => ({
-						...request,
-						body: JSON.stringify({
-							event_status: "Critical",
-							title_rule: "replica lag high",
-							alert_key: `lag-${opened++}`,
-							labels: { namespace: "AWS/RDS", cluster: `c${opened % 50}` },
-						}),
-					}),
-				},
-			],
-		},
+		// A new alert key each time: every request is routed (routing runs when an alert opens).
+		request: pushEach(routedKey, (n) => ({
+			event_status: "Critical",
+			title_rule: "replica lag high",
+			alert_key: `lag-${n}`,
+			labels: { namespace: "AWS/RDS", cluster: `c${n % 50}` },
+		})),
 	},
 	{
 		name: "EventBridge CloudWatch alarm event (X-Integration-Key)",
@@ -498,12 +481,12 @@ cases.push(
 	{
 		name: "standard push opening a new incident, channel without targets",
 		instance: gw,
-		request: newIncidentPush(quietKey, "quiet"),
+		request: pushEach(quietKey, newIncident("quiet")),
 	},
 	{
 		name: "standard push opening a new incident, channel with 3 targets (queued, sent by the alarm)",
 		instance: gw,
-		request: newIncidentPush(notifiedKey, "notified"),
+		request: pushEach(notifiedKey, newIncident("notified")),
 	},
 );
 

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { incidentIntegration, listIncidents } from "../db/incidents";
 import type { IncidentReply } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
-import { Cursor, encodeCursor } from "../http/cursor";
+import { Cursor, pageOf } from "../http/cursor";
 import { ok } from "../http/envelope";
 import { onlyMethods } from "../http/middleware";
 import { refusalError } from "../http/refusals";
@@ -44,15 +44,8 @@ incidents
 			limit: query.limit + 1,
 			after: cursor,
 		});
-		const page = rows.slice(0, query.limit);
-		const last = page.at(-1);
-		return ok(c, {
-			incidents: page.map(incidentToApi),
-			next_cursor:
-				rows.length > query.limit && last !== undefined
-					? encodeCursor([last.opened_at, last.id])
-					: null,
-		});
+		const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.opened_at, last.id]);
+		return ok(c, { incidents: page.map(incidentToApi), next_cursor });
 	})
 	.all("/incidents", onlyMethods("GET"));
 

@@ -5,7 +5,7 @@ import { Severity } from "../alerts/event";
 import { getNotification, listNotifications, type NotificationRow } from "../db/notifications";
 import { deleteTarget, getTarget, insertTarget, listTargets, updateTarget } from "../db/targets";
 import type { AppEnv } from "../http/app-env";
-import { Cursor, encodeCursor } from "../http/cursor";
+import { Cursor, pageOf } from "../http/cursor";
 import { ok } from "../http/envelope";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
@@ -340,15 +340,8 @@ targets
 			limit: query.limit + 1,
 			after: cursor,
 		});
-		const page = rows.slice(0, query.limit);
-		const last = page.at(-1);
-		return ok(c, {
-			deliveries: page.map(deliveryToApi),
-			next_cursor:
-				rows.length > query.limit && last !== undefined
-					? encodeCursor([last.created_at, last.id])
-					: null,
-		});
+		const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.created_at, last.id]);
+		return ok(c, { deliveries: page.map(deliveryToApi), next_cursor });
 	})
 	.all("/channels/:id/deliveries", onlyMethods("GET"));
 

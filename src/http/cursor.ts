@@ -33,3 +33,20 @@ export function Cursor<T extends z.ZodMiniType>(position: T) {
 		}),
 	);
 }
+
+/**
+ * One page of a list read with `limit + 1` rows: the first `limit`, and the cursor to the next
+ * page (from the last row's sort key) when there was one more.
+ */
+export function pageOf<T>(
+	rows: readonly T[],
+	limit: number,
+	position: (last: T) => readonly (string | number)[],
+): { page: T[]; next_cursor: string | null } {
+	const page = rows.slice(0, limit);
+	const last = page.at(-1);
+	return {
+		page,
+		next_cursor: rows.length > limit && last !== undefined ? encodeCursor(position(last)) : null,
+	};
+}

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { type Alert, AlertStatus, iso, isoOrNull } from "../alerts/alert";
 import { Labels, Severity } from "../alerts/event";
-import { type IncidentRecord, IncidentStatus } from "../incidents/incident";
+import { Incident, type IncidentRecord } from "../incidents/incident";
 import { EventType } from "./target";
 
 /**
@@ -28,22 +28,22 @@ export const NotificationEvent = z.object({
 	/** `test` only from `POST /api/v1/channels/{id}/test`. */
 	type: z.union([EventType, z.literal("test")]),
 	occurred_at: z.string(),
-	incident: z.object({
-		id: z.string(),
-		integration_id: z.string(),
-		channel_id: z.nullable(z.string()),
-		status: IncidentStatus,
-		severity: Severity,
-		title: z.string(),
-		alert_count: z.number(),
-		opened_at: z.string(),
-		acknowledged_at: z.nullable(z.string()),
-		resolved_at: z.nullable(z.string()),
-		resolved_by: z.nullable(z.string()),
-		alerts: z.array(EventAlert),
-		/** The incident in alertgate's API (GET needs the admin token). */
-		url: z.string(),
-	}),
+	/** The incident as the API shows it (times in ISO 8601), with its first alerts and a link. */
+	incident: z.extend(
+		z.omit(Incident, {
+			opened_at: true,
+			acknowledged_at: true,
+			resolved_at: true,
+		}),
+		{
+			opened_at: z.string(),
+			acknowledged_at: z.nullable(z.string()),
+			resolved_at: z.nullable(z.string()),
+			alerts: z.array(EventAlert),
+			/** The incident in alertgate's API (GET needs the admin token). */
+			url: z.string(),
+		},
+	),
 	/** Escalations: 0 for the first notice after the delay, then 1, 2, … for repeats. */
 	escalation: z.optional(z.object({ repeat: z.number() })),
 });

@@ -85,8 +85,16 @@ describe("a webhook target", () => {
 		await drain(id);
 		expect((await admin("POST", `/incidents/${incidentId}/resolve`)).status).toBe(200);
 		await drain(id);
-		const types = (await receivedBodies(path)).map((body) => body.type);
-		expect(types).toEqual(["incident.triggered", "incident.acknowledged", "incident.resolved"]);
+		const bodies = await receivedBodies(path);
+		expect(bodies.map((body) => body.type)).toEqual([
+			"incident.triggered",
+			"incident.acknowledged",
+			"incident.resolved",
+		]);
+		expect(bodies[2].incident).toMatchObject({ status: "resolved", resolved_by: "api" });
+		expect(bodies[2].incident.alerts.map((a: { status: string }) => a.status)).toEqual([
+			"resolved",
+		]);
 	});
 
 	it("is retried until it answers 2xx, with the same event id each time", async () => {

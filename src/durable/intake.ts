@@ -293,13 +293,15 @@ export function resolveIncident(s: Stores, id: string, now: number): Refusal | n
 	if (incident === null) return incidentNotFound(id);
 	const resolved = resolveByPerson(incident, now);
 	if (resolved === null) return null;
-	saveChange(s, incident, resolved, now);
+	s.incidents.save(resolved);
 	for (const alert of s.incidents.alertsOf(id)) {
 		if (alert.status !== "firing") continue;
 		const closed = closeAlert(alert, now, "api");
 		s.alerts.save(closed, undefined, "closed");
 		resolveQuietIncidents(s, closed, now);
 	}
+	// Told once its alerts are closed too, so the event shows them resolved.
+	incidentChanged(s, incident, resolved, now);
 	return null;
 }
 

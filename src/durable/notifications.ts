@@ -55,7 +55,7 @@ export function incidentChanged(
 		);
 		return;
 	}
-	if (after.status !== "triggered") return;
+	if (after.status === "resolved") return;
 	if (after.alert_count > before.alert_count) {
 		const told = s.outbox.notifiedTargets(after.id);
 		const type = "incident.alert_added";
@@ -64,8 +64,9 @@ export function incidentChanged(
 			targets.filter((t) => told.has(t.id) && t.events.includes(type)),
 		);
 	}
-	// A higher severity reaches targets whose minimum the incident did not meet before.
-	if (after.severity !== before.severity) {
+	// A higher severity reaches targets whose minimum the incident did not meet before (while
+	// nobody has acknowledged it).
+	if (after.status === "triggered" && after.severity !== before.severity) {
 		for (const target of targets) {
 			if (
 				meetsMinimum(target, after.severity) &&

@@ -15,6 +15,7 @@ import { newSigningSecret, render } from "../notify/formats";
 import { attempt } from "../notify/send";
 import {
 	DEFAULT_EVENTS,
+	DeliveryStatus,
 	EVENT_TYPES,
 	MAX_TARGETS_PER_CHANNEL,
 	ROTATION_OVERLAP_MS,
@@ -22,7 +23,13 @@ import {
 	TargetType,
 	targetToApi,
 } from "../notify/target";
-import { PAGERDUTY_ENDPOINTS, slackUrlProblem, type UrlRules, urlProblem } from "../notify/url";
+import {
+	PAGERDUTY_ENDPOINTS,
+	pagerdutyRegion,
+	slackUrlProblem,
+	type UrlRules,
+	urlProblem,
+} from "../notify/url";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 import { readJsonBody } from "./body";
@@ -107,7 +114,7 @@ function endpoint(env: Env, type: TargetType, input: TargetInput, current?: Targ
 		}
 		const secret = input.routing_key ?? current?.secret;
 		if (secret === undefined) throw new InvalidParameter("routing_key is required");
-		const region = input.region ?? (current?.url.includes(".eu.") ? "eu" : "us");
+		const region = input.region ?? (current === undefined ? "us" : pagerdutyRegion(current.url));
 		return { url: PAGERDUTY_ENDPOINTS[region], secret };
 	}
 	if (input.routing_key !== undefined || input.region !== undefined) {
@@ -298,7 +305,7 @@ targets
 
 const DeliveryQuery = z.object({
 	status: z.optional(
-		z.enum(["pending", "delivered", "failed"], { error: "must be pending, delivered or failed" }),
+		z.enum(DeliveryStatus.options, { error: "must be pending, delivered or failed" }),
 	),
 	target_id: z.optional(z.string()),
 	limit: PageLimit(100, 50),

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { DeliveryStatus } from "../notify/target";
 
 /**
  * The D1 mirror of the integrations' outboxes (migration 0005): what a channel's deliveries
@@ -12,7 +13,7 @@ export const NotificationRow = z.object({
 	target_id: z.string(),
 	incident_id: z.string(),
 	type: z.string(),
-	status: z.enum(["pending", "delivered", "failed"]),
+	status: DeliveryStatus,
 	attempts: z.number(),
 	created_at: z.number(),
 	next_attempt_at: z.nullable(z.number()),

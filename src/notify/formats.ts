@@ -46,12 +46,7 @@ export function newSigningSecret(): string {
 }
 
 /** `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the secret's decoded bytes. */
-export async function sign(
-	secret: string,
-	id: string,
-	timestamp: number,
-	body: string,
-): Promise<string> {
+async function sign(secret: string, id: string, timestamp: number, body: string): Promise<string> {
 	const raw = Uint8Array.from(atob(secret.slice(SECRET_PREFIX.length)), (c) => c.charCodeAt(0));
 	const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [
 		"sign",

@@ -3,6 +3,7 @@ import { iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
 import { highestSeverity } from "../incidents/incident";
 import { parseDuration } from "../schema/duration";
+import { pagerdutyRegion } from "./url";
 
 /**
  * A notification target: where a channel's incidents are told, in which format, for which
@@ -26,6 +27,10 @@ export const DEFAULT_EVENTS: readonly EventType[] = EVENT_TYPES.filter(
 
 export const TargetType = z.enum(["webhook", "slack", "teams", "pagerduty"]);
 export type TargetType = z.infer<typeof TargetType>;
+
+/** Where a notification is: being sent (or waiting to be retried), delivered, or failed for good. */
+export const DeliveryStatus = z.enum(["pending", "delivered", "failed"]);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 
 /** After a rotation, the old signing secret signs too for this long, so receivers can switch. */
 export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
@@ -103,7 +108,7 @@ export function targetToApi(target: Target) {
 	return {
 		...rest,
 		...(target.type === "pagerduty"
-			? { routing_key: maskSecret(secret), region: url.includes(".eu.") ? "eu" : "us" }
+			? { routing_key: maskSecret(secret), region: pagerdutyRegion(url) }
 			: { url: maskUrl(url) }),
 		...(target.type === "webhook"
 			? { secret: maskSecret(secret), previous_secret_until: isoOrNull(previous_secret_until) }

@@ -50,3 +50,8 @@ export const PAGERDUTY_ENDPOINTS = {
 	us: "https://events.pagerduty.com/v2/enqueue",
 	eu: "https://events.eu.pagerduty.com/v2/enqueue",
 } as const;
+
+/** The region of a PagerDuty target, from the endpoint it sends to. */
+export function pagerdutyRegion(url: string): keyof typeof PAGERDUTY_ENDPOINTS {
+	return url === PAGERDUTY_ENDPOINTS.eu ? "eu" : "us";
+}

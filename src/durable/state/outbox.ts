@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { NotificationEvent } from "../../notify/event";
+import { DeliveryStatus } from "../../notify/target";
 import { jsonText } from "../../schema/json";
 
 /**
@@ -7,9 +8,6 @@ import { jsonText } from "../../schema/json";
  * transaction as the incident change it tells of, so a crash can neither lose it nor leave one
  * for a change that did not happen; the alarm sends it (src/durable/notifications.ts).
  */
-
-export const DeliveryStatus = z.enum(["pending", "delivered", "failed"]);
-export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 
 export const OutboxRow = z.object({
 	id: z.string(),

@@ -189,6 +189,19 @@ describe("every push source survives hostile bodies", () => {
 	});
 });
 
+/**
+ * The property of every admin write: an envelope, never a 5xx, and when refused, the state
+ * `snapshot` reads is what it was before.
+ */
+function refusedChangesNothing(snapshot: () => Promise<string>) {
+	return async (value: unknown, [method, path]: readonly [string, string]) => {
+		const before = await snapshot();
+		const reply = await admin(method, path, value);
+		expectEnvelope(reply);
+		if (reply.status >= 400) expect(await snapshot()).toBe(before);
+	};
+}
+
 describe("every admin endpoint survives hostile bodies and queries", () => {
 	const count = async (path: string, field: string) =>
 		(await admin("GET", path)).body.data[field].length as number;
@@ -233,12 +246,7 @@ describe("every admin endpoint survives hostile bodies and queries", () => {
 					["PUT", `/integrations/${id}/routes`],
 					["PATCH", `/channels/${channel.id}`],
 				),
-				async (value, [method, path]) => {
-					const before = await snapshot();
-					const reply = await admin(method, path, value);
-					expectEnvelope(reply);
-					if (reply.status >= 400) expect(await snapshot()).toBe(before);
-				},
+				refusedChangesNothing(snapshot),
 			),
 			{ numRuns: RUNS },
 		);
@@ -279,12 +287,7 @@ describe("every admin endpoint survives hostile bodies and queries", () => {
 					["POST", `/channels/${channel.id}/targets`],
 					["PATCH", `/channels/${channel.id}/targets/${made.id}`],
 				),
-				async (value, [method, path]) => {
-					const before = await snapshot();
-					const reply = await admin(method, path, value);
-					expectEnvelope(reply);
-					if (reply.status >= 400) expect(await snapshot()).toBe(before);
-				},
+				refusedChangesNothing(snapshot),
 			),
 			{ numRuns: RUNS },
 		);

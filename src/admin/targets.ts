@@ -11,8 +11,8 @@ import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { parseOrThrow } from "../http/validation";
 import { buildEvent } from "../notify/event";
-import { newSigningSecret, render } from "../notify/formats";
-import { attempt } from "../notify/send";
+import { newSigningSecret } from "../notify/formats";
+import { deliver } from "../notify/send";
 import {
 	DEFAULT_EVENTS,
 	DeliveryStatus,
@@ -27,8 +27,8 @@ import {
 	PAGERDUTY_ENDPOINTS,
 	pagerdutyRegion,
 	slackUrlProblem,
-	type UrlRules,
 	urlProblem,
+	urlRulesOf,
 } from "../notify/url";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
@@ -101,11 +101,6 @@ const UpdateTarget = z.strictObject(TargetFields, {
 });
 type TargetInput = z.output<typeof UpdateTarget>;
 
-/** The rules URLs are held to here (http:// on localhost only where `npm run dev` allows it). */
-const urlRules = (env: Env): UrlRules => ({
-	allowHttpLoopback: env.ALLOW_HTTP_LOOPBACK === "true",
-});
-
 /** Where a target of `type` sends, and its secret, from the fields given (over `current`). */
 function endpoint(env: Env, type: TargetType, input: TargetInput, current?: Target) {
 	if (type === "pagerduty") {
@@ -124,7 +119,7 @@ function endpoint(env: Env, type: TargetType, input: TargetInput, current?: Targ
 	}
 	const url = input.url ?? current?.url;
 	if (url === undefined) throw new InvalidParameter("url is required: the HTTPS URL to send to");
-	const problem = (type === "slack" ? slackUrlProblem : urlProblem)(url, urlRules(env));
+	const problem = (type === "slack" ? slackUrlProblem : urlProblem)(url, urlRulesOf(env));
 	if (problem !== null) throw new InvalidParameter(`url ${problem}`);
 	const secret = type === "webhook" ? (current?.secret ?? newSigningSecret()) : "";
 	return { url, secret };
@@ -282,11 +277,7 @@ targets
 		});
 		const results = await Promise.all(
 			(await listTargets(c.env.DB, channel.id)).map(async (target) => {
-				const sent = await attempt(
-					await render(target, event, now),
-					[target.secret, target.previous_secret ?? ""],
-					urlRules(c.env),
-				);
+				const sent = await deliver(target, event, urlRulesOf(c.env), now);
 				return {
 					target_id: target.id,
 					name: target.name,

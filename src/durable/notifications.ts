@@ -1,9 +1,7 @@
 import type { IncidentRecord } from "../incidents/incident";
 import { buildEvent, MAX_EVENT_ALERTS, newEventId } from "../notify/event";
-import { render } from "../notify/formats";
-import { type Attempt, attempt, RETRY_WINDOW_MS, retryDelay } from "../notify/send";
+import { type Attempt, RETRY_WINDOW_MS, retryDelay } from "../notify/send";
 import { delayMs, type EventType, meetsMinimum, nextRepeatAt, type Target } from "../notify/target";
-import type { UrlRules } from "../notify/url";
 import type { OutboxRow } from "./state/outbox";
 import type { Stores } from "./state/stores";
 
@@ -195,18 +193,6 @@ export function claim(s: Stores, now: number): Claimed[] {
 		claimed.push({ row: attempted, target });
 	}
 	return claimed;
-}
-
-/** Sends one claimed notification. Never throws. */
-export async function send(claimed: Claimed, rules: UrlRules, now: number): Promise<Attempt> {
-	try {
-		const request = await render(claimed.target, claimed.row.event, now);
-		const { secret, previous_secret } = claimed.target;
-		return await attempt(request, [secret, previous_secret ?? ""], rules, fetch, now);
-	} catch (error) {
-		const detail = `could not be sent: ${error instanceof Error ? error.name : "error"}`;
-		return { outcome: "retry", status: null, detail, retryAfterMs: null };
-	}
 }
 
 /** Records what each attempt came to: delivered, retried later, or failed for good. */

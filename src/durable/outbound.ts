@@ -1,5 +1,7 @@
+import { deliver } from "../notify/send";
+import { urlRulesOf } from "../notify/url";
 import { redactKeys } from "../security/secrets";
-import { claim, send, settle } from "./notifications";
+import { claim, settle } from "./notifications";
 import { MIRROR_DELAY_MS, MIRROR_RETRY_MS, type MirrorResult } from "./state/mirror";
 import type { Stores } from "./state/stores";
 
@@ -24,13 +26,16 @@ const SEND_ROUNDS = 4;
  * run at most. True when that budget was spent (more may be due at once).
  */
 export async function sendNotifications(o: Outbound): Promise<boolean> {
-	const rules = { allowHttpLoopback: o.env.ALLOW_HTTP_LOOPBACK === "true" };
+	const rules = urlRulesOf(o.env);
 	for (let round = 0; round < SEND_ROUNDS; round++) {
 		const at = o.clock();
 		const claimed = o.run(() => claim(o.state, at));
 		if (claimed.length === 0) return false;
 		const results = await Promise.all(
-			claimed.map(async (one) => ({ claimed: one, attempt: await send(one, rules, at) })),
+			claimed.map(async (one) => ({
+				claimed: one,
+				attempt: await deliver(one.target, one.row.event, rules, at),
+			})),
 		);
 		o.run(() => settle(o.state, results, o.clock()));
 	}

@@ -1,5 +1,7 @@
 import { redactKeys } from "../security/secrets";
-import type { OutboundRequest } from "./formats";
+import type { NotificationEvent } from "./event";
+import { type OutboundRequest, render } from "./formats";
+import type { Target } from "./target";
 import { type UrlRules, urlProblem } from "./url";
 
 /**
@@ -24,6 +26,25 @@ export type Attempt = {
 	/** From `Retry-After` on 429 and 503. */
 	retryAfterMs: number | null;
 };
+
+/**
+ * Renders `event` for `target` as it is now and sends it once: what the outbox and the test
+ * notification both do. Never throws; a failure to render is an attempt to retry.
+ */
+export async function deliver(
+	target: Target,
+	event: NotificationEvent,
+	rules: UrlRules,
+	now = Date.now(),
+): Promise<Attempt> {
+	try {
+		const request = await render(target, event, now);
+		return await attempt(request, [target.secret, target.previous_secret ?? ""], rules, fetch, now);
+	} catch (error) {
+		const detail = `could not be sent: ${error instanceof Error ? error.name : "error"}`;
+		return { outcome: "retry", status: null, detail, retryAfterMs: null };
+	}
+}
 
 export async function attempt(
 	request: OutboundRequest,

@@ -10,6 +10,11 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 export type UrlRules = { allowHttpLoopback: boolean };
 
+/** The deployment's rules, from its `ALLOW_HTTP_LOOPBACK` variable. */
+export const urlRulesOf = (env: { ALLOW_HTTP_LOOPBACK?: string }): UrlRules => ({
+	allowHttpLoopback: env.ALLOW_HTTP_LOOPBACK === "true",
+});
+
 /** Null when `text` is a URL a notification may go to; otherwise what is wrong, as a phrase. */
 export function urlProblem(text: string, rules: UrlRules): string | null {
 	if (text.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;

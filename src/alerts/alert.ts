@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { Image, Labels, Severity } from "./event";
+import { Image, Labels, Link, Severity } from "./event";
 
 export const AlertStatus = z.enum(["firing", "resolved"]);
 export type AlertStatus = z.infer<typeof AlertStatus>;
@@ -14,6 +14,7 @@ export const Alert = z.object({
 	description: z.string(),
 	labels: Labels,
 	images: z.array(Image),
+	links: z.array(Link),
 	event_count: z.number(),
 	first_event_at: z.number(),
 	last_event_at: z.number(),
@@ -23,6 +24,8 @@ export const Alert = z.object({
 	 * resolving one of its incidents through the API.
 	 */
 	resolved_by: z.nullable(z.enum(["event", "timeout", "api"])),
+	/** When it resolves by itself unless its source sends again (an Alertmanager `endsAt`). */
+	expires_at: z.nullable(z.number()),
 });
 export type Alert = z.infer<typeof Alert>;
 
@@ -33,6 +36,7 @@ export function alertToApi(alert: Alert) {
 		first_event_at: iso(alert.first_event_at),
 		last_event_at: iso(alert.last_event_at),
 		resolved_at: isoOrNull(alert.resolved_at),
+		expires_at: isoOrNull(alert.expires_at),
 	};
 }
 export type ApiAlert = ReturnType<typeof alertToApi>;

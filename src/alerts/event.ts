@@ -20,6 +20,10 @@ export const LIMITS = {
 	imageSrc: 256,
 	imageAlt: 128,
 	imageHref: 256,
+	/** Links are alertgate's own (Flashduty's event has none): PagerDuty's `links`, Prometheus's generatorURL. */
+	links: 10,
+	linkHref: 2048,
+	linkText: 256,
 } as const;
 
 export const Image = z.object({
@@ -28,6 +32,10 @@ export const Image = z.object({
 	href: z.optional(z.string()),
 });
 export type Image = z.infer<typeof Image>;
+
+/** A link to where the alert came from (a graph, a dashboard, a runbook). */
+export const Link = z.object({ href: z.string(), text: z.optional(z.string()) });
+export type Link = z.infer<typeof Link>;
 
 export const Labels = z.record(z.string(), z.string());
 export type Labels = z.infer<typeof Labels>;
@@ -45,10 +53,24 @@ const Common = {
 	 * than the last one applied for its key is a late or repeated delivery and changes nothing.
 	 */
 	ordered: z.optional(z.boolean()),
+	links: z.optional(z.array(Link).check(z.maxLength(LIMITS.links))),
+	/**
+	 * When the alert resolves by itself unless an event for its key comes first (Alertmanager's
+	 * `endsAt`), in epoch milliseconds. Each event sets it anew; absent: never.
+	 */
+	expires_at: z.optional(z.number()),
 };
 
-export const AlertEvent = z.discriminatedUnion("action", [
-	z.object({ action: z.literal("trigger"), severity: Severity, ...Common }),
-	z.object({ action: z.literal("resolve"), ...Common }),
-]);
+const Trigger = z.object({ action: z.literal("trigger"), severity: Severity, ...Common });
+const Resolve = z.object({ action: z.literal("resolve"), ...Common });
+/** PagerDuty's `acknowledge`: the key's firing alert's open incidents are acknowledged. */
+const Acknowledge = z.object({
+	action: z.literal("acknowledge"),
+	alert_key: Common.alert_key,
+	occurred_at: Common.occurred_at,
+});
+
+export const AlertEvent = z.discriminatedUnion("action", [Trigger, Resolve, Acknowledge]);
 export type AlertEvent = z.infer<typeof AlertEvent>;
+/** An event that changes an alert itself (an acknowledgement changes its incidents). */
+export type AlertChange = z.infer<typeof Trigger> | z.infer<typeof Resolve>;

@@ -1,5 +1,5 @@
 import type { Alert } from "./alert";
-import { type AlertEvent, type Labels, LIMITS } from "./event";
+import { type AlertChange, type Labels, LIMITS } from "./event";
 
 /**
  * What one event does to the alerts of its key. Pure: the Durable Object reads the firing alert
@@ -20,7 +20,7 @@ export type Outcome =
  */
 export function applyEvent(
 	firing: Alert | null,
-	event: AlertEvent,
+	event: AlertChange,
 	newId: () => string,
 	lastStateAt: number | null = null,
 ): Outcome {
@@ -57,11 +57,13 @@ export function applyEvent(
 				description: event.description,
 				labels: event.labels,
 				images: event.images,
+				links: event.links ?? [],
 				event_count: 1,
 				first_event_at: event.occurred_at,
 				last_event_at: event.occurred_at,
 				resolved_at: null,
 				resolved_by: null,
+				expires_at: event.expires_at ?? null,
 			},
 		};
 	}
@@ -75,8 +77,11 @@ export function applyEvent(
 			description: event.description,
 			labels: mergeLabels(firing.labels, event.labels),
 			images: event.images.length > 0 ? event.images : firing.images,
+			links: event.links !== undefined && event.links.length > 0 ? event.links : firing.links,
 			event_count: firing.event_count + 1,
 			last_event_at: Math.max(firing.last_event_at, event.occurred_at),
+			// Each event says anew how long the alert lasts without another (none: for good).
+			expires_at: event.expires_at ?? null,
 		},
 	};
 }
@@ -99,7 +104,10 @@ export function mergeLabels(base: Labels, overlay: Labels, { overwrite = true } 
 	return merged;
 }
 
-/** A firing alert closed without a recovery event: by the timeout, or by a person (API). */
-export function closeAlert(firing: Alert, now: number, by: "timeout" | "api"): Alert {
-	return { ...firing, status: "resolved", resolved_at: now, resolved_by: by };
+/**
+ * A firing alert closed without a recovery event: by a timeout (`auto_resolve_after`, or its
+ * `expires_at` passing), or by a person (API). `at` is when it ended.
+ */
+export function closeAlert(firing: Alert, at: number, by: "timeout" | "api"): Alert {
+	return { ...firing, status: "resolved", resolved_at: at, resolved_by: by };
 }

@@ -14,7 +14,14 @@ import type { RoutingSnapshot } from "../routing/snapshot";
  */
 
 /** What one event did: the alert it touched (if any) and how. */
-export const PushResult = z.enum(["opened", "updated", "resolved", "ignored", "stale"]);
+export const PushResult = z.enum([
+	"opened",
+	"updated",
+	"resolved",
+	"acknowledged",
+	"ignored",
+	"stale",
+]);
 export type PushResult = z.infer<typeof PushResult>;
 
 export const PushData = z.object({

@@ -139,6 +139,7 @@ function applyAlertEvent(
 	now: number,
 	tally: { unrouted: number },
 ): PushData {
+	if (event.action === "acknowledge") return acknowledgeAlert(s, event.alert_key, now);
 	const firing = s.alerts.firing(event.alert_key);
 	const lastStateAt = event.ordered ? s.alerts.lastStateAt(event.alert_key) : null;
 	const outcome = applyEvent(firing, event, newId, lastStateAt);
@@ -163,6 +164,28 @@ function applyAlertEvent(
 		alert_id: outcome.alert?.id ?? null,
 		alert_status: outcome.alert?.status ?? null,
 		result: outcome.result,
+	};
+}
+
+/**
+ * PagerDuty's `acknowledge`: the open incidents of the key's firing alert are acknowledged (and
+ * notify as a person's acknowledgement does). With nothing firing it changes nothing, as in
+ * PagerDuty.
+ */
+function acknowledgeAlert(s: Stores, alertKey: string, now: number): PushData {
+	const firing = s.alerts.firing(alertKey);
+	if (firing === null) {
+		return { alert_key: alertKey, alert_id: null, alert_status: null, result: "ignored" };
+	}
+	for (const incident of s.incidents.openWith(firing.id)) {
+		const result = acknowledge(incident, now);
+		if (result.ok && result.changed) saveChange(s, incident, result.incident, now);
+	}
+	return {
+		alert_key: alertKey,
+		alert_id: firing.id,
+		alert_status: "firing",
+		result: "acknowledged",
 	};
 }
 
@@ -219,15 +242,23 @@ function resolveQuietIncidents(s: Stores, closed: Alert, now: number): void {
 	}
 }
 
-/** Resolves firing alerts that went quiet for longer than `auto_resolve_after`. */
+/**
+ * Resolves firing alerts that went quiet for longer than `auto_resolve_after`, and those whose
+ * `expires_at` has passed (resolved as of then, as Alertmanager does).
+ */
 export function expireQuietAlerts(s: Stores, now: number): void {
+	for (const alert of s.alerts.expiredBy(now)) {
+		timeOut(s, alert, alert.expires_at ?? now, now);
+	}
 	const after = s.meta.get("auto_resolve_after_ms");
 	if (after === null) return;
-	for (const alert of s.alerts.quietSince(now - after)) {
-		const closed = closeAlert(alert, now, "timeout");
-		s.alerts.save(closed, undefined, "closed");
-		resolveQuietIncidents(s, closed, now);
-	}
+	for (const alert of s.alerts.quietSince(now - after)) timeOut(s, alert, now, now);
+}
+
+function timeOut(s: Stores, alert: Alert, at: number, now: number): void {
+	const closed = closeAlert(alert, at, "timeout");
+	s.alerts.save(closed, undefined, "closed");
+	resolveQuietIncidents(s, closed, now);
 }
 
 /**
@@ -258,11 +289,17 @@ function retention(s: Stores): number {
 	return s.meta.get("retention_ms") ?? DEFAULT_RETENTION_MS;
 }
 
-/** When the next firing alert times out (null: auto-resolve off, or nothing firing). */
+/**
+ * When the next firing alert times out, by `auto_resolve_after` or its own `expires_at` (null:
+ * neither applies to anything firing).
+ */
 export function nextTimeoutAt(s: Stores): number | null {
 	const after = s.meta.get("auto_resolve_after_ms");
 	const oldest = s.alerts.oldestFiringReceipt();
-	return after === null || oldest === null ? null : oldest + after;
+	const quiet = after === null || oldest === null ? null : oldest + after;
+	const expiry = s.alerts.nextExpiry();
+	if (quiet === null || expiry === null) return quiet ?? expiry;
+	return Math.min(quiet, expiry);
 }
 
 function incidentNotFound(id: string): Refusal {

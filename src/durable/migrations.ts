@@ -125,6 +125,13 @@ const MIGRATIONS: readonly string[] = [
 		PRIMARY KEY (incident_id, target_id)
 	);
 	CREATE INDEX incident_targets_due ON incident_targets (escalate_at) WHERE escalate_at IS NOT NULL;`,
+
+	// Links (PagerDuty's, Prometheus's generatorURL), and when an alert resolves by itself unless
+	// its source sends again (Alertmanager's endsAt).
+	`ALTER TABLE alerts ADD COLUMN links TEXT NOT NULL DEFAULT '[]';
+	ALTER TABLE alerts ADD COLUMN expires_at INTEGER;
+	CREATE INDEX alerts_firing_by_expiry ON alerts (expires_at)
+		WHERE status = 'firing' AND expires_at IS NOT NULL;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -1,5 +1,11 @@
 import * as z from "zod/mini";
 
 /** What an integration receives; each type is one source folder under src/sources. */
-export const IntegrationType = z.enum(["standard", "aws_cloudwatch", "aws_eventbridge"]);
+export const IntegrationType = z.enum([
+	"standard",
+	"aws_cloudwatch",
+	"aws_eventbridge",
+	"pagerduty",
+	"alertmanager",
+]);
 export type IntegrationType = z.infer<typeof IntegrationType>;

@@ -28,6 +28,8 @@ function alert(over: Partial<Alert> = {}): Alert {
 		last_event_at: 0,
 		resolved_at: null,
 		resolved_by: null,
+		links: [],
+		expires_at: null,
 		...over,
 	};
 }

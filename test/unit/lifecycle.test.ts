@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Alert } from "../../src/alerts/alert";
-import type { AlertEvent } from "../../src/alerts/event";
+import type { AlertChange } from "../../src/alerts/event";
 import { applyEvent, mergeLabels } from "../../src/alerts/lifecycle";
 
 const base = { alert_key: "k", title: "t", description: "", labels: {}, images: [] };
-const trigger = (over: Partial<AlertEvent> = {}): AlertEvent =>
-	({ action: "trigger", severity: "warning", occurred_at: 1000, ...base, ...over }) as AlertEvent;
-const resolve = (over: Partial<AlertEvent> = {}): AlertEvent =>
-	({ action: "resolve", occurred_at: 5000, ...base, ...over }) as AlertEvent;
+const trigger = (over: Partial<AlertChange> = {}): AlertChange =>
+	({ action: "trigger", severity: "warning", occurred_at: 1000, ...base, ...over }) as AlertChange;
+const resolve = (over: Partial<AlertChange> = {}): AlertChange =>
+	({ action: "resolve", occurred_at: 5000, ...base, ...over }) as AlertChange;
 const newId = () => "new-id";
 
 function firing(over: Partial<Alert> = {}): Alert {
@@ -25,6 +25,8 @@ function firing(over: Partial<Alert> = {}): Alert {
 		last_event_at: 3000,
 		resolved_at: null,
 		resolved_by: null,
+		links: [],
+		expires_at: null,
 		...over,
 	};
 }
@@ -43,13 +45,27 @@ describe("applyEvent", () => {
 				description: "",
 				labels: { a: "1" },
 				images: [],
+				links: [],
 				event_count: 1,
 				first_event_at: 1000,
 				last_event_at: 1000,
 				resolved_at: null,
 				resolved_by: null,
+				expires_at: null,
 			},
 		});
+	});
+
+	it("takes each event's links and expiry: links are kept when an event has none, an expiry is not", () => {
+		const link = { href: "https://prometheus.example/graph", text: "Source" };
+		const opened = applyEvent(null, trigger({ links: [link], expires_at: 9000 }), newId);
+		expect(opened.alert).toMatchObject({ links: [link], expires_at: 9000 });
+		if (opened.alert === null) throw new Error("opened");
+		const repeated = applyEvent(opened.alert, trigger({ occurred_at: 2000 }), newId);
+		// A repeat without an expiry lasts until resolved (an Alertmanager webhook sends none).
+		expect(repeated.alert).toMatchObject({ links: [link], expires_at: null, event_count: 2 });
+		const later = applyEvent(opened.alert, trigger({ expires_at: 12_000 }), newId);
+		expect(later.alert?.expires_at).toBe(12_000);
 	});
 
 	it("updates a firing alert: latest severity and text, merged labels, counted", () => {

@@ -1,13 +1,14 @@
 import * as z from "zod/mini";
 import { Alert, type AlertStatus } from "../../alerts/alert";
-import { Image, Labels } from "../../alerts/event";
+import { Image, Labels, Link } from "../../alerts/event";
 import { jsonText } from "../../schema/json";
 import { oldestResolvedAt, prunable } from "./history";
 
-/** An alert as `alerts` stores it: labels and images as JSON text. */
+/** An alert as `alerts` stores it: labels, images and links as JSON text. */
 export const StoredAlert = z.extend(Alert, {
 	labels: jsonText(Labels),
 	images: jsonText(z.array(Image)),
+	links: jsonText(z.array(Link)),
 });
 /** A row of `alerts`: the stored alert and its position, the paging cursor. */
 const AlertRow = z.extend(StoredAlert, { seq: z.number() });
@@ -66,21 +67,23 @@ export class Alerts {
 			// The row is known to exist: an update by id, cheaper than an upsert's conflict check.
 			this.sql.exec(
 				`UPDATE alerts SET status = ?, severity = ?, title = ?, description = ?, labels = ?,
-					images = ?, event_count = ?, last_event_at = ?, resolved_at = ?, resolved_by = ?,
-					last_received_at = coalesce(?, last_received_at) WHERE id = ?`,
+					images = ?, links = ?, event_count = ?, last_event_at = ?, resolved_at = ?,
+					resolved_by = ?, expires_at = ?, last_received_at = coalesce(?, last_received_at)
+				 WHERE id = ?`,
 				...changing,
 				alert.id,
 			);
 		} else {
 			this.sql.exec(
 				`INSERT INTO alerts (id, alert_key, first_event_at, status, severity, title, description,
-					labels, images, event_count, last_event_at, resolved_at, resolved_by, last_received_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					labels, images, links, event_count, last_event_at, resolved_at, resolved_by,
+					expires_at, last_received_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
 					title = excluded.title, description = excluded.description, labels = excluded.labels,
-					images = excluded.images, event_count = excluded.event_count,
+					images = excluded.images, links = excluded.links, event_count = excluded.event_count,
 					last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at,
-					resolved_by = excluded.resolved_by,
+					resolved_by = excluded.resolved_by, expires_at = excluded.expires_at,
 					last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
 				alert.id,
 				alert.alert_key,
@@ -117,6 +120,25 @@ export class Alerts {
 			.exec("SELECT * FROM alerts WHERE status = 'firing' AND last_received_at <= ?", cutoff)
 			.toArray()
 			.map(toAlert);
+	}
+
+	/** Firing alerts whose `expires_at` is `now` or earlier. */
+	expiredBy(now: number): Alert[] {
+		return this.sql
+			.exec("SELECT * FROM alerts WHERE status = 'firing' AND expires_at <= ?", now)
+			.toArray()
+			.map(toAlert);
+	}
+
+	/** When the next firing alert expires (null: none carries an `expires_at`). */
+	nextExpiry(): number | null {
+		return Oldest.parse(
+			this.sql
+				.exec(
+					"SELECT min(expires_at) AS oldest FROM alerts WHERE status = 'firing' AND expires_at IS NOT NULL",
+				)
+				.one(),
+		).oldest;
 	}
 
 	/** When the firing alert that has waited longest last received an event (null: none firing). */
@@ -198,10 +220,12 @@ function changingColumns(alert: Alert, receivedAt: number | undefined): SqlStora
 		alert.description,
 		JSON.stringify(alert.labels),
 		JSON.stringify(alert.images),
+		JSON.stringify(alert.links),
 		alert.event_count,
 		alert.last_event_at,
 		alert.resolved_at,
 		alert.resolved_by,
+		alert.expires_at,
 		receivedAt ?? null,
 	];
 }

@@ -8,7 +8,7 @@ import type { AppEnv } from "./http/app-env";
 import { errorBody, ok } from "./http/envelope";
 import { HttpError } from "./http/errors";
 import { requestId } from "./http/middleware";
-import { push } from "./push/routes";
+import { pagerDutyEvents, push } from "./push/routes";
 import { redactKeys } from "./security/secrets";
 
 export { IntegrationDurableObject } from "./durable/integration-object";
@@ -29,6 +29,7 @@ api.route("/", incidents);
 api.route("/", targets);
 app.route("/api/v1", api);
 app.route("/push", push);
+app.route("/", pagerDutyEvents);
 
 app.notFound((c) => {
 	discardBody(c.req.raw);

@@ -72,13 +72,18 @@ const NOTHING_CHANGED: PushData = {
 /** The answer to a push that carries one event: that event's outcome. */
 const singleOutcome = (results: PushData[]) => results[0] ?? NOTHING_CHANGED;
 
-/** `respond` shapes the outcomes: one event's by default, a list for batch sources. */
-export async function deliver(
+/** What a source hands the integration's object; the push route adds the rest. */
+export type SourcePush = Omit<Push, "integrationId" | "auth" | "rateLimit" | "retentionMs">;
+
+/**
+ * Hands the push to the integration's object: each event's outcome, and whether it was a replay
+ * of a delivery already applied. A refusal is thrown as the HttpError it answers.
+ */
+export async function ingestPush(
 	c: Context<AppEnv>,
 	target: PushTarget,
-	push: Omit<Push, "integrationId" | "auth" | "rateLimit" | "retentionMs">,
-	respond: (results: PushData[]) => unknown = singleOutcome,
-) {
+	push: SourcePush,
+): Promise<{ data: PushData[]; replayed: boolean }> {
 	const stub = integrationObject(c, target);
 	const { rate_limit: rateLimit, retention } = readLimits(target);
 	const reply = await stub.ingest({
@@ -93,5 +98,16 @@ export async function deliver(
 		throw refusalError(reply, target.keyHeader);
 	}
 	if (reply.replayed) c.header("Idempotent-Replayed", "true");
-	return ok(c, respond(reply.data));
+	return reply;
+}
+
+/** `respond` shapes the outcomes in the envelope: one event's by default, a list for batches. */
+export async function deliver(
+	c: Context<AppEnv>,
+	target: PushTarget,
+	push: SourcePush,
+	respond: (results: PushData[]) => unknown = singleOutcome,
+) {
+	const { data } = await ingestPush(c, target, push);
+	return ok(c, respond(data));
 }

@@ -1,6 +1,9 @@
+import * as z from "zod/mini";
 import type { Delivery } from "../../durable/contract";
 import { InvalidParameter } from "../../http/errors";
+import { parseJson, parseOrThrow } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
+import { requiredAs } from "../../schema/messages";
 import { sha256Hex } from "../../security/secrets";
 import { deliver, type PushHandler, type PushTarget, settingsReader } from "../deliver";
 import { normalizeStandard } from "./normalize";
@@ -22,7 +25,7 @@ export async function deliverStandard(
 	text: string,
 	autoResolveAfter: number | null,
 ) {
-	const event = await normalizeStandard(text, Date.now());
+	const event = await normalizeStandard(parseJson(text), Date.now());
 	const delivery = await idempotentDelivery(c.req.header("Idempotency-Key"), text);
 	return deliver(c, target, {
 		events: [event],
@@ -30,6 +33,44 @@ export async function deliverStandard(
 		autoResolveAfterMs: autoResolveAfter,
 	});
 }
+
+/** The most events one batch carries. */
+export const MAX_BATCH_EVENTS = 100;
+
+const Batch = z.object(
+	{
+		events: z
+			.array(z.unknown(), requiredAs("an array of standard events"))
+			.check(
+				z.minLength(1, "must hold at least one event"),
+				z.maxLength(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
+			),
+	},
+	{ error: 'must be a JSON object: {"events": [ …standard events… ]}' },
+);
+
+/**
+ * `POST /push/{key}/batch`: up to 100 standard events, applied in order in one transaction and
+ * answered with each one's result in order. One invalid event refuses the whole batch (naming its
+ * index and field) before anything is written; one Idempotency-Key covers the batch.
+ */
+export const handleStandardBatch: PushHandler = async (c, target, text) => {
+	const settings = readSettings(target);
+	const { events } = parseOrThrow(Batch, parseJson(text));
+	const receivedAt = Date.now();
+	const normalized = [];
+	// In order, so the first invalid event is the one named.
+	for (const [index, event] of events.entries()) {
+		normalized.push(await normalizeStandard(event, receivedAt, `events[${index}]`));
+	}
+	const delivery = await idempotentDelivery(c.req.header("Idempotency-Key"), text);
+	return deliver(
+		c,
+		target,
+		{ events: normalized, delivery, autoResolveAfterMs: autoResolveAfterMs(settings) },
+		(results) => ({ results }),
+	);
+};
 
 async function idempotentDelivery(
 	header: string | undefined,

@@ -1,12 +1,19 @@
 import { type AlertEvent, LIMITS } from "../../alerts/event";
 import { deriveAlertKey, fitAlertKey } from "../../alerts/text";
 import { InvalidParameter } from "../../http/errors";
-import { parseJson, parseOrThrow } from "../../http/validation";
+import { parseOrThrow } from "../../http/validation";
 import { StandardAlertBody } from "./schema";
 
-/** Standard protocol body (text) → the normalized event. `receivedAt` is the default event time. */
-export async function normalizeStandard(text: string, receivedAt: number): Promise<AlertEvent> {
-	const body = parseOrThrow(StandardAlertBody, parseJson(text));
+/**
+ * A standard protocol event → the normalized event. `receivedAt` is the default event time; `at`
+ * is where the event sits in the body (`events[3]` in a batch), for messages.
+ */
+export async function normalizeStandard(
+	input: unknown,
+	receivedAt: number,
+	at?: string,
+): Promise<AlertEvent> {
+	const body = parseOrThrow(StandardAlertBody, input, at);
 	const occurred_at =
 		body.event_time === null || body.event_time === undefined
 			? receivedAt
@@ -24,7 +31,7 @@ export async function normalizeStandard(text: string, receivedAt: number): Promi
 		// Without a key an Ok cannot say what it closes; guessing could close the wrong alert.
 		if (givenKey === "") {
 			throw new InvalidParameter(
-				"alert_key is required when event_status is Ok: send the key the trigger returned",
+				`${at === undefined ? "" : `${at}.`}alert_key is required when event_status is Ok: send the key the trigger returned`,
 			);
 		}
 		return {

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { LIMITS } from "../../alerts/event";
 import { truncate } from "../../alerts/text";
 import { requiredAs } from "../../schema/messages";
+import { Images, optionalText } from "../fields";
 
 /**
  * The standard push body, compatible with Flashduty's standard alert event
@@ -30,12 +31,6 @@ const EventStatus = z.pipe(
 	}),
 );
 
-const optionalText = (max: number) =>
-	z.pipe(
-		z.nullish(z.string({ error: "must be a string" })),
-		z.transform((value: string | null | undefined) => truncate(value ?? "", max)),
-	);
-
 const LabelValue = z.union([z.string(), z.number(), z.boolean()], {
 	error: "must be a string",
 });
@@ -55,31 +50,6 @@ const Labels = z.pipe(
 		}
 		return out;
 	}),
-);
-
-const WebUrl = /^https?:\/\//i;
-
-const Image = z.object({
-	src: z.string(requiredAs("a string")).check(z.minLength(1, "must not be empty")),
-	alt: z.nullish(z.string({ error: "must be a string" })),
-	href: z.nullish(
-		z.string({ error: "must be a string" }).check(z.regex(WebUrl, "must be an http or https URL")),
-	),
-});
-
-const Images = z.pipe(
-	z.nullish(z.array(Image, { error: "must be an array of {src, alt, href}" })),
-	z.transform((images: z.output<typeof Image>[] | null | undefined) =>
-		(images ?? [])
-			// Flashduty drops (rather than cuts) an over-long src: a cut URL points nowhere.
-			.filter((image) => image.src.length <= LIMITS.imageSrc)
-			.slice(0, LIMITS.images)
-			.map((image) => ({
-				src: image.src,
-				...(image.alt ? { alt: truncate(image.alt, LIMITS.imageAlt) } : {}),
-				...(image.href ? { href: truncate(image.href, LIMITS.imageHref) } : {}),
-			})),
-	),
 );
 
 /** Unix seconds; a numeric string is accepted too. Milliseconds would land in the year 50000+. */

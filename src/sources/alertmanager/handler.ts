@@ -1,0 +1,74 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../../http/app-env";
+import { ok } from "../../http/envelope";
+import { HttpError, InvalidParameter } from "../../http/errors";
+import { parseJson, parseOrThrow } from "../../http/validation";
+import { autoResolveAfterMs } from "../../integrations/settings";
+import { redactKeys } from "../../security/secrets";
+import { deliver, ingestPush, type PushHandler, settingsReader } from "../deliver";
+import { normalizePostedAlerts, normalizeWebhookAlerts } from "./normalize";
+import { AlertmanagerWebhook, PostableAlerts } from "./schema";
+import { AlertmanagerSettings, resolveTimeoutMs } from "./settings";
+
+const readSettings = settingsReader(AlertmanagerSettings);
+
+/**
+ * An Alertmanager (or Grafana) webhook at the push URL: every alert in `alerts[]` is one event,
+ * applied in order in one transaction. A webhook has no delivery id, and needs none: a repeated
+ * notification updates the same alerts (by fingerprint) and a repeated resolve changes nothing.
+ */
+export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) => {
+	const settings = readSettings(target);
+	const body = parseJson(text);
+	if (Array.isArray(body)) {
+		throw new InvalidParameter(
+			"this is a list of alerts as Prometheus posts them: send it to this push URL followed by /api/v2/alerts (Prometheus's alerting.alertmanagers path_prefix is the push URL's path)",
+		);
+	}
+	const { alerts } = parseOrThrow(AlertmanagerWebhook, body);
+	const events = await normalizeWebhookAlerts(alerts, Date.now());
+	try {
+		return await deliver(
+			c,
+			target,
+			{ events, delivery: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
+			(results) => ({ results }),
+		);
+	} catch (error) {
+		throw error instanceof HttpError && error.status === 429 ? retriedBy503(error) : error;
+	}
+};
+
+/**
+ * Alertmanager's webhook notifier retries only 5xx: a refusal worth retrying (over the rate
+ * limit, too many open alerts) is a 503 with the same code and Retry-After.
+ */
+function retriedBy503(error: HttpError): HttpError {
+	return new HttpError(503, error.code, error.message, error.headers);
+}
+
+/**
+ * Alertmanager's API v2 `POST /api/v2/alerts`, at `<push URL>/api/v2/alerts`, as Prometheus
+ * posts to it. Answers 200; a refusal is a JSON string, as Alertmanager's is.
+ */
+export const handleAlertsApi: PushHandler = async (c, target, text) => {
+	try {
+		const settings = readSettings(target);
+		const alerts = parseOrThrow(PostableAlerts, parseJson(text));
+		const events = normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings));
+		const { data } = await ingestPush(c, target, {
+			events,
+			delivery: null,
+			autoResolveAfterMs: autoResolveAfterMs(settings),
+		});
+		return ok(c, { results: data });
+	} catch (error) {
+		if (error instanceof HttpError) return alertsApiError(c, error);
+		throw error;
+	}
+};
+
+/** Alertmanager's API answers an error with the message as a JSON string. */
+export function alertsApiError(c: Context<AppEnv>, error: HttpError) {
+	return c.json(redactKeys(error.message), error.status, error.headers);
+}

@@ -1,0 +1,86 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../../http/app-env";
+import { HttpError } from "../../http/errors";
+import { parseJson } from "../../http/validation";
+import { autoResolveAfterMs } from "../../integrations/settings";
+import { redactKeys } from "../../security/secrets";
+import { ingestPush, type PushHandler, settingsReader } from "../deliver";
+import { normalizePagerDuty } from "./normalize";
+import { PagerDutySettings } from "./settings";
+
+const readSettings = settingsReader(PagerDutySettings);
+
+/**
+ * A PagerDuty Events API v2 event (at /v2/enqueue, or at the integration's push URL), answered
+ * as PagerDuty answers: 202 with the dedup_key. PagerDuty events carry no delivery id: a retried
+ * event is told apart by its dedup_key (a repeated trigger updates its alert, a repeated resolve
+ * or acknowledge changes nothing).
+ */
+export const handlePagerDutyPush: PushHandler = async (c, target, text) => {
+	try {
+		const { event, dedupKey } = await normalizePagerDuty(parseJson(text), Date.now());
+		await ingestPush(c, target, {
+			events: [event],
+			delivery: null,
+			autoResolveAfterMs: autoResolveAfterMs(readSettings(target)),
+		});
+		return c.json({ status: "success", message: "Event processed", dedup_key: dedupKey }, 202);
+	} catch (error) {
+		if (error instanceof HttpError) return pagerDutyError(c, error);
+		throw error;
+	}
+};
+
+/** A body that is not JSON, answered as PagerDuty does. */
+export function unrecognizedEvent(c: Context<AppEnv>) {
+	return c.json(
+		{
+			status: "Unrecognized object",
+			message: "Event object format is unrecognized",
+			errors: ["JSON parse error"],
+		},
+		400,
+	);
+}
+
+/**
+ * A refusal in PagerDuty's shape (https://developer.pagerduty.com/docs/send-alert-event):
+ * `{status, message, errors}`, with the statuses PagerDuty clients act on: 400 is never retried,
+ * 429 and 5xx are. The X-Request-Id header still names the request.
+ */
+export function pagerDutyError(c: Context<AppEnv>, error: HttpError) {
+	const reason = redactKeys(error.message);
+	if (error.status === 429) {
+		return c.json(
+			{
+				status: "throttle exceeded",
+				message: "Requests for this service are arriving too quickly. Please retry later.",
+				errors: [reason],
+			},
+			429,
+			error.headers,
+		);
+	}
+	if (error.status >= 500) {
+		return c.json(
+			{ status: "error", message: reason, errors: [reason] },
+			error.status,
+			error.headers,
+		);
+	}
+	// An unknown or deleted routing key is an invalid event to PagerDuty, never a 404.
+	const unknownKey = error.code === "IntegrationNotFound" || error.code === "InvalidIntegrationKey";
+	return c.json(
+		{
+			status: "invalid event",
+			message: "Event object is invalid",
+			errors: [
+				unknownKey
+					? "routing_key matches no integration: check the key (rotated and deleted keys stop working at once)"
+					: reason,
+			],
+		},
+		unknownKey ? 400 : error.status,
+		error.headers,
+	);
+}

@@ -1,0 +1,91 @@
+import { type AlertEvent, type Labels, LIMITS, type Severity } from "../../alerts/event";
+import { labelWriter } from "../../alerts/labels";
+import { deriveAlertKey, truncate } from "../../alerts/text";
+import { InvalidParameter } from "../../http/errors";
+import { parseOrThrow } from "../../http/validation";
+import { addLink, parseDateTime } from "../fields";
+import { PagerDutyEvent, TriggerPayload } from "./schema";
+
+/** PagerDuty's four severities onto alertgate's three. */
+const SEVERITY: Record<PagerDutySeverity, Severity> = {
+	critical: "critical",
+	error: "critical",
+	warning: "warning",
+	info: "info",
+};
+type PagerDutySeverity = "critical" | "error" | "warning" | "info";
+
+/** A PagerDuty event, and the dedup_key the answer names. */
+export type PagerDutyPush = { event: AlertEvent; dedupKey: string };
+
+/** A parsed body → the normalized event. `receivedAt` is the default event time. */
+export async function normalizePagerDuty(
+	body: unknown,
+	receivedAt: number,
+): Promise<PagerDutyPush> {
+	const event = parseOrThrow(PagerDutyEvent, body);
+	const given = event.dedup_key ?? "";
+	if (event.event_action !== "trigger") {
+		// As in PagerDuty: without a dedup_key, there is nothing to acknowledge or resolve.
+		if (given.trim() === "") {
+			throw new InvalidParameter(
+				`dedup_key is required for ${event.event_action}: send the dedup_key the trigger returned`,
+			);
+		}
+		const common = { alert_key: given, occurred_at: receivedAt };
+		return {
+			dedupKey: given,
+			event:
+				event.event_action === "acknowledge"
+					? { action: "acknowledge", ...common }
+					: { action: "resolve", ...common, title: "", description: "", labels: {}, images: [] },
+		};
+	}
+
+	const payload = parseOrThrow(TriggerPayload, event.payload ?? undefined, "payload");
+	const occurred_at = eventTime(payload.timestamp, receivedAt);
+	const labels: Labels = {};
+	const set = labelWriter(labels);
+	for (const name of ["source", "component", "group", "class"] as const) set(name, payload[name]);
+	const title = truncate(payload.summary.trim(), LIMITS.title);
+	// Without a dedup_key PagerDuty makes a random one; alertgate derives it from what the event
+	// is about, so a retried trigger updates its alert instead of opening a second one.
+	const alert_key = given.trim() === "" ? await deriveAlertKey(title, labels) : given;
+	const details = payload.custom_details;
+	if (isRecord(details)) {
+		for (const [name, value] of Object.entries(details)) {
+			set(`details.${name}`, typeof value === "string" ? value : JSON.stringify(value));
+		}
+	}
+	const links = event.links;
+	addLink(links, event.client_url, event.client ?? "Client");
+	return {
+		dedupKey: alert_key,
+		event: {
+			action: "trigger",
+			severity: SEVERITY[payload.severity],
+			alert_key,
+			title,
+			description: typeof details === "string" ? truncate(details, LIMITS.description) : "",
+			labels,
+			images: event.images,
+			links,
+			occurred_at,
+		},
+	};
+}
+
+function eventTime(timestamp: string | null | undefined, receivedAt: number): number {
+	if (timestamp === null || timestamp === undefined || timestamp === "") return receivedAt;
+	const ms = parseDateTime(timestamp);
+	if (ms === null) {
+		throw new InvalidParameter(
+			"payload.timestamp must be an ISO 8601 date-time with a time zone (2015-07-17T08:42:58.315+0000)",
+		);
+	}
+	return ms;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,58 @@
+import * as z from "zod/mini";
+import { LIMITS } from "../../alerts/event";
+import { requiredAs } from "../../schema/messages";
+import { Images, Links } from "../fields";
+
+/**
+ * A PagerDuty Events API v2 alert event, as PagerDuty documents it
+ * (https://developer.pagerduty.com/docs/send-alert-event): `routing_key`, `event_action`,
+ * `dedup_key`, `payload` (required for a trigger), `images`, `links`, `client`, `client_url`.
+ * Unknown fields are ignored, as PagerDuty ignores them.
+ */
+
+const text = z.string({ error: "must be a string" });
+const requiredText = z
+	.string(requiredAs("a string"))
+	.check(z.refine((value) => value.trim() !== "", "must not be blank"));
+
+export const PagerDutySeverity = z.enum(["critical", "error", "warning", "info"], {
+	error: "must be critical, error, warning or info",
+});
+
+/** The trigger's payload (PD-CEF fields). `summary` over 1,024 characters is cut, as PagerDuty does. */
+const Payload = z.object(
+	{
+		summary: requiredText,
+		source: requiredText,
+		severity: PagerDutySeverity,
+		timestamp: z.nullish(text),
+		component: z.nullish(text),
+		group: z.nullish(text),
+		class: z.nullish(text),
+		custom_details: z.nullish(z.unknown()),
+	},
+	{ error: "is required for a trigger: {summary, source, severity}" },
+);
+
+export const PagerDutyEvent = z.object(
+	{
+		routing_key: z.nullish(text),
+		event_action: z.enum(["trigger", "acknowledge", "resolve"], {
+			error: "must be trigger, acknowledge or resolve",
+		}),
+		dedup_key: z.nullish(
+			text.check(z.maxLength(LIMITS.alertKey, `must be at most ${LIMITS.alertKey} characters`)),
+		),
+		payload: z.nullish(z.unknown()),
+		images: Images,
+		links: Links,
+		client: z.nullish(text),
+		client_url: z.nullish(text),
+	},
+	{ error: "must be a JSON object (a PagerDuty Events API v2 event)" },
+);
+export type PagerDutyEvent = z.output<typeof PagerDutyEvent>;
+
+/** Checked only for a trigger: PagerDuty ignores the payload of an acknowledge or resolve. */
+export const TriggerPayload = Payload;
+export type TriggerPayload = z.output<typeof Payload>;

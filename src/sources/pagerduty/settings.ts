@@ -1,0 +1,13 @@
+import * as z from "zod/mini";
+import { RateLimitSetting } from "../../integrations/rate-limit";
+import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
+
+/** Settings of a `pagerduty` integration (PagerDuty Events API v2 at /v2/enqueue). */
+export const PagerDutySettings = z.strictObject(
+	{
+		auto_resolve_after: AutoResolveAfter(null),
+		rate_limit: RateLimitSetting,
+		retention: Retention,
+	},
+	{ error: settingsError },
+);

@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { admin, call, createIntegration, expectError, listAlerts } from "./helpers";
+
+function batch(path: string, body: unknown, headers: Record<string, string> = {}) {
+	return call("POST", path, {
+		body: JSON.stringify(body),
+		headers: { "Content-Type": "application/json", ...headers },
+	});
+}
+
+const event = (alert_key: string, over: Record<string, unknown> = {}) => ({
+	event_status: "Warning",
+	title_rule: `problem ${alert_key}`,
+	alert_key,
+	...over,
+});
+
+describe("POST /push/{key}/batch", () => {
+	it("applies the events in order and answers each one's result in order", async () => {
+		const { id, integration_key } = await createIntegration();
+		const reply = await batch(`/push/${integration_key}/batch`, {
+			events: [
+				event("a"),
+				event("b", { event_status: "Critical" }),
+				event("a", { event_status: "Info" }),
+				{ event_status: "Ok", alert_key: "b" },
+				{ event_status: "Ok", alert_key: "never-fired" },
+			],
+		});
+		expect(reply.status).toBe(200);
+		expect(reply.body.data.results.map((r: { result: string }) => r.result)).toEqual([
+			"opened",
+			"opened",
+			"updated",
+			"resolved",
+			"ignored",
+		]);
+		const byKey = Object.fromEntries((await listAlerts(id)).alerts.map((a) => [a.alert_key, a]));
+		expect(byKey.a).toMatchObject({ status: "firing", severity: "info", event_count: 2 });
+		expect(byKey.b).toMatchObject({ status: "resolved" });
+	});
+
+	it("refuses the whole batch when one event is invalid, naming its index and field", async () => {
+		const { id, integration_key } = await createIntegration();
+		const reply = await batch(`/push/${integration_key}/batch`, {
+			events: [event("a"), event("b"), { event_status: "Loud", title_rule: "x" }, event("d")],
+		});
+		const message = expectError(reply, 400, "InvalidParameter");
+		expect(message).toBe("events[2].event_status must be one of Critical, Warning, Info, Ok");
+		const noKey = await batch(`/push/${integration_key}/batch`, {
+			events: [event("a"), { event_status: "Ok" }],
+		});
+		expect(expectError(noKey, 400, "InvalidParameter")).toContain(
+			"events[1].alert_key is required",
+		);
+		expect((await listAlerts(id)).alerts).toHaveLength(0);
+	});
+
+	it("takes one Idempotency-Key for the whole batch", async () => {
+		const { id, integration_key } = await createIntegration();
+		const body = { events: [event("a"), event("b")] };
+		const headers = { "Idempotency-Key": "batch-1" };
+		const first = await batch(`/push/${integration_key}/batch`, body, headers);
+		const retry = await batch(`/push/${integration_key}/batch`, body, headers);
+		expect(retry.status).toBe(200);
+		expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+		expect(retry.body.data).toEqual(first.body.data);
+		const { alerts } = await listAlerts(id);
+		expect(alerts.map((a) => a.event_count)).toEqual([1, 1]);
+		const changed = await batch(
+			`/push/${integration_key}/batch`,
+			{ events: [event("c")] },
+			headers,
+		);
+		expectError(changed, 422, "IdempotencyKeyReused");
+	});
+
+	it("takes the key in a header at /push/batch", async () => {
+		const { id, integration_key } = await createIntegration();
+		const reply = await batch(
+			"/push/batch",
+			{ events: [event("a")] },
+			{
+				"X-Integration-Key": integration_key,
+			},
+		);
+		expect(reply.status).toBe(200);
+		expect((await listAlerts(id)).alerts).toHaveLength(1);
+	});
+
+	it.each([
+		["no events", { events: [] }, "events must hold at least one event"],
+		[
+			"101 events",
+			{ events: Array.from({ length: 101 }, (_, i) => event(`k${i}`)) },
+			"events must hold at most 100 events",
+		],
+		["a single event, not a batch", event("a"), "events is required"],
+	])("refuses %s", async (_case, body, message) => {
+		const { integration_key } = await createIntegration();
+		const reply = await batch(`/push/${integration_key}/batch`, body);
+		expect(expectError(reply, 400, "InvalidParameter")).toContain(message);
+	});
+
+	it("takes 100 events", async () => {
+		const { id, integration_key } = await createIntegration();
+		const events = Array.from({ length: 100 }, (_, i) => event(`k${i}`));
+		const reply = await batch(`/push/${integration_key}/batch`, { events });
+		expect(reply.status).toBe(200);
+		expect(reply.body.data.results).toHaveLength(100);
+		const { alerts } = await listAlerts(id, "?limit=100");
+		expect(alerts).toHaveLength(100);
+	});
+
+	it("is for standard integrations only", async () => {
+		const reply = await admin("POST", "/integrations", { name: "am", type: "alertmanager" });
+		const key = reply.body.data.integration_key;
+		const refused = await batch(`/push/${key}/batch`, { events: [event("a")] });
+		expect(expectError(refused, 400, "WrongIntegrationType")).toContain(
+			"/batch takes the keys of standard integrations",
+		);
+	});
+});

@@ -226,6 +226,17 @@ describe("Prometheus direct: the Alertmanager API v2 at <push URL>/api/v2/alerts
 		});
 	});
 
+	it("starts an alert without startsAt when it ends, as Alertmanager does (amtool --end)", async () => {
+		const { id, integration_key } = await alertmanagerIntegration();
+		const path = `/push/${integration_key}`;
+		await postAlerts(path, [{ labels: diskFull }]);
+		const endedAt = Date.now() - 1_000;
+		const reply = await postAlerts(path, [{ labels: diskFull, endsAt: iso(endedAt) }]);
+		expect(reply.status).toBe(200);
+		const [alert] = (await listAlerts(id)).alerts;
+		expect(alert).toMatchObject({ status: "resolved", resolved_by: "event" });
+	});
+
 	it("resolves a firing alert at its endsAt when Prometheus stops sending it (a real alarm)", async () => {
 		const { id, integration_key } = await alertmanagerIntegration();
 		const path = `/push/${integration_key}`;

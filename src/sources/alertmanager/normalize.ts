@@ -113,8 +113,9 @@ export function normalizePostedAlerts(
 	resolveTimeoutMs: number,
 ): AlertEvent[] {
 	return alerts.map((alert, index) => {
-		const startsAt = timeOf(alert.startsAt, [index, "startsAt"]) ?? receivedAt;
 		const endsAt = timeOf(alert.endsAt, [index, "endsAt"]);
+		// Alertmanager's rule: without a start, an alert starts when it ends (or now).
+		const startsAt = timeOf(alert.startsAt, [index, "startsAt"]) ?? endsAt ?? receivedAt;
 		if (endsAt !== null && endsAt < startsAt) {
 			throw new InvalidParameter(`${fieldPath([index, "endsAt"])} must not be before startsAt`);
 		}

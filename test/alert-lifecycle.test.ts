@@ -94,6 +94,25 @@ describe("open, deduplicate, resolve, re-trigger", () => {
 		expect((await listAlerts(id)).alerts).toHaveLength(0);
 	});
 
+	it("writes every change of a repeat, whether it says something new or only counts", async () => {
+		const { id, integration_key } = await createIntegration();
+		await push(integration_key, fire());
+		await push(integration_key, fire());
+		await push(integration_key, fire({ labels: { service: "api", zone: "b" } }));
+		await push(integration_key, fire({ labels: { service: "api", zone: "b" } }));
+		await push(integration_key, fire({ images: [{ src: "https://graphs.example/1.png" }] }));
+		await push(integration_key, fire({ images: [{ src: "https://graphs.example/1.png" }] }));
+		await push(integration_key, fire({ title_rule: "api latency very high" }));
+		// The object starts over (as after eviction): what it wrote is what it reads.
+		await evictDurableObject(integrationStub(id));
+		expect((await listAlerts(id)).alerts[0]).toMatchObject({
+			event_count: 7,
+			title: "api latency very high",
+			labels: { service: "api", zone: "b" },
+			images: [{ src: "https://graphs.example/1.png" }],
+		});
+	});
+
 	it("keeps alerts of different keys apart", async () => {
 		const { id, integration_key } = await createIntegration();
 		await push(integration_key, fire({ alert_key: "a" }));

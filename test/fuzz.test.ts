@@ -106,6 +106,54 @@ const nearEventBridge = fc.record({
 	detail: fc.dictionary(key, hostileJson, { maxKeys: 8 }),
 });
 
+/** A date-time as senders write it, or not. */
+const dateTime = mostly(
+	fc.oneof(
+		fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+		fc.constantFrom("0001-01-01T00:00:00Z", "2015-07-17T08:42:58.315+0000", "yesterday"),
+	),
+);
+/** A PagerDuty Events v2 event that is almost right. */
+const nearPagerDuty = (routingKey: string) =>
+	fc.record(
+		{
+			routing_key: mostly(fc.constant(routingKey)),
+			event_action: mostly(fc.constantFrom("trigger", "acknowledge", "resolve")),
+			dedup_key: mostly(nastyString),
+			payload: mostly(
+				fc.record(
+					{
+						summary: mostly(nastyString),
+						source: mostly(nastyString),
+						severity: mostly(fc.constantFrom("critical", "error", "warning", "info")),
+						timestamp: dateTime,
+						component: mostly(nastyString),
+						custom_details: hostileJson,
+					},
+					{ requiredKeys: [] },
+				),
+			),
+			images: hostileJson,
+			links: mostly(fc.array(fc.record({ href: nastyString, text: mostly(nastyString) }))),
+			client_url: mostly(nastyString),
+		},
+		{ requiredKeys: ["routing_key"] },
+	);
+/** One Alertmanager alert (webhook or API v2) that is almost right. */
+const nearAlertmanagerAlert = fc.record(
+	{
+		status: mostly(fc.constantFrom("firing", "resolved")),
+		labels: mostly(fc.dictionary(key, mostly(nastyString), { maxKeys: 8 })),
+		annotations: mostly(fc.dictionary(key, mostly(nastyString), { maxKeys: 4 })),
+		startsAt: dateTime,
+		endsAt: dateTime,
+		generatorURL: mostly(nastyString),
+		fingerprint: mostly(nastyString),
+		imageURL: mostly(nastyString),
+	},
+	{ requiredKeys: ["labels"] },
+);
+
 /** Bodies: hostile JSON, near-valid objects with fields of the wrong type, and raw text. */
 const body = fc.oneof(
 	nearStandard.map((value) => JSON.stringify(value)),
@@ -186,6 +234,96 @@ describe("every push source survives hostile bodies", () => {
 			{ numRuns: RUNS },
 		);
 		expect(await alertCount(id)).toBe(0);
+	});
+});
+
+describe("every compatible protocol survives hostile bodies", () => {
+	/** Answers in the protocol's own shape: never a 5xx, and a refusal writes nothing. */
+	async function survives(
+		type: string,
+		bodies: (key: string) => fc.Arbitrary<string>,
+		send: (key: string, text: string) => Promise<Reply>,
+		shaped: (reply: Reply) => void,
+	) {
+		const { id, integration_key } = await createIntegration("fuzz", type);
+		await fc.assert(
+			fc.asyncProperty(bodies(integration_key), async (text) => {
+				const before = await alertCount(id);
+				const reply = await send(integration_key, text);
+				expect(reply.status, JSON.stringify(reply.body).slice(0, 300)).toBeLessThan(500);
+				expect(reply.headers.get("X-Request-Id")).toBeTruthy();
+				shaped(reply);
+				if (reply.status >= 400) expect(await alertCount(id)).toBe(before);
+			}),
+			{ numRuns: RUNS },
+		);
+	}
+	const post = (path: string, text: string) =>
+		call("POST", path, { body: text, headers: { "Content-Type": "application/json" } });
+
+	it("PagerDuty Events v2 at /v2/enqueue: PagerDuty's answer shapes", async () => {
+		await survives(
+			"pagerduty",
+			(routingKey) =>
+				fc.oneof(
+					body,
+					nearPagerDuty(routingKey).map((value) => JSON.stringify(value)),
+				),
+			(_key, text) => post("/v2/enqueue", text),
+			(reply) => {
+				const answer = reply.body as unknown as { status: string; errors?: string[] };
+				if (reply.status === 202) expect(answer.status).toBe("success");
+				else expect(Array.isArray(answer.errors)).toBe(true);
+			},
+		);
+	});
+
+	it("Alertmanager and Grafana webhooks at the push URL: the envelope", async () => {
+		await survives(
+			"alertmanager",
+			() =>
+				fc.oneof(
+					body,
+					fc
+						.record({ alerts: mostly(fc.array(nearAlertmanagerAlert, { maxLength: 5 })) })
+						.map((value) => JSON.stringify(value)),
+				),
+			(key, text) => post(`/push/${key}`, text),
+			expectEnvelope,
+		);
+	});
+
+	it("Prometheus at <push URL>/api/v2/alerts: a JSON string when refused", async () => {
+		await survives(
+			"alertmanager",
+			() =>
+				fc.oneof(
+					body,
+					mostly(fc.array(nearAlertmanagerAlert, { maxLength: 5 })).map(
+						(value) => JSON.stringify(value) ?? "null",
+					),
+				),
+			(key, text) => post(`/push/${key}/api/v2/alerts`, text),
+			(reply) => {
+				if (reply.status >= 400) expect(typeof reply.body).toBe("string");
+				else expect(reply.body).toHaveProperty("data");
+			},
+		);
+	});
+
+	it("standard batches: the envelope, all or nothing", async () => {
+		await survives(
+			"standard",
+			() =>
+				fc.oneof(
+					body,
+					fc
+						.record({ events: mostly(fc.array(nearStandard, { maxLength: 8 })) })
+						.map((value) => JSON.stringify(value)),
+				),
+			(key, text) => post(`/push/${key}/batch`, text),
+			expectEnvelope,
+		);
 	});
 });
 

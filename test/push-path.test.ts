@@ -40,6 +40,10 @@ describe("a push needs no D1", () => {
 		const standard = await createIntegration();
 		const eventbridge = await createEventBridgeIntegration();
 		const cloudwatch = await createCloudWatchIntegration();
+		const pagerDuty = await createIntegration("pd", "pagerduty");
+		const alertmanager = await createIntegration("am", "alertmanager");
+		const prometheus = await createIntegration("prometheus", "alertmanager");
+		const batched = await createIntegration();
 		const topic = uniqueTopic();
 		await breakD1();
 		try {
@@ -50,6 +54,24 @@ describe("a push needs no D1", () => {
 			expect((await pushEvent(eventbridge.integration_key, event)).status).toBe(200);
 			const sns = await pushSns(cloudwatch.integration_key, await notification(topic, alarm()));
 			expect(sns.status).toBe(200);
+			const pd = await call("POST", "/v2/enqueue", {
+				body: {
+					routing_key: pagerDuty.integration_key,
+					event_action: "trigger",
+					payload: { summary: "disk full", source: "db-1", severity: "error" },
+				},
+			});
+			expect(pd.status).toBe(202);
+			const webhook = { alerts: [{ status: "firing", labels: { alertname: "DiskFull" } }] };
+			expect((await push(alertmanager.integration_key, webhook)).status).toBe(200);
+			const posted = await call("POST", `/push/${prometheus.integration_key}/api/v2/alerts`, {
+				body: [{ labels: { alertname: "DiskFull" } }],
+			});
+			expect(posted.status).toBe(200);
+			const batch = await call("POST", `/push/${batched.integration_key}/batch`, {
+				body: { events: [trigger] },
+			});
+			expect(batch.status).toBe(200);
 			// The mirror cannot land: it is retried, nothing is lost.
 			expect(await runDurableObjectAlarm(integrationStub(standard.id))).toBe(true);
 			const retry = await runInDurableObject(integrationStub(standard.id), (_o, state) =>
@@ -59,7 +81,8 @@ describe("a push needs no D1", () => {
 		} finally {
 			await repairD1();
 		}
-		for (const { id } of [standard, eventbridge, cloudwatch]) {
+		const all = [standard, eventbridge, cloudwatch, pagerDuty, alertmanager, prometheus, batched];
+		for (const { id } of all) {
 			expect((await listAlerts(id)).alerts).toEqual([
 				expect.objectContaining({ status: "firing" }),
 			]);

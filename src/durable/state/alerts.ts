@@ -62,8 +62,22 @@ export class Alerts {
 	save(alert: Alert, receivedAt?: number, change: "opened" | "closed" | null = null): void {
 		if (this.firingTotal !== undefined && change !== null)
 			this.firingTotal += change === "opened" ? 1 : -1;
+		const known = this.firingByKey.get(alert.alert_key);
+		if (known?.id === alert.id && onlyCounted(known, alert)) {
+			// A repeat that says nothing new (the common push): only the counters move.
+			this.sql.exec(
+				`UPDATE alerts SET event_count = ?, last_event_at = ?,
+					last_received_at = coalesce(?, last_received_at) WHERE id = ?`,
+				alert.event_count,
+				alert.last_event_at,
+				receivedAt ?? null,
+				alert.id,
+			);
+			this.remember(alert.alert_key, alert);
+			return;
+		}
 		const changing = changingColumns(alert, receivedAt);
-		if (this.firingByKey.get(alert.alert_key)?.id === alert.id) {
+		if (known?.id === alert.id) {
 			// The row is known to exist: an update by id, cheaper than an upsert's conflict check.
 			this.sql.exec(
 				`UPDATE alerts SET status = ?, severity = ?, title = ?, description = ?, labels = ?,
@@ -209,6 +223,31 @@ export class Alerts {
 			at,
 		);
 	}
+}
+
+/** Whether `after` differs from `before` in its counters only. */
+function onlyCounted(before: Alert, after: Alert): boolean {
+	return (
+		before.status === after.status &&
+		before.severity === after.severity &&
+		before.title === after.title &&
+		before.description === after.description &&
+		before.expires_at === after.expires_at &&
+		before.resolved_at === after.resolved_at &&
+		sameRecord(before.labels, after.labels) &&
+		sameJson(before.images, after.images) &&
+		sameJson(before.links, after.links)
+	);
+}
+
+function sameRecord(a: Record<string, string>, b: Record<string, string>): boolean {
+	if (a === b) return true;
+	const keys = Object.keys(a);
+	return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+function sameJson(a: unknown[], b: unknown[]): boolean {
+	return a === b || (a.length === b.length && JSON.stringify(a) === JSON.stringify(b));
 }
 
 /** The columns an event can change, in the order both statements above bind them. */

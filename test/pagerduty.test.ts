@@ -33,7 +33,7 @@ function expectPagerDutyError(reply: Reply, status: number, kind = "invalid even
 	if (reply.status !== status || body.status !== kind) {
 		throw new Error(`expected ${status} ${kind}, got ${reply.status} ${JSON.stringify(body)}`);
 	}
-	expect(reply.headers.get("X-Request-Id")).toBeTruthy();
+	expect(reply.body.request_id).toBe(reply.headers.get("X-Request-Id"));
 	return body.errors;
 }
 

@@ -1,11 +1,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
-import { ok } from "../../http/envelope";
 import { HttpError, InvalidParameter } from "../../http/errors";
 import { parseJson, parseOrThrow } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { redactKeys } from "../../security/secrets";
-import { deliver, ingestPush, type PushHandler, settingsReader } from "../deliver";
+import { deliver, type PushHandler, settingsReader } from "../deliver";
 import { normalizePostedAlerts, normalizeWebhookAlerts } from "./normalize";
 import { AlertmanagerWebhook, PostableAlerts } from "./schema";
 import { AlertmanagerSettings, resolveTimeoutMs } from "./settings";
@@ -49,23 +48,18 @@ function retriedBy503(error: HttpError): HttpError {
 
 /**
  * Alertmanager's API v2 `POST /api/v2/alerts`, at `<push URL>/api/v2/alerts`, as Prometheus
- * posts to it. Answers 200; a refusal is a JSON string, as Alertmanager's is.
+ * posts to it. Answers 200; its route answers a refusal with `alertsApiError`.
  */
 export const handleAlertsApi: PushHandler = async (c, target, text) => {
-	try {
-		const settings = readSettings(target);
-		const alerts = parseOrThrow(PostableAlerts, parseJson(text));
-		const events = normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings));
-		const { data } = await ingestPush(c, target, {
-			events,
-			delivery: null,
-			autoResolveAfterMs: autoResolveAfterMs(settings),
-		});
-		return ok(c, { results: data });
-	} catch (error) {
-		if (error instanceof HttpError) return alertsApiError(c, error);
-		throw error;
-	}
+	const settings = readSettings(target);
+	const alerts = parseOrThrow(PostableAlerts, parseJson(text));
+	const events = normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings));
+	return deliver(
+		c,
+		target,
+		{ events, delivery: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
+		(results) => ({ results }),
+	);
 };
 
 /** Alertmanager's API answers an error with the message as a JSON string. */

@@ -38,6 +38,7 @@ export function unrecognizedEvent(c: Context<AppEnv>) {
 			status: "Unrecognized object",
 			message: "Event object format is unrecognized",
 			errors: ["JSON parse error"],
+			request_id: c.get("requestId"),
 		},
 		400,
 	);
@@ -46,7 +47,7 @@ export function unrecognizedEvent(c: Context<AppEnv>) {
 /**
  * A refusal in PagerDuty's shape (https://developer.pagerduty.com/docs/send-alert-event):
  * `{status, message, errors}`, with the statuses PagerDuty clients act on: 400 is never retried,
- * 429 and 5xx are. The X-Request-Id header still names the request.
+ * 429 and 5xx are. `request_id` (also in X-Request-Id) is alertgate's addition.
  */
 export function pagerDutyError(c: Context<AppEnv>, error: HttpError) {
 	const reason = redactKeys(error.message);
@@ -56,6 +57,7 @@ export function pagerDutyError(c: Context<AppEnv>, error: HttpError) {
 				status: "throttle exceeded",
 				message: "Requests for this service are arriving too quickly. Please retry later.",
 				errors: [reason],
+				request_id: c.get("requestId"),
 			},
 			429,
 			error.headers,
@@ -63,7 +65,7 @@ export function pagerDutyError(c: Context<AppEnv>, error: HttpError) {
 	}
 	if (error.status >= 500) {
 		return c.json(
-			{ status: "error", message: reason, errors: [reason] },
+			{ status: "error", message: reason, errors: [reason], request_id: c.get("requestId") },
 			error.status,
 			error.headers,
 		);
@@ -79,6 +81,7 @@ export function pagerDutyError(c: Context<AppEnv>, error: HttpError) {
 					? "routing_key matches no integration: check the key (rotated and deleted keys stop working at once)"
 					: reason,
 			],
+			request_id: c.get("requestId"),
 		},
 		unknownKey ? 400 : error.status,
 		error.headers,

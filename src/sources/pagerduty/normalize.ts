@@ -4,7 +4,7 @@ import { deriveAlertKey, truncate } from "../../alerts/text";
 import { InvalidParameter } from "../../http/errors";
 import { parseOrThrow } from "../../http/validation";
 import { addLink, parseDateTime } from "../fields";
-import { PagerDutyEvent, TriggerPayload } from "./schema";
+import { PagerDutyEvent, type PagerDutySeverity, TriggerPayload } from "./schema";
 
 /** PagerDuty's four severities onto alertgate's three. */
 const SEVERITY: Record<PagerDutySeverity, Severity> = {
@@ -13,7 +13,6 @@ const SEVERITY: Record<PagerDutySeverity, Severity> = {
 	warning: "warning",
 	info: "info",
 };
-type PagerDutySeverity = "critical" | "error" | "warning" | "info";
 
 /** A PagerDuty event, and the dedup_key the answer names. */
 export type PagerDutyPush = { event: AlertEvent; dedupKey: string };

@@ -18,9 +18,13 @@ const requiredText = z
 export const PagerDutySeverity = z.enum(["critical", "error", "warning", "info"], {
 	error: "must be critical, error, warning or info",
 });
+export type PagerDutySeverity = z.output<typeof PagerDutySeverity>;
 
-/** The trigger's payload (PD-CEF fields). `summary` over 1,024 characters is cut, as PagerDuty does. */
-const Payload = z.object(
+/**
+ * A trigger's payload (PD-CEF fields), checked only for a trigger: PagerDuty ignores the payload
+ * of an acknowledge or resolve.
+ */
+export const TriggerPayload = z.object(
 	{
 		summary: requiredText,
 		source: requiredText,
@@ -52,7 +56,3 @@ export const PagerDutyEvent = z.object(
 	{ error: "must be a JSON object (a PagerDuty Events API v2 event)" },
 );
 export type PagerDutyEvent = z.output<typeof PagerDutyEvent>;
-
-/** Checked only for a trigger: PagerDuty ignores the payload of an acknowledge or resolve. */
-export const TriggerPayload = Payload;
-export type TriggerPayload = z.output<typeof Payload>;

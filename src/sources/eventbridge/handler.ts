@@ -31,7 +31,7 @@ export const handleEventBridgePush: PushHandler = async (c, target, text) => {
 	}
 	// An input transformer may reshape events into the standard protocol.
 	if (typeof body === "object" && body !== null && "event_status" in body) {
-		return deliverStandard(c, target, text, autoResolve);
+		return deliverStandard(c, target, body, text, autoResolve);
 	}
 	throw new InvalidParameter(
 		"expected an EventBridge event (source, detail-type, detail, id …) or a standard alert (event_status, title_rule); check the target's input transformer, or remove it to send the event as is",

@@ -15,17 +15,21 @@ const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
 export const handleStandardPush: PushHandler = async (c, target, text) => {
 	const settings = readSettings(target);
-	return deliverStandard(c, target, text, autoResolveAfterMs(settings));
+	return deliverStandard(c, target, parseJson(text), text, autoResolveAfterMs(settings));
 };
 
-/** The standard protocol, also reached through an EventBridge input transformer. */
+/**
+ * The standard protocol, also reached through an EventBridge input transformer: `body` is the
+ * parsed `text`, which the Idempotency-Key's fingerprint is taken over.
+ */
 export async function deliverStandard(
 	c: Parameters<PushHandler>[0],
 	target: PushTarget,
+	body: unknown,
 	text: string,
 	autoResolveAfter: number | null,
 ) {
-	const event = await normalizeStandard(parseJson(text), Date.now());
+	const event = await normalizeStandard(body, Date.now());
 	const delivery = await idempotentDelivery(c.req.header("Idempotency-Key"), text);
 	return deliver(c, target, {
 		events: [event],
@@ -35,7 +39,7 @@ export async function deliverStandard(
 }
 
 /** The most events one batch carries. */
-export const MAX_BATCH_EVENTS = 100;
+const MAX_BATCH_EVENTS = 100;
 
 const Batch = z.object(
 	{

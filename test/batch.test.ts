@@ -1,5 +1,13 @@
+import { evictDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { admin, call, createIntegration, expectError, listAlerts } from "./helpers";
+import {
+	admin,
+	call,
+	createIntegration,
+	expectError,
+	integrationStub,
+	listAlerts,
+} from "./helpers";
 
 function batch(path: string, body: unknown, headers: Record<string, string> = {}) {
 	return call("POST", path, {
@@ -38,6 +46,43 @@ describe("POST /push/{key}/batch", () => {
 		const byKey = Object.fromEntries((await listAlerts(id)).alerts.map((a) => [a.alert_key, a]));
 		expect(byKey.a).toMatchObject({ status: "firing", severity: "info", event_count: 2 });
 		expect(byKey.b).toMatchObject({ status: "resolved" });
+	});
+
+	it("stores every repeat's counters, mixed with changes, resolutions and new alerts", async () => {
+		const { id, integration_key } = await createIntegration();
+		const path = `/push/${integration_key}/batch`;
+		await batch(path, { events: [event("a"), event("b"), event("c")] });
+		const reply = await batch(path, {
+			events: [
+				event("a", { event_time: 1_900_000_000 }),
+				event("b"),
+				event("a"),
+				// A change of b after its repeat: the full write holds the newer counters.
+				event("b", { title_rule: "b is worse" }),
+				event("b", { title_rule: "b is worse" }),
+				event("c"),
+				// An Ok of c after its repeat.
+				{ event_status: "Ok", alert_key: "c" },
+				event("d"),
+				event("a"),
+			],
+		});
+		expect(reply.status).toBe(200);
+		// The object starts over (as after eviction): what it wrote is what it reads.
+		await evictDurableObject(integrationStub(id));
+		const byKey = Object.fromEntries((await listAlerts(id)).alerts.map((a) => [a.alert_key, a]));
+		expect(byKey.a).toMatchObject({
+			status: "firing",
+			event_count: 4,
+			last_event_at: new Date(1_900_000_000_000).toISOString(),
+		});
+		expect(byKey.b).toMatchObject({ status: "firing", event_count: 4, title: "b is worse" });
+		expect(byKey.c).toMatchObject({ status: "resolved", event_count: 3 });
+		expect(byKey.d).toMatchObject({ status: "firing", event_count: 1 });
+		// And a later push continues from the stored counters.
+		await batch(path, { events: [event("a"), event("b")] });
+		const later = Object.fromEntries((await listAlerts(id)).alerts.map((a) => [a.alert_key, a]));
+		expect([later.a?.event_count, later.b?.event_count]).toEqual([5, 5]);
 	});
 
 	it("refuses the whole batch when one event is invalid, naming its index and field", async () => {

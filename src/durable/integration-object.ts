@@ -219,10 +219,17 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		return result;
 	}
 
-	/** One synchronous transaction; cached values are dropped if it rolls back. */
+	/**
+	 * One synchronous transaction; cached values are dropped if it rolls back. Counters the
+	 * alert store holds back are written before it commits.
+	 */
 	private transaction<T>(work: () => T): T {
 		try {
-			return this.ctx.storage.transactionSync(work);
+			return this.ctx.storage.transactionSync(() => {
+				const result = work();
+				this.state.alerts.flush();
+				return result;
+			});
 		} catch (error) {
 			forgetCopies(this.state);
 			throw error;

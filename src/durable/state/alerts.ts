@@ -23,14 +23,23 @@ const toAlert = (row: Record<string, SqlStorageValue>): Alert => StoredAlert.par
 /** Keys whose firing alert (or its absence) is kept in memory; past this the memory starts over. */
 const MAX_KNOWN_KEYS = 10_000;
 
+/** A repeat's new counters, waiting for `flush`: id, event_count, last_event_at, receipt. */
+type Counted = [id: string, eventCount: number, lastEventAt: number, receivedAt: number | null];
+
 /**
  * Alerts, and when each key's newest ordered state change happened (`key_states`). The firing
  * alert of each key seen lately is kept in memory: the object is the only writer of its storage,
  * so a repeat of a firing alert (the common push) reads nothing. The object drops the copy when
  * a transaction rolls back (`forget`).
+ *
+ * A repeat that changes only counters is not written at once: the counters of all such repeats
+ * in a transaction are written by one statement (`flush`), which the object runs before the
+ * transaction commits and every read of `alerts` runs first. A batch of 100 repeats is then one
+ * write instead of 100, each of which costs about 9 µs of CPU in workerd.
  */
 export class Alerts {
 	private readonly firingByKey = new Map<string, Alert | null>();
+	private readonly counted = new Map<string, Counted>();
 	/** How many alerts fire, counted once and then kept as alerts open and resolve. */
 	private firingTotal: number | undefined;
 
@@ -40,6 +49,7 @@ export class Alerts {
 	firing(alertKey: string): Alert | null {
 		const known = this.firingByKey.get(alertKey);
 		if (known !== undefined) return known;
+		this.flush();
 		const row = this.sql
 			.exec("SELECT * FROM alerts WHERE alert_key = ? AND status = 'firing'", alertKey)
 			.toArray()[0];
@@ -50,7 +60,33 @@ export class Alerts {
 
 	forget(): void {
 		this.firingByKey.clear();
+		this.counted.clear();
 		this.firingTotal = undefined;
+	}
+
+	/** Writes the counters of the repeats saved since the last flush, in one statement. */
+	flush(): void {
+		if (this.counted.size === 0) return;
+		const rows = [...this.counted.values()];
+		this.counted.clear();
+		if (rows.length === 1) {
+			const [id, eventCount, lastEventAt, receivedAt] = rows[0] as Counted;
+			this.sql.exec(
+				`UPDATE alerts SET event_count = ?, last_event_at = ?,
+					last_received_at = coalesce(?, last_received_at) WHERE id = ?`,
+				eventCount,
+				lastEventAt,
+				receivedAt,
+				id,
+			);
+			return;
+		}
+		this.sql.exec(
+			`UPDATE alerts SET event_count = c.value ->> 1, last_event_at = c.value ->> 2,
+				last_received_at = coalesce(c.value ->> 3, last_received_at)
+			 FROM json_each(?) AS c WHERE alerts.id = c.value ->> 0`,
+			JSON.stringify(rows),
+		);
 	}
 
 	private remember(alertKey: string, alert: Alert | null): void {
@@ -64,18 +100,20 @@ export class Alerts {
 			this.firingTotal += change === "opened" ? 1 : -1;
 		const known = this.firingByKey.get(alert.alert_key);
 		if (known?.id === alert.id && onlyCounted(known, alert)) {
-			// A repeat that says nothing new (the common push): only the counters move.
-			this.sql.exec(
-				`UPDATE alerts SET event_count = ?, last_event_at = ?,
-					last_received_at = coalesce(?, last_received_at) WHERE id = ?`,
+			// A repeat that says nothing new (the common push): only the counters move, at `flush`.
+			// A later repeat of the same alert in the transaction replaces the entry: it holds all.
+			const pending = this.counted.get(alert.id);
+			this.counted.set(alert.id, [
+				alert.id,
 				alert.event_count,
 				alert.last_event_at,
-				receivedAt ?? null,
-				alert.id,
-			);
+				receivedAt ?? pending?.[3] ?? null,
+			]);
 			this.remember(alert.alert_key, alert);
 			return;
 		}
+		// The statements below write the counters too.
+		this.counted.delete(alert.id);
 		const changing = changingColumns(alert, receivedAt);
 		if (known?.id === alert.id) {
 			// The row is known to exist: an update by id, cheaper than an upsert's conflict check.
@@ -110,6 +148,7 @@ export class Alerts {
 
 	/** Newest first, after `cursor` (a seq from the previous page); one extra row tells if more follow. */
 	page(query: { status?: AlertStatus; limit: number; cursor?: number }) {
+		this.flush();
 		const rows = this.sql
 			.exec(
 				`SELECT * FROM alerts WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR seq < ?2)
@@ -130,6 +169,7 @@ export class Alerts {
 
 	/** Firing alerts that have received nothing since `cutoff`. */
 	quietSince(cutoff: number): Alert[] {
+		this.flush();
 		return this.sql
 			.exec("SELECT * FROM alerts WHERE status = 'firing' AND last_received_at <= ?", cutoff)
 			.toArray()
@@ -138,6 +178,7 @@ export class Alerts {
 
 	/** Firing alerts whose `expires_at` is `now` or earlier. */
 	expiredBy(now: number): Alert[] {
+		this.flush();
 		return this.sql
 			.exec("SELECT * FROM alerts WHERE status = 'firing' AND expires_at <= ?", now)
 			.toArray()
@@ -146,6 +187,7 @@ export class Alerts {
 
 	/** When the next firing alert expires (null: none carries an `expires_at`). */
 	nextExpiry(): number | null {
+		this.flush();
 		return Oldest.parse(
 			this.sql
 				.exec(
@@ -157,6 +199,7 @@ export class Alerts {
 
 	/** When the firing alert that has waited longest last received an event (null: none firing). */
 	oldestFiringReceipt(): number | null {
+		this.flush();
 		return Oldest.parse(
 			this.sql
 				.exec("SELECT min(last_received_at) AS oldest FROM alerts WHERE status = 'firing'")
@@ -176,6 +219,7 @@ export class Alerts {
 	 * resolved before `cutoff`, and any past the newest `keep`. Returns how many went.
 	 */
 	pruneResolved(cutoff: number, keep: number, limit: number): number {
+		this.flush();
 		const ids = prunable(this.sql, "alerts", {
 			cutoff,
 			keep,

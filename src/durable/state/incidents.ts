@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import type { Alert } from "../../alerts/alert";
 import { Severity } from "../../alerts/event";
 import { IncidentRecord } from "../../incidents/incident";
-import { StoredAlert } from "./alerts";
+import { type Alerts, StoredAlert } from "./alerts";
 import { oldestResolvedAt, prunable } from "./history";
 
 /** A row of `incidents`: the record, its change count, and the last change D1 has seen. */
@@ -13,9 +13,15 @@ const IdRow = z.object({ id: z.string() });
 const toRecord = (row: Record<string, SqlStorageValue>): IncidentRecord =>
 	IncidentRecord.parse(row);
 
-/** Incidents and which alerts each holds (`incident_alerts`). */
+/**
+ * Incidents and which alerts each holds (`incident_alerts`). `alerts` is the alert store, whose
+ * pending counters are written before an incident's alerts are read.
+ */
 export class Incidents {
-	constructor(private readonly sql: SqlStorage) {}
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly alerts: Pick<Alerts, "flush">,
+	) {}
 
 	get(id: string): IncidentRecord | null {
 		const row = this.sql.exec("SELECT * FROM incidents WHERE id = ?", id).toArray()[0];
@@ -81,6 +87,7 @@ export class Incidents {
 
 	/** The incident's alerts, oldest first; `limit` -1: all of them. */
 	alertsOf(incidentId: string, limit = -1): Alert[] {
+		this.alerts.flush();
 		return this.sql
 			.exec(
 				`SELECT a.* FROM alerts a JOIN incident_alerts ia ON ia.alert_id = a.id

@@ -27,12 +27,13 @@ export type Stores = {
 
 export function openStores(sql: SqlStorage): Stores {
 	const meta = new Meta(sql);
-	const incidents = new Incidents(sql);
+	const alerts = new Alerts(sql);
+	const incidents = new Incidents(sql, alerts);
 	const outbox = new Outbox(sql);
 	return {
 		meta,
 		deliveries: new Deliveries(sql),
-		alerts: new Alerts(sql),
+		alerts,
 		incidents,
 		subscription: new SnsSubscription(meta),
 		routing: new RoutingCache(meta),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkSigningCertUrl, checkSubscribeUrl } from "../src/sources/sns/urls";
-import { admin, expectError, listAlerts } from "./helpers";
+import { admin, call, expectError, listAlerts } from "./helpers";
 import { BEHAVIOURS, TEST_CERT_HEX } from "./sns-constants";
 import {
 	alarm,
@@ -195,6 +195,26 @@ describe("raw message delivery", () => {
 		for (const body of [JSON.stringify(alarm()), "plain text message", "[]"]) {
 			expectError(await pushSns(integration_key, body), 403, "SnsMessageUnsigned");
 		}
+	});
+});
+
+describe("a push that did not come from SNS", () => {
+	it("says the type takes only SNS deliveries, not to turn off raw delivery", async () => {
+		const { id, integration_key } = await createCloudWatchIntegration();
+		for (const body of [
+			'{"event_status": "Critical", "title_rule": "tried with curl"}',
+			"plain text",
+		]) {
+			const reply = await call("POST", `/push/${integration_key}`, {
+				body,
+				headers: { "Content-Type": "application/json" },
+			});
+			const message = expectError(reply, 400, "NotAnSnsMessage");
+			expect(message).toContain("takes only deliveries of an SNS HTTPS subscription");
+			expect(message).toContain("create a standard integration");
+			expect(message).not.toContain("raw message delivery");
+		}
+		expect((await listAlerts(id)).alerts).toEqual([]);
 	});
 });
 

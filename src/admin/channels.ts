@@ -12,14 +12,15 @@ import {
 	updateChannel,
 } from "../db/channels";
 import type { AppEnv } from "../http/app-env";
+import { pageOf } from "../http/cursor";
 import { ok } from "../http/envelope";
 import { Conflict, NotFound } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
-import { parseOrThrow } from "../http/validation";
+import { parseOrThrow, parseQuery } from "../http/validation";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 import { readJsonBody } from "./body";
-import { Name } from "./fields";
+import { CreatedPageQuery, Name } from "./fields";
 import { rerouteChannel } from "./objects";
 
 const Grouping = {
@@ -90,7 +91,10 @@ channels
 		return ok(c, channelToApi(channel), 201);
 	})
 	.get("/channels", async (c) => {
-		return ok(c, { channels: (await listChannels(c.env.DB)).map(channelToApi) });
+		const query = parseQuery(CreatedPageQuery, c.req.query());
+		const rows = await listChannels(c.env.DB, { limit: query.limit + 1, after: query.cursor });
+		const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.created_at, last.id]);
+		return ok(c, { channels: page.map(channelToApi), next_cursor });
 	})
 	.all("/channels", onlyMethods("GET", "POST"));
 

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { Cursor } from "../http/cursor";
 import { requiredAs } from "../schema/messages";
 
 /** The name of an integration or a channel. */
@@ -24,3 +25,24 @@ export const PageLimit = (max: number, fallback: number) =>
 		),
 		fallback,
 	);
+
+/** `?status=`-style filters: one of `values`, in any letter case (as `event_status` is read). */
+export const QueryEnum = <T extends string>(values: { options: T[] }, error: string) =>
+	z.pipe(
+		z.pipe(
+			z.string({ error }),
+			z.transform((value: string) => value.toLowerCase()),
+		),
+		z.custom<T>((value) => (values.options as unknown[]).includes(value), error),
+	);
+
+/** `?cursor=` of a list sorted by (created_at, id), newest first: the previous page's last row. */
+export const CreatedCursor = z.optional(
+	z.pipe(
+		Cursor(z.tuple([z.int(), z.string()])),
+		z.transform(([created_at, id]) => ({ created_at, id })),
+	),
+);
+
+/** `?limit=&cursor=` of a list sorted by (created_at, id), newest first. */
+export const CreatedPageQuery = z.object({ limit: PageLimit(100, 50), cursor: CreatedCursor });

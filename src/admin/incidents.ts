@@ -7,16 +7,16 @@ import { Cursor, pageOf } from "../http/cursor";
 import { ok } from "../http/envelope";
 import { onlyMethods } from "../http/middleware";
 import { refusalError } from "../http/refusals";
-import { parseOrThrow } from "../http/validation";
+import { parseQuery } from "../http/validation";
 import { IncidentStatus, incidentToApi } from "../incidents/incident";
-import { PageLimit } from "./fields";
+import { requireChannel } from "./channels";
+import { PageLimit, QueryEnum } from "./fields";
+import { requireIntegration } from "./integrations";
 
 const IncidentQuery = z.object({
 	channel_id: z.optional(z.string()),
 	integration_id: z.optional(z.string()),
-	status: z.optional(
-		z.enum(IncidentStatus.options, { error: "must be triggered, acknowledged or resolved" }),
-	),
+	status: z.optional(QueryEnum(IncidentStatus, "must be triggered, acknowledged or resolved")),
 	unrouted: z.optional(
 		z.pipe(
 			z.enum(["true", "false"], { error: "must be true or false" }),
@@ -37,7 +37,11 @@ export const incidents = new Hono<AppEnv>();
 
 incidents
 	.get("/incidents", async (c) => {
-		const query = parseOrThrow(IncidentQuery, c.req.query());
+		const query = parseQuery(IncidentQuery, c.req.query());
+		// A filter naming nothing is a mistake to report, not an empty list.
+		if (query.channel_id !== undefined) await requireChannel(c.env.DB, query.channel_id);
+		if (query.integration_id !== undefined)
+			await requireIntegration(c.env.DB, query.integration_id);
 		const { cursor, ...filter } = query;
 		const rows = await listIncidents(c.env.DB, {
 			...filter,

@@ -16,11 +16,11 @@ import {
 import { deleteNotificationsOfIntegration } from "../db/notifications";
 import { getRoutes, replaceRoutes } from "../db/routes";
 import type { AppEnv } from "../http/app-env";
-import { Cursor, encodeCursor } from "../http/cursor";
+import { Cursor, encodeCursor, pageOf } from "../http/cursor";
 import { ok } from "../http/envelope";
 import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
-import { parseOrThrow } from "../http/validation";
+import { parseOrThrow, parseQuery } from "../http/validation";
 import { IntegrationType } from "../integrations/type";
 import { Routes } from "../routing/rules";
 import { requiredAs, unknownFieldOr } from "../schema/messages";
@@ -28,7 +28,7 @@ import { generateIntegrationKey, sha256Hex } from "../security/secrets";
 import { CloudWatchSettings } from "../sources/cloudwatch/settings";
 import { SOURCES, settingsOf } from "../sources/registry";
 import { readJsonBody } from "./body";
-import { Name, PageLimit } from "./fields";
+import { CreatedPageQuery, Name, PageLimit, QueryEnum } from "./fields";
 import { configureObject, provisionObject, rerouteObject } from "./objects";
 
 const CreateIntegration = z.strictObject(
@@ -65,7 +65,7 @@ const UpdateIntegration = z.strictObject(
 );
 
 const AlertQuery = z.object({
-	status: z.optional(z.enum(AlertStatus.options, { error: "must be firing or resolved" })),
+	status: z.optional(QueryEnum(AlertStatus, "must be firing or resolved")),
 	limit: PageLimit(100, 20),
 	/** The last alert's position in the previous page. */
 	cursor: z.optional(
@@ -125,8 +125,13 @@ admin
 		return ok(c, { ...view, ...keyFields(c.req.url, key) }, 201);
 	})
 	.get("/integrations", async (c) => {
-		const rows = await listIntegrations(c.env.DB);
-		return ok(c, { integrations: rows.map(integrationToApi) });
+		const query = parseQuery(CreatedPageQuery, c.req.query());
+		const rows = await listIntegrations(c.env.DB, {
+			limit: query.limit + 1,
+			after: query.cursor,
+		});
+		const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.created_at, last.id]);
+		return ok(c, { integrations: page.map(integrationToApi), next_cursor });
 	})
 	.all("/integrations", onlyMethods("GET", "POST"));
 
@@ -243,7 +248,7 @@ admin
 admin
 	.get("/integrations/:id/alerts", async (c) => {
 		const row = await requireIntegration(c.env.DB, c.req.param("id"));
-		const query = parseOrThrow(AlertQuery, c.req.query());
+		const query = parseQuery(AlertQuery, c.req.query());
 		const page = await c.env.INTEGRATION.getByName(row.id).listAlerts(query);
 		return ok(c, {
 			alerts: page.alerts,
@@ -282,7 +287,7 @@ function keyFields(requestUrl: string, key: string) {
 	return { integration_key: key, push_url: `${new URL(requestUrl).origin}/push/${key}` };
 }
 
-async function requireIntegration(db: D1Database, id: string): Promise<IntegrationRow> {
+export async function requireIntegration(db: D1Database, id: string): Promise<IntegrationRow> {
 	const row = await getIntegration(db, id);
 	if (row === null) throw integrationNotFound(id);
 	return row;

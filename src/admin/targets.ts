@@ -5,11 +5,11 @@ import { Severity } from "../alerts/event";
 import { getNotification, listNotifications, type NotificationRow } from "../db/notifications";
 import { deleteTarget, getTarget, insertTarget, listTargets, updateTarget } from "../db/targets";
 import type { AppEnv } from "../http/app-env";
-import { Cursor, pageOf } from "../http/cursor";
+import { pageOf } from "../http/cursor";
 import { ok } from "../http/envelope";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
-import { parseOrThrow } from "../http/validation";
+import { parseOrThrow, parseQuery } from "../http/validation";
 import { buildEvent } from "../notify/event";
 import { newSigningSecret } from "../notify/formats";
 import { deliver } from "../notify/send";
@@ -34,7 +34,7 @@ import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 import { readJsonBody } from "./body";
 import { definedOnly, requireChannel } from "./channels";
-import { Name, PageLimit } from "./fields";
+import { CreatedCursor, Name, PageLimit, QueryEnum } from "./fields";
 import { publicBaseUrl, rerouteChannel } from "./objects";
 
 /**
@@ -295,18 +295,10 @@ targets
 // --- Deliveries: every notification sent or being sent for the channel -------------------------
 
 const DeliveryQuery = z.object({
-	status: z.optional(
-		z.enum(DeliveryStatus.options, { error: "must be pending, delivered or failed" }),
-	),
+	status: z.optional(QueryEnum(DeliveryStatus, "must be pending, delivered or failed")),
 	target_id: z.optional(z.string()),
 	limit: PageLimit(100, 50),
-	/** The last row of the previous page: (created_at, id). */
-	cursor: z.optional(
-		z.pipe(
-			Cursor(z.tuple([z.int(), z.string()])),
-			z.transform(([created_at, id]) => ({ created_at, id })),
-		),
-	),
+	cursor: CreatedCursor,
 });
 
 function deliveryToApi(row: NotificationRow) {
@@ -330,7 +322,7 @@ function deliveryToApi(row: NotificationRow) {
 targets
 	.get("/channels/:id/deliveries", async (c) => {
 		const channel = await requireChannel(c.env.DB, c.req.param("id"));
-		const query = parseOrThrow(DeliveryQuery, c.req.query());
+		const query = parseQuery(DeliveryQuery, c.req.query());
 		const { cursor, ...filter } = query;
 		const rows = await listNotifications(c.env.DB, {
 			...filter,

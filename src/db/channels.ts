@@ -44,8 +44,19 @@ export async function getChannel(db: D1Database, id: string): Promise<ChannelRow
 	return row === null ? null : ChannelRow.parse(row);
 }
 
-export async function listChannels(db: D1Database): Promise<ChannelRow[]> {
-	const { results } = await db.prepare("SELECT * FROM channels ORDER BY created_at DESC, id").all();
+/** Newest first, after `after` (the last row of the previous page), at most `limit`. */
+export async function listChannels(
+	db: D1Database,
+	page: { limit: number; after?: { created_at: number; id: string } | undefined },
+): Promise<ChannelRow[]> {
+	const { results } = await db
+		.prepare(
+			`SELECT * FROM channels
+			 WHERE (?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id < ?2))
+			 ORDER BY created_at DESC, id DESC LIMIT ?3`,
+		)
+		.bind(page.after?.created_at ?? null, page.after?.id ?? null, page.limit)
+		.all();
 	return results.map((row) => ChannelRow.parse(row));
 }
 

@@ -107,11 +107,18 @@ export async function getIntegration(
 	return parseRow(row);
 }
 
-export async function listIntegrations(db: D1Database): Promise<IntegrationRow[]> {
+/** Newest first, after `after` (the last row of the previous page), at most `limit`. */
+export async function listIntegrations(
+	db: D1Database,
+	page: { limit: number; after?: { created_at: number; id: string } | undefined },
+): Promise<IntegrationRow[]> {
 	const { results } = await db
 		.prepare(
-			`SELECT ${COLUMNS} FROM integrations WHERE deleted_at IS NULL ORDER BY created_at DESC, id`,
+			`SELECT ${COLUMNS} FROM integrations WHERE deleted_at IS NULL
+			 AND (?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id < ?2))
+			 ORDER BY created_at DESC, id DESC LIMIT ?3`,
 		)
+		.bind(page.after?.created_at ?? null, page.after?.id ?? null, page.limit)
 		.all();
 	return results.map((row) => IntegrationRow.parse(row));
 }

@@ -32,7 +32,7 @@ export async function receiveSns(
 	policy: SnsPolicy,
 	onNotification: (message: SnsMessage, topic: TopicCheck) => Promise<Response>,
 ): Promise<Response> {
-	const message = parseSnsMessage(text, c.req.header("x-amz-sns-rawdelivery"));
+	const message = parseSnsMessage(text, c.req.header());
 
 	if (Number(message.SignatureVersion) < policy.minSignatureVersion) {
 		throw new HttpError(
@@ -94,20 +94,35 @@ export async function receiveSns(
 	}
 }
 
-function parseSnsMessage(text: string, rawDeliveryHeader: string | undefined): SnsMessage {
-	const rawDelivery = new HttpError(
-		403,
-		"SnsMessageUnsigned",
-		"this is not a signed SNS message: turn off raw message delivery on the subscription",
-	);
-	if (rawDeliveryHeader?.toLowerCase() === "true") throw rawDelivery;
+/**
+ * SNS sends `x-amz-sns-*` headers with every delivery, raw or not: without them, and without a
+ * signed envelope, the body did not come from SNS at all (someone trying the URL with curl).
+ */
+function fromSns(headers: Record<string, string>): boolean {
+	return Object.keys(headers).some((name) => name.toLowerCase().startsWith("x-amz-sns-"));
+}
+
+function parseSnsMessage(text: string, headers: Record<string, string>): SnsMessage {
+	const unsigned = () =>
+		fromSns(headers)
+			? new HttpError(
+					403,
+					"SnsMessageUnsigned",
+					"this is not a signed SNS message: turn off raw message delivery on the subscription",
+				)
+			: new HttpError(
+					400,
+					"NotAnSnsMessage",
+					"an aws_cloudwatch integration takes only deliveries of an SNS HTTPS subscription: subscribe this URL to the SNS topic your alarms notify (to push alerts yourself, create a standard integration)",
+				);
+	if (headers["x-amz-sns-rawdelivery"]?.toLowerCase() === "true") throw unsigned();
 	let json: unknown;
 	try {
 		json = JSON.parse(text);
 	} catch {
-		throw rawDelivery;
+		throw unsigned();
 	}
-	if (!looksSigned(json)) throw rawDelivery;
+	if (!looksSigned(json)) throw unsigned();
 	const parsed = SnsMessage.safeParse(json);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];

@@ -8,6 +8,8 @@ import type { AppEnv } from "./http/app-env";
 import { errorBody, ok } from "./http/envelope";
 import { HttpError } from "./http/errors";
 import { requestId } from "./http/middleware";
+import { noteRefusal } from "./http/refusals";
+import { observePushes } from "./push/observe";
 import { pagerDutyEvents, push } from "./push/routes";
 import { redactKeys } from "./security/secrets";
 
@@ -28,6 +30,9 @@ api.route("/", channels);
 api.route("/", incidents);
 api.route("/", targets);
 app.route("/api/v1", api);
+app.use("/push/*", observePushes);
+app.use("/push", observePushes);
+app.use("/v2/enqueue", observePushes);
 app.route("/push", push);
 app.route("/", pagerDutyEvents);
 
@@ -46,11 +51,21 @@ app.onError((error, c) => {
 	const id = c.get("requestId");
 	discardBody(c.req.raw);
 	if (error instanceof HttpError) {
+		noteRefusal(c, error);
 		return c.json(errorBody(id, error.code, error.message), error.status, error.headers);
 	}
 	const message = redactKeys(error.message);
 	console.error(
-		JSON.stringify({ event: "unhandled_error", request_id: id, name: error.name, message }),
+		JSON.stringify({
+			event: "unhandled_error",
+			request_id: id,
+			integration_id: c.get("integrationId") ?? null,
+			method: c.req.method,
+			// The route's pattern, not the path: a key may stand in the path.
+			route: c.req.routePath,
+			name: error.name,
+			message,
+		}),
 	);
 	return c.json(errorBody(id, "InternalError", "something went wrong; retry later"), 500);
 });

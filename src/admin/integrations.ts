@@ -275,11 +275,16 @@ function integrationToApi(row: IntegrationRow) {
 }
 
 /** One integration in full: for an SNS integration, its topic and subscription state too. */
+/**
+ * One integration: the D1 row, and from its object the intake counters (current, where the
+ * list's counters follow through the mirror) and, for CloudWatch, the SNS subscription.
+ */
 async function integrationDetail(env: Env, row: IntegrationRow) {
-	const view = integrationToApi(row);
+	const object = env.INTEGRATION.getByName(row.id);
+	const view = { ...integrationToApi(row), intake: await object.intake() };
 	if (row.type !== "aws_cloudwatch") return view;
 	const { topic_arn } = CloudWatchSettings.parse(row.settings);
-	return { ...view, sns: await env.INTEGRATION.getByName(row.id).snsStatus(topic_arn) };
+	return { ...view, sns: await object.snsStatus(topic_arn) };
 }
 
 /** The key and the URL that carries it: in the create and rotate responses only. */

@@ -1,4 +1,4 @@
-import { type Alert, alertToApi } from "../alerts/alert";
+import { type Alert, alertToApi, isoOrNull } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { applyEvent, closeAlert } from "../alerts/lifecycle";
 import { type IncidentRecord, incidentToApi } from "../incidents/incident";
@@ -118,16 +118,21 @@ export function ingest(s: Stores, push: Push, now: number): IngestReply {
 	if (push.delivery !== null) {
 		const seen = s.deliveries.lookup(push.delivery);
 		if (seen.kind === "key_reused") return { ok: false, reason: "idempotency_key_reused" };
-		if (seen.kind === "replay") return { ok: true, data: seen.data, replayed: true };
+		if (seen.kind === "replay") {
+			countStats(s, (stats) => ({ replayed_count: stats.replayed_count + 1 }));
+			return { ok: true, data: seen.data, replayed: true };
+		}
 	}
 	const tally = { unrouted: 0 };
 	const data = push.events.map((event) => applyAlertEvent(s, event, now, tally));
+	const deduplicated = data.filter((one) => one.result === "updated").length;
 	// One write of the counters for the whole push.
 	countStats(s, (stats) => ({
 		event_count: stats.event_count + 1,
 		// When the push arrived, not when its events happened: it shows the source is wired.
 		last_event_at: now,
 		unrouted_count: stats.unrouted_count + tally.unrouted,
+		deduplicated_count: stats.deduplicated_count + deduplicated,
 	}));
 	if (push.delivery !== null) s.deliveries.record(push.delivery, data, now);
 	return { ok: true, data, replayed: false };
@@ -186,6 +191,31 @@ function acknowledgeAlert(s: Stores, alertKey: string, now: number): PushData {
 		alert_id: firing.id,
 		alert_status: "firing",
 		result: "acknowledged",
+	};
+}
+
+/**
+ * Counts a push refused after its key was checked (the worker tells the object: most refusals,
+ * such as a body that fails validation, never reach it). A deleted integration counts nothing.
+ */
+export function countRefusal(s: Stores, code: string): void {
+	if (s.meta.isDeleted()) return;
+	countStats(s, (stats) => ({
+		refused_count: { ...stats.refused_count, [code]: (stats.refused_count[code] ?? 0) + 1 },
+	}));
+}
+
+/** What an integration's intake has done: the API's `intake` counters. */
+export function intakeCounters(s: Stores) {
+	const stats = s.meta.get("stats") ?? NO_STATS;
+	return {
+		accepted_count: stats.event_count,
+		deduplicated_count: stats.deduplicated_count,
+		replayed_count: stats.replayed_count,
+		rate_limited_count: stats.rate_limited_count,
+		refused_count: stats.refused_count,
+		unrouted_count: stats.unrouted_count,
+		last_event_at: isoOrNull(stats.last_event_at),
 	};
 }
 

@@ -21,10 +21,12 @@ import {
 	acknowledgeIncident,
 	checkConfirmation,
 	configure,
+	countRefusal,
 	describeKey,
 	expireQuietAlerts,
 	incidentReply,
 	ingest,
+	intakeCounters,
 	nextPruneAt,
 	nextTimeoutAt,
 	provision,
@@ -145,6 +147,17 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	recordSubscription(change: SubscriptionChange): Refusal | null {
 		const now = this.clock();
 		return this.transaction(() => recordSubscription(this.stores(), change, now));
+	}
+
+	/** A push refused after its key was checked, by its refusal's code (see `countRefusal`). */
+	countRefusal(code: string): void {
+		if (!this.ready) return;
+		this.transaction(() => countRefusal(this.state, code));
+	}
+
+	/** Accepted, deduplicated, replayed, rate-limited and refused pushes (see `intakeCounters`). */
+	intake(): ReturnType<typeof intakeCounters> {
+		return intakeCounters(this.stores());
 	}
 
 	snsStatus(requiredTopic: string | null): SnsStatus {

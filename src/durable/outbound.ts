@@ -1,7 +1,7 @@
-import { deliver } from "../notify/send";
+import { type Attempt, deliver } from "../notify/send";
 import { urlRulesOf } from "../notify/url";
 import { redactKeys } from "../security/secrets";
-import { claim, settle } from "./notifications";
+import { type Claimed, claim, settle } from "./notifications";
 import { MIRROR_DELAY_MS, MIRROR_RETRY_MS, type MirrorResult } from "./state/mirror";
 import type { Stores } from "./state/stores";
 
@@ -38,8 +38,32 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 			})),
 		);
 		o.run(() => settle(o.state, results, o.clock()));
+		logFailedAttempts(o, results);
 	}
 	return true;
+}
+
+/** One structured line per failed attempt: what the deliveries list shows, for log search. */
+function logFailedAttempts(o: Outbound, results: { claimed: Claimed; attempt: Attempt }[]): void {
+	for (const { claimed, attempt } of results) {
+		if (attempt.outcome === "delivered") continue;
+		console.error(
+			JSON.stringify({
+				event: "notification_failed",
+				integration_id: o.state.meta.get("integration_id"),
+				notification_id: claimed.row.id,
+				channel_id: claimed.row.channel_id,
+				target_id: claimed.row.target_id,
+				incident_id: claimed.row.incident_id,
+				attempt: claimed.row.attempts,
+				// "retry": it goes again later; "rejected": it has failed for good.
+				outcome: attempt.outcome,
+				status: attempt.status,
+				// Secret-free by construction (src/notify/send.ts), as in the deliveries list.
+				reason: attempt.detail,
+			}),
+		);
+	}
 }
 
 /** Writes what D1 has not seen yet in one batch (src/durable/state/mirror.ts). */

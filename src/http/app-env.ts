@@ -1,5 +1,13 @@
+import type { HttpError } from "./errors";
+
 /** Hono's typing for this worker: bindings from wrangler.toml, per-request variables. */
 export type AppEnv = {
 	Bindings: Env;
-	Variables: { requestId: string };
+	Variables: {
+		requestId: string;
+		/** The integration a push is for, once its key has been checked. */
+		integrationId?: string;
+		/** The refusal a push was answered with, whichever protocol's shape it took. */
+		refused?: HttpError;
+	};
 };

@@ -1,4 +1,6 @@
+import type { Context } from "hono";
 import type { Refusal } from "../durable/contract";
+import type { AppEnv } from "./app-env";
 import {
 	HttpError,
 	IntegrationNotFound,
@@ -78,4 +80,12 @@ export function refusalError(refusal: Refusal, keyHeader: string | null = null):
 				"this incident is already resolved; a new trigger opens a new incident",
 			);
 	}
+}
+
+/**
+ * Marks the refusal a request was answered with, whatever protocol's shape the answer took, for
+ * the push routes' log line and counter (src/push/observe.ts).
+ */
+export function noteRefusal(c: Context<AppEnv>, error: HttpError): void {
+	c.set("refused", error);
 }

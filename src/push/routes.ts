@@ -162,6 +162,7 @@ async function handlePush(
 		shape.kind === "addressed"
 			? await addressedTarget(c.env, shape.integrationId, keyHash, presented.header)
 			: await legacyTarget(c.env.DB, keyHash, presented.header);
+	c.set("integrationId", target.id);
 	const handle = handlerOf(target.type);
 
 	const text = body ?? (await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES));

@@ -21,6 +21,12 @@ export const Stats = z.object({
 	unrouted_count: z.number(),
 	/** Pushes refused over the rate limit (absent in rows written before it existed). */
 	rate_limited_count: z._default(z.number(), 0),
+	/** Events that landed on an alert already firing (the ones deduplication absorbed). */
+	deduplicated_count: z._default(z.number(), 0),
+	/** Deliveries answered from the exactly-once record instead of being applied again. */
+	replayed_count: z._default(z.number(), 0),
+	/** Pushes refused after their key was checked, by the refusal's code. */
+	refused_count: z._default(z.record(z.string(), z.number()), {}),
 	version: z.number(),
 });
 export type Stats = z.infer<typeof Stats>;
@@ -29,6 +35,9 @@ export const NO_STATS: Stats = {
 	last_event_at: null,
 	unrouted_count: 0,
 	rate_limited_count: 0,
+	deduplicated_count: 0,
+	replayed_count: 0,
+	refused_count: {},
 	version: 0,
 };
 

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { HttpError, InvalidParameter } from "../../http/errors";
+import { noteRefusal } from "../../http/refusals";
 import { parseJson, parseOrThrow } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { redactKeys } from "../../security/secrets";
@@ -64,5 +65,6 @@ export const handleAlertsApi: PushHandler = async (c, target, text) => {
 
 /** Alertmanager's API answers an error with the message as a JSON string. */
 export function alertsApiError(c: Context<AppEnv>, error: HttpError) {
+	noteRefusal(c, error);
 	return c.json(redactKeys(error.message), error.status, error.headers);
 }

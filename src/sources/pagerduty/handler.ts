@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { HttpError } from "../../http/errors";
+import { noteRefusal } from "../../http/refusals";
 import { parseJson } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { redactKeys } from "../../security/secrets";
@@ -33,6 +34,7 @@ export const handlePagerDutyPush: PushHandler = async (c, target, text) => {
 
 /** A body that is not JSON, answered as PagerDuty does. */
 export function unrecognizedEvent(c: Context<AppEnv>) {
+	noteRefusal(c, new HttpError(400, "UnrecognizedObject", "the body is not JSON"));
 	return c.json(
 		{
 			status: "Unrecognized object",
@@ -50,6 +52,7 @@ export function unrecognizedEvent(c: Context<AppEnv>) {
  * 429 and 5xx are. `request_id` (also in X-Request-Id) is alertgate's addition.
  */
 export function pagerDutyError(c: Context<AppEnv>, error: HttpError) {
+	noteRefusal(c, error);
 	const reason = redactKeys(error.message);
 	if (error.status === 429) {
 		return c.json(

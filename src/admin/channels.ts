@@ -50,7 +50,7 @@ const Description = z
 	.string({ error: "must be a string" })
 	.check(z.maxLength(1000, "must be at most 1000 characters"));
 
-const CreateChannel = z.strictObject(
+export const CreateChannel = z.strictObject(
 	{
 		name: Name,
 		description: z._default(Description, ""),
@@ -60,7 +60,7 @@ const CreateChannel = z.strictObject(
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
-const UpdateChannel = z.strictObject(
+export const UpdateChannel = z.strictObject(
 	{
 		name: z.optional(Name),
 		description: z.optional(Description),
@@ -123,6 +123,7 @@ channels
 	})
 	.all("/channels/:id", onlyMethods("GET", "PATCH", "DELETE"));
 
+export type ApiChannel = ReturnType<typeof channelToApi>;
 function channelToApi(channel: ChannelRow) {
 	return { ...channel, created_at: iso(channel.created_at), updated_at: iso(channel.updated_at) };
 }

@@ -13,7 +13,7 @@ import { requireChannel } from "./channels";
 import { PageLimit, QueryEnum } from "./fields";
 import { requireIntegration } from "./integrations";
 
-const IncidentQuery = z.object({
+export const IncidentQuery = z.object({
 	channel_id: z.optional(z.string()),
 	integration_id: z.optional(z.string()),
 	status: z.optional(QueryEnum(IncidentStatus, "must be triggered, acknowledged or resolved")),

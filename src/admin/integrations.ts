@@ -31,7 +31,7 @@ import { readJsonBody } from "./body";
 import { CreatedPageQuery, Name, PageLimit, QueryEnum } from "./fields";
 import { configureObject, provisionObject, rerouteObject } from "./objects";
 
-const CreateIntegration = z.strictObject(
+export const CreateIntegration = z.strictObject(
 	{
 		name: Name,
 		type: z.enum(
@@ -46,7 +46,7 @@ const CreateIntegration = z.strictObject(
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
-const UpdateIntegration = z.strictObject(
+export const UpdateIntegration = z.strictObject(
 	{
 		name: z.optional(Name),
 		/**
@@ -64,7 +64,7 @@ const UpdateIntegration = z.strictObject(
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
-const AlertQuery = z.object({
+export const AlertQuery = z.object({
 	status: z.optional(QueryEnum(AlertStatus, "must be firing or resolved")),
 	limit: PageLimit(100, 20),
 	/** The last alert's position in the previous page. */
@@ -258,6 +258,8 @@ admin
 	.all("/integrations/:id/alerts", onlyMethods("GET"));
 
 /** The integration as the API lists it: never the key, nor its hash. */
+export type ApiIntegration = ReturnType<typeof integrationToApi>;
+export type ApiIntegrationDetail = Awaited<ReturnType<typeof integrationDetail>>;
 function integrationToApi(row: IntegrationRow) {
 	return {
 		id: row.id,

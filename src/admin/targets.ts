@@ -88,7 +88,7 @@ const TargetFields = {
 	delay: z.optional(Delay),
 	repeat: z.optional(Repeat),
 };
-const CreateTarget = z.strictObject(
+export const CreateTarget = z.strictObject(
 	{
 		type: z.enum(TargetType.options, { error: "must be webhook, slack, teams or pagerduty" }),
 		...TargetFields,
@@ -96,7 +96,7 @@ const CreateTarget = z.strictObject(
 	},
 	{ error: unknownFieldOr("must be a JSON object") },
 );
-const UpdateTarget = z.strictObject(TargetFields, {
+export const UpdateTarget = z.strictObject(TargetFields, {
 	error: unknownFieldOr("must be a JSON object"),
 });
 type TargetInput = z.output<typeof UpdateTarget>;
@@ -294,13 +294,14 @@ targets
 
 // --- Deliveries: every notification sent or being sent for the channel -------------------------
 
-const DeliveryQuery = z.object({
+export const DeliveryQuery = z.object({
 	status: z.optional(QueryEnum(DeliveryStatus, "must be pending, delivered or failed")),
 	target_id: z.optional(z.string()),
 	limit: PageLimit(100, 50),
 	cursor: CreatedCursor,
 });
 
+export type ApiDelivery = ReturnType<typeof deliveryToApi>;
 function deliveryToApi(row: NotificationRow) {
 	return {
 		id: row.id,

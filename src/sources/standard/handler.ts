@@ -41,7 +41,7 @@ export async function deliverStandard(
 /** The most events one batch carries. */
 const MAX_BATCH_EVENTS = 100;
 
-const Batch = z.object(
+export const Batch = z.object(
 	{
 		events: z
 			.array(z.unknown(), requiredAs("an array of standard events"))

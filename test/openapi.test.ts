@@ -1,0 +1,76 @@
+import { validate } from "@readme/openapi-parser";
+import { describe, expect, it } from "vitest";
+import worker from "../src/index";
+import { documentedRoutes } from "../src/openapi/document";
+import { call } from "./helpers";
+
+/** Every route the app answers as `METHOD /path` in OpenAPI's `{param}` style (405 catch-alls aside). */
+function servedRoutes(): string[] {
+	const served = worker.routes
+		.filter((route) => route.method !== "ALL")
+		.map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
+	return [...new Set(served)].sort();
+}
+
+describe("GET /openapi.json", () => {
+	it("serves a valid OpenAPI 3.1 document without auth", async () => {
+		const reply = await call("GET", "/openapi.json");
+		expect(reply.status).toBe(200);
+		const document = reply.body as unknown as Record<string, unknown>;
+		expect(document.openapi).toBe("3.1.0");
+		const result = await validate(structuredClone(document) as never);
+		expect(result.valid ? [] : result.errors).toEqual([]);
+		expect(result.warnings).toEqual([]);
+		// The validator is not vacuous: a broken copy fails it.
+		const broken = structuredClone(document) as {
+			paths: Record<string, Record<string, Record<string, unknown>>>;
+		};
+		const health = broken.paths["/healthz"]?.get;
+		if (health !== undefined) health.responses = { "200": { content: {} } };
+		expect((await validate(broken as never)).valid).toBe(false);
+	});
+
+	it("lists exactly the routes the app serves", () => {
+		expect([...documentedRoutes()].sort()).toEqual(servedRoutes());
+	});
+
+	it("describes each body with the schema that validates it, and gives an example", async () => {
+		const document = (await call("GET", "/openapi.json")).body as unknown as {
+			paths: Record<string, Record<string, Record<string, unknown>>>;
+		};
+		const create = document.paths["/api/v1/integrations"]?.post as {
+			requestBody: {
+				content: { "application/json": { schema: Record<string, unknown>; example: unknown } };
+			};
+		};
+		const body = create.requestBody.content["application/json"];
+		expect(body.schema).toMatchObject({
+			type: "object",
+			required: expect.arrayContaining(["name", "type"]),
+			properties: { type: { enum: expect.arrayContaining(["standard", "pagerduty"]) } },
+			additionalProperties: false,
+		});
+		expect(body.example).toMatchObject({ type: "standard" });
+		// A push refusal is described by the error envelope.
+		const push = document.paths["/push/{key}"]?.post as { responses: Record<string, unknown> };
+		expect(push.responses["400"]).toMatchObject({
+			content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+		});
+		// Every operation documents its answer and every body has an example.
+		for (const [path, methods] of Object.entries(document.paths)) {
+			for (const [method, op] of Object.entries(methods)) {
+				const responses = op.responses as Record<string, unknown>;
+				expect(Object.keys(responses).length, `${method} ${path}`).toBeGreaterThan(0);
+				const requestBody = op.requestBody as
+					| { content: Record<string, { example?: unknown }> }
+					| undefined;
+				if (requestBody !== undefined) {
+					expect(
+						requestBody.content["application/json"]?.example,
+						`${method} ${path}`,
+					).toBeDefined();
+				}
+			}
+		}
+	});
+});

@@ -9,16 +9,10 @@
 //   1. an alert posted to Alertmanager must open an alert and an incident in both integrations;
 //   2. an alert posted straight to alertgate's Alertmanager API v2 (as Prometheus would) must open;
 //   3. ending both must resolve every one of them, incidents included.
-import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-
-const root = path.resolve(import.meta.dirname, "..");
-const TIMEOUT_MS = 60_000;
-const ADMIN_TOKEN = `interop_${randomBytes(24).toString("base64url")}`;
+import { freePort, start, startGateway, stopChild, until } from "./lib/gateway.mjs";
 
 const alertmanagerBin = ["prometheus-alertmanager", "alertmanager"].find(onPath);
 if (alertmanagerBin === undefined || !onPath("amtool")) {
@@ -28,45 +22,17 @@ if (alertmanagerBin === undefined || !onPath("amtool")) {
 	process.exit(1);
 }
 
-const work = mkdtempSync(path.join(tmpdir(), "alertgate-interop-"));
 const children = [];
+let gateway;
 let failed = false;
 
 try {
-	const gatewayPort = await freePort();
+	step("alertgate: local D1 migrations, then wrangler dev");
+	gateway = await startGateway("interop");
+	const { base, admin, work } = gateway;
 	const alertmanagerPort = await freePort();
-	const base = `http://127.0.0.1:${gatewayPort}`;
 	const alertmanagerUrl = `http://127.0.0.1:${alertmanagerPort}`;
 
-	step("alertgate: local D1 migrations, then wrangler dev on", base);
-	run("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", work]);
-	children.push(
-		start("npx", [
-			"wrangler",
-			"dev",
-			"--ip",
-			"127.0.0.1",
-			"--port",
-			String(gatewayPort),
-			"--persist-to",
-			work,
-			"--var",
-			`ADMIN_TOKEN:${ADMIN_TOKEN}`,
-			"--show-interactive-dev-session=false",
-		]),
-	);
-	await until("alertgate answers /healthz", async () => (await fetch(`${base}/healthz`)).ok);
-
-	const admin = async (method, route, body) => {
-		const response = await fetch(`${base}/api/v1${route}`, {
-			method,
-			headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
-			body: body === undefined ? undefined : JSON.stringify(body),
-		});
-		const reply = await response.json();
-		if (!response.ok) throw new Error(`${method} ${route}: ${JSON.stringify(reply)}`);
-		return reply.data;
-	};
 	const channel = await admin("POST", "/channels", { name: "interop" });
 	const webhook = await admin("POST", "/integrations", {
 		name: "Alertmanager webhook",
@@ -162,12 +128,8 @@ receivers:
 	failed = true;
 	console.error(`\ninterop failed: ${error.message}`);
 } finally {
-	for (const child of children) {
-		try {
-			process.kill(-child.pid, "SIGTERM");
-		} catch {}
-	}
-	rmSync(work, { recursive: true, force: true });
+	for (const child of children) stopChild(child);
+	gateway?.stop();
 }
 process.exit(failed ? 1 : 0);
 
@@ -182,29 +144,6 @@ function step(...words) {
 function check(condition, what) {
 	if (!condition) throw new Error(`expected: ${what}`);
 	console.log(`   ok: ${what}`);
-}
-
-function run(command, args) {
-	const result = spawnSync(command, args, { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-	if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} exited ${result.status}`);
-}
-
-/** A long-running child in its own process group, so it is stopped with all of its children. */
-function start(command, args) {
-	const child = spawn(command, args, {
-		cwd: root,
-		detached: true,
-		stdio: ["ignore", "ignore", "pipe"],
-		env: { ...process.env, CI: "true" },
-	});
-	let stderr = "";
-	child.stderr.on("data", (chunk) => {
-		stderr = (stderr + chunk).slice(-4000);
-	});
-	child.on("exit", (code) => {
-		if (code !== null && code !== 0) console.error(`${command} exited ${code}:\n${stderr}`);
-	});
-	return child;
 }
 
 function amtool(url, args) {
@@ -229,32 +168,4 @@ async function alerts(admin, integrationId) {
 
 async function incidents(admin, integrationId) {
 	return (await admin("GET", `/incidents?integration_id=${integrationId}&limit=100`)).incidents;
-}
-
-/** Polls `probe` until it gives something truthy, or fails after TIMEOUT_MS. */
-async function until(what, probe) {
-	const deadline = Date.now() + TIMEOUT_MS;
-	for (;;) {
-		try {
-			const value = await probe();
-			if (value) {
-				console.log(`   ok: ${what}`);
-				return value;
-			}
-		} catch {}
-		if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 250));
-	}
-}
-
-function freePort() {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.unref();
-		server.on("error", reject);
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address();
-			server.close(() => resolve(port));
-		});
-	});
 }

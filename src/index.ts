@@ -5,6 +5,7 @@ import { channels } from "./admin/channels";
 import { incidents } from "./admin/incidents";
 import { admin } from "./admin/integrations";
 import { targets } from "./admin/targets";
+import { dashboard } from "./dashboard/routes";
 import type { AppEnv } from "./http/app-env";
 import { errorBody, ok } from "./http/envelope";
 import { HttpError } from "./http/errors";
@@ -39,6 +40,8 @@ app.use("/push", observePushes);
 app.use("/v2/enqueue", observePushes);
 app.route("/push", push);
 app.route("/", pagerDutyEvents);
+// HTML for people, not an API: outside the OpenAPI document.
+app.route("/dashboard", dashboard);
 
 app.notFound((c) => {
 	discardBody(c.req.raw);

@@ -4,10 +4,13 @@ import worker from "../src/index";
 import { documentedRoutes } from "../src/openapi/document";
 import { call } from "./helpers";
 
-/** Every route the app answers as `METHOD /path` in OpenAPI's `{param}` style (405 catch-alls aside). */
+/**
+ * Every API route the app answers, as `METHOD /path` in OpenAPI's `{param}` style: the 405
+ * catch-alls and the dashboard's HTML pages aside.
+ */
 function servedRoutes(): string[] {
 	const served = worker.routes
-		.filter((route) => route.method !== "ALL")
+		.filter((route) => route.method !== "ALL" && !route.path.startsWith("/dashboard"))
 		.map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
 	return [...new Set(served)].sort();
 }

@@ -9,7 +9,20 @@ const MIN_ADMIN_TOKEN_CHARS = 32;
 
 /** `Authorization: Bearer <ADMIN_TOKEN>` on every admin route, compared in constant time. */
 export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const expected = c.env.ADMIN_TOKEN;
+	const expected = configuredAdminToken(c.env);
+	const token = bearerToken(c.req.header("Authorization"));
+	if (token === null) {
+		throw new Unauthorized("send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`");
+	}
+	if (!(await secretsEqual(token, expected))) {
+		throw new Unauthorized("the admin token is wrong");
+	}
+	await next();
+};
+
+/** ADMIN_TOKEN, or the 503 that says how to set it (unset, or too short to be a token). */
+export function configuredAdminToken(env: Env): string {
+	const expected = env.ADMIN_TOKEN;
 	if (expected === undefined || expected === "") {
 		throw new ServiceUnavailable(
 			"AdminTokenNotConfigured",
@@ -22,12 +35,5 @@ export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
 			`the admin API is disabled: ADMIN_TOKEN has fewer than ${MIN_ADMIN_TOKEN_CHARS} characters. Make one with \`openssl rand -base64 32\` and set it with \`npx wrangler secret put ADMIN_TOKEN\``,
 		);
 	}
-	const token = bearerToken(c.req.header("Authorization"));
-	if (token === null) {
-		throw new Unauthorized("send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`");
-	}
-	if (!(await secretsEqual(token, expected))) {
-		throw new Unauthorized("the admin token is wrong");
-	}
-	await next();
-};
+	return expected;
+}

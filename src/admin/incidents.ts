@@ -75,7 +75,7 @@ incidents
 	.all("/incidents/:id/resolve", onlyMethods("POST"));
 
 /** The mirror says which integration holds the incident; that Durable Object is the truth. */
-async function incidentObject(env: Env, id: string) {
+export async function incidentObject(env: Env, id: string) {
 	const integrationId = await incidentIntegration(env.DB, id);
 	if (integrationId === null) throw refusalError({ ok: false, reason: "incident_not_found", id });
 	return env.INTEGRATION.getByName(integrationId);

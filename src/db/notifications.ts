@@ -121,3 +121,13 @@ export async function getNotification(
 		.first();
 	return row === null ? null : NotificationRow.parse(row);
 }
+
+/** How many notifications failed for good, by integration (the dashboard's integrations page). */
+export async function failedDeliveryCounts(db: D1Database): Promise<Map<string, number>> {
+	const { results } = await db
+		.prepare(
+			"SELECT integration_id, count(*) AS failed FROM notifications WHERE status = 'failed' GROUP BY integration_id",
+		)
+		.all<{ integration_id: string; failed: number }>();
+	return new Map(results.map((row) => [row.integration_id, row.failed]));
+}

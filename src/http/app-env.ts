@@ -9,5 +9,7 @@ export type AppEnv = {
 		integrationId?: string;
 		/** The refusal a push was answered with, whichever protocol's shape it took. */
 		refused?: HttpError;
+		/** The dashboard's CSRF token for the signed-in session's forms. */
+		csrf?: string;
 	};
 };

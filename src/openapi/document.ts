@@ -61,7 +61,6 @@ type Operation = {
 	refusals?: Record<number, string>;
 };
 
-const intId = "int_7b2f…";
 const standardEvent = {
 	event_status: "Critical",
 	title_rule: "backup of db-1 failed",

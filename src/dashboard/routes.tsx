@@ -1,0 +1,191 @@
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { csrf } from "hono/csrf";
+import { HTTPException } from "hono/http-exception";
+import { incidentObject } from "../admin/incidents";
+import { getChannel, listChannels } from "../db/channels";
+import { listIncidents } from "../db/incidents";
+import { getIntegration, listIntegrations } from "../db/integrations";
+import { failedDeliveryCounts } from "../db/notifications";
+import type { IncidentReply } from "../durable/contract";
+import type { AppEnv } from "../http/app-env";
+import { HttpError } from "../http/errors";
+import { type ApiIncident, incidentToApi } from "../incidents/incident";
+import {
+	type IncidentGroup,
+	IncidentPage,
+	IncidentsPage,
+	IntegrationsPage,
+	LoginPage,
+	MessagePage,
+} from "./pages";
+import { csrfValid, session, signIn, signOut } from "./session";
+
+/**
+ * `/dashboard`: open incidents by channel, an incident's alerts with acknowledge and resolve, and
+ * the integrations with what shows they are wired. Signed in with the admin token (session.ts).
+ */
+
+export const dashboard = new Hono<AppEnv>();
+
+// Unsafe methods only from this origin (Origin / Sec-Fetch-Site), whatever the cookie says.
+const sameOrigin = csrf();
+dashboard.use(async (c, next) => {
+	try {
+		await sameOrigin(c, next);
+	} catch (error) {
+		if (!(error instanceof HTTPException)) throw error;
+		throw new HttpError(
+			403,
+			"CrossOriginRequest",
+			"the dashboard takes forms from its own pages only",
+		);
+	}
+});
+
+/** Most rows a page reads per list: a dashboard, not an export. */
+const PAGE_ROWS = 100;
+
+const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
+	const current = await session(c);
+	if (current === null) return c.redirect("/dashboard/login", 303);
+	c.set("csrf", current.csrf);
+	await next();
+};
+
+/** An action's form must carry this session's CSRF token. */
+async function checkForm(c: Context<AppEnv>): Promise<void> {
+	const form = await c.req.parseBody();
+	if (!(await csrfValid(c, form.csrf))) {
+		throw new HttpError(
+			403,
+			"CsrfTokenInvalid",
+			"the form is stale: reload the page and try again",
+		);
+	}
+}
+
+dashboard.get("/login", async (c) => {
+	if ((await session(c)) !== null) return c.redirect("/dashboard", 303);
+	return c.html(<LoginPage />);
+});
+
+dashboard.post("/login", async (c) => {
+	const form = await c.req.parseBody();
+	const token = typeof form.token === "string" ? form.token : "";
+	if (!(await signIn(c, token))) {
+		return c.html(<LoginPage error="That is not the admin token." />, 401);
+	}
+	return c.redirect("/dashboard", 303);
+});
+
+dashboard.post("/logout", signedIn, async (c) => {
+	await checkForm(c);
+	signOut(c);
+	return c.redirect("/dashboard/login", 303);
+});
+
+dashboard.get("/", signedIn, async (c) => {
+	const [triggered, acknowledged, channels] = await Promise.all([
+		listIncidents(c.env.DB, { status: "triggered", limit: PAGE_ROWS }),
+		listIncidents(c.env.DB, { status: "acknowledged", limit: PAGE_ROWS }),
+		listChannels(c.env.DB, { limit: PAGE_ROWS }),
+	]);
+	const open = [...triggered, ...acknowledged]
+		.map(incidentToApi)
+		.sort((a, b) => b.opened_at.localeCompare(a.opened_at));
+	const byChannel = new Map<string | null, ApiIncident[]>();
+	for (const incident of open) {
+		byChannel.set(incident.channel_id, [...(byChannel.get(incident.channel_id) ?? []), incident]);
+	}
+	const groups: IncidentGroup[] = channels.map((channel) => ({
+		channel: { id: channel.id, name: channel.name },
+		incidents: byChannel.get(channel.id) ?? [],
+	}));
+	// Unrouted ones apart, last.
+	groups.push({ channel: null, incidents: byChannel.get(null) ?? [] });
+	return c.html(<IncidentsPage groups={groups} csrf={csrfOf(c)} now={Date.now()} />);
+});
+
+dashboard.get("/incidents/:id", signedIn, async (c) => {
+	const reply = await incidentReply(c, (stub, id) => stub.getIncident(id));
+	if (!reply.ok) return notFound(c);
+	const { incident } = reply;
+	const [channel, integration] = await Promise.all([
+		incident.channel_id === null ? null : getChannel(c.env.DB, incident.channel_id),
+		getIntegration(c.env.DB, incident.integration_id),
+	]);
+	return c.html(
+		<IncidentPage
+			incident={incident}
+			channel={channel?.name ?? "none (unrouted)"}
+			integration={integration?.name ?? incident.integration_id}
+			csrf={csrfOf(c)}
+			now={Date.now()}
+		/>,
+	);
+});
+
+for (const verb of ["acknowledge", "resolve"] as const) {
+	dashboard.post(`/incidents/:id/${verb}`, signedIn, async (c) => {
+		await checkForm(c);
+		const reply = await incidentReply(c, (stub, id) =>
+			verb === "acknowledge" ? stub.acknowledgeIncident(id) : stub.resolveIncident(id),
+		);
+		if (!reply.ok && reply.reason === "incident_not_found") return notFound(c);
+		// A refusal (acknowledging a resolved incident) shows on the page, which tells the state.
+		return c.redirect(`/dashboard/incidents/${c.req.param("id")}`, 303);
+	});
+}
+
+dashboard.get("/integrations", signedIn, async (c) => {
+	const [integrations, failed] = await Promise.all([
+		listIntegrations(c.env.DB, { limit: PAGE_ROWS }),
+		failedDeliveryCounts(c.env.DB),
+	]);
+	const rows = integrations.map((row) => ({
+		id: row.id,
+		name: row.name,
+		type: row.type,
+		last_event_at: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString(),
+		event_count: row.event_count,
+		unrouted_count: row.unrouted_count,
+		rate_limited_count: row.rate_limited_count,
+		failed_deliveries: failed.get(row.id) ?? 0,
+	}));
+	return c.html(<IntegrationsPage integrations={rows} csrf={csrfOf(c)} now={Date.now()} />);
+});
+
+/** The incident from the object that holds it; a refusal when there is none. */
+async function incidentReply(
+	c: Context<AppEnv>,
+	call: (
+		stub: Awaited<ReturnType<typeof incidentObject>>,
+		id: string,
+	) => Promise<IncidentReply> | IncidentReply,
+): Promise<IncidentReply> {
+	const id = c.req.param("id") ?? "";
+	try {
+		return await call(await incidentObject(c.env, id), id);
+	} catch (error) {
+		if (error instanceof HttpError && error.status === 404) {
+			return { ok: false, reason: "incident_not_found", id };
+		}
+		throw error;
+	}
+}
+
+function notFound(c: Context<AppEnv>) {
+	return c.html(
+		<MessagePage
+			title="No such incident"
+			message="It may have been deleted with its integration, or pruned after its retention."
+			csrf={csrfOf(c)}
+		/>,
+		404,
+	);
+}
+
+/** Set by `signedIn` on every page behind it. */
+function csrfOf(c: Context<AppEnv>): string {
+	return c.get("csrf") ?? "";
+}

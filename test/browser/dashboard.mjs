@@ -1,0 +1,128 @@
+// `npm run test:browser`: the dashboard in a real headless Chromium (Debian's `chromium`, driven
+// by playwright-core), against a local alertgate on loopback. CI runs it after `npm test` and
+// installs Chromium when it is missing (.ci/run). Screenshots of each step land in
+// test/browser/artifacts/ (gitignored), kept as the run's artifacts.
+//
+// 1. An alert pushed to a new integration opens an unrouted incident.
+// 2. Signed out, /dashboard leads to the sign-in page; a wrong token is refused.
+// 3. Signed in, the incident is on the page; its page lists the alert and its labels.
+// 4. Acknowledge: the page and the API both say acknowledged.
+// 5. The integrations page shows the integration as wired; sign out leads back to sign-in.
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+import { root, startGateway, until } from "../../scripts/lib/gateway.mjs";
+
+const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"]
+	.filter(Boolean)
+	.find((candidate) => existsSync(candidate));
+if (CHROMIUM === undefined) {
+	console.error(
+		"the browser test needs Chromium: `sudo apt-get install chromium` (Debian), or set CHROMIUM_PATH",
+	);
+	process.exit(1);
+}
+
+const artifacts = path.join(root, "test/browser/artifacts");
+mkdirSync(artifacts, { recursive: true });
+
+let gateway;
+let browser;
+let failed = false;
+try {
+	console.log("== alertgate: local D1 migrations, then wrangler dev");
+	gateway = await startGateway("browser");
+	const { base, admin, adminToken } = gateway;
+
+	console.log("== 1. a push opens an unrouted incident");
+	const integration = await admin("POST", "/integrations", {
+		name: "browser test source",
+		type: "standard",
+	});
+	const title = `disk full on db-${Date.now()}`;
+	const pushed = await fetch(`${base}/push/${integration.integration_key}`, {
+		method: "POST",
+		headers: { "Content-Type": "application/json" },
+		body: JSON.stringify({
+			event_status: "Critical",
+			title_rule: title,
+			alert_key: "disk-db",
+			labels: { host: "db-1", team: "storage" },
+		}),
+	});
+	check(pushed.ok, "the push is accepted");
+	const [incident] = await until("the incident is listed", async () => {
+		const { incidents } = await admin("GET", `/incidents?integration_id=${integration.id}`);
+		return incidents.length > 0 ? incidents : null;
+	});
+
+	browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+	const page = await browser.newPage({ viewport: { width: 412, height: 915 } });
+	const shot = (name) =>
+		page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+
+	console.log("== 2. signed out: the sign-in page; a wrong token is refused");
+	await page.goto(`${base}/dashboard`);
+	check(new URL(page.url()).pathname === "/dashboard/login", "/dashboard leads to sign-in");
+	await page.fill('input[name="token"]', "not-the-token");
+	await page.click('button[type="submit"]');
+	check(
+		(await page.textContent("body")).includes("That is not the admin token."),
+		"a wrong token is refused",
+	);
+	await shot("1-sign-in-refused");
+
+	console.log("== 3. signed in: the incident and its alert");
+	await page.fill('input[name="token"]', adminToken);
+	await page.click('button[type="submit"]');
+	check(new URL(page.url()).pathname === "/dashboard", "signing in opens the incidents page");
+	const row = page.locator(`tr[data-incident="${incident.id}"]`);
+	check((await row.count()) === 1, "the pushed incident is listed");
+	check((await row.textContent()).includes(title), "with its title");
+	check((await row.locator(".status").textContent()) === "triggered", "as triggered");
+	const cookies = await page.context().cookies();
+	const session = cookies.find((cookie) => cookie.name === "alertgate_session");
+	check(
+		session?.httpOnly === true && session.secure === true && session.sameSite === "Strict",
+		"the session cookie is HttpOnly, Secure and SameSite=Strict",
+	);
+	check(!session.value.includes(adminToken), "the cookie does not hold the token");
+	await shot("2-incidents");
+	await row.locator("a").click();
+	check((await page.textContent("#status")) === "triggered", "the incident page says triggered");
+	check((await page.textContent("body")).includes("host=db-1"), "it lists the alert's labels");
+	await shot("3-incident");
+
+	console.log("== 4. acknowledge");
+	await page.click('button:has-text("Acknowledge")');
+	check((await page.textContent("#status")) === "acknowledged", "the page says acknowledged");
+	const detail = await admin("GET", `/incidents/${incident.id}`);
+	check(detail.status === "acknowledged", "the API says acknowledged");
+	await shot("4-acknowledged");
+
+	console.log("== 5. integrations, then sign out");
+	await page.click('a:has-text("Integrations")');
+	const wired = page.locator(`tr[data-integration="${integration.id}"]`);
+	await until("the integration shows its push", async () => {
+		await page.reload();
+		return (await wired.textContent()).includes("ago");
+	});
+	await shot("5-integrations");
+	await page.click('button:has-text("Sign out")');
+	check(new URL(page.url()).pathname === "/dashboard/login", "signing out leads to sign-in");
+	await page.goto(`${base}/dashboard`);
+	check(new URL(page.url()).pathname === "/dashboard/login", "and the session is gone");
+	console.log(`\nbrowser test passed; screenshots in ${path.relative(root, artifacts)}/`);
+} catch (error) {
+	failed = true;
+	console.error(`\nbrowser test failed: ${error.message}`);
+} finally {
+	await browser?.close();
+	gateway?.stop();
+}
+process.exit(failed ? 1 : 0);
+
+function check(condition, what) {
+	if (!condition) throw new Error(`expected: ${what}`);
+	console.log(`   ok: ${what}`);
+}

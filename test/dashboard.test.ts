@@ -1,0 +1,131 @@
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { ADMIN_TOKEN, admin, BASE, createIntegration, push } from "./helpers";
+import { mirror } from "./incident-helpers";
+
+/** A browser-like request to the dashboard: same-origin forms, the session cookie if any. */
+async function page(
+	method: "GET" | "POST",
+	path: string,
+	opts: { cookie?: string; form?: Record<string, string>; origin?: string } = {},
+) {
+	const headers: Record<string, string> = {};
+	if (opts.cookie !== undefined) headers.Cookie = opts.cookie;
+	let body: string | undefined;
+	if (opts.form !== undefined) {
+		headers["Content-Type"] = "application/x-www-form-urlencoded";
+		headers.Origin = opts.origin ?? BASE;
+		body = new URLSearchParams(opts.form).toString();
+	}
+	const response = await exports.default.fetch(
+		new Request(`${BASE}${path}`, { method, headers, body, redirect: "manual" }),
+	);
+	return {
+		status: response.status,
+		location: response.headers.get("Location"),
+		setCookie: response.headers.get("Set-Cookie"),
+		html: await response.text(),
+	};
+}
+
+async function signIn() {
+	const reply = await page("POST", "/dashboard/login", { form: { token: ADMIN_TOKEN } });
+	expect(reply.status).toBe(303);
+	const cookie = reply.setCookie?.split(";")[0];
+	if (cookie === undefined) throw new Error("no session cookie");
+	return cookie;
+}
+
+const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
+
+describe("dashboard", () => {
+	it("signs in with the admin token into an HttpOnly, Secure, SameSite=Strict cookie that is not the token", async () => {
+		const wrong = await page("POST", "/dashboard/login", { form: { token: "not-the-token" } });
+		expect(wrong.status).toBe(401);
+		expect(wrong.setCookie).toBeNull();
+		expect(wrong.html).toContain("That is not the admin token.");
+
+		const right = await page("POST", "/dashboard/login", { form: { token: ADMIN_TOKEN } });
+		expect(right).toMatchObject({ status: 303, location: "/dashboard" });
+		expect(right.setCookie).toMatch(/^alertgate_session=[\w-]+;/);
+		for (const attribute of ["HttpOnly", "Secure", "SameSite=Strict", "Path=/dashboard"]) {
+			expect(right.setCookie).toContain(attribute);
+		}
+		expect(right.setCookie).not.toContain(ADMIN_TOKEN);
+	});
+
+	it("sends whoever is not signed in to the sign-in page", async () => {
+		for (const path of ["/dashboard", "/dashboard/integrations", "/dashboard/incidents/x"]) {
+			const reply = await page("GET", path);
+			expect(reply).toMatchObject({ status: 303, location: "/dashboard/login" });
+		}
+		const forged = await page("GET", "/dashboard", { cookie: "alertgate_session=forged" });
+		expect(forged.location).toBe("/dashboard/login");
+	});
+
+	it("shows open incidents, an incident's alerts, and acknowledges with a CSRF-checked form", async () => {
+		const cookie = await signIn();
+		const { id, integration_key } = await createIntegration("dashboard source");
+		await push(integration_key, {
+			event_status: "Critical",
+			title_rule: "<script>alert(1)</script> disk full",
+			alert_key: "disk",
+			labels: { host: "db-1" },
+		});
+		await mirror(id);
+		const list = await page("GET", "/dashboard", { cookie });
+		expect(list.status).toBe(200);
+		expect(list.html).toContain("Unrouted (no channel)");
+		// Text from a push is escaped, never markup.
+		expect(list.html).toContain("&lt;script&gt;alert(1)&lt;/script&gt; disk full");
+		expect(list.html).not.toContain("<script>alert(1)</script>");
+		const incidentId = /href="\/dashboard\/incidents\/([^"]+)"/.exec(list.html)?.[1];
+		expect(incidentId).toBeDefined();
+
+		const detail = await page("GET", `/dashboard/incidents/${incidentId}`, { cookie });
+		expect(detail.html).toContain('<strong id="status">triggered</strong>');
+		expect(detail.html).toContain("host=db-1");
+		expect(detail.html).toContain("dashboard source");
+		const csrf = csrfOf(detail.html);
+		expect(csrf).not.toBe("");
+
+		const path = `/dashboard/incidents/${incidentId}/acknowledge`;
+		// Without the form's token, or from another origin: refused, nothing changes.
+		expect((await page("POST", path, { cookie, form: {} })).status).toBe(403);
+		expect(
+			(await page("POST", path, { cookie, form: { csrf }, origin: "https://evil.example" })).status,
+		).toBe(403);
+		expect((await admin("GET", `/incidents/${incidentId}`)).body.data.status).toBe("triggered");
+
+		const done = await page("POST", path, { cookie, form: { csrf } });
+		expect(done).toMatchObject({ status: 303, location: `/dashboard/incidents/${incidentId}` });
+		expect((await admin("GET", `/incidents/${incidentId}`)).body.data.status).toBe("acknowledged");
+		const after = await page("GET", `/dashboard/incidents/${incidentId}`, { cookie });
+		expect(after.html).toContain('<strong id="status">acknowledged</strong>');
+	});
+
+	it("lists integrations with what shows they are wired", async () => {
+		const cookie = await signIn();
+		const quiet = await createIntegration("never pushed");
+		const busy = await createIntegration("pushing");
+		await push(busy.integration_key, { event_status: "Info", title_rule: "x", alert_key: "x" });
+		await mirror(busy.id);
+		const reply = await page("GET", "/dashboard/integrations", { cookie });
+		const rowOf = (integrationId: string) =>
+			new RegExp(`<tr data-integration="${integrationId}">(.*?)</tr>`).exec(reply.html)?.[1] ?? "";
+		expect(rowOf(quiet.id)).toContain("never: not wired yet");
+		expect(rowOf(busy.id)).toMatch(/<td>\d+s ago<\/td><td>1<\/td>/);
+	});
+
+	it("signs out: the cookie is cleared", async () => {
+		const cookie = await signIn();
+		const home = await page("GET", "/dashboard", { cookie });
+		const out = await page("POST", "/dashboard/logout", {
+			cookie,
+			form: { csrf: csrfOf(home.html) },
+		});
+		expect(out).toMatchObject({ status: 303, location: "/dashboard/login" });
+		expect(out.setCookie).toMatch(/^alertgate_session=;/);
+		expect(out.setCookie).toContain("Max-Age=0");
+	});
+});

@@ -40,7 +40,7 @@ app.use("/push", observePushes);
 app.use("/v2/enqueue", observePushes);
 app.route("/push", push);
 app.route("/", pagerDutyEvents);
-// HTML for people, not an API: outside the OpenAPI document.
+// HTML for people (listed in the OpenAPI document under its own tag).
 app.route("/dashboard", dashboard);
 
 app.notFound((c) => {

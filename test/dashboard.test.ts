@@ -108,13 +108,19 @@ describe("dashboard", () => {
 		const cookie = await signIn();
 		const quiet = await createIntegration("never pushed");
 		const busy = await createIntegration("pushing");
-		await push(busy.integration_key, { event_status: "Info", title_rule: "x", alert_key: "x" });
+		const event = { event_status: "Info", title_rule: "x", alert_key: "x" };
+		await push(busy.integration_key, event);
+		await push(busy.integration_key, event);
+		await push(busy.integration_key, { event_status: "Loud" });
 		await mirror(busy.id);
 		const reply = await page("GET", "/dashboard/integrations", { cookie });
 		const rowOf = (integrationId: string) =>
 			new RegExp(`<tr data-integration="${integrationId}">(.*?)</tr>`).exec(reply.html)?.[1] ?? "";
 		expect(rowOf(quiet.id)).toContain("never: not wired yet");
-		expect(rowOf(busy.id)).toMatch(/<td>\d+s ago<\/td><td>1<\/td>/);
+		// Last push, pushes, deduplicated, unrouted, rate-limited, then refusals by code.
+		expect(rowOf(busy.id)).toMatch(
+			/<td>\d+s ago<\/td><td>2<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td class="refused" title="InvalidParameter: 1">1/,
+		);
 	});
 
 	it("signs out: the cookie is cleared", async () => {

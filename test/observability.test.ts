@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { admin, BASE, call, createIntegration, push } from "./helpers";
+import { mirror } from "./incident-helpers";
 import { drain, notifiedIntegration, unique } from "./notify-helpers";
 
 /** The structured lines the worker logged while `run` ran. */
@@ -81,6 +82,18 @@ describe("observability", () => {
 			unrouted_count: 2,
 		});
 		expect(detail.body.data.intake.last_event_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+		// D1's list follows through the mirror.
+		await mirror(id);
+		const listed = (await admin("GET", "/integrations?limit=100")).body.data.integrations.find(
+			(one: { id: string }) => one.id === id,
+		);
+		expect(listed).toMatchObject({
+			event_count: 3,
+			deduplicated_count: 1,
+			replayed_count: 1,
+			rate_limited_count: 1,
+			refused_count: { InvalidParameter: 2, IdempotencyKeyReused: 1 },
+		});
 	});
 });
 

@@ -83,6 +83,9 @@ const NEW_STATS = {
 	last_event_at: null,
 	unrouted_count: 0,
 	rate_limited_count: 0,
+	deduplicated_count: 0,
+	replayed_count: 0,
+	refused_count: {},
 	config_version: 0,
 };
 
@@ -273,6 +276,9 @@ function integrationToApi(row: IntegrationRow) {
 		last_event_at: isoOrNull(row.last_event_at),
 		unrouted_count: row.unrouted_count,
 		rate_limited_count: row.rate_limited_count,
+		deduplicated_count: row.deduplicated_count,
+		replayed_count: row.replayed_count,
+		refused_count: row.refused_count,
 	};
 }
 

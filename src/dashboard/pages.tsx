@@ -215,10 +215,26 @@ export type IntegrationRowView = {
 	type: string;
 	last_event_at: string | null;
 	event_count: number;
+	deduplicated_count: number;
 	unrouted_count: number;
 	rate_limited_count: number;
+	refused_count: Record<string, number>;
 	failed_deliveries: number;
 };
+
+/** Refusals in all, with each code's count in the cell's title. */
+function Refused(props: { counts: Record<string, number> }) {
+	const entries = Object.entries(props.counts);
+	const total = entries.reduce((sum, [, count]) => sum + count, 0);
+	return (
+		<td class="refused" title={entries.map(([code, count]) => `${code}: ${count}`).join(", ")}>
+			{total}
+			{entries.length > 0 && (
+				<div class="muted">{entries.map(([code, count]) => `${code} ${count}`).join(", ")}</div>
+			)}
+		</td>
+	);
+}
 
 export function IntegrationsPage(props: {
 	integrations: IntegrationRowView[];
@@ -235,8 +251,10 @@ export function IntegrationsPage(props: {
 						<th>Type</th>
 						<th>Last event</th>
 						<th>Pushes</th>
+						<th>Deduplicated</th>
 						<th>Unrouted</th>
 						<th>Rate-limited</th>
+						<th>Refused</th>
 						<th>Failed deliveries</th>
 					</tr>
 				</thead>
@@ -253,8 +271,10 @@ export function IntegrationsPage(props: {
 								)}
 							</td>
 							<td>{row.event_count}</td>
+							<td>{row.deduplicated_count}</td>
 							<td>{row.unrouted_count}</td>
 							<td>{row.rate_limited_count}</td>
+							<Refused counts={row.refused_count} />
 							<td>{row.failed_deliveries}</td>
 						</tr>
 					))}

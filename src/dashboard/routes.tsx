@@ -148,8 +148,10 @@ dashboard.get("/integrations", signedIn, async (c) => {
 		type: row.type,
 		last_event_at: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString(),
 		event_count: row.event_count,
+		deduplicated_count: row.deduplicated_count,
 		unrouted_count: row.unrouted_count,
 		rate_limited_count: row.rate_limited_count,
+		refused_count: row.refused_count,
 		failed_deliveries: failed.get(row.id) ?? 0,
 	}));
 	return c.html(<IntegrationsPage integrations={rows} csrf={csrfOf(c)} now={Date.now()} />);

@@ -22,13 +22,18 @@ export const IntegrationRow = z.object({
 	channel_id: z.nullable(z.string()),
 	unrouted_count: z.number(),
 	rate_limited_count: z.number(),
+	deduplicated_count: z.number(),
+	replayed_count: z.number(),
+	/** Refusals by code, as JSON (migration 0007). */
+	refused_count: jsonText(z.record(z.string(), z.number())),
 	/** The routing config version when this row was read (see migration 0003). */
 	config_version: z.number(),
 });
 export type IntegrationRow = z.infer<typeof IntegrationRow>;
 
 const COLUMNS = `id, name, type, created_at, key_rotated_at, deleted_at, event_count, last_event_at,
-	settings, channel_id, unrouted_count, rate_limited_count, (SELECT version FROM config_version WHERE id = 1) AS config_version`;
+	settings, channel_id, unrouted_count, rate_limited_count, deduplicated_count, replayed_count,
+	refused_count, (SELECT version FROM config_version WHERE id = 1) AS config_version`;
 
 function parseRow(row: unknown): IntegrationRow | null {
 	return row === null ? null : IntegrationRow.parse(row);
@@ -152,12 +157,17 @@ export function mirrorIntegrationStats(
 		last_event_at: number | null;
 		unrouted_count: number;
 		rate_limited_count: number;
+		deduplicated_count: number;
+		replayed_count: number;
+		refused_count: Record<string, number>;
 	},
 ): D1PreparedStatement {
 	return db
 		.prepare(
 			`UPDATE integrations SET event_count = max(event_count, ?), last_event_at = ?,
-				unrouted_count = max(unrouted_count, ?), rate_limited_count = max(rate_limited_count, ?)
+				unrouted_count = max(unrouted_count, ?), rate_limited_count = max(rate_limited_count, ?),
+				deduplicated_count = max(deduplicated_count, ?), replayed_count = max(replayed_count, ?),
+				refused_count = ?
 			 WHERE id = ?`,
 		)
 		.bind(
@@ -165,6 +175,9 @@ export function mirrorIntegrationStats(
 			stats.last_event_at,
 			stats.unrouted_count,
 			stats.rate_limited_count,
+			stats.deduplicated_count,
+			stats.replayed_count,
+			JSON.stringify(stats.refused_count),
 			id,
 		);
 }

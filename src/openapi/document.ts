@@ -600,6 +600,102 @@ function operation(op: Operation): Schema {
 	};
 }
 
+/**
+ * The dashboard's pages (src/dashboard): HTML for people, listed so the document covers every
+ * route; `session` is the sign-in cookie, and each form carries its page's `csrf` token.
+ */
+const DASHBOARD: { method: "get" | "post"; path: string; summary: string; form?: string[] }[] = [
+	{ method: "get", path: "/dashboard", summary: "Open incidents by channel, unrouted apart" },
+	{ method: "get", path: "/dashboard/login", summary: "The sign-in page" },
+	{
+		method: "post",
+		path: "/dashboard/login",
+		summary: "Sign in with the admin token",
+		form: ["token"],
+	},
+	{ method: "post", path: "/dashboard/logout", summary: "Sign out", form: ["csrf"] },
+	{
+		method: "get",
+		path: "/dashboard/integrations",
+		summary: "Integrations and whether they are wired",
+	},
+	{ method: "get", path: "/dashboard/incidents/{id}", summary: "An incident and its alerts" },
+	{
+		method: "post",
+		path: "/dashboard/incidents/{id}/acknowledge",
+		summary: "Acknowledge the incident",
+		form: ["csrf"],
+	},
+	{
+		method: "post",
+		path: "/dashboard/incidents/{id}/resolve",
+		summary: "Resolve the incident",
+		form: ["csrf"],
+	},
+];
+
+function dashboardOperation(page: (typeof DASHBOARD)[number]): Schema {
+	const html = { "text/html": { schema: { type: "string" } } };
+	const signedIn = page.path !== "/dashboard/login";
+	return {
+		tags: ["Dashboard"],
+		summary: page.summary,
+		operationId: `${page.method}${page.path.replace(/[^a-zA-Z0-9]+(\w)?/g, (_m, c: string = "") => c.toUpperCase())}`,
+		security: signedIn ? [{ dashboardSession: [] }] : [],
+		parameters: [...page.path.matchAll(/\{(\w+)\}/g)].map((match) => ({
+			name: match[1],
+			in: "path",
+			required: true,
+			schema: { type: "string" },
+		})),
+		...(page.form === undefined
+			? {}
+			: {
+					requestBody: {
+						required: true,
+						content: {
+							"application/x-www-form-urlencoded": {
+								schema: {
+									type: "object",
+									required: page.form,
+									properties: Object.fromEntries(
+										page.form.map((name) => [name, { type: "string" }]),
+									),
+								},
+								example: Object.fromEntries(
+									page.form.map((name) => [
+										name,
+										name === "token" ? "<ADMIN_TOKEN>" : "<the csrf field of the page's form>",
+									]),
+								),
+							},
+						},
+					},
+				}),
+		responses: {
+			...(page.method === "get" ? { 200: { description: "The page", content: html } } : {}),
+			303: {
+				description:
+					page.method === "get"
+						? "Not signed in: to /dashboard/login"
+						: "Done: to the page that shows the result",
+				headers: { Location: { schema: { type: "string" } } },
+			},
+			...(page.form?.includes("token")
+				? { 401: { description: "Not the admin token", content: html } }
+				: {}),
+			...(page.form?.includes("csrf")
+				? {
+						403: {
+							description: "A stale or missing CSRF token, or a form from another origin",
+							content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+						},
+					}
+				: {}),
+		},
+	};
+}
+
 let built: Schema | undefined;
 
 /** The document, built once per isolate. `version` is the package's. */
@@ -608,6 +704,9 @@ export function openApiDocument(version: string): Schema {
 	const paths: Record<string, Schema> = {};
 	for (const op of OPERATIONS) {
 		paths[op.path] = { ...paths[op.path], [op.method]: operation(op) };
+	}
+	for (const page of DASHBOARD) {
+		paths[page.path] = { ...paths[page.path], [page.method]: dashboardOperation(page) };
 	}
 	built = {
 		openapi: "3.1.0",
@@ -622,6 +721,7 @@ export function openApiDocument(version: string): Schema {
 			{ name: "Push", description: "Where monitors send alerts." },
 			{ name: "Admin", description: "Integrations, channels, routes, targets, incidents." },
 			{ name: "Health", description: "Liveness and this document." },
+			{ name: "Dashboard", description: "HTML pages for people (README, Dashboard)." },
 		],
 		paths,
 		components: {
@@ -633,6 +733,7 @@ export function openApiDocument(version: string): Schema {
 			},
 			securitySchemes: {
 				adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+				dashboardSession: { type: "apiKey", in: "cookie", name: "alertgate_session" },
 				integrationKeyHeader: { type: "apiKey", in: "header", name: "X-Integration-Key" },
 				integrationKeyBearer: {
 					type: "http",
@@ -647,5 +748,5 @@ export function openApiDocument(version: string): Schema {
 
 /** Every operation as `METHOD /path` (OpenAPI's `{param}` style), for the coverage test. */
 export function documentedRoutes(): string[] {
-	return OPERATIONS.map((op) => `${op.method.toUpperCase()} ${op.path}`);
+	return [...OPERATIONS, ...DASHBOARD].map((op) => `${op.method.toUpperCase()} ${op.path}`);
 }

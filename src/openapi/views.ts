@@ -66,6 +66,9 @@ export const IntegrationListItem = z.object({
 	last_event_at: IsoOrNull,
 	unrouted_count: z.int(),
 	rate_limited_count: z.int(),
+	deduplicated_count: z.int(),
+	replayed_count: z.int(),
+	refused_count: z.record(z.string(), z.int()),
 });
 
 export const IntegrationView = z.extend(IntegrationListItem, {

@@ -4,6 +4,7 @@ import type { ApiIntegration, ApiIntegrationDetail } from "../admin/integrations
 import type { ApiDelivery } from "../admin/targets";
 import { Alert, AlertStatus, type ApiAlert } from "../alerts/alert";
 import { Severity } from "../alerts/event";
+import { NotificationRow } from "../db/notifications";
 import { PushData } from "../durable/contract";
 import { type ApiIncident, Incident } from "../incidents/incident";
 import { IntegrationType } from "../integrations/type";
@@ -114,20 +115,10 @@ export const TargetView = z.object({
 	updated_at: Iso,
 });
 
-export const DeliveryView = z.object({
-	id: z.string(),
-	integration_id: z.string(),
-	channel_id: z.string(),
-	target_id: z.string(),
-	incident_id: z.string(),
-	type: z.string(),
-	status: z.enum(["pending", "delivered", "failed"]),
-	attempts: z.int(),
+export const DeliveryView = z.extend(z.omit(NotificationRow, { version: true }), {
 	created_at: Iso,
 	next_attempt_at: IsoOrNull,
 	last_attempt_at: IsoOrNull,
-	last_status: z.nullable(z.int()),
-	last_error: z.nullable(z.string()),
 });
 
 export const Deleted = z.object({ id: z.string(), deleted: z.literal(true) });

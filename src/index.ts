@@ -35,8 +35,8 @@ api.route("/", channels);
 api.route("/", incidents);
 api.route("/", targets);
 app.route("/api/v1", api);
+// Hono's "/push/*" also matches "/push" itself: one registration, so each push is seen once.
 app.use("/push/*", observePushes);
-app.use("/push", observePushes);
 app.use("/v2/enqueue", observePushes);
 app.route("/push", push);
 app.route("/", pagerDutyEvents);

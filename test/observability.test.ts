@@ -34,13 +34,18 @@ describe("observability", () => {
 		const lines = await logged(async () => {
 			await push(integration_key, { event_status: "Loud", title_rule: secretish });
 			await push(`${integration_key.slice(0, -4)}AAAA`, fire("a"));
+			await call("POST", "/push", {
+				body: JSON.stringify({ event_status: "Loud" }),
+				headers: { "Content-Type": "application/json", "X-Integration-Key": integration_key },
+			});
 			await call("POST", "/v2/enqueue", {
 				body: "not json",
 				headers: { "Content-Type": "application/json" },
 			});
 		});
 		const refused = lines.filter((line) => line.event === "push_refused");
-		expect(refused).toHaveLength(3);
+		// One line each, whichever push path (the key in the URL or in a header).
+		expect(refused).toHaveLength(4);
 		expect(refused[0]).toMatchObject({
 			integration_id: id,
 			status: 400,
@@ -50,7 +55,8 @@ describe("observability", () => {
 		expect(typeof refused[0]?.request_id).toBe("string");
 		// A key that does not check out names no integration.
 		expect(refused[1]).toMatchObject({ integration_id: null, status: 404 });
-		expect(refused[2]).toMatchObject({ integration_id: null, code: "UnrecognizedObject" });
+		expect(refused[2]).toMatchObject({ integration_id: id, code: "InvalidParameter" });
+		expect(refused[3]).toMatchObject({ integration_id: null, code: "UnrecognizedObject" });
 		const text = JSON.stringify(lines);
 		expect(text).not.toContain(integration_key);
 		expect(text).not.toContain(integration_key.slice(-20));

@@ -668,8 +668,9 @@ console.table([
 	},
 	{
 		goal: "100-event batch ≤ 22 µs CPU per alert (Alertmanager 0.25's, batches of 100)",
-		measured: `${batchRow["CPU µs/alert"]} µs (Alertmanager webhook of 100: ${webhookRow["CPU µs/alert"]} µs; one PagerDuty event: ${pagerDutyRow["CPU µs/req"]} µs)`,
-		met: batchRow["CPU µs/alert"] <= 22,
+		// Unrounded: 22.4 µs is not "at most 22".
+		measured: `${(batchRow["CPU µs/req"] / BATCH).toFixed(1)} µs (Alertmanager webhook of 100: ${webhookRow["CPU µs/alert"]} µs; one PagerDuty event: ${pagerDutyRow["CPU µs/req"]} µs)`,
+		met: batchRow["CPU µs/req"] / BATCH <= 22,
 	},
 	{ goal: "bundle ≤ 100 KiB gzipped", measured: `${gzipKiB.toFixed(1)} KiB`, met: gzipKiB <= 100 },
 	{

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { configuredAdminToken } from "../admin/auth";
 import type { AppEnv } from "../http/app-env";
-import { base64url, digestsEqual, secretsEqual } from "../security/secrets";
+import { base64url, digestsEqual, hmacSha256, secretsEqual } from "../security/secrets";
 
 /**
  * The dashboard's sign-in: the admin token, given once in a form, becomes a cookie that holds
@@ -17,14 +17,7 @@ const SESSION_SECONDS = 12 * 60 * 60;
 const encoder = new TextEncoder();
 
 async function hmac(secret: string, message: string): Promise<string> {
-	const key = await crypto.subtle.importKey(
-		"raw",
-		encoder.encode(secret),
-		{ name: "HMAC", hash: "SHA-256" },
-		false,
-		["sign"],
-	);
-	return base64url(new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(message))));
+	return base64url(await hmacSha256(encoder.encode(secret), message));
 }
 
 const sessionValue = (token: string) => hmac(token, "alertgate dashboard session v1");

@@ -1,3 +1,4 @@
+import { hmacSha256 } from "../security/secrets";
 import type { NotificationEvent } from "./event";
 import type { Target } from "./target";
 
@@ -37,8 +38,6 @@ function json(url: string, body: unknown): OutboundRequest {
 // --- Webhooks, signed per Standard Webhooks (https://www.standardwebhooks.com/) --------------
 
 const SECRET_PREFIX = "whsec_";
-const encoder = new TextEncoder();
-
 /** A new signing secret: `whsec_` and 32 random bytes in base64, as Standard Webhooks writes it. */
 export function newSigningSecret(): string {
 	const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -48,11 +47,8 @@ export function newSigningSecret(): string {
 /** `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the secret's decoded bytes. */
 async function sign(secret: string, id: string, timestamp: number, body: string): Promise<string> {
 	const raw = Uint8Array.from(atob(secret.slice(SECRET_PREFIX.length)), (c) => c.charCodeAt(0));
-	const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, [
-		"sign",
-	]);
-	const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${id}.${timestamp}.${body}`));
-	return `v1,${btoa(String.fromCharCode(...new Uint8Array(mac)))}`;
+	const mac = await hmacSha256(raw, `${id}.${timestamp}.${body}`);
+	return `v1,${btoa(String.fromCharCode(...mac))}`;
 }
 
 async function webhook(

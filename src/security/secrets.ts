@@ -54,6 +54,18 @@ function uuidFrom(bytes: Uint8Array): string {
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** HMAC-SHA256 of `message` under `key`: webhook signatures and the dashboard's session. */
+export async function hmacSha256(key: Uint8Array, message: string): Promise<Uint8Array> {
+	const cryptoKey = await crypto.subtle.importKey(
+		"raw",
+		key,
+		{ name: "HMAC", hash: "SHA-256" },
+		false,
+		["sign"],
+	);
+	return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
+}
+
 export async function sha256Hex(value: string): Promise<string> {
 	const digest = await crypto.subtle.digest("SHA-256", encoder.encode(value));
 	return toHex(new Uint8Array(digest));

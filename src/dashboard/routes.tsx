@@ -2,6 +2,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { incidentObject } from "../admin/incidents";
+import { isoOrNull } from "../alerts/alert";
 import { getChannel, listChannels } from "../db/channels";
 import { listIncidents } from "../db/incidents";
 import { getIntegration, listIntegrations } from "../db/integrations";
@@ -146,7 +147,7 @@ dashboard.get("/integrations", signedIn, async (c) => {
 		id: row.id,
 		name: row.name,
 		type: row.type,
-		last_event_at: row.last_event_at === null ? null : new Date(row.last_event_at).toISOString(),
+		last_event_at: isoOrNull(row.last_event_at),
 		event_count: row.event_count,
 		deduplicated_count: row.deduplicated_count,
 		unrouted_count: row.unrouted_count,

@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 import { IntegrationDurableObject } from "../src/durable/integration-object";
 import { claim } from "../src/durable/notifications";
 import { openStores } from "../src/durable/state/stores";
-import type { NotificationEvent } from "../src/notify/event";
-import { admin, BASE, expectError, integrationStub, moveClock } from "./helpers";
+import { buildEvent, type NotificationEvent } from "../src/notify/event";
+import { slack } from "../src/notify/formats";
+import { admin, BASE, call, expectError, integrationStub, moveClock } from "./helpers";
 import { createChannel, fire, recover } from "./incident-helpers";
 import {
 	createTarget,
@@ -324,6 +325,97 @@ describe("rotating a webhook's secret", () => {
 	});
 });
 
+describe("storm warnings", () => {
+	/** `count` alerts of one group, keys `${prefix}-0` on, in one batch. */
+	const storm = (key: string, prefix: string, count: number) =>
+		call("POST", `/push/${key}/batch`, {
+			body: JSON.stringify({
+				events: Array.from({ length: count }, (_, i) => ({
+					event_status: "Warning",
+					title_rule: "api errors",
+					alert_key: `${prefix}-${i}`,
+					labels: { service: "api" },
+				})),
+			}),
+			headers: { "Content-Type": "application/json" },
+		});
+
+	it("sends incident.storm once at 10, 100 and 1,000 alerts, to targets told of the incident", async () => {
+		const path = unique("storm");
+		const quiet = unique("storm-unsubscribed");
+		const { integration_key, id } = await notifiedIntegration(
+			[
+				{ type: "webhook", url: `https://receiver.test/${path}/ok` },
+				{
+					type: "webhook",
+					url: `https://receiver.test/${quiet}/ok`,
+					events: ["incident.triggered"],
+				},
+			],
+			{ group_by: ["service"] },
+		);
+		const storms = async (at = path) =>
+			(await receivedBodies(at))
+				.filter((event) => event.type === "incident.storm")
+				.map((event) => [event.storm.threshold, event.incident.alert_count]);
+
+		expect((await storm(integration_key, "a", 9)).status).toBe(200);
+		await drain(id);
+		expect(await storms()).toEqual([]);
+		await fire(integration_key, "tenth", { labels: { service: "api" } });
+		await drain(id);
+		expect(await storms()).toEqual([[10, 10]]);
+		// More alerts below the next threshold, and repeats of firing ones, send nothing.
+		await storm(integration_key, "b", 5);
+		await storm(integration_key, "b", 5);
+		await drain(id);
+		expect(await storms()).toEqual([[10, 10]]);
+		// One push that crosses 100 sends the 100 warning once, as the 100th alert joins.
+		await storm(integration_key, "c", 100);
+		await drain(id);
+		expect(await storms()).toEqual([
+			[10, 10],
+			[100, 100],
+		]);
+		for (let round = 0; round < 9; round++) await storm(integration_key, `d${round}`, 100);
+		await drain(id);
+		expect(await storms()).toEqual([
+			[10, 10],
+			[100, 100],
+			[1000, 1000],
+		]);
+		// A target that did not ask for storms got the incident, and no storm.
+		expect((await receivedBodies(quiet)).map((event) => event.type)).toEqual([
+			"incident.triggered",
+		]);
+	});
+
+	it("names the storm in chat headlines", async () => {
+		const event = buildEvent({
+			type: "incident.storm",
+			incident: {
+				id: "i",
+				channel_id: "c",
+				status: "triggered",
+				severity: "warning",
+				title: "api errors",
+				alert_count: 100,
+				group_key: null,
+				opened_at: 0,
+				acknowledged_at: null,
+				resolved_at: null,
+				resolved_by: null,
+			},
+			integrationId: "int",
+			alerts: [],
+			baseUrl: "https://alertgate.example",
+			now: 0,
+			stormThreshold: 100,
+		});
+		expect(slack(event).text).toBe("🟠 Alert storm (100 alerts): api errors (warning)");
+	});
+});
+
 describe("which events go where", () => {
 	it("follows each target's events and minimum severity", async () => {
 		const [all, critical, added] = [unique("all"), unique("crit"), unique("added")];
@@ -628,6 +720,7 @@ describe("the targets API", () => {
 			"incident.acknowledged",
 			"incident.resolved",
 			"incident.escalated",
+			"incident.storm",
 		]);
 		const patched = await admin("PATCH", `/channels/${channelId}/targets/${pd.body.data.id}`, {
 			min_severity: "critical",

@@ -23,6 +23,9 @@ const ESCALATION_BATCH = 100;
  */
 const CLAIM_LEASE_MS = 60_000;
 
+/** Alert counts at which an incident sends `incident.storm` (issue 14: storm warnings). */
+export const STORM_THRESHOLDS = [10, 100, 1_000] as const;
+
 /**
  * An incident changed (or opened: `before` null). Called after the change and its alert links
  * are written, in the same transaction: what it queues commits or rolls back with the change.
@@ -61,6 +64,12 @@ export function incidentChanged(
 			type,
 			targets.filter((t) => told.has(t.id) && t.events.includes(type)),
 		);
+		// Once per threshold: an incident's alert count only grows, so each is crossed once.
+		for (const threshold of STORM_THRESHOLDS) {
+			if (before.alert_count >= threshold || after.alert_count < threshold) continue;
+			const storm = targets.filter((t) => told.has(t.id) && t.events.includes("incident.storm"));
+			enqueue(s, after, "incident.storm", storm, now, undefined, threshold);
+		}
 	}
 	// A higher severity reaches targets whose minimum the incident did not meet before (while
 	// nobody has acknowledged it).
@@ -141,6 +150,7 @@ function enqueue(
 	targets: readonly Target[],
 	now: number,
 	repeat?: number,
+	stormThreshold?: number,
 ): void {
 	if (targets.length === 0 || incident.channel_id === null) return;
 	const base = buildEvent({
@@ -151,6 +161,7 @@ function enqueue(
 		baseUrl: s.routing.current().base_url ?? "",
 		now,
 		...(repeat === undefined ? {} : { repeat }),
+		...(stormThreshold === undefined ? {} : { stormThreshold }),
 	});
 	for (const [index, target] of targets.entries()) {
 		const event = index === 0 ? base : { ...base, id: newEventId() };

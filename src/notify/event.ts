@@ -46,6 +46,8 @@ export const NotificationEvent = z.object({
 	),
 	/** Escalations: 0 for the first notice after the delay, then 1, 2, … for repeats. */
 	escalation: z.optional(z.object({ repeat: z.number() })),
+	/** `incident.storm`: the alert count the incident just reached (10, 100 or 1,000). */
+	storm: z.optional(z.object({ threshold: z.number() })),
 });
 export type NotificationEvent = z.infer<typeof NotificationEvent>;
 
@@ -60,6 +62,7 @@ export function buildEvent(input: {
 	baseUrl: string;
 	now: number;
 	repeat?: number;
+	stormThreshold?: number;
 }): NotificationEvent {
 	const { incident } = input;
 	return {
@@ -89,5 +92,6 @@ export function buildEvent(input: {
 			url: `${input.baseUrl}/api/v1/incidents/${incident.id}`,
 		},
 		...(input.repeat === undefined ? {} : { escalation: { repeat: input.repeat } }),
+		...(input.stormThreshold === undefined ? {} : { storm: { threshold: input.stormThreshold } }),
 	};
 }

@@ -81,6 +81,7 @@ const HEADLINE: Record<NotificationEvent["type"], string> = {
 	"incident.resolved": "Resolved",
 	"incident.escalated": "Escalated",
 	"incident.alert_added": "Alert added",
+	"incident.storm": "Alert storm",
 	test: "Test notification",
 };
 const MARK: Record<NotificationEvent["incident"]["severity"], string> = {
@@ -91,7 +92,12 @@ const MARK: Record<NotificationEvent["incident"]["severity"], string> = {
 
 function headline(event: NotificationEvent): string {
 	const repeat = event.escalation?.repeat ?? 0;
-	const what = repeat > 0 ? `Still unacknowledged (${repeat})` : HEADLINE[event.type];
+	const what =
+		repeat > 0
+			? `Still unacknowledged (${repeat})`
+			: event.storm !== undefined
+				? `Alert storm (${event.storm.threshold} alerts)`
+				: HEADLINE[event.type];
 	const mark = event.incident.status === "resolved" ? "✅" : MARK[event.incident.severity];
 	return `${mark} ${what}: ${event.incident.title || "(untitled)"}`;
 }
@@ -194,6 +200,7 @@ const PAGERDUTY_ACTION: Record<NotificationEvent["type"], "trigger" | "acknowled
 	"incident.triggered": "trigger",
 	"incident.escalated": "trigger",
 	"incident.alert_added": "trigger",
+	"incident.storm": "trigger",
 	test: "trigger",
 	"incident.acknowledged": "acknowledge",
 	"incident.resolved": "resolve",

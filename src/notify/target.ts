@@ -17,6 +17,7 @@ export const EVENT_TYPES = [
 	"incident.resolved",
 	"incident.escalated",
 	"incident.alert_added",
+	"incident.storm",
 ] as const;
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;

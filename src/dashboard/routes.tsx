@@ -94,15 +94,19 @@ dashboard.get("/", signedIn, async (c) => {
 	const open = [...triggered, ...acknowledged]
 		.map(incidentToApi)
 		.sort((a, b) => b.opened_at.localeCompare(a.opened_at));
+	// Grouped by the incidents' own channels (newest incident first), so an incident shows even
+	// when its channel is past the channels read for names; unrouted ones apart, last.
 	const byChannel = new Map<string | null, ApiIncident[]>();
 	for (const incident of open) {
 		byChannel.set(incident.channel_id, [...(byChannel.get(incident.channel_id) ?? []), incident]);
 	}
-	const groups: IncidentGroup[] = channels.map((channel) => ({
-		channel: { id: channel.id, name: channel.name },
-		incidents: byChannel.get(channel.id) ?? [],
-	}));
-	// Unrouted ones apart, last.
+	const names = new Map(channels.map((channel) => [channel.id, channel.name]));
+	const groups: IncidentGroup[] = [...byChannel]
+		.filter(([id]) => id !== null)
+		.map(([id, incidents]) => ({
+			channel: { id: id ?? "", name: names.get(id ?? "") ?? `channel ${id}` },
+			incidents,
+		}));
 	groups.push({ channel: null, incidents: byChannel.get(null) ?? [] });
 	return c.html(<IncidentsPage groups={groups} csrf={csrfOf(c)} now={Date.now()} />);
 });

@@ -31,7 +31,7 @@ const MAX_VALUE_CHARS = 2048;
  */
 const MAX_PATTERN_CHARS = 256;
 const MAX_PROGRAM_SIZE = 200;
-const MAX_RULESET_PROGRAM = 1_000;
+export const MAX_RULESET_PROGRAM = 1_000;
 export const MAX_MATCH_INPUT_CHARS = 1024;
 
 const Field = z
@@ -122,22 +122,7 @@ export const Routes = z.strictObject(
 	{
 		rules: z.array(Rule, { error: "must be an array of rules" }).check(
 			z.maxLength(MAX_RULES, `must have at most ${MAX_RULES} rules`),
-			z.superRefine((rules, ctx) => {
-				let total = 0;
-				for (const rule of rules) {
-					for (const condition of rule.conditions) {
-						if (condition.op !== "regex") continue;
-						const size = programSize(condition.value);
-						total += typeof size === "number" ? size : 0;
-					}
-				}
-				if (total > MAX_RULESET_PROGRAM) {
-					ctx.addIssue({
-						code: "custom",
-						message: `cost too much together: their regex conditions compile to ${total} RE2 instructions, at most ${MAX_RULESET_PROGRAM} (simplify patterns or use wildcard, in or equals)`,
-					});
-				}
-			}),
+			withinRegexBudget((rules) => rules.flatMap((rule) => rule.conditions)),
 		),
 		default_channel_id: z._default(
 			z.nullable(z.string({ error: "must be a channel id or null" })),
@@ -147,6 +132,33 @@ export const Routes = z.strictObject(
 	{ error: unknownFieldOr("must be {rules, default_channel_id}") },
 );
 export type Routes = z.infer<typeof Routes>;
+
+/**
+ * A check that the regex conditions of a list (of rules, of matchers) compile to at most
+ * MAX_RULESET_PROGRAM RE2 instructions together.
+ */
+export function withinRegexBudget<T>(conditionsOf: (value: T) => readonly Condition[]) {
+	return z.superRefine<T>((value, ctx) => {
+		const total = regexCost(conditionsOf(value));
+		if (total > MAX_RULESET_PROGRAM) {
+			ctx.addIssue({
+				code: "custom",
+				message: `cost too much together: their regex conditions compile to ${total} RE2 instructions, at most ${MAX_RULESET_PROGRAM} (simplify patterns or use wildcard, in or equals)`,
+			});
+		}
+	});
+}
+
+/** The RE2 instructions the regex conditions among `conditions` compile to. */
+export function regexCost(conditions: readonly Condition[]): number {
+	let total = 0;
+	for (const condition of conditions) {
+		if (condition.op !== "regex") continue;
+		const size = programSize(condition.value);
+		total += typeof size === "number" ? size : 0;
+	}
+	return total;
+}
 
 const sizes = new Map<string, number | string>();
 

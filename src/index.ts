@@ -4,6 +4,7 @@ import { adminAuth } from "./admin/auth";
 import { channels } from "./admin/channels";
 import { incidents } from "./admin/incidents";
 import { admin } from "./admin/integrations";
+import { noise } from "./admin/noise";
 import { targets } from "./admin/targets";
 import { dashboard } from "./dashboard/routes";
 import type { AppEnv } from "./http/app-env";
@@ -34,6 +35,7 @@ api.route("/", admin);
 api.route("/", channels);
 api.route("/", incidents);
 api.route("/", targets);
+api.route("/", noise);
 app.route("/api/v1", api);
 // Hono's "/push/*" also matches "/push" itself: one registration, so each push is seen once.
 app.use("/push/*", observePushes);

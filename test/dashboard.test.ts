@@ -123,6 +123,43 @@ describe("dashboard", () => {
 		);
 	});
 
+	it("shows muted alerts on their integration's page, and the silences", async () => {
+		const cookie = await signIn();
+		const { id, integration_key } = await createIntegration("muted");
+		const made = await admin("POST", "/silences", {
+			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			ends_at: new Date(Date.now() + 3_600_000).toISOString(),
+			comment: "failover drill",
+			created_by: "ana",
+			integration_ids: [id],
+		});
+		expect(made.status).toBe(201);
+		const fire = (key: string, service: string) =>
+			push(integration_key, {
+				event_status: "Warning",
+				title_rule: key,
+				alert_key: key,
+				labels: { service },
+			});
+		await fire("db-down", "db");
+		await fire("api-slow", "api");
+		const integrationPage = await page("GET", `/dashboard/integrations/${id}`, { cookie });
+		expect(integrationPage.status).toBe(200);
+		const rowOf = (key: string) =>
+			new RegExp(`<tr data-alert="${key}">(.*?)</tr>`).exec(integrationPage.html)?.[1] ?? "";
+		expect(rowOf("db-down")).toContain(`title="silence ${made.body.data.id}">silenced</span>`);
+		expect(rowOf("api-slow")).not.toContain("silenced");
+		expect(integrationPage.html).toContain("2 firing alerts shown, 1 muted");
+		const silences = await page("GET", "/dashboard/silences", { cookie });
+		expect(silences.html).toMatch(
+			new RegExp(
+				`<tr data-silence="${made.body.data.id}"><td>active</td>.*labels.service equals db.*failover drill`,
+			),
+		);
+		expect((await page("GET", "/dashboard/integrations/nope", { cookie })).status).toBe(404);
+		await admin("DELETE", `/silences/${made.body.data.id}`);
+	});
+
 	it("signs out: the cookie is cleared", async () => {
 		const cookie = await signIn();
 		const home = await page("GET", "/dashboard", { cookie });

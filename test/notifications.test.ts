@@ -721,6 +721,7 @@ describe("the targets API", () => {
 			"incident.resolved",
 			"incident.escalated",
 			"incident.storm",
+			"incident.flapping",
 		]);
 		const patched = await admin("PATCH", `/channels/${channelId}/targets/${pd.body.data.id}`, {
 			min_severity: "critical",

@@ -90,6 +90,11 @@ export async function rerouteChannel(c: AdminRequest, channelId: string): Promis
 			...(await integrationsWithOpenIncidents(c.env.DB, channelId)),
 		]),
 	];
+	await rerouteMany(c, ids);
+}
+
+/** New routing for each of these integrations, FAN_OUT at a time. */
+export async function rerouteMany(c: AdminRequest, ids: readonly string[]): Promise<void> {
 	for (let start = 0; start < ids.length; start += FAN_OUT) {
 		await Promise.all(ids.slice(start, start + FAN_OUT).map((id) => rerouteObject(c, id)));
 	}

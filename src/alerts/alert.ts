@@ -26,6 +26,12 @@ export const Alert = z.object({
 	resolved_by: z.nullable(z.enum(["event", "timeout", "api"])),
 	/** When it resolves by itself unless its source sends again (an Alertmanager `endsAt`). */
 	expires_at: z.nullable(z.number()),
+	/** The silence that mutes it (null: none): it is held with no incident and sends nothing. */
+	silenced_by: z.nullable(z.string()),
+	/** The firing alert whose inhibit rule mutes it (null: none), likewise held. */
+	inhibited_by: z.nullable(z.string()),
+	/** Its key changes state too often: held quiet until it has been stable for the window. */
+	flapping: z.boolean(),
 });
 export type Alert = z.infer<typeof Alert>;
 

@@ -64,6 +64,9 @@ export function applyEvent(
 				resolved_at: null,
 				resolved_by: null,
 				expires_at: event.expires_at ?? null,
+				silenced_by: null,
+				inhibited_by: null,
+				flapping: false,
 			},
 		};
 	}

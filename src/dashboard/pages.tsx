@@ -1,6 +1,8 @@
 import type { Child } from "hono/jsx";
+import type { ApiInhibitRule, ApiSilence } from "../admin/noise";
 import type { ApiAlert } from "../alerts/alert";
 import type { ApiIncident } from "../incidents/incident";
+import type { Condition } from "../routing/rules";
 
 /**
  * The dashboard's pages: server-rendered HTML, no script, a few lines of CSS, readable on a
@@ -18,7 +20,7 @@ th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e3e6ea;vertic
 .critical{background:#c62828}.warning{background:#e08a00}.info{background:#1565c0}
 .muted{color:#66707a}.label{display:inline-block;margin:0 .3rem .2rem 0;padding:0 .3rem;background:#eef1f4;border-radius:.3rem;font-size:.85rem}
 button{font:inherit;padding:.3rem .8rem}form.inline{display:inline}
-.error{color:#c62828}
+.error{color:#c62828}.mark{display:inline-block;padding:0 .3rem;border-radius:.3rem;font-size:.8rem;background:#5c6b7a;color:#fff;margin-right:.2rem}
 `;
 
 /** How long ago, shortly: 45s, 12m, 3h, 2d. */
@@ -46,6 +48,7 @@ function Layout(props: { title: string; csrf?: string; children: Child }) {
 						<>
 							<a href="/dashboard">Incidents</a>
 							<a href="/dashboard/integrations">Integrations</a>
+							<a href="/dashboard/silences">Silences</a>
 							<form method="post" action="/dashboard/logout">
 								<input type="hidden" name="csrf" value={props.csrf} />
 								<button type="submit">Sign out</button>
@@ -177,30 +180,161 @@ export function IncidentPage(props: {
 				{incident.status !== "resolved" && action("resolve", "Resolve")}
 			</p>
 			<h2>Alerts</h2>
+			<AlertTable alerts={incident.alerts} now={props.now} />
+		</Layout>
+	);
+}
+
+/** What mutes an alert, as marks: silenced, inhibited, flapping (none: nothing). */
+function Marks(props: { alert: ApiAlert }) {
+	const { alert } = props;
+	return (
+		<>
+			{alert.silenced_by !== null && (
+				<span class="mark" title={`silence ${alert.silenced_by}`}>
+					silenced
+				</span>
+			)}
+			{alert.inhibited_by !== null && (
+				<span class="mark" title={`inhibited by alert ${alert.inhibited_by}`}>
+					inhibited
+				</span>
+			)}
+			{alert.flapping && <span class="mark">flapping</span>}
+		</>
+	);
+}
+
+function AlertTable(props: { alerts: ApiAlert[]; now: number }) {
+	return (
+		<table>
+			<thead>
+				<tr>
+					<th>Severity</th>
+					<th>Alert</th>
+					<th>Status</th>
+					<th>Events</th>
+					<th>Last event</th>
+				</tr>
+			</thead>
+			<tbody>
+				{props.alerts.map((alert) => (
+					<tr data-alert={alert.alert_key}>
+						<td>
+							<Severity severity={alert.severity} />
+						</td>
+						<td>
+							{alert.title}
+							<div class="muted">{alert.alert_key}</div>
+							<Labels labels={alert.labels} />
+						</td>
+						<td>
+							{alert.status} <Marks alert={alert} />
+						</td>
+						<td>{alert.event_count}</td>
+						<td>{age(alert.last_event_at, props.now)} ago</td>
+					</tr>
+				))}
+			</tbody>
+		</table>
+	);
+}
+
+/** An integration's firing alerts, muted ones marked (they open no incident, so show only here). */
+export function IntegrationPage(props: {
+	name: string;
+	alerts: ApiAlert[];
+	csrf: string;
+	now: number;
+}) {
+	const muted = props.alerts.filter(
+		(alert) => alert.silenced_by !== null || alert.inhibited_by !== null || alert.flapping,
+	).length;
+	return (
+		<Layout title={props.name} csrf={props.csrf}>
+			<h1>{props.name}</h1>
+			<p>
+				{props.alerts.length} firing alert{props.alerts.length === 1 ? "" : "s"} shown, {muted}{" "}
+				muted (silenced, inhibited or flapping: they open no incident and notify nobody).
+			</p>
+			<AlertTable alerts={props.alerts} now={props.now} />
+		</Layout>
+	);
+}
+
+function Matchers(props: { matchers: Condition[] }) {
+	return (
+		<>
+			{props.matchers.map((m) => (
+				<span class="label">
+					{m.field} {m.op}
+					{m.value === undefined ? "" : ` ${Array.isArray(m.value) ? m.value.join("|") : m.value}`}
+				</span>
+			))}
+		</>
+	);
+}
+
+/** Silences (maintenance windows included) and inhibit rules. */
+export function SilencesPage(props: {
+	silences: ApiSilence[];
+	rules: ApiInhibitRule[];
+	csrf: string;
+}) {
+	return (
+		<Layout title="Silences" csrf={props.csrf}>
+			<h1>Silences</h1>
 			<table>
 				<thead>
 					<tr>
-						<th>Severity</th>
-						<th>Alert</th>
 						<th>Status</th>
-						<th>Events</th>
-						<th>Last event</th>
+						<th>Matchers</th>
+						<th>When</th>
+						<th>Comment</th>
 					</tr>
 				</thead>
 				<tbody>
-					{incident.alerts.map((alert) => (
-						<tr>
+					{props.silences.map((silence) => (
+						<tr data-silence={silence.id}>
+							<td>{silence.status}</td>
 							<td>
-								<Severity severity={alert.severity} />
+								<Matchers matchers={silence.matchers} />
 							</td>
 							<td>
-								{alert.title}
-								<div class="muted">{alert.alert_key}</div>
-								<Labels labels={alert.labels} />
+								{silence.schedule === null
+									? `until ${silence.ends_at}`
+									: `${silence.schedule.days.join(", ")} ${silence.schedule.start}–${silence.schedule.end} ${silence.schedule.time_zone}`}
+								{silence.next_change_at !== null && (
+									<div class="muted">next change {silence.next_change_at}</div>
+								)}
 							</td>
-							<td>{alert.status}</td>
-							<td>{alert.event_count}</td>
-							<td>{age(alert.last_event_at, props.now)} ago</td>
+							<td>
+								{silence.comment}
+								<div class="muted">{silence.created_by}</div>
+							</td>
+						</tr>
+					))}
+				</tbody>
+			</table>
+			<h2>Inhibit rules</h2>
+			<table>
+				<thead>
+					<tr>
+						<th>While this fires</th>
+						<th>Mute</th>
+						<th>Equal labels</th>
+					</tr>
+				</thead>
+				<tbody>
+					{props.rules.map((rule) => (
+						<tr data-rule={rule.id}>
+							<td>
+								<Matchers matchers={rule.source_matchers} />
+							</td>
+							<td>
+								<Matchers matchers={rule.target_matchers} />
+							</td>
+							<td>{rule.equal.join(", ")}</td>
 						</tr>
 					))}
 				</tbody>
@@ -261,7 +395,9 @@ export function IntegrationsPage(props: {
 				<tbody>
 					{props.integrations.map((row) => (
 						<tr data-integration={row.id}>
-							<td>{row.name}</td>
+							<td>
+								<a href={`/dashboard/integrations/${row.id}`}>{row.name}</a>
+							</td>
 							<td>{row.type}</td>
 							<td>
 								{row.last_event_at === null ? (

@@ -2,10 +2,12 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
 import { incidentObject } from "../admin/incidents";
+import { ruleToApi, silenceToApi } from "../admin/noise";
 import { isoOrNull } from "../alerts/alert";
 import { getChannel, listChannels } from "../db/channels";
 import { listIncidents } from "../db/incidents";
 import { getIntegration, listIntegrations } from "../db/integrations";
+import { listInhibitRules, listSilences } from "../db/noise";
 import { failedDeliveryCounts } from "../db/notifications";
 import type { IncidentReply } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
@@ -15,9 +17,11 @@ import {
 	type IncidentGroup,
 	IncidentPage,
 	IncidentsPage,
+	IntegrationPage,
 	IntegrationsPage,
 	LoginPage,
 	MessagePage,
+	SilencesPage,
 } from "./pages";
 import { csrfValid, session, signIn, signOut } from "./session";
 
@@ -160,6 +164,42 @@ dashboard.get("/integrations", signedIn, async (c) => {
 		failed_deliveries: failed.get(row.id) ?? 0,
 	}));
 	return c.html(<IntegrationsPage integrations={rows} csrf={csrfOf(c)} now={Date.now()} />);
+});
+
+dashboard.get("/integrations/:id", signedIn, async (c) => {
+	const row = await getIntegration(c.env.DB, c.req.param("id"));
+	if (row === null) {
+		return c.html(
+			<MessagePage
+				title="No such integration"
+				message="It may have been deleted."
+				csrf={csrfOf(c)}
+			/>,
+			404,
+		);
+	}
+	const page = await c.env.INTEGRATION.getByName(row.id).listAlerts({
+		status: "firing",
+		limit: PAGE_ROWS,
+	});
+	return c.html(
+		<IntegrationPage name={row.name} alerts={page.alerts} csrf={csrfOf(c)} now={Date.now()} />,
+	);
+});
+
+dashboard.get("/silences", signedIn, async (c) => {
+	const now = Date.now();
+	const [silences, rules] = await Promise.all([
+		listSilences(c.env.DB, { limit: PAGE_ROWS }),
+		listInhibitRules(c.env.DB, { limit: PAGE_ROWS }),
+	]);
+	return c.html(
+		<SilencesPage
+			silences={silences.map((row) => silenceToApi(row, now))}
+			rules={rules.map(ruleToApi)}
+			csrf={csrfOf(c)}
+		/>,
+	);
 });
 
 /** The incident from the object that holds it; a refusal when there is none. */

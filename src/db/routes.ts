@@ -3,6 +3,7 @@ import { Condition, type Routes } from "../routing/rules";
 import type { RoutingSnapshot } from "../routing/snapshot";
 import { parseDuration } from "../schema/duration";
 import { jsonText } from "../schema/json";
+import { noiseFrom, noiseQueries } from "./noise";
 import { targetsByChannel, targetsQuery } from "./targets";
 
 /**
@@ -105,17 +106,19 @@ export async function loadRoutingSnapshot(
 	options: { version?: number; baseUrl?: string } = {},
 ): Promise<RoutingSnapshot> {
 	const { version, baseUrl } = options;
-	const [integration, channels, current, targets, rules, defaults] = await db.batch([
-		db.prepare("SELECT channel_id FROM integrations WHERE id = ?").bind(integrationId),
-		db
-			.prepare(
-				`SELECT id, group_by, group_window FROM channels WHERE id IN (${REACHABLE_CHANNELS})`,
-			)
-			.bind(integrationId),
-		db.prepare("SELECT version FROM config_version WHERE id = 1"),
-		targetsQuery(db, REACHABLE_CHANNELS, integrationId),
-		...routesQueries(db, integrationId),
-	]);
+	const [integration, channels, current, targets, rules, defaults, silences, inhibitRules] =
+		await db.batch([
+			db.prepare("SELECT channel_id FROM integrations WHERE id = ?").bind(integrationId),
+			db
+				.prepare(
+					`SELECT id, group_by, group_window FROM channels WHERE id IN (${REACHABLE_CHANNELS})`,
+				)
+				.bind(integrationId),
+			db.prepare("SELECT version FROM config_version WHERE id = 1"),
+			targetsQuery(db, REACHABLE_CHANNELS, integrationId),
+			...routesQueries(db, integrationId),
+			...noiseQueries(db, integrationId, Date.now()),
+		]);
 	const grouping: RoutingSnapshot["grouping"] = {};
 	for (const raw of channels?.results ?? []) {
 		const row = GroupingRow.parse(raw);
@@ -132,6 +135,7 @@ export async function loadRoutingSnapshot(
 		routes: routesFrom(rules, defaults),
 		grouping,
 		targets: targetsByChannel(targets),
+		...noiseFrom(silences, inhibitRules),
 		...(baseUrl === undefined ? {} : { base_url: baseUrl }),
 	};
 }

@@ -28,6 +28,15 @@ import type {
 	SubscriptionChange,
 	TopicCheck,
 } from "./contract";
+import {
+	afterClosed,
+	afterOpened,
+	countStateChange,
+	isMuted,
+	marksFor,
+	type Route,
+	tellFlapping,
+} from "./noise";
 import { incidentChanged } from "./notifications";
 import { NO_STATS, type Stats } from "./state/meta";
 import type { Stores } from "./state/stores";
@@ -151,24 +160,56 @@ function applyAlertEvent(
 	if (outcome.result === "opened" && s.alerts.firingCount() >= MAX_FIRING_ALERTS) {
 		throw new Refused({ ok: false, reason: "too_many_open_alerts", limit: MAX_FIRING_ALERTS });
 	}
-	if (outcome.alert !== null) {
-		const change =
-			outcome.result === "opened" ? "opened" : outcome.result === "resolved" ? "closed" : null;
-		s.alerts.save(outcome.alert, now, change);
+	const route = (alert: Alert) => routeReleased(s, now, () => tally.unrouted++)(alert);
+	let alert = outcome.alert;
+	const changed =
+		outcome.result === "opened" || outcome.result === "resolved"
+			? countStateChange(s, event.alert_key, now)
+			: null;
+	if (outcome.result === "opened") {
+		// Silences, inhibit rules and flapping decide whether it opens an incident (noise.ts).
+		const opened = {
+			...outcome.alert,
+			...marksFor(s, outcome.alert, now, changed?.flapping ?? false),
+		};
+		s.alerts.save(opened, now, "opened");
+		if (!isMuted(opened)) route(opened);
+		afterOpened(s, opened, now, route);
+		alert = opened;
+	} else if (outcome.result === "resolved") {
+		// A recovery is never muted: the alert and its quiet incidents resolve.
+		const closed = changed?.began ? { ...outcome.alert, flapping: true } : outcome.alert;
+		s.alerts.save(closed, now, "closed");
+		resolveQuietIncidents(s, closed, now);
+		afterClosed(s, closed, now, route);
+		alert = closed;
+	} else if (outcome.alert !== null) {
+		s.alerts.save(outcome.alert, now);
+		if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
+			refreshIncidents(s, outcome.alert, now);
+		}
 	}
-	if (outcome.result === "opened" && !openIncidents(s, outcome.alert, now)) tally.unrouted++;
-	if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
-		refreshIncidents(s, outcome.alert, now);
-	}
-	if (outcome.result === "resolved") resolveQuietIncidents(s, outcome.alert, now);
+	if (changed?.began) tellFlapping(s, changed.began, now);
 	if (event.ordered && outcome.result !== "stale") {
 		s.alerts.recordStateAt(event.alert_key, event.occurred_at);
 	}
 	return {
 		alert_key: event.alert_key,
-		alert_id: outcome.alert?.id ?? null,
-		alert_status: outcome.alert?.status ?? null,
+		alert_id: alert?.id ?? null,
+		alert_status: alert?.status ?? null,
 		result: outcome.result,
+	};
+}
+
+/**
+ * Routes an alert that opens unmuted, or that nothing mutes any more: into incidents as it would
+ * have been when it opened (`unrouted` counts one that no channel takes).
+ */
+export function routeReleased(s: Stores, now: number, unrouted?: () => void): Route {
+	return (alert) => {
+		if (openIncidents(s, alert, now)) return;
+		if (unrouted !== undefined) unrouted();
+		else countStats(s, (stats) => ({ unrouted_count: stats.unrouted_count + 1 }));
 	};
 }
 
@@ -289,6 +330,7 @@ function timeOut(s: Stores, alert: Alert, at: number, now: number): void {
 	const closed = closeAlert(alert, at, "timeout");
 	s.alerts.save(closed, undefined, "closed");
 	resolveQuietIncidents(s, closed, now);
+	afterClosed(s, closed, now, routeReleased(s, now));
 }
 
 /**
@@ -366,6 +408,7 @@ export function resolveIncident(s: Stores, id: string, now: number): Refusal | n
 		const closed = closeAlert(alert, now, "api");
 		s.alerts.save(closed, undefined, "closed");
 		resolveQuietIncidents(s, closed, now);
+		afterClosed(s, closed, now, routeReleased(s, now));
 	}
 	// Told once its alerts are closed too, so the event shows them resolved.
 	incidentChanged(s, incident, resolved, now);

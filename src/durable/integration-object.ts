@@ -1,7 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { alertToApi } from "../alerts/alert";
+import { type ApiAlert, alertToApi } from "../alerts/alert";
 import { loadRoutingSnapshot } from "../db/routes";
-import type { RoutingSnapshot } from "../routing/snapshot";
+import { type SilenceRule, silenceMatches } from "../routing/silence";
+import { channelsFor, type RoutingSnapshot } from "../routing/snapshot";
 import type {
 	AlertPage,
 	AlertQuery,
@@ -34,8 +35,10 @@ import {
 	Refused,
 	recordSubscription,
 	resolveIncident,
+	routeReleased,
 } from "./intake";
 import { hasSchema, migrate } from "./migrations";
+import { nextNoiseAt, noiseChanged, noiseDue } from "./noise";
 import { escalate, nextNotificationAt, retryNotification } from "./notifications";
 import { mirrorAgainAt, mirrorToD1, type Outbound, sendNotifications } from "./outbound";
 import { MIRROR_DELAY_MS } from "./state/mirror";
@@ -88,9 +91,10 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		// A key of the old format: routing is reloaded from D1 when its config version moved.
 		const { auth, integrationId } = push;
 		if (auth.kind === "d1" && push.events.length > 0 && routing.isStale(auth.configVersion)) {
-			routing.replace(
-				await loadRoutingSnapshot(this.env.DB, integrationId, { version: auth.configVersion }),
-			);
+			const fresh = await loadRoutingSnapshot(this.env.DB, integrationId, {
+				version: auth.configVersion,
+			});
+			await this.newRouting(() => routing.replace(fresh));
 		}
 		try {
 			const reply = this.transaction(() => ingest(this.state, push, now));
@@ -105,23 +109,39 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/** On create and rotate: the key's hash, type, settings and routing; the old key stops at once. */
-	provision(config: Provision): Refusal | null {
+	async provision(config: Provision): Promise<Refusal | null> {
 		if (this.stores().meta.isDeleted()) return DELETED;
-		this.transaction(() => provision(this.state, config));
+		await this.newRouting(() => provision(this.state, config));
 		return null;
 	}
 
 	/** PATCH: new settings (and routing, when the channel changed) apply to the next push. */
 	async configure(change: Configuration): Promise<void> {
 		if (this.stores().meta.isDeleted()) return;
-		this.transaction(() => configure(this.state, change));
+		await this.newRouting(() => configure(this.state, change));
 		// A changed `auto_resolve_after` applies to the alerts already firing.
 		await this.alarmBy(nextTimeoutAt(this.state));
 	}
 
-	/** Routes, the private channel, or a channel's grouping or targets changed. */
-	reroute(routing: RoutingSnapshot): void {
-		if (!this.stores().meta.isDeleted()) this.state.routing.replace(routing);
+	/**
+	 * Routes, the private channel, a channel's grouping or targets, silences or inhibit rules
+	 * changed. New routes apply from the next push; silences and inhibit rules also to what fires.
+	 */
+	async reroute(routing: RoutingSnapshot): Promise<void> {
+		if (this.stores().meta.isDeleted()) return;
+		await this.newRouting(() => this.state.routing.replace(routing));
+	}
+
+	/** Replaces the routing copy; what fires is looked at again if silences or rules changed. */
+	private async newRouting(change: () => void): Promise<void> {
+		const now = this.clock();
+		this.transaction(() => {
+			const before = this.state.routing.current();
+			change();
+			noiseChanged(this.state, before, now, routeReleased(this.state, now));
+		});
+		await this.alarmBy(nextNoiseAt(this.state));
+		await this.alarmBy(this.state.outbox.takeSoonest());
 	}
 
 	getIncident(id: string): IncidentReply {
@@ -168,6 +188,17 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		this.stores().subscription.unpin();
 	}
 
+	/** The firing alerts a silence's matchers and channels would mute (whatever its times). */
+	previewSilence(silence: SilenceRule, limit: number): ApiAlert[] {
+		if (!this.ready || this.state.meta.isDeleted()) return [];
+		const routing = this.state.routing.current();
+		return this.state.alerts
+			.allFiring()
+			.filter((alert) => silenceMatches(silence, alert, channelsFor(alert, routing)))
+			.slice(0, limit)
+			.map(alertToApi);
+	}
+
 	listAlerts(query: AlertQuery): AlertPage {
 		const page = this.stores().alerts.page(query);
 		return { alerts: page.alerts.map(alertToApi), next_seq: page.next };
@@ -194,9 +225,11 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		this.alarmAt = null;
 		if (!this.ready || this.state.meta.isDeleted()) return;
 		const now = this.clock();
+		let noiseAt: number | null = null;
 		const more = this.transaction(() => {
 			this.state.deliveries.prune(now);
 			expireQuietAlerts(this.state, now);
+			noiseAt = noiseDue(this.state, now, routeReleased(this.state, now));
 			escalate(this.state, now);
 			return pruneHistory(this.state, now);
 		});
@@ -206,6 +239,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			more ? now + MIRROR_DELAY_MS : nextPruneAt(this.state),
 			sent ? now : nextNotificationAt(this.state),
 			mirrorAgainAt(await mirrorToD1(this.out), now),
+			noiseAt,
 		];
 		const next = Math.min(...due.map((at) => at ?? Number.POSITIVE_INFINITY));
 		if (Number.isFinite(next)) await this.alarmBy(next);

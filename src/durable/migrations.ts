@@ -132,6 +132,21 @@ const MIGRATIONS: readonly string[] = [
 	ALTER TABLE alerts ADD COLUMN expires_at INTEGER;
 	CREATE INDEX alerts_firing_by_expiry ON alerts (expires_at)
 		WHERE status = 'firing' AND expires_at IS NOT NULL;`,
+
+	// Noise reduction (src/durable/noise.ts): what mutes an alert, and each key's recent state
+	// changes for flapping detection (\`quiet_at\`: when a flapping key counts as stable again).
+	`ALTER TABLE alerts ADD COLUMN silenced_by TEXT;
+	ALTER TABLE alerts ADD COLUMN inhibited_by TEXT;
+	ALTER TABLE alerts ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX alerts_firing_inhibited ON alerts (inhibited_by)
+		WHERE status = 'firing' AND inhibited_by IS NOT NULL;
+	CREATE TABLE key_flaps (
+		alert_key TEXT PRIMARY KEY,
+		changes TEXT NOT NULL,
+		flapping INTEGER NOT NULL DEFAULT 0,
+		quiet_at INTEGER NOT NULL
+	);
+	CREATE INDEX key_flaps_by_quiet ON key_flaps (quiet_at);`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

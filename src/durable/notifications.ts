@@ -1,5 +1,5 @@
 import type { IncidentRecord } from "../incidents/incident";
-import { buildEvent, MAX_EVENT_ALERTS, newEventId } from "../notify/event";
+import { buildEvent, MAX_EVENT_ALERTS, type NotificationEvent, newEventId } from "../notify/event";
 import { type Attempt, RETRY_WINDOW_MS, retryDelay } from "../notify/send";
 import { delayMs, type EventType, meetsMinimum, nextRepeatAt, type Target } from "../notify/target";
 import type { OutboxRow } from "./state/outbox";
@@ -85,6 +85,24 @@ export function incidentChanged(
 	}
 }
 
+/**
+ * An alert key started flapping: the incident it was last in tells the targets that heard of
+ * that incident (and subscribe to `incident.flapping`) once, open or resolved.
+ */
+export function flappingStarted(
+	s: Stores,
+	incident: IncidentRecord,
+	flapping: NonNullable<NotificationEvent["flapping"]>,
+	now: number,
+): void {
+	if (incident.channel_id === null) return;
+	const told = s.outbox.notifiedTargets(incident.id);
+	const targets = (s.routing.current().targets[incident.channel_id] ?? []).filter(
+		(t) => told.has(t.id) && t.events.includes("incident.flapping"),
+	);
+	enqueue(s, incident, "incident.flapping", targets, now, undefined, undefined, flapping);
+}
+
 /** A target's first notice of an incident: at once, or after its delay if still unacknowledged. */
 function notice(s: Stores, incident: IncidentRecord, target: Target, now: number): void {
 	const delay = delayMs(target);
@@ -151,6 +169,7 @@ function enqueue(
 	now: number,
 	repeat?: number,
 	stormThreshold?: number,
+	flapping?: NotificationEvent["flapping"],
 ): void {
 	if (targets.length === 0 || incident.channel_id === null) return;
 	const base = buildEvent({
@@ -162,6 +181,7 @@ function enqueue(
 		now,
 		...(repeat === undefined ? {} : { repeat }),
 		...(stormThreshold === undefined ? {} : { stormThreshold }),
+		...(flapping === undefined ? {} : { flapping }),
 	});
 	for (const [index, target] of targets.entries()) {
 		const event = index === 0 ? base : { ...base, id: newEventId() };

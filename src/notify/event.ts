@@ -48,6 +48,13 @@ export const NotificationEvent = z.object({
 	escalation: z.optional(z.object({ repeat: z.number() })),
 	/** `incident.storm`: the alert count the incident just reached (10, 100 or 1,000). */
 	storm: z.optional(z.object({ threshold: z.number() })),
+	/**
+	 * `incident.flapping`: the alert key that changes state too often, how many changes it made
+	 * within the window (ms); its next openings are held quiet until it is stable that long.
+	 */
+	flapping: z.optional(
+		z.object({ alert_key: z.string(), changes: z.number(), window_ms: z.number() }),
+	),
 });
 export type NotificationEvent = z.infer<typeof NotificationEvent>;
 
@@ -63,6 +70,7 @@ export function buildEvent(input: {
 	now: number;
 	repeat?: number;
 	stormThreshold?: number;
+	flapping?: NotificationEvent["flapping"];
 }): NotificationEvent {
 	const { incident } = input;
 	return {
@@ -93,5 +101,6 @@ export function buildEvent(input: {
 		},
 		...(input.repeat === undefined ? {} : { escalation: { repeat: input.repeat } }),
 		...(input.stormThreshold === undefined ? {} : { storm: { threshold: input.stormThreshold } }),
+		...(input.flapping === undefined ? {} : { flapping: input.flapping }),
 	};
 }

@@ -82,6 +82,7 @@ const HEADLINE: Record<NotificationEvent["type"], string> = {
 	"incident.escalated": "Escalated",
 	"incident.alert_added": "Alert added",
 	"incident.storm": "Alert storm",
+	"incident.flapping": "Flapping",
 	test: "Test notification",
 };
 const MARK: Record<NotificationEvent["incident"]["severity"], string> = {
@@ -97,7 +98,9 @@ function headline(event: NotificationEvent): string {
 			? `Still unacknowledged (${repeat})`
 			: event.storm !== undefined
 				? `Alert storm (${event.storm.threshold} alerts)`
-				: HEADLINE[event.type];
+				: event.flapping !== undefined
+					? `Flapping (${event.flapping.changes} changes of ${event.flapping.alert_key}, held quiet until stable)`
+					: HEADLINE[event.type];
 	const mark = event.incident.status === "resolved" ? "✅" : MARK[event.incident.severity];
 	return `${mark} ${what}: ${event.incident.title || "(untitled)"}`;
 }
@@ -201,6 +204,8 @@ const PAGERDUTY_ACTION: Record<NotificationEvent["type"], "trigger" | "acknowled
 	"incident.escalated": "trigger",
 	"incident.alert_added": "trigger",
 	"incident.storm": "trigger",
+	// A resolved incident is told with a resolve, which does not reopen it (see `pagerduty`).
+	"incident.flapping": "trigger",
 	test: "trigger",
 	"incident.acknowledged": "acknowledge",
 	"incident.resolved": "resolve",
@@ -210,7 +215,10 @@ export const PAGERDUTY_SUMMARY_MAX = 1024;
 
 export function pagerduty(routingKey: string, event: NotificationEvent) {
 	const { incident } = event;
-	const action = PAGERDUTY_ACTION[event.type];
+	const action =
+		event.type === "incident.flapping" && incident.status === "resolved"
+			? "resolve"
+			: PAGERDUTY_ACTION[event.type];
 	const common = {
 		routing_key: routingKey,
 		event_action: action,

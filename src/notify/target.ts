@@ -18,6 +18,7 @@ export const EVENT_TYPES = [
 	"incident.escalated",
 	"incident.alert_added",
 	"incident.storm",
+	"incident.flapping",
 ] as const;
 export const EventType = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventType>;

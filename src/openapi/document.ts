@@ -3,6 +3,7 @@ import { CreateChannel, UpdateChannel } from "../admin/channels";
 import { CreatedPageQuery } from "../admin/fields";
 import { IncidentQuery } from "../admin/incidents";
 import { AlertQuery, CreateIntegration, UpdateIntegration } from "../admin/integrations";
+import { CreateInhibitRule, CreateSilence, UpdateInhibitRule, UpdateSilence } from "../admin/noise";
 import { CreateTarget, DeliveryQuery, UpdateTarget } from "../admin/targets";
 import { Routes } from "../routing/rules";
 import { AlertmanagerWebhook, PostableAlerts } from "../sources/alertmanager/schema";
@@ -18,12 +19,15 @@ import {
 	EventBridgeOutcome,
 	IncidentDetailView,
 	IncidentView,
+	InhibitRuleView,
 	IntegrationListItem,
 	IntegrationView,
 	IntegrationWithKey,
 	Page,
 	PushOutcome,
 	PushOutcomes,
+	SilencePreview,
+	SilenceView,
 	TargetView,
 } from "./views";
 
@@ -86,6 +90,16 @@ const pushRefusals = {
 	422: "An Idempotency-Key reused with another body",
 	429: "Over the integration's rate limit (Retry-After says when to send again)",
 	503: "Retry later (a settings change raced the push)",
+};
+
+const SILENCE_EXAMPLE = {
+	matchers: [
+		{ field: "labels.service", op: "equals", value: "db" },
+		{ field: "severity", op: "in", value: ["warning", "info"] },
+	],
+	ends_at: "2026-11-22T20:00:00Z",
+	comment: "database failover drill",
+	created_by: "ana@example.com",
 };
 
 const OPERATIONS: Operation[] = [
@@ -258,6 +272,108 @@ const OPERATIONS: Operation[] = [
 			404: "No channel has this id",
 			409: "Integrations or routes still point to it (the message names them)",
 		},
+	}),
+	// Silences and inhibit rules
+	admin({
+		method: "post",
+		path: "/api/v1/silences",
+		summary: "Create a silence, or a maintenance window (a silence with a weekly schedule)",
+		body: { schema: CreateSilence, example: SILENCE_EXAMPLE },
+		answer: { status: 201, data: SilenceView, description: "The silence." },
+		refusals: { 409: "The deployment holds the most silences it can (200 not expired)" },
+	}),
+	admin({
+		method: "get",
+		path: "/api/v1/silences",
+		summary: "List silences (expired ones too), newest first",
+		query: CreatedPageQuery,
+		answer: {
+			status: 200,
+			data: Page("silences", SilenceView),
+			description: "A page of silences.",
+		},
+	}),
+	admin({
+		method: "post",
+		path: "/api/v1/silences/preview",
+		summary: "The firing alerts a silence would mute, before saving it",
+		body: { schema: CreateSilence, example: SILENCE_EXAMPLE },
+		answer: {
+			status: 200,
+			data: SilencePreview,
+			description: "Up to 100 firing alerts its matchers and scope match (whatever its times).",
+		},
+	}),
+	admin({
+		method: "get",
+		path: "/api/v1/silences/{id}",
+		summary: "One silence",
+		answer: { status: 200, data: SilenceView, description: "The silence." },
+		refusals: { 404: "No silence has this id" },
+	}),
+	admin({
+		method: "patch",
+		path: "/api/v1/silences/{id}",
+		summary: "Change a silence that has not expired",
+		body: { schema: UpdateSilence, example: { ends_at: "2026-11-23T06:00:00Z" } },
+		answer: { status: 200, data: SilenceView, description: "The changed silence." },
+		refusals: { 404: "No silence has this id", 409: "The silence has expired" },
+	}),
+	admin({
+		method: "delete",
+		path: "/api/v1/silences/{id}",
+		summary: "Expire a silence now (it stays listed as expired)",
+		answer: { status: 200, data: SilenceView, description: "The expired silence." },
+		refusals: { 404: "No silence has this id" },
+	}),
+	admin({
+		method: "post",
+		path: "/api/v1/inhibit-rules",
+		summary: "Create an inhibit rule",
+		body: {
+			schema: CreateInhibitRule,
+			example: {
+				source_matchers: [{ field: "labels.alertname", op: "equals", value: "NodeDown" }],
+				target_matchers: [{ field: "severity", op: "in", value: ["warning", "info"] }],
+				equal: ["instance"],
+				comment: "a down node explains its other alerts",
+			},
+		},
+		answer: { status: 201, data: InhibitRuleView, description: "The rule." },
+		refusals: { 409: "The deployment holds the most inhibit rules it can (100)" },
+	}),
+	admin({
+		method: "get",
+		path: "/api/v1/inhibit-rules",
+		summary: "List inhibit rules, newest first",
+		query: CreatedPageQuery,
+		answer: {
+			status: 200,
+			data: Page("inhibit_rules", InhibitRuleView),
+			description: "A page of rules.",
+		},
+	}),
+	admin({
+		method: "get",
+		path: "/api/v1/inhibit-rules/{id}",
+		summary: "One inhibit rule",
+		answer: { status: 200, data: InhibitRuleView, description: "The rule." },
+		refusals: { 404: "No inhibit rule has this id" },
+	}),
+	admin({
+		method: "patch",
+		path: "/api/v1/inhibit-rules/{id}",
+		summary: "Change an inhibit rule",
+		body: { schema: UpdateInhibitRule, example: { equal: ["instance", "cluster"] } },
+		answer: { status: 200, data: InhibitRuleView, description: "The changed rule." },
+		refusals: { 404: "No inhibit rule has this id" },
+	}),
+	admin({
+		method: "delete",
+		path: "/api/v1/inhibit-rules/{id}",
+		summary: "Delete an inhibit rule",
+		answer: { status: 200, data: Deleted, description: "Deleted." },
+		refusals: { 404: "No inhibit rule has this id" },
 	}),
 	// Targets and deliveries
 	admin({
@@ -621,6 +737,12 @@ const DASHBOARD: { method: "get" | "post"; path: string; summary: string; form?:
 	},
 	{ method: "get", path: "/dashboard/incidents/{id}", summary: "An incident and its alerts" },
 	{
+		method: "get",
+		path: "/dashboard/integrations/{id}",
+		summary: "An integration's firing alerts, muted ones marked",
+	},
+	{ method: "get", path: "/dashboard/silences", summary: "Silences and inhibit rules" },
+	{
 		method: "post",
 		path: "/dashboard/incidents/{id}/acknowledge",
 		summary: "Acknowledge the incident",
@@ -719,7 +841,10 @@ export function openApiDocument(version: string): Schema {
 		},
 		tags: [
 			{ name: "Push", description: "Where monitors send alerts." },
-			{ name: "Admin", description: "Integrations, channels, routes, targets, incidents." },
+			{
+				name: "Admin",
+				description: "Integrations, channels, routes, targets, incidents, silences, inhibit rules.",
+			},
 			{ name: "Health", description: "Liveness and this document." },
 			{ name: "Dashboard", description: "HTML pages for people (README, Dashboard)." },
 		],

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import type { ApiChannel } from "../admin/channels";
 import type { ApiIntegration, ApiIntegrationDetail } from "../admin/integrations";
+import type { ApiInhibitRule, ApiSilence } from "../admin/noise";
 import type { ApiDelivery } from "../admin/targets";
 import { Alert, AlertStatus, type ApiAlert } from "../alerts/alert";
 import { Severity } from "../alerts/event";
@@ -9,6 +10,8 @@ import { PushData } from "../durable/contract";
 import { type ApiIncident, Incident } from "../incidents/incident";
 import { IntegrationType } from "../integrations/type";
 import { EventType, TargetType, type targetToApi } from "../notify/target";
+import { Condition } from "../routing/rules";
+import { Schedule } from "../routing/schedule";
 
 /**
  * What the API answers, as schemas for the OpenAPI document. The functions that build each
@@ -121,6 +124,41 @@ export const DeliveryView = z.extend(z.omit(NotificationRow, { version: true }),
 	last_attempt_at: IsoOrNull,
 });
 
+export const SilenceView = z.object({
+	id: z.string(),
+	matchers: z.array(Condition),
+	starts_at: Iso,
+	ends_at: IsoOrNull,
+	schedule: z.nullable(Schedule),
+	comment: z.string(),
+	created_by: z.string(),
+	integration_ids: z.array(z.string()),
+	channel_ids: z.array(z.string()),
+	/** pending: not yet, or between windows; active: muting now; expired: for good. */
+	status: z.enum(["pending", "active", "expired"]),
+	/** When it next starts or stops muting (null: never again). */
+	next_change_at: IsoOrNull,
+	created_at: Iso,
+	updated_at: Iso,
+});
+
+export const InhibitRuleView = z.object({
+	id: z.string(),
+	source_matchers: z.array(Condition),
+	target_matchers: z.array(Condition),
+	equal: z.array(z.string()),
+	comment: z.string(),
+	integration_ids: z.array(z.string()),
+	created_at: Iso,
+	updated_at: Iso,
+});
+
+export const SilencePreview = z.object({
+	alerts: z.array(z.extend(AlertView, { integration_id: z.string() })),
+	/** More firing alerts match than the 100 listed. */
+	truncated: z.boolean(),
+});
+
 export const Deleted = z.object({ id: z.string(), deleted: z.literal(true) });
 
 export const Page = <T extends z.ZodMiniType>(field: string, item: T) =>
@@ -141,4 +179,6 @@ export type _IntegrationAgrees = Agrees<ApiIntegration, z.output<typeof Integrat
 export type _DetailAgrees = Agrees<ApiIntegrationDetail, z.output<typeof IntegrationView>>;
 export type _ChannelAgrees = Agrees<ApiChannel, z.output<typeof ChannelView>>;
 export type _TargetAgrees = Agrees<ReturnType<typeof targetToApi>, z.output<typeof TargetView>>;
+export type _SilenceAgrees = Agrees<ApiSilence, z.output<typeof SilenceView>>;
+export type _InhibitRuleAgrees = Agrees<ApiInhibitRule, z.output<typeof InhibitRuleView>>;
 export type _DeliveryAgrees = Agrees<ApiDelivery, z.output<typeof DeliveryView>>;

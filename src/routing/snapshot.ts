@@ -1,7 +1,9 @@
 import * as z from "zod/mini";
 import { Grouping } from "../incidents/incident";
 import { Target } from "../notify/target";
+import { InhibitRule } from "./inhibit";
 import { type Routable, Routes, routeAlert } from "./rules";
+import { SilenceRule } from "./silence";
 
 /**
  * What an integration's Durable Object routes with, as of one config version: read from D1
@@ -17,6 +19,10 @@ export const RoutingSnapshot = z.object({
 	targets: z._default(z.record(z.string(), z.array(Target)), {}),
 	/** Where the deployment's API is, for links in notifications. */
 	base_url: z.optional(z.string()),
+	/** Silences (and maintenance windows) that apply to the integration, not yet expired. */
+	silences: z._default(z.array(SilenceRule), []),
+	/** Inhibit rules that apply to the integration. */
+	inhibit_rules: z._default(z.array(InhibitRule), []),
 });
 export type RoutingSnapshot = z.infer<typeof RoutingSnapshot>;
 
@@ -27,6 +33,8 @@ export const NO_ROUTING: RoutingSnapshot = {
 	routes: { rules: [], default_channel_id: null },
 	grouping: {},
 	targets: {},
+	silences: [],
+	inhibit_rules: [],
 };
 
 /** A private integration's channel, else what the routes decide (empty: unrouted). */

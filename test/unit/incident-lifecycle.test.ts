@@ -30,6 +30,9 @@ function alert(over: Partial<Alert> = {}): Alert {
 		resolved_by: null,
 		links: [],
 		expires_at: null,
+		silenced_by: null,
+		inhibited_by: null,
+		flapping: false,
 		...over,
 	};
 }

@@ -27,6 +27,9 @@ function firing(over: Partial<Alert> = {}): Alert {
 		resolved_by: null,
 		links: [],
 		expires_at: null,
+		silenced_by: null,
+		inhibited_by: null,
+		flapping: false,
 		...over,
 	};
 }
@@ -52,6 +55,9 @@ describe("applyEvent", () => {
 				resolved_at: null,
 				resolved_by: null,
 				expires_at: null,
+				silenced_by: null,
+				inhibited_by: null,
+				flapping: false,
 			},
 		});
 	});

@@ -9,6 +9,10 @@ export const StoredAlert = z.extend(Alert, {
 	labels: jsonText(Labels),
 	images: jsonText(z.array(Image)),
 	links: jsonText(z.array(Link)),
+	flapping: z.codec(z.number(), z.boolean(), {
+		decode: (flag) => flag === 1,
+		encode: (flag) => (flag ? 1 : 0),
+	}),
 });
 /** A row of `alerts`: the stored alert and its position, the paging cursor. */
 const AlertRow = z.extend(StoredAlert, { seq: z.number() });
@@ -120,7 +124,8 @@ export class Alerts {
 			this.sql.exec(
 				`UPDATE alerts SET status = ?, severity = ?, title = ?, description = ?, labels = ?,
 					images = ?, links = ?, event_count = ?, last_event_at = ?, resolved_at = ?,
-					resolved_by = ?, expires_at = ?, last_received_at = coalesce(?, last_received_at)
+					resolved_by = ?, expires_at = ?, silenced_by = ?, inhibited_by = ?, flapping = ?,
+					last_received_at = coalesce(?, last_received_at)
 				 WHERE id = ?`,
 				...changing,
 				alert.id,
@@ -129,14 +134,15 @@ export class Alerts {
 			this.sql.exec(
 				`INSERT INTO alerts (id, alert_key, first_event_at, status, severity, title, description,
 					labels, images, links, event_count, last_event_at, resolved_at, resolved_by,
-					expires_at, last_received_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					expires_at, silenced_by, inhibited_by, flapping, last_received_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
 					title = excluded.title, description = excluded.description, labels = excluded.labels,
 					images = excluded.images, links = excluded.links, event_count = excluded.event_count,
 					last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at,
 					resolved_by = excluded.resolved_by, expires_at = excluded.expires_at,
-					last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
+					silenced_by = excluded.silenced_by, inhibited_by = excluded.inhibited_by,
+					flapping = excluded.flapping, last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
 				alert.id,
 				alert.alert_key,
 				alert.first_event_at,
@@ -165,6 +171,21 @@ export class Alerts {
 			alerts: page.map(({ seq: _seq, ...alert }) => alert),
 			next: rows.length > query.limit && last !== undefined ? last.seq : null,
 		};
+	}
+
+	/** Every firing alert (at most MAX_FIRING_ALERTS): for silences and inhibit rules. */
+	allFiring(): Alert[] {
+		this.flush();
+		return this.sql.exec("SELECT * FROM alerts WHERE status = 'firing'").toArray().map(toAlert);
+	}
+
+	/** The firing alerts muted by the inhibit rule that `sourceId` matched. */
+	inhibitedBy(sourceId: string): Alert[] {
+		this.flush();
+		return this.sql
+			.exec("SELECT * FROM alerts WHERE status = 'firing' AND inhibited_by = ?", sourceId)
+			.toArray()
+			.map(toAlert);
 	}
 
 	/** Firing alerts that have received nothing since `cutoff`. */
@@ -278,6 +299,9 @@ function onlyCounted(before: Alert, after: Alert): boolean {
 		before.description === after.description &&
 		before.expires_at === after.expires_at &&
 		before.resolved_at === after.resolved_at &&
+		before.silenced_by === after.silenced_by &&
+		before.inhibited_by === after.inhibited_by &&
+		before.flapping === after.flapping &&
 		sameRecord(before.labels, after.labels) &&
 		sameJson(before.images, after.images) &&
 		sameJson(before.links, after.links)
@@ -309,6 +333,9 @@ function changingColumns(alert: Alert, receivedAt: number | undefined): SqlStora
 		alert.resolved_at,
 		alert.resolved_by,
 		alert.expires_at,
+		alert.silenced_by,
+		alert.inhibited_by,
+		alert.flapping ? 1 : 0,
 		receivedAt ?? null,
 	];
 }

@@ -53,6 +53,23 @@ export class Incidents {
 			.map(toRecord);
 	}
 
+	/** The incidents an alert key's alerts were last in (newest first; one per channel). */
+	latestWithKey(alertKey: string, limit = 10): IncidentRecord[] {
+		this.alerts.flush();
+		return this.sql
+			.exec(
+				`SELECT i.* FROM incidents i WHERE i.id IN (
+					SELECT ia.incident_id FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
+					WHERE a.alert_key = ?1 AND a.id = (SELECT a2.id FROM alerts a2 JOIN incident_alerts ia2
+						ON ia2.alert_id = a2.id WHERE a2.alert_key = ?1 ORDER BY a2.seq DESC LIMIT 1))
+				 LIMIT ?2`,
+				alertKey,
+				limit,
+			)
+			.toArray()
+			.map(toRecord);
+	}
+
 	/** Every change bumps the version, which is what the mirror compares. */
 	save(incident: IncidentRecord): void {
 		this.sql.exec(

@@ -70,6 +70,11 @@ const META = {
 	// `version` moves with every change and `mirrored_version` is the last one D1 took.
 	stats: jsonText(Stats),
 	mirrored_version: decimal,
+	/** When a silence next starts or stops muting (src/durable/noise.ts); null: none will. */
+	noise_due_at: z.codec(z.string(), z.nullable(z.number()), {
+		decode: (text) => (text === "never" ? null : Number(text)),
+		encode: (ms) => (ms === null ? "never" : String(ms)),
+	}),
 	// The routing copy (state/routing.ts).
 	routing: jsonText(RoutingSnapshot),
 } as const;

@@ -1,5 +1,6 @@
 import { Alerts } from "./alerts";
 import { Deliveries } from "./deliveries";
+import { Flaps } from "./flaps";
 import { Incidents } from "./incidents";
 import { Meta } from "./meta";
 import { Mirror } from "./mirror";
@@ -23,6 +24,7 @@ export type Stores = {
 	mirror: Mirror;
 	rate: PushRate;
 	outbox: Outbox;
+	flaps: Flaps;
 };
 
 export function openStores(sql: SqlStorage): Stores {
@@ -40,6 +42,7 @@ export function openStores(sql: SqlStorage): Stores {
 		mirror: new Mirror(meta, incidents, outbox),
 		rate: new PushRate(),
 		outbox,
+		flaps: new Flaps(sql),
 	};
 }
 

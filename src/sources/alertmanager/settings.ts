@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { FlappingSetting } from "../../integrations/flapping";
 import { RateLimitSetting } from "../../integrations/rate-limit";
 import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
 import { durationWithin, parseDuration } from "../../schema/duration";
@@ -27,6 +28,7 @@ export const AlertmanagerSettings = z.strictObject(
 		auto_resolve_after: AutoResolveAfter(null),
 		rate_limit: RateLimitSetting,
 		retention: Retention,
+		flapping: FlappingSetting,
 	},
 	{ error: settingsError },
 );

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { Severity } from "../../alerts/event";
+import { FlappingSetting } from "../../integrations/flapping";
 import { RateLimitSetting } from "../../integrations/rate-limit";
 import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
 import { TopicArn } from "../sns/topic-arn";
@@ -24,6 +25,7 @@ export const CloudWatchSettings = z.strictObject(
 		auto_resolve_after: AutoResolveAfter(null),
 		rate_limit: RateLimitSetting,
 		retention: Retention,
+		flapping: FlappingSetting,
 		/** First matching alarm-name pattern (`*`, `?`) sets the severity; default warning. */
 		severity_rules: z._default(
 			z

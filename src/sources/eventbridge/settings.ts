@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { FlappingSetting } from "../../integrations/flapping";
 import { RateLimitSetting } from "../../integrations/rate-limit";
 import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
 import { InsufficientData } from "../cloudwatch/settings";
@@ -11,6 +12,7 @@ export const EventBridgeSettings = z.strictObject(
 		insufficient_data: InsufficientData,
 		rate_limit: RateLimitSetting,
 		retention: Retention,
+		flapping: FlappingSetting,
 	},
 	{ error: settingsError },
 );

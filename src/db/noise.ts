@@ -1,0 +1,255 @@
+import * as z from "zod/mini";
+import type { InhibitRule } from "../routing/inhibit";
+import { Condition } from "../routing/rules";
+import { Schedule } from "../routing/schedule";
+import type { SilenceRule } from "../routing/silence";
+import { jsonText } from "../schema/json";
+import { bumpConfigVersion } from "./routes";
+
+/**
+ * Silences and inhibit rules in D1, the admin store. Each change bumps the config version, and
+ * the admin API copies the rules into the routing snapshot of each integration they apply to.
+ */
+
+/** The most silences not yet expired, and inhibit rules, one deployment holds. */
+export const MAX_SILENCES = 200;
+export const MAX_INHIBIT_RULES = 100;
+
+const Ids = jsonText(z.array(z.string()));
+
+export const SilenceRow = z.object({
+	id: z.string(),
+	matchers: jsonText(z.array(Condition)),
+	starts_at: z.number(),
+	ends_at: z.nullable(z.number()),
+	schedule: z.nullable(jsonText(Schedule)),
+	comment: z.string(),
+	created_by: z.string(),
+	integration_ids: Ids,
+	channel_ids: Ids,
+	created_at: z.number(),
+	updated_at: z.number(),
+});
+export type SilenceRow = z.infer<typeof SilenceRow>;
+
+export const InhibitRuleRow = z.object({
+	id: z.string(),
+	source_matchers: jsonText(z.array(Condition)),
+	target_matchers: jsonText(z.array(Condition)),
+	equal: jsonText(z.array(z.string())),
+	comment: z.string(),
+	integration_ids: Ids,
+	created_at: z.number(),
+	updated_at: z.number(),
+});
+export type InhibitRuleRow = z.infer<typeof InhibitRuleRow>;
+
+type Table = "silences" | "inhibit_rules";
+
+/** Where a row applies: every integration ('[]') or those listed (`?1`: the integration's id). */
+const APPLIES_TO = `(integration_ids = '[]' OR EXISTS (SELECT 1 FROM json_each(integration_ids) WHERE value = ?1))`;
+
+/** The statements that read what an integration's snapshot holds; `noiseFrom` reads the results. */
+export function noiseQueries(db: D1Database, integrationId: string, now: number) {
+	return [
+		db
+			.prepare(
+				`SELECT * FROM silences WHERE (ends_at IS NULL OR ends_at > ?2) AND ${APPLIES_TO}
+				 ORDER BY created_at, id`,
+			)
+			.bind(integrationId, now),
+		db
+			.prepare(`SELECT * FROM inhibit_rules WHERE ${APPLIES_TO} ORDER BY created_at, id`)
+			.bind(integrationId),
+	];
+}
+
+export function noiseFrom(silences: D1Result | undefined, rules: D1Result | undefined) {
+	return {
+		silences: (silences?.results ?? []).map((raw): SilenceRule => {
+			const row = SilenceRow.parse(raw);
+			return {
+				id: row.id,
+				matchers: row.matchers,
+				starts_at: row.starts_at,
+				ends_at: row.ends_at,
+				schedule: row.schedule,
+				channel_ids: row.channel_ids,
+			};
+		}),
+		inhibit_rules: (rules?.results ?? []).map((raw): InhibitRule => {
+			const row = InhibitRuleRow.parse(raw);
+			return {
+				id: row.id,
+				source_matchers: row.source_matchers,
+				target_matchers: row.target_matchers,
+				equal: row.equal,
+			};
+		}),
+	};
+}
+
+function silenceValues(row: SilenceRow) {
+	return [
+		row.id,
+		JSON.stringify(row.matchers),
+		row.starts_at,
+		row.ends_at,
+		row.schedule === null ? null : JSON.stringify(row.schedule),
+		row.comment,
+		row.created_by,
+		JSON.stringify(row.integration_ids),
+		JSON.stringify(row.channel_ids),
+		row.created_at,
+		row.updated_at,
+	];
+}
+
+/** Inserts unless MAX_SILENCES not yet expired are there (checked in the same statement). */
+export async function insertSilence(db: D1Database, row: SilenceRow, now: number) {
+	const [inserted] = await db.batch([
+		db
+			.prepare(
+				`INSERT INTO silences (id, matchers, starts_at, ends_at, schedule, comment, created_by,
+					integration_ids, channel_ids, created_at, updated_at)
+				 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+				 WHERE (SELECT count(*) FROM silences WHERE ends_at IS NULL OR ends_at > ?) < ?`,
+			)
+			.bind(...silenceValues(row), now, MAX_SILENCES),
+		bumpConfigVersion(db),
+	]);
+	return (inserted?.meta.changes ?? 0) > 0;
+}
+
+export async function updateSilence(db: D1Database, row: SilenceRow): Promise<void> {
+	const [id, ...rest] = silenceValues(row);
+	await db.batch([
+		db
+			.prepare(
+				`UPDATE silences SET matchers = ?, starts_at = ?, ends_at = ?, schedule = ?, comment = ?,
+					created_by = ?, integration_ids = ?, channel_ids = ?, created_at = ?, updated_at = ?
+				 WHERE id = ?`,
+			)
+			.bind(...rest, id),
+		bumpConfigVersion(db),
+	]);
+}
+
+function inhibitValues(row: InhibitRuleRow) {
+	return [
+		row.id,
+		JSON.stringify(row.source_matchers),
+		JSON.stringify(row.target_matchers),
+		JSON.stringify(row.equal),
+		row.comment,
+		JSON.stringify(row.integration_ids),
+		row.created_at,
+		row.updated_at,
+	];
+}
+
+/** Inserts unless MAX_INHIBIT_RULES are there (checked in the same statement). */
+export async function insertInhibitRule(db: D1Database, row: InhibitRuleRow) {
+	const [inserted] = await db.batch([
+		db
+			.prepare(
+				`INSERT INTO inhibit_rules (id, source_matchers, target_matchers, equal, comment,
+					integration_ids, created_at, updated_at)
+				 SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM inhibit_rules) < ?`,
+			)
+			.bind(...inhibitValues(row), MAX_INHIBIT_RULES),
+		bumpConfigVersion(db),
+	]);
+	return (inserted?.meta.changes ?? 0) > 0;
+}
+
+export async function updateInhibitRule(db: D1Database, row: InhibitRuleRow): Promise<void> {
+	const [id, ...rest] = inhibitValues(row);
+	await db.batch([
+		db
+			.prepare(
+				`UPDATE inhibit_rules SET source_matchers = ?, target_matchers = ?, equal = ?, comment = ?,
+					integration_ids = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+			)
+			.bind(...rest, id),
+		bumpConfigVersion(db),
+	]);
+}
+
+export async function deleteInhibitRule(db: D1Database, id: string): Promise<void> {
+	await db.batch([
+		db.prepare("DELETE FROM inhibit_rules WHERE id = ?").bind(id),
+		bumpConfigVersion(db),
+	]);
+}
+
+export async function getSilence(db: D1Database, id: string): Promise<SilenceRow | null> {
+	const row = await db.prepare("SELECT * FROM silences WHERE id = ?").bind(id).first();
+	return row === null ? null : SilenceRow.parse(row);
+}
+
+export async function getInhibitRule(db: D1Database, id: string): Promise<InhibitRuleRow | null> {
+	const row = await db.prepare("SELECT * FROM inhibit_rules WHERE id = ?").bind(id).first();
+	return row === null ? null : InhibitRuleRow.parse(row);
+}
+
+/** Newest first, after `after` (the last row of the previous page), at most `limit`. */
+async function listRows(
+	db: D1Database,
+	table: Table,
+	page: { limit: number; after?: { created_at: number; id: string } | undefined },
+) {
+	const { results } = await db
+		.prepare(
+			`SELECT * FROM ${table}
+			 WHERE (?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id < ?2))
+			 ORDER BY created_at DESC, id DESC LIMIT ?3`,
+		)
+		.bind(page.after?.created_at ?? null, page.after?.id ?? null, page.limit)
+		.all();
+	return results;
+}
+
+export async function listSilences(db: D1Database, page: Parameters<typeof listRows>[2]) {
+	return (await listRows(db, "silences", page)).map((row) => SilenceRow.parse(row));
+}
+
+export async function listInhibitRules(db: D1Database, page: Parameters<typeof listRows>[2]) {
+	return (await listRows(db, "inhibit_rules", page)).map((row) => InhibitRuleRow.parse(row));
+}
+
+/** Silences not yet expired, for the deployment's regex budget. */
+export async function liveSilences(db: D1Database, now: number): Promise<SilenceRow[]> {
+	const { results } = await db
+		.prepare("SELECT * FROM silences WHERE ends_at IS NULL OR ends_at > ?")
+		.bind(now)
+		.all();
+	return results.map((row) => SilenceRow.parse(row));
+}
+
+/** Every inhibit rule (at most MAX_INHIBIT_RULES), for the deployment's regex budget. */
+export async function allInhibitRules(db: D1Database): Promise<InhibitRuleRow[]> {
+	const { results } = await db.prepare("SELECT * FROM inhibit_rules").all();
+	return results.map((row) => InhibitRuleRow.parse(row));
+}
+
+/** Every integration's id (not deleted), for a change that applies to all of them. */
+export async function allIntegrationIds(db: D1Database): Promise<string[]> {
+	const { results } = await db
+		.prepare("SELECT id FROM integrations WHERE deleted_at IS NULL")
+		.all<{ id: string }>();
+	return results.map((row) => row.id);
+}
+
+/** The ids among `ids` that name no integration (deleted ones included). */
+export async function missingIntegrations(db: D1Database, ids: readonly string[]) {
+	const unique = [...new Set(ids)];
+	if (unique.length === 0) return [];
+	const { results } = await db
+		.prepare(
+			"SELECT value AS id FROM json_each(?) WHERE value NOT IN (SELECT id FROM integrations WHERE deleted_at IS NULL)",
+		)
+		.bind(JSON.stringify(unique))
+		.all<{ id: string }>();
+	return results.map((row) => row.id);
+}

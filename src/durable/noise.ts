@@ -1,0 +1,187 @@
+import type { Alert } from "../alerts/alert";
+import { countChange, flappingOf } from "../integrations/flapping";
+import { inhibitor, isSource } from "../routing/inhibit";
+import { nextSilenceChange, silenceActive, silenceMatches } from "../routing/silence";
+import { channelsFor, type RoutingSnapshot } from "../routing/snapshot";
+import { flappingStarted } from "./notifications";
+import type { Stores } from "./state/stores";
+
+/**
+ * Noise reduction inside the integration object: what mutes an alert (a silence, an inhibit
+ * rule, flapping), and what happens when that changes. A muted alert is stored, deduplicated and
+ * listed as any other, but opens or joins no incident and so notifies nobody; when nothing mutes
+ * it any more while it still fires, it is routed as if it had just opened. Recoveries are never
+ * muted: an `Ok` resolves a muted alert like any other. Like src/durable/intake.ts, everything
+ * here runs inside the object's transaction and takes the time from the caller.
+ */
+
+export type Marks = Pick<Alert, "silenced_by" | "inhibited_by" | "flapping">;
+
+export function isMuted(marks: Marks): boolean {
+	return marks.silenced_by !== null || marks.inhibited_by !== null || marks.flapping;
+}
+
+/** Routes an alert that nothing mutes any more (src/durable/intake.ts `routeReleased`). */
+export type Route = (alert: Alert) => void;
+
+/** What mutes `alert` at `now` (whether its key flaps is the caller's to say). */
+export function marksFor(
+	s: Stores,
+	alert: Alert,
+	now: number,
+	flapping: boolean,
+	firing: () => readonly Alert[] = () => s.alerts.allFiring(),
+): Marks {
+	const routing = s.routing.current();
+	let silenced_by: string | null = null;
+	if (routing.silences.length > 0) {
+		const channels = channelsFor(alert, routing);
+		const silence = routing.silences.find(
+			(one) => silenceActive(one, now) && silenceMatches(one, alert, channels),
+		);
+		silenced_by = silence?.id ?? null;
+	}
+	const inhibited_by =
+		routing.inhibit_rules.length === 0 ? null : inhibitor(alert, routing.inhibit_rules, firing);
+	return { silenced_by, inhibited_by, flapping };
+}
+
+/** A key's state change counted: whether it flaps now, and what to tell when it just began. */
+export type Counted = { flapping: boolean; began: FlappingNews | null };
+type FlappingNews = { alert_key: string; changes: number; window_ms: number };
+
+const STEADY: Counted = { flapping: false, began: null };
+
+/** Counts a state change (an opening or a recovery) of `alertKey` that its source sent. */
+export function countStateChange(s: Stores, alertKey: string, now: number): Counted {
+	const settings = s.meta.get("settings");
+	const flapping = settings === null ? null : flappingOf(settings);
+	if (flapping === null) return STEADY;
+	const held = s.flaps.get(alertKey);
+	const counted = countChange(held?.changes ?? [], now, flapping);
+	const flaps = held?.flapping === true || counted.reached;
+	s.flaps.put(alertKey, {
+		changes: counted.times,
+		flapping: flaps,
+		quiet_at: now + flapping.windowMs,
+	});
+	if (!flaps || held?.flapping === true) return { flapping: flaps, began: null };
+	return {
+		flapping: true,
+		began: { alert_key: alertKey, changes: counted.times.length, window_ms: flapping.windowMs },
+	};
+}
+
+/** A key began to flap: the incidents it was last in say so, once. */
+export function tellFlapping(s: Stores, news: FlappingNews, now: number): void {
+	for (const incident of s.incidents.latestWithKey(news.alert_key)) {
+		flappingStarted(s, incident, news, now);
+	}
+}
+
+/** Whether the key is flapping now. */
+export function keyFlaps(s: Stores, alertKey: string): boolean {
+	return s.flaps.get(alertKey)?.flapping === true;
+}
+
+/**
+ * Looks again at what mutes each of these alerts. One that nothing mutes any more and that is in
+ * no open incident (it was muted when it opened) is routed as if it had just opened. One that
+ * becomes muted keeps the incidents it is in: a silence mutes what opens, and marks what fires.
+ */
+export function reconcile(s: Stores, alerts: readonly Alert[], now: number, route: Route): void {
+	// What fires is read once: marks change below, what fires does not.
+	let firing: readonly Alert[] | undefined;
+	const sources = () => {
+		firing ??= s.alerts.allFiring();
+		return firing;
+	};
+	for (const alert of alerts) {
+		if (alert.status !== "firing") continue;
+		const marks = marksFor(s, alert, now, keyFlaps(s, alert.alert_key), sources);
+		if (
+			marks.silenced_by === alert.silenced_by &&
+			marks.inhibited_by === alert.inhibited_by &&
+			marks.flapping === alert.flapping
+		) {
+			continue;
+		}
+		const updated = { ...alert, ...marks };
+		s.alerts.save(updated);
+		if (isMuted(alert) && !isMuted(marks) && s.incidents.openWith(alert.id).length === 0) {
+			route(updated);
+		}
+	}
+}
+
+/** An alert opened: if it is an inhibit rule's source, the firing alerts it may mute are marked. */
+export function afterOpened(s: Stores, opened: Alert, now: number, route: Route): void {
+	const rules = s.routing.current().inhibit_rules;
+	if (rules.length === 0 || !isSource(opened, rules)) return;
+	reconcile(
+		s,
+		s.alerts.allFiring().filter((alert) => alert.id !== opened.id),
+		now,
+		route,
+	);
+}
+
+/** An alert closed (by its source, a timeout or a person): the alerts it inhibited are freed. */
+export function afterClosed(s: Stores, closed: Alert, now: number, route: Route): void {
+	if (s.routing.current().inhibit_rules.length === 0) return;
+	reconcile(s, s.alerts.inhibitedBy(closed.id), now, route);
+}
+
+/** When a silence next starts or stops muting (null: none will). */
+export function nextSilenceChangeAt(routing: RoutingSnapshot, now: number): number | null {
+	let next: number | null = null;
+	for (const silence of routing.silences) {
+		const at = nextSilenceChange(silence, now);
+		if (at !== null && (next === null || at < next)) next = at;
+	}
+	return next;
+}
+
+/** Flapping keys settled per alarm run; more wait for the next run. */
+const SETTLE_BATCH = 500;
+
+/**
+ * The alarm's part: at a silence's start or end every firing alert is looked at again, and keys
+ * stable for their window stop flapping (their firing alert is routed if it was held). Returns
+ * when the next such change is due (null: none).
+ */
+export function noiseDue(s: Stores, now: number, route: Route): number | null {
+	const due = s.meta.get("noise_due_at");
+	if (due !== null && due <= now) {
+		reconcile(s, s.alerts.allFiring(), now, route);
+		s.meta.set("noise_due_at", nextSilenceChangeAt(s.routing.current(), now));
+	}
+	const settled = s.flaps.settle(now, SETTLE_BATCH);
+	const held = settled.flatMap((key) => {
+		const alert = s.alerts.firing(key);
+		return alert === null ? [] : [alert];
+	});
+	reconcile(s, held, now, route);
+	s.flaps.prune(now, SETTLE_BATCH);
+	return nextNoiseAt(s);
+}
+
+/** When the alarm next has noise work: a silence's start or end, or a flapping key's quiet time. */
+export function nextNoiseAt(s: Stores): number | null {
+	const times = [s.meta.get("noise_due_at"), s.flaps.nextQuietAt()].filter((at) => at !== null);
+	return times.length === 0 ? null : Math.min(...times);
+}
+
+/**
+ * The object's routing copy changed (admin API): a new or changed silence or inhibit rule
+ * applies to what fires now, and the next silence change is scheduled.
+ */
+export function noiseChanged(s: Stores, before: RoutingSnapshot, now: number, route: Route): void {
+	const after = s.routing.current();
+	const same =
+		JSON.stringify([before.silences, before.inhibit_rules]) ===
+		JSON.stringify([after.silences, after.inhibit_rules]);
+	if (same) return;
+	reconcile(s, s.alerts.allFiring(), now, route);
+	s.meta.set("noise_due_at", nextSilenceChangeAt(after, now));
+}

@@ -1,0 +1,394 @@
+import { describe, expect, it } from "vitest";
+import { admin, expectError, listAlerts, moveClock } from "./helpers";
+import { fire, incidents, recover } from "./incident-helpers";
+import { drain, later, notifiedIntegration, receivedBodies, unique } from "./notify-helpers";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** A channel with one webhook target and an integration private to it; `told()` lists its events. */
+async function watched(settings?: Record<string, unknown>) {
+	const path = unique("noise");
+	const made = await notifiedIntegration([
+		{ type: "webhook", url: `https://receiver.test/${path}/ok` },
+	]);
+	if (settings !== undefined) {
+		const patched = await admin("PATCH", `/integrations/${made.id}`, { settings });
+		expect(patched.status).toBe(200);
+	}
+	const told = async () =>
+		(await receivedBodies(path)).map(
+			(event) =>
+				`${event.type} ${event.incident.alerts.map((a: { alert_key: string }) => a.alert_key).join(",")}`,
+		);
+	return { ...made, told };
+}
+
+async function alertsByKey(id: string) {
+	const { alerts } = await listAlerts(id, "?limit=100");
+	return (key: string) => alerts.find((alert) => alert.alert_key === key);
+}
+
+async function openIncidentKeys(integrationId: string): Promise<string[]> {
+	await drain(integrationId);
+	const { incidents: list } = await incidents(`?integration_id=${integrationId}&status=triggered`);
+	const keys: string[] = [];
+	for (const incident of list) {
+		const reply = await admin("GET", `/incidents/${incident.id}`);
+		keys.push(...reply.body.data.alerts.map((alert: { alert_key: string }) => alert.alert_key));
+	}
+	return keys.sort();
+}
+
+const inAnHour = () => new Date(Date.now() + HOUR).toISOString();
+
+async function silence(body: Record<string, unknown>) {
+	const reply = await admin("POST", "/silences", {
+		comment: "deploying the database",
+		created_by: "ana",
+		ends_at: inAnHour(),
+		...body,
+	});
+	if (reply.status !== 201) throw new Error(`silence failed: ${JSON.stringify(reply.body)}`);
+	return reply.body.data as { id: string; status: string };
+}
+
+describe("silences", () => {
+	it("store a matching alert muted: no incident, no notification; an Ok still resolves it", async () => {
+		const { id, integration_key, told } = await watched();
+		const made = await silence({
+			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			integration_ids: [id],
+		});
+		expect(made.status).toBe("active");
+
+		await fire(integration_key, "db-1", { labels: { service: "db" } });
+		await fire(integration_key, "db-1", { labels: { service: "db" } });
+		await fire(integration_key, "db-2", { labels: { service: "db" } });
+		await fire(integration_key, "api-1", { labels: { service: "api" } });
+		await recover(integration_key, "db-2");
+		await drain(id);
+
+		const alert = await alertsByKey(id);
+		expect(alert("db-1")).toMatchObject({ status: "firing", silenced_by: made.id, event_count: 2 });
+		expect(alert("db-2")).toMatchObject({ status: "resolved", silenced_by: made.id });
+		expect(alert("api-1")).toMatchObject({
+			silenced_by: null,
+			inhibited_by: null,
+			flapping: false,
+		});
+		expect(await openIncidentKeys(id)).toEqual(["api-1"]);
+		expect(await told()).toEqual(["incident.triggered api-1"]);
+
+		// Expired while db-1 still fires: it is routed as if it had just opened.
+		const expired = await admin("DELETE", `/silences/${made.id}`);
+		expect(expired.body.data.status).toBe("expired");
+		await drain(id);
+		expect((await alertsByKey(id))("db-1")).toMatchObject({ status: "firing", silenced_by: null });
+		expect(await openIncidentKeys(id)).toEqual(["api-1", "db-1"]);
+		expect(await told()).toEqual(["incident.triggered api-1", "incident.triggered db-1"]);
+	});
+
+	it("start and end while an alert fires, through the object's alarm", async () => {
+		const { id, integration_key, told } = await watched();
+		await fire(integration_key, "before", { labels: { team: "a" } });
+		const made = await silence({
+			matchers: [{ field: "labels.team", op: "equals", value: "a" }],
+			integration_ids: [id],
+			starts_at: new Date(Date.now() + 10 * MINUTE).toISOString(),
+		});
+		expect(made.status).toBe("pending");
+		await drain(id);
+		expect((await alertsByKey(id))("before")?.silenced_by).toBeNull();
+
+		await later(id, 15 * MINUTE);
+		// Started: what fires is marked; its incident stays as it was.
+		expect((await alertsByKey(id))("before")?.silenced_by).toBe(made.id);
+		await fire(integration_key, "during", { labels: { team: "a" } });
+		await drain(id);
+		expect((await alertsByKey(id))("during")?.silenced_by).toBe(made.id);
+		expect(await openIncidentKeys(id)).toEqual(["before"]);
+
+		await later(id, HOUR);
+		const alert = await alertsByKey(id);
+		expect(alert("before")?.silenced_by).toBeNull();
+		expect(alert("during")?.silenced_by).toBeNull();
+		expect(await openIncidentKeys(id)).toEqual(["before", "during"]);
+		expect(await told()).toEqual(["incident.triggered before", "incident.triggered during"]);
+	});
+
+	it("limited to a channel mute only alerts routed there alone", async () => {
+		const { id, channelId, integration_key } = await watched();
+		const other = await notifiedIntegration([]);
+		const made = await silence({
+			matchers: [{ field: "severity", op: "equals", value: "warning" }],
+			channel_ids: [other.channelId],
+		});
+		await fire(integration_key, "elsewhere");
+		expect((await alertsByKey(id))("elsewhere")?.silenced_by).toBeNull();
+		await fire(other.integration_key, "here");
+		expect((await alertsByKey(other.id))("here")?.silenced_by).toBe(made.id);
+		expect(channelId).not.toBe(other.channelId);
+		await admin("DELETE", `/silences/${made.id}`);
+	});
+
+	it("apply from the next push after a change, without D1 on the push", async () => {
+		const { id, integration_key } = await watched();
+		const made = await silence({
+			matchers: [{ field: "labels.host", op: "equals", value: "h1" }],
+			integration_ids: [id],
+		});
+		await fire(integration_key, "one", { labels: { host: "h1" } });
+		const patched = await admin("PATCH", `/silences/${made.id}`, {
+			matchers: [{ field: "labels.host", op: "equals", value: "h2" }],
+		});
+		expect(patched.status).toBe(200);
+		// The change reached the object: h1 is no longer silenced and is routed, h2 is.
+		expect((await alertsByKey(id))("one")?.silenced_by).toBeNull();
+		expect(await openIncidentKeys(id)).toEqual(["one"]);
+		await fire(integration_key, "two", { labels: { host: "h2" } });
+		expect((await alertsByKey(id))("two")?.silenced_by).toBe(made.id);
+	});
+
+	it("are listed, read, and refused with a message naming the field", async () => {
+		const { id } = await watched();
+		const made = await silence({
+			matchers: [{ field: "title", op: "wildcard", value: "disk*" }],
+			integration_ids: [id],
+		});
+		expect((await admin("GET", `/silences/${made.id}`)).body.data).toMatchObject({
+			id: made.id,
+			comment: "deploying the database",
+			created_by: "ana",
+			integration_ids: [id],
+			status: "active",
+		});
+		const listed = await admin("GET", "/silences?limit=100");
+		expect(listed.body.data.silences.map((s: { id: string }) => s.id)).toContain(made.id);
+
+		const bad = (body: Record<string, unknown>) =>
+			admin("POST", "/silences", {
+				matchers: [{ field: "title", op: "equals", value: "x" }],
+				comment: "c",
+				created_by: "me",
+				ends_at: inAnHour(),
+				...body,
+			});
+		expect(expectError(await bad({ ends_at: undefined }), 400, "InvalidParameter")).toMatch(
+			/^ends_at is required/,
+		);
+		expect(
+			expectError(await bad({ ends_at: "2020-01-01T00:00:00Z" }), 400, "InvalidParameter"),
+		).toMatch(/^ends_at must be after starts_at|^ends_at is in the past/);
+		expect(expectError(await bad({ matchers: [] }), 400, "InvalidParameter")).toBe(
+			"matchers must hold at least one condition",
+		);
+		expect(
+			expectError(
+				await bad({
+					schedule: { days: ["mon"], start: "09:00", end: "10:00", time_zone: "Mars/Olympus" },
+				}),
+				400,
+				"InvalidParameter",
+			),
+		).toMatch(/^schedule.time_zone must be an IANA time zone/);
+		expect(
+			expectError(
+				await bad({
+					matchers: [
+						{ field: "title", op: "regex", value: `(?is)${"(?:.?){1000}".repeat(20)}\\x01` },
+					],
+				}),
+				400,
+				"InvalidParameter",
+			),
+		).toMatch(/^matchers\[0\]\.value is too costly/);
+		expect(expectError(await bad({ integration_ids: ["nope"] }), 400, "InvalidParameter")).toBe(
+			"integration_ids names no integration: nope",
+		);
+		expectError(await admin("GET", "/silences/nope"), 404, "SilenceNotFound");
+		await admin("DELETE", `/silences/${made.id}`);
+		expectError(
+			await admin("PATCH", `/silences/${made.id}`, { comment: "again" }),
+			409,
+			"SilenceExpired",
+		);
+	});
+
+	it("preview the firing alerts they would mute", async () => {
+		const { id, integration_key } = await watched();
+		await fire(integration_key, "p-db", { labels: { service: "db" } });
+		await fire(integration_key, "p-api", { labels: { service: "api" } });
+		const reply = await admin("POST", "/silences/preview", {
+			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			comment: "c",
+			created_by: "me",
+			ends_at: inAnHour(),
+			integration_ids: [id],
+		});
+		expect(reply.status).toBe(200);
+		expect(
+			reply.body.data.alerts.map((a: { alert_key: string; integration_id: string }) => [
+				a.alert_key,
+				a.integration_id,
+			]),
+		).toEqual([["p-db", id]]);
+		expect(reply.body.data.truncated).toBe(false);
+		// Nothing was saved or muted.
+		expect((await alertsByKey(id))("p-db")?.silenced_by).toBeNull();
+	});
+});
+
+describe("maintenance windows", () => {
+	it("mute on schedule across a daylight-saving change in Europe/Berlin", async () => {
+		const { id, integration_key, told } = await watched();
+		const made = await silence({
+			matchers: [{ field: "labels.env", op: "equals", value: "prod" }],
+			integration_ids: [id],
+			ends_at: null,
+			schedule: { days: ["sun"], start: "01:30", end: "03:30", time_zone: "Europe/Berlin" },
+		});
+		expect(made.status).toMatch(/pending|active/);
+		// On 2027-03-28 the clocks go forward: the window runs 00:30–01:30 UTC, one hour.
+		await moveClock(id, Date.parse("2027-03-28T00:45:00Z") - Date.now());
+		await fire(integration_key, "nightly", { labels: { env: "prod" } });
+		await drain(id);
+		expect((await alertsByKey(id))("nightly")?.silenced_by).toBe(made.id);
+		expect(await told()).toEqual([]);
+		// 01:35 UTC: a two-hour window would still run; this one ended at 03:30 CEST.
+		await later(id, 50 * MINUTE);
+		expect((await alertsByKey(id))("nightly")?.silenced_by).toBeNull();
+		expect(await told()).toEqual(["incident.triggered nightly"]);
+		await admin("DELETE", `/silences/${made.id}`);
+	});
+});
+
+describe("inhibit rules", () => {
+	it("mute targets while the source fires, and route them when it resolves", async () => {
+		const { id, integration_key, told } = await watched();
+		const rule = await admin("POST", "/inhibit-rules", {
+			source_matchers: [{ field: "labels.alertname", op: "equals", value: "NodeDown" }],
+			target_matchers: [{ field: "labels.alertname", op: "not_equals", value: "NodeDown" }],
+			equal: ["instance"],
+			integration_ids: [id],
+		});
+		expect(rule.status).toBe(201);
+		await fire(integration_key, "node-a", { labels: { alertname: "NodeDown", instance: "a" } });
+		await drain(id);
+		await fire(integration_key, "disk-a", { labels: { alertname: "DiskFull", instance: "a" } });
+		await fire(integration_key, "cpu-a", { labels: { alertname: "CpuHigh", instance: "a" } });
+		await fire(integration_key, "disk-b", { labels: { alertname: "DiskFull", instance: "b" } });
+		const node = (await alertsByKey(id))("node-a");
+		let alert = await alertsByKey(id);
+		expect(alert("disk-a")?.inhibited_by).toBe(node?.id);
+		expect(alert("disk-b")?.inhibited_by).toBeNull();
+		expect(await openIncidentKeys(id)).toEqual(["disk-b", "node-a"]);
+		// An Ok resolves an inhibited alert.
+		await recover(integration_key, "cpu-a");
+		expect((await alertsByKey(id))("cpu-a")?.status).toBe("resolved");
+
+		await drain(id);
+		await recover(integration_key, "node-a");
+		await drain(id);
+		alert = await alertsByKey(id);
+		expect(alert("disk-a")).toMatchObject({ status: "firing", inhibited_by: null });
+		expect(await openIncidentKeys(id)).toEqual(["disk-a", "disk-b"]);
+		expect(await told()).toEqual([
+			"incident.triggered node-a",
+			"incident.triggered disk-b",
+			"incident.resolved node-a",
+			"incident.triggered disk-a",
+		]);
+		expect((await admin("DELETE", `/inhibit-rules/${rule.body.data.id}`)).status).toBe(200);
+	});
+
+	it("are validated and listed", async () => {
+		expect(
+			expectError(
+				await admin("POST", "/inhibit-rules", { source_matchers: [], target_matchers: [] }),
+				400,
+				"InvalidParameter",
+			),
+		).toBe("source_matchers must hold at least one condition");
+		const made = await admin("POST", "/inhibit-rules", {
+			source_matchers: [{ field: "severity", op: "equals", value: "critical" }],
+			target_matchers: [{ field: "severity", op: "equals", value: "info" }],
+			integration_ids: [(await watched()).id],
+		});
+		const listed = await admin("GET", "/inhibit-rules?limit=100");
+		expect(listed.body.data.inhibit_rules.map((r: { id: string }) => r.id)).toContain(
+			made.body.data.id,
+		);
+		const patched = await admin("PATCH", `/inhibit-rules/${made.body.data.id}`, {
+			equal: ["cluster"],
+		});
+		expect(patched.body.data.equal).toEqual(["cluster"]);
+		await admin("DELETE", `/inhibit-rules/${made.body.data.id}`);
+		expectError(
+			await admin("GET", `/inhibit-rules/${made.body.data.id}`),
+			404,
+			"InhibitRuleNotFound",
+		);
+	});
+});
+
+describe("flapping", () => {
+	it("tells the incident once, then holds the key quiet until stable for the window", async () => {
+		const { id, integration_key, told } = await watched();
+		for (let round = 0; round < 2; round++) {
+			await fire(integration_key, "flappy");
+			await drain(id);
+			await recover(integration_key, "flappy");
+			await drain(id);
+		}
+		await drain(id);
+		expect(await told()).toEqual([
+			"incident.triggered flappy",
+			"incident.resolved flappy",
+			"incident.triggered flappy",
+			"incident.resolved flappy",
+			"incident.flapping flappy",
+		]);
+		// Flapping now: it opens and resolves, quietly, marked.
+		await fire(integration_key, "flappy");
+		await recover(integration_key, "flappy");
+		expect((await alertsByKey(id))("flappy")).toMatchObject({ status: "resolved", flapping: true });
+		await fire(integration_key, "flappy");
+		await drain(id);
+		expect((await alertsByKey(id))("flappy")).toMatchObject({ status: "firing", flapping: true });
+		expect(await openIncidentKeys(id)).toEqual([]);
+		expect(await told()).toHaveLength(5);
+		// Stable for the window while firing: routed as if it had just opened.
+		await later(id, 61 * MINUTE);
+		expect((await alertsByKey(id))("flappy")).toMatchObject({ status: "firing", flapping: false });
+		expect(await openIncidentKeys(id)).toEqual(["flappy"]);
+		expect((await told()).at(-1)).toBe("incident.triggered flappy");
+		// An Ok resolves it.
+		await recover(integration_key, "flappy");
+		expect((await alertsByKey(id))("flappy")?.status).toBe("resolved");
+	});
+
+	it("is settable per integration, and off with null", async () => {
+		const { id, integration_key, told } = await watched({ flapping: null });
+		for (let round = 0; round < 3; round++) {
+			await fire(integration_key, "k");
+			await recover(integration_key, "k");
+		}
+		await drain(id);
+		expect((await told()).filter((line) => line.startsWith("incident.triggered"))).toHaveLength(3);
+		const tight = await watched({ flapping: { changes: 2, window: "5m" } });
+		await fire(tight.integration_key, "k");
+		await recover(tight.integration_key, "k");
+		await fire(tight.integration_key, "k");
+		expect((await alertsByKey(tight.id))("k")?.flapping).toBe(true);
+		expect(
+			expectError(
+				await admin("PATCH", `/integrations/${id}`, {
+					settings: { flapping: { changes: 1, window: "1h" } },
+				}),
+				400,
+				"InvalidParameter",
+			),
+		).toBe("settings.flapping.changes must be at least 2");
+	});
+});

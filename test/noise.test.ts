@@ -1,5 +1,13 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { admin, expectError, listAlerts, moveClock } from "./helpers";
+import {
+	admin,
+	createIntegration,
+	expectError,
+	integrationStub,
+	listAlerts,
+	moveClock,
+} from "./helpers";
 import { fire, incidents, recover } from "./incident-helpers";
 import { drain, later, notifiedIntegration, receivedBodies, unique } from "./notify-helpers";
 
@@ -87,6 +95,30 @@ describe("silences", () => {
 		expect((await alertsByKey(id))("db-1")).toMatchObject({ status: "firing", silenced_by: null });
 		expect(await openIncidentKeys(id)).toEqual(["api-1", "db-1"]);
 		expect(await told()).toEqual(["incident.triggered api-1", "incident.triggered db-1"]);
+	});
+
+	it("release an unrouted alert into an unrouted incident the list shows", async () => {
+		const { id, integration_key } = await createIntegration();
+		const made = await silence({
+			matchers: [{ field: "labels.job", op: "equals", value: "backup" }],
+			integration_ids: [id],
+		});
+		await fire(integration_key, "backup-1", { labels: { job: "backup" } });
+		await drain(id);
+		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
+		await admin("DELETE", `/silences/${made.id}`);
+		// The object scheduled its mirror within seconds (not at the silence's old end, an hour on).
+		const alarm = await runInDurableObject(integrationStub(id), (_object, state) =>
+			state.storage.getAlarm(),
+		);
+		expect(alarm).not.toBeNull();
+		expect(alarm ?? 0).toBeLessThan(Date.now() + 10_000);
+		await drain(id);
+		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		expect(listed.map((incident) => [incident.channel_id, incident.status])).toEqual([
+			[null, "triggered"],
+		]);
+		expect((await admin("GET", `/integrations/${id}`)).body.data.intake.unrouted_count).toBe(1);
 	});
 
 	it("start and end while an alert fires, through the object's alarm", async () => {

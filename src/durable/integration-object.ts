@@ -135,13 +135,15 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** Replaces the routing copy; what fires is looked at again if silences or rules changed. */
 	private async newRouting(change: () => void): Promise<void> {
 		const now = this.clock();
-		this.transaction(() => {
+		const changed = this.transaction(() => {
 			const before = this.state.routing.current();
 			change();
-			noiseChanged(this.state, before, now, routeReleased(this.state, now));
+			return noiseChanged(this.state, before, now, routeReleased(this.state, now));
 		});
 		await this.alarmBy(nextNoiseAt(this.state));
 		await this.alarmBy(this.state.outbox.takeSoonest());
+		// Alerts released into incidents reach the D1 list soon, as after a push.
+		if (changed) await this.alarmBy(now + MIRROR_DELAY_MS);
 	}
 
 	getIncident(id: string): IncidentReply {

@@ -156,12 +156,14 @@ export function noiseDue(s: Stores, now: number, route: Route): number | null {
 		reconcile(s, s.alerts.allFiring(), now, route);
 		s.meta.set("noise_due_at", nextSilenceChangeAt(s.routing.current(), now));
 	}
-	const settled = s.flaps.settle(now, SETTLE_BATCH);
-	const held = settled.flatMap((key) => {
-		const alert = s.alerts.firing(key);
-		return alert === null ? [] : [alert];
-	});
-	reconcile(s, held, now, route);
+	const quiet = s.flaps.nextQuietAt();
+	if (quiet !== null && quiet <= now) {
+		const held = s.flaps.settle(now, SETTLE_BATCH).flatMap((key) => {
+			const alert = s.alerts.firing(key);
+			return alert === null ? [] : [alert];
+		});
+		reconcile(s, held, now, route);
+	}
 	s.flaps.prune(now, SETTLE_BATCH);
 	return nextNoiseAt(s);
 }
@@ -174,14 +176,21 @@ export function nextNoiseAt(s: Stores): number | null {
 
 /**
  * The object's routing copy changed (admin API): a new or changed silence or inhibit rule
- * applies to what fires now, and the next silence change is scheduled.
+ * applies to what fires now, and the next silence change is scheduled. True when silences or
+ * rules changed (incidents may have opened, for the mirror).
  */
-export function noiseChanged(s: Stores, before: RoutingSnapshot, now: number, route: Route): void {
+export function noiseChanged(
+	s: Stores,
+	before: RoutingSnapshot,
+	now: number,
+	route: Route,
+): boolean {
 	const after = s.routing.current();
 	const same =
 		JSON.stringify([before.silences, before.inhibit_rules]) ===
 		JSON.stringify([after.silences, after.inhibit_rules]);
-	if (same) return;
+	if (same) return false;
 	reconcile(s, s.alerts.allFiring(), now, route);
 	s.meta.set("noise_due_at", nextSilenceChangeAt(after, now));
+	return true;
 }

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ApiAlert, alertToApi } from "../alerts/alert";
 import { loadRoutingSnapshot } from "../db/routes";
-import { type SilenceRule, silenceMatches } from "../routing/silence";
-import { channelsFor, type RoutingSnapshot } from "../routing/snapshot";
+import type { SilenceRule } from "../routing/silence";
+import type { RoutingSnapshot } from "../routing/snapshot";
 import type {
 	AlertPage,
 	AlertQuery,
@@ -38,7 +38,7 @@ import {
 	routeReleased,
 } from "./intake";
 import { hasSchema, migrate } from "./migrations";
-import { nextNoiseAt, noiseChanged, noiseDue } from "./noise";
+import { nextNoiseAt, noiseChanged, noiseDue, wouldSilence } from "./noise";
 import { escalate, nextNotificationAt, retryNotification } from "./notifications";
 import { mirrorAgainAt, mirrorToD1, type Outbound, sendNotifications } from "./outbound";
 import { MIRROR_DELAY_MS } from "./state/mirror";
@@ -193,12 +193,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** The firing alerts a silence's matchers and channels would mute (whatever its times). */
 	previewSilence(silence: SilenceRule, limit: number): ApiAlert[] {
 		if (!this.ready || this.state.meta.isDeleted()) return [];
-		const routing = this.state.routing.current();
-		return this.state.alerts
-			.allFiring()
-			.filter((alert) => silenceMatches(silence, alert, channelsFor(alert, routing)))
-			.slice(0, limit)
-			.map(alertToApi);
+		return wouldSilence(this.state, silence, limit).map(alertToApi);
 	}
 
 	listAlerts(query: AlertQuery): AlertPage {

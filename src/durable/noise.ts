@@ -1,7 +1,12 @@
 import type { Alert } from "../alerts/alert";
 import { countChange, flappingOf } from "../integrations/flapping";
 import { inhibitor, isSource } from "../routing/inhibit";
-import { nextSilenceChange, silenceActive, silenceMatches } from "../routing/silence";
+import {
+	nextSilenceChange,
+	type SilenceRule,
+	silenceActive,
+	silenceMatches,
+} from "../routing/silence";
 import { channelsFor, type RoutingSnapshot } from "../routing/snapshot";
 import { flappingStarted } from "./notifications";
 import type { Stores } from "./state/stores";
@@ -130,6 +135,15 @@ export function afterOpened(s: Stores, opened: Alert, now: number, route: Route)
 export function afterClosed(s: Stores, closed: Alert, now: number, route: Route): void {
 	if (s.routing.current().inhibit_rules.length === 0) return;
 	reconcile(s, s.alerts.inhibitedBy(closed.id), now, route);
+}
+
+/** The firing alerts a silence's matchers and channels would mute, whatever its times. */
+export function wouldSilence(s: Stores, silence: SilenceRule, limit: number): Alert[] {
+	const routing = s.routing.current();
+	return s.alerts
+		.allFiring()
+		.filter((alert) => silenceMatches(silence, alert, channelsFor(alert, routing)))
+		.slice(0, limit);
 }
 
 /** When a silence next starts or stops muting (null: none will). */

@@ -330,10 +330,18 @@ describe("grouping", () => {
 describe("the D1 mirror", () => {
 	it("lags the Durable Object until its alarm runs (about a second)", async () => {
 		const { id, integration_key } = await createIntegration();
+		const before = Date.now();
 		await fire(integration_key, "a");
 		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
+		// A second on, not at once: one alarm run mirrors a second of pushes.
+		await fire(integration_key, "b");
+		const due = await runInDurableObject(integrationStub(id), (_i, state) =>
+			state.storage.getAlarm(),
+		);
+		expect(due).toBeGreaterThanOrEqual(before + 1_000);
+		expect(due).toBeLessThan(Date.now() + 1_000 + 100);
 		await mirror(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(1);
+		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
 	});
 
 	it("is repaired by the alarm after a failed write", async () => {

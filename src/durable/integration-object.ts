@@ -98,8 +98,10 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		}
 		try {
 			const reply = this.transaction(() => ingest(this.state, push, now));
-			// Mirror soon; notifications go out at once (from the alarm, never from this call).
-			const soonest = Math.min(this.state.outbox.takeSoonest() ?? now, now + MIRROR_DELAY_MS);
+			// Mirror within MIRROR_DELAY_MS, so one alarm run mirrors a second of pushes; queued
+			// notifications go out at once (from the alarm, never from this call).
+			const queued = this.state.outbox.takeSoonest();
+			const soonest = Math.min(queued ?? Number.POSITIVE_INFINITY, now + MIRROR_DELAY_MS);
 			if (reply.ok && !reply.replayed) await this.alarmBy(soonest);
 			return reply;
 		} catch (error) {

@@ -1,0 +1,186 @@
+// Not part of `npm run bench`: a CPU profile of one kind of push, to see where its time goes.
+// `node bench/profile.mjs [batch|single]` bundles as `wrangler deploy` does, runs it in Miniflare
+// with the V8 inspector on, sends the pushes, and prints the functions with the most self time
+// (worker and Durable Object share one isolate).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const require = createRequire(import.meta.url);
+const { Miniflare, convertV4MiniflareOptions } = createRequire(require.resolve("wrangler"))(
+	"miniflare",
+);
+const root = path.resolve(import.meta.dirname, "..");
+const ADMIN_TOKEN = "profile-admin-token-0123456789abcdef0123";
+const INSPECTOR = 9231;
+const kind = process.argv[2] ?? "batch";
+const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 400);
+
+const outdir = mkdtempSync(path.join(tmpdir(), "alertgate-profile-"));
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+	cwd: root,
+	stdio: ["ignore", "ignore", "inherit"],
+});
+const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(
+	path.join(root, "wrangler.toml"),
+).workerOptions;
+const mf = new Miniflare(
+	convertV4MiniflareOptions({
+		inspectorPort: INSPECTOR,
+		workers: [
+			{
+				...workerOptions,
+				name: "alertgate",
+				modules: [
+					{
+						type: "ESModule",
+						path: "index.js",
+						contents: readFileSync(path.join(outdir, "index.js"), "utf8"),
+					},
+				],
+				bindings: { ...workerOptions.bindings, ADMIN_TOKEN },
+			},
+		],
+	}),
+);
+await mf.ready;
+const db = await mf.getD1Database("DB");
+for (const file of readdirSync(path.join(root, "migrations")).sort()) {
+	const statements = readFileSync(path.join(root, "migrations", file), "utf8")
+		.replace(/--.*$/gm, "")
+		.split(";")
+		.map((s) => s.trim())
+		.filter(Boolean);
+	await db.batch(statements.map((s) => db.prepare(s)));
+}
+const created = await (
+	await mf.dispatchFetch("http://p.local/api/v1/integrations", {
+		method: "POST",
+		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+		body: JSON.stringify({ name: "p", type: "standard", settings: { rate_limit: null } }),
+	})
+).json();
+const key = created.data.integration_key;
+const hosts = Array.from({ length: 100 }, (_, i) => `web-${i}`);
+const body =
+	kind === "batch"
+		? JSON.stringify({
+				events: hosts.map((host) => ({
+					event_status: "Warning",
+					title_rule: `high latency on ${host}`,
+					alert_key: `latency-${host}`,
+					labels: { host, service: "web" },
+				})),
+			})
+		: JSON.stringify({
+				event_status: "Warning",
+				title_rule: "high latency",
+				alert_key: "latency",
+				labels: { service: "web" },
+			});
+const url = `http://p.local/push/${key}${kind === "batch" ? "/batch" : ""}`;
+const send = async () => {
+	const response = await mf.dispatchFetch(url, {
+		method: "POST",
+		headers: { "Content-Type": "application/json" },
+		body,
+	});
+	await response.arrayBuffer();
+};
+for (let i = 0; i < 50; i++) await send();
+
+if (process.env.PROFILE_CPU_ONLY) {
+	// workerd's CPU per request, without the profiler: for comparing two builds.
+	const { execFileSync: run } = await import("node:child_process");
+	const pids = run("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)])
+		.toString()
+		.split("\n")
+		.filter((line) => line.includes("workerd"))
+		.map((line) => Number(line.trim().split(/\s+/)[0]));
+	const tick = Number(run("getconf", ["CLK_TCK"]).toString().trim());
+	const cpu = () =>
+		pids.reduce((sum, pid) => {
+			const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+			return sum + ((Number(fields[11]) + Number(fields[12])) / tick) * 1e6;
+		}, 0);
+	const samples = [];
+	for (let round = 0; round < 5; round++) {
+		const before = cpu();
+		for (let i = 0; i < REQUESTS; i++) await send();
+		samples.push((cpu() - before) / REQUESTS);
+	}
+	samples.sort((a, b) => a - b);
+	console.log(
+		`${kind}: workerd CPU per request, median of 5 rounds of ${REQUESTS}: ${samples[2].toFixed(0)} µs (${samples.map((v) => v.toFixed(0)).join(", ")})`,
+	);
+	await mf.dispose();
+	process.exit(0);
+}
+
+const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR}/json/list`)).json();
+const target = targets.find((t) => t.title?.includes("alertgate")) ?? targets[0];
+const ws = new WebSocket(target.webSocketDebuggerUrl);
+await new Promise((resolve) => ws.addEventListener("open", resolve));
+let nextId = 1;
+const pending = new Map();
+ws.addEventListener("message", (message) => {
+	const data = JSON.parse(message.data);
+	if (data.id !== undefined) pending.get(data.id)?.(data.result);
+});
+const rpc = (method, params = {}) =>
+	new Promise((resolve) => {
+		const id = nextId++;
+		pending.set(id, resolve);
+		ws.send(JSON.stringify({ id, method, params }));
+	});
+await rpc("Profiler.setSamplingInterval", { interval: 50 });
+await rpc("Profiler.enable");
+await rpc("Profiler.start");
+for (let i = 0; i < REQUESTS; i++) await send();
+const { profile } = await rpc("Profiler.stop");
+
+const self = new Map();
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const counts = new Map();
+for (const sample of profile.samples) counts.set(sample, (counts.get(sample) ?? 0) + 1);
+let total = 0;
+for (const [id, count] of counts) {
+	const frame = byId.get(id).callFrame;
+	const name = `${frame.functionName || "(anonymous)"} ${frame.url ? `${path.basename(frame.url)}:${frame.lineNumber}:${frame.columnNumber}` : ""}`;
+	self.set(name, (self.get(name) ?? 0) + count);
+	total += count;
+}
+const interval = (profile.endTime - profile.startTime) / profile.samples.length;
+console.log(
+	`${kind}: ${profile.samples.length} samples of ~${interval.toFixed(0)} µs, ${REQUESTS} requests`,
+);
+for (const [name, count] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 45)) {
+	console.log(
+		`${((count / total) * 100).toFixed(1).padStart(5)}%  ${((count * interval) / REQUESTS).toFixed(1).padStart(6)} µs/req  ${name}`,
+	);
+}
+// Who calls the native functions that take the most: their callers' share.
+const parent = new Map();
+for (const node of profile.nodes)
+	for (const child of node.children ?? []) parent.set(child, node.id);
+for (const native of ["exec", "(program)", "transactionSync"]) {
+	const callers = new Map();
+	for (const [id, count] of counts) {
+		if (byId.get(id).callFrame.functionName !== native) continue;
+		const up = byId.get(parent.get(id));
+		const name =
+			up === undefined
+				? "?"
+				: `${up.callFrame.functionName} ${up.callFrame.lineNumber}:${up.callFrame.columnNumber}`;
+		callers.set(name, (callers.get(name) ?? 0) + count);
+	}
+	console.log(`callers of ${native}:`);
+	for (const [name, count] of [...callers].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
+		console.log(`   ${((count * interval) / REQUESTS).toFixed(1).padStart(6)} µs/req  ${name}`);
+	}
+}
+ws.close();
+await mf.dispose();

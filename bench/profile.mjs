@@ -136,8 +136,9 @@ const rpc = (method, params = {}) =>
 		pending.set(id, resolve);
 		ws.send(JSON.stringify({ id, method, params }));
 	});
-await rpc("Profiler.setSamplingInterval", { interval: 50 });
+// In this order: workerd keeps the interval only when it is set after enabling.
 await rpc("Profiler.enable");
+await rpc("Profiler.setSamplingInterval", { interval: 50 });
 await rpc("Profiler.start");
 for (let i = 0; i < REQUESTS; i++) await send();
 const { profile } = await rpc("Profiler.stop");

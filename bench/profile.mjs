@@ -20,7 +20,8 @@ const kind = process.argv[2] ?? "batch";
 const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 400);
 
 const outdir = mkdtempSync(path.join(tmpdir(), "alertgate-profile-"));
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+// Not minified, so the profile names functions as the source does.
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--no-minify", "--outdir", outdir], {
 	cwd: root,
 	stdio: ["ignore", "ignore", "inherit"],
 });

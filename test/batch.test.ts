@@ -85,6 +85,39 @@ describe("POST /push/{key}/batch", () => {
 		expect([later.a?.event_count, later.b?.event_count]).toEqual([5, 5]);
 	});
 
+	it("stores repeats of many kinds at once: each its own newest time, or the one it had", async () => {
+		const { id, integration_key } = await createIntegration();
+		const path = `/push/${integration_key}/batch`;
+		const keys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"];
+		await batch(path, { events: keys.map((key) => event(key)) });
+		const opened = Object.fromEntries((await listAlerts(id)).alerts.map((a) => [a.alert_key, a]));
+		// Eight different newest times (more kinds than share a statement), then an old event for
+		// k0 that leaves its newest time as it was, and k1 twice.
+		const reply = await batch(path, {
+			events: [
+				...keys.map((key, i) => event(key, { event_time: 1_900_000_000 + i })),
+				event("k0", { event_time: 1_000_000_000 }),
+				event("k1", { event_time: 1_900_000_100 }),
+			],
+		});
+		expect(reply.status).toBe(200);
+		await evictDurableObject(integrationStub(id));
+		const byKey = Object.fromEntries((await listAlerts(id)).alerts.map((a) => [a.alert_key, a]));
+		for (const [i, key] of keys.entries()) {
+			const newest = key === "k1" ? 1_900_000_100 : 1_900_000_000 + i;
+			expect(byKey[key]).toMatchObject({
+				event_count: key === "k0" || key === "k1" ? 3 : 2,
+				last_event_at: new Date(newest * 1000).toISOString(),
+				first_event_at: opened[key]?.first_event_at,
+			});
+		}
+		// Repeats alike (no event_time: one arrival, one time) share a statement; still exact.
+		await batch(path, { events: [...keys, "k2"].map((key) => event(key)) });
+		await evictDurableObject(integrationStub(id));
+		const later = Object.fromEntries((await listAlerts(id)).alerts.map((a) => [a.alert_key, a]));
+		expect(keys.map((key) => later[key]?.event_count)).toEqual([4, 4, 4, 3, 3, 3, 3, 3]);
+	});
+
 	it("refuses the whole batch when one event is invalid, naming its index and field", async () => {
 		const { id, integration_key } = await createIntegration();
 		const reply = await batch(`/push/${integration_key}/batch`, {

@@ -27,8 +27,14 @@ const toAlert = (row: Record<string, SqlStorageValue>): Alert => StoredAlert.par
 /** Keys whose firing alert (or its absence) is kept in memory; past this the memory starts over. */
 const MAX_KNOWN_KEYS = 10_000;
 
-/** A repeat's new counters, waiting for `flush`: id, event_count, last_event_at, receipt. */
-type Counted = [id: string, eventCount: number, lastEventAt: number, receivedAt: number | null];
+/**
+ * A repeat's counters waiting for `flush`: how many events were added, the new `last_event_at`
+ * (null: unchanged) and the receipt (null: unchanged), as of the row in storage.
+ */
+type Counted = { added: number; lastEventAt: number | null; receivedAt: number | null };
+
+/** Past this many kinds of change in one flush, one statement carries each row's own values. */
+const MAX_GROUPS = 4;
 
 /**
  * Alerts, and when each key's newest ordered state change happened (`key_states`). The firing
@@ -68,29 +74,44 @@ export class Alerts {
 		this.firingTotal = undefined;
 	}
 
-	/** Writes the counters of the repeats saved since the last flush, in one statement. */
+	/**
+	 * Writes the counters of the repeats saved since the last flush. Repeats that changed alike
+	 * (the same number of events, arrival and newest event time, as in a batch) share one
+	 * statement over their ids; many kinds of change share one that carries each row's values.
+	 */
 	flush(): void {
 		if (this.counted.size === 0) return;
-		const rows = [...this.counted.values()];
+		const groups = new Map<string, { counted: Counted; ids: string[] }>();
+		for (const [id, counted] of this.counted) {
+			const kind = `${counted.added}/${counted.lastEventAt}/${counted.receivedAt}`;
+			const group = groups.get(kind);
+			if (group === undefined) groups.set(kind, { counted, ids: [id] });
+			else group.ids.push(id);
+		}
+		const rows = [...this.counted];
 		this.counted.clear();
-		if (rows.length === 1) {
-			const [id, eventCount, lastEventAt, receivedAt] = rows[0] as Counted;
+		if (groups.size > MAX_GROUPS) {
 			this.sql.exec(
-				`UPDATE alerts SET event_count = ?, last_event_at = ?,
-					last_received_at = coalesce(?, last_received_at) WHERE id = ?`,
-				eventCount,
-				lastEventAt,
-				receivedAt,
-				id,
+				`UPDATE alerts SET event_count = event_count + (c.value ->> 1),
+					last_event_at = coalesce(c.value ->> 2, last_event_at),
+					last_received_at = coalesce(c.value ->> 3, last_received_at)
+				 FROM json_each(?) AS c WHERE alerts.id = c.value ->> 0`,
+				JSON.stringify(rows.map(([id, c]) => [id, c.added, c.lastEventAt, c.receivedAt])),
 			);
 			return;
 		}
-		this.sql.exec(
-			`UPDATE alerts SET event_count = c.value ->> 1, last_event_at = c.value ->> 2,
-				last_received_at = coalesce(c.value ->> 3, last_received_at)
-			 FROM json_each(?) AS c WHERE alerts.id = c.value ->> 0`,
-			JSON.stringify(rows),
-		);
+		for (const { counted, ids } of groups.values()) {
+			const set = `UPDATE alerts SET event_count = event_count + ?,
+				last_event_at = coalesce(?, last_event_at), last_received_at = coalesce(?, last_received_at)`;
+			const values = [counted.added, counted.lastEventAt, counted.receivedAt];
+			if (ids.length === 1) this.sql.exec(`${set} WHERE id = ?`, ...values, ids[0] as string);
+			else
+				this.sql.exec(
+					`${set} WHERE id IN (SELECT value FROM json_each(?))`,
+					...values,
+					JSON.stringify(ids),
+				);
+		}
 	}
 
 	private remember(alertKey: string, alert: Alert | null): void {
@@ -105,14 +126,14 @@ export class Alerts {
 		const known = this.firingByKey.get(alert.alert_key);
 		if (known?.id === alert.id && onlyCounted(known, alert)) {
 			// A repeat that says nothing new (the common push): only the counters move, at `flush`.
-			// A later repeat of the same alert in the transaction replaces the entry: it holds all.
+			// A later repeat of the same alert in the transaction adds to the entry.
 			const pending = this.counted.get(alert.id);
-			this.counted.set(alert.id, [
-				alert.id,
-				alert.event_count,
-				alert.last_event_at,
-				receivedAt ?? pending?.[3] ?? null,
-			]);
+			const moved = alert.last_event_at !== known.last_event_at;
+			this.counted.set(alert.id, {
+				added: (pending?.added ?? 0) + alert.event_count - known.event_count,
+				lastEventAt: moved ? alert.last_event_at : (pending?.lastEventAt ?? null),
+				receivedAt: receivedAt ?? pending?.receivedAt ?? null,
+			});
 			this.remember(alert.alert_key, alert);
 			return;
 		}

@@ -130,6 +130,15 @@ describe("silences", () => {
 			starts_at: new Date(Date.now() + 10 * MINUTE).toISOString(),
 		});
 		expect(made.status).toBe("pending");
+		// Expiring one that has not started yet ends it at once, before it ever starts.
+		const early = await silence({
+			matchers: [{ field: "labels.team", op: "equals", value: "b" }],
+			integration_ids: [id],
+			starts_at: new Date(Date.now() + 10 * MINUTE).toISOString(),
+		});
+		const expired = (await admin("DELETE", `/silences/${early.id}`)).body.data;
+		expect(expired.status).toBe("expired");
+		expect(Date.parse(expired.starts_at)).toBe(Date.parse(expired.ends_at));
 		await drain(id);
 		expect((await alertsByKey(id))("before")?.silenced_by).toBeNull();
 

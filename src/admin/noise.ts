@@ -252,7 +252,13 @@ noise
 		const now = Date.now();
 		// Expiring keeps the silence for the record (Alertmanager's DELETE does the same).
 		if (silenceStatus(silence, now) === "expired") return ok(c, silenceToApi(silence, now));
-		const row = { ...silence, ends_at: now, updated_at: now };
+		// One that had not started yet starts and ends now, so it never muted anything.
+		const row = {
+			...silence,
+			starts_at: Math.min(silence.starts_at, now),
+			ends_at: now,
+			updated_at: now,
+		};
 		await updateSilence(c.env.DB, row);
 		await tellIntegrations(c, row.integration_ids);
 		return ok(c, silenceToApi(row, now));

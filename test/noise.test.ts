@@ -158,6 +158,34 @@ describe("silences", () => {
 		expect(await told()).toEqual(["incident.triggered before", "incident.triggered during"]);
 	});
 
+	it("hold back the reminders of an incident whose firing alerts they all mute", async () => {
+		const path = unique("reminders");
+		const { id, integration_key } = await notifiedIntegration([
+			{
+				type: "webhook",
+				url: `https://receiver.test/${path}/ok`,
+				repeat: { every: "15m", times: 3 },
+			},
+		]);
+		const reminders = async () =>
+			(await receivedBodies(path)).map(
+				(event) => `${event.type} ${event.escalation?.repeat ?? ""}`,
+			);
+		await fire(integration_key, "paged", { labels: { service: "db" } });
+		await drain(id);
+		const made = await silence({
+			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			integration_ids: [id],
+		});
+		// Two reminders were due while the silence ran: neither went out.
+		await later(id, 16 * MINUTE);
+		await later(id, 16 * MINUTE);
+		expect(await reminders()).toEqual(["incident.triggered "]);
+		await admin("DELETE", `/silences/${made.id}`);
+		await later(id, 16 * MINUTE);
+		expect(await reminders()).toEqual(["incident.triggered ", "incident.escalated 1"]);
+	});
+
 	it("limited to a channel mute only alerts routed there alone", async () => {
 		const { id, channelId, integration_key } = await watched();
 		const other = await notifiedIntegration([]);

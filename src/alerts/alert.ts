@@ -35,6 +35,11 @@ export const Alert = z.object({
 });
 export type Alert = z.infer<typeof Alert>;
 
+/** Whether a silence, an inhibit rule or flapping mutes it (src/durable/noise.ts). */
+export function isMuted(alert: Pick<Alert, "silenced_by" | "inhibited_by" | "flapping">): boolean {
+	return alert.silenced_by !== null || alert.inhibited_by !== null || alert.flapping;
+}
+
 /** The API's view: the same fields, times as ISO 8601. */
 export function alertToApi(alert: Alert) {
 	return {

@@ -1,4 +1,4 @@
-import { type Alert, alertToApi, isoOrNull } from "../alerts/alert";
+import { type Alert, alertToApi, isMuted, isoOrNull } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { applyEvent, closeAlert } from "../alerts/lifecycle";
 import { type IncidentRecord, incidentToApi } from "../incidents/incident";
@@ -32,7 +32,6 @@ import {
 	afterClosed,
 	afterOpened,
 	countStateChange,
-	isMuted,
 	marksFor,
 	type Route,
 	tellFlapping,

@@ -1,4 +1,4 @@
-import type { Alert } from "../alerts/alert";
+import { type Alert, isMuted } from "../alerts/alert";
 import { countChange, flappingOf } from "../integrations/flapping";
 import { inhibitor, isSource } from "../routing/inhibit";
 import {
@@ -21,10 +21,6 @@ import type { Stores } from "./state/stores";
  */
 
 export type Marks = Pick<Alert, "silenced_by" | "inhibited_by" | "flapping">;
-
-export function isMuted(marks: Marks): boolean {
-	return marks.silenced_by !== null || marks.inhibited_by !== null || marks.flapping;
-}
 
 /** Routes an alert that nothing mutes any more (src/durable/intake.ts `routeReleased`). */
 export type Route = (alert: Alert) => void;

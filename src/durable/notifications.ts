@@ -1,7 +1,9 @@
+import { isMuted } from "../alerts/alert";
 import type { IncidentRecord } from "../incidents/incident";
 import { buildEvent, MAX_EVENT_ALERTS, type NotificationEvent, newEventId } from "../notify/event";
 import { type Attempt, RETRY_WINDOW_MS, retryDelay } from "../notify/send";
 import { delayMs, type EventType, meetsMinimum, nextRepeatAt, type Target } from "../notify/target";
+import { parseDuration } from "../schema/duration";
 import type { OutboxRow } from "./state/outbox";
 import type { Stores } from "./state/stores";
 
@@ -141,6 +143,13 @@ export function escalate(s: Stores, now: number): void {
 			s.outbox.setTargetState({ ...state, escalate_at: null });
 			continue;
 		}
+		if (quietened(s, incident)) {
+			// Muted meanwhile (a silence that started, or flapping): no reminder now; look again
+			// at the next one, or in a minute for a first notice still waiting.
+			const every = target.repeat_every === null ? null : parseDuration(target.repeat_every);
+			s.outbox.setTargetState({ ...state, escalate_at: now + (every ?? MUTED_RECHECK_MS) });
+			continue;
+		}
 		const repeat = state.notified === 1 ? state.repeats_sent + 1 : 0;
 		if (target.events.includes("incident.escalated")) {
 			enqueue(s, incident, "incident.escalated", [target], now, repeat);
@@ -152,6 +161,15 @@ export function escalate(s: Stores, now: number): void {
 			escalate_at: nextRepeatAt(target, repeat, now),
 		});
 	}
+}
+
+/** How soon an escalation held back by muted alerts looks again, when it has no repeat interval. */
+const MUTED_RECHECK_MS = 60_000;
+
+/** Whether every alert still firing in the incident is muted (it then sends no reminders). */
+function quietened(s: Stores, incident: IncidentRecord): boolean {
+	const firing = s.incidents.alertsOf(incident.id).filter((alert) => alert.status === "firing");
+	return firing.length > 0 && firing.every(isMuted);
 }
 
 /** Every target the object knows, by id. */

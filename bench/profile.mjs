@@ -3,20 +3,30 @@
 // with the V8 inspector on, sends the pushes, and prints the functions with the most self time
 // (worker and Durable Object share one isolate).
 import { execFileSync } from "node:child_process";
+import { sign } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+// Node 24 strips the types: the signer the tests use, and the worker's own string-to-sign.
+import { stringToSign } from "../src/sources/sns/message.ts";
+import { makeTestSigningIdentity } from "../test/node/signing-identity.ts";
 
 const require = createRequire(import.meta.url);
-const { Miniflare, convertV4MiniflareOptions } = createRequire(require.resolve("wrangler"))(
-	"miniflare",
-);
+const {
+	Miniflare,
+	Response: MiniflareResponse,
+	convertV4MiniflareOptions,
+} = createRequire(require.resolve("wrangler"))("miniflare");
 const root = path.resolve(import.meta.dirname, "..");
 const ADMIN_TOKEN = "profile-admin-token-0123456789abcdef0123";
 const INSPECTOR = 9231;
+/** batch: 100 repeats in one request; single: one repeat; sns: a new signed CloudWatch alarm. */
 const kind = process.argv[2] ?? "batch";
+const CERT_URL =
+	"https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem";
+const identity = makeTestSigningIdentity();
 const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 400);
 
 const outdir = mkdtempSync(path.join(tmpdir(), "alertgate-profile-"));
@@ -43,6 +53,10 @@ const mf = new Miniflare(
 					},
 				],
 				bindings: { ...workerOptions.bindings, ADMIN_TOKEN },
+				outboundService: (request) =>
+					request.url === CERT_URL
+						? new MiniflareResponse(identity.certificatePem)
+						: new MiniflareResponse("unexpected outbound request", { status: 502 }),
 			},
 		],
 	}),
@@ -61,7 +75,11 @@ const created = await (
 	await mf.dispatchFetch("http://p.local/api/v1/integrations", {
 		method: "POST",
 		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
-		body: JSON.stringify({ name: "p", type: "standard", settings: { rate_limit: null } }),
+		body: JSON.stringify({
+			name: "p",
+			type: kind === "sns" ? "aws_cloudwatch" : "standard",
+			settings: { rate_limit: null },
+		}),
 	})
 ).json();
 const key = created.data.integration_key;
@@ -83,12 +101,49 @@ const body =
 				labels: { service: "web" },
 			});
 const url = `http://p.local/push/${key}${kind === "batch" ? "/batch" : ""}`;
+let sent = 0;
+/** A new signed SNS Notification each time: a CloudWatch alarm still in ALARM, one second on. */
+function snsNotification() {
+	const n = sent++;
+	const message = {
+		Type: "Notification",
+		MessageId: crypto.randomUUID(),
+		TopicArn: "arn:aws:sns:us-east-1:123456789012:profile-alarms",
+		Subject: 'ALARM: "api-5xx-rate" in US East (N. Virginia)',
+		Message: JSON.stringify({
+			AlarmName: "api-5xx-rate",
+			AWSAccountId: "123456789012",
+			NewStateValue: "ALARM",
+			OldStateValue: "ALARM",
+			NewStateReason: "Threshold Crossed",
+			StateChangeTime: new Date(Date.UTC(2026, 10, 21) + n * 1000)
+				.toISOString()
+				.replace("Z", "+0000"),
+			Region: "US East (N. Virginia)",
+			AlarmArn: "arn:aws:cloudwatch:us-east-1:123456789012:alarm:api-5xx-rate",
+			Trigger: { MetricName: "5XXError", Namespace: "AWS/ApiGateway", Dimensions: [] },
+		}),
+		Timestamp: new Date(Date.now() - 60_000).toISOString(),
+		SignatureVersion: "2",
+		SigningCertURL: CERT_URL,
+	};
+	message.Signature = sign(
+		"sha256",
+		Buffer.from(stringToSign(message)),
+		identity.privateKey,
+	).toString("base64");
+	return JSON.stringify(message);
+}
 const send = async () => {
+	const sns = kind === "sns";
 	const response = await mf.dispatchFetch(url, {
 		method: "POST",
-		headers: { "Content-Type": "application/json" },
-		body,
+		headers: sns
+			? { "Content-Type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": "Notification" }
+			: { "Content-Type": "application/json" },
+		body: sns ? snsNotification() : body,
 	});
+	if (!response.ok) throw new Error(`push failed: ${response.status} ${await response.text()}`);
 	await response.arrayBuffer();
 };
 for (let i = 0; i < 50; i++) await send();

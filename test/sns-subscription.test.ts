@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, expectError, listAlerts } from "./helpers";
+import { admin, expectError, listAlerts, moveClock } from "./helpers";
 import {
 	alarm,
 	confirmation,
@@ -112,6 +112,21 @@ describe("topic pinning", () => {
 		const other = await notification(uniqueTopic(), alarm({ AlarmName: "other" }));
 		expectError(await pushSns(integration_key, other), 403, "TopicNotAccepted");
 		expect((await listAlerts(id)).alerts).toHaveLength(1);
+	});
+
+	it("says when the last message came, applied or replayed", async () => {
+		const { id, integration_key } = await createCloudWatchIntegration();
+		const message = await notification(uniqueTopic(), alarm());
+		const before = Date.now();
+		expect((await pushSns(integration_key, message)).status).toBe(200);
+		const applied = Date.parse((await detail(id)).sns.last_message_at);
+		expect(applied).toBeGreaterThanOrEqual(before);
+		expect(applied).toBeLessThanOrEqual(Date.now());
+		// SNS delivers it again five minutes on: answered as a replay, and its arrival is shown.
+		await moveClock(id, 5 * 60_000);
+		expect((await pushSns(integration_key, message)).status).toBe(200);
+		const replayed = Date.parse((await detail(id)).sns.last_message_at);
+		expect(replayed).toBeGreaterThanOrEqual(applied + 5 * 60_000);
 	});
 
 	it("accepts only the topic_arn set in advance, from the first message on", async () => {

@@ -121,12 +121,13 @@ export function ingest(s: Stores, push: Push, now: number): IngestReply {
 			snsTimeRefusal(push.topic.sentAt, now) ??
 			s.subscription.accept(push.topic, "notification", now);
 		if (refusal !== null) return refusal;
-		s.subscription.received(now);
 	}
 	if (push.delivery !== null) {
 		const seen = s.deliveries.lookup(push.delivery);
 		if (seen.kind === "key_reused") return { ok: false, reason: "idempotency_key_reused" };
 		if (seen.kind === "replay") {
+			// An applied message's arrival is the counters' `last_event_at`; a replay's is kept apart.
+			if (push.topic !== undefined) s.subscription.received(now);
 			countStats(s, (stats) => ({ replayed_count: stats.replayed_count + 1 }));
 			return { ok: true, data: seen.data, replayed: true };
 		}

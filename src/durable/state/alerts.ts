@@ -39,8 +39,9 @@ const MAX_GROUPS = 4;
 /**
  * Alerts, and when each key's newest ordered state change happened (`key_states`). The firing
  * alert of each key seen lately is kept in memory: the object is the only writer of its storage,
- * so a repeat of a firing alert (the common push) reads nothing. The object drops the copy when
- * a transaction rolls back (`forget`).
+ * so a repeat of a firing alert (the common push) reads nothing; so is each key's newest state
+ * change time, so an ordered repeat (an SNS alarm still in ALARM) reads nothing either. The object
+ * drops the copies when a transaction rolls back (`forget`).
  *
  * A repeat that changes only counters is not written at once: the counters of all such repeats
  * in a transaction are written by one statement (`flush`), which the object runs before the
@@ -50,6 +51,8 @@ const MAX_GROUPS = 4;
 export class Alerts {
 	private readonly firingByKey = new Map<string, Alert | null>();
 	private readonly counted = new Map<string, Counted>();
+	/** Each key's newest ordered state-change time, as `key_states` holds it (null: none). */
+	private readonly stateAtByKey = new Map<string, number | null>();
 	/** How many alerts fire, counted once and then kept as alerts open and resolve. */
 	private firingTotal: number | undefined;
 
@@ -71,6 +74,7 @@ export class Alerts {
 	forget(): void {
 		this.firingByKey.clear();
 		this.counted.clear();
+		this.stateAtByKey.clear();
 		this.firingTotal = undefined;
 	}
 
@@ -284,7 +288,10 @@ export class Alerts {
 			)
 			.toArray()
 			.map((row) => KeyRow.parse(row).alert_key);
-		for (const key of keys) this.sql.exec("DELETE FROM key_states WHERE alert_key = ?", key);
+		for (const key of keys) {
+			this.sql.exec("DELETE FROM key_states WHERE alert_key = ?", key);
+			this.stateAtByKey.delete(key);
+		}
 		return keys.length;
 	}
 
@@ -295,13 +302,23 @@ export class Alerts {
 
 	/** When the newest ordered event applied for this key happened (null: none yet). */
 	lastStateAt(alertKey: string): number | null {
+		const known = this.stateAtByKey.get(alertKey);
+		if (known !== undefined) return known;
 		const row = this.sql
 			.exec("SELECT last_state_at FROM key_states WHERE alert_key = ?", alertKey)
 			.toArray()[0];
-		return row === undefined ? null : StateAt.parse(row).last_state_at;
+		const at = row === undefined ? null : StateAt.parse(row).last_state_at;
+		this.rememberStateAt(alertKey, at);
+		return at;
+	}
+
+	private rememberStateAt(alertKey: string, at: number | null): void {
+		if (this.stateAtByKey.size >= MAX_KNOWN_KEYS) this.stateAtByKey.clear();
+		this.stateAtByKey.set(alertKey, at);
 	}
 
 	recordStateAt(alertKey: string, at: number): void {
+		this.rememberStateAt(alertKey, at);
 		this.sql.exec(
 			`INSERT INTO key_states (alert_key, last_state_at) VALUES (?, ?)
 			 ON CONFLICT (alert_key) DO UPDATE SET last_state_at = excluded.last_state_at`,

@@ -42,6 +42,10 @@ export class SnsSubscription {
 		this.meta.set("unsubscribed_at", now);
 	}
 
+	/**
+	 * A replayed message arrived. An applied one is not written here: the push's counters hold
+	 * its arrival (`last_event_at`), which saves a write on every SNS push.
+	 */
 	received(now: number): void {
 		this.meta.set("last_message_at", now);
 	}
@@ -53,7 +57,13 @@ export class SnsSubscription {
 
 	status(requiredTopic: string | null): SnsStatus {
 		const status = this.meta.get("subscription_status");
-		const lastMessageAt = this.meta.get("last_message_at");
+		// Only SNS notifications reach an SNS integration's counters.
+		const replayedAt = this.meta.get("last_message_at");
+		const appliedAt = this.meta.get("stats")?.last_event_at ?? null;
+		const lastMessageAt =
+			replayedAt === null || appliedAt === null
+				? (replayedAt ?? appliedAt)
+				: Math.max(replayedAt, appliedAt);
 		return {
 			topic_arn: requiredTopic ?? this.meta.get("topic_arn"),
 			topic_pinned_by: requiredTopic !== null ? "settings" : this.meta.get("topic_pinned_by"),

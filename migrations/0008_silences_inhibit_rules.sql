@@ -28,6 +28,9 @@ CREATE TABLE inhibit_rules (
 	comment TEXT NOT NULL,
 	integration_ids TEXT NOT NULL DEFAULT '[]',
 	created_at INTEGER NOT NULL,
-	updated_at INTEGER NOT NULL
+	updated_at INTEGER NOT NULL,
+	-- Set by DELETE; the row stays a week, so repeating a DELETE whose news did not reach every
+	-- integration tells them again.
+	deleted_at INTEGER
 );
 CREATE INDEX inhibit_rules_by_created ON inhibit_rules (created_at, id);

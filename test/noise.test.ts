@@ -1,4 +1,5 @@
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	admin,
@@ -284,6 +285,36 @@ describe("silences", () => {
 		);
 	});
 
+	it("say what is saved, and how to apply it, when an integration could not be told", async () => {
+		const { id, integration_key } = await watched();
+		// The routing snapshot cannot be read: the silence is saved, but no object hears of it.
+		await env.DB.exec("ALTER TABLE routes RENAME TO routes_away;");
+		let reply: Awaited<ReturnType<typeof admin>>;
+		try {
+			reply = await admin("POST", "/silences", {
+				matchers: [{ field: "labels.job", op: "equals", value: "told-late" }],
+				ends_at: inAnHour(),
+				comment: "c",
+				created_by: "me",
+				integration_ids: [id],
+			});
+		} finally {
+			await env.DB.exec("ALTER TABLE routes_away RENAME TO routes;");
+		}
+		const message = expectError(reply, 503, "IntegrationObjectUnavailable");
+		const saved = (await admin("GET", "/silences?limit=100")).body.data.silences.find(
+			(one: { integration_ids: string[] }) => one.integration_ids[0] === id,
+		);
+		expect(message).toBe(
+			`silence ${saved.id} is saved but did not reach every integration yet: send PATCH /api/v1/silences/${saved.id} with {} to apply it (repeating the POST would make a second one)`,
+		);
+		await fire(integration_key, "late", { labels: { job: "told-late" } });
+		expect((await alertsByKey(id))("late")?.silenced_by).toBeNull();
+		// As the message says: a PATCH with no change applies it to what fires.
+		expect((await admin("PATCH", `/silences/${saved.id}`, {})).status).toBe(200);
+		expect((await alertsByKey(id))("late")?.silenced_by).toBe(saved.id);
+	});
+
 	it("preview the firing alerts they would mute", async () => {
 		const { id, integration_key } = await watched();
 		await fire(integration_key, "p-db", { labels: { service: "db" } });
@@ -406,6 +437,14 @@ describe("inhibit rules", () => {
 			404,
 			"InhibitRuleNotFound",
 		);
+		// Deleting again tells the integrations again, and answers as the first time did.
+		const again = await admin("DELETE", `/inhibit-rules/${made.body.data.id}`);
+		expect(again.body.data).toEqual({ id: made.body.data.id, deleted: true });
+		const after = await admin("GET", "/inhibit-rules?limit=100");
+		expect(after.body.data.inhibit_rules.map((r: { id: string }) => r.id)).not.toContain(
+			made.body.data.id,
+		);
+		expectError(await admin("DELETE", "/inhibit-rules/nope"), 404, "InhibitRuleNotFound");
 	});
 });
 

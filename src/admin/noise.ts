@@ -6,6 +6,7 @@ import {
 	allInhibitRules,
 	allIntegrationIds,
 	deleteInhibitRule,
+	findInhibitRule,
 	getInhibitRule,
 	getSilence,
 	type InhibitRuleRow,
@@ -24,7 +25,7 @@ import {
 import type { AppEnv } from "../http/app-env";
 import { pageOf } from "../http/cursor";
 import { ok } from "../http/envelope";
-import { Conflict, InvalidParameter, NotFound } from "../http/errors";
+import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { parseOrThrow, parseQuery } from "../http/validation";
 import { Matchers } from "../routing/matchers";
@@ -174,7 +175,7 @@ noise
 				`this deployment already has ${MAX_SILENCES} silences that have not expired, the most it holds: expire some first`,
 			);
 		}
-		await tellIntegrations(c, row.integration_ids);
+		await applied(c, row.integration_ids, `silence ${row.id}`, PATCH_TO_APPLY("silences", row.id));
 		return ok(c, silenceToApi(row, now), 201);
 	})
 	.get("/silences", async (c) => {
@@ -242,25 +243,31 @@ noise
 			{ endsAtGiven: true, exclude: silence.id },
 		);
 		await updateSilence(c.env.DB, row);
-		await tellIntegrations(c, [...silence.integration_ids, ...row.integration_ids], {
-			all: silence.integration_ids.length === 0 || row.integration_ids.length === 0,
-		});
+		await applied(
+			c,
+			[silence.integration_ids, row.integration_ids],
+			"the change",
+			"repeat the PATCH",
+		);
 		return ok(c, silenceToApi(row, now));
 	})
 	.delete("/silences/:id", async (c) => {
 		const silence = await requireSilence(c.env.DB, c.req.param("id"));
 		const now = Date.now();
-		// Expiring keeps the silence for the record (Alertmanager's DELETE does the same).
-		if (silenceStatus(silence, now) === "expired") return ok(c, silenceToApi(silence, now));
-		// One that had not started yet starts and ends now, so it never muted anything.
-		const row = {
-			...silence,
-			starts_at: Math.min(silence.starts_at, now),
-			ends_at: now,
-			updated_at: now,
-		};
-		await updateSilence(c.env.DB, row);
-		await tellIntegrations(c, row.integration_ids);
+		// Expiring keeps the silence for the record (Alertmanager's DELETE does the same). One that
+		// had not started yet starts and ends now, so it never muted anything. Repeating it tells
+		// the integrations again.
+		let row = silence;
+		if (silenceStatus(silence, now) !== "expired") {
+			row = {
+				...silence,
+				starts_at: Math.min(silence.starts_at, now),
+				ends_at: now,
+				updated_at: now,
+			};
+			await updateSilence(c.env.DB, row);
+		}
+		await applied(c, row.integration_ids, "the expiry", "repeat the DELETE");
 		return ok(c, silenceToApi(row, now));
 	})
 	.all("/silences/:id", onlyMethods("GET", "PATCH", "DELETE"));
@@ -281,7 +288,12 @@ noise
 				`this deployment already has ${MAX_INHIBIT_RULES} inhibit rules, the most it holds: delete unused ones first`,
 			);
 		}
-		await tellIntegrations(c, row.integration_ids);
+		await applied(
+			c,
+			row.integration_ids,
+			`inhibit rule ${row.id}`,
+			PATCH_TO_APPLY("inhibit-rules", row.id),
+		);
 		return ok(c, ruleToApi(row), 201);
 	})
 	.get("/inhibit-rules", async (c) => {
@@ -306,16 +318,17 @@ noise
 			rule.id,
 		);
 		await updateInhibitRule(c.env.DB, row);
-		await tellIntegrations(c, [...rule.integration_ids, ...row.integration_ids], {
-			all: rule.integration_ids.length === 0 || row.integration_ids.length === 0,
-		});
+		await applied(c, [rule.integration_ids, row.integration_ids], "the change", "repeat the PATCH");
 		return ok(c, ruleToApi(row));
 	})
 	.delete("/inhibit-rules/:id", async (c) => {
-		const rule = await requireRule(c.env.DB, c.req.param("id"));
-		await deleteInhibitRule(c.env.DB, rule.id);
-		await tellIntegrations(c, rule.integration_ids);
-		return ok(c, { id: rule.id, deleted: true });
+		// A rule deleted before is found again, so repeating a DELETE whose news did not reach
+		// every integration tells them again.
+		const found = await findInhibitRule(c.env.DB, c.req.param("id"));
+		if (found === null) throw ruleNotFound(c.req.param("id"));
+		await deleteInhibitRule(c.env.DB, found.row.id, Date.now());
+		await applied(c, found.row.integration_ids, "the deletion", "repeat the DELETE");
+		return ok(c, { id: found.row.id, deleted: true });
 	})
 	.all("/inhibit-rules/:id", onlyMethods("GET", "PATCH", "DELETE"));
 
@@ -375,16 +388,34 @@ async function requireScope(db: D1Database, integrationIds: string[], channelIds
 	}
 }
 
+/** How to apply a new rule whose news did not reach every integration: a PATCH with no change. */
+const PATCH_TO_APPLY = (path: string, id: string) =>
+	`send PATCH /api/v1/${path}/${id} with {} to apply it (repeating the POST would make a second one)`;
+
 /**
  * The integrations a change applies to get their new routing before the API answers: those
- * listed, or all of them when the rule is not limited to some (`all`).
+ * listed, or all of them when a rule is not limited to some. `scopes` are the rule's integration
+ * lists (before and after a change). If one cannot be told, the change is saved in D1: the 503
+ * says what is saved and how to apply it.
  */
-async function tellIntegrations(
+async function applied(
 	c: AdminRequest,
-	ids: readonly string[],
-	{ all = ids.length === 0 } = {},
+	scopes: readonly string[] | readonly (readonly string[])[],
+	what: string,
+	retry: string,
 ): Promise<void> {
-	await rerouteMany(c, all ? await allIntegrationIds(c.env.DB) : [...new Set(ids)]);
+	const lists = (scopes.length > 0 && Array.isArray(scopes[0]) ? scopes : [scopes]) as string[][];
+	const all = lists.some((list) => list.length === 0);
+	const ids = all ? await allIntegrationIds(c.env.DB) : [...new Set(lists.flat())];
+	try {
+		await rerouteMany(c, ids);
+	} catch (error) {
+		if (!(error instanceof ServiceUnavailable)) throw error;
+		throw new ServiceUnavailable(
+			"IntegrationObjectUnavailable",
+			`${what} is saved but did not reach every integration yet: ${retry}`,
+		);
+	}
 }
 
 async function requireSilence(db: D1Database, id: string): Promise<SilenceRow> {
@@ -396,10 +427,12 @@ async function requireSilence(db: D1Database, id: string): Promise<SilenceRow> {
 
 async function requireRule(db: D1Database, id: string): Promise<InhibitRuleRow> {
 	const rule = await getInhibitRule(db, id);
-	if (rule === null) {
-		throw new NotFound("InhibitRuleNotFound", `no inhibit rule has id ${JSON.stringify(id)}`);
-	}
+	if (rule === null) throw ruleNotFound(id);
 	return rule;
+}
+
+function ruleNotFound(id: string) {
+	return new NotFound("InhibitRuleNotFound", `no inhibit rule has id ${JSON.stringify(id)}`);
 }
 
 export function silenceToApi(row: SilenceRow, now: number) {

@@ -59,7 +59,9 @@ export function noiseQueries(db: D1Database, integrationId: string, now: number)
 			)
 			.bind(integrationId, now),
 		db
-			.prepare(`SELECT * FROM inhibit_rules WHERE ${APPLIES_TO} ORDER BY created_at, id`)
+			.prepare(
+				`SELECT * FROM inhibit_rules WHERE deleted_at IS NULL AND ${APPLIES_TO} ORDER BY created_at, id`,
+			)
 			.bind(integrationId),
 	];
 }
@@ -155,7 +157,8 @@ export async function insertInhibitRule(db: D1Database, row: InhibitRuleRow) {
 			.prepare(
 				`INSERT INTO inhibit_rules (id, source_matchers, target_matchers, equal, comment,
 					integration_ids, created_at, updated_at)
-				 SELECT ?, ?, ?, ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM inhibit_rules) < ?`,
+				 SELECT ?, ?, ?, ?, ?, ?, ?, ?
+				 WHERE (SELECT count(*) FROM inhibit_rules WHERE deleted_at IS NULL) < ?`,
 			)
 			.bind(...inhibitValues(row), MAX_INHIBIT_RULES),
 		bumpConfigVersion(db),
@@ -176,9 +179,16 @@ export async function updateInhibitRule(db: D1Database, row: InhibitRuleRow): Pr
 	]);
 }
 
-export async function deleteInhibitRule(db: D1Database, id: string): Promise<void> {
+/** How long a deleted inhibit rule is kept, so a repeated DELETE still finds it. */
+const DELETED_KEPT_MS = 7 * 86_400_000;
+
+/** Marks the rule deleted (it applies nowhere from now on) and forgets rules deleted long ago. */
+export async function deleteInhibitRule(db: D1Database, id: string, now: number): Promise<void> {
 	await db.batch([
-		db.prepare("DELETE FROM inhibit_rules WHERE id = ?").bind(id),
+		db
+			.prepare("UPDATE inhibit_rules SET deleted_at = coalesce(deleted_at, ?) WHERE id = ?")
+			.bind(now, id),
+		db.prepare("DELETE FROM inhibit_rules WHERE deleted_at < ?").bind(now - DELETED_KEPT_MS),
 		bumpConfigVersion(db),
 	]);
 }
@@ -188,9 +198,20 @@ export async function getSilence(db: D1Database, id: string): Promise<SilenceRow
 	return row === null ? null : SilenceRow.parse(row);
 }
 
+/** The rule, unless it was deleted. */
 export async function getInhibitRule(db: D1Database, id: string): Promise<InhibitRuleRow | null> {
+	const found = await findInhibitRule(db, id);
+	return found === null || found.deleted ? null : found.row;
+}
+
+/** The rule, deleted or not (deleted ones are kept a week). */
+export async function findInhibitRule(
+	db: D1Database,
+	id: string,
+): Promise<{ row: InhibitRuleRow; deleted: boolean } | null> {
 	const row = await db.prepare("SELECT * FROM inhibit_rules WHERE id = ?").bind(id).first();
-	return row === null ? null : InhibitRuleRow.parse(row);
+	if (row === null) return null;
+	return { row: InhibitRuleRow.parse(row), deleted: row.deleted_at !== null };
 }
 
 /** Newest first, after `after` (the last row of the previous page), at most `limit`. */
@@ -199,10 +220,12 @@ async function listRows(
 	table: Table,
 	page: { limit: number; after?: { created_at: number; id: string } | undefined },
 ) {
+	// Deleted inhibit rules are kept a while (see `deleteInhibitRule`) but never listed.
+	const live = table === "inhibit_rules" ? "deleted_at IS NULL AND" : "";
 	const { results } = await db
 		.prepare(
 			`SELECT * FROM ${table}
-			 WHERE (?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id < ?2))
+			 WHERE ${live} (?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id < ?2))
 			 ORDER BY created_at DESC, id DESC LIMIT ?3`,
 		)
 		.bind(page.after?.created_at ?? null, page.after?.id ?? null, page.limit)
@@ -229,7 +252,9 @@ export async function liveSilences(db: D1Database, now: number): Promise<Silence
 
 /** Every inhibit rule (at most MAX_INHIBIT_RULES), for the deployment's regex budget. */
 export async function allInhibitRules(db: D1Database): Promise<InhibitRuleRow[]> {
-	const { results } = await db.prepare("SELECT * FROM inhibit_rules").all();
+	const { results } = await db
+		.prepare("SELECT * FROM inhibit_rules WHERE deleted_at IS NULL")
+		.all();
 	return results.map((row) => InhibitRuleRow.parse(row));
 }
 

@@ -255,7 +255,7 @@ export function IntegrationPage(props: {
 			<h1>{props.name}</h1>
 			<p>
 				{props.alerts.length} firing alert{props.alerts.length === 1 ? "" : "s"} shown, {muted}{" "}
-				muted (silenced, inhibited or flapping: they open no incident and notify nobody).
+				muted (silenced, inhibited or flapping: they page nobody until nothing mutes them).
 			</p>
 			<AlertTable alerts={props.alerts} now={props.now} />
 		</Layout>
@@ -288,9 +288,8 @@ export function SilencesPage(props: {
 				<thead>
 					<tr>
 						<th>Status</th>
-						<th>Matchers</th>
+						<th>Silence</th>
 						<th>When</th>
-						<th>Comment</th>
 					</tr>
 				</thead>
 				<tbody>
@@ -298,24 +297,27 @@ export function SilencesPage(props: {
 						<tr data-silence={silence.id}>
 							<td>{silence.status}</td>
 							<td>
+								{silence.comment}
+								<div class="muted">by {silence.created_by}</div>
 								<Matchers matchers={silence.matchers} />
 							</td>
 							<td>
-								{silence.schedule === null
-									? `until ${silence.ends_at}`
-									: `${silence.schedule.days.join(", ")} ${silence.schedule.start}–${silence.schedule.end} ${silence.schedule.time_zone}`}
-								{silence.next_change_at !== null && (
-									<div class="muted">next change {silence.next_change_at}</div>
+								{silence.schedule === null ? (
+									`until ${silence.ends_at}`
+								) : (
+									<>
+										{`${silence.schedule.days.join(", ")} ${silence.schedule.start}–${silence.schedule.end} ${silence.schedule.time_zone}`}
+										{silence.next_change_at !== null && (
+											<div class="muted">next change {silence.next_change_at}</div>
+										)}
+									</>
 								)}
-							</td>
-							<td>
-								{silence.comment}
-								<div class="muted">{silence.created_by}</div>
 							</td>
 						</tr>
 					))}
 				</tbody>
 			</table>
+			{props.silences.length === 0 && <p class="muted">No silences.</p>}
 			<h2>Inhibit rules</h2>
 			<table>
 				<thead>
@@ -339,6 +341,7 @@ export function SilencesPage(props: {
 					))}
 				</tbody>
 			</table>
+			{props.rules.length === 0 && <p class="muted">No inhibit rules.</p>}
 		</Layout>
 	);
 }

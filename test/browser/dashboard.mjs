@@ -108,6 +108,24 @@ try {
 		return (await wired.textContent()).includes("ago");
 	});
 	await shot("5-integrations");
+
+	console.log("== 6. a silence: the muted alert on its integration's page, and the Silences page");
+	const silence = await admin("POST", "/silences", {
+		matchers: [{ field: "labels.team", op: "equals", value: "storage" }],
+		ends_at: new Date(Date.now() + 3_600_000).toISOString(),
+		comment: "disk replacement",
+		created_by: "browser test",
+		integration_ids: [integration.id],
+	});
+	await page.click(`tr[data-integration="${integration.id}"] a`);
+	const alertRow = page.locator('tr[data-alert="disk-db"]');
+	check((await alertRow.textContent()).includes("silenced"), "the firing alert is marked silenced");
+	await shot("6-integration-alerts");
+	await page.click('a:has-text("Silences")');
+	const silenceRow = page.locator(`tr[data-silence="${silence.id}"]`);
+	check((await silenceRow.textContent()).includes("disk replacement"), "the silence is listed");
+	check((await silenceRow.textContent()).startsWith("active"), "as active");
+	await shot("7-silences");
 	await page.click('button:has-text("Sign out")');
 	check(new URL(page.url()).pathname === "/dashboard/login", "signing out leads to sign-in");
 	await page.goto(`${base}/dashboard`);

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	admin,
+	call,
 	createIntegration,
 	expectError,
 	integrationStub,
@@ -336,6 +337,28 @@ describe("silences", () => {
 		expect(reply.body.data.truncated).toBe(false);
 		// Nothing was saved or muted.
 		expect((await alertsByKey(id))("p-db")?.silenced_by).toBeNull();
+
+		// 100 more db alerts: 100 are listed, and the answer says there are more.
+		const more = Array.from({ length: 100 }, (_, i) => ({
+			event_status: "Warning",
+			title_rule: `db ${i}`,
+			alert_key: `p-db-${i}`,
+			labels: { service: "db" },
+		}));
+		const pushed = await call("POST", `/push/${integration_key}/batch`, {
+			body: { events: more },
+			headers: { "Content-Type": "application/json" },
+		});
+		expect(pushed.status).toBe(200);
+		const full = await admin("POST", "/silences/preview", {
+			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			comment: "c",
+			created_by: "me",
+			ends_at: inAnHour(),
+			integration_ids: [id],
+		});
+		expect(full.body.data.alerts).toHaveLength(100);
+		expect(full.body.data.truncated).toBe(true);
 	});
 });
 

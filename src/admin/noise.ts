@@ -202,12 +202,13 @@ noise
 		const ids =
 			body.integration_ids.length > 0 ? body.integration_ids : await allIntegrationIds(c.env.DB);
 		const alerts: Array<ApiAlert & { integration_id: string }> = [];
-		for (let start = 0; start < ids.length && alerts.length < PREVIEW_LIMIT; start += FAN_OUT) {
+		// One more than is listed, so `truncated` is known.
+		for (let start = 0; start < ids.length && alerts.length <= PREVIEW_LIMIT; start += FAN_OUT) {
 			const found = await Promise.all(
 				ids.slice(start, start + FAN_OUT).map(async (id) => {
 					const firing = await c.env.INTEGRATION.getByName(id).previewSilence(
 						silence,
-						PREVIEW_LIMIT,
+						PREVIEW_LIMIT + 1,
 					);
 					return firing.map((alert) => ({ ...alert, integration_id: id }));
 				}),

@@ -36,9 +36,13 @@ export function marksFor(
 	const routing = s.routing.current();
 	let silenced_by: string | null = null;
 	if (routing.silences.length > 0) {
-		const channels = channelsFor(alert, routing);
+		let channels: string[] | undefined;
+		const channelsOf = () => {
+			channels ??= channelsFor(alert, routing);
+			return channels;
+		};
 		const silence = routing.silences.find(
-			(one) => silenceActive(one, now) && silenceMatches(one, alert, channels),
+			(one) => silenceActive(one, now) && silenceMatches(one, alert, channelsOf),
 		);
 		silenced_by = silence?.id ?? null;
 	}
@@ -138,7 +142,7 @@ export function wouldSilence(s: Stores, silence: SilenceRule, limit: number): Al
 	const routing = s.routing.current();
 	return s.alerts
 		.allFiring()
-		.filter((alert) => silenceMatches(silence, alert, channelsFor(alert, routing)))
+		.filter((alert) => silenceMatches(silence, alert, () => channelsFor(alert, routing)))
 		.slice(0, limit);
 }
 

@@ -1,6 +1,5 @@
 import * as z from "zod/mini";
-import { matchesAll } from "./matchers";
-import { Condition, type Routable } from "./rules";
+import { allHold, Condition, type Routable } from "./rules";
 
 /**
  * An inhibit rule, with Alertmanager's semantics: while an alert matching `source_matchers`
@@ -27,13 +26,13 @@ export function inhibitor(
 ): string | null {
 	let sources: readonly Candidate[] | undefined;
 	for (const rule of rules) {
-		if (!matchesAll(rule.target_matchers, target)) continue;
-		const targetIsSource = matchesAll(rule.source_matchers, target);
+		if (!allHold(rule.target_matchers, target)) continue;
+		const targetIsSource = allHold(rule.source_matchers, target);
 		// Read only once some rule's targets match: most alerts are nobody's target.
 		sources ??= firing();
 		for (const source of sources) {
-			if (source.id === target.id || !matchesAll(rule.source_matchers, source)) continue;
-			if (targetIsSource && matchesAll(rule.target_matchers, source)) continue;
+			if (source.id === target.id || !allHold(rule.source_matchers, source)) continue;
+			if (targetIsSource && allHold(rule.target_matchers, source)) continue;
 			if (rule.equal.every((name) => label(source, name) === label(target, name))) return source.id;
 		}
 	}
@@ -42,7 +41,7 @@ export function inhibitor(
 
 /** Whether `alert` is a source of some rule: its opening or closing can change what is muted. */
 export function isSource(alert: Routable, rules: readonly InhibitRule[]): boolean {
-	return rules.some((rule) => matchesAll(rule.source_matchers, alert));
+	return rules.some((rule) => allHold(rule.source_matchers, alert));
 }
 
 /** A label's value, missing read as empty (Alertmanager's rule for `equal`). */

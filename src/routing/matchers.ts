@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { Condition, conditionHolds, type Routable, withinRegexBudget } from "./rules";
+import { Condition, withinRegexBudget } from "./rules";
 
 /**
  * Matchers of silences and inhibit rules: route conditions (`{field, op, value}`), all of which
@@ -14,7 +14,3 @@ export const Matchers = z
 		z.maxLength(MAX_MATCHERS, `must hold at most ${MAX_MATCHERS} conditions`),
 		withinRegexBudget((matchers: Condition[]) => matchers),
 	);
-
-export function matchesAll(matchers: readonly Condition[], alert: Routable): boolean {
-	return matchers.every((matcher) => conditionHolds(matcher, alert));
-}

@@ -234,6 +234,11 @@ export function conditionHolds(condition: Condition, alert: Routable): boolean {
 	}
 }
 
+/** Whether every condition holds (a rule's conditions, a silence's or inhibit rule's matchers). */
+export function allHold(conditions: readonly Condition[], alert: Routable): boolean {
+	return conditions.every((condition) => conditionHolds(condition, alert));
+}
+
 /**
  * Rules in order: a rule whose conditions all hold sends the alert to its channels and stops,
  * unless it says `continue`. The default channel applies only when no rule matched. An empty
@@ -243,7 +248,7 @@ export function routeAlert(alert: Routable, routes: Routes): string[] {
 	const channels: string[] = [];
 	let matched = false;
 	for (const rule of routes.rules) {
-		if (!rule.conditions.every((condition) => conditionHolds(condition, alert))) continue;
+		if (!allHold(rule.conditions, alert)) continue;
 		matched = true;
 		for (const id of rule.channel_ids) if (!channels.includes(id)) channels.push(id);
 		if (!rule.continue) break;

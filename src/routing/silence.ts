@@ -1,6 +1,5 @@
 import * as z from "zod/mini";
-import { matchesAll } from "./matchers";
-import { Condition, type Routable } from "./rules";
+import { allHold, Condition, type Routable } from "./rules";
 import { inWindow, nextBoundary, Schedule } from "./schedule";
 
 /**
@@ -43,18 +42,20 @@ export function nextSilenceChange(silence: SilenceTimes, at: number): number | n
 }
 
 /**
- * Whether the silence mutes this alert, routed to `channels`: every matcher holds and, when it is
- * limited to channels, every channel the alert goes to is one of them (so a silence one team
- * sets never hides a page meant for another; an unrouted alert is in no channel).
+ * Whether the silence mutes this alert, routed to `channelsOf()`: every matcher holds and, when
+ * it is limited to channels, every channel the alert goes to is one of them (so a silence one team
+ * sets never hides a page meant for another; an unrouted alert is in no channel). The channels
+ * are asked for only then: routing an alert costs RE2 matching.
  */
 export function silenceMatches(
 	silence: Pick<SilenceRule, "matchers" | "channel_ids">,
 	alert: Routable,
-	channels: readonly string[],
+	channelsOf: () => readonly string[],
 ): boolean {
 	if (silence.channel_ids.length > 0) {
+		const channels = channelsOf();
 		if (channels.length === 0) return false;
 		if (!channels.every((id) => silence.channel_ids.includes(id))) return false;
 	}
-	return matchesAll(silence.matchers, alert);
+	return allHold(silence.matchers, alert);
 }

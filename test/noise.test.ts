@@ -453,6 +453,20 @@ describe("inhibit rules", () => {
 		const patched = await admin("PATCH", `/inhibit-rules/${made.body.data.id}`, {
 			equal: ["cluster"],
 		});
+		expect(
+			expectError(
+				await admin("PATCH", `/inhibit-rules/${made.body.data.id}`, { bogus: 1 }),
+				400,
+				"InvalidParameter",
+			),
+		).toBe("the body has unknown field bogus");
+		expect(
+			expectError(
+				await admin("PATCH", `/inhibit-rules/${made.body.data.id}`, { equal: [""] }),
+				400,
+				"InvalidParameter",
+			),
+		).toBe("equal[0] must not hold an empty name");
 		expect(patched.body.data.equal).toEqual(["cluster"]);
 		await admin("DELETE", `/inhibit-rules/${made.body.data.id}`);
 		expectError(

@@ -20,22 +20,12 @@ import { parseOrThrow, parseQuery } from "../http/validation";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 import { readJsonBody } from "./body";
-import { CreatedPageQuery, Name } from "./fields";
+import { CreatedPageQuery, Description, LabelNames, Name } from "./fields";
 import { rerouteChannel } from "./objects";
 
 const Grouping = {
 	/** Label names whose values must match for an alert to join an open incident. */
-	group_by: z
-		.array(
-			z
-				.string({ error: "must be label names" })
-				.check(
-					z.minLength(1, "must not hold an empty name"),
-					z.maxLength(128, "must hold names of at most 128 characters"),
-				),
-			{ error: "must be a list of label names" },
-		)
-		.check(z.maxLength(10, "must have at most 10 label names")),
+	group_by: LabelNames(10),
 	/** Alerts join an incident opened less than this long ago; null: while it is open. */
 	group_window: z.nullable(
 		durationWithin(
@@ -45,10 +35,6 @@ const Grouping = {
 		),
 	),
 };
-
-const Description = z
-	.string({ error: "must be a string" })
-	.check(z.maxLength(1000, "must be at most 1000 characters"));
 
 export const CreateChannel = z.strictObject(
 	{

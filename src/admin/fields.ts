@@ -11,6 +11,25 @@ export const Name = z
 		z.maxLength(100, "must be 1 to 100 characters"),
 	);
 
+/** A list of label names (a channel's `group_by`, an inhibit rule's `equal`). */
+export const LabelNames = (max: number) =>
+	z
+		.array(
+			z
+				.string({ error: "must be label names" })
+				.check(
+					z.minLength(1, "must not hold an empty name"),
+					z.maxLength(128, "must hold names of at most 128 characters"),
+				),
+			{ error: "must be a list of label names" },
+		)
+		.check(z.maxLength(max, `must have at most ${max} label names`));
+
+/** Free text about a thing (a channel's description, an inhibit rule's comment). */
+export const Description = z
+	.string({ error: "must be a string" })
+	.check(z.maxLength(1000, "must be at most 1000 characters"));
+
 const pageHint = (max: number) => `must be a whole number from 1 to ${max}`;
 
 /** `?limit=`: a page size from 1 to `max`, in decimal digits. */

@@ -35,7 +35,7 @@ import { nextSilenceChange, type SilenceRule, silenceStatus } from "../routing/s
 import { unknownFieldOr } from "../schema/messages";
 import { readJsonBody } from "./body";
 import { definedOnly } from "./channels";
-import { CreatedPageQuery } from "./fields";
+import { CreatedPageQuery, Description, LabelNames } from "./fields";
 import { type AdminRequest, rerouteMany } from "./objects";
 
 /**
@@ -93,61 +93,31 @@ export const CreateSilence = z.strictObject(
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
-export const UpdateSilence = z.strictObject(
-	{
-		matchers: z.optional(SilenceFields.matchers),
-		starts_at: z.optional(Time),
-		ends_at: z.optional(z.nullable(Time)),
-		schedule: z.optional(z.nullable(Schedule)),
-		comment: z.optional(SilenceFields.comment),
-		created_by: z.optional(SilenceFields.created_by),
-		integration_ids: z.optional(SilenceFields.integration_ids),
-		channel_ids: z.optional(SilenceFields.channel_ids),
-	},
-	{ error: unknownFieldOr("must be a JSON object") },
+/** PATCH: any of the fields, each checked as on create. */
+export const UpdateSilence = z.partial(
+	z.strictObject(SilenceFields, { error: unknownFieldOr("must be a JSON object") }),
 );
 
-const Equal = z
-	.array(
-		z
-			.string({ error: "must be label names" })
-			.check(
-				z.minLength(1, "must not hold an empty name"),
-				z.maxLength(128, "must hold names of at most 128 characters"),
-			),
-		{ error: "must be a list of label names" },
-	)
-	.check(z.maxLength(20, "must have at most 20 label names"));
+const RuleFields = {
+	source_matchers: Matchers,
+	target_matchers: Matchers,
+	equal: LabelNames(20),
+	comment: Description,
+	integration_ids: Ids("integration", 100),
+};
 
 export const CreateInhibitRule = z.strictObject(
 	{
-		source_matchers: Matchers,
-		target_matchers: Matchers,
-		equal: z._default(Equal, []),
-		comment: z._default(
-			z
-				.string({ error: "must be a string" })
-				.check(z.maxLength(1000, "must be at most 1000 characters")),
-			"",
-		),
-		integration_ids: z._default(Ids("integration", 100), []),
+		...RuleFields,
+		equal: z._default(RuleFields.equal, []),
+		comment: z._default(RuleFields.comment, ""),
+		integration_ids: z._default(RuleFields.integration_ids, []),
 	},
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
-export const UpdateInhibitRule = z.strictObject(
-	{
-		source_matchers: z.optional(Matchers),
-		target_matchers: z.optional(Matchers),
-		equal: z.optional(Equal),
-		comment: z.optional(
-			z
-				.string({ error: "must be a string" })
-				.check(z.maxLength(1000, "must be at most 1000 characters")),
-		),
-		integration_ids: z.optional(Ids("integration", 100)),
-	},
-	{ error: unknownFieldOr("must be a JSON object") },
+export const UpdateInhibitRule = z.partial(
+	z.strictObject(RuleFields, { error: unknownFieldOr("must be a JSON object") }),
 );
 
 export const noise = new Hono<AppEnv>();

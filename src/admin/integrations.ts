@@ -306,7 +306,8 @@ export async function requireIntegration(db: D1Database, id: string): Promise<In
 	return row;
 }
 
-async function requireChannels(db: D1Database, ids: string[], field: string) {
+/** Each id names a channel, or a 400 naming `field` and the ids that name none. */
+export async function requireChannels(db: D1Database, ids: string[], field: string) {
 	const missing = await missingChannels(db, ids);
 	if (missing.length > 0)
 		throw new InvalidParameter(`${field} names no channel: ${missing.join(", ")}`);

@@ -1,10 +1,9 @@
 import { Hono } from "hono";
 import * as z from "zod/mini";
 import { type ApiAlert, iso, isoOrNull } from "../alerts/alert";
-import { missingChannels } from "../db/channels";
+import { allIntegrationIds, missingIntegrations } from "../db/integrations";
 import {
 	allInhibitRules,
-	allIntegrationIds,
 	deleteInhibitRule,
 	findInhibitRule,
 	getInhibitRule,
@@ -17,7 +16,6 @@ import {
 	liveSilences,
 	MAX_INHIBIT_RULES,
 	MAX_SILENCES,
-	missingIntegrations,
 	type SilenceRow,
 	updateInhibitRule,
 	updateSilence,
@@ -36,6 +34,7 @@ import { unknownFieldOr } from "../schema/messages";
 import { readJsonBody } from "./body";
 import { definedOnly } from "./channels";
 import { CreatedPageQuery, Description, LabelNames } from "./fields";
+import { requireChannels } from "./integrations";
 import { type AdminRequest, rerouteMany } from "./objects";
 
 /**
@@ -353,10 +352,7 @@ async function requireScope(db: D1Database, integrationIds: string[], channelIds
 	if (integrations.length > 0) {
 		throw new InvalidParameter(`integration_ids names no integration: ${integrations.join(", ")}`);
 	}
-	const channels = await missingChannels(db, channelIds);
-	if (channels.length > 0) {
-		throw new InvalidParameter(`channel_ids names no channel: ${channels.join(", ")}`);
-	}
+	await requireChannels(db, channelIds, "channel_ids");
 }
 
 /** How to apply a new rule whose news did not reach every integration: a PATCH with no change. */

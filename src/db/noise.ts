@@ -257,24 +257,3 @@ export async function allInhibitRules(db: D1Database): Promise<InhibitRuleRow[]>
 		.all();
 	return results.map((row) => InhibitRuleRow.parse(row));
 }
-
-/** Every integration's id (not deleted), for a change that applies to all of them. */
-export async function allIntegrationIds(db: D1Database): Promise<string[]> {
-	const { results } = await db
-		.prepare("SELECT id FROM integrations WHERE deleted_at IS NULL")
-		.all<{ id: string }>();
-	return results.map((row) => row.id);
-}
-
-/** The ids among `ids` that name no integration (deleted ones included). */
-export async function missingIntegrations(db: D1Database, ids: readonly string[]) {
-	const unique = [...new Set(ids)];
-	if (unique.length === 0) return [];
-	const { results } = await db
-		.prepare(
-			"SELECT value AS id FROM json_each(?) WHERE value NOT IN (SELECT id FROM integrations WHERE deleted_at IS NULL)",
-		)
-		.bind(JSON.stringify(unique))
-		.all<{ id: string }>();
-	return results.map((row) => row.id);
-}

@@ -2,8 +2,14 @@ import { isMuted } from "../alerts/alert";
 import type { IncidentRecord } from "../incidents/incident";
 import { buildEvent, MAX_EVENT_ALERTS, type NotificationEvent, newEventId } from "../notify/event";
 import { type Attempt, RETRY_WINDOW_MS, retryDelay } from "../notify/send";
-import { delayMs, type EventType, meetsMinimum, nextRepeatAt, type Target } from "../notify/target";
-import { parseDuration } from "../schema/duration";
+import {
+	delayMs,
+	type EventType,
+	meetsMinimum,
+	nextRepeatAt,
+	repeatEveryMs,
+	type Target,
+} from "../notify/target";
 import type { OutboxRow } from "./state/outbox";
 import type { Stores } from "./state/stores";
 
@@ -42,6 +48,8 @@ export function incidentChanged(
 	const targets = s.routing.current().targets[after.channel_id] ?? [];
 	if (targets.length === 0) return;
 	const tell = (type: EventType, to: readonly Target[]) => enqueue(s, after, type, to, now);
+	/** Targets told of the incident that subscribe to `type`: every later event goes to them. */
+	const toldOf = (type: EventType) => toldAndSubscribed(s, after, targets, type);
 
 	if (before === null) {
 		for (const target of targets)
@@ -51,26 +59,16 @@ export function incidentChanged(
 	if (before.status !== after.status && after.status !== "triggered") {
 		s.outbox.stopEscalations(after.id);
 		const type = after.status === "resolved" ? "incident.resolved" : "incident.acknowledged";
-		const told = s.outbox.notifiedTargets(after.id);
-		tell(
-			type,
-			targets.filter((t) => told.has(t.id) && t.events.includes(type)),
-		);
+		tell(type, toldOf(type));
 		return;
 	}
 	if (after.status === "resolved") return;
 	if (after.alert_count > before.alert_count) {
-		const told = s.outbox.notifiedTargets(after.id);
-		const type = "incident.alert_added";
-		tell(
-			type,
-			targets.filter((t) => told.has(t.id) && t.events.includes(type)),
-		);
+		tell("incident.alert_added", toldOf("incident.alert_added"));
 		// Once per threshold: an incident's alert count only grows, so each is crossed once.
 		for (const threshold of STORM_THRESHOLDS) {
 			if (before.alert_count >= threshold || after.alert_count < threshold) continue;
-			const storm = targets.filter((t) => told.has(t.id) && t.events.includes("incident.storm"));
-			enqueue(s, after, "incident.storm", storm, now, undefined, threshold);
+			enqueue(s, after, "incident.storm", toldOf("incident.storm"), now, undefined, threshold);
 		}
 	}
 	// A higher severity reaches targets whose minimum the incident did not meet before (while
@@ -98,11 +96,20 @@ export function flappingStarted(
 	now: number,
 ): void {
 	if (incident.channel_id === null) return;
+	const targets = s.routing.current().targets[incident.channel_id] ?? [];
+	const to = toldAndSubscribed(s, incident, targets, "incident.flapping");
+	enqueue(s, incident, "incident.flapping", to, now, undefined, undefined, flapping);
+}
+
+/** Of `targets`, those told of the incident that subscribe to `type`. */
+function toldAndSubscribed(
+	s: Stores,
+	incident: IncidentRecord,
+	targets: readonly Target[],
+	type: EventType,
+): Target[] {
 	const told = s.outbox.notifiedTargets(incident.id);
-	const targets = (s.routing.current().targets[incident.channel_id] ?? []).filter(
-		(t) => told.has(t.id) && t.events.includes("incident.flapping"),
-	);
-	enqueue(s, incident, "incident.flapping", targets, now, undefined, undefined, flapping);
+	return targets.filter((t) => told.has(t.id) && t.events.includes(type));
 }
 
 /** A target's first notice of an incident: at once, or after its delay if still unacknowledged. */
@@ -146,8 +153,8 @@ export function escalate(s: Stores, now: number): void {
 		if (quietened(s, incident)) {
 			// Muted meanwhile (a silence that started, or flapping): no reminder now; look again
 			// at the next one, or in a minute for a first notice still waiting.
-			const every = target.repeat_every === null ? null : parseDuration(target.repeat_every);
-			s.outbox.setTargetState({ ...state, escalate_at: now + (every ?? MUTED_RECHECK_MS) });
+			const every = repeatEveryMs(target) ?? MUTED_RECHECK_MS;
+			s.outbox.setTargetState({ ...state, escalate_at: now + every });
 			continue;
 		}
 		const repeat = state.notified === 1 ? state.repeats_sent + 1 : 0;

@@ -73,8 +73,13 @@ export const delayMs = (target: Target): number => parseDuration(target.delay) ?
 
 /** The next repeat after `sent` repeats, or null when repeats are off or used up. */
 export function nextRepeatAt(target: Target, sent: number, now: number): number | null {
-	const every = target.repeat_every === null ? null : parseDuration(target.repeat_every);
+	const every = repeatEveryMs(target);
 	return every === null || sent >= target.repeat_times ? null : now + every;
+}
+
+/** How often the target is reminded of an unacknowledged incident (null: never). */
+export function repeatEveryMs(target: Target): number | null {
+	return target.repeat_every === null ? null : parseDuration(target.repeat_every);
 }
 
 /**

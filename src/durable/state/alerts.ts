@@ -85,15 +85,15 @@ export class Alerts {
 	 */
 	flush(): void {
 		if (this.counted.size === 0) return;
+		const rows = [...this.counted];
+		this.counted.clear();
 		const groups = new Map<string, { counted: Counted; ids: string[] }>();
-		for (const [id, counted] of this.counted) {
+		for (const [id, counted] of rows) {
 			const kind = `${counted.added}/${counted.lastEventAt}/${counted.receivedAt}`;
 			const group = groups.get(kind);
 			if (group === undefined) groups.set(kind, { counted, ids: [id] });
 			else group.ids.push(id);
 		}
-		const rows = [...this.counted];
-		this.counted.clear();
 		if (groups.size > MAX_GROUPS) {
 			this.sql.exec(
 				`UPDATE alerts SET event_count = event_count + (c.value ->> 1),

@@ -53,16 +53,19 @@ export class Incidents {
 			.map(toRecord);
 	}
 
-	/** The incidents an alert key's alerts were last in (newest first; one per channel). */
+	/**
+	 * The incidents the key's newest alert that is in any is in: one per channel it went to
+	 * (`limit` bounds them all the same).
+	 */
 	latestWithKey(alertKey: string, limit = 10): IncidentRecord[] {
 		this.alerts.flush();
 		return this.sql
 			.exec(
-				`SELECT i.* FROM incidents i WHERE i.id IN (
-					SELECT ia.incident_id FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
-					WHERE a.alert_key = ?1 AND a.id = (SELECT a2.id FROM alerts a2 JOIN incident_alerts ia2
-						ON ia2.alert_id = a2.id WHERE a2.alert_key = ?1 ORDER BY a2.seq DESC LIMIT 1))
-				 LIMIT ?2`,
+				`SELECT * FROM incidents WHERE id IN (
+					SELECT incident_id FROM incident_alerts WHERE alert_id = (
+						SELECT a.id FROM alerts a JOIN incident_alerts ia ON ia.alert_id = a.id
+						WHERE a.alert_key = ? ORDER BY a.seq DESC LIMIT 1))
+				 LIMIT ?`,
 				alertKey,
 				limit,
 			)

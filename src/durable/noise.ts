@@ -32,23 +32,27 @@ export function marksFor(
 	now: number,
 	flapping: boolean,
 	firing: () => readonly Alert[] = () => s.alerts.allFiring(),
+	active: readonly SilenceRule[] = activeSilences(s, now),
 ): Marks {
 	const routing = s.routing.current();
 	let silenced_by: string | null = null;
-	if (routing.silences.length > 0) {
+	if (active.length > 0) {
 		let channels: string[] | undefined;
 		const channelsOf = () => {
 			channels ??= channelsFor(alert, routing);
 			return channels;
 		};
-		const silence = routing.silences.find(
-			(one) => silenceActive(one, now) && silenceMatches(one, alert, channelsOf),
-		);
+		const silence = active.find((one) => silenceMatches(one, alert, channelsOf));
 		silenced_by = silence?.id ?? null;
 	}
 	const inhibited_by =
 		routing.inhibit_rules.length === 0 ? null : inhibitor(alert, routing.inhibit_rules, firing);
 	return { silenced_by, inhibited_by, flapping };
+}
+
+/** The silences muting at `now` (a window's time-zone arithmetic is done once per call). */
+function activeSilences(s: Stores, now: number): SilenceRule[] {
+	return s.routing.current().silences.filter((one) => silenceActive(one, now));
 }
 
 /** A key's state change counted: whether it flaps now, and what to tell when it just began. */
@@ -95,15 +99,16 @@ export function keyFlaps(s: Stores, alertKey: string): boolean {
  * becomes muted keeps the incidents it is in: a silence mutes what opens, and marks what fires.
  */
 export function reconcile(s: Stores, alerts: readonly Alert[], now: number, route: Route): void {
-	// What fires is read once: marks change below, what fires does not.
+	// What fires, and which silences mute now, are read once: marks change below, they do not.
 	let firing: readonly Alert[] | undefined;
 	const sources = () => {
 		firing ??= s.alerts.allFiring();
 		return firing;
 	};
+	const active = activeSilences(s, now);
 	for (const alert of alerts) {
 		if (alert.status !== "firing") continue;
-		const marks = marksFor(s, alert, now, keyFlaps(s, alert.alert_key), sources);
+		const marks = marksFor(s, alert, now, keyFlaps(s, alert.alert_key), sources, active);
 		if (
 			marks.silenced_by === alert.silenced_by &&
 			marks.inhibited_by === alert.inhibited_by &&

@@ -116,13 +116,18 @@ function weekday(date: LocalDate): Day {
 	return DAYS[new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay()] as Day;
 }
 
-/** The windows that start on the local days around `at` (from the day before to a week on). */
-function windowsAround(schedule: Schedule, at: number): Array<[start: number, end: number]> {
+/** The windows that start on the local days `from` to `to` days from `at`'s. */
+function windowsAround(
+	schedule: Schedule,
+	at: number,
+	from: number,
+	to: number,
+): Array<[start: number, end: number]> {
 	const today = localParts(at, schedule.time_zone);
 	const start = minutesOf(schedule.start);
 	const end = minutesOf(schedule.end);
 	const windows: Array<[number, number]> = [];
-	for (let offset = -1; offset <= 8; offset++) {
+	for (let offset = from; offset <= to; offset++) {
 		const day = addDays(today, offset);
 		if (!schedule.days.includes(weekday(day))) continue;
 		const endDay = end > start ? day : addDays(day, 1);
@@ -134,15 +139,16 @@ function windowsAround(schedule: Schedule, at: number): Array<[start: number, en
 	return windows;
 }
 
-/** Whether `at` falls inside one of the schedule's windows. */
+/** Whether `at` falls inside one of the schedule's windows (one started today or yesterday). */
 export function inWindow(schedule: Schedule, at: number): boolean {
-	return windowsAround(schedule, at).some(([start, end]) => start <= at && at < end);
+	return windowsAround(schedule, at, -1, 0).some(([start, end]) => start <= at && at < end);
 }
 
 /** The next instant after `at` at which a window starts or ends. */
 export function nextBoundary(schedule: Schedule, at: number): number {
 	let next = Number.POSITIVE_INFINITY;
-	for (const [start, end] of windowsAround(schedule, at)) {
+	// A week on from yesterday holds the next start of any listed day.
+	for (const [start, end] of windowsAround(schedule, at, -1, 8)) {
 		if (start > at) next = Math.min(next, start);
 		if (end > at) next = Math.min(next, end);
 	}

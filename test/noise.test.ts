@@ -316,6 +316,27 @@ describe("silences", () => {
 		expect((await alertsByKey(id))("late")?.silenced_by).toBe(saved.id);
 	});
 
+	it("stay listed for 30 days after they end", async () => {
+		const day = 86_400_000;
+		const old = (id: string, endedDaysAgo: number) =>
+			env.DB.prepare(
+				`INSERT INTO silences (id, matchers, starts_at, ends_at, schedule, comment, created_by,
+					integration_ids, channel_ids, created_at, updated_at)
+				 VALUES (?1, '[{"field":"title","op":"exists"}]', ?2, ?3, NULL, 'old', 'me', '[]', '[]', 0, 0)`,
+			)
+				.bind(id, Date.now() - (endedDaysAgo + 1) * day, Date.now() - endedDaysAgo * day)
+				.run();
+		await old("ended-31-days-ago", 31);
+		await old("ended-29-days-ago", 29);
+		const { id } = await watched();
+		await silence({
+			matchers: [{ field: "title", op: "equals", value: "x" }],
+			integration_ids: [id],
+		});
+		expectError(await admin("GET", "/silences/ended-31-days-ago"), 404, "SilenceNotFound");
+		expect((await admin("GET", "/silences/ended-29-days-ago")).body.data.status).toBe("expired");
+	});
+
 	it("preview the firing alerts they would mute", async () => {
 		const { id, integration_key } = await watched();
 		await fire(integration_key, "p-db", { labels: { service: "db" } });

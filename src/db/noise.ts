@@ -107,9 +107,18 @@ function silenceValues(row: SilenceRow) {
 	];
 }
 
-/** Inserts unless MAX_SILENCES not yet expired are there (checked in the same statement). */
+/** Expired silences stay listed this long after they end, then go with the next new one. */
+export const EXPIRED_SILENCES_KEPT_MS = 30 * 86_400_000;
+
+/**
+ * Inserts unless MAX_SILENCES not yet expired are there (checked in the same statement), and
+ * forgets silences that ended more than EXPIRED_SILENCES_KEPT_MS ago.
+ */
 export async function insertSilence(db: D1Database, row: SilenceRow, now: number) {
-	const [inserted] = await db.batch([
+	const [, inserted] = await db.batch([
+		db
+			.prepare("DELETE FROM silences WHERE ends_at IS NOT NULL AND ends_at < ?")
+			.bind(now - EXPIRED_SILENCES_KEPT_MS),
 		db
 			.prepare(
 				`INSERT INTO silences (id, matchers, starts_at, ends_at, schedule, comment, created_by,

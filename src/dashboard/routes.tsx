@@ -168,16 +168,7 @@ dashboard.get("/integrations", signedIn, async (c) => {
 
 dashboard.get("/integrations/:id", signedIn, async (c) => {
 	const row = await getIntegration(c.env.DB, c.req.param("id"));
-	if (row === null) {
-		return c.html(
-			<MessagePage
-				title="No such integration"
-				message="It may have been deleted."
-				csrf={csrfOf(c)}
-			/>,
-			404,
-		);
-	}
+	if (row === null) return notFound(c, "No such integration", "It may have been deleted.");
 	const page = await c.env.INTEGRATION.getByName(row.id).listAlerts({
 		status: "firing",
 		limit: PAGE_ROWS,
@@ -221,15 +212,12 @@ async function incidentReply(
 	}
 }
 
-function notFound(c: Context<AppEnv>) {
-	return c.html(
-		<MessagePage
-			title="No such incident"
-			message="It may have been deleted with its integration, or pruned after its retention."
-			csrf={csrfOf(c)}
-		/>,
-		404,
-	);
+function notFound(
+	c: Context<AppEnv>,
+	title = "No such incident",
+	message = "It may have been deleted with its integration, or pruned after its retention.",
+) {
+	return c.html(<MessagePage title={title} message={message} csrf={csrfOf(c)} />, 404);
 }
 
 /** Set by `signedIn` on every page behind it. */

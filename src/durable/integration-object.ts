@@ -24,25 +24,23 @@ import {
 	configure,
 	countRefusal,
 	describeKey,
-	expireQuietAlerts,
 	incidentReply,
 	ingest,
 	intakeCounters,
-	nextPruneAt,
 	nextTimeoutAt,
 	provision,
-	pruneHistory,
 	Refused,
 	recordSubscription,
 	resolveIncident,
 	routeReleased,
 } from "./intake";
 import { hasSchema, migrate } from "./migrations";
-import { nextNoiseAt, noiseChanged, noiseDue, wouldSilence } from "./noise";
-import { escalate, nextNotificationAt, retryNotification } from "./notifications";
+import { nextNoiseAt, replaceRouting, wouldSilence } from "./noise";
+import { retryNotification } from "./notifications";
 import { mirrorAgainAt, mirrorToD1, type Outbound, sendNotifications } from "./outbound";
 import { MIRROR_DELAY_MS } from "./state/mirror";
 import { forgetCopies, openStores, type Stores } from "./state/stores";
+import { nextUpkeepAt, upkeep } from "./upkeep";
 
 const DELETED: Refusal = { ok: false, reason: "integration_deleted" };
 const UNKNOWN_KEY: Refusal = { ok: false, reason: "unknown_key" };
@@ -137,11 +135,8 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** Replaces the routing copy; what fires is looked at again if silences or rules changed. */
 	private async newRouting(change: () => void): Promise<void> {
 		const now = this.clock();
-		const changed = this.transaction(() => {
-			const before = this.state.routing.current();
-			change();
-			return noiseChanged(this.state, before, now, routeReleased(this.state, now));
-		});
+		const route = routeReleased(this.state, now);
+		const changed = this.transaction(() => replaceRouting(this.state, change, now, route));
 		await this.alarmBy(nextNoiseAt(this.state));
 		await this.alarmBy(this.state.outbox.takeSoonest());
 		// Alerts released into incidents reach the D1 list soon, as after a push.
@@ -216,32 +211,18 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/**
-	 * One alarm does the periodic work: forget old deliveries, resolve timed-out alerts, escalate,
-	 * send notifications, mirror to D1, then re-arm for whichever is due next. It never throws, so
-	 * the runtime's bounded alarm retries are not relied on: a failed D1 write re-arms itself.
+	 * One alarm does the periodic work (src/durable/upkeep.ts), sends notifications, mirrors to
+	 * D1, then re-arms for whichever is due next. It never throws, so the runtime's bounded alarm
+	 * retries are not relied on: a failed D1 write re-arms itself.
 	 */
 	override async alarm(): Promise<void> {
 		this.alarmAt = null;
 		if (!this.ready || this.state.meta.isDeleted()) return;
 		const now = this.clock();
-		let noiseAt: number | null = null;
-		const more = this.transaction(() => {
-			this.state.deliveries.prune(now);
-			expireQuietAlerts(this.state, now);
-			noiseAt = noiseDue(this.state, now, routeReleased(this.state, now));
-			escalate(this.state, now);
-			return pruneHistory(this.state, now);
-		});
+		const run = this.transaction(() => upkeep(this.state, now));
 		const sent = await sendNotifications(this.out);
-		const due = [
-			nextTimeoutAt(this.state),
-			more ? now + MIRROR_DELAY_MS : nextPruneAt(this.state),
-			sent ? now : nextNotificationAt(this.state),
-			mirrorAgainAt(await mirrorToD1(this.out), now),
-			noiseAt,
-		];
-		const next = Math.min(...due.map((at) => at ?? Number.POSITIVE_INFINITY));
-		if (Number.isFinite(next)) await this.alarmBy(next);
+		const mirrored = mirrorAgainAt(await mirrorToD1(this.out), now);
+		await this.alarmBy(nextUpkeepAt(this.state, now, { ...run, sent, mirrorAgainAt: mirrored }));
 	}
 
 	private async changeIncident(

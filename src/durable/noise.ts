@@ -193,6 +193,13 @@ export function nextNoiseAt(s: Stores): number | null {
 	return times.length === 0 ? null : Math.min(...times);
 }
 
+/** Makes a change to the routing copy (`change`), then `noiseChanged`; true when it reconciled. */
+export function replaceRouting(s: Stores, change: () => void, now: number, route: Route): boolean {
+	const before = s.routing.current();
+	change();
+	return noiseChanged(s, before, now, route);
+}
+
 /**
  * The object's routing copy changed (admin API): a new or changed silence or inhibit rule
  * applies to what fires now, and the next silence change is scheduled. True when silences or

@@ -1,5 +1,4 @@
 import { Hono } from "hono";
-import { version } from "../package.json";
 import { adminAuth } from "./admin/auth";
 import { channels } from "./admin/channels";
 import { incidents } from "./admin/incidents";
@@ -12,7 +11,6 @@ import { errorBody, ok } from "./http/envelope";
 import { HttpError } from "./http/errors";
 import { requestId } from "./http/middleware";
 import { noteRefusal } from "./http/refusals";
-import { openApiDocument } from "./openapi/document";
 import { observePushes } from "./push/observe";
 import { pagerDutyEvents, push } from "./push/routes";
 import { redactKeys } from "./security/secrets";
@@ -25,8 +23,6 @@ app.use(requestId);
 
 // Touches no binding: it answers even when D1 or the secret is misconfigured.
 app.get("/healthz", (c) => ok(c, { status: "ok" }));
-// The API's description, without auth: it holds no secret and clients are generated from it.
-app.get("/openapi.json", (c) => c.json(openApiDocument(version)));
 
 // Every admin route sits behind one auth middleware.
 const api = new Hono<AppEnv>();

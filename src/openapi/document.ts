@@ -33,8 +33,10 @@ import {
 
 /**
  * The OpenAPI 3.1 document, built from the same zod schemas that validate requests (their input
- * side) and describe answers (src/openapi/views.ts). `GET /openapi.json` serves it; a test
- * validates it and checks that it lists exactly the routes the app serves.
+ * side) and describe answers (src/openapi/views.ts). `npm run openapi` writes it to
+ * public/openapi.json, which Workers Static Assets serve at `/openapi.json`, so neither this
+ * module nor zod's JSON Schema code is in the worker's bundle. A test checks that the file is
+ * current, validates it, and checks that it lists exactly the routes the app serves.
  */
 
 type Schema = Record<string, unknown>;

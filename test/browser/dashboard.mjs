@@ -3,12 +3,14 @@
 // installs Chromium when it is missing (.ci/run). Screenshots of each step land in
 // test/browser/artifacts/ (gitignored), kept as the run's artifacts.
 //
+// 0. `/openapi.json` is public/openapi.json, served by Workers Static Assets (the workerd tests
+//    cannot reach assets: they call the worker itself).
 // 1. An alert pushed to a new integration opens an unrouted incident.
 // 2. Signed out, /dashboard leads to the sign-in page; a wrong token is refused.
 // 3. Signed in, the incident is on the page; its page lists the alert and its labels.
 // 4. Acknowledge: the page and the API both say acknowledged.
 // 5. The integrations page shows the integration as wired; sign out leads back to sign-in.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { root, startGateway, until } from "../../scripts/lib/gateway.mjs";
@@ -33,6 +35,18 @@ try {
 	console.log("== alertgate: local D1 migrations, then wrangler dev");
 	gateway = await startGateway("browser");
 	const { base, admin, adminToken } = gateway;
+
+	console.log("== 0. /openapi.json: the committed document, as a static asset");
+	const served = await fetch(`${base}/openapi.json`);
+	check(
+		served.ok && served.headers.get("Content-Type")?.startsWith("application/json") === true,
+		"/openapi.json is served as JSON",
+	);
+	const committed = readFileSync(path.join(root, "public/openapi.json"), "utf8");
+	check(
+		JSON.stringify(await served.json()) === JSON.stringify(JSON.parse(committed)),
+		"it is public/openapi.json",
+	);
 
 	console.log("== 1. a push opens an unrouted incident");
 	const integration = await admin("POST", "/integrations", {

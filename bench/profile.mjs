@@ -35,9 +35,11 @@ execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--no-minify", "--outdir
 	cwd: root,
 	stdio: ["ignore", "ignore", "inherit"],
 });
-const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(
-	path.join(root, "wrangler.toml"),
-).workerOptions;
+const {
+	modulesRules: _rules,
+	assets: _assets,
+	...workerOptions
+} = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml")).workerOptions;
 const mf = new Miniflare(
 	convertV4MiniflareOptions({
 		inspectorPort: INSPECTOR,

@@ -246,10 +246,14 @@ function alarmEvent(n) {
 
 function gatewayOptions(scriptPath, certificatePem) {
 	// Bindings, Durable Objects and compatibility settings from wrangler.toml; module rules are
-	// not needed for the single bundled file.
-	const { modulesRules: _rules, ...workerOptions } = unstable_getMiniflareWorkerOptions(
-		path.join(root, "wrangler.toml"),
-	).workerOptions;
+	// not needed for the single bundled file. Nor the static assets (/openapi.json): locally their
+	// router would run in the gateway's workerd, in front of every request, and be counted as the
+	// worker's CPU; on Cloudflare that routing is not the worker's, and not billed.
+	const {
+		modulesRules: _rules,
+		assets: _assets,
+		...workerOptions
+	} = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml")).workerOptions;
 	return {
 		workers: [
 			{
@@ -583,6 +587,22 @@ function alertmanagerWebhook(hosts) {
 	};
 }
 
+// BENCH_AGAINST=<a bundled index.js> (another build's `wrangler deploy --dry-run --outdir`) runs
+// the standard push against that bundle too, in the same rounds: an A/B of one change, each
+// round hitting both builds alike.
+let other;
+if (process.env.BENCH_AGAINST) {
+	other = await gateway(path.resolve(process.env.BENCH_AGAINST), identity.certificatePem);
+	const standard = cases.find((c) => c.key === "standard");
+	const otherKey = await createIntegration(other.mf, "standard");
+	cases.splice(cases.indexOf(standard) + 1, 0, {
+		...standard,
+		name: "standard push, BENCH_AGAINST's bundle",
+		key: "against",
+		instance: other,
+		request: { ...standard.request, path: `/push/${otherKey}` },
+	});
+}
 // BENCH_ONLY=<regex> measures only the matching cases (and the floors), to iterate on one path.
 if (process.env.BENCH_ONLY) {
 	const only = new RegExp(process.env.BENCH_ONLY, "i");
@@ -598,6 +618,7 @@ try {
 	}
 } finally {
 	await mf.dispose();
+	await other?.mf.dispose();
 	for (const { instance } of floors) await instance.mf.dispose();
 }
 

@@ -137,6 +137,8 @@ describe("validation errors: 400 InvalidParameter naming the field, nothing writ
 			body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
 		});
 		expect(expectError(reply, 400, "InvalidParameter")).toContain("UTF-8");
+		// The decoder the isolate shares still reads the next body, non-ASCII included.
+		expect((await push(integration_key, { ...body, title_rule: "naïve ✓" })).status).toBe(200);
 	});
 
 	it("rejects a malformed Idempotency-Key header", async () => {

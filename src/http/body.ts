@@ -1,5 +1,8 @@
 import { InvalidParameter, PayloadTooLarge } from "./errors";
 
+/** Strict UTF-8, made once: a whole-buffer `decode` keeps no state between calls. */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 /**
  * Reads a request's or response's body as UTF-8 text, refusing it as soon as it passes
  * `limitBytes`: a declared Content-Length over the limit is refused before reading anything, and a
@@ -23,7 +26,7 @@ export async function readTextLimited(
 			: await readAll(message.body, limitBytes, tooLarge);
 	if (bytes.byteLength > limitBytes) throw tooLarge();
 	try {
-		return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+		return utf8.decode(bytes);
 	} catch {
 		throw new InvalidParameter("the body is not valid UTF-8");
 	}

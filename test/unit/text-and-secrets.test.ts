@@ -1,9 +1,12 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { deriveAlertKey, fitAlertKey, truncate } from "../../src/alerts/text";
 import { wildcardMatch } from "../../src/alerts/wildcard";
 import { fieldPath } from "../../src/http/validation";
 import {
+	base64url,
 	digestsEqual,
+	fromBase64url,
 	generateIntegrationKey,
 	readIntegrationKey,
 	secretsEqual,
@@ -43,6 +46,46 @@ describe("deriveAlertKey", () => {
 		expect(await deriveAlertKey("u", { x: "1", y: "2" })).not.toBe(a);
 		// A label cannot imitate the title: the encoding is unambiguous.
 		expect(await deriveAlertKey("t", {})).not.toBe(await deriveAlertKey("", { t: "" }));
+	});
+});
+
+describe("base64url and hex", () => {
+	it("decodes what it encodes, for any bytes", () => {
+		fc.assert(
+			fc.property(fc.uint8Array({ maxLength: 70 }), (bytes) => {
+				expect(fromBase64url(base64url(bytes))).toEqual(bytes);
+			}),
+		);
+	});
+
+	it("decodes any base64url text as atob does (trailing bits dropped)", () => {
+		const viaAtob = (text: string) =>
+			Uint8Array.from(atob(text.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
+		const sextet = fc.constantFrom(
+			..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+		);
+		const text = fc
+			.array(sextet, { maxLength: 40 })
+			.map((chars) => chars.join(""))
+			.filter((t) => t.length % 4 !== 1);
+		fc.assert(
+			fc.property(text, (t) => {
+				expect(fromBase64url(t)).toEqual(viaAtob(t));
+			}),
+		);
+	});
+
+	it("refuses other characters, padding and impossible lengths", () => {
+		for (const bad of ["ab+c", "ab/c", "abc=", "ab c", "abcde", "é", "ab\u0000c"]) {
+			expect(fromBase64url(bad), bad).toBeNull();
+		}
+		expect(fromBase64url("")).toEqual(new Uint8Array());
+	});
+
+	it("hashes to lowercase hex (FIPS 180-2's example)", async () => {
+		expect(await sha256Hex("abc")).toBe(
+			"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+		);
 	});
 });
 

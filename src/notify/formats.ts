@@ -41,14 +41,14 @@ const SECRET_PREFIX = "whsec_";
 /** A new signing secret: `whsec_` and 32 random bytes in base64, as Standard Webhooks writes it. */
 export function newSigningSecret(): string {
 	const bytes = crypto.getRandomValues(new Uint8Array(32));
-	return SECRET_PREFIX + btoa(String.fromCharCode(...bytes));
+	return SECRET_PREFIX + bytes.toBase64();
 }
 
 /** `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">` with the secret's decoded bytes. */
 async function sign(secret: string, id: string, timestamp: number, body: string): Promise<string> {
-	const raw = Uint8Array.from(atob(secret.slice(SECRET_PREFIX.length)), (c) => c.charCodeAt(0));
+	const raw = Uint8Array.fromBase64(secret.slice(SECRET_PREFIX.length));
 	const mac = await hmacSha256(raw, `${id}.${timestamp}.${body}`);
-	return `v1,${btoa(String.fromCharCode(...mac))}`;
+	return `v1,${mac.toBase64()}`;
 }
 
 async function webhook(

@@ -44,13 +44,11 @@ export function readIntegrationKey(value: string): KeyShape {
 function uuidBytes(uuid: string): Uint8Array {
 	const hex = uuid.replaceAll("-", "");
 	if (!/^[0-9a-f]{32}$/.test(hex)) throw new Error("integration ids are UUIDs");
-	return Uint8Array.from({ length: 16 }, (_, i) =>
-		Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16),
-	);
+	return Uint8Array.fromHex(hex);
 }
 
 function uuidFrom(bytes: Uint8Array): string {
-	const hex = toHex(bytes);
+	const hex = bytes.toHex();
 	return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
@@ -68,7 +66,7 @@ export async function hmacSha256(key: Uint8Array, message: string): Promise<Uint
 
 export async function sha256Hex(value: string): Promise<string> {
 	const digest = await crypto.subtle.digest("SHA-256", encoder.encode(value));
-	return toHex(new Uint8Array(digest));
+	return new Uint8Array(digest).toHex();
 }
 
 /**
@@ -89,47 +87,19 @@ export function digestsEqual(a: string, b: string): boolean {
 	return crypto.subtle.timingSafeEqual(encoder.encode(a), encoder.encode(b));
 }
 
-/** Each byte's two hex digits: a push hashes its key and reads its id through this. */
-const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
-
-function toHex(bytes: Uint8Array): string {
-	let out = "";
-	for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i] as number];
-	return out;
-}
-
 export function base64url(bytes: Uint8Array): string {
-	let binary = "";
-	for (const byte of bytes) binary += String.fromCharCode(byte);
-	return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+	return bytes.toBase64({ alphabet: "base64url", omitPadding: true });
 }
-
-const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-/** Each ASCII character's 6-bit value in base64url, or -1. */
-const SEXTET = new Int8Array(128).fill(-1);
-for (let i = 0; i < BASE64URL.length; i++) SEXTET[BASE64URL.charCodeAt(i)] = i;
 
 /**
- * Unpadded base64url (RFC 4648 §5) to bytes, or null for any other character or an impossible
- * length. Bits past the last whole byte are dropped, as `atob` drops them. Decoded in one pass:
- * every push reads its integration id this way.
+ * Base64url (RFC 4648 §5, padding optional) to bytes, or null for any other character or an
+ * impossible length. Bits past the last whole byte are dropped, as `atob` drops them. The
+ * platform's decoder: every push reads its integration id this way.
  */
 export function fromBase64url(text: string): Uint8Array | null {
-	if (text.length % 4 === 1) return null;
-	const bytes = new Uint8Array((text.length * 3) >> 2);
-	let buffer = 0;
-	let bits = 0;
-	let at = 0;
-	for (let i = 0; i < text.length; i++) {
-		const code = text.charCodeAt(i);
-		const value = code < 128 ? (SEXTET[code] as number) : -1;
-		if (value < 0) return null;
-		buffer = ((buffer << 6) | value) & 0xffff;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			bytes[at++] = buffer >> bits;
-		}
+	try {
+		return Uint8Array.fromBase64(text, { alphabet: "base64url" });
+	} catch {
+		return null;
 	}
-	return bytes;
 }

@@ -75,8 +75,8 @@ describe("base64url and hex", () => {
 		);
 	});
 
-	it("refuses other characters, padding and impossible lengths", () => {
-		for (const bad of ["ab+c", "ab/c", "abc=", "ab c", "abcde", "é", "ab\u0000c"]) {
+	it("refuses other characters and impossible lengths", () => {
+		for (const bad of ["ab+c", "ab/c", "abcde", "a===", "é", "ab\u0000c"]) {
 			expect(fromBase64url(bad), bad).toBeNull();
 		}
 		expect(fromBase64url("")).toEqual(new Uint8Array());

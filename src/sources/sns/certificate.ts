@@ -21,7 +21,7 @@ export function derFromPem(pem: string): Uint8Array {
 		throw new CertificateError("the signing certificate is not exactly one PEM certificate");
 	}
 	try {
-		return Uint8Array.from(atob(match[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+		return Uint8Array.fromBase64(match[1]);
 	} catch {
 		throw new CertificateError("the signing certificate is not valid base64");
 	}

@@ -32,7 +32,7 @@ export async function receiveSns(
 	policy: SnsPolicy,
 	onNotification: (message: SnsMessage, topic: TopicCheck) => Promise<Response>,
 ): Promise<Response> {
-	const message = parseSnsMessage(text, c.req.header());
+	const message = parseSnsMessage(text, c.req.raw.headers);
 
 	if (Number(message.SignatureVersion) < policy.minSignatureVersion) {
 		throw new HttpError(
@@ -98,11 +98,12 @@ export async function receiveSns(
  * SNS sends `x-amz-sns-*` headers with every delivery, raw or not: without them, and without a
  * signed envelope, the body did not come from SNS at all (someone trying the URL with curl).
  */
-function fromSns(headers: Record<string, string>): boolean {
-	return Object.keys(headers).some((name) => name.toLowerCase().startsWith("x-amz-sns-"));
+function fromSns(headers: Headers): boolean {
+	// Names come lowercased from Headers; only a refusal asks.
+	return [...headers.keys()].some((name) => name.startsWith("x-amz-sns-"));
 }
 
-function parseSnsMessage(text: string, headers: Record<string, string>): SnsMessage {
+function parseSnsMessage(text: string, headers: Headers): SnsMessage {
 	const unsigned = () =>
 		fromSns(headers)
 			? new HttpError(
@@ -115,7 +116,7 @@ function parseSnsMessage(text: string, headers: Record<string, string>): SnsMess
 					"NotAnSnsMessage",
 					"an aws_cloudwatch integration takes only deliveries of an SNS HTTPS subscription: subscribe this URL to the SNS topic your alarms notify (to push alerts yourself, create a standard integration)",
 				);
-	if (headers["x-amz-sns-rawdelivery"]?.toLowerCase() === "true") throw unsigned();
+	if (headers.get("x-amz-sns-rawdelivery")?.toLowerCase() === "true") throw unsigned();
 	let json: unknown;
 	try {
 		json = JSON.parse(text);

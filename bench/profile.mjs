@@ -35,6 +35,7 @@ execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--no-minify", "--outdir
 	cwd: root,
 	stdio: ["ignore", "ignore", "inherit"],
 });
+// As in bench/run.mjs: no static assets, whose local router would show in the worker's profile.
 const {
 	modulesRules: _rules,
 	assets: _assets,

@@ -129,6 +129,63 @@ describe("a push needs no D1", () => {
 	});
 });
 
+/** Every SQL statement the integration's object runs from now on, in order. */
+async function statementsOf(id: string): Promise<string[]> {
+	const seen: string[] = [];
+	await runInDurableObject(integrationStub(id), (_object, state) => {
+		const sql = state.storage.sql;
+		const exec = sql.exec.bind(sql);
+		Object.assign(sql, {
+			exec: (query: string, ...bindings: unknown[]) => {
+				seen.push(query.trim().split(/\s+/).slice(0, 3).join(" "));
+				return exec(query, ...bindings);
+			},
+		});
+	});
+	return seen;
+}
+
+describe("SQL statements per push (README, Benchmark)", () => {
+	it("a repeat of a firing alert writes its counters and the integration's, and reads nothing", async () => {
+		const { id, integration_key } = await createIntegration();
+		await push(integration_key, trigger);
+		const seen = await statementsOf(id);
+		expect((await push(integration_key, trigger)).body.data.result).toBe("updated");
+		expect(seen).toEqual(["INSERT INTO meta", "UPDATE alerts SET"]);
+	});
+
+	it("a new SNS or EventBridge delivery reads nothing: its id is checked by the write that records it", async () => {
+		const cloudwatch = await createCloudWatchIntegration();
+		const topic = uniqueTopic();
+		const at = (minute: number) => `2026-11-21T05:0${minute}:00.000+0000`;
+		const state = (minute: number) =>
+			alarm({ OldStateValue: "ALARM", StateChangeTime: at(minute) });
+		await pushSns(cloudwatch.integration_key, await notification(topic, state(1)));
+		const sns = await statementsOf(cloudwatch.id);
+		const again = await notification(topic, state(2));
+		expect((await pushSns(cloudwatch.integration_key, again)).status).toBe(200);
+		const applied = [
+			"UPDATE alerts SET",
+			"INSERT INTO key_states",
+			"INSERT INTO meta",
+			"INSERT INTO deliveries",
+		];
+		expect(sns).toEqual(applied);
+		// SNS retries it: answered from the record, after one rolled-back try.
+		sns.length = 0;
+		const retried = await pushSns(cloudwatch.integration_key, again);
+		expect(retried.headers.get("Idempotent-Replayed")).toBe("true");
+		expect(sns).toContain("SELECT fingerprint, body");
+
+		const eventbridge = await createEventBridgeIntegration();
+		await pushEvent(eventbridge.integration_key, alarmEvent("ALARM", "2026-11-21T05:00:00Z"));
+		const eb = await statementsOf(eventbridge.id);
+		const next = alarmEvent("ALARM", "2026-11-21T05:01:00Z");
+		expect((await pushEvent(eventbridge.integration_key, next)).status).toBe(200);
+		expect(eb).toEqual(applied);
+	});
+});
+
 describe("admin changes reach the push path before the API answers", () => {
 	it("stops a rotated-out key at once, even where the worker knew it", async () => {
 		const created = await createIntegration();

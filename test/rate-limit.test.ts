@@ -48,6 +48,21 @@ describe("a per-integration rate limit", () => {
 		expect(listed).toMatchObject({ rate_limited_count: 1, event_count: 4 });
 	});
 
+	it("spends one token on a retried delivery, as on any push", async () => {
+		const created = await admin("POST", "/integrations", {
+			name: "limited retries",
+			type: "standard",
+			settings: { rate_limit: { per_second: 1, burst: 3 } },
+		});
+		const { integration_key } = created.body.data;
+		const headers = { "Idempotency-Key": "retried" };
+		expect((await push(integration_key, trigger("a"), headers)).status).toBe(200);
+		const retry = await push(integration_key, trigger("a"), headers);
+		expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+		expect((await push(integration_key, trigger("b"))).status).toBe(200);
+		expectError(await push(integration_key, trigger("c")), 429, "RateLimited");
+	});
+
 	it("applies to every source type, EventBridge included (which retries a 429)", async () => {
 		const { integration_key } = await createEventBridgeIntegration({
 			rate_limit: { per_second: 1, burst: 1 },

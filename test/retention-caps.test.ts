@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_CHANNELS } from "../src/db/channels";
@@ -167,6 +167,33 @@ describe("caps", () => {
 		expect(
 			(await push(integration_key, { event_status: "Ok", alert_key: "first" })).body.data.result,
 		).toBe("resolved");
+	});
+
+	it("answers a retried delivery with its first answer even when the cap would refuse it now", async () => {
+		const { id, integration_key } = await createIntegration();
+		const headers = { "Idempotency-Key": "before-the-cap" };
+		const disk = { event_status: "Warning", title_rule: "disk full", alert_key: "disk" };
+		const first = await push(integration_key, disk, headers);
+		expect(first.body.data.result).toBe("opened");
+		await push(integration_key, { event_status: "Ok", alert_key: "disk" });
+		await runInDurableObject(integrationStub(id), (_o, state) => {
+			state.storage.sql.exec(
+				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+				 INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
+					event_count, first_event_at, last_event_at, last_received_at)
+				 SELECT 'filler-' || i, 'filler-' || i, 'firing', 'info', 't', '', '{}', '[]', 1, 0, 0, 0 FROM n`,
+				MAX_FIRING_ALERTS,
+			);
+		});
+		// The object starts over, so it counts what it holds now.
+		await evictDurableObject(integrationStub(id));
+		// Applied again, the event would open a new alert over the cap; it is a retry, so it is not.
+		const retry = await push(integration_key, disk, headers);
+		expect(retry.status).toBe(200);
+		expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
+		expect(retry.body.data).toEqual(first.body.data);
+		// A new delivery is refused as before.
+		expectError(await push(integration_key, disk), 429, "TooManyOpenAlerts");
 	});
 
 	it(`holds at most ${MAX_INTEGRATIONS} integrations and ${MAX_CHANNELS} channels`, async () => {

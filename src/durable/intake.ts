@@ -55,9 +55,42 @@ const MAX_RESOLVED_KEPT = 100_000;
 const PRUNE_BATCH = 500;
 
 /** Thrown inside a transaction to roll back everything the push wrote, and answered as a refusal. */
-export class Refused extends Error {
+class Refused extends Error {
 	constructor(readonly refusal: Refusal) {
 		super(refusal.reason);
+	}
+}
+
+/** Thrown when the push's delivery id turns out to be recorded already: see `ingestOnce`. */
+class DeliverySeen extends Error {}
+
+/**
+ * A push in one transaction of `run`. Most deliveries are new, so their id is checked only by
+ * the write that records it. When it was recorded already, or the push was refused (which a
+ * recorded delivery's replay answer overrides), the transaction is rolled back and the push runs
+ * again, looking its id up first: a retry gets the first answer, a reused id its refusal.
+ */
+export function ingestOnce(
+	run: <T>(work: () => T) => T,
+	s: Stores,
+	push: Push,
+	now: number,
+): IngestReply {
+	try {
+		return run(() => ingest(s, push, now, false));
+	} catch (error) {
+		const again =
+			push.delivery !== null && (error instanceof DeliverySeen || error instanceof Refused);
+		if (!again) {
+			if (error instanceof Refused) return error.refusal;
+			throw error;
+		}
+	}
+	try {
+		return run(() => ingest(s, push, now, true));
+	} catch (error) {
+		if (error instanceof Refused) return error.refusal;
+		throw error;
 	}
 }
 
@@ -103,12 +136,17 @@ export function configure(s: Stores, c: Configuration): void {
 	if (c.routing !== undefined) s.routing.replace(c.routing);
 }
 
-/** A push: the topic check, exactly-once by delivery id, then each event in order. */
-export function ingest(s: Stores, push: Push, now: number): IngestReply {
+/**
+ * A push: the topic check, then each event in order, exactly once by delivery id. `lookUpFirst`
+ * (the second run of `ingestOnce`) looks the id up before anything is applied, and takes no
+ * rate-limit token: the first run took it.
+ */
+function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): IngestReply {
 	const refusal = authorize(s, push.auth);
 	if (refusal !== null) return refusal;
 	// After the key check: a wrong key neither spends the integration's tokens nor counts.
-	const retryAfterMs = push.rateLimit === null ? null : s.rate.take(push.rateLimit, now);
+	const retryAfterMs =
+		push.rateLimit === null || lookUpFirst ? null : s.rate.take(push.rateLimit, now);
 	if (retryAfterMs !== null) {
 		countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
 		return { ok: false, reason: "rate_limited", retryAfterMs };
@@ -122,7 +160,7 @@ export function ingest(s: Stores, push: Push, now: number): IngestReply {
 			s.subscription.accept(push.topic, "notification", now);
 		if (refusal !== null) return refusal;
 	}
-	if (push.delivery !== null) {
+	if (push.delivery !== null && lookUpFirst) {
 		const seen = s.deliveries.lookup(push.delivery);
 		if (seen.kind === "key_reused") return { ok: false, reason: "idempotency_key_reused" };
 		if (seen.kind === "replay") {
@@ -143,7 +181,9 @@ export function ingest(s: Stores, push: Push, now: number): IngestReply {
 		unrouted_count: stats.unrouted_count + tally.unrouted,
 		deduplicated_count: stats.deduplicated_count + deduplicated,
 	}));
-	if (push.delivery !== null) s.deliveries.record(push.delivery, data, now);
+	if (push.delivery !== null && !s.deliveries.record(push.delivery, data, now)) {
+		throw new DeliverySeen();
+	}
 	return { ok: true, data, replayed: false };
 }
 

@@ -25,11 +25,10 @@ import {
 	countRefusal,
 	describeKey,
 	incidentReply,
-	ingest,
+	ingestOnce,
 	intakeCounters,
 	nextTimeoutAt,
 	provision,
-	Refused,
 	recordSubscription,
 	resolveIncident,
 	routeReleased,
@@ -94,18 +93,13 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			});
 			await this.newRouting(() => routing.replace(fresh));
 		}
-		try {
-			const reply = this.transaction(() => ingest(this.state, push, now));
-			// Mirror within MIRROR_DELAY_MS, so one alarm run mirrors a second of pushes; queued
-			// notifications go out at once (from the alarm, never from this call).
-			const queued = this.state.outbox.takeSoonest();
-			const soonest = Math.min(queued ?? Number.POSITIVE_INFINITY, now + MIRROR_DELAY_MS);
-			if (reply.ok && !reply.replayed) await this.alarmBy(soonest);
-			return reply;
-		} catch (error) {
-			if (error instanceof Refused) return error.refusal;
-			throw error;
-		}
+		const reply = ingestOnce((work) => this.transaction(work), this.state, push, now);
+		// Mirror within MIRROR_DELAY_MS, so one alarm run mirrors a second of pushes; queued
+		// notifications go out at once (from the alarm, never from this call).
+		const queued = this.state.outbox.takeSoonest();
+		const soonest = Math.min(queued ?? Number.POSITIVE_INFINITY, now + MIRROR_DELAY_MS);
+		if (reply.ok && !reply.replayed) await this.alarmBy(soonest);
+		return reply;
 	}
 
 	/** On create and rotate: the key's hash, type, settings and routing; the old key stops at once. */

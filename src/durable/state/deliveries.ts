@@ -34,14 +34,23 @@ export class Deliveries {
 			: { kind: "key_reused" };
 	}
 
-	record(delivery: Delivery, data: PushData[], now: number): void {
-		this.sql.exec(
-			"INSERT INTO deliveries (key, fingerprint, body, received_at) VALUES (?, ?, ?, ?)",
-			delivery.key,
-			delivery.fingerprint,
-			JSON.stringify(data),
-			now,
-		);
+	/**
+	 * Records a delivery just applied, and says whether it was new: false when its id is recorded
+	 * already (nothing is written). A new delivery's id is thus checked by the write that records
+	 * it, with no read before.
+	 */
+	record(delivery: Delivery, data: PushData[], now: number): boolean {
+		const inserted = this.sql
+			.exec(
+				`INSERT INTO deliveries (key, fingerprint, body, received_at) VALUES (?, ?, ?, ?)
+				 ON CONFLICT (key) DO NOTHING RETURNING key`,
+				delivery.key,
+				delivery.fingerprint,
+				JSON.stringify(data),
+				now,
+			)
+			.toArray();
+		return inserted.length === 1;
 	}
 
 	/** Forgets ids past the TTL, then the oldest past the ceiling. */

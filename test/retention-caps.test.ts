@@ -106,19 +106,24 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 	});
 });
 
+/** `count` firing alerts written straight into an integration's object (pushing 10,000 is slow). */
+function fillFiring(id: string, count: number) {
+	return runInDurableObject(integrationStub(id), (_o, state) => {
+		state.storage.sql.exec(
+			`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+			 INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
+				event_count, first_event_at, last_event_at, last_received_at)
+			 SELECT 'filler-' || i, 'filler-' || i, 'firing', 'info', 't', '', '{}', '[]', 1, 0, 0, 0 FROM n`,
+			count,
+		);
+	});
+}
+
 describe("caps", () => {
 	it(`holds at most ${MAX_FIRING_ALERTS} alerts firing: a new one gets 429, updates still go through, and a batch is all or nothing`, async () => {
 		const { id, integration_key } = await createIntegration("eventbridge", "aws_eventbridge");
-		// Fill the object up to the cap directly, before it counts (10,000 pushes would be slow).
-		await runInDurableObject(integrationStub(id), (_o, state) => {
-			state.storage.sql.exec(
-				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-				 INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
-					event_count, first_event_at, last_event_at, last_received_at)
-				 SELECT 'filler-' || i, 'filler-' || i, 'firing', 'info', 't', '', '{}', '[]', 1, 0, 0, 0 FROM n`,
-				MAX_FIRING_ALERTS - 2,
-			);
-		});
+		// Up to the cap, before the object counts.
+		await fillFiring(id, MAX_FIRING_ALERTS - 2);
 		await push(integration_key, {
 			event_status: "Warning",
 			title_rule: "first",
@@ -176,15 +181,7 @@ describe("caps", () => {
 		const first = await push(integration_key, disk, headers);
 		expect(first.body.data.result).toBe("opened");
 		await push(integration_key, { event_status: "Ok", alert_key: "disk" });
-		await runInDurableObject(integrationStub(id), (_o, state) => {
-			state.storage.sql.exec(
-				`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-				 INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
-					event_count, first_event_at, last_event_at, last_received_at)
-				 SELECT 'filler-' || i, 'filler-' || i, 'firing', 'info', 't', '', '{}', '[]', 1, 0, 0, 0 FROM n`,
-				MAX_FIRING_ALERTS,
-			);
-		});
+		await fillFiring(id, MAX_FIRING_ALERTS);
 		// The object starts over, so it counts what it holds now.
 		await evictDurableObject(integrationStub(id));
 		// Applied again, the event would open a new alert over the cap; it is a retry, so it is not.

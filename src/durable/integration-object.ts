@@ -3,6 +3,7 @@ import { type ApiAlert, alertToApi } from "../alerts/alert";
 import { loadRoutingSnapshot } from "../db/routes";
 import type { SilenceRule } from "../routing/silence";
 import type { RoutingSnapshot } from "../routing/snapshot";
+import { Alarm } from "./alarm";
 import type {
 	AlertPage,
 	AlertQuery,
@@ -56,8 +57,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** The object's clock. Tests replace it to move time (test/helpers.ts `moveClock`). */
 	clock: () => number = () => Date.now();
 	private readonly state: Stores;
-	/** When the storage alarm is set for: undefined until read, null when none is set. */
-	private alarmAt: number | null | undefined;
+	private readonly wakeUp: Alarm;
 	/** Whether the object has its schema (false: nothing was ever stored here). */
 	private ready: boolean;
 	private readonly out: Outbound; // what notifying and mirroring need
@@ -65,6 +65,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.state = openStores(ctx.storage.sql);
+		this.wakeUp = new Alarm(ctx.storage);
 		this.out = {
 			state: this.state,
 			env,
@@ -98,7 +99,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		// notifications go out at once (from the alarm, never from this call).
 		const queued = this.state.outbox.takeSoonest();
 		const soonest = Math.min(queued ?? Number.POSITIVE_INFINITY, now + MIRROR_DELAY_MS);
-		if (reply.ok && !reply.replayed) await this.alarmBy(soonest);
+		if (reply.ok && !reply.replayed) await this.wakeUp.by(soonest);
 		return reply;
 	}
 
@@ -114,7 +115,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		if (this.stores().meta.isDeleted()) return;
 		await this.newRouting(() => configure(this.state, change));
 		// A changed `auto_resolve_after` applies to the alerts already firing.
-		await this.alarmBy(nextTimeoutAt(this.state));
+		await this.wakeUp.by(nextTimeoutAt(this.state));
 	}
 
 	/**
@@ -131,10 +132,10 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		const now = this.clock();
 		const route = routeReleased(this.state, now);
 		const changed = this.transaction(() => replaceRouting(this.state, change, now, route));
-		await this.alarmBy(nextNoiseAt(this.state));
-		await this.alarmBy(this.state.outbox.takeSoonest());
+		await this.wakeUp.by(nextNoiseAt(this.state));
+		await this.wakeUp.by(this.state.outbox.takeSoonest());
 		// Alerts released into incidents reach the D1 list soon, as after a push.
-		if (changed) await this.alarmBy(now + MIRROR_DELAY_MS);
+		if (changed) await this.wakeUp.by(now + MIRROR_DELAY_MS);
 	}
 
 	getIncident(id: string): IncidentReply {
@@ -195,9 +196,8 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** Wipes every alert, incident and delivery, and refuses pushes from now on. */
 	async destroy(): Promise<void> {
 		const now = this.clock();
-		await this.ctx.storage.deleteAlarm();
+		await this.wakeUp.delete();
 		await this.ctx.storage.deleteAll();
-		this.alarmAt = null;
 		forgetCopies(this.state);
 		migrate(this.ctx.storage.sql);
 		this.ready = true;
@@ -210,13 +210,13 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	 * retries are not relied on: a failed D1 write re-arms itself.
 	 */
 	override async alarm(): Promise<void> {
-		this.alarmAt = null;
+		this.wakeUp.fired();
 		if (!this.ready || this.state.meta.isDeleted()) return;
 		const now = this.clock();
 		const run = this.transaction(() => upkeep(this.state, now));
 		const sent = await sendNotifications(this.out);
 		const mirrored = mirrorAgainAt(await mirrorToD1(this.out), now);
-		await this.alarmBy(nextUpkeepAt(this.state, now, { ...run, sent, mirrorAgainAt: mirrored }));
+		await this.wakeUp.by(nextUpkeepAt(this.state, now, { ...run, sent, mirrorAgainAt: mirrored }));
 	}
 
 	private async changeIncident(
@@ -226,9 +226,9 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		const now = this.clock();
 		const refusal = this.transaction(() => change(this.stores(), id, now));
 		if (refusal !== null) return refusal;
-		await this.alarmBy(this.state.outbox.takeSoonest());
+		await this.wakeUp.by(this.state.outbox.takeSoonest());
 		// For the admin API: mirror at once, and leave a retry to the alarm if D1 fails.
-		await this.alarmBy(mirrorAgainAt(await mirrorToD1(this.out), now));
+		await this.wakeUp.by(mirrorAgainAt(await mirrorToD1(this.out), now));
 		return incidentReply(this.state, id);
 	}
 
@@ -236,7 +236,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	async retryNotification(id: string): Promise<ReturnType<typeof retryNotification>> {
 		const now = this.clock();
 		const result = this.transaction(() => retryNotification(this.stores(), id, now));
-		await this.alarmBy(this.state.outbox.takeSoonest());
+		await this.wakeUp.by(this.state.outbox.takeSoonest());
 		return result;
 	}
 
@@ -265,14 +265,5 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		if (!this.ready) migrate(this.ctx.storage.sql);
 		this.ready = true;
 		return this.state;
-	}
-
-	/** Makes sure the alarm fires no later than `at` (one alarm serves every kind of work). */
-	private async alarmBy(at: number | null): Promise<void> {
-		if (at === null) return;
-		if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
-		if (this.alarmAt !== null && this.alarmAt <= at) return;
-		await this.ctx.storage.setAlarm(at);
-		this.alarmAt = at;
 	}
 }

@@ -331,14 +331,14 @@ async function gateway(scriptPath, certificatePem) {
  * trivial worker: the difference is what loading alertgate costs (median of 5 starts each).
  */
 async function startupCpu(scriptPath, certificatePem) {
-	const median = async (options) => {
+	const medianStart = async (options) => {
 		const samples = [];
 		for (let i = 0; i < 5; i++) {
 			const { mf, pid } = await start(options);
 			samples.push(cpuMicros(pid) / 1000);
 			await mf.dispose();
 		}
-		return Math.round(samples.sort((a, b) => a - b)[2]);
+		return Math.round(median(samples));
 	};
 	const trivial = {
 		workers: [
@@ -346,8 +346,8 @@ async function startupCpu(scriptPath, certificatePem) {
 		],
 	};
 	return {
-		trivial: await median(trivial),
-		alertgate: await median(gatewayOptions(scriptPath, certificatePem)),
+		trivial: await medianStart(trivial),
+		alertgate: await medianStart(gatewayOptions(scriptPath, certificatePem)),
 	};
 }
 

@@ -2,18 +2,30 @@ import { validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 import { version } from "../package.json";
 import committed from "../public/openapi.json";
+import { ENDPOINTS } from "../src/api";
 import worker from "../src/index";
-import { documentedRoutes, openApiDocument } from "../src/openapi/document";
+import { openApiDocument } from "../src/openapi/document";
 
 /** Paths Workers Static Assets answer before the worker (wrangler.toml `[assets]`). */
 const STATIC_ASSETS = ["GET /openapi.json"];
 
+/** The dashboard's HTML pages are for people: the one rule that keeps routes out of the document. */
+const forPeople = (path: string) => path === "/dashboard" || path.startsWith("/dashboard/");
+
 /** Every route the app answers, as `METHOD /path` in OpenAPI's `{param}` style (405 catch-alls and middleware aside). */
 function servedRoutes(): string[] {
 	const served = worker.routes
-		.filter((route) => route.method !== "ALL")
+		.filter((route) => route.method !== "ALL" && !forPeople(route.path))
 		.map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
 	return [...new Set([...served, ...STATIC_ASSETS])].sort();
+}
+
+/** Every operation of the committed document, as `METHOD /path`. */
+function documentedRoutes(): string[] {
+	const paths = (committed as { paths: Record<string, Record<string, unknown>> }).paths;
+	return Object.entries(paths).flatMap(([path, methods]) =>
+		Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+	);
 }
 
 describe("/openapi.json (public/openapi.json, a static asset)", () => {
@@ -37,8 +49,19 @@ describe("/openapi.json (public/openapi.json, a static asset)", () => {
 		expect((await validate(broken as never)).valid).toBe(false);
 	});
 
-	it("lists exactly the routes the app serves", () => {
-		expect([...documentedRoutes()].sort()).toEqual(servedRoutes());
+	it("lists exactly the routes the app serves, and the app serves every one it lists", () => {
+		expect(documentedRoutes().sort()).toEqual(servedRoutes());
+		// Not vacuous: both sides hold the API's routes, and the dashboard's routes are served.
+		expect(servedRoutes()).toContain("PUT /api/v1/integrations/{id}/routes");
+		expect(worker.routes.some((route) => forPeople(route.path))).toBe(true);
+	});
+
+	it("puts every admin endpoint, and only those, behind the admin token's path", () => {
+		for (const one of ENDPOINTS) {
+			expect(one.auth === "admin", `${one.method} ${one.path}`).toBe(
+				one.path.startsWith("/api/v1/"),
+			);
+		}
 	});
 
 	it("describes each body with the schema that validates it, and gives an example", async () => {

@@ -1,6 +1,5 @@
-import { Hono } from "hono";
 import * as z from "zod/mini";
-import { iso } from "../alerts/alert";
+import { Iso, iso } from "../alerts/alert";
 import {
 	type ChannelRow,
 	channelReferences,
@@ -11,16 +10,12 @@ import {
 	MAX_CHANNELS,
 	updateChannel,
 } from "../db/channels";
-import type { AppEnv } from "../http/app-env";
-import { pageOf } from "../http/cursor";
-import { ok } from "../http/envelope";
+import { endpoint } from "../http/endpoint";
 import { Conflict, NotFound } from "../http/errors";
-import { onlyMethods } from "../http/middleware";
-import { parseOrThrow, parseQuery } from "../http/validation";
+import { Deleted, Page } from "../http/views";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
-import { readJsonBody } from "./body";
-import { CreatedPageQuery, Description, LabelNames, Name } from "./fields";
+import { ADMIN, CreatedPageQuery, Description, LabelNames, Name, newestFirst } from "./fields";
 import { rerouteChannel } from "./objects";
 
 const Grouping = {
@@ -56,63 +51,120 @@ export const UpdateChannel = z.strictObject(
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
-export const channels = new Hono<AppEnv>();
+export const ChannelView = z.object({
+	id: z.string(),
+	name: z.string(),
+	description: z.string(),
+	group_by: z.array(z.string()),
+	group_window: z.nullable(z.string()),
+	created_at: Iso,
+	updated_at: Iso,
+});
+type ChannelView = z.output<typeof ChannelView>;
 
-channels
-	.post("/channels", async (c) => {
-		const body = parseOrThrow(CreateChannel, await readJsonBody(c.req.raw));
-		const now = Date.now();
-		const channel: ChannelRow = {
-			id: crypto.randomUUID(),
-			...body,
-			created_at: now,
-			updated_at: now,
-		};
-		if (!(await insertChannel(c.env.DB, channel))) {
-			throw new Conflict(
-				"ChannelLimitReached",
-				`this deployment already has ${MAX_CHANNELS} channels, the most it holds: delete unused ones first`,
-			);
-		}
-		return ok(c, channelToApi(channel), 201);
-	})
-	.get("/channels", async (c) => {
-		const query = parseQuery(CreatedPageQuery, c.req.query());
-		const rows = await listChannels(c.env.DB, { limit: query.limit + 1, after: query.cursor });
-		const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.created_at, last.id]);
-		return ok(c, { channels: page.map(channelToApi), next_cursor });
-	})
-	.all("/channels", onlyMethods("GET", "POST"));
-
-channels
-	.get("/channels/:id", async (c) => {
-		return ok(c, channelToApi(await requireChannel(c.env.DB, c.req.param("id"))));
-	})
-	.patch("/channels/:id", async (c) => {
-		const channel = await requireChannel(c.env.DB, c.req.param("id"));
-		const change = parseOrThrow(UpdateChannel, await readJsonBody(c.req.raw));
-		const updated: ChannelRow = { ...channel, ...definedOnly(change), updated_at: Date.now() };
-		await updateChannel(c.env.DB, updated);
-		await rerouteChannel(c, updated.id);
-		return ok(c, channelToApi(updated));
-	})
-	.delete("/channels/:id", async (c) => {
-		const channel = await requireChannel(c.env.DB, c.req.param("id"));
-		if (!(await deleteChannel(c.env.DB, channel.id))) {
-			const refs = await channelReferences(c.env.DB, channel.id);
-			throw new Conflict(
-				"ChannelInUse",
-				`channel ${channel.id} is still in use: private to integrations [${refs.private_integrations.join(", ")}], routed to by integrations [${refs.routing_integrations.join(", ")}]; move or re-route them first`,
-			);
-		}
-		return ok(c, { id: channel.id, deleted: true });
-	})
-	.all("/channels/:id", onlyMethods("GET", "PATCH", "DELETE"));
-
-export type ApiChannel = ReturnType<typeof channelToApi>;
-function channelToApi(channel: ChannelRow) {
+function channelToApi(channel: ChannelRow): ChannelView {
 	return { ...channel, created_at: iso(channel.created_at), updated_at: iso(channel.updated_at) };
 }
+
+const ONE_CHANNEL = { status: 200, data: ChannelView, description: "The channel." } as const;
+const NO_CHANNEL = { 404: "No channel has this id" };
+
+export const channelEndpoints = [
+	endpoint({
+		method: "post",
+		path: "/api/v1/channels",
+		...ADMIN,
+		summary: "Create a channel",
+		body: {
+			schema: CreateChannel,
+			example: { name: "databases", group_by: ["service"], group_window: "30m" },
+		},
+		answer: { ...ONE_CHANNEL, status: 201 },
+		refusals: { 409: "The deployment holds the most channels it can (1,000)" },
+		handler: async (c, { body }) => {
+			const now = Date.now();
+			const channel: ChannelRow = {
+				id: crypto.randomUUID(),
+				...(await body()),
+				created_at: now,
+				updated_at: now,
+			};
+			if (!(await insertChannel(c.env.DB, channel))) {
+				throw new Conflict(
+					"ChannelLimitReached",
+					`this deployment already has ${MAX_CHANNELS} channels, the most it holds: delete unused ones first`,
+				);
+			}
+			return channelToApi(channel);
+		},
+	}),
+	endpoint({
+		method: "get",
+		path: "/api/v1/channels",
+		...ADMIN,
+		summary: "List channels, newest first",
+		query: CreatedPageQuery,
+		answer: {
+			status: 200,
+			data: Page("channels", ChannelView),
+			description: "A page of channels.",
+		},
+		handler: async (c, { query }) => {
+			const { page, next_cursor } = await newestFirst(query, (range) =>
+				listChannels(c.env.DB, range),
+			);
+			return { channels: page.map(channelToApi), next_cursor };
+		},
+	}),
+	endpoint({
+		method: "get",
+		path: "/api/v1/channels/{id}",
+		...ADMIN,
+		summary: "One channel",
+		answer: ONE_CHANNEL,
+		refusals: NO_CHANNEL,
+		handler: async (c, { params }) => channelToApi(await requireChannel(c.env.DB, params.id)),
+	}),
+	endpoint({
+		method: "patch",
+		path: "/api/v1/channels/{id}",
+		...ADMIN,
+		summary: "Change a channel's name, description or grouping",
+		body: { schema: UpdateChannel, example: { group_window: null } },
+		answer: { ...ONE_CHANNEL, description: "The changed channel." },
+		refusals: NO_CHANNEL,
+		handler: async (c, { params, body }) => {
+			const channel = await requireChannel(c.env.DB, params.id);
+			const change = await body();
+			const updated: ChannelRow = { ...channel, ...definedOnly(change), updated_at: Date.now() };
+			await updateChannel(c.env.DB, updated);
+			await rerouteChannel(c, updated.id);
+			return channelToApi(updated);
+		},
+	}),
+	endpoint({
+		method: "delete",
+		path: "/api/v1/channels/{id}",
+		...ADMIN,
+		summary: "Delete a channel nothing points to",
+		answer: { status: 200, data: Deleted, description: "Deleted." },
+		refusals: {
+			...NO_CHANNEL,
+			409: "Integrations or routes still point to it (the message names them)",
+		},
+		handler: async (c, { params }) => {
+			const channel = await requireChannel(c.env.DB, params.id);
+			if (!(await deleteChannel(c.env.DB, channel.id))) {
+				const refs = await channelReferences(c.env.DB, channel.id);
+				throw new Conflict(
+					"ChannelInUse",
+					`channel ${channel.id} is still in use: private to integrations [${refs.private_integrations.join(", ")}], routed to by integrations [${refs.routing_integrations.join(", ")}]; move or re-route them first`,
+				);
+			}
+			return { id: channel.id, deleted: true as const };
+		},
+	}),
+];
 
 export async function requireChannel(db: D1Database, id: string): Promise<ChannelRow> {
 	const channel = await getChannel(db, id);
@@ -121,6 +173,16 @@ export async function requireChannel(db: D1Database, id: string): Promise<Channe
 	return channel;
 }
 
-export function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
-	return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** A field's value when it was sent: not undefined, null kept (TypeScript's own `NonNullable` is `V & {}`). */
+// biome-ignore lint/complexity/noBannedTypes: `{}` is how TypeScript writes "not null or undefined"
+type Sent<V> = V & ({} | null);
+
+/** A PATCH body's fields that were sent: a field left out keeps its value. */
+export function definedOnly<T extends object>(value: T): { [K in keyof T]?: Sent<T[K]> } {
+	const out: { [K in keyof T]?: Sent<T[K]> } = {};
+	for (const key in value) {
+		const field = value[key];
+		if (field !== undefined) out[key] = field;
+	}
+	return out;
 }

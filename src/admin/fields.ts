@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { Cursor } from "../http/cursor";
+import { Cursor, pageOf } from "../http/cursor";
 import { requiredAs } from "../schema/messages";
 
 /** The name of an integration or a channel. */
@@ -65,3 +65,18 @@ export const CreatedCursor = z.optional(
 
 /** `?limit=&cursor=` of a list sorted by (created_at, id), newest first. */
 export const CreatedPageQuery = z.object({ limit: PageLimit(100, 50), cursor: CreatedCursor });
+
+/**
+ * One page of a list sorted by (created_at, id), newest first: `read` is asked for one row more
+ * than the page holds, so the cursor is given only when there is a next page.
+ */
+export async function newestFirst<Row extends { created_at: number; id: string }>(
+	query: z.output<typeof CreatedPageQuery>,
+	read: (range: { limit: number; after: z.output<typeof CreatedCursor> }) => Promise<Row[]>,
+) {
+	const rows = await read({ limit: query.limit + 1, after: query.cursor });
+	return pageOf(rows, query.limit, (last) => [last.created_at, last.id]);
+}
+
+/** Every admin endpoint: behind `Authorization: Bearer <ADMIN_TOKEN>` (src/admin/auth.ts). */
+export const ADMIN = { tag: "Admin", auth: "admin" } as const;

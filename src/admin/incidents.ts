@@ -1,16 +1,18 @@
-import { Hono } from "hono";
 import * as z from "zod/mini";
 import { incidentIntegration, listIncidents } from "../db/incidents";
 import type { IncidentReply } from "../durable/contract";
-import type { AppEnv } from "../http/app-env";
 import { Cursor, pageOf } from "../http/cursor";
-import { ok } from "../http/envelope";
-import { onlyMethods } from "../http/middleware";
+import { endpoint } from "../http/endpoint";
 import { refusalError } from "../http/refusals";
-import { parseQuery } from "../http/validation";
-import { IncidentStatus, incidentToApi } from "../incidents/incident";
+import { Page } from "../http/views";
+import {
+	IncidentDetailView,
+	IncidentStatus,
+	IncidentView,
+	incidentToApi,
+} from "../incidents/incident";
 import { requireChannel } from "./channels";
-import { PageLimit, QueryEnum } from "./fields";
+import { ADMIN, PageLimit, QueryEnum } from "./fields";
 import { requireIntegration } from "./integrations";
 
 export const IncidentQuery = z.object({
@@ -33,46 +35,64 @@ export const IncidentQuery = z.object({
 	),
 });
 
-export const incidents = new Hono<AppEnv>();
+const ONE = { status: 200, data: IncidentDetailView, description: "The incident." } as const;
+const NOT_FOUND = { 404: "No incident has this id" };
 
-incidents
-	.get("/incidents", async (c) => {
-		const query = parseQuery(IncidentQuery, c.req.query());
-		// A filter naming nothing is a mistake to report, not an empty list.
-		if (query.channel_id !== undefined) await requireChannel(c.env.DB, query.channel_id);
-		if (query.integration_id !== undefined)
-			await requireIntegration(c.env.DB, query.integration_id);
-		const { cursor, ...filter } = query;
-		const rows = await listIncidents(c.env.DB, {
-			...filter,
-			limit: query.limit + 1,
-			after: cursor,
-		});
-		const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.opened_at, last.id]);
-		return ok(c, { incidents: page.map(incidentToApi), next_cursor });
-	})
-	.all("/incidents", onlyMethods("GET"));
-
-incidents
-	.get("/incidents/:id", async (c) => {
-		const stub = await incidentObject(c.env, c.req.param("id"));
-		return incidentReply(c, await stub.getIncident(c.req.param("id")));
-	})
-	.all("/incidents/:id", onlyMethods("GET"));
-
-incidents
-	.post("/incidents/:id/acknowledge", async (c) => {
-		const stub = await incidentObject(c.env, c.req.param("id"));
-		return incidentReply(c, await stub.acknowledgeIncident(c.req.param("id")));
-	})
-	.all("/incidents/:id/acknowledge", onlyMethods("POST"));
-
-incidents
-	.post("/incidents/:id/resolve", async (c) => {
-		const stub = await incidentObject(c.env, c.req.param("id"));
-		return incidentReply(c, await stub.resolveIncident(c.req.param("id")));
-	})
-	.all("/incidents/:id/resolve", onlyMethods("POST"));
+export const incidentEndpoints = [
+	endpoint({
+		method: "get",
+		path: "/api/v1/incidents",
+		...ADMIN,
+		summary: "Incidents across integrations, newest first",
+		query: IncidentQuery,
+		answer: { status: 200, data: Page("incidents", IncidentView), description: "A page." },
+		refusals: { 404: "The channel_id or integration_id filter names nothing" },
+		handler: async (c, { query }) => {
+			// A filter naming nothing is a mistake to report, not an empty list.
+			if (query.channel_id !== undefined) await requireChannel(c.env.DB, query.channel_id);
+			if (query.integration_id !== undefined)
+				await requireIntegration(c.env.DB, query.integration_id);
+			const { cursor, ...filter } = query;
+			const rows = await listIncidents(c.env.DB, {
+				...filter,
+				limit: query.limit + 1,
+				after: cursor,
+			});
+			const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.opened_at, last.id]);
+			return { incidents: page.map(incidentToApi), next_cursor };
+		},
+	}),
+	endpoint({
+		method: "get",
+		path: "/api/v1/incidents/{id}",
+		...ADMIN,
+		summary: "One incident with its alerts",
+		answer: ONE,
+		refusals: NOT_FOUND,
+		handler: async (c, { params: { id } }) =>
+			incidentOf(await (await incidentObject(c.env, id)).getIncident(id)),
+	}),
+	endpoint({
+		method: "post",
+		path: "/api/v1/incidents/{id}/acknowledge",
+		...ADMIN,
+		summary: "Acknowledge an incident (stops escalation and repeats)",
+		answer: ONE,
+		refusals: { ...NOT_FOUND, 409: "The incident is resolved" },
+		handler: async (c, { params: { id } }) =>
+			incidentOf(await (await incidentObject(c.env, id)).acknowledgeIncident(id)),
+	}),
+	endpoint({
+		method: "post",
+		path: "/api/v1/incidents/{id}/resolve",
+		...ADMIN,
+		summary: "Resolve an incident and its firing alerts",
+		answer: ONE,
+		refusals: NOT_FOUND,
+		handler: async (c, { params: { id } }) =>
+			incidentOf(await (await incidentObject(c.env, id)).resolveIncident(id)),
+	}),
+];
 
 /** The mirror says which integration holds the incident; that Durable Object is the truth. */
 export async function incidentObject(env: Env, id: string) {
@@ -81,7 +101,7 @@ export async function incidentObject(env: Env, id: string) {
 	return env.INTEGRATION.getByName(integrationId);
 }
 
-function incidentReply(c: Parameters<typeof ok>[0], reply: IncidentReply) {
+function incidentOf(reply: IncidentReply) {
 	if (!reply.ok) throw refusalError(reply);
-	return ok(c, reply.incident);
+	return reply.incident;
 }

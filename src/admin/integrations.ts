@@ -1,6 +1,5 @@
-import { Hono } from "hono";
 import * as z from "zod/mini";
-import { AlertStatus, iso, isoOrNull } from "../alerts/alert";
+import { Iso, IsoOrNull, iso, isoOrNull } from "../alerts/alert";
 import { missingChannels } from "../db/channels";
 import { deleteIncidentsOf } from "../db/incidents";
 import {
@@ -14,22 +13,17 @@ import {
 	updateIntegration,
 } from "../db/integrations";
 import { deleteNotificationsOfIntegration } from "../db/notifications";
-import { getRoutes, replaceRoutes } from "../db/routes";
-import type { AppEnv } from "../http/app-env";
-import { Cursor, encodeCursor, pageOf } from "../http/cursor";
-import { ok } from "../http/envelope";
+import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
-import { onlyMethods } from "../http/middleware";
-import { parseOrThrow, parseQuery } from "../http/validation";
+import { parseOrThrow } from "../http/validation";
+import { Deleted, Page } from "../http/views";
 import { IntegrationType } from "../integrations/type";
-import { Routes } from "../routing/rules";
 import { requiredAs, unknownFieldOr } from "../schema/messages";
 import { generateIntegrationKey, sha256Hex } from "../security/secrets";
 import { CloudWatchSettings } from "../sources/cloudwatch/settings";
 import { SOURCES, settingsOf } from "../sources/registry";
-import { readJsonBody } from "./body";
-import { CreatedPageQuery, Name, PageLimit, QueryEnum } from "./fields";
-import { configureObject, provisionObject, rerouteObject } from "./objects";
+import { ADMIN, CreatedPageQuery, Name, newestFirst } from "./fields";
+import { configureObject, provisionObject } from "./objects";
 
 export const CreateIntegration = z.strictObject(
 	{
@@ -64,18 +58,6 @@ export const UpdateIntegration = z.strictObject(
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
-export const AlertQuery = z.object({
-	status: z.optional(QueryEnum(AlertStatus, "must be firing or resolved")),
-	limit: PageLimit(100, 20),
-	/** The last alert's position in the previous page. */
-	cursor: z.optional(
-		z.pipe(
-			Cursor(z.tuple([z.int()])),
-			z.transform(([seq]) => seq),
-		),
-	),
-});
-
 const NEW_STATS = {
 	key_rotated_at: null,
 	deleted_at: null,
@@ -89,181 +71,243 @@ const NEW_STATS = {
 	config_version: 0,
 };
 
-export const admin = new Hono<AppEnv>();
+export const IntegrationListItem = z.object({
+	id: z.string(),
+	name: z.string(),
+	type: IntegrationType,
+	channel_id: z.nullable(z.string()),
+	settings: z.record(z.string(), z.unknown()),
+	created_at: Iso,
+	key_rotated_at: IsoOrNull,
+	event_count: z.int(),
+	last_event_at: IsoOrNull,
+	unrouted_count: z.int(),
+	rate_limited_count: z.int(),
+	deduplicated_count: z.int(),
+	replayed_count: z.int(),
+	refused_count: z.record(z.string(), z.int()),
+});
+type IntegrationListItem = z.output<typeof IntegrationListItem>;
 
-admin
-	.post("/integrations", async (c) => {
-		const body = parseOrThrow(CreateIntegration, await readJsonBody(c.req.raw));
-		const settings = parseOrThrow(SOURCES[body.type].settings, body.settings ?? {}, "settings");
-		await requireChannels(
-			c.env.DB,
-			body.channel_id === null ? [] : [body.channel_id],
-			"channel_id",
-		);
-		const id = crypto.randomUUID();
-		const key = generateIntegrationKey(id);
-		const keyHash = await sha256Hex(key);
-		const row = {
-			id,
-			name: body.name,
-			type: body.type,
-			created_at: Date.now(),
-			settings,
-			channel_id: body.channel_id,
-		};
-		if (!(await insertIntegration(c.env.DB, { ...row, key_hash: keyHash }))) {
-			throw new Conflict(
-				"IntegrationLimitReached",
-				`this deployment already has ${MAX_INTEGRATIONS} integrations, the most it holds: delete unused ones first`,
+const IntakeView = z.object({
+	accepted_count: z.int(),
+	deduplicated_count: z.int(),
+	replayed_count: z.int(),
+	rate_limited_count: z.int(),
+	refused_count: z.record(z.string(), z.int()),
+	unrouted_count: z.int(),
+	last_event_at: IsoOrNull,
+});
+
+const SnsStatusView = z.object({
+	topic_arn: z.nullable(z.string()),
+	topic_pinned_by: z.nullable(z.enum(["settings", "confirmation", "notification"])),
+	topic_pinned_at: IsoOrNull,
+	subscription_status: z.enum(["none", "confirmed", "receiving", "unsubscribed"]),
+	subscription_arn: z.nullable(z.string()),
+	confirmed_at: IsoOrNull,
+	unsubscribed_at: IsoOrNull,
+	last_message_at: IsoOrNull,
+});
+
+export const IntegrationView = z.extend(IntegrationListItem, {
+	intake: IntakeView,
+	/** aws_cloudwatch only. */
+	sns: z.optional(SnsStatusView),
+});
+type IntegrationView = z.output<typeof IntegrationView>;
+
+/** Create and rotate: the key and the URL that carries it, in this answer and nowhere else. */
+const IntegrationWithKey = z.extend(IntegrationView, {
+	integration_key: z.string(),
+	push_url: z.string(),
+});
+
+const ONE = { status: 200, data: IntegrationView, description: "The integration." } as const;
+const NOT_FOUND = { 404: "No integration has this id" };
+
+export const integrationEndpoints = [
+	endpoint({
+		method: "post",
+		path: "/api/v1/integrations",
+		...ADMIN,
+		summary: "Create an integration; its key is in this answer only",
+		body: { schema: CreateIntegration, example: { name: "nightly backups", type: "standard" } },
+		answer: {
+			status: 201,
+			data: IntegrationWithKey,
+			description: "The integration, its key and its push URL (shown once).",
+		},
+		refusals: { 409: "The deployment holds the most integrations it can (1,000)" },
+		handler: async (c, input) => {
+			const body = await input.body();
+			const settings = parseOrThrow(SOURCES[body.type].settings, body.settings ?? {}, "settings");
+			await requireChannels(
+				c.env.DB,
+				body.channel_id === null ? [] : [body.channel_id],
+				"channel_id",
 			);
-		}
-		try {
-			await provisionObject(c, row, keyHash);
-		} catch (error) {
-			// The key was never shown: nothing may keep an integration that cannot take pushes.
-			await removeIntegrationStatement(c.env.DB, id).run();
-			throw error;
-		}
-		const view = await integrationDetail(c.env, { ...row, ...NEW_STATS });
-		return ok(c, { ...view, ...keyFields(c.req.url, key) }, 201);
-	})
-	.get("/integrations", async (c) => {
-		const query = parseQuery(CreatedPageQuery, c.req.query());
-		const rows = await listIntegrations(c.env.DB, {
-			limit: query.limit + 1,
-			after: query.cursor,
-		});
-		const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.created_at, last.id]);
-		return ok(c, { integrations: page.map(integrationToApi), next_cursor });
-	})
-	.all("/integrations", onlyMethods("GET", "POST"));
-
-admin
-	.get("/integrations/:id", async (c) => {
-		const row = await requireIntegration(c.env.DB, c.req.param("id"));
-		return ok(c, await integrationDetail(c.env, row));
-	})
-	.patch("/integrations/:id", async (c) => {
-		const row = await requireIntegration(c.env.DB, c.req.param("id"));
-		const change = parseOrThrow(UpdateIntegration, await readJsonBody(c.req.raw));
-		// Settings the body does not name keep their values; the result is validated whole.
-		const settings = parseOrThrow(
-			SOURCES[row.type].settings,
-			{ ...settingsOf(row.type, row.settings), ...change.settings },
-			"settings",
-		);
-		const name = change.name ?? row.name;
-		const channel_id = change.channel_id === undefined ? row.channel_id : change.channel_id;
-		await requireChannels(c.env.DB, channel_id === null ? [] : [channel_id], "channel_id");
-		if (!(await updateIntegration(c.env.DB, row.id, { name, settings, channel_id }))) {
-			throw integrationNotFound(row.id);
-		}
-		await configureObject(c, { id: row.id, type: row.type, settings });
-		return ok(c, await integrationDetail(c.env, { ...row, name, settings, channel_id }));
-	})
-	.delete("/integrations/:id", async (c) => {
-		const id = c.req.param("id");
-		// Rows marked by an interrupted delete of an earlier version are finished here too.
-		const row = await getIntegration(c.env.DB, id, { includeDeleting: true });
-		if (row === null) throw integrationNotFound(id);
-		// The object first: its push URL stops, and its alerts go, before D1 forgets the row. A
-		// delete interrupted after this is finished by repeating it.
-		try {
-			await c.env.INTEGRATION.getByName(id).destroy();
-		} catch {
-			throw new ServiceUnavailable(
-				"DeleteIncomplete",
-				"the integration could not be wiped yet; nothing was deleted: repeat the DELETE",
-			);
-		}
-		await c.env.DB.batch([
-			deleteIncidentsOf(c.env.DB, id),
-			deleteNotificationsOfIntegration(c.env.DB, id),
-			removeIntegrationStatement(c.env.DB, id),
-		]);
-		return ok(c, { id, deleted: true });
-	})
-	.all("/integrations/:id", onlyMethods("GET", "PATCH", "DELETE"));
-
-admin
-	.post("/integrations/:id/rotate-key", async (c) => {
-		const row = await requireIntegration(c.env.DB, c.req.param("id"));
-		const key = generateIntegrationKey(row.id);
-		const keyHash = await sha256Hex(key);
-		const rotatedAt = Date.now();
-		// The object first: the old key stops working the moment it holds the new hash.
-		await provisionObject(c, row, keyHash);
-		if (!(await replaceKeyHash(c.env.DB, row.id, keyHash, rotatedAt))) {
-			throw integrationNotFound(row.id);
-		}
-		const view = await integrationDetail(c.env, { ...row, key_rotated_at: rotatedAt });
-		return ok(c, { ...view, ...keyFields(c.req.url, key) });
-	})
-	.all("/integrations/:id/rotate-key", onlyMethods("POST"));
-
-admin
-	.delete("/integrations/:id/topic", async (c) => {
-		const row = await requireIntegration(c.env.DB, c.req.param("id"));
-		if (row.type !== "aws_cloudwatch") {
-			throw new NotFound("NoTopic", "only aws_cloudwatch integrations have an SNS topic");
-		}
-		// Both pins go: the one set in advance in the settings and the one learned from SNS.
-		const settings = { ...CloudWatchSettings.parse(row.settings), topic_arn: null };
-		await updateIntegration(c.env.DB, row.id, { ...row, settings });
-		await configureObject(c, { id: row.id, type: row.type, settings });
-		await c.env.INTEGRATION.getByName(row.id).unpinTopic();
-		return ok(c, await integrationDetail(c.env, { ...row, settings }));
-	})
-	.all("/integrations/:id/topic", onlyMethods("DELETE"));
-
-admin
-	.get("/integrations/:id/routes", async (c) => {
-		const row = await requireIntegration(c.env.DB, c.req.param("id"));
-		return ok(c, await getRoutes(c.env.DB, row.id));
-	})
-	.put("/integrations/:id/routes", async (c) => {
-		const row = await requireIntegration(c.env.DB, c.req.param("id"));
-		if (row.channel_id !== null) {
-			throw new Conflict(
-				"IntegrationIsPrivate",
-				`this integration sends everything to channel ${row.channel_id}; set channel_id to null (PATCH) to route it`,
-			);
-		}
-		const routes = parseOrThrow(Routes, await readJsonBody(c.req.raw));
-		const named = routes.rules.flatMap((rule) => rule.channel_ids);
-		if (routes.default_channel_id !== null) named.push(routes.default_channel_id);
-		const missing = await missingChannels(c.env.DB, named);
-		if (missing.length > 0) {
-			const where = routes.rules.flatMap((rule, index) =>
-				rule.channel_ids.some((id) => missing.includes(id)) ? [`rules[${index}].channel_ids`] : [],
-			);
-			if (routes.default_channel_id !== null && missing.includes(routes.default_channel_id)) {
-				where.push("default_channel_id");
+			const id = crypto.randomUUID();
+			const key = generateIntegrationKey(id);
+			const keyHash = await sha256Hex(key);
+			const row = {
+				id,
+				name: body.name,
+				type: body.type,
+				created_at: Date.now(),
+				settings,
+				channel_id: body.channel_id,
+			};
+			if (!(await insertIntegration(c.env.DB, { ...row, key_hash: keyHash }))) {
+				throw new Conflict(
+					"IntegrationLimitReached",
+					`this deployment already has ${MAX_INTEGRATIONS} integrations, the most it holds: delete unused ones first`,
+				);
 			}
-			throw new InvalidParameter(`${where.join(", ")} names no channel: ${missing.join(", ")}`);
-		}
-		await replaceRoutes(c.env.DB, row.id, routes);
-		await rerouteObject(c, row.id);
-		return ok(c, routes);
-	})
-	.all("/integrations/:id/routes", onlyMethods("GET", "PUT"));
-
-admin
-	.get("/integrations/:id/alerts", async (c) => {
-		const row = await requireIntegration(c.env.DB, c.req.param("id"));
-		const query = parseQuery(AlertQuery, c.req.query());
-		const page = await c.env.INTEGRATION.getByName(row.id).listAlerts(query);
-		return ok(c, {
-			alerts: page.alerts,
-			next_cursor: page.next_seq === null ? null : encodeCursor([page.next_seq]),
-		});
-	})
-	.all("/integrations/:id/alerts", onlyMethods("GET"));
+			try {
+				await provisionObject(c, row, keyHash);
+			} catch (error) {
+				// The key was never shown: nothing may keep an integration that cannot take pushes.
+				await removeIntegrationStatement(c.env.DB, id).run();
+				throw error;
+			}
+			const view = await integrationDetail(c.env, { ...row, ...NEW_STATS });
+			return { ...view, ...keyFields(c.req.url, key) };
+		},
+	}),
+	endpoint({
+		method: "get",
+		path: "/api/v1/integrations",
+		...ADMIN,
+		summary: "List integrations, newest first",
+		query: CreatedPageQuery,
+		answer: {
+			status: 200,
+			data: Page("integrations", IntegrationListItem),
+			description: "A page of integrations; never a key.",
+		},
+		handler: async (c, { query }) => {
+			const { page, next_cursor } = await newestFirst(query, (range) =>
+				listIntegrations(c.env.DB, range),
+			);
+			return { integrations: page.map(integrationToApi), next_cursor };
+		},
+	}),
+	endpoint({
+		method: "get",
+		path: "/api/v1/integrations/{id}",
+		...ADMIN,
+		summary: "One integration, with its intake counters",
+		answer: ONE,
+		refusals: NOT_FOUND,
+		handler: async (c, { params }) =>
+			integrationDetail(c.env, await requireIntegration(c.env.DB, params.id)),
+	}),
+	endpoint({
+		method: "patch",
+		path: "/api/v1/integrations/{id}",
+		...ADMIN,
+		summary: "Change the name, settings or private channel",
+		body: { schema: UpdateIntegration, example: { settings: { auto_resolve_after: "30m" } } },
+		answer: { ...ONE, description: "The changed integration." },
+		refusals: NOT_FOUND,
+		handler: async (c, { params, body }) => {
+			const row = await requireIntegration(c.env.DB, params.id);
+			const change = await body();
+			// Settings the body does not name keep their values; the result is validated whole.
+			const settings = parseOrThrow(
+				SOURCES[row.type].settings,
+				{ ...settingsOf(row.type, row.settings), ...change.settings },
+				"settings",
+			);
+			const name = change.name ?? row.name;
+			const channel_id = change.channel_id === undefined ? row.channel_id : change.channel_id;
+			await requireChannels(c.env.DB, channel_id === null ? [] : [channel_id], "channel_id");
+			if (!(await updateIntegration(c.env.DB, row.id, { name, settings, channel_id }))) {
+				throw integrationNotFound(row.id);
+			}
+			await configureObject(c, { id: row.id, type: row.type, settings });
+			return integrationDetail(c.env, { ...row, name, settings, channel_id });
+		},
+	}),
+	endpoint({
+		method: "delete",
+		path: "/api/v1/integrations/{id}",
+		...ADMIN,
+		summary: "Delete an integration: its key stops at once, its alerts and incidents go",
+		answer: { status: 200, data: Deleted, description: "Deleted." },
+		refusals: NOT_FOUND,
+		handler: async (c, { params: { id } }) => {
+			// Rows marked by an interrupted delete of an earlier version are finished here too.
+			const row = await getIntegration(c.env.DB, id, { includeDeleting: true });
+			if (row === null) throw integrationNotFound(id);
+			// The object first: its push URL stops, and its alerts go, before D1 forgets the row. A
+			// delete interrupted after this is finished by repeating it.
+			try {
+				await c.env.INTEGRATION.getByName(id).destroy();
+			} catch {
+				throw new ServiceUnavailable(
+					"DeleteIncomplete",
+					"the integration could not be wiped yet; nothing was deleted: repeat the DELETE",
+				);
+			}
+			await c.env.DB.batch([
+				deleteIncidentsOf(c.env.DB, id),
+				deleteNotificationsOfIntegration(c.env.DB, id),
+				removeIntegrationStatement(c.env.DB, id),
+			]);
+			return { id, deleted: true as const };
+		},
+	}),
+	endpoint({
+		method: "post",
+		path: "/api/v1/integrations/{id}/rotate-key",
+		...ADMIN,
+		summary: "Issue a new key; the old one stops at once",
+		answer: {
+			status: 200,
+			data: IntegrationWithKey,
+			description: "The integration with its new key (shown once).",
+		},
+		refusals: NOT_FOUND,
+		handler: async (c, { params }) => {
+			const row = await requireIntegration(c.env.DB, params.id);
+			const key = generateIntegrationKey(row.id);
+			const keyHash = await sha256Hex(key);
+			const rotatedAt = Date.now();
+			// The object first: the old key stops working the moment it holds the new hash.
+			await provisionObject(c, row, keyHash);
+			if (!(await replaceKeyHash(c.env.DB, row.id, keyHash, rotatedAt))) {
+				throw integrationNotFound(row.id);
+			}
+			const view = await integrationDetail(c.env, { ...row, key_rotated_at: rotatedAt });
+			return { ...view, ...keyFields(c.req.url, key) };
+		},
+	}),
+	endpoint({
+		method: "delete",
+		path: "/api/v1/integrations/{id}/topic",
+		...ADMIN,
+		summary: "Unpin an aws_cloudwatch integration's SNS topic",
+		answer: ONE,
+		refusals: { ...NOT_FOUND, 409: "Not an aws_cloudwatch integration" },
+		handler: async (c, { params }) => {
+			const row = await requireIntegration(c.env.DB, params.id);
+			if (row.type !== "aws_cloudwatch") {
+				throw new NotFound("NoTopic", "only aws_cloudwatch integrations have an SNS topic");
+			}
+			// Both pins go: the one set in advance in the settings and the one learned from SNS.
+			const settings = { ...CloudWatchSettings.parse(row.settings), topic_arn: null };
+			await updateIntegration(c.env.DB, row.id, { ...row, settings });
+			await configureObject(c, { id: row.id, type: row.type, settings });
+			await c.env.INTEGRATION.getByName(row.id).unpinTopic();
+			return integrationDetail(c.env, { ...row, settings });
+		},
+	}),
+];
 
 /** The integration as the API lists it: never the key, nor its hash. */
-export type ApiIntegration = ReturnType<typeof integrationToApi>;
-export type ApiIntegrationDetail = Awaited<ReturnType<typeof integrationDetail>>;
-function integrationToApi(row: IntegrationRow) {
+function integrationToApi(row: IntegrationRow): IntegrationListItem {
 	return {
 		id: row.id,
 		name: row.name,
@@ -282,12 +326,11 @@ function integrationToApi(row: IntegrationRow) {
 	};
 }
 
-/** One integration in full: for an SNS integration, its topic and subscription state too. */
 /**
  * One integration: the D1 row, and from its object the intake counters (current, where the
  * list's counters follow through the mirror) and, for CloudWatch, the SNS subscription.
  */
-async function integrationDetail(env: Env, row: IntegrationRow) {
+async function integrationDetail(env: Env, row: IntegrationRow): Promise<IntegrationView> {
 	const object = env.INTEGRATION.getByName(row.id);
 	const view = { ...integrationToApi(row), intake: await object.intake() };
 	if (row.type !== "aws_cloudwatch") return view;

@@ -1,26 +1,20 @@
-import { type Context, Hono } from "hono";
 import * as z from "zod/mini";
-import { iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
-import { getNotification, listNotifications, type NotificationRow } from "../db/notifications";
 import { deleteTarget, getTarget, insertTarget, listTargets, updateTarget } from "../db/targets";
-import type { AppEnv } from "../http/app-env";
-import { pageOf } from "../http/cursor";
-import { ok } from "../http/envelope";
+import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
-import { onlyMethods } from "../http/middleware";
-import { parseOrThrow, parseQuery } from "../http/validation";
+import { Deleted } from "../http/views";
 import { buildEvent } from "../notify/event";
 import { newSigningSecret } from "../notify/formats";
 import { deliver } from "../notify/send";
 import {
 	DEFAULT_EVENTS,
-	DeliveryStatus,
 	EVENT_TYPES,
 	MAX_TARGETS_PER_CHANNEL,
 	ROTATION_OVERLAP_MS,
 	type Target,
 	TargetType,
+	TargetView,
 	targetToApi,
 } from "../notify/target";
 import {
@@ -32,14 +26,12 @@ import {
 } from "../notify/url";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
-import { readJsonBody } from "./body";
 import { definedOnly, requireChannel } from "./channels";
-import { CreatedCursor, Name, PageLimit, QueryEnum } from "./fields";
+import { ADMIN, Name } from "./fields";
 import { publicBaseUrl, rerouteChannel } from "./objects";
 
 /**
- * A channel's notification targets (`/channels/{id}/targets`), its test notification, and the
- * listing and retry of its deliveries. Targets are kept in D1 and reach the integrations'
+ * A channel's notification targets (`/channels/{id}/targets`) and its test notification. Targets are kept in D1 and reach the integrations'
  * Durable Objects, which send, before the API answers (`rerouteChannel`).
  */
 
@@ -102,7 +94,7 @@ export const UpdateTarget = z.strictObject(TargetFields, {
 type TargetInput = z.output<typeof UpdateTarget>;
 
 /** Where a target of `type` sends, and its secret, from the fields given (over `current`). */
-function endpoint(env: Env, type: TargetType, input: TargetInput, current?: Target) {
+function sendsTo(env: Env, type: TargetType, input: TargetInput, current?: Target) {
 	if (type === "pagerduty") {
 		if (input.url !== undefined) {
 			throw new InvalidParameter("url does not apply to pagerduty targets: send routing_key");
@@ -145,102 +137,228 @@ function schedule(input: TargetInput, current?: Target) {
 	};
 }
 
-export const targets = new Hono<AppEnv>();
+const ONE = { status: 200, data: TargetView, description: "The target." } as const;
+const NO_TARGET = { 404: "No such channel or target" };
 
-targets
-	.post("/channels/:id/targets", async (c) => {
-		const channel = await requireChannel(c.env.DB, c.req.param("id"));
-		const body = parseOrThrow(CreateTarget, await readJsonBody(c.req.raw));
-		const now = Date.now();
-		const target: Target = {
-			previous_secret: null,
-			previous_secret_until: null,
-			id: crypto.randomUUID(),
-			channel_id: channel.id,
-			name: body.name,
-			type: body.type,
-			...endpoint(c.env, body.type, body),
-			...schedule(body),
-			created_at: now,
-			updated_at: now,
-		};
-		if (!(await insertTarget(c.env.DB, target))) {
-			throw new Conflict(
-				"TargetLimitReached",
-				`channel ${channel.id} already has ${MAX_TARGETS_PER_CHANNEL} targets, the most a channel holds: delete one first`,
+export const targetEndpoints = [
+	endpoint({
+		method: "post",
+		path: "/api/v1/channels/{id}/targets",
+		...ADMIN,
+		summary: "Add a notification target (webhook, Slack, Teams, PagerDuty) to a channel",
+		body: {
+			schema: CreateTarget,
+			example: {
+				type: "webhook",
+				name: "on-call bot",
+				url: "https://bot.example.com/alertgate",
+				min_severity: "warning",
+			},
+		},
+		answer: {
+			status: 201,
+			data: TargetView,
+			description: "The target; a webhook's signing secret is in this answer only.",
+		},
+		refusals: { 404: "No channel has this id", 409: "The channel has 10 targets already" },
+		handler: async (c, { params, body: read }) => {
+			const channel = await requireChannel(c.env.DB, params.id);
+			const body = await read();
+			const now = Date.now();
+			const target: Target = {
+				previous_secret: null,
+				previous_secret_until: null,
+				id: crypto.randomUUID(),
+				channel_id: channel.id,
+				name: body.name,
+				type: body.type,
+				...sendsTo(c.env, body.type, body),
+				...schedule(body),
+				created_at: now,
+				updated_at: now,
+			};
+			if (!(await insertTarget(c.env.DB, target))) {
+				throw new Conflict(
+					"TargetLimitReached",
+					`channel ${channel.id} already has ${MAX_TARGETS_PER_CHANNEL} targets, the most a channel holds: delete one first`,
+				);
+			}
+			await rerouteChannel(c, channel.id);
+			return withSecretOnce(target);
+		},
+	}),
+	endpoint({
+		method: "get",
+		path: "/api/v1/channels/{id}/targets",
+		...ADMIN,
+		summary: "A channel's targets (URLs and secrets masked)",
+		answer: {
+			status: 200,
+			data: z.object({ targets: z.array(TargetView) }),
+			description: "The targets.",
+		},
+		refusals: { 404: "No channel has this id" },
+		handler: async (c, { params }) => {
+			const channel = await requireChannel(c.env.DB, params.id);
+			return { targets: (await listTargets(c.env.DB, channel.id)).map(targetToApi) };
+		},
+	}),
+	endpoint({
+		method: "get",
+		path: "/api/v1/channels/{id}/targets/{target}",
+		...ADMIN,
+		summary: "One target",
+		answer: ONE,
+		refusals: NO_TARGET,
+		handler: async (c, { params }) => targetToApi(await requireTarget(c.env.DB, params)),
+	}),
+	endpoint({
+		method: "patch",
+		path: "/api/v1/channels/{id}/targets/{target}",
+		...ADMIN,
+		summary: "Change a target",
+		body: { schema: UpdateTarget, example: { delay: "10m", repeat: { every: "15m", times: 3 } } },
+		answer: { ...ONE, description: "The changed target." },
+		refusals: NO_TARGET,
+		handler: async (c, { params, body }) => {
+			const current = await requireTarget(c.env.DB, params);
+			const change = await body();
+			const updated: Target = {
+				...current,
+				...definedOnly({ name: change.name }),
+				...sendsTo(c.env, current.type, change, current),
+				...schedule(change, current),
+				updated_at: Date.now(),
+			};
+			await updateTarget(c.env.DB, updated);
+			await rerouteChannel(c, updated.channel_id);
+			return targetToApi(updated);
+		},
+	}),
+	endpoint({
+		method: "delete",
+		path: "/api/v1/channels/{id}/targets/{target}",
+		...ADMIN,
+		summary: "Remove a target",
+		answer: { status: 200, data: Deleted, description: "Deleted." },
+		refusals: NO_TARGET,
+		handler: async (c, { params }) => {
+			const target = await requireTarget(c.env.DB, params);
+			await deleteTarget(c.env.DB, target.channel_id, target.id);
+			await rerouteChannel(c, target.channel_id);
+			return { id: target.id, deleted: true as const };
+		},
+	}),
+	endpoint({
+		method: "post",
+		path: "/api/v1/channels/{id}/targets/{target}/rotate-secret",
+		...ADMIN,
+		summary: "New signing secret for a webhook; the old one also signs for a day",
+		answer: {
+			status: 200,
+			data: TargetView,
+			description: "The target with its new secret (shown once).",
+		},
+		refusals: { ...NO_TARGET, 409: "Not a webhook target" },
+		handler: async (c, { params }) => {
+			const target = await requireTarget(c.env.DB, params);
+			if (target.type !== "webhook") {
+				throw new Conflict(
+					"NoSigningSecret",
+					`only webhook targets are signed; to change a ${target.type} target's ${target.type === "pagerduty" ? "routing_key" : "url"}, PATCH it`,
+				);
+			}
+			const now = Date.now();
+			const rotated: Target = {
+				...target,
+				secret: newSigningSecret(),
+				previous_secret: target.secret,
+				previous_secret_until: now + ROTATION_OVERLAP_MS,
+				updated_at: now,
+			};
+			await updateTarget(c.env.DB, rotated);
+			await rerouteChannel(c, rotated.channel_id);
+			return withSecretOnce(rotated);
+		},
+	}),
+	endpoint({
+		method: "post",
+		path: "/api/v1/channels/{id}/test",
+		...ADMIN,
+		summary: "Send a test notification to every target of the channel, now",
+		answer: {
+			status: 200,
+			data: z.object({
+				event_id: z.string(),
+				results: z.array(
+					z.object({
+						target_id: z.string(),
+						name: z.string(),
+						type: TargetType,
+						delivered: z.boolean(),
+						status: z.nullable(z.int()),
+						detail: z.string(),
+					}),
+				),
+			}),
+			description: "What each target answered.",
+		},
+		refusals: { 404: "No channel has this id" },
+		handler: async (c, { params }) => {
+			const channel = await requireChannel(c.env.DB, params.id);
+			const now = Date.now();
+			const event = buildEvent({
+				type: "test",
+				incident: {
+					id: `test-${crypto.randomUUID()}`,
+					channel_id: channel.id,
+					status: "triggered",
+					severity: "info",
+					title: `alertgate test notification for channel ${channel.name}`,
+					alert_count: 1,
+					group_key: null,
+					opened_at: now,
+					acknowledged_at: null,
+					resolved_at: null,
+					resolved_by: null,
+				},
+				integrationId: "",
+				alerts: [],
+				baseUrl: publicBaseUrl(c),
+				now,
+			});
+			const results = await Promise.all(
+				(await listTargets(c.env.DB, channel.id)).map(async (target) => {
+					const sent = await deliver(target, event, urlRulesOf(c.env), now);
+					return {
+						target_id: target.id,
+						name: target.name,
+						type: target.type,
+						delivered: sent.outcome === "delivered",
+						status: sent.status,
+						detail: sent.detail,
+					};
+				}),
 			);
-		}
-		await rerouteChannel(c, channel.id);
-		return ok(c, withSecretOnce(target), 201);
-	})
-	.get("/channels/:id/targets", async (c) => {
-		const channel = await requireChannel(c.env.DB, c.req.param("id"));
-		return ok(c, { targets: (await listTargets(c.env.DB, channel.id)).map(targetToApi) });
-	})
-	.all("/channels/:id/targets", onlyMethods("GET", "POST"));
-
-targets
-	.get("/channels/:id/targets/:target", async (c) => {
-		return ok(c, targetToApi(await requireTarget(c)));
-	})
-	.patch("/channels/:id/targets/:target", async (c) => {
-		const current = await requireTarget(c);
-		const change = parseOrThrow(UpdateTarget, await readJsonBody(c.req.raw));
-		const updated: Target = {
-			...current,
-			...definedOnly({ name: change.name }),
-			...endpoint(c.env, current.type, change, current),
-			...schedule(change, current),
-			updated_at: Date.now(),
-		};
-		await updateTarget(c.env.DB, updated);
-		await rerouteChannel(c, updated.channel_id);
-		return ok(c, targetToApi(updated));
-	})
-	.delete("/channels/:id/targets/:target", async (c) => {
-		const target = await requireTarget(c);
-		await deleteTarget(c.env.DB, target.channel_id, target.id);
-		await rerouteChannel(c, target.channel_id);
-		return ok(c, { id: target.id, deleted: true });
-	})
-	.all("/channels/:id/targets/:target", onlyMethods("GET", "PATCH", "DELETE"));
-
-targets
-	.post("/channels/:id/targets/:target/rotate-secret", async (c) => {
-		const target = await requireTarget(c);
-		if (target.type !== "webhook") {
-			throw new Conflict(
-				"NoSigningSecret",
-				`only webhook targets are signed; to change a ${target.type} target's ${target.type === "pagerduty" ? "routing_key" : "url"}, PATCH it`,
-			);
-		}
-		const now = Date.now();
-		const rotated: Target = {
-			...target,
-			secret: newSigningSecret(),
-			previous_secret: target.secret,
-			previous_secret_until: now + ROTATION_OVERLAP_MS,
-			updated_at: now,
-		};
-		await updateTarget(c.env.DB, rotated);
-		await rerouteChannel(c, rotated.channel_id);
-		return ok(c, withSecretOnce(rotated));
-	})
-	.all("/channels/:id/targets/:target/rotate-secret", onlyMethods("POST"));
+			return { event_id: event.id, results };
+		},
+	}),
+];
 
 /** A webhook's signing secret, in the answer that made it and never again. */
-function withSecretOnce(target: Target) {
+function withSecretOnce(target: Target): TargetView {
 	return target.type === "webhook"
 		? { ...targetToApi(target), secret: target.secret }
 		: targetToApi(target);
 }
 
-async function requireTarget(c: Context<AppEnv>): Promise<Target> {
-	const channelId = c.req.param("id") ?? "";
-	const id = c.req.param("target") ?? "";
-	const target = await getTarget(c.env.DB, channelId, id);
+async function requireTarget(
+	db: D1Database,
+	{ id: channelId, target: id }: { id: string; target: string },
+): Promise<Target> {
+	const target = await getTarget(db, channelId, id);
 	if (target === null) {
-		await requireChannel(c.env.DB, channelId);
+		await requireChannel(db, channelId);
 		throw new NotFound(
 			"TargetNotFound",
 			`channel ${channelId} has no target with id ${JSON.stringify(id)}`,
@@ -248,116 +366,3 @@ async function requireTarget(c: Context<AppEnv>): Promise<Target> {
 	}
 	return target;
 }
-
-// --- A test notification to every target of a channel, sent at once --------------------------
-
-targets
-	.post("/channels/:id/test", async (c) => {
-		const channel = await requireChannel(c.env.DB, c.req.param("id"));
-		const now = Date.now();
-		const event = buildEvent({
-			type: "test",
-			incident: {
-				id: `test-${crypto.randomUUID()}`,
-				channel_id: channel.id,
-				status: "triggered",
-				severity: "info",
-				title: `alertgate test notification for channel ${channel.name}`,
-				alert_count: 1,
-				group_key: null,
-				opened_at: now,
-				acknowledged_at: null,
-				resolved_at: null,
-				resolved_by: null,
-			},
-			integrationId: "",
-			alerts: [],
-			baseUrl: publicBaseUrl(c),
-			now,
-		});
-		const results = await Promise.all(
-			(await listTargets(c.env.DB, channel.id)).map(async (target) => {
-				const sent = await deliver(target, event, urlRulesOf(c.env), now);
-				return {
-					target_id: target.id,
-					name: target.name,
-					type: target.type,
-					delivered: sent.outcome === "delivered",
-					status: sent.status,
-					detail: sent.detail,
-				};
-			}),
-		);
-		return ok(c, { event_id: event.id, results });
-	})
-	.all("/channels/:id/test", onlyMethods("POST"));
-
-// --- Deliveries: every notification sent or being sent for the channel -------------------------
-
-export const DeliveryQuery = z.object({
-	status: z.optional(QueryEnum(DeliveryStatus, "must be pending, delivered or failed")),
-	target_id: z.optional(z.string()),
-	limit: PageLimit(100, 50),
-	cursor: CreatedCursor,
-});
-
-export type ApiDelivery = ReturnType<typeof deliveryToApi>;
-function deliveryToApi(row: NotificationRow) {
-	return {
-		id: row.id,
-		integration_id: row.integration_id,
-		channel_id: row.channel_id,
-		target_id: row.target_id,
-		incident_id: row.incident_id,
-		type: row.type,
-		status: row.status,
-		attempts: row.attempts,
-		created_at: iso(row.created_at),
-		next_attempt_at: row.status === "pending" ? isoOrNull(row.next_attempt_at) : null,
-		last_attempt_at: isoOrNull(row.last_attempt_at),
-		last_status: row.last_status,
-		last_error: row.last_error,
-	};
-}
-
-targets
-	.get("/channels/:id/deliveries", async (c) => {
-		const channel = await requireChannel(c.env.DB, c.req.param("id"));
-		const query = parseQuery(DeliveryQuery, c.req.query());
-		const { cursor, ...filter } = query;
-		const rows = await listNotifications(c.env.DB, {
-			...filter,
-			channel_id: channel.id,
-			limit: query.limit + 1,
-			after: cursor,
-		});
-		const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.created_at, last.id]);
-		return ok(c, { deliveries: page.map(deliveryToApi), next_cursor });
-	})
-	.all("/channels/:id/deliveries", onlyMethods("GET"));
-
-targets
-	.post("/channels/:id/deliveries/:delivery/retry", async (c) => {
-		const channelId = c.req.param("id");
-		const id = c.req.param("delivery");
-		const row = await getNotification(c.env.DB, channelId, id);
-		if (row === null) {
-			await requireChannel(c.env.DB, channelId);
-			throw new NotFound(
-				"DeliveryNotFound",
-				`channel ${channelId} has no delivery with id ${JSON.stringify(id)}`,
-			);
-		}
-		const result = await c.env.INTEGRATION.getByName(row.integration_id).retryNotification(id);
-		if (result === "not_found") {
-			throw new NotFound("DeliveryNotFound", `delivery ${id} is gone (its incident was pruned)`);
-		}
-		if (result === "not_failed") {
-			throw new Conflict(
-				"DeliveryNotFailed",
-				`delivery ${id} has not failed: only failed deliveries can be retried`,
-			);
-		}
-		return ok(c, deliveryToApi({ ...result, integration_id: row.integration_id }), 202);
-	})
-	.all("/channels/:id/deliveries/:delivery/retry", onlyMethods("POST"));

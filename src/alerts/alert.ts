@@ -40,8 +40,20 @@ export function isMuted(alert: Pick<Alert, "silenced_by" | "inhibited_by" | "fla
 	return alert.silenced_by !== null || alert.inhibited_by !== null || alert.flapping;
 }
 
+/** An ISO 8601 time in the API's answers. */
+export const Iso = z.string().check(z.iso.datetime());
+export const IsoOrNull = z.nullable(Iso);
+
 /** The API's view: the same fields, times as ISO 8601. */
-export function alertToApi(alert: Alert) {
+export const AlertView = z.extend(Alert, {
+	first_event_at: Iso,
+	last_event_at: Iso,
+	resolved_at: IsoOrNull,
+	expires_at: IsoOrNull,
+});
+export type ApiAlert = z.output<typeof AlertView>;
+
+export function alertToApi(alert: Alert): ApiAlert {
 	return {
 		...alert,
 		first_event_at: iso(alert.first_event_at),
@@ -50,7 +62,6 @@ export function alertToApi(alert: Alert) {
 		expires_at: isoOrNull(alert.expires_at),
 	};
 }
-export type ApiAlert = ReturnType<typeof alertToApi>;
 
 export function iso(ms: number): string {
 	return new Date(ms).toISOString();

@@ -1,5 +1,6 @@
 import type { Child } from "hono/jsx";
-import type { ApiInhibitRule, ApiSilence } from "../admin/noise";
+import type { InhibitRuleView } from "../admin/inhibit-rules";
+import type { SilenceView } from "../admin/silences";
 import type { ApiAlert } from "../alerts/alert";
 import type { ApiIncident } from "../incidents/incident";
 import type { Condition } from "../routing/rules";
@@ -277,8 +278,8 @@ function Matchers(props: { matchers: Condition[] }) {
 
 /** Silences (maintenance windows included) and inhibit rules. */
 export function SilencesPage(props: {
-	silences: ApiSilence[];
-	rules: ApiInhibitRule[];
+	silences: SilenceView[];
+	rules: InhibitRuleView[];
 	csrf: string;
 }) {
 	return (

@@ -1,4 +1,5 @@
 import { InvalidParameter, PayloadTooLarge } from "./errors";
+import { parseJson } from "./validation";
 
 /** Strict UTF-8, made once: a whole-buffer `decode` keeps no state between calls. */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
@@ -59,4 +60,12 @@ async function readAll(
 		offset += chunk.byteLength;
 	}
 	return bytes;
+}
+
+/** What the admin API reads of a JSON body at most: every admin body is small. */
+const MAX_ADMIN_BODY_BYTES = 64 * 1024;
+
+/** An admin request's JSON body, or a 400 (not JSON) or 413 (over 64 KiB). */
+export async function readJsonBody(request: Request): Promise<unknown> {
+	return parseJson(await readTextLimited(request, MAX_ADMIN_BODY_BYTES));
 }

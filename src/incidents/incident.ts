@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { iso, isoOrNull } from "../alerts/alert";
+import { AlertView, Iso, IsoOrNull, iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
 
 /**
@@ -34,7 +34,18 @@ export const IncidentRecord = z.extend(z.omit(Incident, { integration_id: true }
 });
 export type IncidentRecord = z.infer<typeof IncidentRecord>;
 
-export function incidentToApi(incident: Incident) {
+/** The API's view: the same fields, times as ISO 8601. */
+export const IncidentView = z.extend(Incident, {
+	opened_at: Iso,
+	acknowledged_at: IsoOrNull,
+	resolved_at: IsoOrNull,
+});
+export type ApiIncident = z.output<typeof IncidentView>;
+
+/** One incident with its alerts. */
+export const IncidentDetailView = z.extend(IncidentView, { alerts: z.array(AlertView) });
+
+export function incidentToApi(incident: Incident): ApiIncident {
 	return {
 		...incident,
 		opened_at: iso(incident.opened_at),
@@ -42,7 +53,6 @@ export function incidentToApi(incident: Incident) {
 		resolved_at: isoOrNull(incident.resolved_at),
 	};
 }
-export type ApiIncident = ReturnType<typeof incidentToApi>;
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 

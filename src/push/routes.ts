@@ -1,22 +1,27 @@
-import { type Context, Hono } from "hono";
+import type { Context } from "hono";
+import * as z from "zod/mini";
+import { PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
 import { basicPassword, bearerToken } from "../http/credentials";
+import type { Endpoint } from "../http/endpoint";
 import { HttpError, InvalidParameter, PayloadTooLarge } from "../http/errors";
-import { onlyMethods } from "../http/middleware";
 import { refusalError } from "../http/refusals";
 import type { IntegrationType } from "../integrations/type";
 import { parseWellFormed } from "../schema/json";
 import { readIntegrationKey, sha256Hex } from "../security/secrets";
 import { alertsApiError, handleAlertsApi } from "../sources/alertmanager/handler";
+import { PostableAlerts } from "../sources/alertmanager/schema";
 import { type PushHandler, SettingsChanged } from "../sources/deliver";
 import {
 	handlePagerDutyPush,
 	pagerDutyError,
 	unrecognizedEvent,
 } from "../sources/pagerduty/handler";
+import { PagerDutyEvent } from "../sources/pagerduty/schema";
 import { SOURCES } from "../sources/registry";
-import { handleStandardBatch } from "../sources/standard/handler";
+import { Batch, handleStandardBatch } from "../sources/standard/handler";
+import { StandardAlertBody } from "../sources/standard/schema";
 import { addressedTarget, legacyTarget, remember, targetOf } from "./targets";
 
 /** PagerDuty's and incident.io's limit; SNS bodies (256 KiB messages, escaped) fit under it. */
@@ -43,56 +48,171 @@ const batch = only("standard", "/batch", handleStandardBatch);
 const alertsApi = only("alertmanager", "/api/v2/alerts", handleAlertsApi);
 const pagerDuty = only("pagerduty", "/v2/enqueue", handlePagerDutyPush);
 
-export const push = new Hono<AppEnv>();
+const standardEvent = {
+	event_status: "Critical",
+	title_rule: "backup of db-1 failed",
+	alert_key: "backup-db-1",
+	labels: { host: "db-1", service: "backup" },
+};
 
-// Fixed paths before `/:key`: a key never reads "batch" or "api".
-push
-	.post("/batch", (c) => handlePush(c, keyFromRequest(c), batch))
-	.all("/batch", onlyMethods("POST"))
-	.post("/api/v2/alerts", (c) =>
-		alertsApiErrors(c, () => handlePush(c, keyFromRequest(c), alertsApi)),
-	)
-	.all("/api/v2/alerts", onlyMethods("POST"))
-	.post("/", (c) => handlePush(c, keyFromRequest(c), byType))
-	.all("/", onlyMethods("POST"))
-	.post("/:key/batch", (c) => handlePush(c, keyInPath(c), batch))
-	.all("/:key/batch", onlyMethods("POST"))
-	.post("/:key/api/v2/alerts", (c) =>
-		alertsApiErrors(c, () => handlePush(c, keyInPath(c), alertsApi)),
-	)
-	.all("/:key/api/v2/alerts", onlyMethods("POST"))
-	.post("/:key", (c) => handlePush(c, keyInPath(c), byType))
-	.all("/:key", onlyMethods("POST"));
+const PushOutcomes = z.object({ results: z.array(PushData) });
+
+const PUSH = { method: "post", tag: "Push", auth: "key" } as const;
+
+const pushRefusals = {
+	403: "A header key that matches no integration (never 401, which EventBridge retries)",
+	404: "A key in the URL that matches no integration",
+	413: "The body is over 512 KiB",
+	422: "An Idempotency-Key reused with another body",
+	429: "Over the integration's rate limit (Retry-After says when to send again)",
+	503: "Retry later (a settings change raced the push)",
+};
+
+/**
+ * Each push endpoint twice: with the key in the path (an address), and without, the key in a
+ * header or the query string (a credential). A fixed path comes before `/push/{key}`, which would
+ * match it: a key never reads "batch" or "api".
+ */
+function keyedTwice(
+	suffix: string,
+	declared: Omit<Endpoint, "path" | "handle" | keyof typeof PUSH>,
+	handlerOf: HandlerOf,
+	wrap = (_c: Context<AppEnv>, run: () => Promise<Response>) => run(),
+): Endpoint[] {
+	return [
+		{
+			...PUSH,
+			...declared,
+			summary: `${declared.summary} The key in a header (X-Integration-Key, Bearer, a Basic password) or ?integration_key=.`,
+			path: `/push${suffix}`,
+			handle: (c) => wrap(c, () => handlePush(c, keyFromRequest(c), handlerOf)),
+		},
+		{
+			...PUSH,
+			...declared,
+			summary: `${declared.summary} The key in the URL.`,
+			path: `/push/{key}${suffix}`,
+			handle: (c) => wrap(c, () => handlePush(c, keyInPath(c), handlerOf)),
+		},
+	];
+}
+
+const pushAnswer = { status: 200 } as const;
+
+export const pushEndpoints: Endpoint[] = [
+	...keyedTwice(
+		"/batch",
+		{
+			summary: "Up to 100 standard events, all or nothing, answered in order.",
+			body: { schema: Batch, example: { events: [standardEvent] } },
+			answer: { ...pushAnswer, data: PushOutcomes, description: "Each event's outcome, in order." },
+			refusals: pushRefusals,
+		},
+		batch,
+	),
+	...keyedTwice(
+		"/api/v2/alerts",
+		{
+			summary:
+				"Alertmanager API v2 for Prometheus (alertmanager integrations); refusals are JSON strings, as Alertmanager's.",
+			body: {
+				schema: PostableAlerts,
+				example: [
+					{
+						labels: { alertname: "HighLatency", service: "api", severity: "warning" },
+						annotations: { summary: "p99 over 2s" },
+						startsAt: "2026-11-22T08:00:00Z",
+					},
+				],
+			},
+			answer: { ...pushAnswer, data: PushOutcomes, description: "Each alert's outcome, in order." },
+			refusals: pushRefusals,
+		},
+		alertsApi,
+		alertsApiErrors,
+	),
+	...keyedTwice(
+		"",
+		{
+			summary:
+				"Push. The body is what the integration's type takes: a standard event, an SNS message (aws_cloudwatch), an EventBridge event, or an Alertmanager webhook.",
+			body: { schema: StandardAlertBody, example: standardEvent },
+			answer: {
+				...pushAnswer,
+				data: z.union([
+					PushData,
+					z.object({ event_id: z.string(), results: z.array(PushData) }),
+					PushOutcomes,
+				]),
+				description:
+					"standard: the event's outcome; aws_eventbridge: the event id and outcomes; alertmanager: one outcome per alert; aws_cloudwatch: the alarm's outcome or the subscription's state",
+			},
+			refusals: pushRefusals,
+		},
+		byType,
+	),
+	{
+		...PUSH,
+		path: "/v2/enqueue",
+		auth: "none",
+		summary:
+			"PagerDuty Events API v2: routing_key is the key of a pagerduty integration; answers in PagerDuty's shapes",
+		body: {
+			schema: PagerDutyEvent,
+			example: {
+				routing_key: "agk_…",
+				event_action: "trigger",
+				dedup_key: "disk-db-1",
+				payload: { summary: "disk full on db-1", source: "db-1", severity: "critical" },
+			},
+		},
+		answer: {
+			status: 202,
+			raw: true,
+			data: z.object({ status: z.literal("success"), message: z.string(), dedup_key: z.string() }),
+			description: "Processed; the dedup_key (given or derived) names the alert.",
+		},
+		refusals: { 429: "Over the integration's rate limit" },
+		handle: pagerDutyEnqueue,
+	},
+];
 
 /**
  * PagerDuty's Events API v2: the key is the body's `routing_key`, and every answer is in
  * PagerDuty's shape, so any PagerDuty client works by changing its events URL.
  */
-export const pagerDutyEvents = new Hono<AppEnv>();
-
-pagerDutyEvents
-	.post("/v2/enqueue", async (c) => {
+async function pagerDutyEnqueue(c: Context<AppEnv>): Promise<Response> {
+	try {
+		const text = await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES);
+		let body: unknown;
 		try {
-			const text = await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES);
-			let body: unknown;
-			try {
-				body = parseWellFormed(text);
-			} catch {
-				return unrecognizedEvent(c);
-			}
-			const key = (body as { routing_key?: unknown } | null)?.routing_key;
-			if (typeof key !== "string" || key.trim() === "") {
-				throw new InvalidParameter(
-					"routing_key is required: the integration key of an alertgate integration of type pagerduty",
-				);
-			}
-			return await handlePush(c, { key: key.trim(), header: null }, pagerDuty, text);
-		} catch (error) {
-			if (error instanceof HttpError) return pagerDutyError(c, error);
-			throw error;
+			body = parseWellFormed(text);
+		} catch {
+			return unrecognizedEvent(c);
 		}
-	})
-	.all("/v2/enqueue", onlyMethods("POST"));
+		const key = RoutingKey.safeParse(body);
+		if (!key.success) {
+			throw new InvalidParameter(
+				"routing_key is required: the integration key of an alertgate integration of type pagerduty",
+			);
+		}
+		return await handlePush(c, { key: key.data.routing_key, header: null }, pagerDuty, text);
+	} catch (error) {
+		if (error instanceof HttpError) return pagerDutyError(c, error);
+		throw error;
+	}
+}
+
+/** The one field read before the integration is known: the rest is checked by its type. */
+const RoutingKey = z.object({
+	routing_key: z.pipe(
+		z.string(),
+		z.pipe(
+			z.transform((key: string) => key.trim()),
+			z.string().check(z.minLength(1)),
+		),
+	),
+});
 
 /** Where a push's key came from: the URL (an address) or a header (a credential). */
 type PresentedKey = { key: string; header: string | null };

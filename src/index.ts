@@ -5,7 +5,7 @@ import { dashboard } from "./dashboard/routes";
 import type { AppEnv } from "./http/app-env";
 import { mount } from "./http/endpoint";
 import { errorBody } from "./http/envelope";
-import { HttpError } from "./http/errors";
+import { DatabaseNotMigrated, HttpError } from "./http/errors";
 import { requestId } from "./http/middleware";
 import { noteRefusal } from "./http/refusals";
 import { observePushes } from "./push/observe";
@@ -45,6 +45,12 @@ app.onError((error, c) => {
 		noteRefusal(c, error);
 		return c.json(errorBody(id, error.code, error.message), error.status, error.headers);
 	}
+	if (NOT_MIGRATED.test(error.message)) {
+		// A setup step missed, not a fault: say which command fixes it, and log that it happened.
+		console.error(JSON.stringify({ event: "database_not_migrated", request_id: id }));
+		const missing = new DatabaseNotMigrated();
+		return c.json(errorBody(id, missing.code, missing.message), missing.status, missing.headers);
+	}
 	const message = redactKeys(error.message);
 	console.error(
 		JSON.stringify({
@@ -60,6 +66,9 @@ app.onError((error, c) => {
 	);
 	return c.json(errorBody(id, "InternalError", "something went wrong; retry later"), 500);
 });
+
+/** D1's error for a table that is not there: the migrations were never applied to this database. */
+const NOT_MIGRATED = /\bno such table: \w+/;
 
 /**
  * A refused request's unread body is cancelled, so the sender is answered without uploading the

@@ -86,3 +86,13 @@ export class ServiceUnavailable extends HttpError {
 		super(503, code, message, { "Retry-After": "5" });
 	}
 }
+
+/** D1 has no tables: a deployment whose migrations were never applied. */
+export class DatabaseNotMigrated extends ServiceUnavailable {
+	constructor() {
+		super(
+			"DatabaseNotMigrated",
+			"the D1 database has no alertgate tables yet: apply the migrations with `npx wrangler d1 migrations apply DB --remote` (locally `--local`, which `npm run dev` runs on every start)",
+		);
+	}
+}

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { forgetTargets } from "../src/push/targets";
+import { forgetIntegrations } from "../src/push/lookup";
 import { base64url, readIntegrationKey, sha256Hex } from "../src/security/secrets";
 import { alarmEvent, createEventBridgeIntegration, pushEvent } from "./eventbridge-helpers";
 import {
@@ -33,7 +33,7 @@ async function repairD1() {
 	for (const table of TABLES) await env.DB.exec(`ALTER TABLE ${table}_away RENAME TO ${table};`);
 }
 
-afterEach(() => forgetTargets());
+afterEach(() => forgetIntegrations());
 
 describe("a push needs no D1", () => {
 	it("is accepted, stored and answered 200 while D1 fails, in a fresh isolate too; the mirror catches up", async () => {
@@ -48,7 +48,7 @@ describe("a push needs no D1", () => {
 		await breakD1();
 		try {
 			// A fresh isolate: the worker knows no integration yet and must ask the objects.
-			forgetTargets();
+			forgetIntegrations();
 			expect((await push(standard.integration_key, trigger)).status).toBe(200);
 			const event = alarmEvent("ALARM", "2026-11-21T05:00:00Z");
 			expect((await pushEvent(eventbridge.integration_key, event)).status).toBe(200);

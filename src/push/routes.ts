@@ -22,7 +22,7 @@ import { PagerDutyEvent } from "../sources/pagerduty/schema";
 import { SOURCES } from "../sources/registry";
 import { Batch, handleStandardBatch } from "../sources/standard/handler";
 import { StandardAlertBody } from "../sources/standard/schema";
-import { addressedTarget, legacyTarget, remember, targetOf } from "./targets";
+import { addressedIntegration, legacyIntegration, pushedIntegration, remember } from "./lookup";
 
 /** PagerDuty's and incident.io's limit; SNS bodies (256 KiB messages, escaped) fit under it. */
 const MAX_PUSH_BODY_BYTES = 512 * 1024;
@@ -278,22 +278,22 @@ async function handlePush(
 	const shape = readIntegrationKey(presented.key);
 	if (shape === null) throw refusalError({ ok: false, reason: "unknown_key" }, presented.header);
 	const keyHash = await sha256Hex(presented.key);
-	const target =
+	const integration =
 		shape.kind === "addressed"
-			? await addressedTarget(c.env, shape.integrationId, keyHash, presented.header)
-			: await legacyTarget(c.env.DB, keyHash, presented.header);
-	c.set("integrationId", target.id);
-	const handle = handlerOf(target.type);
+			? await addressedIntegration(c.env, shape.integrationId, keyHash, presented.header)
+			: await legacyIntegration(c.env.DB, keyHash, presented.header);
+	c.set("integrationId", integration.id);
+	const handle = handlerOf(integration.type);
 
 	const text = body ?? (await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES));
 	try {
-		return await handle(c, target, text);
+		return await handle(c, integration, text);
 	} catch (error) {
 		if (!(error instanceof SettingsChanged) || shape.kind !== "addressed") throw error;
 		// An admin change landed between the worker's copy and this push: once more, with the
 		// settings the object just gave. A second change in between answers 503 (retried).
-		remember(target.id, keyHash, error.config);
-		const fresh = targetOf(target.id, keyHash, error.config, presented.header);
+		remember(integration.id, keyHash, error.config);
+		const fresh = pushedIntegration(integration.id, keyHash, error.config, presented.header);
 		try {
 			return await handlerOf(fresh.type)(c, fresh, text);
 		} catch (again) {

@@ -21,7 +21,7 @@ export function remember(integrationId: string, keyHash: string, config: Integra
 	known.set(integrationId, { keyHash, config });
 }
 
-export async function addressedTarget(
+export async function addressedIntegration(
 	env: Env,
 	integrationId: string,
 	keyHash: string,
@@ -34,10 +34,10 @@ export async function addressedTarget(
 		remember(integrationId, keyHash, reply.config);
 		entry = { keyHash, config: reply.config };
 	}
-	return targetOf(integrationId, keyHash, entry.config, keyHeader);
+	return pushedIntegration(integrationId, keyHash, entry.config, keyHeader);
 }
 
-export function targetOf(
+export function pushedIntegration(
 	integrationId: string,
 	keyHash: string,
 	config: IntegrationConfig,
@@ -53,7 +53,7 @@ export function targetOf(
 }
 
 /** A key made before keys carried their integration's id. */
-export async function legacyTarget(
+export async function legacyIntegration(
 	db: D1Database,
 	keyHash: string,
 	keyHeader: string | null,
@@ -70,6 +70,6 @@ export async function legacyTarget(
 }
 
 /** For tests: forget every integration this isolate knows, as a fresh isolate would. */
-export function forgetTargets(): void {
+export function forgetIntegrations(): void {
 	known.clear();
 }

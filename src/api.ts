@@ -13,7 +13,7 @@ import { pushEndpoints } from "./push/routes";
 
 /**
  * Every endpoint of the API, each declared once beside its handler. The app serves them
- * (src/index.ts) and `npm run openapi` documents them; the dashboard's HTML pages are for people
+ * and `npm run openapi` documents them; the dashboard's HTML pages are for people
  * and stay out of the document.
  */
 export const ENDPOINTS: readonly Endpoint[] = [

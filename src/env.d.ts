@@ -11,7 +11,7 @@ declare namespace Cloudflare {
 		PUBLIC_URL?: string;
 		/** "true" lets notification targets use http:// on localhost (set by `npm run dev`). */
 		ALLOW_HTTP_LOOPBACK?: string;
-		/** Optional Workers Analytics Engine dataset: one data point per push (README, Observability). */
+		/** Optional Workers Analytics Engine dataset: one data point per push (docs/operations.md). */
 		INTAKE_ANALYTICS?: AnalyticsEngineDataset;
 	}
 	// Types `exports` from "cloudflare:workers" (used by the tests to call the real fetch handler).

@@ -78,5 +78,5 @@ export async function newestFirst<Row extends { created_at: number; id: string }
 	return pageOf(rows, query.limit, (last) => [last.created_at, last.id]);
 }
 
-/** Every admin endpoint: behind `Authorization: Bearer <ADMIN_TOKEN>` (src/admin/auth.ts). */
+/** Every admin endpoint: behind `Authorization: Bearer <ADMIN_TOKEN>` (`adminAuth`). */
 export const ADMIN = { tag: "Admin", auth: "admin" } as const;

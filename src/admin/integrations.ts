@@ -32,7 +32,7 @@ export const CreateIntegration = z.strictObject(
 			IntegrationType.options,
 			requiredAs(`one of ${IntegrationType.options.join(", ")}`),
 		),
-		/** Checked against the type's own schema (src/sources/registry.ts) once type is known. */
+		/** Checked against the type's own settings schema (`SOURCES`) once the type is known. */
 		settings: z.optional(z.unknown()),
 		/** Private to this channel; null or absent: shared, routed by its routes. */
 		channel_id: z._default(z.nullable(z.string({ error: "must be a channel id or null" })), null),

@@ -35,7 +35,7 @@ export const Alert = z.object({
 });
 export type Alert = z.infer<typeof Alert>;
 
-/** Whether a silence, an inhibit rule or flapping mutes it (src/durable/noise.ts). */
+/** Whether a silence, an inhibit rule or flapping mutes it. */
 export function isMuted(alert: Pick<Alert, "silenced_by" | "inhibited_by" | "flapping">): boolean {
 	return alert.silenced_by !== null || alert.inhibited_by !== null || alert.flapping;
 }

@@ -16,7 +16,7 @@ export const IntegrationRow = z.object({
 	deleted_at: z.nullable(z.number()),
 	event_count: z.number(),
 	last_event_at: z.nullable(z.number()),
-	/** Stored JSON; each type's schema (src/sources/registry.ts) gives it meaning. */
+	/** Stored JSON; each type's settings schema (`SOURCES`) gives it meaning. */
 	settings: StoredSettings,
 	/** Set: private to this channel. Null: shared, routed by its routes. */
 	channel_id: z.nullable(z.string()),
@@ -24,9 +24,9 @@ export const IntegrationRow = z.object({
 	rate_limited_count: z.number(),
 	deduplicated_count: z.number(),
 	replayed_count: z.number(),
-	/** Refusals by code, as JSON (migration 0007). */
+	/** Refusals by code, as JSON. */
 	refused_count: jsonText(z.record(z.string(), z.number())),
-	/** The routing config version when this row was read (see migration 0003). */
+	/** The routing config version when this row was read: a push from D1 checks it is current. */
 	config_version: z.number(),
 });
 export type IntegrationRow = z.infer<typeof IntegrationRow>;

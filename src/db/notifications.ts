@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { DeliveryStatus } from "../notify/target";
 
 /**
- * The D1 mirror of the integrations' outboxes (migration 0005): what a channel's deliveries
+ * The D1 mirror of the integrations' outboxes: what a channel's deliveries
  * listing reads. Written only by the Durable Objects, which hold the truth.
  */
 

@@ -12,7 +12,7 @@ import { targetsByChannel, targetsQuery } from "./targets";
  * only when something changed.
  */
 
-/** Every change to channels, routes or an integration's channel bumps this (migration 0003). */
+/** Every change to channels, routes or an integration's channel bumps this. */
 export function bumpConfigVersion(db: D1Database): D1PreparedStatement {
 	return db.prepare("UPDATE config_version SET version = version + 1 WHERE id = 1");
 }

@@ -4,7 +4,7 @@ import { jsonText } from "../schema/json";
 import { bumpConfigVersion } from "./routes";
 
 /**
- * Notification targets in D1 (migration 0005). Every change bumps the config version: targets
+ * Notification targets in D1. Every change bumps the config version: targets
  * travel to the integrations' Durable Objects in their routing snapshot.
  */
 

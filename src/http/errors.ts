@@ -2,7 +2,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
  * Every failure a client can cause is an HttpError: a status, a stable code, and a message that
- * says what to fix. One handler (`onError` in src/index.ts) turns them into the envelope.
+ * says what to fix. One handler (the app's `onError`) turns them into the envelope.
  *
  * Status choices follow what senders retry: SNS retries only 5xx and 429, EventBridge also retries
  * 401/407/409. So a 4xx means "this delivery can never succeed as sent", and 401 is kept for the

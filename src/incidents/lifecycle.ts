@@ -10,7 +10,7 @@ import {
 
 /**
  * What happens to incidents, as plain functions over plain data (the incident twin of
- * src/alerts/lifecycle.ts). The Durable Object reads what a decision needs, calls one of these
+ * the alerts' lifecycle). The Durable Object reads what a decision needs, calls one of these
  * with `now`, and writes what comes back, inside one synchronous transaction.
  */
 

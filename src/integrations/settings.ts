@@ -4,7 +4,7 @@ import { unknownFieldOr } from "../schema/messages";
 
 /**
  * Settings fields that every integration type shares. Each type's own schema lives with its
- * source (src/sources/<name>/settings.ts) and the registry puts them together.
+ * source (its folder's settings.ts) and the registry puts them together.
  */
 
 /** Flashduty's ceiling for auto-resolve timeouts; PagerDuty's is similar. */
@@ -61,7 +61,7 @@ export const settingsError = unknownFieldOr(
 
 /**
  * Settings as stored and sent between worker and object: scalars, flat objects (the rate limit)
- * and lists of flat objects (CloudWatch's severity rules). Each type's own schema (src/sources/registry.ts) gives them
+ * and lists of flat objects (CloudWatch's severity rules). Each type's own schema (`SOURCES`) gives them
  * meaning; this shape is deliberately not recursive, so RPC types stay shallow.
  */
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);

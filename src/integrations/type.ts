@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 
-/** What an integration receives; each type is one source folder under src/sources. */
+/** What an integration receives; each type is one source folder under sources/. */
 export const IntegrationType = z.enum([
 	"standard",
 	"aws_cloudwatch",

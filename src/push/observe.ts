@@ -10,7 +10,7 @@ import { redactKeys } from "../security/secrets";
  */
 
 /**
- * Logs and counts the refusal marked by `noteRefusal` (src/http/refusals.ts), and writes each
+ * Logs and counts the refusal marked by `noteRefusal`, and writes each
  * push's outcome to Analytics Engine when the `INTAKE_ANALYTICS` binding is configured.
  */
 export const observePushes: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -14,7 +14,7 @@ import { StandardSettings } from "./standard/settings";
 
 /**
  * Each integration type's source: its settings schema and its push handler. Adding a source is
- * adding a folder under src/sources and an entry here.
+ * adding a source folder and an entry here.
  */
 export const SOURCES = {
 	standard: { settings: StandardSettings, handle: handleStandardPush },

@@ -4,7 +4,7 @@ import { parseWellFormed } from "../../schema/json";
 /**
  * A CloudWatch alarm notification: the JSON inside an SNS Notification's Message. Old and new
  * formats, metric, metric-math, anomaly-detection and composite alarms
- * (src/sources/cloudwatch/fixtures and their SOURCE.md): anything beyond the
+ * (the fixtures beside this file, and their SOURCE.md): anything beyond the
  * identifying fields is optional, and unknown fields are ignored.
  */
 

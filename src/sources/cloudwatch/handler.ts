@@ -10,7 +10,7 @@ const readSettings = settingsReader(CloudWatchSettings);
 
 /**
  * An `aws_cloudwatch` integration is an SNS HTTPS subscription: SNS mechanics (signature,
- * confirmation, topic pinning) are src/sources/sns; this gives a verified Notification meaning.
+ * confirmation, topic pinning) are the sns folder's; this gives a verified Notification meaning.
  */
 export const handleCloudWatchPush: PushHandler = async (c, target, text) => {
 	const settings = readSettings(target);

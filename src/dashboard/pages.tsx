@@ -1,97 +1,13 @@
-import type { Child } from "hono/jsx";
 import type { InhibitRuleView } from "../admin/inhibit-rules";
 import type { SilenceView } from "../admin/silences";
 import type { ApiAlert } from "../alerts/alert";
 import type { ApiIncident } from "../incidents/incident";
 import type { Condition } from "../routing/rules";
+import { age, Labels, Layout, Severity } from "./layout";
 
 /**
- * The dashboard's pages: server-rendered HTML, no script, a few lines of CSS, readable on a
- * phone. Hono's JSX escapes every value, so titles and labels from pushes render as text.
+ * The dashboard's pages: server-rendered HTML, no script, readable on a phone.
  */
-
-const CSS = `
-body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
-header{display:flex;gap:1rem;align-items:center;padding:.6rem 1rem;background:#1b1f24;color:#fff;flex-wrap:wrap}
-header a{color:#fff}header form{margin-left:auto}
-main{padding:1rem;max-width:60rem;margin:auto;overflow-x:auto}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
-.sev{display:inline-block;padding:0 .4rem;border-radius:.3rem;font-size:.8rem;color:#fff}
-.critical{background:#c62828}.warning{background:#e08a00}.info{background:#1565c0}
-.muted{color:#66707a}.label{display:inline-block;margin:0 .3rem .2rem 0;padding:0 .3rem;background:#eef1f4;border-radius:.3rem;font-size:.85rem}
-button{font:inherit;padding:.3rem .8rem}form.inline{display:inline}
-.error{color:#c62828}.mark{display:inline-block;padding:0 .3rem;border-radius:.3rem;font-size:.8rem;background:#5c6b7a;color:#fff;margin-right:.2rem}
-`;
-
-/** How long ago, shortly: 45s, 12m, 3h, 2d. */
-export function age(isoTime: string, now: number): string {
-	const seconds = Math.max(0, Math.round((now - Date.parse(isoTime)) / 1000));
-	if (seconds < 60) return `${seconds}s`;
-	if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
-	if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
-	return `${Math.floor(seconds / 86400)}d`;
-}
-
-function Layout(props: { title: string; csrf?: string; children: Child }) {
-	return (
-		<html lang="en">
-			<head>
-				<meta charset="utf-8" />
-				<meta name="viewport" content="width=device-width, initial-scale=1" />
-				<title>{`${props.title} · alertgate`}</title>
-				<style>{CSS}</style>
-			</head>
-			<body>
-				<header>
-					<strong>alertgate</strong>
-					{props.csrf !== undefined && (
-						<>
-							<a href="/dashboard">Incidents</a>
-							<a href="/dashboard/integrations">Integrations</a>
-							<a href="/dashboard/silences">Silences</a>
-							<form method="post" action="/dashboard/logout">
-								<input type="hidden" name="csrf" value={props.csrf} />
-								<button type="submit">Sign out</button>
-							</form>
-						</>
-					)}
-				</header>
-				<main>{props.children}</main>
-			</body>
-		</html>
-	);
-}
-
-export function LoginPage(props: { error?: string }) {
-	return (
-		<Layout title="Sign in">
-			<h1>Sign in</h1>
-			{props.error !== undefined && <p class="error">{props.error}</p>}
-			<form method="post" action="/dashboard/login">
-				<p>
-					<label>
-						Admin token <input type="password" name="token" autocomplete="current-password" />
-					</label>
-				</p>
-				<button type="submit">Sign in</button>
-			</form>
-		</Layout>
-	);
-}
-
-export function MessagePage(props: { title: string; message: string; csrf?: string }) {
-	return (
-		<Layout title={props.title} csrf={props.csrf}>
-			<h1>{props.title}</h1>
-			<p>{props.message}</p>
-		</Layout>
-	);
-}
-
-function Severity(props: { severity: string }) {
-	return <span class={`sev ${props.severity}`}>{props.severity}</span>;
-}
 
 export type IncidentGroup = {
 	channel: { id: string; name: string } | null;
@@ -138,16 +54,6 @@ export function IncidentsPage(props: { groups: IncidentGroup[]; csrf: string; no
 					</section>
 				))}
 		</Layout>
-	);
-}
-
-function Labels(props: { labels: Record<string, string> }) {
-	return (
-		<>
-			{Object.entries(props.labels).map(([name, value]) => (
-				<span class="label">{`${name}=${value}`}</span>
-			))}
-		</>
 	);
 }
 

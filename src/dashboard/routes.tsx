@@ -14,14 +14,13 @@ import type { IncidentReply } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { HttpError } from "../http/errors";
 import { type ApiIncident, incidentToApi } from "../incidents/incident";
+import { LoginPage, MessagePage } from "./layout";
 import {
 	type IncidentGroup,
 	IncidentPage,
 	IncidentsPage,
 	IntegrationPage,
 	IntegrationsPage,
-	LoginPage,
-	MessagePage,
 	SilencesPage,
 } from "./pages";
 import { csrfValid, session, signIn, signOut } from "./session";

@@ -2,7 +2,7 @@ import * as z from "zod/mini";
 import { Settings } from "../integrations/settings";
 import { IntegrationType } from "../integrations/type";
 import { jsonText } from "../schema/json";
-import { bumpConfigVersion } from "./routes";
+import { bumpConfigVersion } from "./config-version";
 
 const StoredSettings = jsonText(Settings);
 

@@ -21,6 +21,7 @@ import { ok } from "../http/envelope";
 import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
 import { parseOrThrow, parseQuery } from "../http/validation";
+import { NO_COUNTS } from "../integrations/counters";
 import { IntegrationType } from "../integrations/type";
 import { Routes } from "../routing/rules";
 import { requiredAs, unknownFieldOr } from "../schema/messages";
@@ -76,18 +77,7 @@ export const AlertQuery = z.object({
 	),
 });
 
-const NEW_STATS = {
-	key_rotated_at: null,
-	deleted_at: null,
-	event_count: 0,
-	last_event_at: null,
-	unrouted_count: 0,
-	rate_limited_count: 0,
-	deduplicated_count: 0,
-	replayed_count: 0,
-	refused_count: {},
-	config_version: 0,
-};
+const NEW_STATS = { key_rotated_at: null, deleted_at: null, ...NO_COUNTS, config_version: 0 };
 
 export const admin = new Hono<AppEnv>();
 

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { IntakeCounts, NO_COUNTS } from "../../integrations/counters";
 import { Settings } from "../../integrations/settings";
 import { IntegrationType } from "../../integrations/type";
 import { RoutingSnapshot } from "../../routing/snapshot";
@@ -14,32 +15,10 @@ const decimal = z.codec(z.string().check(z.regex(/^-?\d+(\.\d+)?$/)), z.number()
 	decode: Number,
 	encode: String,
 });
-/** The counters D1's integration list shows, kept in one row. */
-export const Stats = z.object({
-	event_count: z.number(),
-	last_event_at: z.nullable(z.number()),
-	unrouted_count: z.number(),
-	/** Pushes refused over the rate limit (absent in rows written before it existed). */
-	rate_limited_count: z._default(z.number(), 0),
-	/** Events that landed on an alert already firing (the ones deduplication absorbed). */
-	deduplicated_count: z._default(z.number(), 0),
-	/** Deliveries answered from the exactly-once record instead of being applied again. */
-	replayed_count: z._default(z.number(), 0),
-	/** Pushes refused after their key was checked, by the refusal's code. */
-	refused_count: z._default(z.record(z.string(), z.number()), {}),
-	version: z.number(),
-});
+/** The intake counts and their version, which moves with every change (for the D1 mirror). */
+export const Stats = z.extend(IntakeCounts, { version: z.number() });
 export type Stats = z.infer<typeof Stats>;
-export const NO_STATS: Stats = {
-	event_count: 0,
-	last_event_at: null,
-	unrouted_count: 0,
-	rate_limited_count: 0,
-	deduplicated_count: 0,
-	replayed_count: 0,
-	refused_count: {},
-	version: 0,
-};
+export const NO_STATS: Stats = { ...NO_COUNTS, version: 0 };
 
 const META = {
 	/** Set by delete: the tombstone that refuses every later call. */

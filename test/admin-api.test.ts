@@ -165,7 +165,7 @@ describe("deleting an integration", () => {
 					occurred_at: Date.now(),
 				},
 			],
-			delivery: null,
+			receipt: null,
 			autoResolveAfterMs: null,
 			rateLimit: null,
 			retentionMs: 30 * 86_400_000,

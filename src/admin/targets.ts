@@ -12,7 +12,7 @@ import { onlyMethods } from "../http/middleware";
 import { parseOrThrow, parseQuery } from "../http/validation";
 import { buildEvent } from "../notify/event";
 import { newSigningSecret } from "../notify/formats";
-import { deliver } from "../notify/send";
+import { sendNotification } from "../notify/send";
 import {
 	DEFAULT_EVENTS,
 	DeliveryStatus,
@@ -277,7 +277,7 @@ targets
 		});
 		const results = await Promise.all(
 			(await listTargets(c.env.DB, channel.id)).map(async (target) => {
-				const sent = await deliver(target, event, urlRulesOf(c.env), now);
+				const sent = await sendNotification(target, event, urlRulesOf(c.env), now);
 				return {
 					target_id: target.id,
 					name: target.name,

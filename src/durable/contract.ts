@@ -32,8 +32,11 @@ export const PushData = z.object({
 });
 export type PushData = z.infer<typeof PushData>;
 
-/** A delivery's identity: a retry with the same key is answered from the first time. */
-export type Delivery = { key: string; fingerprint: string };
+/**
+ * A push's receipt: its idempotency id and a fingerprint of what it said. A retry with the same
+ * key is answered from the first time; the same key with another fingerprint is refused.
+ */
+export type Receipt = { key: string; fingerprint: string };
 
 /**
  * An SNS message's topic, the one the integration's settings require (if any), and when SNS
@@ -44,11 +47,11 @@ export type TopicCheck = { arn: string; required: string | null; sentAt: number 
 export type Push = {
 	integrationId: string;
 	/**
-	 * What the delivery says, in order: usually one event; several for a Security Hub batch; none
-	 * for a state the integration ignores (the delivery is still recorded and counted).
+	 * What the push says, in order: usually one event; several for a Security Hub batch; none
+	 * for a state the integration ignores (the push is still recorded and counted).
 	 */
 	events: AlertEvent[];
-	delivery: Delivery | null;
+	receipt: Receipt | null;
 	topic?: TopicCheck;
 	/** The integration's `auto_resolve_after` in ms, or null when off. */
 	autoResolveAfterMs: number | null;

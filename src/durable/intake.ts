@@ -62,7 +62,7 @@ class Refused extends Error {
 }
 
 /** Thrown when the push's delivery id turns out to be recorded already: see `ingestOnce`. */
-class DeliverySeen extends Error {}
+class ReceiptSeen extends Error {}
 
 /**
  * A push in one transaction of `run`. Most deliveries are new, so their id is checked only by
@@ -80,7 +80,7 @@ export function ingestOnce(
 		return run(() => ingest(s, push, now, false));
 	} catch (error) {
 		const again =
-			push.delivery !== null && (error instanceof DeliverySeen || error instanceof Refused);
+			push.receipt !== null && (error instanceof ReceiptSeen || error instanceof Refused);
 		if (!again) {
 			if (error instanceof Refused) return error.refusal;
 			throw error;
@@ -160,8 +160,8 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 			s.subscription.accept(push.topic, "notification", now);
 		if (refusal !== null) return refusal;
 	}
-	if (push.delivery !== null && lookUpFirst) {
-		const seen = s.deliveries.lookup(push.delivery);
+	if (push.receipt !== null && lookUpFirst) {
+		const seen = s.receipts.lookup(push.receipt);
 		if (seen.kind === "key_reused") return { ok: false, reason: "idempotency_key_reused" };
 		if (seen.kind === "replay") {
 			// An applied message's arrival is the counters' `last_event_at`; a replay's is kept apart.
@@ -181,8 +181,8 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 		unrouted_count: stats.unrouted_count + tally.unrouted,
 		deduplicated_count: stats.deduplicated_count + deduplicated,
 	}));
-	if (push.delivery !== null && !s.deliveries.record(push.delivery, data, now)) {
-		throw new DeliverySeen();
+	if (push.receipt !== null && !s.receipts.record(push.receipt, data, now)) {
+		throw new ReceiptSeen();
 	}
 	return { ok: true, data, replayed: false };
 }
@@ -470,7 +470,7 @@ function detail(s: Stores, incident: IncidentRecord): IncidentDetail {
 
 /**
  * SNS retries an HTTP/S delivery for at most an hour after publishing; a message is accepted for
- * twice that, well inside the 24 hours its MessageId is remembered (DELIVERY_TTL_MS), so a
+ * twice that, well inside the 24 hours its MessageId is remembered (RECEIPT_TTL_MS), so a
  * captured message cannot be replayed once its id is forgotten.
  */
 const SNS_MAX_AGE_MS = 2 * 3_600_000;
@@ -486,7 +486,7 @@ function snsTimeRefusal(sentAt: number, now: number): Refusal | null {
 }
 
 /** The delivery a SubscriptionConfirmation or UnsubscribeConfirmation is remembered as. */
-const snsDelivery = (messageId: string) => ({ key: `sns:${messageId}`, fingerprint: "sns" });
+const snsReceipt = (messageId: string) => ({ key: `sns:${messageId}`, fingerprint: "sns" });
 
 /**
  * Before the worker follows a SubscribeURL: the message is recent, from the accepted topic, and
@@ -501,7 +501,7 @@ export function checkConfirmation(
 	if (s.meta.isDeleted()) return { ok: false, reason: "integration_deleted" };
 	const refusal = snsTimeRefusal(topic.sentAt, now) ?? s.subscription.allowed(topic);
 	if (refusal !== null) return refusal;
-	return { ok: true, replayed: s.deliveries.lookup(snsDelivery(messageId)).kind !== "new" };
+	return { ok: true, replayed: s.receipts.lookup(snsReceipt(messageId)).kind !== "new" };
 }
 
 /** Only a confirmation pins; an unsubscribe must merely come from the accepted topic. */
@@ -519,7 +519,7 @@ export function recordSubscription(
 	if (refusal !== null) return refusal;
 	if (change.kind === "confirmed") s.subscription.confirmed(change.subscriptionArn, now);
 	else s.subscription.unsubscribed(now);
-	const delivery = snsDelivery(change.messageId);
-	if (s.deliveries.lookup(delivery).kind === "new") s.deliveries.record(delivery, [], now);
+	const receipt = snsReceipt(change.messageId);
+	if (s.receipts.lookup(receipt).kind === "new") s.receipts.record(receipt, [], now);
 	return null;
 }

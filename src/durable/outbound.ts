@@ -1,4 +1,4 @@
-import { type Attempt, deliver } from "../notify/send";
+import { type Attempt, sendNotification } from "../notify/send";
 import { urlRulesOf } from "../notify/url";
 import { redactKeys } from "../security/secrets";
 import { type Claimed, claim, settle } from "./notifications";
@@ -34,7 +34,7 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 		const results = await Promise.all(
 			claimed.map(async (one) => ({
 				claimed: one,
-				attempt: await deliver(one.target, one.row.event, rules, at),
+				attempt: await sendNotification(one.target, one.row.event, rules, at),
 			})),
 		);
 		o.run(() => settle(o.state, results, o.clock()));

@@ -11,12 +11,12 @@ import { MIRROR_DELAY_MS } from "./state/mirror";
 import type { Stores } from "./state/stores";
 
 /**
- * The periodic work of the object's one alarm, in one transaction: forget old deliveries,
+ * The periodic work of the object's one alarm, in one transaction: forget old receipts,
  * resolve timed-out alerts, apply silences starting or ending and keys done flapping, escalate,
  * and prune history. Sending and mirroring follow it, outside (src/durable/outbound.ts).
  */
 export function upkeep(s: Stores, now: number): { more: boolean; noiseAt: number | null } {
-	s.deliveries.prune(now);
+	s.receipts.prune(now);
 	expireQuietAlerts(s, now);
 	const noiseAt = noiseDue(s, now, routeReleased(s, now));
 	escalate(s, now);

@@ -9,7 +9,7 @@ import type { IntegrationType } from "../integrations/type";
 import { parseWellFormed } from "../schema/json";
 import { readIntegrationKey, sha256Hex } from "../security/secrets";
 import { alertsApiError, handleAlertsApi } from "../sources/alertmanager/handler";
-import { type PushHandler, SettingsChanged } from "../sources/deliver";
+import { type PushHandler, SettingsChanged } from "../sources/ingest";
 import {
 	handlePagerDutyPush,
 	pagerDutyError,

@@ -1,11 +1,11 @@
 import { Alerts } from "./alerts";
-import { Deliveries } from "./deliveries";
 import { Flaps } from "./flaps";
 import { Incidents } from "./incidents";
 import { Meta } from "./meta";
 import { Mirror } from "./mirror";
 import { Outbox } from "./outbox";
 import { PushRate } from "./rate";
+import { Receipts } from "./receipts";
 import { RoutingCache } from "./routing";
 import { SnsSubscription } from "./subscription";
 
@@ -16,7 +16,7 @@ import { SnsSubscription } from "./subscription";
  */
 export type Stores = {
 	meta: Meta;
-	deliveries: Deliveries;
+	receipts: Receipts;
 	alerts: Alerts;
 	incidents: Incidents;
 	subscription: SnsSubscription;
@@ -34,7 +34,7 @@ export function openStores(sql: SqlStorage): Stores {
 	const outbox = new Outbox(sql);
 	return {
 		meta,
-		deliveries: new Deliveries(sql),
+		receipts: new Receipts(sql),
 		alerts,
 		incidents,
 		subscription: new SnsSubscription(meta),

@@ -5,7 +5,7 @@ import { noteRefusal } from "../../http/refusals";
 import { parseJson, parseOrThrow } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { redactKeys } from "../../security/secrets";
-import { deliver, type PushHandler, settingsReader } from "../deliver";
+import { ingest, type PushHandler, settingsReader } from "../ingest";
 import { normalizePostedAlerts, normalizeWebhookAlerts } from "./normalize";
 import { AlertmanagerWebhook, PostableAlerts } from "./schema";
 import { AlertmanagerSettings, resolveTimeoutMs } from "./settings";
@@ -28,10 +28,10 @@ export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) =>
 	const { alerts } = parseOrThrow(AlertmanagerWebhook, body);
 	const events = await normalizeWebhookAlerts(alerts, Date.now());
 	try {
-		return await deliver(
+		return await ingest(
 			c,
 			target,
-			{ events, delivery: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
+			{ events, receipt: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
 			(results) => ({ results }),
 		);
 	} catch (error) {
@@ -55,10 +55,10 @@ export const handleAlertsApi: PushHandler = async (c, target, text) => {
 	const settings = readSettings(target);
 	const alerts = parseOrThrow(PostableAlerts, parseJson(text));
 	const events = normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings));
-	return deliver(
+	return ingest(
 		c,
 		target,
-		{ events, delivery: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
+		{ events, receipt: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
 		(results) => ({ results }),
 	);
 };

@@ -5,7 +5,7 @@ import { noteRefusal } from "../../http/refusals";
 import { parseJson } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { redactKeys } from "../../security/secrets";
-import { ingestPush, type PushHandler, settingsReader } from "../deliver";
+import { ingestPush, type PushHandler, settingsReader } from "../ingest";
 import { normalizePagerDuty } from "./normalize";
 import { PagerDutySettings } from "./settings";
 
@@ -22,7 +22,7 @@ export const handlePagerDutyPush: PushHandler = async (c, target, text) => {
 		const { event, dedupKey } = await normalizePagerDuty(parseJson(text), Date.now());
 		await ingestPush(c, target, {
 			events: [event],
-			delivery: null,
+			receipt: null,
 			autoResolveAfterMs: autoResolveAfterMs(readSettings(target)),
 		});
 		return c.json({ status: "success", message: "Event processed", dedup_key: dedupKey }, 202);

@@ -4,7 +4,7 @@ import { ok } from "../../http/envelope";
 import { HttpError, ServiceUnavailable } from "../../http/errors";
 import { refusalError } from "../../http/refusals";
 import { fieldPath } from "../../http/validation";
-import { integrationObject, type PushHandler, type PushTarget } from "../deliver";
+import { integrationObject, type PushHandler, type PushTarget } from "../ingest";
 import { looksSigned, SnsMessage } from "./message";
 import { CertificateUnavailable, signingKeys } from "./signing-keys";
 import { checkSigningCertUrl, checkSubscribeUrl } from "./urls";

@@ -10,7 +10,7 @@ import { Retention, retentionMs } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
 
 /**
- * The delivery step every source ends with: hand the normalized push to the integration's
+ * The intake step every source ends with: hand the normalized push to the integration's
  * Durable Object and answer with its outcome.
  */
 
@@ -102,7 +102,7 @@ export async function ingestPush(
 }
 
 /** `respond` shapes the outcomes in the envelope: one event's by default, a list for batches. */
-export async function deliver(
+export async function ingest(
 	c: Context<AppEnv>,
 	target: PushTarget,
 	push: SourcePush,

@@ -9,6 +9,7 @@ import { pageOf } from "../http/cursor";
 import { ok } from "../http/envelope";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { onlyMethods } from "../http/middleware";
+import { refusalError } from "../http/refusals";
 import { parseOrThrow, parseQuery } from "../http/validation";
 import { buildEvent } from "../notify/event";
 import { newSigningSecret } from "../notify/formats";
@@ -348,16 +349,8 @@ targets
 				`channel ${channelId} has no delivery with id ${JSON.stringify(id)}`,
 			);
 		}
-		const result = await c.env.INTEGRATION.getByName(row.integration_id).retryNotification(id);
-		if (result === "not_found") {
-			throw new NotFound("DeliveryNotFound", `delivery ${id} is gone (its incident was pruned)`);
-		}
-		if (result === "not_failed") {
-			throw new Conflict(
-				"DeliveryNotFailed",
-				`delivery ${id} has not failed: only failed deliveries can be retried`,
-			);
-		}
-		return ok(c, deliveryToApi({ ...result, integration_id: row.integration_id }), 202);
+		const reply = await c.env.INTEGRATION.getByName(row.integration_id).retryNotification(id);
+		if (!reply.ok) throw refusalError(reply);
+		return ok(c, deliveryToApi({ ...reply.notification, integration_id: row.integration_id }), 202);
 	})
 	.all("/channels/:id/deliveries/:delivery/retry", onlyMethods("POST"));

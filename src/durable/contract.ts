@@ -6,6 +6,7 @@ import type { RateLimit } from "../integrations/rate-limit";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
 import type { RoutingSnapshot } from "../routing/snapshot";
+import type { OutboxRow } from "./state/outbox";
 
 /**
  * The integration Durable Object's RPC contract: what callers send and what comes back. Callers
@@ -117,6 +118,10 @@ export type Refusal = { ok: false } & (
 	| { reason: "sns_message_future"; sentAt: number }
 	| { reason: "incident_not_found"; id: string }
 	| { reason: "incident_resolved" }
+	/** No notification has this id (its incident was pruned). */
+	| { reason: "notification_not_found"; id: string }
+	/** Only a failed notification is sent again. */
+	| { reason: "notification_not_failed"; id: string }
 );
 
 export type IngestReply = { ok: true; data: PushData[]; replayed: boolean } | Refusal;
@@ -125,6 +130,9 @@ export type IngestReply = { ok: true; data: PushData[]; replayed: boolean } | Re
 export type AlertPage = { alerts: ApiAlert[]; next_seq: number | null };
 export type IncidentDetail = ApiIncident & { alerts: ApiAlert[] };
 export type IncidentReply = { ok: true; incident: IncidentDetail } | Refusal;
+
+/** A failed notification, queued again. */
+export type RetryReply = { ok: true; notification: OutboxRow } | Refusal;
 
 export type SubscriptionChange =
 	| { kind: "confirmed"; topic: TopicCheck; messageId: string; subscriptionArn: string | null }

@@ -15,6 +15,7 @@ import type {
 	Provision,
 	Push,
 	Refusal,
+	RetryReply,
 	SnsStatus,
 	SubscriptionChange,
 	TopicCheck,
@@ -233,7 +234,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/** A failed notification, queued again (`POST …/deliveries/{id}/retry`). */
-	async retryNotification(id: string): Promise<ReturnType<typeof retryNotification>> {
+	async retryNotification(id: string): Promise<RetryReply> {
 		const now = this.clock();
 		const result = this.transaction(() => retryNotification(this.stores(), id, now));
 		await this.wakeUp.by(this.state.outbox.takeSoonest());

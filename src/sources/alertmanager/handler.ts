@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { HttpError, InvalidParameter } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
-import { parseJson, parseOrThrow } from "../../http/validation";
+import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { redactKeys } from "../../security/secrets";
 import { ingest, type PushHandler, settingsReader } from "../ingest";
@@ -26,7 +26,7 @@ export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) =>
 		);
 	}
 	const { alerts } = parseOrThrow(AlertmanagerWebhook, body);
-	const events = await normalizeWebhookAlerts(alerts, Date.now());
+	const events = valueOrThrow(await normalizeWebhookAlerts(alerts, Date.now()));
 	try {
 		return await ingest(
 			c,
@@ -54,7 +54,9 @@ function retriedBy503(error: HttpError): HttpError {
 export const handleAlertsApi: PushHandler = async (c, target, text) => {
 	const settings = readSettings(target);
 	const alerts = parseOrThrow(PostableAlerts, parseJson(text));
-	const events = normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings));
+	const events = valueOrThrow(
+		normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings)),
+	);
 	return ingest(
 		c,
 		target,

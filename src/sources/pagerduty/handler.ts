@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { HttpError } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
-import { parseJson } from "../../http/validation";
+import { parseJson, valueOrThrow } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { redactKeys } from "../../security/secrets";
 import { ingestPush, type PushHandler, settingsReader } from "../ingest";
@@ -19,7 +19,8 @@ const readSettings = settingsReader(PagerDutySettings);
  */
 export const handlePagerDutyPush: PushHandler = async (c, target, text) => {
 	try {
-		const { event, dedupKey } = await normalizePagerDuty(parseJson(text), Date.now());
+		const normalized = await normalizePagerDuty(parseJson(text), Date.now());
+		const { event, dedupKey } = valueOrThrow(normalized);
 		await ingestPush(c, target, {
 			events: [event],
 			receipt: null,

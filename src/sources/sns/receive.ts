@@ -3,7 +3,7 @@ import { readTextLimited } from "../../http/body";
 import { ok } from "../../http/envelope";
 import { HttpError, ServiceUnavailable } from "../../http/errors";
 import { refusalError } from "../../http/refusals";
-import { fieldPath } from "../../http/validation";
+import { fieldPath } from "../../schema/problem";
 import { integrationObject, type PushHandler, type PushTarget } from "../ingest";
 import { looksSigned, SnsMessage } from "./message";
 import { CertificateUnavailable, signingKeys } from "./signing-keys";

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import type { Receipt } from "../../durable/contract";
 import { InvalidParameter } from "../../http/errors";
-import { parseJson, parseOrThrow } from "../../http/validation";
+import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
 import { autoResolveAfterMs } from "../../integrations/settings";
 import { requiredAs } from "../../schema/messages";
 import { sha256Hex } from "../../security/secrets";
@@ -29,7 +29,7 @@ export async function ingestStandard(
 	text: string,
 	autoResolveAfter: number | null,
 ) {
-	const event = await normalizeStandard(body, Date.now());
+	const event = valueOrThrow(await normalizeStandard(body, Date.now()));
 	const receipt = await idempotencyReceipt(c.req.header("Idempotency-Key"), text);
 	return ingest(c, target, {
 		events: [event],
@@ -65,7 +65,7 @@ export const handleStandardBatch: PushHandler = async (c, target, text) => {
 	const normalized = [];
 	// In order, so the first invalid event is the one named.
 	for (const [index, event] of events.entries()) {
-		normalized.push(await normalizeStandard(event, receivedAt, `events[${index}]`));
+		normalized.push(valueOrThrow(await normalizeStandard(event, receivedAt, `events[${index}]`)));
 	}
 	const receipt = await idempotencyReceipt(c.req.header("Idempotency-Key"), text);
 	return ingest(

@@ -2,7 +2,7 @@ import { type Attempt, sendNotification } from "../notify/send";
 import { urlRulesOf } from "../notify/url";
 import { redactKeys } from "../security/secrets";
 import { type Claimed, claim, settle } from "./notifications";
-import { MIRROR_DELAY_MS, MIRROR_RETRY_MS, type MirrorResult } from "./state/mirror";
+import type { MirrorResult } from "./state/mirror";
 import type { Stores } from "./state/stores";
 
 /**
@@ -59,14 +59,14 @@ function logFailedAttempts(o: Outbound, results: { claimed: Claimed; attempt: At
 				// "retry": it goes again later; "rejected": it has failed for good.
 				outcome: attempt.outcome,
 				status: attempt.status,
-				// Secret-free by construction (src/notify/send.ts), as in the deliveries list.
+				// Secret-free by construction (`sendNotification`), as in the deliveries list.
 				reason: attempt.detail,
 			}),
 		);
 	}
 }
 
-/** Writes what D1 has not seen yet in one batch (src/durable/state/mirror.ts). */
+/** Writes what D1 has not seen yet in one batch (see state/mirror.ts). */
 export async function mirrorToD1(o: Outbound): Promise<MirrorResult> {
 	const plan = o.state.mirror.plan(o.env.DB);
 	if (plan === null) return "done";
@@ -81,10 +81,4 @@ export async function mirrorToD1(o: Outbound): Promise<MirrorResult> {
 		return "failed";
 	}
 	return o.run(() => o.state.mirror.settle(plan));
-}
-
-/** When to mirror again: soon when behind, later after a failed write, never when done. */
-export function mirrorAgainAt(result: MirrorResult, now: number): number | null {
-	if (result === "done") return null;
-	return now + (result === "failed" ? MIRROR_RETRY_MS : MIRROR_DELAY_MS);
 }

@@ -52,3 +52,20 @@ export function forgetCopies(s: Stores): void {
 	s.routing.forget();
 	s.alerts.forget();
 }
+
+/**
+ * One synchronous transaction over the stores; what they keep in memory is dropped if it rolls
+ * back. Counters the alert store holds back are written before it commits.
+ */
+export function inTransaction<T>(storage: DurableObjectStorage, s: Stores, work: () => T): T {
+	try {
+		return storage.transactionSync(() => {
+			const result = work();
+			s.alerts.flush();
+			return result;
+		});
+	} catch (error) {
+		forgetCopies(s);
+		throw error;
+	}
+}

@@ -39,10 +39,7 @@ export function provision(s: Stores, p: Provision, now: number): boolean {
 
 /** PATCH: new settings, and the routing the channel implies (see `provision` for the answer). */
 export function configure(s: Stores, c: Configuration | Provision, now: number): boolean {
-	s.meta.set("settings", c.settings);
-	s.meta.increment("settings_version");
-	s.meta.set("auto_resolve_after_ms", c.autoResolveAfterMs);
-	s.meta.set("retention_ms", c.retentionMs);
+	s.settings.replace(c.settings);
 	return c.routing === undefined ? false : reroute(s, c.routing, now);
 }
 

@@ -2,7 +2,6 @@ import * as z from "zod/mini";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import type { ApiIncident } from "../incidents/incident";
-import type { RateLimit } from "../integrations/rate-limit";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
 import type { RoutingSnapshot } from "../routing/snapshot";
@@ -54,23 +53,18 @@ export type Push = {
 	events: AlertEvent[];
 	receipt: Receipt | null;
 	topic?: TopicCheck;
-	/** The integration's `auto_resolve_after` in ms, or null when off. */
-	autoResolveAfterMs: number | null;
-	/** The integration's `rate_limit` (null: none). */
-	rateLimit: RateLimit | null;
-	/** The integration's `retention` in ms: how long resolved history is kept. */
-	retentionMs: number;
 	auth: PushAuth;
 };
 
 /**
  * Who vouches for the push. `key`: the object itself checks the key's hash, and the settings
  * the worker normalized with must be the object's current ones. `d1`: a key of the old format,
- * which the worker found in D1; the routing copy is reloaded when D1's config version moved.
+ * which the worker found in D1 with the integration's settings, which the object takes when they
+ * changed; the routing copy is reloaded when D1's config version moved.
  */
 export type PushAuth =
 	| { kind: "key"; keyHash: string; settingsVersion: number }
-	| { kind: "d1"; configVersion: number };
+	| { kind: "d1"; configVersion: number; settings: Settings };
 
 /** What the worker needs to handle a push, as the object holds it. */
 export type IntegrationConfig = {
@@ -84,20 +78,14 @@ export type IntegrationConfig = {
 export type Provision = {
 	integrationId: string;
 	type: IntegrationType;
+	/** The object reads what it acts on from these (`intakeSettingsOf`). */
 	settings: Settings;
-	autoResolveAfterMs: number | null;
-	retentionMs: number;
 	keyHash: string;
 	routing: RoutingSnapshot;
 };
 
 /** A settings change (PATCH), with the routing it implies when the channel changed. */
-export type Configuration = {
-	settings: Settings;
-	autoResolveAfterMs: number | null;
-	retentionMs: number;
-	routing?: RoutingSnapshot;
-};
+export type Configuration = { settings: Settings; routing?: RoutingSnapshot };
 
 export type DescribeReply = { ok: true; config: IntegrationConfig } | Refusal;
 

@@ -97,7 +97,7 @@ export function expireQuietAlerts(s: Stores, now: number): void {
 	for (const alert of s.alerts.expiredBy(now)) {
 		timeOut(s, alert, alert.expires_at ?? now, now);
 	}
-	const after = s.meta.get("auto_resolve_after_ms");
+	const after = s.settings.current().autoResolveAfterMs;
 	if (after === null) return;
 	for (const alert of s.alerts.quietSince(now - after)) timeOut(s, alert, now, now);
 }
@@ -113,7 +113,7 @@ function timeOut(s: Stores, alert: Alert, at: number, now: number): void {
  * neither applies to anything firing).
  */
 export function nextTimeoutAt(s: Stores): number | null {
-	const after = s.meta.get("auto_resolve_after_ms");
+	const after = s.settings.current().autoResolveAfterMs;
 	const oldest = s.alerts.oldestFiringReceipt();
 	const quiet = after === null || oldest === null ? null : oldest + after;
 	const expiry = s.alerts.nextExpiry();

@@ -1,5 +1,5 @@
 import { type Alert, isMuted } from "../alerts/alert";
-import { countChange, flappingOf } from "../integrations/flapping";
+import { countChange } from "../integrations/flapping";
 import { inhibitor, isSource } from "../routing/inhibit";
 import {
 	nextSilenceChange,
@@ -61,8 +61,7 @@ const STEADY: Counted = { flapping: false, began: null };
 
 /** Counts a state change (an opening or a recovery) of `alertKey` that its source sent. */
 export function countStateChange(s: Stores, alertKey: string, now: number): Counted {
-	const settings = s.meta.get("settings");
-	const flapping = settings === null ? null : flappingOf(settings);
+	const { flapping } = s.settings.current();
 	if (flapping === null) return STEADY;
 	const held = s.flaps.get(alertKey);
 	const counted = countChange(held?.changes ?? [], now, flapping);

@@ -85,16 +85,16 @@ function authorize(s: Stores, auth: PushAuth): Refusal | null {
 function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): IngestReply {
 	const refusal = authorize(s, push.auth);
 	if (refusal !== null) return refusal;
+	// An old-format key's integration may never have been provisioned: D1's settings hold.
+	if (push.auth.kind === "d1") s.settings.replace(push.auth.settings);
 	// After the key check: a wrong key neither spends the integration's tokens nor counts.
-	const retryAfterMs =
-		push.rateLimit === null || lookUpFirst ? null : s.rate.take(push.rateLimit, now);
+	const { rateLimit } = s.settings.current();
+	const retryAfterMs = rateLimit === null || lookUpFirst ? null : s.rate.take(rateLimit, now);
 	if (retryAfterMs !== null) {
 		countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
 		return { ok: false, reason: "rate_limited", retryAfterMs };
 	}
 	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
-	s.meta.set("auto_resolve_after_ms", push.autoResolveAfterMs);
-	s.meta.set("retention_ms", push.retentionMs);
 	if (push.topic !== undefined) {
 		const refusal =
 			snsTimeRefusal(push.topic.sentAt, now) ??

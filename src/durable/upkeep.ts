@@ -1,4 +1,3 @@
-import { DEFAULT_RETENTION_MS } from "../integrations/settings";
 import { countUnrouted } from "./counters";
 import { expireQuietAlerts, nextTimeoutAt, routeReleased } from "./incident-changes";
 import { nextNoiseAt, noiseDue } from "./noise";
@@ -34,7 +33,7 @@ export function upkeep(s: Stores, now: number): boolean {
  * incidents first, which frees their alerts. True when more is left for the next run.
  */
 function pruneHistory(s: Stores, now: number): boolean {
-	const cutoff = now - retention(s);
+	const cutoff = now - s.settings.current().retentionMs;
 	const pruned = s.incidents.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
 	for (const id of pruned) s.outbox.forgetIncident(id);
 	const incidents = pruned.length;
@@ -45,12 +44,8 @@ function pruneHistory(s: Stores, now: number): boolean {
 
 /** When the oldest resolved history passes the retention (null: there is none). */
 function nextPruneAt(s: Stores): number | null {
-	return soonest([s.alerts.oldestResolvedAt(), s.incidents.oldestResolvedAt()], retention(s));
-}
-
-/** The integration's retention (objects provisioned before it existed: the default). */
-function retention(s: Stores): number {
-	return s.meta.get("retention_ms") ?? DEFAULT_RETENTION_MS;
+	const oldest = [s.alerts.oldestResolvedAt(), s.incidents.oldestResolvedAt()];
+	return soonest(oldest, s.settings.current().retentionMs);
 }
 
 /** What a call leaves for the alarm, besides the notifications it queued. */

@@ -64,7 +64,7 @@ export async function legacyTarget(
 		id: row.id,
 		type: row.type,
 		settings: row.settings,
-		auth: { kind: "d1", configVersion: row.config_version },
+		auth: { kind: "d1", configVersion: row.config_version, settings: row.settings },
 		keyHeader,
 	};
 }

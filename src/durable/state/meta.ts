@@ -24,14 +24,17 @@ const META = {
 	/** Set by delete: the tombstone that refuses every later call. */
 	deleted: decimal,
 	integration_id: z.string(),
-	// What a push needs without D1 (src/durable/contract.ts `Provision`).
+	// What a push needs without D1 (the contract's `Provision`).
 	key_hash: z.string(),
 	type: IntegrationType,
 	settings: jsonText(Settings),
 	settings_version: decimal,
-	/** The integration's `retention` in ms: how long resolved history is kept. */
+	/**
+	 * What objects kept of the settings before they held them whole (read only where `settings`
+	 * is absent: an integration with an old-format key that no admin change reached yet).
+	 */
 	retention_ms: decimal,
-	/** The integration's `auto_resolve_after` in ms; null (stored "off") when off. */
+	/** `auto_resolve_after` in ms; null (stored "off") when off. */
 	auto_resolve_after_ms: z.codec(z.string(), z.nullable(z.number()), {
 		decode: (text) => (text === "off" ? null : Number(text)),
 		encode: (ms) => (ms === null ? "off" : String(ms)),
@@ -49,7 +52,7 @@ const META = {
 	// `version` moves with every change and `mirrored_version` is the last one D1 took.
 	stats: jsonText(Stats),
 	mirrored_version: decimal,
-	/** When a silence next starts or stops muting (src/durable/noise.ts); null: none will. */
+	/** When a silence next starts or stops muting (see noise.ts); null: none will. */
 	noise_due_at: z.codec(z.string(), z.nullable(z.number()), {
 		decode: (text) => (text === "never" ? null : Number(text)),
 		encode: (ms) => (ms === null ? "never" : String(ms)),
@@ -81,19 +84,20 @@ export class Meta {
 		return this.entry(key)?.value ?? null;
 	}
 
-	/** Writes only a changed value: rows are billed per write. */
-	set<K extends MetaKey>(key: K, value: MetaValue<K>): void {
+	/** Writes only a changed value (rows are billed per write); false when it was the same. */
+	set<K extends MetaKey>(key: K, value: MetaValue<K>): boolean {
 		const known = this.entry(key);
-		// The same number or text again (each push repeats the settings it was sent with).
-		if (known !== null && known.value === value) return;
+		// The same number or text again (a push of an old-format key repeats D1's settings).
+		if (known !== null && known.value === value) return false;
 		const text = z.encode(CODECS[key], value);
-		if (known?.text === text) return;
+		if (known?.text === text) return false;
 		this.sql.exec(
 			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 			key,
 			text,
 		);
 		this.remember(key, { text, value });
+		return true;
 	}
 
 	delete(...keys: MetaKey[]): void {

@@ -7,6 +7,7 @@ import { Outbox } from "./outbox";
 import { PushRate } from "./rate";
 import { Receipts } from "./receipts";
 import { RoutingCache } from "./routing";
+import { HeldSettings } from "./settings";
 import { SnsSubscription } from "./subscription";
 
 /**
@@ -16,6 +17,7 @@ import { SnsSubscription } from "./subscription";
  */
 export type Stores = {
 	meta: Meta;
+	settings: HeldSettings;
 	receipts: Receipts;
 	alerts: Alerts;
 	incidents: Incidents;
@@ -34,6 +36,7 @@ export function openStores(sql: SqlStorage): Stores {
 	const outbox = new Outbox(sql);
 	return {
 		meta,
+		settings: new HeldSettings(meta),
 		receipts: new Receipts(sql),
 		alerts,
 		incidents,
@@ -49,6 +52,7 @@ export function openStores(sql: SqlStorage): Stores {
 /** Drops what the stores keep in memory, after a rolled-back transaction or a wipe. */
 export function forgetCopies(s: Stores): void {
 	s.meta.forget();
+	s.settings.forget();
 	s.routing.forget();
 	s.alerts.forget();
 }

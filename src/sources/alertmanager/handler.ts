@@ -3,7 +3,6 @@ import type { AppEnv } from "../../http/app-env";
 import { HttpError, InvalidParameter } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
 import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
-import { autoResolveAfterMs } from "../../integrations/settings";
 import { redactKeys } from "../../security/secrets";
 import { ingest, type PushHandler, settingsReader } from "../ingest";
 import { normalizePostedAlerts, normalizeWebhookAlerts } from "./normalize";
@@ -18,7 +17,6 @@ const readSettings = settingsReader(AlertmanagerSettings);
  * notification updates the same alerts (by fingerprint) and a repeated resolve changes nothing.
  */
 export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) => {
-	const settings = readSettings(target);
 	const body = parseJson(text);
 	if (Array.isArray(body)) {
 		throw new InvalidParameter(
@@ -28,12 +26,7 @@ export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) =>
 	const { alerts } = parseOrThrow(AlertmanagerWebhook, body);
 	const events = valueOrThrow(await normalizeWebhookAlerts(alerts, Date.now()));
 	try {
-		return await ingest(
-			c,
-			target,
-			{ events, receipt: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
-			(results) => ({ results }),
-		);
+		return await ingest(c, target, { events, receipt: null }, (results) => ({ results }));
 	} catch (error) {
 		throw error instanceof HttpError && error.status === 429 ? retriedBy503(error) : error;
 	}
@@ -57,12 +50,7 @@ export const handleAlertsApi: PushHandler = async (c, target, text) => {
 	const events = valueOrThrow(
 		normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings)),
 	);
-	return ingest(
-		c,
-		target,
-		{ events, receipt: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
-		(results) => ({ results }),
-	);
+	return ingest(c, target, { events, receipt: null }, (results) => ({ results }));
 };
 
 /** Alertmanager's API answers an error with the message as a JSON string. */

@@ -1,4 +1,3 @@
-import { autoResolveAfterMs } from "../../integrations/settings";
 import { ingest, type PushHandler, settingsReader } from "../ingest";
 import { receiveSns } from "../sns/receive";
 import { parseAlarm } from "./alarm";
@@ -29,7 +28,6 @@ export const handleCloudWatchPush: PushHandler = async (c, target, text) => {
 			events: event === null ? [] : [event],
 			receipt,
 			topic,
-			autoResolveAfterMs: autoResolveAfterMs(settings),
 		});
 	});
 };

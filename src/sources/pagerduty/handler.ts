@@ -3,13 +3,9 @@ import type { AppEnv } from "../../http/app-env";
 import { HttpError } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
 import { parseJson, valueOrThrow } from "../../http/validation";
-import { autoResolveAfterMs } from "../../integrations/settings";
 import { redactKeys } from "../../security/secrets";
-import { ingestPush, type PushHandler, settingsReader } from "../ingest";
+import { ingestPush, type PushHandler } from "../ingest";
 import { normalizePagerDuty } from "./normalize";
-import { PagerDutySettings } from "./settings";
-
-const readSettings = settingsReader(PagerDutySettings);
 
 /**
  * A PagerDuty Events API v2 event (at /v2/enqueue, or at the integration's push URL), answered
@@ -24,7 +20,6 @@ export const handlePagerDutyPush: PushHandler = async (c, target, text) => {
 		await ingestPush(c, target, {
 			events: [event],
 			receipt: null,
-			autoResolveAfterMs: autoResolveAfterMs(readSettings(target)),
 		});
 		return c.json({ status: "success", message: "Event processed", dedup_key: dedupKey }, 202);
 	} catch (error) {

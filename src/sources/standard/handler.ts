@@ -2,20 +2,15 @@ import * as z from "zod/mini";
 import type { Receipt } from "../../durable/contract";
 import { InvalidParameter } from "../../http/errors";
 import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
-import { autoResolveAfterMs } from "../../integrations/settings";
 import { requiredAs } from "../../schema/messages";
 import { sha256Hex } from "../../security/secrets";
-import { ingest, type PushHandler, type PushTarget, settingsReader } from "../ingest";
+import { ingest, type PushHandler, type PushTarget } from "../ingest";
 import { normalizeStandard } from "./normalize";
-import { StandardSettings } from "./settings";
-
-const readSettings = settingsReader(StandardSettings);
 
 const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
 export const handleStandardPush: PushHandler = async (c, target, text) => {
-	const settings = readSettings(target);
-	return ingestStandard(c, target, parseJson(text), text, autoResolveAfterMs(settings));
+	return ingestStandard(c, target, parseJson(text), text);
 };
 
 /**
@@ -27,14 +22,12 @@ export async function ingestStandard(
 	target: PushTarget,
 	body: unknown,
 	text: string,
-	autoResolveAfter: number | null,
 ) {
 	const event = valueOrThrow(await normalizeStandard(body, Date.now()));
 	const receipt = await idempotencyReceipt(c.req.header("Idempotency-Key"), text);
 	return ingest(c, target, {
 		events: [event],
 		receipt,
-		autoResolveAfterMs: autoResolveAfter,
 	});
 }
 
@@ -59,7 +52,6 @@ export const Batch = z.object(
  * index and field) before anything is written; one Idempotency-Key covers the batch.
  */
 export const handleStandardBatch: PushHandler = async (c, target, text) => {
-	const settings = readSettings(target);
 	const { events } = parseOrThrow(Batch, parseJson(text));
 	const receivedAt = Date.now();
 	const normalized = [];
@@ -68,12 +60,7 @@ export const handleStandardBatch: PushHandler = async (c, target, text) => {
 		normalized.push(valueOrThrow(await normalizeStandard(event, receivedAt, `events[${index}]`)));
 	}
 	const receipt = await idempotencyReceipt(c.req.header("Idempotency-Key"), text);
-	return ingest(
-		c,
-		target,
-		{ events: normalized, receipt, autoResolveAfterMs: autoResolveAfterMs(settings) },
-		(results) => ({ results }),
-	);
+	return ingest(c, target, { events: normalized, receipt }, (results) => ({ results }));
 };
 
 async function idempotencyReceipt(

@@ -39,10 +39,10 @@ export type PushData = z.infer<typeof PushData>;
 export type Receipt = { key: string; fingerprint: string };
 
 /**
- * An SNS message's topic, the one the integration's settings require (if any), and when SNS
- * published it (its signed `Timestamp`), which the object holds to a window.
+ * An SNS message's topic, and when SNS published it (its signed `Timestamp`), which the object
+ * holds to a window. The topic the settings require, if any, the object holds itself.
  */
-export type TopicCheck = { arn: string; required: string | null; sentAt: number };
+export type TopicCheck = { arn: string; sentAt: number };
 
 export type Push = {
 	integrationId: string;

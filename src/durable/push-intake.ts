@@ -88,7 +88,7 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 	// An old-format key's integration may never have been provisioned: D1's settings hold.
 	if (push.auth.kind === "d1") s.settings.replace(push.auth.settings);
 	// After the key check: a wrong key neither spends the integration's tokens nor counts.
-	const { rateLimit } = s.settings.current();
+	const { rateLimit, topicArn } = s.settings.current();
 	const retryAfterMs = rateLimit === null || lookUpFirst ? null : s.rate.take(rateLimit, now);
 	if (retryAfterMs !== null) {
 		countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
@@ -98,7 +98,7 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 	if (push.topic !== undefined) {
 		const refusal =
 			snsTimeRefusal(push.topic.sentAt, now) ??
-			s.subscription.accept(push.topic, "notification", now);
+			s.subscription.accept(push.topic, topicArn, "notification", now);
 		if (refusal !== null) return refusal;
 	}
 	if (push.receipt !== null && lookUpFirst) {

@@ -39,7 +39,8 @@ export function checkConfirmation(
 	now: number,
 ): ConfirmationCheck {
 	if (s.meta.isDeleted()) return { ok: false, reason: "integration_deleted" };
-	const refusal = snsTimeRefusal(topic.sentAt, now) ?? s.subscription.allowed(topic);
+	const required = s.settings.current().topicArn;
+	const refusal = snsTimeRefusal(topic.sentAt, now) ?? s.subscription.allowed(topic, required);
 	if (refusal !== null) return refusal;
 	return { ok: true, replayed: s.receipts.lookup(snsReceipt(messageId)).kind !== "new" };
 }
@@ -51,11 +52,12 @@ export function recordSubscription(
 	now: number,
 ): Refusal | null {
 	if (s.meta.isDeleted()) return { ok: false, reason: "integration_deleted" };
+	const required = s.settings.current().topicArn;
 	const refusal =
 		snsTimeRefusal(change.topic.sentAt, now) ??
 		(change.kind === "confirmed"
-			? s.subscription.accept(change.topic, "confirmation", now)
-			: s.subscription.allowed(change.topic));
+			? s.subscription.accept(change.topic, required, "confirmation", now)
+			: s.subscription.allowed(change.topic, required));
 	if (refusal !== null) return refusal;
 	if (change.kind === "confirmed") s.subscription.confirmed(change.subscriptionArn, now);
 	else s.subscription.unsubscribed(now);

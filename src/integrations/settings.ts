@@ -56,27 +56,31 @@ export type IntakeSettings = {
 	/** `rate_limit` (null: none). */
 	rateLimit: RateLimit | null;
 	flapping: Flapping | null;
+	/** An SNS integration's `topic_arn`: the only topic it accepts (null: the first seen pins). */
+	topicArn: string | null;
 };
 
 /**
- * The fields every type shares, with their defaults where stored settings predate them. A value
- * today's schema refuses (stored by an older version) reads as its default rather than failing
- * every push.
+ * The fields the object reads, with their defaults where stored settings predate them (or their
+ * type has none). A value today's schema refuses (stored by an older version) reads as its
+ * default rather than failing every push.
  */
-const SharedFields = z.object({
+const ObjectFields = z.object({
 	auto_resolve_after: z.catch(AutoResolveAfter(null), null),
 	retention: z.catch(Retention, "30d"),
 	rate_limit: z.catch(RateLimitSetting, DEFAULT_RATE_LIMIT),
+	topic_arn: z.catch(z._default(z.nullable(z.string()), null), null),
 });
 
 export function intakeSettingsOf(settings: Settings): IntakeSettings {
-	const fields = SharedFields.parse(settings);
+	const fields = ObjectFields.parse(settings);
 	const timeout = fields.auto_resolve_after;
 	return {
 		autoResolveAfterMs: timeout === null ? null : parseDuration(timeout),
 		retentionMs: parseDuration(fields.retention) ?? DEFAULT_RETENTION_MS,
 		rateLimit: fields.rate_limit,
 		flapping: flappingOf(settings),
+		topicArn: fields.topic_arn,
 	};
 }
 

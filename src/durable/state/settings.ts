@@ -41,6 +41,7 @@ export class HeldSettings {
 			retentionMs: this.meta.get("retention_ms") ?? DEFAULT_RETENTION_MS,
 			rateLimit: null,
 			flapping: null,
+			topicArn: null,
 		};
 	}
 }

@@ -41,18 +41,14 @@ export async function receiveSns(
 			"this integration refuses SignatureVersion 1 (SHA1) messages: set the topic's SignatureVersion attribute to 2",
 		);
 	}
-	const topic: TopicCheck = {
-		arn: message.TopicArn,
-		required: policy.topicArn,
-		sentAt: Date.parse(message.Timestamp),
-	};
+	const topic: TopicCheck = { arn: message.TopicArn, sentAt: Date.parse(message.Timestamp) };
 	// Settings that name the topic refuse others before any certificate is fetched.
-	if (topic.required !== null && topic.arn !== topic.required) {
+	if (policy.topicArn !== null && topic.arn !== policy.topicArn) {
 		throw refusalError({
 			ok: false,
 			reason: "topic_not_accepted",
 			topic: topic.arn,
-			accepted: topic.required,
+			accepted: policy.topicArn,
 		});
 	}
 	await verifySignature(message);

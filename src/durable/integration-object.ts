@@ -56,12 +56,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		super(ctx, env);
 		this.stores = openStores(ctx.storage.sql);
 		this.wakeUp = new Alarm(ctx.storage);
-		this.out = {
-			state: this.stores,
-			env,
-			clock: () => this.clock(),
-			run: (w) => this.transaction(w),
-		};
+		this.out = { storage: ctx.storage, stores: this.stores, env, clock: () => this.clock() };
 		// Never given an integration: no storage, even when a well-formed unknown key wakes it.
 		this.ready = hasSchema(ctx.storage.sql);
 		if (this.ready) ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
@@ -84,7 +79,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			const fresh = await loadRoutingSnapshot(this.env.DB, integrationId, { version });
 			await this.change((at) => reroute(this.stores, fresh, at));
 		}
-		const reply = ingestOnce((work) => this.transaction(work), this.stores, push, now);
+		const reply = ingestOnce(this.ctx.storage, this.stores, push, now);
 		// The D1 list follows within MIRROR_DELAY_MS, so one alarm run mirrors a second of pushes;
 		// queued notifications go out at once (from the alarm, never from this call).
 		if (reply.ok && !reply.replayed) await this.wake(now, { mirror: "changed" });

@@ -3,7 +3,7 @@ import { urlRulesOf } from "../notify/url";
 import { redactKeys } from "../security/secrets";
 import { type Claimed, claim, settle } from "./notifications";
 import type { MirrorResult } from "./state/mirror";
-import type { Stores } from "./state/stores";
+import { inTransaction, type Stores } from "./state/stores";
 
 /**
  * What the integration object sends out from its alarm and admin calls: notifications to their
@@ -11,12 +11,14 @@ import type { Stores } from "./state/stores";
  * object's input gate open, and settled in another, so a crash in between repeats the send.
  */
 export type Outbound = {
-	state: Stores;
+	storage: DurableObjectStorage;
+	stores: Stores;
 	env: Env;
 	clock: () => number;
-	/** The object's synchronous transaction. */
-	run: <T>(work: () => T) => T;
 };
+
+/** One of the object's synchronous transactions. */
+const run = <T>(o: Outbound, work: () => T): T => inTransaction(o.storage, o.stores, work);
 
 /** Rounds per alarm run: a delivered notification lets the next of its queue go in the next. */
 const SEND_ROUNDS = 4;
@@ -29,7 +31,7 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 	const rules = urlRulesOf(o.env);
 	for (let round = 0; round < SEND_ROUNDS; round++) {
 		const at = o.clock();
-		const claimed = o.run(() => claim(o.state, at));
+		const claimed = run(o, () => claim(o.stores, at));
 		if (claimed.length === 0) return false;
 		const results = await Promise.all(
 			claimed.map(async (one) => ({
@@ -37,7 +39,7 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 				attempt: await sendNotification(one.target, one.row.event, rules, at),
 			})),
 		);
-		o.run(() => settle(o.state, results, o.clock()));
+		run(o, () => settle(o.stores, results, o.clock()));
 		logFailedAttempts(o, results);
 	}
 	return true;
@@ -50,7 +52,7 @@ function logFailedAttempts(o: Outbound, results: { claimed: Claimed; attempt: At
 		console.error(
 			JSON.stringify({
 				event: "notification_failed",
-				integration_id: o.state.meta.get("integration_id"),
+				integration_id: o.stores.meta.get("integration_id"),
 				notification_id: claimed.row.id,
 				channel_id: claimed.row.channel_id,
 				target_id: claimed.row.target_id,
@@ -68,17 +70,17 @@ function logFailedAttempts(o: Outbound, results: { claimed: Claimed; attempt: At
 
 /** Writes what D1 has not seen yet in one batch (see state/mirror.ts). */
 export async function mirrorToD1(o: Outbound): Promise<MirrorResult> {
-	const plan = o.state.mirror.plan(o.env.DB);
+	const plan = o.stores.mirror.plan(o.env.DB);
 	if (plan === null) return "done";
 	try {
 		await o.env.DB.batch(plan.statements);
 	} catch (error) {
-		const integrationId = o.state.meta.get("integration_id");
+		const integrationId = o.stores.meta.get("integration_id");
 		const reason = redactKeys(String(error));
 		console.error(
 			JSON.stringify({ event: "mirror_failed", integration_id: integrationId, reason }),
 		);
 		return "failed";
 	}
-	return o.run(() => o.state.mirror.settle(plan));
+	return run(o, () => o.stores.mirror.settle(plan));
 }

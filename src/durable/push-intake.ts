@@ -15,7 +15,7 @@ import {
 } from "./incident-changes";
 import { afterOpened, countStateChange, marksFor, tellFlapping } from "./noise";
 import { snsTimeRefusal } from "./sns-subscription";
-import type { Stores } from "./state/stores";
+import { inTransaction, type Stores } from "./state/stores";
 
 /**
  * A push inside the integration object: the key and topic checks, the rate limit, each event
@@ -37,19 +37,19 @@ class Refused extends Error {
 class ReceiptSeen extends Error {}
 
 /**
- * A push in one transaction of `run`. Most pushes are new, so their id is checked only by the
+ * A push in one transaction. Most pushes are new, so their id is checked only by the
  * write that records their receipt. When it was recorded already, or the push was refused (which
  * a recorded receipt's replay answer overrides), the transaction is rolled back and the push runs
  * again, looking its id up first: a retry gets the first answer, a reused id its refusal.
  */
 export function ingestOnce(
-	run: <T>(work: () => T) => T,
+	storage: DurableObjectStorage,
 	s: Stores,
 	push: Push,
 	now: number,
 ): IngestReply {
 	try {
-		return run(() => ingest(s, push, now, false));
+		return inTransaction(storage, s, () => ingest(s, push, now, false));
 	} catch (error) {
 		const again =
 			push.receipt !== null && (error instanceof ReceiptSeen || error instanceof Refused);
@@ -59,7 +59,7 @@ export function ingestOnce(
 		}
 	}
 	try {
-		return run(() => ingest(s, push, now, true));
+		return inTransaction(storage, s, () => ingest(s, push, now, true));
 	} catch (error) {
 		if (error instanceof Refused) return error.refusal;
 		throw error;

@@ -9,8 +9,8 @@ import type { OutboxRow } from "./state/outbox";
 
 /**
  * The integration Durable Object's RPC contract: what callers send and what comes back. Callers
- * import this file, never the class. Below HTTP a refusal is a reason; `refusalError` in
- * src/http/refusals.ts is the one place that turns a reason into a status, code and message.
+ * import this file, never the class. Below HTTP a refusal is a reason; `refusalError` is the one
+ * place that turns a reason into a status, code and message.
  */
 
 /** What one event did: the alert it touched (if any) and how. */

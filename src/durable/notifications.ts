@@ -32,7 +32,7 @@ const ESCALATION_BATCH = 100;
  */
 const CLAIM_LEASE_MS = 60_000;
 
-/** Alert counts at which an incident sends `incident.storm` (issue 14: storm warnings). */
+/** Alert counts at which an incident warns of a storm (`incident.storm`), once each. */
 export const STORM_THRESHOLDS = [10, 100, 1_000] as const;
 
 /**

@@ -97,7 +97,7 @@ export function refusalError(refusal: Refusal, keyHeader: string | null = null):
 
 /**
  * Marks the refusal a request was answered with, whatever protocol's shape the answer took, for
- * the push routes' log line and counter (src/push/observe.ts).
+ * the push routes' log line and counter.
  */
 export function noteRefusal(c: Context<AppEnv>, error: HttpError): void {
 	c.set("refused", error);

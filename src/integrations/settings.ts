@@ -92,7 +92,7 @@ export const settingsError = unknownFieldOr(
 
 /**
  * Settings as stored and sent between worker and object: scalars, flat objects (the rate limit)
- * and lists of flat objects (CloudWatch's severity rules). Each type's own schema (src/sources/registry.ts) gives them
+ * and lists of flat objects (CloudWatch's severity rules). Each type's own schema gives them
  * meaning; this shape is deliberately not recursive, so RPC types stay shallow.
  */
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);

@@ -165,11 +165,8 @@ describe("deleting an integration", () => {
 					occurred_at: Date.now(),
 				},
 			],
-			delivery: null,
-			autoResolveAfterMs: null,
-			rateLimit: null,
-			retentionMs: 30 * 86_400_000,
-			auth: { kind: "d1", configVersion: 0 },
+			receipt: null,
+			auth: { kind: "d1", configVersion: 0, settings: {} },
 		});
 		expect(late).toEqual({ ok: false, reason: "integration_deleted" });
 		expect(await stub.listAlerts({ limit: 10 })).toEqual({ alerts: [], next_seq: null });

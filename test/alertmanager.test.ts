@@ -63,7 +63,10 @@ describe("golden files: each recorded or documented webhook → its normalized e
 
 	it.each(cases)("%s", async (_name, text, expected) => {
 		const { alerts } = AlertmanagerWebhook.parse(JSON.parse(text));
-		expect(await normalizeWebhookAlerts(alerts, RECEIVED_AT)).toEqual(expected);
+		expect(await normalizeWebhookAlerts(alerts, RECEIVED_AT)).toEqual({
+			ok: true,
+			value: expected,
+		});
 	});
 });
 

@@ -60,7 +60,9 @@ describe("golden files: each documented or recorded event → its normalized eve
 	});
 
 	it.each(cases)("%s", async (_name, text, expected) => {
-		const { event, dedupKey } = await normalizePagerDuty(JSON.parse(text), RECEIVED_AT);
+		const normalized = await normalizePagerDuty(JSON.parse(text), RECEIVED_AT);
+		if (!normalized.ok) throw new Error(normalized.problem);
+		const { event, dedupKey } = normalized.value;
 		expect({ dedup_key: dedupKey, event }).toEqual(expected);
 	});
 });

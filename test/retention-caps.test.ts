@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_CHANNELS } from "../src/db/channels";
 import { MAX_INTEGRATIONS } from "../src/db/integrations";
-import { MAX_FIRING_ALERTS } from "../src/durable/intake";
+import { MAX_FIRING_ALERTS } from "../src/durable/push-intake";
 import { Alerts } from "../src/durable/state/alerts";
 import { envelope, pushEvent } from "./eventbridge-helpers";
 import {

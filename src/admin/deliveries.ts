@@ -2,7 +2,8 @@ import * as z from "zod/mini";
 import { Iso, IsoOrNull, iso, isoOrNull } from "../alerts/alert";
 import { getNotification, listNotifications, NotificationRow } from "../db/notifications";
 import { endpoint } from "../http/endpoint";
-import { Conflict, NotFound } from "../http/errors";
+import { NotFound } from "../http/errors";
+import { refusalError } from "../http/refusals";
 import { Page } from "../http/views";
 import { DeliveryStatus } from "../notify/target";
 import { requireChannel } from "./channels";
@@ -84,22 +85,11 @@ export const deliveryEndpoints = [
 					`channel ${params.id} has no delivery with id ${JSON.stringify(params.delivery)}`,
 				);
 			}
-			const result = await c.env.INTEGRATION.getByName(row.integration_id).retryNotification(
+			const reply = await c.env.INTEGRATION.getByName(row.integration_id).retryNotification(
 				params.delivery,
 			);
-			if (result === "not_found") {
-				throw new NotFound(
-					"DeliveryNotFound",
-					`delivery ${params.delivery} is gone (its incident was pruned)`,
-				);
-			}
-			if (result === "not_failed") {
-				throw new Conflict(
-					"DeliveryNotFailed",
-					`delivery ${params.delivery} has not failed: only failed deliveries can be retried`,
-				);
-			}
-			return deliveryToApi({ ...result, integration_id: row.integration_id });
+			if (!reply.ok) throw refusalError(reply);
+			return deliveryToApi({ ...reply.notification, integration_id: row.integration_id });
 		},
 	}),
 ];

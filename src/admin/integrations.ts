@@ -17,6 +17,7 @@ import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
 import { parseOrThrow } from "../http/validation";
 import { Deleted, Page } from "../http/views";
+import { NO_COUNTS } from "../integrations/counters";
 import { IntegrationType } from "../integrations/type";
 import { requiredAs, unknownFieldOr } from "../schema/messages";
 import { generateIntegrationKey, sha256Hex } from "../security/secrets";
@@ -58,18 +59,7 @@ export const UpdateIntegration = z.strictObject(
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
-const NEW_STATS = {
-	key_rotated_at: null,
-	deleted_at: null,
-	event_count: 0,
-	last_event_at: null,
-	unrouted_count: 0,
-	rate_limited_count: 0,
-	deduplicated_count: 0,
-	replayed_count: 0,
-	refused_count: {},
-	config_version: 0,
-};
+const NEW_STATS = { key_rotated_at: null, deleted_at: null, ...NO_COUNTS, config_version: 0 };
 
 export const IntegrationListItem = z.object({
 	id: z.string(),

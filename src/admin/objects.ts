@@ -5,7 +5,6 @@ import { loadRoutingSnapshot } from "../db/routes";
 import { ServiceUnavailable } from "../http/errors";
 import { refusalError } from "../http/refusals";
 import type { Settings } from "../integrations/settings";
-import { autoResolveAfterMs, retentionMs } from "../integrations/settings";
 
 /**
  * What admin changes tell the integrations' Durable Objects, which hold what a push needs (key
@@ -52,7 +51,7 @@ export async function provisionObject(
 		c.env.INTEGRATION.getByName(row.id).provision({
 			integrationId: row.id,
 			type: row.type,
-			...configuration(row.settings),
+			settings: row.settings,
 			keyHash,
 			routing: await snapshotOf(c, row.id),
 		}),
@@ -64,7 +63,7 @@ export async function provisionObject(
 export async function configureObject(c: AdminRequest, row: Described): Promise<void> {
 	await tell("the change", async () =>
 		c.env.INTEGRATION.getByName(row.id).configure({
-			...configuration(row.settings),
+			settings: row.settings,
 			routing: await snapshotOf(c, row.id),
 		}),
 	);
@@ -98,17 +97,4 @@ export async function rerouteMany(c: AdminRequest, ids: readonly string[]): Prom
 	for (let start = 0; start < ids.length; start += FAN_OUT) {
 		await Promise.all(ids.slice(start, start + FAN_OUT).map((id) => rerouteObject(c, id)));
 	}
-}
-
-/** The settings and what the object reads from them, the same for provision and configure. */
-function configuration(settings: Settings) {
-	// Every type's settings carry `auto_resolve_after`; anything else reads as off.
-	const timeout = settings.auto_resolve_after;
-	return {
-		settings,
-		autoResolveAfterMs: autoResolveAfterMs({
-			auto_resolve_after: typeof timeout === "string" ? timeout : null,
-		}),
-		retentionMs: retentionMs(settings),
-	};
 }

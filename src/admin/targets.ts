@@ -6,7 +6,7 @@ import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { Deleted } from "../http/views";
 import { buildEvent } from "../notify/event";
 import { newSigningSecret } from "../notify/formats";
-import { deliver } from "../notify/send";
+import { sendNotification } from "../notify/send";
 import {
 	DEFAULT_EVENTS,
 	EVENT_TYPES,
@@ -329,7 +329,7 @@ export const targetEndpoints = [
 			});
 			const results = await Promise.all(
 				(await listTargets(c.env.DB, channel.id)).map(async (target) => {
-					const sent = await deliver(target, event, urlRulesOf(c.env), now);
+					const sent = await sendNotification(target, event, urlRulesOf(c.env), now);
 					return {
 						target_id: target.id,
 						name: target.name,

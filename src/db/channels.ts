@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { jsonText } from "../schema/json";
-import { bumpConfigVersion } from "./routes";
+import { bumpConfigVersion } from "./config-version";
 
 export const ChannelRow = z.object({
 	id: z.string(),

@@ -1,8 +1,9 @@
 import * as z from "zod/mini";
+import type { IntakeCounts } from "../integrations/counters";
 import { Settings } from "../integrations/settings";
 import { IntegrationType } from "../integrations/type";
 import { jsonText } from "../schema/json";
-import { bumpConfigVersion } from "./routes";
+import { bumpConfigVersion } from "./config-version";
 
 const StoredSettings = jsonText(Settings);
 
@@ -152,15 +153,7 @@ export function removeIntegrationStatement(db: D1Database, id: string): D1Prepar
 export function mirrorIntegrationStats(
 	db: D1Database,
 	id: string,
-	stats: {
-		event_count: number;
-		last_event_at: number | null;
-		unrouted_count: number;
-		rate_limited_count: number;
-		deduplicated_count: number;
-		replayed_count: number;
-		refused_count: Record<string, number>;
-	},
+	stats: IntakeCounts,
 ): D1PreparedStatement {
 	return db
 		.prepare(

@@ -4,7 +4,7 @@ import { Condition } from "../routing/rules";
 import { Schedule } from "../routing/schedule";
 import type { SilenceRule } from "../routing/silence";
 import { jsonText } from "../schema/json";
-import { bumpConfigVersion } from "./routes";
+import { bumpConfigVersion } from "./config-version";
 
 /**
  * Silences and inhibit rules in D1, the admin store. Each change bumps the config version, and

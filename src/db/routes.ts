@@ -3,6 +3,7 @@ import { Condition, type Routes } from "../routing/rules";
 import type { RoutingSnapshot } from "../routing/snapshot";
 import { parseDuration } from "../schema/duration";
 import { jsonText } from "../schema/json";
+import { bumpConfigVersion } from "./config-version";
 import { noiseFrom, noiseQueries } from "./noise";
 import { targetsByChannel, targetsQuery } from "./targets";
 
@@ -11,11 +12,6 @@ import { targetsByChannel, targetsQuery } from "./targets";
  * grouping. One counter versions all of it, so an integration's Durable Object reloads its copy
  * only when something changed.
  */
-
-/** Every change to channels, routes or an integration's channel bumps this. */
-export function bumpConfigVersion(db: D1Database): D1PreparedStatement {
-	return db.prepare("UPDATE config_version SET version = version + 1 WHERE id = 1");
-}
 
 const RouteRow = z.object({
 	conditions: jsonText(z.array(Condition)),

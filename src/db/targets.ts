@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { MAX_TARGETS_PER_CHANNEL, Target } from "../notify/target";
 import { jsonText } from "../schema/json";
-import { bumpConfigVersion } from "./routes";
+import { bumpConfigVersion } from "./config-version";
 
 /**
  * Notification targets in D1. Every change bumps the config version: targets

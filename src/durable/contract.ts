@@ -2,15 +2,15 @@ import * as z from "zod/mini";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import type { ApiIncident } from "../incidents/incident";
-import type { RateLimit } from "../integrations/rate-limit";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
 import type { RoutingSnapshot } from "../routing/snapshot";
+import type { OutboxRow } from "./state/outbox";
 
 /**
  * The integration Durable Object's RPC contract: what callers send and what comes back. Callers
- * import this file, never the class. Below HTTP a refusal is a reason; `refusalError` in
- * src/http/refusals.ts is the one place that turns a reason into a status, code and message.
+ * import this file, never the class. Below HTTP a refusal is a reason; `refusalError` is the one
+ * place that turns a reason into a status, code and message.
  */
 
 /** What one event did: the alert it touched (if any) and how. */
@@ -32,41 +32,39 @@ export const PushData = z.object({
 });
 export type PushData = z.infer<typeof PushData>;
 
-/** A delivery's identity: a retry with the same key is answered from the first time. */
-export type Delivery = { key: string; fingerprint: string };
+/**
+ * A push's receipt: its idempotency id and a fingerprint of what it said. A retry with the same
+ * key is answered from the first time; the same key with another fingerprint is refused.
+ */
+export type Receipt = { key: string; fingerprint: string };
 
 /**
- * An SNS message's topic, the one the integration's settings require (if any), and when SNS
- * published it (its signed `Timestamp`), which the object holds to a window.
+ * An SNS message's topic, and when SNS published it (its signed `Timestamp`), which the object
+ * holds to a window. The topic the settings require, if any, the object holds itself.
  */
-export type TopicCheck = { arn: string; required: string | null; sentAt: number };
+export type TopicCheck = { arn: string; sentAt: number };
 
 export type Push = {
 	integrationId: string;
 	/**
-	 * What the delivery says, in order: usually one event; several for a Security Hub batch; none
-	 * for a state the integration ignores (the delivery is still recorded and counted).
+	 * What the push says, in order: usually one event; several for a Security Hub batch; none
+	 * for a state the integration ignores (the push is still recorded and counted).
 	 */
 	events: AlertEvent[];
-	delivery: Delivery | null;
+	receipt: Receipt | null;
 	topic?: TopicCheck;
-	/** The integration's `auto_resolve_after` in ms, or null when off. */
-	autoResolveAfterMs: number | null;
-	/** The integration's `rate_limit` (null: none). */
-	rateLimit: RateLimit | null;
-	/** The integration's `retention` in ms: how long resolved history is kept. */
-	retentionMs: number;
 	auth: PushAuth;
 };
 
 /**
  * Who vouches for the push. `key`: the object itself checks the key's hash, and the settings
  * the worker normalized with must be the object's current ones. `d1`: a key of the old format,
- * which the worker found in D1; the routing copy is reloaded when D1's config version moved.
+ * which the worker found in D1 with the integration's settings, which the object takes when they
+ * changed; the routing copy is reloaded when D1's config version moved.
  */
 export type PushAuth =
 	| { kind: "key"; keyHash: string; settingsVersion: number }
-	| { kind: "d1"; configVersion: number };
+	| { kind: "d1"; configVersion: number; settings: Settings };
 
 /** What the worker needs to handle a push, as the object holds it. */
 export type IntegrationConfig = {
@@ -80,20 +78,14 @@ export type IntegrationConfig = {
 export type Provision = {
 	integrationId: string;
 	type: IntegrationType;
+	/** The object reads what it acts on from these (`intakeSettingsOf`). */
 	settings: Settings;
-	autoResolveAfterMs: number | null;
-	retentionMs: number;
 	keyHash: string;
 	routing: RoutingSnapshot;
 };
 
 /** A settings change (PATCH), with the routing it implies when the channel changed. */
-export type Configuration = {
-	settings: Settings;
-	autoResolveAfterMs: number | null;
-	retentionMs: number;
-	routing?: RoutingSnapshot;
-};
+export type Configuration = { settings: Settings; routing?: RoutingSnapshot };
 
 export type DescribeReply = { ok: true; config: IntegrationConfig } | Refusal;
 
@@ -114,6 +106,10 @@ export type Refusal = { ok: false } & (
 	| { reason: "sns_message_future"; sentAt: number }
 	| { reason: "incident_not_found"; id: string }
 	| { reason: "incident_resolved" }
+	/** No notification has this id (its incident was pruned). */
+	| { reason: "notification_not_found"; id: string }
+	/** Only a failed notification is sent again. */
+	| { reason: "notification_not_failed"; id: string }
 );
 
 export type IngestReply = { ok: true; data: PushData[]; replayed: boolean } | Refusal;
@@ -122,6 +118,9 @@ export type IngestReply = { ok: true; data: PushData[]; replayed: boolean } | Re
 export type AlertPage = { alerts: ApiAlert[]; next_seq: number | null };
 export type IncidentDetail = ApiIncident & { alerts: ApiAlert[] };
 export type IncidentReply = { ok: true; incident: IncidentDetail } | Refusal;
+
+/** A failed notification, queued again. */
+export type RetryReply = { ok: true; notification: OutboxRow } | Refusal;
 
 export type SubscriptionChange =
 	| { kind: "confirmed"; topic: TopicCheck; messageId: string; subscriptionArn: string | null }

@@ -76,7 +76,7 @@ const MIGRATIONS: readonly string[] = [
 	// A delivery's status was written but never read.
 	`ALTER TABLE deliveries DROP COLUMN status;`,
 
-	// The counters in one row, so a push writes them once (Stats in src/durable/state/meta.ts).
+	// The counters in one row, so a push writes them once (`Stats`).
 	`INSERT INTO meta (key, value) SELECT 'stats', json_object(
 		'event_count', coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'event_count'), 0),
 		'last_event_at', (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_event_at'),
@@ -90,7 +90,7 @@ const MIGRATIONS: readonly string[] = [
 	CREATE INDEX incidents_resolved_by_time ON incidents (resolved_at) WHERE status = 'resolved';
 	CREATE TABLE pruned_incidents (id TEXT PRIMARY KEY);`,
 
-	// Notifications (src/durable/state/outbox.ts). The outbox is written in the transaction of the
+	// Notifications (the `Outbox` store). The outbox is written in the transaction of the
 	// incident change that causes it, and drained by the alarm. `incident_targets` says which
 	// targets were told of an incident and when each is escalated to next.
 	`CREATE TABLE outbox (
@@ -133,7 +133,7 @@ const MIGRATIONS: readonly string[] = [
 	CREATE INDEX alerts_firing_by_expiry ON alerts (expires_at)
 		WHERE status = 'firing' AND expires_at IS NOT NULL;`,
 
-	// Noise reduction (src/durable/noise.ts): what mutes an alert, and each key's recent state
+	// Noise reduction: what mutes an alert, and each key's recent state
 	// changes for flapping detection (\`quiet_at\`: when a flapping key counts as stable again).
 	`ALTER TABLE alerts ADD COLUMN silenced_by TEXT;
 	ALTER TABLE alerts ADD COLUMN inhibited_by TEXT;

@@ -1,5 +1,5 @@
 import { type Alert, isMuted } from "../alerts/alert";
-import { countChange, flappingOf } from "../integrations/flapping";
+import { countChange } from "../integrations/flapping";
 import { inhibitor, isSource } from "../routing/inhibit";
 import {
 	nextSilenceChange,
@@ -16,14 +16,12 @@ import type { Stores } from "./state/stores";
  * rule, flapping), and what happens when that changes. A muted alert is stored, deduplicated and
  * listed as any other, but opens or joins no incident and so notifies nobody; when nothing mutes
  * it any more while it still fires, it is routed as if it had just opened. Recoveries are never
- * muted: an `Ok` resolves a muted alert like any other. Like src/durable/intake.ts, everything
- * here runs inside the object's transaction and takes the time from the caller.
+ * muted: an `Ok` resolves a muted alert like any other. Everything here runs inside the object's
+ * transaction and takes the time from the caller. What nothing mutes any more is returned, never
+ * routed here: the caller routes it into incidents (incident-changes.ts).
  */
 
 export type Marks = Pick<Alert, "silenced_by" | "inhibited_by" | "flapping">;
-
-/** Routes an alert that nothing mutes any more (src/durable/intake.ts `routeReleased`). */
-export type Route = (alert: Alert) => void;
 
 /** What mutes `alert` at `now` (whether its key flaps is the caller's to say). */
 export function marksFor(
@@ -63,8 +61,7 @@ const STEADY: Counted = { flapping: false, began: null };
 
 /** Counts a state change (an opening or a recovery) of `alertKey` that its source sent. */
 export function countStateChange(s: Stores, alertKey: string, now: number): Counted {
-	const settings = s.meta.get("settings");
-	const flapping = settings === null ? null : flappingOf(settings);
+	const { flapping } = s.settings.current();
 	if (flapping === null) return STEADY;
 	const held = s.flaps.get(alertKey);
 	const counted = countChange(held?.changes ?? [], now, flapping);
@@ -94,11 +91,12 @@ export function keyFlaps(s: Stores, alertKey: string): boolean {
 }
 
 /**
- * Looks again at what mutes each of these alerts. One that nothing mutes any more and that is in
- * no open incident (it was muted when it opened) is routed as if it had just opened. One that
- * becomes muted keeps the incidents it is in: a silence mutes what opens, and marks what fires.
+ * Looks again at what mutes each of these alerts, and returns the released ones: those nothing
+ * mutes any more and that are in no open incident (they were muted when they opened), to be
+ * routed as if they had just opened. One that becomes muted keeps the incidents it is in: a
+ * silence mutes what opens, and marks what fires.
  */
-export function reconcile(s: Stores, alerts: readonly Alert[], now: number, route: Route): void {
+function reconcile(s: Stores, alerts: readonly Alert[], now: number): Alert[] {
 	// What fires, and which silences mute now, are read once: marks change below, they do not.
 	let firing: readonly Alert[] | undefined;
 	const sources = () => {
@@ -106,6 +104,7 @@ export function reconcile(s: Stores, alerts: readonly Alert[], now: number, rout
 		return firing;
 	};
 	const active = activeSilences(s, now);
+	const released: Alert[] = [];
 	for (const alert of alerts) {
 		if (alert.status !== "firing") continue;
 		const marks = marksFor(s, alert, now, keyFlaps(s, alert.alert_key), sources, active);
@@ -119,27 +118,24 @@ export function reconcile(s: Stores, alerts: readonly Alert[], now: number, rout
 		const updated = { ...alert, ...marks };
 		s.alerts.save(updated);
 		if (isMuted(alert) && !isMuted(marks) && s.incidents.openWith(alert.id).length === 0) {
-			route(updated);
+			released.push(updated);
 		}
 	}
+	return released;
 }
 
 /** An alert opened: if it is an inhibit rule's source, the firing alerts it may mute are marked. */
-export function afterOpened(s: Stores, opened: Alert, now: number, route: Route): void {
+export function afterOpened(s: Stores, opened: Alert, now: number): Alert[] {
 	const rules = s.routing.current().inhibit_rules;
-	if (rules.length === 0 || !isSource(opened, rules)) return;
-	reconcile(
-		s,
-		s.alerts.allFiring().filter((alert) => alert.id !== opened.id),
-		now,
-		route,
-	);
+	if (rules.length === 0 || !isSource(opened, rules)) return [];
+	const others = s.alerts.allFiring().filter((alert) => alert.id !== opened.id);
+	return reconcile(s, others, now);
 }
 
 /** An alert closed (by its source, a timeout or a person): the alerts it inhibited are freed. */
-export function afterClosed(s: Stores, closed: Alert, now: number, route: Route): void {
-	if (s.routing.current().inhibit_rules.length === 0) return;
-	reconcile(s, s.alerts.inhibitedBy(closed.id), now, route);
+export function afterClosed(s: Stores, closed: Alert, now: number): Alert[] {
+	if (s.routing.current().inhibit_rules.length === 0) return [];
+	return reconcile(s, s.alerts.inhibitedBy(closed.id), now);
 }
 
 /** The firing alerts a silence's matchers and channels would mute, whatever its times. */
@@ -166,13 +162,14 @@ const SETTLE_BATCH = 500;
 
 /**
  * The alarm's part: at a silence's start or end every firing alert is looked at again, and keys
- * stable for their window stop flapping (their firing alert is routed if it was held). Returns
- * when the next such change is due (null: none).
+ * stable for their window stop flapping. Returns the alerts released (a held one whose key
+ * settled, or one a silence no longer mutes).
  */
-export function noiseDue(s: Stores, now: number, route: Route): number | null {
+export function noiseDue(s: Stores, now: number): Alert[] {
+	const released: Alert[] = [];
 	const due = s.meta.get("noise_due_at");
 	if (due !== null && due <= now) {
-		reconcile(s, s.alerts.allFiring(), now, route);
+		released.push(...reconcile(s, s.alerts.allFiring(), now));
 		s.meta.set("noise_due_at", nextSilenceChangeAt(s.routing.current(), now));
 	}
 	const quiet = s.flaps.nextQuietAt();
@@ -181,10 +178,10 @@ export function noiseDue(s: Stores, now: number, route: Route): number | null {
 			const alert = s.alerts.firing(key);
 			return alert === null ? [] : [alert];
 		});
-		reconcile(s, held, now, route);
+		released.push(...reconcile(s, held, now));
 	}
 	s.flaps.prune(now, SETTLE_BATCH);
-	return nextNoiseAt(s);
+	return released;
 }
 
 /** When the alarm next has noise work: a silence's start or end, or a flapping key's quiet time. */
@@ -193,30 +190,18 @@ export function nextNoiseAt(s: Stores): number | null {
 	return times.length === 0 ? null : Math.min(...times);
 }
 
-/** Makes a change to the routing copy (`change`), then `noiseChanged`; true when it reconciled. */
-export function replaceRouting(s: Stores, change: () => void, now: number, route: Route): boolean {
-	const before = s.routing.current();
-	change();
-	return noiseChanged(s, before, now, route);
-}
-
 /**
  * The object's routing copy changed (admin API): a new or changed silence or inhibit rule
- * applies to what fires now, and the next silence change is scheduled. True when silences or
- * rules changed (incidents may have opened, for the mirror).
+ * applies to what fires now, and the next silence change is scheduled. Null when silences and
+ * rules are the same; else the alerts released.
  */
-export function noiseChanged(
-	s: Stores,
-	before: RoutingSnapshot,
-	now: number,
-	route: Route,
-): boolean {
+export function noiseChanged(s: Stores, before: RoutingSnapshot, now: number): Alert[] | null {
 	const after = s.routing.current();
 	const same =
 		JSON.stringify([before.silences, before.inhibit_rules]) ===
 		JSON.stringify([after.silences, after.inhibit_rules]);
-	if (same) return false;
-	reconcile(s, s.alerts.allFiring(), now, route);
+	if (same) return null;
+	const released = reconcile(s, s.alerts.allFiring(), now);
 	s.meta.set("noise_due_at", nextSilenceChangeAt(after, now));
-	return true;
+	return released;
 }

@@ -10,6 +10,7 @@ import {
 	repeatEveryMs,
 	type Target,
 } from "../notify/target";
+import type { RetryReply } from "./contract";
 import type { OutboxRow } from "./state/outbox";
 import type { Stores } from "./state/stores";
 
@@ -31,7 +32,7 @@ const ESCALATION_BATCH = 100;
  */
 const CLAIM_LEASE_MS = 60_000;
 
-/** Alert counts at which an incident sends `incident.storm` (issue 14: storm warnings). */
+/** Alert counts at which an incident warns of a storm (`incident.storm`), once each. */
 export const STORM_THRESHOLDS = [10, 100, 1_000] as const;
 
 /**
@@ -282,20 +283,17 @@ export function settle(
 }
 
 /** A failed notification is queued again, with a fresh retry window. */
-export function retryNotification(
-	s: Stores,
-	id: string,
-	now: number,
-): OutboxRow | "not_found" | "not_failed" {
+export function retryNotification(s: Stores, id: string, now: number): RetryReply {
 	const row = s.outbox.get(id);
-	if (row === null) return "not_found";
-	if (row.status !== "failed") return "not_failed";
-	return s.outbox.update(row, {
+	if (row === null) return { ok: false, reason: "notification_not_found", id };
+	if (row.status !== "failed") return { ok: false, reason: "notification_not_failed", id };
+	const notification = s.outbox.update(row, {
 		status: "pending",
 		attempts: 0,
 		next_attempt_at: now,
 		give_up_at: now + RETRY_WINDOW_MS,
 	});
+	return { ok: true, notification };
 }
 
 /** When the alarm has notification work next: a due notification or escalation. */

@@ -1,9 +1,9 @@
-import { type Attempt, deliver } from "../notify/send";
+import { type Attempt, sendNotification } from "../notify/send";
 import { urlRulesOf } from "../notify/url";
 import { redactKeys } from "../security/secrets";
 import { type Claimed, claim, settle } from "./notifications";
-import { MIRROR_DELAY_MS, MIRROR_RETRY_MS, type MirrorResult } from "./state/mirror";
-import type { Stores } from "./state/stores";
+import type { MirrorResult } from "./state/mirror";
+import { inTransaction, type Stores } from "./state/stores";
 
 /**
  * What the integration object sends out from its alarm and admin calls: notifications to their
@@ -11,12 +11,14 @@ import type { Stores } from "./state/stores";
  * object's input gate open, and settled in another, so a crash in between repeats the send.
  */
 export type Outbound = {
-	state: Stores;
+	storage: DurableObjectStorage;
+	stores: Stores;
 	env: Env;
 	clock: () => number;
-	/** The object's synchronous transaction. */
-	run: <T>(work: () => T) => T;
 };
+
+/** One of the object's synchronous transactions. */
+const run = <T>(o: Outbound, work: () => T): T => inTransaction(o.storage, o.stores, work);
 
 /** Rounds per alarm run: a delivered notification lets the next of its queue go in the next. */
 const SEND_ROUNDS = 4;
@@ -29,15 +31,15 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 	const rules = urlRulesOf(o.env);
 	for (let round = 0; round < SEND_ROUNDS; round++) {
 		const at = o.clock();
-		const claimed = o.run(() => claim(o.state, at));
+		const claimed = run(o, () => claim(o.stores, at));
 		if (claimed.length === 0) return false;
 		const results = await Promise.all(
 			claimed.map(async (one) => ({
 				claimed: one,
-				attempt: await deliver(one.target, one.row.event, rules, at),
+				attempt: await sendNotification(one.target, one.row.event, rules, at),
 			})),
 		);
-		o.run(() => settle(o.state, results, o.clock()));
+		run(o, () => settle(o.stores, results, o.clock()));
 		logFailedAttempts(o, results);
 	}
 	return true;
@@ -50,7 +52,7 @@ function logFailedAttempts(o: Outbound, results: { claimed: Claimed; attempt: At
 		console.error(
 			JSON.stringify({
 				event: "notification_failed",
-				integration_id: o.state.meta.get("integration_id"),
+				integration_id: o.stores.meta.get("integration_id"),
 				notification_id: claimed.row.id,
 				channel_id: claimed.row.channel_id,
 				target_id: claimed.row.target_id,
@@ -59,32 +61,26 @@ function logFailedAttempts(o: Outbound, results: { claimed: Claimed; attempt: At
 				// "retry": it goes again later; "rejected": it has failed for good.
 				outcome: attempt.outcome,
 				status: attempt.status,
-				// Secret-free by construction (src/notify/send.ts), as in the deliveries list.
+				// Secret-free by construction (`sendNotification`), as in the deliveries list.
 				reason: attempt.detail,
 			}),
 		);
 	}
 }
 
-/** Writes what D1 has not seen yet in one batch (src/durable/state/mirror.ts). */
+/** Writes what D1 has not seen yet in one batch (see state/mirror.ts). */
 export async function mirrorToD1(o: Outbound): Promise<MirrorResult> {
-	const plan = o.state.mirror.plan(o.env.DB);
+	const plan = o.stores.mirror.plan(o.env.DB);
 	if (plan === null) return "done";
 	try {
 		await o.env.DB.batch(plan.statements);
 	} catch (error) {
-		const integrationId = o.state.meta.get("integration_id");
+		const integrationId = o.stores.meta.get("integration_id");
 		const reason = redactKeys(String(error));
 		console.error(
 			JSON.stringify({ event: "mirror_failed", integration_id: integrationId, reason }),
 		);
 		return "failed";
 	}
-	return o.run(() => o.state.mirror.settle(plan));
-}
-
-/** When to mirror again: soon when behind, later after a failed write, never when done. */
-export function mirrorAgainAt(result: MirrorResult, now: number): number | null {
-	if (result === "done") return null;
-	return now + (result === "failed" ? MIRROR_RETRY_MS : MIRROR_DELAY_MS);
+	return run(o, () => o.stores.mirror.settle(plan));
 }

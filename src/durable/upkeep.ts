@@ -1,45 +1,91 @@
-import {
-	expireQuietAlerts,
-	nextPruneAt,
-	nextTimeoutAt,
-	pruneHistory,
-	routeReleased,
-} from "./intake";
-import { noiseDue } from "./noise";
+import { countUnrouted } from "./counters";
+import { expireQuietAlerts, nextTimeoutAt, routeReleased } from "./incident-changes";
+import { nextNoiseAt, noiseDue } from "./noise";
 import { escalate, nextNotificationAt } from "./notifications";
-import { MIRROR_DELAY_MS } from "./state/mirror";
+import { MIRROR_DELAY_MS, MIRROR_RETRY_MS, type MirrorResult } from "./state/mirror";
 import type { Stores } from "./state/stores";
 
 /**
- * The periodic work of the object's one alarm, in one transaction: forget old deliveries,
- * resolve timed-out alerts, apply silences starting or ending and keys done flapping, escalate,
- * and prune history. Sending and mirroring follow it, outside (src/durable/outbound.ts).
+ * The object's history and its one alarm: the periodic work of an alarm run (forget old
+ * receipts, resolve timed-out alerts, apply silences starting or ending and keys done flapping,
+ * escalate, prune resolved history), and the one place that decides when the alarm runs next.
  */
-export function upkeep(s: Stores, now: number): { more: boolean; noiseAt: number | null } {
-	s.deliveries.prune(now);
+
+/** Resolved alerts and incidents kept at most, whatever the retention (oldest go first). */
+const MAX_RESOLVED_KEPT = 100_000;
+/** Rows pruned per alarm run; more are left for the next, a second later. */
+const PRUNE_BATCH = 500;
+
+/**
+ * An alarm run's work in one transaction; sending and mirroring follow it, outside
+ * (outbound.ts). True when more pruning is left for the next run.
+ */
+export function upkeep(s: Stores, now: number): boolean {
+	s.receipts.prune(now);
 	expireQuietAlerts(s, now);
-	const noiseAt = noiseDue(s, now, routeReleased(s, now));
+	countUnrouted(s, routeReleased(s, noiseDue(s, now), now));
 	escalate(s, now);
-	return { more: pruneHistory(s, now), noiseAt };
+	return pruneHistory(s, now);
 }
 
 /**
- * When the alarm is due next: the first of a timeout, more pruning (or the oldest history's end),
- * a notification (at once if this run sent some: more may wait), the mirror's retry, and the next
- * silence or flapping change. Null: nothing is due.
+ * Forgets resolved history past the retention (and past MAX_RESOLVED_KEPT), a batch at a time:
+ * incidents first, which frees their alerts. True when more is left for the next run.
  */
-export function nextUpkeepAt(
-	s: Stores,
-	now: number,
-	run: { more: boolean; noiseAt: number | null; sent: boolean; mirrorAgainAt: number | null },
-): number | null {
-	const due = [
-		nextTimeoutAt(s),
-		run.more ? now + MIRROR_DELAY_MS : nextPruneAt(s),
-		run.sent ? now : nextNotificationAt(s),
-		run.mirrorAgainAt,
-		run.noiseAt,
-	];
-	const next = Math.min(...due.map((at) => at ?? Number.POSITIVE_INFINITY));
-	return Number.isFinite(next) ? next : null;
+function pruneHistory(s: Stores, now: number): boolean {
+	const cutoff = now - s.settings.current().retentionMs;
+	const pruned = s.incidents.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
+	for (const id of pruned) s.outbox.forgetIncident(id);
+	const incidents = pruned.length;
+	const alerts = s.alerts.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
+	const keys = s.alerts.pruneKeyStates(cutoff, PRUNE_BATCH);
+	return Math.max(incidents, alerts, keys) >= PRUNE_BATCH;
+}
+
+/** When the oldest resolved history passes the retention (null: there is none). */
+function nextPruneAt(s: Stores): number | null {
+	const oldest = [s.alerts.oldestResolvedAt(), s.incidents.oldestResolvedAt()];
+	return soonest(oldest, s.settings.current().retentionMs);
+}
+
+/** What a call leaves for the alarm, besides the notifications it queued. */
+export type Due = {
+	/** D1's list is behind: "changed" by this call, or how the last write to it went. */
+	mirror?: MirrorResult | "changed";
+	/** Settings or routing changed: a timeout or a silence may fall due sooner than armed. */
+	rescheduled?: boolean;
+	/** An alarm run: whether it left pruning, or spent its sending budget (more may be due). */
+	run?: { more: boolean; sent: boolean };
+};
+
+/**
+ * When the alarm must run next, after a call's transaction (null: nothing new is due). A call
+ * looks only at what it changed, from what the stores noted in memory, so a push reads nothing;
+ * an alarm run looks at everything, since it re-arms from scratch.
+ */
+export function nextWakeAt(s: Stores, now: number, due: Due): number | null {
+	// Queued or rescheduled notifications: an alarm run reads the outbox itself instead.
+	const queued = s.outbox.takeSoonest();
+	const times = [due.run === undefined ? queued : null, mirrorAt(due.mirror, now)];
+	if (due.rescheduled === true || due.run !== undefined)
+		times.push(nextTimeoutAt(s), nextNoiseAt(s));
+	if (due.run !== undefined) {
+		times.push(
+			due.run.more ? now + MIRROR_DELAY_MS : nextPruneAt(s),
+			due.run.sent ? now : nextNotificationAt(s),
+		);
+	}
+	return soonest(times);
+}
+
+/** When to mirror again: soon when behind, later after a failed write, never when done. */
+function mirrorAt(mirror: Due["mirror"], now: number): number | null {
+	if (mirror === undefined || mirror === "done") return null;
+	return now + (mirror === "failed" ? MIRROR_RETRY_MS : MIRROR_DELAY_MS);
+}
+
+/** The earliest of `times` (null: none), `plus` after it. */
+function soonest(times: readonly (number | null)[], plus = 0): number | null {
+	const known = times.filter((at) => at !== null);
+	return known.length === 0 ? null : Math.min(...known) + plus;
 }

@@ -2,9 +2,11 @@ import type { Context } from "hono";
 import type { Refusal } from "../durable/contract";
 import type { AppEnv } from "./app-env";
 import {
+	Conflict,
 	HttpError,
 	IntegrationNotFound,
 	InvalidIntegrationKey,
+	NotFound,
 	ServiceUnavailable,
 } from "./errors";
 
@@ -78,6 +80,17 @@ export function refusalError(refusal: Refusal, keyHeader: string | null = null):
 				409,
 				"IncidentResolved",
 				"this incident is already resolved; a new trigger opens a new incident",
+			);
+		// The admin API calls a notification a delivery.
+		case "notification_not_found":
+			return new NotFound(
+				"DeliveryNotFound",
+				`delivery ${refusal.id} is gone (its incident was pruned)`,
+			);
+		case "notification_not_failed":
+			return new Conflict(
+				"DeliveryNotFailed",
+				`delivery ${refusal.id} has not failed: only failed deliveries can be retried`,
 			);
 	}
 }

@@ -1,16 +1,7 @@
 import type * as z from "zod/mini";
 import { parseWellFormed } from "../schema/json";
+import { type Checked, check } from "../schema/problem";
 import { InvalidParameter } from "./errors";
-
-/** `labels.team`, `images[0].src`: the path as a sender would write it. */
-export function fieldPath(path: readonly PropertyKey[]): string {
-	let out = "";
-	for (const part of path) {
-		if (typeof part === "number") out += `[${part}]`;
-		else out += out === "" ? String(part) : `.${String(part)}`;
-	}
-	return out;
-}
 
 /**
  * Parses wire data with a schema, or throws a 400 whose message names the first bad field.
@@ -21,12 +12,13 @@ export function parseOrThrow<S extends z.ZodMiniType>(
 	input: unknown,
 	at?: string,
 ): z.output<S> {
-	const parsed = schema.safeParse(input);
-	if (parsed.success) return parsed.data;
-	const issue = parsed.error.issues[0];
-	if (issue === undefined) throw new InvalidParameter("the body is invalid");
-	const where = fieldPath(at === undefined ? issue.path : [at, ...issue.path]);
-	throw new InvalidParameter(`${where === "" ? "the body" : where} ${issue.message}`);
+	return valueOrThrow(check(schema, input, at));
+}
+
+/** The value, or a 400 that says what is wrong with the body. */
+export function valueOrThrow<T>(checked: Checked<T>): T {
+	if (!checked.ok) throw new InvalidParameter(checked.problem);
+	return checked.value;
 }
 
 /** Names people reach for to page a list; alertgate pages with `cursor`. */

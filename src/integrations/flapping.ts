@@ -34,14 +34,15 @@ export const FlappingSetting = z._default(
 
 export type Flapping = { changes: number; windowMs: number };
 
-/** An integration's flapping detection, from any type's settings (absent: the default; null: off). */
+/**
+ * An integration's flapping detection, from any type's settings (absent: the default; null: off).
+ * A value today's schema refuses, stored by an older version, turns detection off.
+ */
 export function flappingOf(settings: { flapping?: unknown }): Flapping | null {
-	const value = settings.flapping === undefined ? DEFAULT_FLAPPING : settings.flapping;
-	if (value === null || typeof value !== "object") return null;
-	const { changes, window } = value as { changes?: unknown; window?: unknown };
-	const windowMs = typeof window === "string" ? parseDuration(window) : null;
-	if (typeof changes !== "number" || windowMs === null) return null;
-	return { changes, windowMs };
+	const parsed = FlappingSetting.safeParse(settings.flapping);
+	if (!parsed.success || parsed.data === null) return null;
+	const windowMs = parseDuration(parsed.data.window);
+	return windowMs === null ? null : { changes: parsed.data.changes, windowMs };
 }
 
 /**

@@ -4,7 +4,7 @@ import * as z from "zod/mini";
  * A per-integration token bucket: `per_second` pushes sustained, bursts of `burst`. The default
  * is Flashduty's per-integration rate (100/s) with room for a storm's first second.
  */
-const DEFAULT_RATE_LIMIT = { per_second: 100, burst: 1_000 };
+export const DEFAULT_RATE_LIMIT = { per_second: 100, burst: 1_000 };
 
 export const RateLimitSetting = z._default(
 	z.nullable(

@@ -1,6 +1,8 @@
 import * as z from "zod/mini";
 import { durationWithin, parseDuration } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
+import { type Flapping, flappingOf } from "./flapping";
+import { DEFAULT_RATE_LIMIT, type RateLimit, RateLimitSetting } from "./rate-limit";
 
 /**
  * Settings fields that every integration type shares. Each type's own schema lives with its
@@ -42,15 +44,44 @@ export const Retention = z._default(
 
 export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
 
-/** The retention of any integration's settings, in ms (settings stored before it: the default). */
-export function retentionMs(settings: { retention?: unknown }): number {
-	const ms = typeof settings.retention === "string" ? parseDuration(settings.retention) : null;
-	return ms ?? DEFAULT_RETENTION_MS;
-}
+/**
+ * What an integration's Durable Object acts on, from any type's settings: parsed once when the
+ * settings change and held typed, so a push carries none of it.
+ */
+export type IntakeSettings = {
+	/** `auto_resolve_after` in ms (null: off). */
+	autoResolveAfterMs: number | null;
+	/** `retention` in ms: how long resolved history is kept. */
+	retentionMs: number;
+	/** `rate_limit` (null: none). */
+	rateLimit: RateLimit | null;
+	flapping: Flapping | null;
+	/** An SNS integration's `topic_arn`: the only topic it accepts (null: the first seen pins). */
+	topicArn: string | null;
+};
 
-/** The auto-resolve timeout of any integration's settings, in ms (null: off). */
-export function autoResolveAfterMs(settings: { auto_resolve_after: string | null }): number | null {
-	return settings.auto_resolve_after === null ? null : parseDuration(settings.auto_resolve_after);
+/**
+ * The fields the object reads, with their defaults where stored settings predate them (or their
+ * type has none). A value today's schema refuses (stored by an older version) reads as its
+ * default rather than failing every push.
+ */
+const ObjectFields = z.object({
+	auto_resolve_after: z.catch(AutoResolveAfter(null), null),
+	retention: z.catch(Retention, "30d"),
+	rate_limit: z.catch(RateLimitSetting, DEFAULT_RATE_LIMIT),
+	topic_arn: z.catch(z._default(z.nullable(z.string()), null), null),
+});
+
+export function intakeSettingsOf(settings: Settings): IntakeSettings {
+	const fields = ObjectFields.parse(settings);
+	const timeout = fields.auto_resolve_after;
+	return {
+		autoResolveAfterMs: timeout === null ? null : parseDuration(timeout),
+		retentionMs: parseDuration(fields.retention) ?? DEFAULT_RETENTION_MS,
+		rateLimit: fields.rate_limit,
+		flapping: flappingOf(settings),
+		topicArn: fields.topic_arn,
+	};
 }
 
 /** The `error` option of every settings object: unknown names are settings this type lacks. */
@@ -61,7 +92,7 @@ export const settingsError = unknownFieldOr(
 
 /**
  * Settings as stored and sent between worker and object: scalars, flat objects (the rate limit)
- * and lists of flat objects (CloudWatch's severity rules). Each type's own schema (`SOURCES`) gives them
+ * and lists of flat objects (CloudWatch's severity rules). Each type's own schema gives them
  * meaning; this shape is deliberately not recursive, so RPC types stay shallow.
  */
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);

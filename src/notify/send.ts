@@ -31,7 +31,7 @@ export type Attempt = {
  * Renders `event` for `target` as it is now and sends it once: what the outbox and the test
  * notification both do. Never throws; a failure to render is an attempt to retry.
  */
-export async function deliver(
+export async function sendNotification(
 	target: Target,
 	event: NotificationEvent,
 	rules: UrlRules,

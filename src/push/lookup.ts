@@ -1,7 +1,7 @@
 import { findIntegrationByKeyHash } from "../db/integrations";
 import type { IntegrationConfig, Refusal } from "../durable/contract";
 import { refusalError } from "../http/refusals";
-import type { PushTarget } from "../sources/deliver";
+import type { PushTarget } from "../sources/ingest";
 
 /**
  * Who a push is for. A key of the current format names its integration, whose Durable Object
@@ -64,7 +64,7 @@ export async function legacyIntegration(
 		id: row.id,
 		type: row.type,
 		settings: row.settings,
-		auth: { kind: "d1", configVersion: row.config_version },
+		auth: { kind: "d1", configVersion: row.config_version, settings: row.settings },
 		keyHeader,
 	};
 }

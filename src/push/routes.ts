@@ -12,7 +12,7 @@ import { parseWellFormed } from "../schema/json";
 import { readIntegrationKey, sha256Hex } from "../security/secrets";
 import { alertsApiError, handleAlertsApi } from "../sources/alertmanager/handler";
 import { PostableAlerts } from "../sources/alertmanager/schema";
-import { type PushHandler, SettingsChanged } from "../sources/deliver";
+import { type PushHandler, SettingsChanged } from "../sources/ingest";
 import {
 	handlePagerDutyPush,
 	pagerDutyError,

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { deriveAlertKey, fitAlertKey, truncate } from "../../src/alerts/text";
 import { wildcardMatch } from "../../src/alerts/wildcard";
-import { fieldPath } from "../../src/http/validation";
+import { fieldPath } from "../../src/schema/problem";
 import {
 	base64url,
 	digestsEqual,

@@ -108,7 +108,9 @@ export class Alerts {
 			const set = `UPDATE alerts SET event_count = event_count + ?,
 				last_event_at = coalesce(?, last_event_at), last_received_at = coalesce(?, last_received_at)`;
 			const values = [counted.added, counted.lastEventAt, counted.receivedAt];
-			if (ids.length === 1) this.sql.exec(`${set} WHERE id = ?`, ...values, ids[0] as string);
+			const [only] = ids;
+			if (ids.length === 1 && only !== undefined)
+				this.sql.exec(`${set} WHERE id = ?`, ...values, only);
 			else
 				this.sql.exec(
 					`${set} WHERE id IN (SELECT value FROM json_each(?))`,

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { IntakeCounts, NO_COUNTS } from "../../integrations/counters";
 import { Settings } from "../../integrations/settings";
 import { IntegrationType } from "../../integrations/type";
 import { RoutingSnapshot } from "../../routing/snapshot";
@@ -14,45 +15,26 @@ const decimal = z.codec(z.string().check(z.regex(/^-?\d+(\.\d+)?$/)), z.number()
 	decode: Number,
 	encode: String,
 });
-/** The counters D1's integration list shows, kept in one row. */
-export const Stats = z.object({
-	event_count: z.number(),
-	last_event_at: z.nullable(z.number()),
-	unrouted_count: z.number(),
-	/** Pushes refused over the rate limit (absent in rows written before it existed). */
-	rate_limited_count: z._default(z.number(), 0),
-	/** Events that landed on an alert already firing (the ones deduplication absorbed). */
-	deduplicated_count: z._default(z.number(), 0),
-	/** Deliveries answered from the exactly-once record instead of being applied again. */
-	replayed_count: z._default(z.number(), 0),
-	/** Pushes refused after their key was checked, by the refusal's code. */
-	refused_count: z._default(z.record(z.string(), z.number()), {}),
-	version: z.number(),
-});
+/** The intake counts and their version, which moves with every change (for the D1 mirror). */
+export const Stats = z.extend(IntakeCounts, { version: z.number() });
 export type Stats = z.infer<typeof Stats>;
-export const NO_STATS: Stats = {
-	event_count: 0,
-	last_event_at: null,
-	unrouted_count: 0,
-	rate_limited_count: 0,
-	deduplicated_count: 0,
-	replayed_count: 0,
-	refused_count: {},
-	version: 0,
-};
+export const NO_STATS: Stats = { ...NO_COUNTS, version: 0 };
 
 const META = {
 	/** Set by delete: the tombstone that refuses every later call. */
 	deleted: decimal,
 	integration_id: z.string(),
-	// What a push needs without D1 (src/durable/contract.ts `Provision`).
+	// What a push needs without D1 (the contract's `Provision`).
 	key_hash: z.string(),
 	type: IntegrationType,
 	settings: jsonText(Settings),
 	settings_version: decimal,
-	/** The integration's `retention` in ms: how long resolved history is kept. */
+	/**
+	 * What objects kept of the settings before they held them whole (read only where `settings`
+	 * is absent: an integration with an old-format key that no admin change reached yet).
+	 */
 	retention_ms: decimal,
-	/** The integration's `auto_resolve_after` in ms; null (stored "off") when off. */
+	/** `auto_resolve_after` in ms; null (stored "off") when off. */
 	auto_resolve_after_ms: z.codec(z.string(), z.nullable(z.number()), {
 		decode: (text) => (text === "off" ? null : Number(text)),
 		encode: (ms) => (ms === null ? "off" : String(ms)),
@@ -70,7 +52,7 @@ const META = {
 	// `version` moves with every change and `mirrored_version` is the last one D1 took.
 	stats: jsonText(Stats),
 	mirrored_version: decimal,
-	/** When a silence next starts or stops muting (src/durable/noise.ts); null: none will. */
+	/** When a silence next starts or stops muting (see noise.ts); null: none will. */
 	noise_due_at: z.codec(z.string(), z.nullable(z.number()), {
 		decode: (text) => (text === "never" ? null : Number(text)),
 		encode: (ms) => (ms === null ? "never" : String(ms)),
@@ -102,19 +84,20 @@ export class Meta {
 		return this.entry(key)?.value ?? null;
 	}
 
-	/** Writes only a changed value: rows are billed per write. */
-	set<K extends MetaKey>(key: K, value: MetaValue<K>): void {
+	/** Writes only a changed value (rows are billed per write); false when it was the same. */
+	set<K extends MetaKey>(key: K, value: MetaValue<K>): boolean {
 		const known = this.entry(key);
-		// The same number or text again (each push repeats the settings it was sent with).
-		if (known !== null && known.value === value) return;
+		// The same number or text again (a push of an old-format key repeats D1's settings).
+		if (known !== null && known.value === value) return false;
 		const text = z.encode(CODECS[key], value);
-		if (known?.text === text) return;
+		if (known?.text === text) return false;
 		this.sql.exec(
 			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 			key,
 			text,
 		);
 		this.remember(key, { text, value });
+		return true;
 	}
 
 	delete(...keys: MetaKey[]): void {

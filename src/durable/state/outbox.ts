@@ -6,7 +6,7 @@ import { jsonText } from "../../schema/json";
 /**
  * The notification outbox and each incident's escalation state. A row is written in the same
  * transaction as the incident change it tells of, so a crash can neither lose it nor leave one
- * for a change that did not happen; the alarm sends it (src/durable/notifications.ts).
+ * for a change that did not happen; the alarm sends it.
  */
 
 export const OutboxRow = z.object({

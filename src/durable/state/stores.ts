@@ -1,12 +1,13 @@
 import { Alerts } from "./alerts";
-import { Deliveries } from "./deliveries";
 import { Flaps } from "./flaps";
 import { Incidents } from "./incidents";
 import { Meta } from "./meta";
 import { Mirror } from "./mirror";
 import { Outbox } from "./outbox";
 import { PushRate } from "./rate";
+import { Receipts } from "./receipts";
 import { RoutingCache } from "./routing";
+import { HeldSettings } from "./settings";
 import { SnsSubscription } from "./subscription";
 
 /**
@@ -16,7 +17,8 @@ import { SnsSubscription } from "./subscription";
  */
 export type Stores = {
 	meta: Meta;
-	deliveries: Deliveries;
+	settings: HeldSettings;
+	receipts: Receipts;
 	alerts: Alerts;
 	incidents: Incidents;
 	subscription: SnsSubscription;
@@ -34,7 +36,8 @@ export function openStores(sql: SqlStorage): Stores {
 	const outbox = new Outbox(sql);
 	return {
 		meta,
-		deliveries: new Deliveries(sql),
+		settings: new HeldSettings(meta),
+		receipts: new Receipts(sql),
 		alerts,
 		incidents,
 		subscription: new SnsSubscription(meta),
@@ -49,6 +52,24 @@ export function openStores(sql: SqlStorage): Stores {
 /** Drops what the stores keep in memory, after a rolled-back transaction or a wipe. */
 export function forgetCopies(s: Stores): void {
 	s.meta.forget();
+	s.settings.forget();
 	s.routing.forget();
 	s.alerts.forget();
+}
+
+/**
+ * One synchronous transaction over the stores; what they keep in memory is dropped if it rolls
+ * back. Counters the alert store holds back are written before it commits.
+ */
+export function inTransaction<T>(storage: DurableObjectStorage, s: Stores, work: () => T): T {
+	try {
+		return storage.transactionSync(() => {
+			const result = work();
+			s.alerts.flush();
+			return result;
+		});
+	} catch (error) {
+		forgetCopies(s);
+		throw error;
+	}
 }

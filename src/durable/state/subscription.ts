@@ -14,21 +14,29 @@ function notAccepted(topic: string, accepted: string): Refusal {
 export class SnsSubscription {
 	constructor(private readonly meta: Meta) {}
 
-	/** Whether a message from this topic may be acted on, without pinning anything. */
-	allowed(topic: TopicCheck): Refusal | null {
-		const accepted = topic.required ?? this.meta.get("topic_arn");
+	/**
+	 * Whether a message from this topic may be acted on, without pinning anything. `required`:
+	 * the topic the settings name (null: none).
+	 */
+	allowed(topic: TopicCheck, required: string | null): Refusal | null {
+		const accepted = required ?? this.meta.get("topic_arn");
 		return accepted === null || accepted === topic.arn ? null : notAccepted(topic.arn, accepted);
 	}
 
 	/** Like `allowed`, but the first topic seen is pinned. */
-	accept(topic: TopicCheck, via: "confirmation" | "notification", now: number): Refusal | null {
-		if (topic.required === null && this.meta.get("topic_arn") === null) {
+	accept(
+		topic: TopicCheck,
+		required: string | null,
+		via: "confirmation" | "notification",
+		now: number,
+	): Refusal | null {
+		if (required === null && this.meta.get("topic_arn") === null) {
 			this.meta.set("topic_arn", topic.arn);
 			this.meta.set("topic_pinned_by", via);
 			this.meta.set("topic_pinned_at", now);
 			return null;
 		}
-		return this.allowed(topic);
+		return this.allowed(topic, required);
 	}
 
 	confirmed(subscriptionArn: string | null, now: number): void {

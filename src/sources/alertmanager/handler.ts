@@ -2,10 +2,9 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { HttpError, InvalidParameter } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
-import { parseJson, parseOrThrow } from "../../http/validation";
-import { autoResolveAfterMs } from "../../integrations/settings";
+import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
 import { redactKeys } from "../../security/secrets";
-import { deliver, type PushHandler, settingsReader } from "../deliver";
+import { ingest, type PushHandler, settingsReader } from "../ingest";
 import { normalizePostedAlerts, normalizeWebhookAlerts } from "./normalize";
 import { AlertmanagerWebhook, PostableAlerts } from "./schema";
 import { AlertmanagerSettings, resolveTimeoutMs } from "./settings";
@@ -18,7 +17,6 @@ const readSettings = settingsReader(AlertmanagerSettings);
  * notification updates the same alerts (by fingerprint) and a repeated resolve changes nothing.
  */
 export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) => {
-	const settings = readSettings(target);
 	const body = parseJson(text);
 	if (Array.isArray(body)) {
 		throw new InvalidParameter(
@@ -26,14 +24,9 @@ export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) =>
 		);
 	}
 	const { alerts } = parseOrThrow(AlertmanagerWebhook, body);
-	const events = await normalizeWebhookAlerts(alerts, Date.now());
+	const events = valueOrThrow(await normalizeWebhookAlerts(alerts, Date.now()));
 	try {
-		return await deliver(
-			c,
-			target,
-			{ events, delivery: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
-			(results) => ({ results }),
-		);
+		return await ingest(c, target, { events, receipt: null }, (results) => ({ results }));
 	} catch (error) {
 		throw error instanceof HttpError && error.status === 429 ? retriedBy503(error) : error;
 	}
@@ -54,13 +47,10 @@ function retriedBy503(error: HttpError): HttpError {
 export const handleAlertsApi: PushHandler = async (c, target, text) => {
 	const settings = readSettings(target);
 	const alerts = parseOrThrow(PostableAlerts, parseJson(text));
-	const events = normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings));
-	return deliver(
-		c,
-		target,
-		{ events, delivery: null, autoResolveAfterMs: autoResolveAfterMs(settings) },
-		(results) => ({ results }),
+	const events = valueOrThrow(
+		normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings)),
 	);
+	return ingest(c, target, { events, receipt: null }, (results) => ({ results }));
 };
 
 /** Alertmanager's API answers an error with the message as a JSON string. */

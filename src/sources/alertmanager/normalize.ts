@@ -8,8 +8,7 @@ import {
 } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
-import { InvalidParameter } from "../../http/errors";
-import { fieldPath } from "../../http/validation";
+import { type Checked, fieldPath, problem } from "../../schema/problem";
 import { addLink, isWebUrl, parseDateTime } from "../fields";
 import { labelsFingerprint } from "./fingerprint";
 import type { PostableAlert, WebhookAlert } from "./schema";
@@ -66,40 +65,51 @@ function describe(alert: AnyAlert) {
 }
 
 /** A time Alertmanager sends; its zero time (`0001-01-01T00:00:00Z`) and absence are null. */
-function timeOf(value: string | null | undefined, field: readonly PropertyKey[]): number | null {
+function timeOf(
+	value: string | null | undefined,
+	field: readonly PropertyKey[],
+): Checked<number | null> {
 	if (value === null || value === undefined || value === "" || value.startsWith("0001-")) {
-		return null;
+		return { ok: true, value: null };
 	}
 	const ms = parseDateTime(value);
-	if (ms === null) {
-		throw new InvalidParameter(`${fieldPath(field)} must be an RFC 3339 date-time`);
-	}
-	return ms;
+	return ms === null
+		? problem(`${fieldPath(field)} must be an RFC 3339 date-time`)
+		: { ok: true, value: ms };
 }
 
-/** A webhook's alerts, in order: `status` says whether each fires or is resolved. */
+/**
+ * A webhook's alerts, in order: `status` says whether each fires or is resolved. A time that is
+ * not one is a problem, named by its field.
+ */
 export async function normalizeWebhookAlerts(
 	alerts: WebhookAlert[],
 	receivedAt: number,
-): Promise<AlertEvent[]> {
-	return Promise.all(
-		alerts.map(async (alert, index) => {
+): Promise<Checked<AlertEvent[]>> {
+	const times: number[] = [];
+	for (const [index, alert] of alerts.entries()) {
+		const field = alert.status === "resolved" ? "endsAt" : "startsAt";
+		const time = timeOf(alert[field], ["alerts", index, field]);
+		if (!time.ok) return time;
+		times.push(time.value ?? receivedAt);
+	}
+	const events = await Promise.all(
+		alerts.map(async (alert, index): Promise<AlertEvent> => {
 			const alert_key = await keyOf(alert);
 			const text = describe(alert);
-			if (alert.status === "resolved") {
-				const at = timeOf(alert.endsAt, ["alerts", index, "endsAt"]) ?? receivedAt;
-				return { action: "resolve", alert_key, ...text, occurred_at: at };
-			}
-			const at = timeOf(alert.startsAt, ["alerts", index, "startsAt"]) ?? receivedAt;
+			const occurred_at = times[index] ?? receivedAt;
+			if (alert.status === "resolved")
+				return { action: "resolve", alert_key, ...text, occurred_at };
 			return {
 				action: "trigger",
 				severity: severityOf(alert.labels),
 				alert_key,
 				...text,
-				occurred_at: at,
+				occurred_at,
 			};
 		}),
 	);
+	return { ok: true, value: events };
 }
 
 /**
@@ -111,28 +121,35 @@ export function normalizePostedAlerts(
 	alerts: PostableAlert[],
 	receivedAt: number,
 	resolveTimeoutMs: number,
-): AlertEvent[] {
-	return alerts.map((alert, index) => {
-		const endsAt = timeOf(alert.endsAt, [index, "endsAt"]);
+): Checked<AlertEvent[]> {
+	const events: AlertEvent[] = [];
+	for (const [index, alert] of alerts.entries()) {
+		const ends = timeOf(alert.endsAt, [index, "endsAt"]);
+		if (!ends.ok) return ends;
+		const starts = timeOf(alert.startsAt, [index, "startsAt"]);
+		if (!starts.ok) return starts;
+		const endsAt = ends.value;
 		// Alertmanager's rule: without a start, an alert starts when it ends (or now).
-		const startsAt = timeOf(alert.startsAt, [index, "startsAt"]) ?? endsAt ?? receivedAt;
+		const startsAt = starts.value ?? endsAt ?? receivedAt;
 		if (endsAt !== null && endsAt < startsAt) {
-			throw new InvalidParameter(`${fieldPath([index, "endsAt"])} must not be before startsAt`);
+			return problem(`${fieldPath([index, "endsAt"])} must not be before startsAt`);
 		}
 		const alert_key = labelsFingerprint(alert.labels);
 		const text = describe(alert);
 		if (endsAt !== null && endsAt <= receivedAt) {
-			return { action: "resolve", alert_key, ...text, occurred_at: endsAt };
+			events.push({ action: "resolve", alert_key, ...text, occurred_at: endsAt });
+			continue;
 		}
-		return {
+		events.push({
 			action: "trigger",
 			severity: severityOf(alert.labels),
 			alert_key,
 			...text,
 			occurred_at: startsAt,
 			expires_at: endsAt ?? receivedAt + resolveTimeoutMs,
-		};
-	});
+		});
+	}
+	return { ok: true, value: events };
 }
 
 /** The webhook's fingerprint, or Alertmanager's hash of the labels when it sent none. */

@@ -1,5 +1,4 @@
-import { autoResolveAfterMs } from "../../integrations/settings";
-import { deliver, type PushHandler, settingsReader } from "../deliver";
+import { ingest, type PushHandler, settingsReader } from "../ingest";
 import { receiveSns } from "../sns/receive";
 import { parseAlarm } from "./alarm";
 import { normalizeNonAlarmNotification } from "./non-alarm";
@@ -23,13 +22,12 @@ export const handleCloudWatchPush: PushHandler = async (c, target, text) => {
 		const event = alarm
 			? await normalizeAlarm(alarm, message.TopicArn, settings)
 			: await normalizeNonAlarmNotification(message);
-		// SNS re-delivers with the same MessageId: that id is the delivery's identity.
-		const delivery = { key: `sns:${message.MessageId}`, fingerprint: "sns" };
-		return deliver(c, target, {
+		// SNS re-delivers with the same MessageId: that id is the push's receipt.
+		const receipt = { key: `sns:${message.MessageId}`, fingerprint: "sns" };
+		return ingest(c, target, {
 			events: event === null ? [] : [event],
-			delivery,
+			receipt,
 			topic,
-			autoResolveAfterMs: autoResolveAfterMs(settings),
 		});
 	});
 };

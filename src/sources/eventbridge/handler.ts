@@ -1,8 +1,7 @@
 import { InvalidParameter } from "../../http/errors";
 import { parseJson, parseOrThrow } from "../../http/validation";
-import { autoResolveAfterMs } from "../../integrations/settings";
-import { deliver, type PushHandler, settingsReader } from "../deliver";
-import { deliverStandard } from "../standard/handler";
+import { ingest, type PushHandler, settingsReader } from "../ingest";
+import { ingestStandard } from "../standard/handler";
 import { EventBridgeEvent, looksLikeEnvelope } from "./envelope";
 import { normalizeEventBridge } from "./normalize";
 import { EventBridgeSettings } from "./settings";
@@ -16,22 +15,21 @@ const readSettings = settingsReader(EventBridgeSettings);
  */
 export const handleEventBridgePush: PushHandler = async (c, target, text) => {
 	const settings = readSettings(target);
-	const autoResolve = autoResolveAfterMs(settings);
 	const body = parseJson(text);
 
 	if (looksLikeEnvelope(body)) {
 		const event = parseOrThrow(EventBridgeEvent, body);
 		const events = await normalizeEventBridge(event, settings);
 		// EventBridge retries an event with the same id for up to 24 hours.
-		const delivery = { key: `eventbridge:${event.id}`, fingerprint: "eventbridge" };
-		return deliver(c, target, { events, delivery, autoResolveAfterMs: autoResolve }, (results) => ({
+		const receipt = { key: `eventbridge:${event.id}`, fingerprint: "eventbridge" };
+		return ingest(c, target, { events, receipt }, (results) => ({
 			event_id: event.id,
 			results,
 		}));
 	}
 	// An input transformer may reshape events into the standard protocol.
 	if (typeof body === "object" && body !== null && "event_status" in body) {
-		return deliverStandard(c, target, body, text, autoResolve);
+		return ingestStandard(c, target, body, text);
 	}
 	throw new InvalidParameter(
 		"expected an EventBridge event (source, detail-type, detail, id …) or a standard alert (event_status, title_rule); check the target's input transformer, or remove it to send the event as is",

@@ -2,14 +2,10 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../http/app-env";
 import { HttpError } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
-import { parseJson } from "../../http/validation";
-import { autoResolveAfterMs } from "../../integrations/settings";
+import { parseJson, valueOrThrow } from "../../http/validation";
 import { redactKeys } from "../../security/secrets";
-import { ingestPush, type PushHandler, settingsReader } from "../deliver";
+import { ingestPush, type PushHandler } from "../ingest";
 import { normalizePagerDuty } from "./normalize";
-import { PagerDutySettings } from "./settings";
-
-const readSettings = settingsReader(PagerDutySettings);
 
 /**
  * A PagerDuty Events API v2 event (at /v2/enqueue, or at the integration's push URL), answered
@@ -19,11 +15,11 @@ const readSettings = settingsReader(PagerDutySettings);
  */
 export const handlePagerDutyPush: PushHandler = async (c, target, text) => {
 	try {
-		const { event, dedupKey } = await normalizePagerDuty(parseJson(text), Date.now());
+		const normalized = await normalizePagerDuty(parseJson(text), Date.now());
+		const { event, dedupKey } = valueOrThrow(normalized);
 		await ingestPush(c, target, {
 			events: [event],
-			delivery: null,
-			autoResolveAfterMs: autoResolveAfterMs(readSettings(target)),
+			receipt: null,
 		});
 		return c.json({ status: "success", message: "Event processed", dedup_key: dedupKey }, 202);
 	} catch (error) {

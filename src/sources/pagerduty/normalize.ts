@@ -1,8 +1,7 @@
 import { type AlertEvent, type Labels, LIMITS, type Severity } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { deriveAlertKey, truncate } from "../../alerts/text";
-import { InvalidParameter } from "../../http/errors";
-import { parseOrThrow } from "../../http/validation";
+import { type Checked, check, problem } from "../../schema/problem";
 import { addLink, parseDateTime } from "../fields";
 import { PagerDutyEvent, type PagerDutySeverity, TriggerPayload } from "./schema";
 
@@ -17,32 +16,49 @@ const SEVERITY: Record<PagerDutySeverity, Severity> = {
 /** A PagerDuty event, and the dedup_key the answer names. */
 export type PagerDutyPush = { event: AlertEvent; dedupKey: string };
 
-/** A parsed body → the normalized event. `receivedAt` is the default event time. */
+/**
+ * A parsed body → the normalized event, or what is wrong with it. `receivedAt` is the default
+ * event time.
+ */
 export async function normalizePagerDuty(
 	body: unknown,
 	receivedAt: number,
-): Promise<PagerDutyPush> {
-	const event = parseOrThrow(PagerDutyEvent, body);
+): Promise<Checked<PagerDutyPush>> {
+	const parsed = check(PagerDutyEvent, body);
+	if (!parsed.ok) return parsed;
+	const event = parsed.value;
 	const given = event.dedup_key ?? "";
 	if (event.event_action !== "trigger") {
 		// As in PagerDuty: without a dedup_key, there is nothing to acknowledge or resolve.
 		if (given.trim() === "") {
-			throw new InvalidParameter(
+			return problem(
 				`dedup_key is required for ${event.event_action}: send the dedup_key the trigger returned`,
 			);
 		}
 		const common = { alert_key: given, occurred_at: receivedAt };
-		return {
-			dedupKey: given,
-			event:
-				event.event_action === "acknowledge"
-					? { action: "acknowledge", ...common }
-					: { action: "resolve", ...common, title: "", description: "", labels: {}, images: [] },
-		};
+		const action: AlertEvent =
+			event.event_action === "acknowledge"
+				? { action: "acknowledge", ...common }
+				: {
+						action: "resolve",
+						...common,
+						title: "",
+						description: "",
+						labels: {},
+						images: [],
+					};
+		return { ok: true, value: { dedupKey: given, event: action } };
 	}
 
-	const payload = parseOrThrow(TriggerPayload, event.payload ?? undefined, "payload");
+	const checked = check(TriggerPayload, event.payload ?? undefined, "payload");
+	if (!checked.ok) return checked;
+	const payload = checked.value;
 	const occurred_at = eventTime(payload.timestamp, receivedAt);
+	if (occurred_at === null) {
+		return problem(
+			"payload.timestamp must be an ISO 8601 date-time with a time zone (2015-07-17T08:42:58.315+0000)",
+		);
+	}
 	const labels: Labels = {};
 	const set = labelWriter(labels);
 	for (const name of ["source", "component", "group", "class"] as const) set(name, payload[name]);
@@ -58,31 +74,24 @@ export async function normalizePagerDuty(
 	}
 	const links = event.links;
 	addLink(links, event.client_url, event.client ?? "Client");
-	return {
-		dedupKey: alert_key,
-		event: {
-			action: "trigger",
-			severity: SEVERITY[payload.severity],
-			alert_key,
-			title,
-			description: typeof details === "string" ? truncate(details, LIMITS.description) : "",
-			labels,
-			images: event.images,
-			links,
-			occurred_at,
-		},
+	const trigger: AlertEvent = {
+		action: "trigger",
+		severity: SEVERITY[payload.severity],
+		alert_key,
+		title,
+		description: typeof details === "string" ? truncate(details, LIMITS.description) : "",
+		labels,
+		images: event.images,
+		links,
+		occurred_at,
 	};
+	return { ok: true, value: { dedupKey: alert_key, event: trigger } };
 }
 
-function eventTime(timestamp: string | null | undefined, receivedAt: number): number {
+/** The event's time (none: when it was received); null when it is not a date-time. */
+function eventTime(timestamp: string | null | undefined, receivedAt: number): number | null {
 	if (timestamp === null || timestamp === undefined || timestamp === "") return receivedAt;
-	const ms = parseDateTime(timestamp);
-	if (ms === null) {
-		throw new InvalidParameter(
-			"payload.timestamp must be an ISO 8601 date-time with a time zone (2015-07-17T08:42:58.315+0000)",
-		);
-	}
-	return ms;
+	return parseDateTime(timestamp);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

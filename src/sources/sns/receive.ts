@@ -3,8 +3,8 @@ import { readTextLimited } from "../../http/body";
 import { ok } from "../../http/envelope";
 import { HttpError, ServiceUnavailable } from "../../http/errors";
 import { refusalError } from "../../http/refusals";
-import { fieldPath } from "../../http/validation";
-import { integrationObject, type PushHandler, type PushTarget } from "../deliver";
+import { fieldPath } from "../../schema/problem";
+import { integrationObject, type PushHandler, type PushTarget } from "../ingest";
 import { looksSigned, SnsMessage } from "./message";
 import { CertificateUnavailable, signingKeys } from "./signing-keys";
 import { checkSigningCertUrl, checkSubscribeUrl } from "./urls";
@@ -41,18 +41,14 @@ export async function receiveSns(
 			"this integration refuses SignatureVersion 1 (SHA1) messages: set the topic's SignatureVersion attribute to 2",
 		);
 	}
-	const topic: TopicCheck = {
-		arn: message.TopicArn,
-		required: policy.topicArn,
-		sentAt: Date.parse(message.Timestamp),
-	};
+	const topic: TopicCheck = { arn: message.TopicArn, sentAt: Date.parse(message.Timestamp) };
 	// Settings that name the topic refuse others before any certificate is fetched.
-	if (topic.required !== null && topic.arn !== topic.required) {
+	if (policy.topicArn !== null && topic.arn !== policy.topicArn) {
 		throw refusalError({
 			ok: false,
 			reason: "topic_not_accepted",
 			topic: topic.arn,
-			accepted: topic.required,
+			accepted: policy.topicArn,
 		});
 	}
 	await verifySignature(message);

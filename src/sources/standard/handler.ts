@@ -1,40 +1,33 @@
 import * as z from "zod/mini";
-import type { Delivery } from "../../durable/contract";
+import type { Receipt } from "../../durable/contract";
 import { InvalidParameter } from "../../http/errors";
-import { parseJson, parseOrThrow } from "../../http/validation";
-import { autoResolveAfterMs } from "../../integrations/settings";
+import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
 import { requiredAs } from "../../schema/messages";
 import { sha256Hex } from "../../security/secrets";
-import { deliver, type PushHandler, type PushTarget, settingsReader } from "../deliver";
+import { ingest, type PushHandler, type PushTarget } from "../ingest";
 import { normalizeStandard } from "./normalize";
-import { StandardSettings } from "./settings";
-
-const readSettings = settingsReader(StandardSettings);
 
 const IDEMPOTENCY_KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 
 export const handleStandardPush: PushHandler = async (c, target, text) => {
-	const settings = readSettings(target);
-	return deliverStandard(c, target, parseJson(text), text, autoResolveAfterMs(settings));
+	return ingestStandard(c, target, parseJson(text), text);
 };
 
 /**
  * The standard protocol, also reached through an EventBridge input transformer: `body` is the
  * parsed `text`, which the Idempotency-Key's fingerprint is taken over.
  */
-export async function deliverStandard(
+export async function ingestStandard(
 	c: Parameters<PushHandler>[0],
 	target: PushTarget,
 	body: unknown,
 	text: string,
-	autoResolveAfter: number | null,
 ) {
-	const event = await normalizeStandard(body, Date.now());
-	const delivery = await idempotentDelivery(c.req.header("Idempotency-Key"), text);
-	return deliver(c, target, {
+	const event = valueOrThrow(await normalizeStandard(body, Date.now()));
+	const receipt = await idempotencyReceipt(c.req.header("Idempotency-Key"), text);
+	return ingest(c, target, {
 		events: [event],
-		delivery,
-		autoResolveAfterMs: autoResolveAfter,
+		receipt,
 	});
 }
 
@@ -59,27 +52,21 @@ export const Batch = z.object(
  * index and field) before anything is written; one Idempotency-Key covers the batch.
  */
 export const handleStandardBatch: PushHandler = async (c, target, text) => {
-	const settings = readSettings(target);
 	const { events } = parseOrThrow(Batch, parseJson(text));
 	const receivedAt = Date.now();
 	const normalized = [];
 	// In order, so the first invalid event is the one named.
 	for (const [index, event] of events.entries()) {
-		normalized.push(await normalizeStandard(event, receivedAt, `events[${index}]`));
+		normalized.push(valueOrThrow(await normalizeStandard(event, receivedAt, `events[${index}]`)));
 	}
-	const delivery = await idempotentDelivery(c.req.header("Idempotency-Key"), text);
-	return deliver(
-		c,
-		target,
-		{ events: normalized, delivery, autoResolveAfterMs: autoResolveAfterMs(settings) },
-		(results) => ({ results }),
-	);
+	const receipt = await idempotencyReceipt(c.req.header("Idempotency-Key"), text);
+	return ingest(c, target, { events: normalized, receipt }, (results) => ({ results }));
 };
 
-async function idempotentDelivery(
+async function idempotencyReceipt(
 	header: string | undefined,
 	body: string,
-): Promise<Delivery | null> {
+): Promise<Receipt | null> {
 	if (header === undefined) return null;
 	if (!IDEMPOTENCY_KEY_SHAPE.test(header)) {
 		throw new InvalidParameter(

@@ -1,16 +1,14 @@
 import type { Context } from "hono";
-import * as z from "zod/mini";
+import type * as z from "zod/mini";
 import type { IntegrationConfig, Push, PushAuth, PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
 import { refusalError } from "../http/refusals";
-import { RateLimitSetting } from "../integrations/rate-limit";
 import type { Settings } from "../integrations/settings";
-import { Retention, retentionMs } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
 
 /**
- * The delivery step every source ends with: hand the normalized push to the integration's
+ * The intake step every source ends with: hand the normalized push to the integration's
  * Durable Object and answer with its outcome.
  */
 
@@ -54,9 +52,6 @@ export function settingsReader<T>(schema: z.ZodMiniType<T>): (target: PushTarget
 	};
 }
 
-/** Every type's settings carry these (their defaults where stored settings predate them). */
-const readLimits = settingsReader(z.object({ rate_limit: RateLimitSetting, retention: Retention }));
-
 export function integrationObject(c: Context<AppEnv>, target: PushTarget) {
 	return c.env.INTEGRATION.getByName(target.id);
 }
@@ -72,8 +67,8 @@ const NOTHING_CHANGED: PushData = {
 /** The answer to a push that carries one event: that event's outcome. */
 const singleOutcome = (results: PushData[]) => results[0] ?? NOTHING_CHANGED;
 
-/** What a source hands the integration's object; the push route adds the rest. */
-export type SourcePush = Omit<Push, "integrationId" | "auth" | "rateLimit" | "retentionMs">;
+/** What a source hands the integration's object; the push route adds who it is for. */
+export type SourcePush = Omit<Push, "integrationId" | "auth">;
 
 /**
  * Hands the push to the integration's object: each event's outcome, and whether it was a replay
@@ -85,14 +80,7 @@ export async function ingestPush(
 	push: SourcePush,
 ): Promise<{ data: PushData[]; replayed: boolean }> {
 	const stub = integrationObject(c, target);
-	const { rate_limit: rateLimit, retention } = readLimits(target);
-	const reply = await stub.ingest({
-		...push,
-		rateLimit,
-		retentionMs: retentionMs({ retention }),
-		integrationId: target.id,
-		auth: target.auth,
-	});
+	const reply = await stub.ingest({ ...push, integrationId: target.id, auth: target.auth });
 	if (!reply.ok) {
 		if (reply.reason === "settings_changed") throw new SettingsChanged(reply.config);
 		throw refusalError(reply, target.keyHeader);
@@ -102,7 +90,7 @@ export async function ingestPush(
 }
 
 /** `respond` shapes the outcomes in the envelope: one event's by default, a list for batches. */
-export async function deliver(
+export async function ingest(
 	c: Context<AppEnv>,
 	target: PushTarget,
 	push: SourcePush,

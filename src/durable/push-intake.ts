@@ -1,0 +1,204 @@
+import { isMuted } from "../alerts/alert";
+import type { AlertEvent } from "../alerts/event";
+import { applyEvent } from "../alerts/lifecycle";
+import { acknowledge } from "../incidents/lifecycle";
+import { describeKey } from "./configuration";
+import type { IngestReply, Push, PushAuth, PushData, Refusal } from "./contract";
+import { countStats } from "./counters";
+import {
+	alertClosed,
+	newId,
+	openIncidents,
+	refreshIncidents,
+	routeReleased,
+	saveChange,
+} from "./incident-changes";
+import { afterOpened, countStateChange, marksFor, tellFlapping } from "./noise";
+import { snsTimeRefusal } from "./sns-subscription";
+import { inTransaction, type Stores } from "./state/stores";
+
+/**
+ * A push inside the integration object: the key and topic checks, the rate limit, each event
+ * applied to its alert (and through it to incidents), exactly once by the push's receipt, and
+ * the counters written once. Nothing here awaits or reads the clock; the object passes `now`.
+ */
+
+/** The most alerts an integration holds firing: a leaked key cannot grow it without bound. */
+export const MAX_FIRING_ALERTS = 10_000;
+
+/** Thrown inside a transaction to roll back everything the push wrote, and answered as a refusal. */
+class Refused extends Error {
+	constructor(readonly refusal: Refusal) {
+		super(refusal.reason);
+	}
+}
+
+/** Thrown when the push's receipt turns out to be recorded already: see `ingestOnce`. */
+class ReceiptSeen extends Error {}
+
+/**
+ * A push in one transaction. Most pushes are new, so their id is checked only by the
+ * write that records their receipt. When it was recorded already, or the push was refused (which
+ * a recorded receipt's replay answer overrides), the transaction is rolled back and the push runs
+ * again, looking its id up first: a retry gets the first answer, a reused id its refusal.
+ */
+export function ingestOnce(
+	storage: DurableObjectStorage,
+	s: Stores,
+	push: Push,
+	now: number,
+): IngestReply {
+	try {
+		return inTransaction(storage, s, () => ingest(s, push, now, false));
+	} catch (error) {
+		const again =
+			push.receipt !== null && (error instanceof ReceiptSeen || error instanceof Refused);
+		if (!again) {
+			if (error instanceof Refused) return error.refusal;
+			throw error;
+		}
+	}
+	try {
+		return inTransaction(storage, s, () => ingest(s, push, now, true));
+	} catch (error) {
+		if (error instanceof Refused) return error.refusal;
+		throw error;
+	}
+}
+
+/** Whether the object takes a push: its key, normalized with the object's current settings. */
+function authorize(s: Stores, auth: PushAuth): Refusal | null {
+	if (auth.kind === "d1")
+		return s.meta.isDeleted() ? { ok: false, reason: "integration_deleted" } : null;
+	const held = describeKey(s, auth.keyHash);
+	if (!held.ok) return held;
+	return held.config.settingsVersion === auth.settingsVersion
+		? null
+		: { ok: false, reason: "settings_changed", config: held.config };
+}
+
+/**
+ * A push: the topic check, then each event in order, exactly once by receipt. `lookUpFirst` (the
+ * second run of `ingestOnce`) looks the receipt up before anything is applied, and takes no
+ * rate-limit token: the first run took it.
+ */
+function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): IngestReply {
+	const refusal = authorize(s, push.auth);
+	if (refusal !== null) return refusal;
+	// An old-format key's integration may never have been provisioned: D1's settings hold.
+	if (push.auth.kind === "d1") s.settings.replace(push.auth.settings);
+	// After the key check: a wrong key neither spends the integration's tokens nor counts.
+	const { rateLimit, topicArn } = s.settings.current();
+	const retryAfterMs = rateLimit === null || lookUpFirst ? null : s.rate.take(rateLimit, now);
+	if (retryAfterMs !== null) {
+		countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
+		return { ok: false, reason: "rate_limited", retryAfterMs };
+	}
+	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
+	if (push.topic !== undefined) {
+		const refusal =
+			snsTimeRefusal(push.topic.sentAt, now) ??
+			s.subscription.accept(push.topic, topicArn, "notification", now);
+		if (refusal !== null) return refusal;
+	}
+	if (push.receipt !== null && lookUpFirst) {
+		const seen = s.receipts.lookup(push.receipt);
+		if (seen.kind === "key_reused") return { ok: false, reason: "idempotency_key_reused" };
+		if (seen.kind === "replay") {
+			// An applied message's arrival is the counters' `last_event_at`; a replay's is kept apart.
+			if (push.topic !== undefined) s.subscription.received(now);
+			countStats(s, (stats) => ({ replayed_count: stats.replayed_count + 1 }));
+			return { ok: true, data: seen.data, replayed: true };
+		}
+	}
+	const tally = { unrouted: 0 };
+	const data = push.events.map((event) => applyAlertEvent(s, event, now, tally));
+	const deduplicated = data.filter((one) => one.result === "updated").length;
+	// One write of the counters for the whole push.
+	countStats(s, (stats) => ({
+		event_count: stats.event_count + 1,
+		// When the push arrived, not when its events happened: it shows the source is wired.
+		last_event_at: now,
+		unrouted_count: stats.unrouted_count + tally.unrouted,
+		deduplicated_count: stats.deduplicated_count + deduplicated,
+	}));
+	if (push.receipt !== null && !s.receipts.record(push.receipt, data, now)) {
+		throw new ReceiptSeen();
+	}
+	return { ok: true, data, replayed: false };
+}
+
+/** One event applied to its alert; `tally` counts the alerts no channel took. */
+function applyAlertEvent(
+	s: Stores,
+	event: AlertEvent,
+	now: number,
+	tally: { unrouted: number },
+): PushData {
+	if (event.action === "acknowledge") return acknowledgeAlert(s, event.alert_key, now);
+	const firing = s.alerts.firing(event.alert_key);
+	const lastStateAt = event.ordered ? s.alerts.lastStateAt(event.alert_key) : null;
+	const outcome = applyEvent(firing, event, newId, lastStateAt);
+	if (outcome.result === "opened" && s.alerts.firingCount() >= MAX_FIRING_ALERTS) {
+		throw new Refused({ ok: false, reason: "too_many_open_alerts", limit: MAX_FIRING_ALERTS });
+	}
+	let alert = outcome.alert;
+	const changed =
+		outcome.result === "opened" || outcome.result === "resolved"
+			? countStateChange(s, event.alert_key, now)
+			: null;
+	if (outcome.result === "opened") {
+		// Silences, inhibit rules and flapping decide whether it opens an incident (noise.ts).
+		const opened = {
+			...outcome.alert,
+			...marksFor(s, outcome.alert, now, changed?.flapping ?? false),
+		};
+		s.alerts.save(opened, now, "opened");
+		if (!isMuted(opened) && !openIncidents(s, opened, now)) tally.unrouted++;
+		tally.unrouted += routeReleased(s, afterOpened(s, opened, now), now);
+		alert = opened;
+	} else if (outcome.result === "resolved") {
+		// A recovery is never muted: the alert and its quiet incidents resolve.
+		const closed = changed?.began ? { ...outcome.alert, flapping: true } : outcome.alert;
+		s.alerts.save(closed, now, "closed");
+		tally.unrouted += alertClosed(s, closed, now);
+		alert = closed;
+	} else if (outcome.alert !== null) {
+		s.alerts.save(outcome.alert, now);
+		if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
+			refreshIncidents(s, outcome.alert, now);
+		}
+	}
+	if (changed?.began) tellFlapping(s, changed.began, now);
+	if (event.ordered && outcome.result !== "stale") {
+		s.alerts.recordStateAt(event.alert_key, event.occurred_at);
+	}
+	return {
+		alert_key: event.alert_key,
+		alert_id: alert?.id ?? null,
+		alert_status: alert?.status ?? null,
+		result: outcome.result,
+	};
+}
+
+/**
+ * PagerDuty's `acknowledge`: the open incidents of the key's firing alert are acknowledged (and
+ * notify as a person's acknowledgement does). With nothing firing it changes nothing, as in
+ * PagerDuty.
+ */
+function acknowledgeAlert(s: Stores, alertKey: string, now: number): PushData {
+	const firing = s.alerts.firing(alertKey);
+	if (firing === null) {
+		return { alert_key: alertKey, alert_id: null, alert_status: null, result: "ignored" };
+	}
+	for (const incident of s.incidents.openWith(firing.id)) {
+		const result = acknowledge(incident, now);
+		if (result.ok && result.changed) saveChange(s, incident, result.incident, now);
+	}
+	return {
+		alert_key: alertKey,
+		alert_id: firing.id,
+		alert_status: "firing",
+		result: "acknowledged",
+	};
+}

@@ -46,5 +46,5 @@ export function isSource(alert: Routable, rules: readonly InhibitRule[]): boolea
 
 /** A label's value, missing read as empty (Alertmanager's rule for `equal`). */
 function label(alert: Routable, name: string): string {
-	return Object.hasOwn(alert.labels, name) ? (alert.labels[name] as string) : "";
+	return Object.hasOwn(alert.labels, name) ? (alert.labels[name] ?? "") : "";
 }

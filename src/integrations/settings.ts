@@ -65,23 +65,29 @@ export type IntakeSettings = {
  * type has none). A value today's schema refuses (stored by an older version) reads as its
  * default rather than failing every push.
  */
-const ObjectFields = z.object({
-	auto_resolve_after: z.catch(AutoResolveAfter(null), null),
-	retention: z.catch(Retention, "30d"),
-	rate_limit: z.catch(RateLimitSetting, DEFAULT_RATE_LIMIT),
-	topic_arn: z.catch(z._default(z.nullable(z.string()), null), null),
-});
-
 export function intakeSettingsOf(settings: Settings): IntakeSettings {
-	const fields = ObjectFields.parse(settings);
-	const timeout = fields.auto_resolve_after;
+	const timeout = orDefault(AutoResolveAfter(null), settings.auto_resolve_after, null);
 	return {
 		autoResolveAfterMs: timeout === null ? null : parseDuration(timeout),
-		retentionMs: parseDuration(fields.retention) ?? DEFAULT_RETENTION_MS,
-		rateLimit: fields.rate_limit,
+		retentionMs:
+			parseDuration(orDefault(Retention, settings.retention, "30d")) ?? DEFAULT_RETENTION_MS,
+		rateLimit: orDefault(RateLimitSetting, settings.rate_limit, DEFAULT_RATE_LIMIT),
 		flapping: flappingOf(settings),
-		topicArn: fields.topic_arn,
+		topicArn: orDefault(z.nullable(z.string()), settings.topic_arn ?? null, null),
 	};
+}
+
+/**
+ * A stored field read with today's schema, or `fallback` when the schema refuses it. (Not
+ * `z.catch`, which brings zod's whole util module into the bundle.)
+ */
+function orDefault<S extends z.ZodMiniType>(
+	schema: S,
+	value: unknown,
+	fallback: z.output<S>,
+): z.output<S> {
+	const parsed = schema.safeParse(value);
+	return parsed.success ? parsed.data : fallback;
 }
 
 /** The `error` option of every settings object: unknown names are settings this type lacks. */

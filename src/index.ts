@@ -5,7 +5,7 @@ import { dashboard } from "./dashboard/routes";
 import type { AppEnv } from "./http/app-env";
 import { mount } from "./http/endpoint";
 import { errorBody } from "./http/envelope";
-import { DatabaseNotMigrated, HttpError } from "./http/errors";
+import { DatabaseNotMigrated, DatabaseUnavailable, HttpError } from "./http/errors";
 import { requestId } from "./http/middleware";
 import { noteRefusal } from "./http/refusals";
 import { observePushes } from "./push/observe";
@@ -35,8 +35,9 @@ app.notFound((c) => {
 	);
 });
 
-// The one error funnel. Client mistakes carry their own status, code and message; anything else
-// is a generic 500 (which senders retry), logged with the request id and never with the payload.
+// The one error funnel. Client mistakes carry their own status, code and message; D1 missing its
+// tables or failing is a 503 that says so; anything else is a generic 500 (which senders retry),
+// logged with the request id and never with the payload.
 // Keys are masked in every message and log line, since a key may stand in the path.
 app.onError((error, c) => {
 	const id = c.get("requestId");
@@ -52,6 +53,22 @@ app.onError((error, c) => {
 		return c.json(errorBody(id, missing.code, missing.message), missing.status, missing.headers);
 	}
 	const message = redactKeys(error.message);
+	if (D1_FAILURE.test(error.message)) {
+		// An outage of D1, not a fault of ours or the caller's: say to retry, and log the line
+		// (D1's message names tables and columns, never values).
+		console.error(
+			JSON.stringify({
+				event: "database_unavailable",
+				request_id: id,
+				integration_id: c.get("integrationId") ?? null,
+				method: c.req.method,
+				route: c.req.routePath,
+				message,
+			}),
+		);
+		const down = new DatabaseUnavailable();
+		return c.json(errorBody(id, down.code, down.message), down.status, down.headers);
+	}
 	console.error(
 		JSON.stringify({
 			event: "unhandled_error",
@@ -69,6 +86,14 @@ app.onError((error, c) => {
 
 /** D1's error for a table that is not there: the migrations were never applied to this database. */
 const NOT_MIGRATED = /\bno such table: \w+/;
+
+/**
+ * D1's errors: every query failure the binding throws starts with `D1_ERROR` (network lost,
+ * overloaded, reset, timed out, and SQLite's own refusals), and its overload and reset messages
+ * name the "D1 DB". Its other prefixes (`D1_TYPE_ERROR`, `D1_EXEC_ERROR`, `D1_COLUMN_NOTFOUND`)
+ * are mistakes in our statements, which a retry cannot fix: they stay a 500.
+ */
+const D1_FAILURE = /^D1_ERROR\b|\bD1 DB\b/;
 
 /**
  * A refused request's unread body is cancelled, so the sender is answered without uploading the

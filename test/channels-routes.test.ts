@@ -253,7 +253,7 @@ describe("routes", () => {
 					channel_ids: [channel.id],
 				})),
 			});
-			expect(reply.status).toBe(500);
+			expect(reply.status).toBe(503);
 		} finally {
 			await env.DB.exec("DROP TRIGGER fail_third_rule;");
 		}

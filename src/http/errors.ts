@@ -96,3 +96,16 @@ export class DatabaseNotMigrated extends ServiceUnavailable {
 		);
 	}
 }
+
+/**
+ * D1 failed a query: an outage, an overload or a reset on Cloudflare's side, gone on a retry. 503
+ * with Retry-After, which clients and senders retry, where a 500 would read as our fault.
+ */
+export class DatabaseUnavailable extends ServiceUnavailable {
+	constructor() {
+		super(
+			"DatabaseUnavailable",
+			"D1, which holds the admin data, is unavailable right now: retry after the Retry-After delay (pushes do not need it)",
+		);
+	}
+}

@@ -6,8 +6,15 @@ import { unknownFieldOr } from "../schema/messages";
  * an IANA time zone. A window whose end is not after its start runs past midnight into the next
  * day (`22:00`–`02:00`); `24:00` ends at the next midnight. Wall-clock times follow daylight
  * saving: `02:00`–`04:00` in `Europe/Berlin` is two hours of local time on most days, one hour
- * on the day the clocks go forward and three on the day they go back. A start that falls in the
- * skipped hour begins when the clocks have jumped.
+ * on the day the clocks go forward and three on the day they go back.
+ *
+ * One rule turns a local time into an instant: the first instant at which the zone's clock reads
+ * that time or later. A time the clocks skip (`02:30` when they jump from `02:00` to `03:00`, or
+ * `00:00` where they jump at midnight, as in America/Santiago) is the instant of the jump, as cron
+ * runs the jobs of a skipped hour when the clocks have jumped; a time the clocks show twice is its
+ * first occurrence. So every window starts on its day, a start or end in a skipped hour neither
+ * moves to another day nor lengthens the window, and a window wholly inside a skipped hour is
+ * empty that day.
  */
 
 export const DAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
@@ -94,12 +101,35 @@ function offsetAt(at: number, timeZone: string): number {
 	return wall - Math.floor(at / 1000) * 1000;
 }
 
-/** The instant a wall-clock time happens in the zone (a skipped time: after the jump). */
+const DAY_MS = 86_400_000;
+
+/**
+ * The instant a wall-clock time happens in the zone: the first instant at which the zone's clock
+ * reads `minutes` past midnight of `date` or later (a skipped time: the jump; a repeated one: its
+ * first occurrence).
+ */
 export function zonedTime(date: LocalDate, minutes: number, timeZone: string): number {
 	const wall = Date.UTC(date.year, date.month - 1, date.day, 0, minutes);
-	const first = wall - offsetAt(wall, timeZone);
-	const second = offsetAt(first, timeZone);
-	return second === offsetAt(wall, timeZone) ? first : wall - second;
+	// Every instant whose clock can read `wall` lies within 14 hours of it, so a day either side
+	// holds the offsets in force before and after any change near it (no zone changes twice in
+	// two days).
+	const before = offsetAt(wall - DAY_MS, timeZone);
+	const after = offsetAt(wall + DAY_MS, timeZone);
+	const earlier = wall - Math.max(before, after);
+	const later = wall - Math.min(before, after);
+	if (offsetAt(earlier, timeZone) === wall - earlier) return earlier;
+	if (offsetAt(later, timeZone) === wall - later) return later;
+	if (before === after) return wall - offsetAt(wall, timeZone);
+	// Skipped: `earlier` is before the jump and `later` after it; the jump is the first second
+	// whose offset is the new one (offsets change on whole seconds).
+	let lo = earlier;
+	let hi = later;
+	while (hi - lo > 1000) {
+		const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+		if (offsetAt(mid, timeZone) === before) lo = mid;
+		else hi = mid;
+	}
+	return hi;
 }
 
 function minutesOf(text: string): number {

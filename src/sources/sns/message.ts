@@ -21,6 +21,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** SNS writes `Timestamp` as ISO 8601 in UTC, with milliseconds. */
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
 
+/**
+ * Whether the time names a real instant: `2026-13-45T99:99:99Z` has the shape but no instant, and
+ * a time that does not parse would slip past the age check that stops replays. It must come back
+ * the same from the instant it parses to (so neither a 31st of February nor a 24:00 rolls over).
+ */
+export function realInstant(text: string): boolean {
+	const at = Date.parse(text);
+	if (!Number.isFinite(at)) return false;
+	const [whole = "", fraction = ""] = text.slice(0, -1).split(".");
+	return new Date(at).toISOString() === `${whole}.${fraction.padEnd(3, "0")}Z`;
+}
+
 export const SnsMessage = z.pipe(
 	z.transform((value: unknown) => {
 		if (typeof value !== "object" || value === null) return value;
@@ -44,7 +56,10 @@ export const SnsMessage = z.pipe(
 		Message: z.string({ error: "is required" }),
 		Timestamp: z
 			.string({ error: "is required" })
-			.check(z.regex(ISO_UTC, "must be an ISO 8601 time in UTC, as SNS writes it")),
+			.check(
+				z.regex(ISO_UTC, "must be an ISO 8601 time in UTC, as SNS writes it"),
+				z.refine(realInstant, "must be a real date and time"),
+			),
 		SignatureVersion: z.enum(["1", "2"], { error: "must be 1 or 2" }),
 		Signature: z.string({ error: "is required" }),
 		SigningCertURL: z.string({ error: "is required" }),

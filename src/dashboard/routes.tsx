@@ -15,6 +15,7 @@ import type { AppEnv } from "../http/app-env";
 import { HttpError } from "../http/errors";
 import { type ApiIncident, incidentToApi } from "../incidents/incident";
 import { secretsEqual } from "../security/secrets";
+import { readForm } from "./form";
 import { LoginPage, MessagePage } from "./layout";
 import {
 	type IncidentGroup,
@@ -60,8 +61,7 @@ const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** An action's form must carry this session's CSRF token. */
 async function checkForm(c: Context<AppEnv>): Promise<void> {
-	const form = await c.req.parseBody();
-	const given = typeof form.csrf === "string" ? form.csrf : null;
+	const given = (await readForm(c.req.raw)).get("csrf");
 	const expected = c.get("csrf");
 	if (given === null || expected === undefined || !(await secretsEqual(given, expected))) {
 		throw new HttpError(
@@ -78,8 +78,7 @@ dashboard.get("/login", async (c) => {
 });
 
 dashboard.post("/login", async (c) => {
-	const form = await c.req.parseBody();
-	const token = typeof form.token === "string" ? form.token : "";
+	const token = (await readForm(c.req.raw)).get("token") ?? "";
 	if (!(await signIn(c, token))) {
 		return c.html(<LoginPage error="That is not the admin token." />, 401);
 	}

@@ -1,7 +1,7 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_FORM_BYTES } from "../src/dashboard/form";
-import { csrfOf, page, signIn } from "./dashboard-helpers";
+import { csrfOf, type PageReply, page, signIn } from "./dashboard-helpers";
 import { ADMIN_TOKEN, BASE } from "./helpers";
 
 /** A sender that uploads twice the form limit and then stalls for ever. */
@@ -44,6 +44,61 @@ async function post(
 }
 
 const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
+
+function expectSecurityHeaders(headers: Headers, what: string) {
+	const csp = headers.get("Content-Security-Policy") ?? "";
+	for (const directive of [
+		"default-src 'none'",
+		"form-action 'self'",
+		"frame-ancestors 'none'",
+		"base-uri 'none'",
+	]) {
+		expect(csp, what).toContain(directive);
+	}
+	expect(csp, what).toMatch(/style-src 'sha256-[A-Za-z0-9+/]+=*'/);
+	expect(headers.get("X-Content-Type-Options"), what).toBe("nosniff");
+	expect(headers.get("X-Frame-Options"), what).toBe("DENY");
+	expect(headers.get("Cache-Control"), what).toBe("no-store");
+	expect(headers.get("Referrer-Policy"), what).toBe("same-origin");
+}
+
+describe("dashboard security headers", () => {
+	it("are on every answer: pages, redirects, refusals and errors", async () => {
+		const cookie = await signIn();
+		const answers: [string, PageReply | Response][] = [
+			["the sign-in page", await page("GET", "/dashboard/login")],
+			["a refused sign-in", await page("POST", "/dashboard/login", { form: { token: "no" } })],
+			["the redirect to sign in", await page("GET", "/dashboard")],
+			["a signed-in page", await page("GET", "/dashboard", { cookie })],
+			["a missing integration", await page("GET", "/dashboard/integrations/nope", { cookie })],
+			[
+				"a form without its CSRF token",
+				await page("POST", "/dashboard/logout", { cookie, form: {} }),
+			],
+			[
+				"a form from another origin",
+				await page("POST", "/dashboard/login", { form: {}, origin: "https://evil.example" }),
+			],
+			["an unknown dashboard path", await page("GET", "/dashboard/nope", { cookie })],
+			["an oversize form", await post("/dashboard/login", "x".repeat(MAX_FORM_BYTES + 1), FORM)],
+		];
+		const statuses = answers.map(([, reply]) => reply.status);
+		expect(statuses).toEqual([200, 401, 303, 200, 404, 403, 403, 404, 413]);
+		for (const [what, reply] of answers) expectSecurityHeaders(reply.headers, what);
+	});
+
+	it("allow the page's own stylesheet by its hash and nothing else", async () => {
+		const login = await page("GET", "/dashboard/login");
+		const css = /<style>([^<]*)<\/style>/.exec(login.html)?.[1];
+		expect(css).toBeDefined();
+		const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(css));
+		const hash = new Uint8Array(digest).toBase64();
+		expect(login.headers.get("Content-Security-Policy")).toContain(`style-src 'sha256-${hash}'`);
+		// No script, and no inline style attribute a hash would not cover.
+		expect(login.html).not.toContain("<script");
+		expect(login.html).not.toContain("style=");
+	});
+});
 
 describe("dashboard forms are bounded before they are parsed", () => {
 	it("answers an unauthenticated sign-in that never stops uploading with 413, hanging up at the limit", async () => {

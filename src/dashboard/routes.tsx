@@ -16,6 +16,7 @@ import { HttpError } from "../http/errors";
 import { type ApiIncident, incidentToApi } from "../incidents/incident";
 import { secretsEqual } from "../security/secrets";
 import { readForm } from "./form";
+import { securityHeaders } from "./headers";
 import { LoginPage, MessagePage } from "./layout";
 import {
 	type IncidentGroup,
@@ -33,6 +34,9 @@ import { session, signIn, signOut } from "./session";
  */
 
 export const dashboard = new Hono<AppEnv>();
+
+// First, so every answer carries them, errors and redirects from the checks below included.
+dashboard.use(securityHeaders);
 
 // Unsafe methods only from this origin (Origin / Sec-Fetch-Site), whatever the cookie says.
 const sameOrigin = csrf();

@@ -81,9 +81,17 @@ describe("dashboard security headers", () => {
 			],
 			["an unknown dashboard path", await page("GET", "/dashboard/nope", { cookie })],
 			["an oversize form", await post("/dashboard/login", "x".repeat(MAX_FORM_BYTES + 1), FORM)],
+			// The dashboard takes the admin API's rules for the token: one it refuses opens no page.
+			[
+				"an ADMIN_TOKEN too weak to serve",
+				await page("POST", "/dashboard/login", {
+					form: { token: "short-token" },
+					adminToken: "short-token",
+				}),
+			],
 		];
 		const statuses = answers.map(([, reply]) => reply.status);
-		expect(statuses).toEqual([200, 401, 303, 200, 404, 403, 403, 404, 413]);
+		expect(statuses).toEqual([200, 401, 303, 200, 404, 403, 403, 404, 413, 503]);
 		for (const [what, reply] of answers) expectSecurityHeaders(reply.headers, what);
 	});
 

@@ -79,7 +79,7 @@ describe("dashboard sessions", () => {
 		expect(await signedIn(other)).toBe(true);
 	});
 
-	it("ends every session when ADMIN_TOKEN changes, and a rolled-back token does not bring them back", async () => {
+	it("ends every session when ADMIN_TOKEN changes: one presented under the new token is deleted, so a rollback does not revive it", async () => {
 		const cookie = await signIn();
 		expect(await signedIn(cookie, ROTATED_TOKEN)).toBe(false);
 		expect(await sessionRow(cookie)).toBeNull();

@@ -1,42 +1,7 @@
-import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, admin, BASE, createIntegration, push } from "./helpers";
+import { csrfOf, page, signIn } from "./dashboard-helpers";
+import { ADMIN_TOKEN, admin, createIntegration, push } from "./helpers";
 import { mirror } from "./incident-helpers";
-
-/** A browser-like request to the dashboard: same-origin forms, the session cookie if any. */
-async function page(
-	method: "GET" | "POST",
-	path: string,
-	opts: { cookie?: string; form?: Record<string, string>; origin?: string } = {},
-) {
-	const headers: Record<string, string> = {};
-	if (opts.cookie !== undefined) headers.Cookie = opts.cookie;
-	let body: string | undefined;
-	if (opts.form !== undefined) {
-		headers["Content-Type"] = "application/x-www-form-urlencoded";
-		headers.Origin = opts.origin ?? BASE;
-		body = new URLSearchParams(opts.form).toString();
-	}
-	const response = await exports.default.fetch(
-		new Request(`${BASE}${path}`, { method, headers, body, redirect: "manual" }),
-	);
-	return {
-		status: response.status,
-		location: response.headers.get("Location"),
-		setCookie: response.headers.get("Set-Cookie"),
-		html: await response.text(),
-	};
-}
-
-async function signIn() {
-	const reply = await page("POST", "/dashboard/login", { form: { token: ADMIN_TOKEN } });
-	expect(reply.status).toBe(303);
-	const cookie = reply.setCookie?.split(";")[0];
-	if (cookie === undefined) throw new Error("no session cookie");
-	return cookie;
-}
-
-const csrfOf = (html: string) => /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
 
 describe("dashboard", () => {
 	it("signs in with the admin token into an HttpOnly, Secure, SameSite=Strict cookie that is not the token", async () => {

@@ -6,7 +6,11 @@ import type { Child } from "hono/jsx";
  * titles and labels from pushes render as text.
  */
 
-const CSS = `
+/**
+ * The one stylesheet. The CSP allows exactly this text, by its SHA-256 (headers.ts): JSX escapes
+ * `&<>"'` in it, which would change the hash, so it uses none of them.
+ */
+export const PAGE_CSS = `
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
 header{display:flex;gap:1rem;align-items:center;padding:.6rem 1rem;background:#1b1f24;color:#fff;flex-wrap:wrap}
 header a{color:#fff}header form{margin-left:auto}
@@ -36,7 +40,7 @@ export function Layout(props: { title: string; csrf?: string; children: Child })
 				<meta charset="utf-8" />
 				<meta name="viewport" content="width=device-width, initial-scale=1" />
 				<title>{`${props.title} · alertgate`}</title>
-				<style>{CSS}</style>
+				<style>{PAGE_CSS}</style>
 			</head>
 			<body>
 				<header>

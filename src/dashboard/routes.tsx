@@ -14,6 +14,9 @@ import type { IncidentReply } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { HttpError } from "../http/errors";
 import { type ApiIncident, incidentToApi } from "../incidents/incident";
+import { secretsEqual } from "../security/secrets";
+import { readForm } from "./form";
+import { securityHeaders } from "./headers";
 import { LoginPage, MessagePage } from "./layout";
 import {
 	type IncidentGroup,
@@ -23,7 +26,7 @@ import {
 	IntegrationsPage,
 	SilencesPage,
 } from "./pages";
-import { csrfValid, session, signIn, signOut } from "./session";
+import { session, signIn, signOut } from "./session";
 
 /**
  * `/dashboard`: open incidents by channel, an incident's alerts with acknowledge and resolve, and
@@ -31,6 +34,9 @@ import { csrfValid, session, signIn, signOut } from "./session";
  */
 
 export const dashboard = new Hono<AppEnv>();
+
+// First, so every answer carries them, errors and redirects from the checks below included.
+dashboard.use(securityHeaders);
 
 // Unsafe methods only from this origin (Origin / Sec-Fetch-Site), whatever the cookie says.
 const sameOrigin = csrf();
@@ -59,8 +65,9 @@ const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** An action's form must carry this session's CSRF token. */
 async function checkForm(c: Context<AppEnv>): Promise<void> {
-	const form = await c.req.parseBody();
-	if (!(await csrfValid(c, form.csrf))) {
+	const given = (await readForm(c.req.raw)).get("csrf");
+	const expected = c.get("csrf");
+	if (given === null || expected === undefined || !(await secretsEqual(given, expected))) {
 		throw new HttpError(
 			403,
 			"CsrfTokenInvalid",
@@ -75,8 +82,7 @@ dashboard.get("/login", async (c) => {
 });
 
 dashboard.post("/login", async (c) => {
-	const form = await c.req.parseBody();
-	const token = typeof form.token === "string" ? form.token : "";
+	const token = (await readForm(c.req.raw)).get("token") ?? "";
 	if (!(await signIn(c, token))) {
 		return c.html(<LoginPage error="That is not the admin token." />, 401);
 	}
@@ -85,7 +91,7 @@ dashboard.post("/login", async (c) => {
 
 dashboard.post("/logout", signedIn, async (c) => {
 	await checkForm(c);
-	signOut(c);
+	await signOut(c);
 	return c.redirect("/dashboard/login", 303);
 });
 

@@ -2,57 +2,96 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { configuredAdminToken } from "../admin/auth";
 import type { AppEnv } from "../http/app-env";
-import { base64url, digestsEqual, hmacSha256, secretsEqual } from "../security/secrets";
+import { base64url, hmacSha256, secretsEqual, sha256Hex } from "../security/secrets";
+import {
+	deleteSession,
+	getSession,
+	insertSession,
+	SESSION_LIFETIME_MS,
+	sessionStands,
+} from "./session-store";
 
 /**
- * The dashboard's sign-in: the admin token, given once in a form, becomes a cookie that holds
- * not the token but an HMAC of a fixed label under it. Rotating ADMIN_TOKEN signs everyone out;
- * the cookie is HttpOnly, Secure and SameSite=Strict, scoped to /dashboard, for 12 hours. Each
- * form carries a CSRF token (an HMAC of the session), checked on every action, on top of the
- * Origin check of Hono's csrf middleware.
+ * The dashboard's sign-in: the admin token, given once in a form, starts a session. Each sign-in
+ * draws a new random id of 256 bits, which only the cookie holds; D1 keeps its SHA-256 with its
+ * expiry, its own CSRF token and a fingerprint of the admin token (session-store.ts). So a
+ * session is ended on the server: by sign-out (its row deleted, the cookie dead at once), by its
+ * lifetime (whatever the browser keeps), and by rotating ADMIN_TOKEN (the fingerprint no longer
+ * matches). The cookie is HttpOnly, Secure and SameSite=Strict, scoped to /dashboard. Every form
+ * carries the session's CSRF token, on top of the Origin check of Hono's csrf middleware.
  */
 
 const COOKIE = "alertgate_session";
-const SESSION_SECONDS = 12 * 60 * 60;
+/** 256 bits from crypto.getRandomValues: a plain SHA-256 may store it (ASVS V6.5.2). */
+const SESSION_ID_BYTES = 32;
+/** base64url of SESSION_ID_BYTES: any other cookie is no session and costs no D1 read. */
+const SESSION_ID_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const CSRF_TOKEN_BYTES = 32;
+const FINGERPRINT_LABEL = "alertgate dashboard session token fingerprint v2";
 const encoder = new TextEncoder();
 
-async function hmac(secret: string, message: string): Promise<string> {
-	return base64url(await hmacSha256(encoder.encode(secret), message));
+const randomToken = (bytes: number) => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+
+/** Names the admin token without revealing it, so a session knows which token made it. */
+async function tokenFingerprint(token: string): Promise<string> {
+	return base64url(await hmacSha256(encoder.encode(token), FINGERPRINT_LABEL));
 }
 
-const sessionValue = (token: string) => hmac(token, "alertgate dashboard session v1");
-const csrfValue = (token: string, session: string) => hmac(token, `csrf ${session}`);
+/** The hash of the session id this request's cookie carries, or null when it carries none. */
+async function presentedIdHash(c: Context<AppEnv>): Promise<string | null> {
+	const presented = getCookie(c, COOKIE);
+	if (presented === undefined || !SESSION_ID_SHAPE.test(presented)) return null;
+	return sha256Hex(presented);
+}
 
-/** Signs in when `given` is the admin token: sets the cookie. */
+/** Signs in when `given` is the admin token: stores a new session and sets its cookie. */
 export async function signIn(c: Context<AppEnv>, given: string): Promise<boolean> {
 	const token = configuredAdminToken(c.env);
 	if (!(await secretsEqual(given, token))) return false;
-	setCookie(c, COOKIE, await sessionValue(token), {
+	// The session this browser held, if any, ends: a new sign-in never keeps an old id alive.
+	await endPresentedSession(c);
+	const id = randomToken(SESSION_ID_BYTES);
+	const now = Date.now();
+	await insertSession(c.env.DB, {
+		id_hash: await sha256Hex(id),
+		csrf_token: randomToken(CSRF_TOKEN_BYTES),
+		token_fingerprint: await tokenFingerprint(token),
+		issued_at: now,
+		expires_at: now + SESSION_LIFETIME_MS,
+	});
+	setCookie(c, COOKIE, id, {
 		httpOnly: true,
 		secure: true,
 		sameSite: "Strict",
 		path: "/dashboard",
-		maxAge: SESSION_SECONDS,
+		maxAge: SESSION_LIFETIME_MS / 1000,
 	});
 	return true;
 }
 
-export function signOut(c: Context<AppEnv>): void {
+/** Ends the session on the server, then clears the cookie. */
+export async function signOut(c: Context<AppEnv>): Promise<void> {
+	await endPresentedSession(c);
 	deleteCookie(c, COOKIE, { path: "/dashboard", secure: true });
 }
 
-/** The CSRF token for this session's forms, or null when not signed in. */
-export async function session(c: Context<AppEnv>): Promise<{ csrf: string } | null> {
-	const token = configuredAdminToken(c.env);
-	const presented = getCookie(c, COOKIE);
-	if (presented === undefined) return null;
-	const expected = await sessionValue(token);
-	if (!digestsEqual(presented, expected)) return null;
-	return { csrf: await csrfValue(token, expected) };
+async function endPresentedSession(c: Context<AppEnv>): Promise<void> {
+	const idHash = await presentedIdHash(c);
+	if (idHash !== null) await deleteSession(c.env.DB, idHash);
 }
 
-/** Whether a form's CSRF token is this session's. */
-export async function csrfValid(c: Context<AppEnv>, given: unknown): Promise<boolean> {
-	const current = await session(c);
-	return current !== null && typeof given === "string" && digestsEqual(given, current.csrf);
+/** The signed-in session's CSRF token, or null when the cookie names no standing session. */
+export async function session(c: Context<AppEnv>): Promise<{ csrf: string } | null> {
+	// First, so an unset or short token answers its 503 to the signed-out too.
+	const token = configuredAdminToken(c.env);
+	const idHash = await presentedIdHash(c);
+	if (idHash === null) return null;
+	const row = await getSession(c.env.DB, idHash);
+	if (row === null) return null;
+	if (!sessionStands(row, await tokenFingerprint(token), Date.now())) {
+		// Expired or made with a rotated token: it can never stand again.
+		await deleteSession(c.env.DB, idHash);
+		return null;
+	}
+	return { csrf: row.csrf_token };
 }

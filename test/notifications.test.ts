@@ -5,8 +5,9 @@ import { describe, expect, it } from "vitest";
 import { IntegrationDurableObject } from "../src/durable/integration-object";
 import { claim } from "../src/durable/notifications";
 import { openStores } from "../src/durable/state/stores";
-import { buildEvent, type NotificationEvent } from "../src/notify/event";
+import { buildEvent } from "../src/notify/event";
 import { slack } from "../src/notify/formats";
+import { incidentRecord, notificationEvent } from "./factories";
 import { admin, BASE, call, expectError, integrationStub, moveClock } from "./helpers";
 import { createChannel, fire, recover } from "./incident-helpers";
 import {
@@ -21,27 +22,6 @@ import {
 } from "./notify-helpers";
 
 const HOUR = 3_600_000;
-
-const sampleEvent: NotificationEvent = {
-	id: "evt_sample",
-	type: "incident.triggered",
-	occurred_at: new Date().toISOString(),
-	incident: {
-		id: "i",
-		integration_id: "x",
-		channel_id: "c",
-		status: "triggered",
-		severity: "warning",
-		title: "sample",
-		alert_count: 1,
-		opened_at: new Date().toISOString(),
-		acknowledged_at: null,
-		resolved_at: null,
-		resolved_by: null,
-		alerts: [],
-		url: `${BASE}/api/v1/incidents/i`,
-	},
-};
 
 describe("a webhook target", () => {
 	it("gets each incident change, signed per Standard Webhooks, in order", async () => {
@@ -237,7 +217,7 @@ describe("a webhook target", () => {
 			const now = Date.now();
 			const queue = (targetId: string, incidentId: string) =>
 				outbox.enqueue({
-					event: { ...sampleEvent, id: `evt_${crypto.randomUUID()}` },
+					event: { ...notificationEvent(), id: `evt_${crypto.randomUUID()}` },
 					incidentId,
 					channelId: "c",
 					targetId,
@@ -393,19 +373,7 @@ describe("storm warnings", () => {
 	it("names the storm in chat headlines", async () => {
 		const event = buildEvent({
 			type: "incident.storm",
-			incident: {
-				id: "i",
-				channel_id: "c",
-				status: "triggered",
-				severity: "warning",
-				title: "api errors",
-				alert_count: 100,
-				group_key: null,
-				opened_at: 0,
-				acknowledged_at: null,
-				resolved_at: null,
-				resolved_by: null,
-			},
+			incident: incidentRecord({ title: "api errors", alert_count: 100, group_key: null }),
 			integrationId: "int",
 			alerts: [],
 			baseUrl: "https://alertgate.example",

@@ -9,19 +9,15 @@ import {
 	createIntegration,
 	expectError,
 	goldenCases,
+	goldenFixture,
 	integrationStub,
 	listAlerts,
 	moveClock,
 	push,
 } from "./helpers";
 
-const fixtures = import.meta.glob<string>("../src/sources/alertmanager/fixtures/*.json", {
-	eager: true,
-	query: "?raw",
-	import: "default",
-});
-const cases = goldenCases(fixtures);
-const fixture = (name: string) => fixtures[`../src/sources/alertmanager/fixtures/${name}`] ?? "";
+const cases = goldenCases("alertmanager");
+const fixture = (name: string) => goldenFixture("alertmanager", name);
 const RECEIVED_AT = 1_800_000_000_000;
 
 async function alertmanagerIntegration(settings: Record<string, unknown> = {}) {

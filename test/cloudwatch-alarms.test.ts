@@ -13,12 +13,7 @@ import {
 	uniqueTopic,
 } from "./sns-helpers";
 
-const fixtures = import.meta.glob<string>("../src/sources/cloudwatch/fixtures/*.json", {
-	eager: true,
-	query: "?raw",
-	import: "default",
-});
-const cases = goldenCases(fixtures);
+const cases = goldenCases("cloudwatch");
 
 const defaults = CloudWatchSettings.parse({});
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms";

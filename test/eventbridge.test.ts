@@ -19,12 +19,7 @@ import {
 	moveClock,
 } from "./helpers";
 
-const fixtures = import.meta.glob<string>("../src/sources/eventbridge/fixtures/*.json", {
-	eager: true,
-	query: "?raw",
-	import: "default",
-});
-const cases = goldenCases(fixtures);
+const cases = goldenCases("eventbridge");
 const defaults = EventBridgeSettings.parse({});
 
 describe("authentication", () => {

@@ -98,17 +98,32 @@ export function expectError(reply: Reply, status: number, code: string): string 
 	return reply.body.error.message;
 }
 
+/** Every source's golden fixtures (`src/sources/<source>/fixtures`), as text by path. */
+const GOLDEN = import.meta.glob<string>("../src/sources/*/fixtures/*.json", {
+	eager: true,
+	query: "?raw",
+	import: "default",
+});
+
+/** One fixture of a source, as text; fails the test when there is none. */
+export function goldenFixture(source: string, name: string): string {
+	const text = GOLDEN[`../src/sources/${source}/fixtures/${name}`];
+	if (text === undefined) throw new Error(`no fixture ${source}/${name}`);
+	return text;
+}
+
 /**
- * Golden cases from a fixtures folder loaded with import.meta.glob(…, {query: "?raw"}): each
- * input `<name>.json` with the parsed `<name>.expected.json` beside it.
+ * A source's golden cases: each input `<name>.json` with the parsed `<name>.expected.json`
+ * beside it.
  */
-export function goldenCases(fixtures: Record<string, string>) {
-	return Object.entries(fixtures)
-		.filter(([name]) => !name.endsWith(".expected.json"))
-		.map(([name, text]) => {
-			const expected = fixtures[name.replace(/\.json$/, ".expected.json")];
-			if (expected === undefined) throw new Error(`no golden file for ${name}`);
+export function goldenCases(source: string) {
+	const folder = `../src/sources/${source}/fixtures/`;
+	return Object.entries(GOLDEN)
+		.filter(([path]) => path.startsWith(folder) && !path.endsWith(".expected.json"))
+		.map(([path, text]) => {
+			const expected = GOLDEN[path.replace(/\.json$/, ".expected.json")];
+			if (expected === undefined) throw new Error(`no golden file for ${path}`);
 			// biome-ignore lint/suspicious/noExplicitAny: golden files are compared field by field
-			return [name.split("/").at(-1), text, JSON.parse(expected) as any] as const;
+			return [path.slice(folder.length), text, JSON.parse(expected) as any] as const;
 		});
 }

@@ -5,18 +5,14 @@ import {
 	call,
 	createIntegration,
 	goldenCases,
+	goldenFixture,
 	listAlerts,
 	push,
 	type Reply,
 } from "./helpers";
 import { createChannel, firstIncident, mirror } from "./incident-helpers";
 
-const fixtures = import.meta.glob<string>("../src/sources/pagerduty/fixtures/*.json", {
-	eager: true,
-	query: "?raw",
-	import: "default",
-});
-const cases = goldenCases(fixtures);
+const cases = goldenCases("pagerduty");
 /** The receive time the golden files assume for events that carry none. */
 const RECEIVED_AT = 1_800_000_000_000;
 
@@ -160,7 +156,7 @@ describe("POST /v2/enqueue", () => {
 	it("takes what a real Alertmanager's PagerDuty receiver sends, trigger and resolve", async () => {
 		const { id, integration_key } = await pagerDutyIntegration();
 		for (const name of ["alertmanager-0.25-trigger.json", "alertmanager-0.25-resolve.json"]) {
-			const text = fixtures[`../src/sources/pagerduty/fixtures/${name}`] ?? "";
+			const text = goldenFixture("pagerduty", name);
 			const reply = await enqueue(text.replace("agk_routingkey", integration_key));
 			expect(reply.status).toBe(202);
 		}

@@ -1,4 +1,4 @@
-import { createExecutionContext, runDurableObjectAlarm } from "cloudflare:test";
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
@@ -13,6 +13,7 @@ import {
 	integrationStub,
 	listAlerts,
 	push,
+	runAlarm,
 } from "./helpers";
 
 const trigger = { event_status: "Warning", title_rule: "queue backlog", alert_key: "backlog" };
@@ -195,8 +196,7 @@ describe("integration activity", () => {
 		await push(created.integration_key, { ...trigger, event_time: 1_700_000_060 });
 		expect((await admin("GET", `/integrations/${created.id}`)).body.data.event_count).toBe(0);
 
-		const stub = integrationStub(created.id);
-		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await runAlarm(created.id)).toBe(true);
 		const reply = await admin("GET", `/integrations/${created.id}`);
 		expect(reply.body.data.event_count).toBe(2);
 		expect(Date.parse(reply.body.data.last_event_at)).toBeGreaterThanOrEqual(before);

@@ -1,4 +1,3 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { labelsFingerprint } from "../src/sources/alertmanager/fingerprint";
 import { normalizeWebhookAlerts } from "../src/sources/alertmanager/normalize";
@@ -10,10 +9,10 @@ import {
 	expectError,
 	goldenCases,
 	goldenFixture,
-	integrationStub,
 	listAlerts,
 	moveClock,
 	push,
+	runAlarm,
 } from "./helpers";
 
 const cases = goldenCases("alertmanager");
@@ -246,7 +245,7 @@ describe("Prometheus direct: the Alertmanager API v2 at <push URL>/api/v2/alerts
 			{ labels: { ...diskFull, instance: "db-2:9100" }, endsAt: iso(endsAt + 10 * 60_000) },
 		]);
 		await moveClock(id, 2 * 60_000);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		const byInstance = Object.fromEntries(
 			(await listAlerts(id)).alerts.map((a) => [a.labels.instance, a]),
 		);

@@ -1,7 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, admin, BASE, createIntegration, push } from "./helpers";
-import { mirror } from "./incident-helpers";
+import { ADMIN_TOKEN, admin, BASE, createIntegration, push, runAlarm } from "./helpers";
 
 /** A browser-like request to the dashboard: same-origin forms, the session cookie if any. */
 async function page(
@@ -72,7 +71,7 @@ describe("dashboard", () => {
 			alert_key: "disk",
 			labels: { host: "db-1" },
 		});
-		await mirror(id);
+		await runAlarm(id);
 		const list = await page("GET", "/dashboard", { cookie });
 		expect(list.status).toBe(200);
 		expect(list.html).toContain("Unrouted (no channel)");
@@ -112,7 +111,7 @@ describe("dashboard", () => {
 		await push(busy.integration_key, event);
 		await push(busy.integration_key, event);
 		await push(busy.integration_key, { event_status: "Loud" });
-		await mirror(busy.id);
+		await runAlarm(busy.id);
 		const reply = await page("GET", "/dashboard/integrations", { cookie });
 		const rowOf = (integrationId: string) =>
 			new RegExp(`<tr data-integration="${integrationId}">(.*?)</tr>`).exec(reply.html)?.[1] ?? "";

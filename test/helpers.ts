@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { ApiAlert } from "../src/alerts/alert";
 import type { IntegrationDurableObject } from "../src/durable/integration-object";
@@ -44,17 +44,31 @@ export type CreatedIntegration = {
 	id: string;
 	integration_key: string;
 	push_url: string;
+	channel_id: string | null;
 	settings: Record<string, unknown>;
 };
 
+/** An integration; with a `channelId`, private to that channel (its routes are not used). */
 export async function createIntegration(
 	name = "test integration",
 	type = "standard",
 	settings: Record<string, unknown> = {},
+	channelId?: string,
 ): Promise<CreatedIntegration> {
-	const reply = await admin("POST", "/integrations", { name, type, settings });
+	const reply = await admin("POST", "/integrations", {
+		name,
+		type,
+		settings,
+		channel_id: channelId,
+	});
 	if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
 	return reply.body.data;
+}
+
+/** Creates an integration with these settings, asserts the 400 and returns its message. */
+export async function settingsRefusal(type: string, settings: Record<string, unknown>) {
+	const reply = await admin("POST", "/integrations", { name: "x", type, settings });
+	return expectError(reply, 400, "InvalidParameter");
 }
 
 export function push(key: string, body: unknown, headers: Record<string, string> = {}) {
@@ -72,6 +86,21 @@ export async function listAlerts(id: string, query = "") {
 
 export function integrationStub(id: string) {
 	return env.INTEGRATION.getByName(id);
+}
+
+/**
+ * Runs the integration's alarm, as workerd would when it is due: what it sends goes out, what
+ * it mirrors lands in D1, what expired is resolved or pruned. Answers whether an alarm was set.
+ */
+export function runAlarm(integrationId: string): Promise<boolean> {
+	return runDurableObjectAlarm(integrationStub(integrationId));
+}
+
+/** When the integration's alarm is due next, or null when none is set. */
+export function alarmAt(integrationId: string): Promise<number | null> {
+	return runInDurableObject(integrationStub(integrationId), (_object, state) =>
+		state.storage.getAlarm(),
+	);
 }
 
 /**

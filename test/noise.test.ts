@@ -1,17 +1,17 @@
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	admin,
+	alarmAt,
 	call,
 	createIntegration,
 	expectError,
-	integrationStub,
 	listAlerts,
 	moveClock,
+	runAlarm,
 } from "./helpers";
 import { fire, incidents, recover } from "./incident-helpers";
-import { drain, later, notifiedIntegration, receivedBodies, unique } from "./notify-helpers";
+import { later, notifiedIntegration, receivedBodies, unique } from "./notify-helpers";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -40,7 +40,7 @@ async function alertsByKey(id: string) {
 }
 
 async function openIncidentKeys(integrationId: string): Promise<string[]> {
-	await drain(integrationId);
+	await runAlarm(integrationId);
 	const { incidents: list } = await incidents(`?integration_id=${integrationId}&status=triggered`);
 	const keys: string[] = [];
 	for (const incident of list) {
@@ -77,7 +77,7 @@ describe("silences", () => {
 		await fire(integration_key, "db-2", { labels: { service: "db" } });
 		await fire(integration_key, "api-1", { labels: { service: "api" } });
 		await recover(integration_key, "db-2");
-		await drain(id);
+		await runAlarm(id);
 
 		const alert = await alertsByKey(id);
 		expect(alert("db-1")).toMatchObject({ status: "firing", silenced_by: made.id, event_count: 2 });
@@ -93,7 +93,7 @@ describe("silences", () => {
 		// Expired while db-1 still fires: it is routed as if it had just opened.
 		const expired = await admin("DELETE", `/silences/${made.id}`);
 		expect(expired.body.data.status).toBe("expired");
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("db-1")).toMatchObject({ status: "firing", silenced_by: null });
 		expect(await openIncidentKeys(id)).toEqual(["api-1", "db-1"]);
 		expect(await told()).toEqual(["incident.triggered api-1", "incident.triggered db-1"]);
@@ -106,16 +106,14 @@ describe("silences", () => {
 			integration_ids: [id],
 		});
 		await fire(integration_key, "backup-1", { labels: { job: "backup" } });
-		await drain(id);
+		await runAlarm(id);
 		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
 		await admin("DELETE", `/silences/${made.id}`);
 		// The object scheduled its mirror within seconds (not at the silence's old end, an hour on).
-		const alarm = await runInDurableObject(integrationStub(id), (_object, state) =>
-			state.storage.getAlarm(),
-		);
+		const alarm = await alarmAt(id);
 		expect(alarm).not.toBeNull();
 		expect(alarm ?? 0).toBeLessThan(Date.now() + 10_000);
-		await drain(id);
+		await runAlarm(id);
 		const listed = (await incidents(`?integration_id=${id}`)).incidents;
 		expect(listed.map((incident) => [incident.channel_id, incident.status])).toEqual([
 			[null, "triggered"],
@@ -141,14 +139,14 @@ describe("silences", () => {
 		const expired = (await admin("DELETE", `/silences/${early.id}`)).body.data;
 		expect(expired.status).toBe("expired");
 		expect(Date.parse(expired.starts_at)).toBe(Date.parse(expired.ends_at));
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("before")?.silenced_by).toBeNull();
 
 		await later(id, 15 * MINUTE);
 		// Started: what fires is marked; its incident stays as it was.
 		expect((await alertsByKey(id))("before")?.silenced_by).toBe(made.id);
 		await fire(integration_key, "during", { labels: { team: "a" } });
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("during")?.silenced_by).toBe(made.id);
 		expect(await openIncidentKeys(id)).toEqual(["before"]);
 
@@ -174,7 +172,7 @@ describe("silences", () => {
 				(event) => `${event.type} ${event.escalation?.repeat ?? ""}`,
 			);
 		await fire(integration_key, "paged", { labels: { service: "db" } });
-		await drain(id);
+		await runAlarm(id);
 		const made = await silence({
 			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
 			integration_ids: [id],
@@ -404,7 +402,7 @@ describe("maintenance windows", () => {
 			status: "resolved",
 			silenced_by: made.id,
 		});
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("nightly")?.silenced_by).toBe(made.id);
 		expect(await told()).toEqual([]);
 		// 01:35 UTC: a two-hour window would still run; this one ended at 03:30 CEST.
@@ -426,7 +424,7 @@ describe("inhibit rules", () => {
 		});
 		expect(rule.status).toBe(201);
 		await fire(integration_key, "node-a", { labels: { alertname: "NodeDown", instance: "a" } });
-		await drain(id);
+		await runAlarm(id);
 		await fire(integration_key, "disk-a", { labels: { alertname: "DiskFull", instance: "a" } });
 		await fire(integration_key, "cpu-a", { labels: { alertname: "CpuHigh", instance: "a" } });
 		await fire(integration_key, "disk-b", { labels: { alertname: "DiskFull", instance: "b" } });
@@ -439,9 +437,9 @@ describe("inhibit rules", () => {
 		await recover(integration_key, "cpu-a");
 		expect((await alertsByKey(id))("cpu-a")?.status).toBe("resolved");
 
-		await drain(id);
+		await runAlarm(id);
 		await recover(integration_key, "node-a");
-		await drain(id);
+		await runAlarm(id);
 		alert = await alertsByKey(id);
 		expect(alert("disk-a")).toMatchObject({ status: "firing", inhibited_by: null });
 		expect(await openIncidentKeys(id)).toEqual(["disk-a", "disk-b"]);
@@ -511,11 +509,11 @@ describe("flapping", () => {
 		const { id, integration_key, told } = await watched();
 		for (let round = 0; round < 2; round++) {
 			await fire(integration_key, "flappy");
-			await drain(id);
+			await runAlarm(id);
 			await recover(integration_key, "flappy");
-			await drain(id);
+			await runAlarm(id);
 		}
-		await drain(id);
+		await runAlarm(id);
 		expect(await told()).toEqual([
 			"incident.triggered flappy",
 			"incident.resolved flappy",
@@ -528,7 +526,7 @@ describe("flapping", () => {
 		await recover(integration_key, "flappy");
 		expect((await alertsByKey(id))("flappy")).toMatchObject({ status: "resolved", flapping: true });
 		await fire(integration_key, "flappy");
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("flappy")).toMatchObject({ status: "firing", flapping: true });
 		expect(await openIncidentKeys(id)).toEqual([]);
 		expect(await told()).toHaveLength(5);
@@ -548,7 +546,7 @@ describe("flapping", () => {
 			await fire(integration_key, "k");
 			await recover(integration_key, "k");
 		}
-		await drain(id);
+		await runAlarm(id);
 		expect((await told()).filter((line) => line.startsWith("incident.triggered"))).toHaveLength(3);
 		const tight = await watched({ flapping: { changes: 2, window: "5m" } });
 		await fire(tight.integration_key, "k");

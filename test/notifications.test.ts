@@ -8,12 +8,11 @@ import { openStores } from "../src/durable/state/stores";
 import { buildEvent } from "../src/notify/event";
 import { slack } from "../src/notify/formats";
 import { incidentRecord, notificationEvent } from "./factories";
-import { admin, BASE, call, expectError, integrationStub, moveClock } from "./helpers";
+import { admin, BASE, call, expectError, integrationStub, moveClock, runAlarm } from "./helpers";
 import { createChannel, fire, recover } from "./incident-helpers";
 import {
 	createTarget,
 	deliveries,
-	drain,
 	later,
 	notifiedIntegration,
 	received,
@@ -33,7 +32,7 @@ describe("a webhook target", () => {
 		expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
 
 		await fire(integration_key, "disk-full", { labels: { host: "db-1" } });
-		await drain(id);
+		await runAlarm(id);
 		const [first] = await received(path);
 		if (first === undefined) throw new Error("nothing was sent");
 		// The receiver's own check: the library verifies the signature with the shown secret.
@@ -63,9 +62,9 @@ describe("a webhook target", () => {
 
 		const incidentId = event.incident.id;
 		expect((await admin("POST", `/incidents/${incidentId}/acknowledge`)).status).toBe(200);
-		await drain(id);
+		await runAlarm(id);
 		expect((await admin("POST", `/incidents/${incidentId}/resolve`)).status).toBe(200);
-		await drain(id);
+		await runAlarm(id);
 		const bodies = await receivedBodies(path);
 		expect(bodies.map((body) => body.type)).toEqual([
 			"incident.triggered",
@@ -84,7 +83,7 @@ describe("a webhook target", () => {
 			{ type: "webhook", url: `https://receiver.test/${path}/fail-2` },
 		]);
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		const [pending] = await deliveries(channelId);
 		expect(pending).toMatchObject({ status: "pending", attempts: 1, last_status: 503 });
 		// The first retry comes after about a second, the next after about two.
@@ -106,7 +105,7 @@ describe("a webhook target", () => {
 			{ type: "webhook", url: `https://receiver.test/${path}/throttle` },
 		]);
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		const [row] = await deliveries(channelId);
 		expect(row.status).toBe("pending");
 		const wait = Date.parse(row.next_attempt_at) - Date.parse(row.last_attempt_at);
@@ -125,7 +124,7 @@ describe("a webhook target", () => {
 		]);
 		await fire(integration_key, "cpu");
 		const started = Date.now();
-		await drain(id);
+		await runAlarm(id);
 		expect(Date.now() - started).toBeLessThan(5_900);
 		const rows = await deliveries(channelId);
 		expect(rows.find((row) => row.status === "pending")).toMatchObject({
@@ -147,7 +146,7 @@ describe("a webhook target", () => {
 			{ type: "webhook", url: `https://receiver.test/${path}/reject?token=s3cr3t-token` },
 		]);
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		const [row] = await deliveries(channelId, "?status=failed");
 		expect(row).toMatchObject({ status: "failed", attempts: 1, last_status: 400 });
 		expect(row.last_error).toMatch(/^HTTP 400: bad request/);
@@ -165,7 +164,7 @@ describe("a webhook target", () => {
 			{ type: "webhook", url: `https://receiver.test/${path}/down` },
 		]);
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		for (let hour = 0; hour < 26; hour++) await later(id, HOUR);
 		const failed = await deliveries(channelId, "?status=failed");
 		expect(failed).toHaveLength(1);
@@ -180,7 +179,7 @@ describe("a webhook target", () => {
 		const retried = await admin("POST", `/channels/${channelId}/deliveries/${failed[0].id}/retry`);
 		expect(retried.status).toBe(202);
 		expect(retried.body.data).toMatchObject({ status: "pending", attempts: 0 });
-		await drain(id);
+		await runAlarm(id);
 		expect(await received(path)).toHaveLength(attempts + 1);
 		const again = await admin("POST", `/channels/${channelId}/deliveries/${failed[0].id}/retry`);
 		expectError(again, 409, "DeliveryNotFailed");
@@ -194,7 +193,7 @@ describe("a webhook target", () => {
 		]);
 		await fire(integration_key, "cpu");
 		await recover(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		// The live target has both; the failing one has only its failed first attempt.
 		expect((await receivedBodies(live)).map((b) => b.type)).toEqual([
 			"incident.triggered",
@@ -262,7 +261,7 @@ describe("a webhook target", () => {
 			await restarted.alarm();
 		});
 		expect(await received(path)).toHaveLength(1);
-		await drain(id);
+		await runAlarm(id);
 		const [row] = await deliveries(channelId);
 		expect(row).toMatchObject({ status: "delivered", attempts: 2 });
 	});
@@ -282,7 +281,7 @@ describe("rotating a webhook's secret", () => {
 		const fresh: string = rotated.body.data.secret;
 		expect(rotated.body.data.previous_secret_until).not.toBeNull();
 		await fire(integration_key, "during");
-		await drain(id);
+		await runAlarm(id);
 		const [during] = await received(path);
 		if (during === undefined) throw new Error("nothing was sent");
 		expect(during.headers["webhook-signature"]?.split(" ")).toHaveLength(2);
@@ -291,7 +290,7 @@ describe("rotating a webhook's secret", () => {
 
 		await moveClock(id, 25 * HOUR);
 		await fire(integration_key, "after");
-		await drain(id);
+		await runAlarm(id);
 		const after = (await received(path))[1];
 		if (after === undefined) throw new Error("nothing was sent");
 		// The object's clock is a day ahead, so the library would refuse the timestamp as too new:
@@ -340,25 +339,25 @@ describe("storm warnings", () => {
 				.map((event) => [event.storm.threshold, event.incident.alert_count]);
 
 		expect((await storm(integration_key, "a", 9)).status).toBe(200);
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([]);
 		await fire(integration_key, "tenth", { labels: { service: "api" } });
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([[10, 10]]);
 		// More alerts below the next threshold, and repeats of firing ones, send nothing.
 		await storm(integration_key, "b", 5);
 		await storm(integration_key, "b", 5);
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([[10, 10]]);
 		// One push that crosses 100 sends the 100 warning once, as the 100th alert joins.
 		await storm(integration_key, "c", 100);
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([
 			[10, 10],
 			[100, 100],
 		]);
 		for (let round = 0; round < 9; round++) await storm(integration_key, `d${round}`, 100);
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([
 			[10, 10],
 			[100, 100],
@@ -401,7 +400,7 @@ describe("which events go where", () => {
 		);
 		await fire(integration_key, "a", { labels: { service: "api" } });
 		await fire(integration_key, "b", { labels: { service: "api" } });
-		await drain(id);
+		await runAlarm(id);
 		// alert_added is off by default, and the critical-only target hears nothing of a warning.
 		expect((await receivedBodies(all)).map((b) => b.type)).toEqual(["incident.triggered"]);
 		expect(await received(critical)).toHaveLength(0);
@@ -412,7 +411,7 @@ describe("which events go where", () => {
 
 		// The incident turns critical: the critical target hears of it now.
 		await fire(integration_key, "b", { event_status: "Critical", labels: { service: "api" } });
-		await drain(id);
+		await runAlarm(id);
 		expect((await receivedBodies(critical)).map((b) => [b.type, b.incident.severity])).toEqual([
 			["incident.triggered", "critical"],
 		]);
@@ -428,7 +427,7 @@ describe("escalation", () => {
 		]);
 		await fire(integration_key, "ignored");
 		await fire(integration_key, "handled");
-		await drain(id);
+		await runAlarm(id);
 		expect(await received(late)).toHaveLength(0);
 		const handled = (await receivedBodies(now)).find((b) => b.incident.title === "handled");
 		expect((await admin("POST", `/incidents/${handled.incident.id}/acknowledge`)).status).toBe(200);
@@ -441,7 +440,7 @@ describe("escalation", () => {
 		]);
 		// Told once: it hears the resolution too.
 		await recover(integration_key, "ignored");
-		await drain(id);
+		await runAlarm(id);
 		expect((await receivedBodies(late)).map((b) => b.type)).toEqual([
 			"incident.escalated",
 			"incident.resolved",
@@ -458,7 +457,7 @@ describe("escalation", () => {
 			},
 		]);
 		await fire(first.integration_key, "cpu");
-		await drain(first.id);
+		await runAlarm(first.id);
 		for (let i = 0; i < 4; i++) await later(first.id, 5 * 60_000);
 		expect((await receivedBodies(bounded)).map((b) => [b.type, b.escalation?.repeat])).toEqual([
 			["incident.triggered", undefined],
@@ -474,7 +473,7 @@ describe("escalation", () => {
 			},
 		]);
 		await fire(second.integration_key, "cpu");
-		await drain(second.id);
+		await runAlarm(second.id);
 		const [triggered] = await receivedBodies(acked);
 		await admin("POST", `/incidents/${triggered.incident.id}/acknowledge`);
 		for (let i = 0; i < 3; i++) await later(second.id, 5 * 60_000);
@@ -499,7 +498,7 @@ describe("Slack, Teams and PagerDuty targets", () => {
 			event_status: "Critical",
 			labels: { service: "api" },
 		});
-		await drain(id);
+		await runAlarm(id);
 
 		const [slack] = await receivedBodies(`/services/T000/B000/${team}`);
 		expect(slack.text).toContain("api latency <high> & rising");
@@ -535,7 +534,7 @@ describe("Slack, Teams and PagerDuty targets", () => {
 		expect(Date.parse(trigger.payload.timestamp)).not.toBeNaN();
 
 		await recover(integration_key, "api latency <high> & rising");
-		await drain(id);
+		await runAlarm(id);
 		const [, resolve] = await receivedBodies(routingKey);
 		expect(resolve).toEqual({
 			routing_key: routingKey,
@@ -735,7 +734,7 @@ describe("the targets API", () => {
 		const { integration_key, id, channelId } = await notifiedIntegration([]);
 		await createTarget(channelId, { type: "webhook", url: `https://receiver.test/${path}/ok` });
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		expect(await received(path)).toHaveLength(1);
 		await moveClock(id, 0);
 	});

@@ -2,9 +2,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
-import { admin, BASE, call, createIntegration, push } from "./helpers";
-import { mirror } from "./incident-helpers";
-import { drain, notifiedIntegration, unique } from "./notify-helpers";
+import { admin, BASE, call, createIntegration, push, runAlarm } from "./helpers";
+import { notifiedIntegration, unique } from "./notify-helpers";
 
 /** The structured lines the worker logged while `run` ran. */
 async function logged(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
@@ -89,7 +88,7 @@ describe("observability", () => {
 		});
 		expect(detail.body.data.intake.last_event_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 		// D1's list follows through the mirror.
-		await mirror(id);
+		await runAlarm(id);
 		const listed = (await admin("GET", "/integrations?limit=100")).body.data.integrations.find(
 			(one: { id: string }) => one.id === id,
 		);
@@ -111,7 +110,7 @@ describe("notification failures", () => {
 		]);
 		await push(integration_key, fire("cpu"));
 		const spy = vi.spyOn(console, "error").mockImplementation(() => {});
-		await drain(id);
+		await runAlarm(id);
 		const lines = spy.mock.calls.map(([line]) => JSON.parse(String(line)));
 		spy.mockRestore();
 		expect(lines).toEqual([

@@ -1,4 +1,4 @@
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_CHANNELS } from "../src/db/channels";
@@ -8,12 +8,15 @@ import { Alerts } from "../src/durable/state/alerts";
 import { envelope, pushEvent } from "./eventbridge-helpers";
 import {
 	admin,
+	alarmAt,
 	createIntegration,
 	expectError,
 	integrationStub,
 	listAlerts,
 	moveClock,
 	push,
+	runAlarm,
+	settingsRefusal,
 } from "./helpers";
 import { createChannel, fire, incidents, recover } from "./incident-helpers";
 
@@ -21,24 +24,21 @@ const DAY = 86_400_000;
 
 describe("resolved history is kept for the retention, then pruned with the D1 mirror in step", () => {
 	it("forgets resolved alerts and incidents past settings.retention, keeps what still fires", async () => {
-		const created = await admin("POST", "/integrations", {
-			name: "short memory",
-			type: "standard",
-			settings: { retention: "7d" },
+		const { id, integration_key } = await createIntegration("short memory", "standard", {
+			retention: "7d",
 		});
-		const { id, integration_key } = created.body.data;
 		await fire(integration_key, "old");
 		await recover(integration_key, "old");
 		await fire(integration_key, "still-firing");
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
 
 		await moveClock(id, 6 * DAY);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		expect((await listAlerts(id)).alerts).toHaveLength(2);
 
 		await moveClock(id, 2 * DAY);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		const kept = (await listAlerts(id)).alerts;
 		expect(kept.map((alert) => alert.alert_key)).toEqual(["still-firing"]);
 		const listed = (await incidents(`?integration_id=${id}`)).incidents;
@@ -51,28 +51,25 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 		const { id, integration_key } = await createIntegration();
 		await fire(integration_key, "a");
 		await recover(integration_key, "a");
-		await runDurableObjectAlarm(integrationStub(id));
-		const due = await runInDurableObject(integrationStub(id), (_o, state) =>
-			state.storage.getAlarm(),
-		);
+		await runAlarm(id);
+		const due = await alarmAt(id);
 		expect(due).toBeGreaterThan(Date.now() + 29 * DAY);
 		expect(due).toBeLessThan(Date.now() + 31 * DAY);
 	});
 
 	it("keeps an old resolved alert while an open incident still holds it", async () => {
 		const channel = await createChannel({ group_by: ["service"] });
-		const created = await admin("POST", "/integrations", {
-			name: "grouped",
-			type: "standard",
-			channel_id: channel.id,
-			settings: { retention: "1d" },
-		});
-		const { id, integration_key } = created.body.data;
+		const { id, integration_key } = await createIntegration(
+			"grouped",
+			"standard",
+			{ retention: "1d" },
+			channel.id,
+		);
 		await fire(integration_key, "a", { labels: { service: "api" } });
 		await fire(integration_key, "b", { labels: { service: "api" } });
 		await recover(integration_key, "a");
 		await moveClock(id, 2 * DAY);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		expect((await listAlerts(id)).alerts.map((alert) => alert.alert_key).sort()).toEqual([
 			"a",
 			"b",
@@ -95,12 +92,7 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 	});
 
 	it.each([["12h"], ["400d"], ["forever"], [null]])("refuses retention %j", async (retention) => {
-		const reply = await admin("POST", "/integrations", {
-			name: "x",
-			type: "standard",
-			settings: { retention },
-		});
-		expect(expectError(reply, 400, "InvalidParameter")).toContain(
+		expect(await settingsRefusal("standard", { retention })).toContain(
 			"settings.retention must be a duration from 1d to 365d",
 		);
 	});

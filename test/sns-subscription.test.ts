@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, expectError, listAlerts, moveClock } from "./helpers";
+import { admin, expectError, listAlerts, moveClock, settingsRefusal } from "./helpers";
 import {
 	alarm,
 	confirmation,
@@ -193,12 +193,8 @@ describe("topic pinning", () => {
 	});
 
 	it("validates topic_arn", async () => {
-		const reply = await admin("POST", "/integrations", {
-			name: "x",
-			type: "aws_cloudwatch",
-			settings: { topic_arn: "arn:aws:sqs:us-east-1:123456789012:queue" },
-		});
-		expect(expectError(reply, 400, "InvalidParameter")).toContain(
+		const settings = { topic_arn: "arn:aws:sqs:us-east-1:123456789012:queue" };
+		expect(await settingsRefusal("aws_cloudwatch", settings)).toContain(
 			"settings.topic_arn must be an SNS topic ARN",
 		);
 	});

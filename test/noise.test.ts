@@ -11,7 +11,7 @@ import {
 	runAlarm,
 } from "./helpers";
 import { fire, incidents, recover } from "./incident-helpers";
-import { later, notifiedIntegration, receivedBodies, unique } from "./notify-helpers";
+import { later, notifiedIntegration, receivedBodies, unique, webhook } from "./notify-helpers";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -19,9 +19,7 @@ const HOUR = 60 * MINUTE;
 /** A channel with one webhook target and an integration private to it; `told()` lists its events. */
 async function watched(settings?: Record<string, unknown>) {
 	const path = unique("noise");
-	const made = await notifiedIntegration([
-		{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-	]);
+	const made = await notifiedIntegration([webhook(path)]);
 	if (settings !== undefined) {
 		const patched = await admin("PATCH", `/integrations/${made.id}`, { settings });
 		expect(patched.status).toBe(200);
@@ -161,11 +159,7 @@ describe("silences", () => {
 	it("hold back the reminders of an incident whose firing alerts they all mute", async () => {
 		const path = unique("reminders");
 		const { id, integration_key } = await notifiedIntegration([
-			{
-				type: "webhook",
-				url: `https://receiver.test/${path}/ok`,
-				repeat: { every: "15m", times: 3 },
-			},
+			webhook(path, "ok", { repeat: { every: "15m", times: 3 } }),
 		]);
 		const reminders = async () =>
 			(await receivedBodies(path)).map(

@@ -18,6 +18,7 @@ import {
 	received,
 	receivedBodies,
 	unique,
+	webhook,
 } from "./notify-helpers";
 
 const HOUR = 3_600_000;
@@ -25,9 +26,7 @@ const HOUR = 3_600_000;
 describe("a webhook target", () => {
 	it("gets each incident change, signed per Standard Webhooks, in order", async () => {
 		const path = unique("signed");
-		const { integration_key, id, targets } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-		]);
+		const { integration_key, id, targets } = await notifiedIntegration([webhook(path)]);
 		const secret = targets[0]?.secret;
 		expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
 
@@ -79,9 +78,7 @@ describe("a webhook target", () => {
 
 	it("is retried until it answers 2xx, with the same event id each time", async () => {
 		const path = unique("flaky");
-		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/fail-2` },
-		]);
+		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path, "fail-2")]);
 		await fire(integration_key, "cpu");
 		await runAlarm(id);
 		const [pending] = await deliveries(channelId);
@@ -102,7 +99,7 @@ describe("a webhook target", () => {
 	it("honours Retry-After on 429", async () => {
 		const path = unique("throttled");
 		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/throttle` },
+			webhook(path, "throttle"),
 		]);
 		await fire(integration_key, "cpu");
 		await runAlarm(id);
@@ -119,8 +116,8 @@ describe("a webhook target", () => {
 	it("retries a target that does not answer within 5 seconds, and one that redirects fails", async () => {
 		const [slow, moved] = [unique("hang"), unique("moved")];
 		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${slow}/hang` },
-			{ type: "webhook", url: `https://receiver.test/${moved}/redirect` },
+			webhook(slow, "hang"),
+			webhook(moved, "redirect"),
 		]);
 		await fire(integration_key, "cpu");
 		const started = Date.now();
@@ -143,7 +140,7 @@ describe("a webhook target", () => {
 	it("fails for good on another 4xx, with a short excerpt that holds no secret", async () => {
 		const path = unique("rejecting");
 		const { integration_key, id, channelId, targets } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/reject?token=s3cr3t-token` },
+			webhook(path, "reject?token=s3cr3t-token"),
 		]);
 		await fire(integration_key, "cpu");
 		await runAlarm(id);
@@ -160,9 +157,7 @@ describe("a webhook target", () => {
 
 	it("leaves a listed failed delivery when the receiver is down for the whole window", async () => {
 		const path = unique("down");
-		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/down` },
-		]);
+		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path, "down")]);
 		await fire(integration_key, "cpu");
 		await runAlarm(id);
 		for (let hour = 0; hour < 26; hour++) await later(id, HOUR);
@@ -188,8 +183,8 @@ describe("a webhook target", () => {
 	it("does not let a dead target hold up the others, nor a later event overtake an earlier one", async () => {
 		const [dead, live] = [unique("dead"), unique("live")];
 		const { integration_key, id } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${dead}/fail-1` },
-			{ type: "webhook", url: `https://receiver.test/${live}/ok` },
+			webhook(dead, "fail-1"),
+			webhook(live),
 		]);
 		await fire(integration_key, "cpu");
 		await recover(integration_key, "cpu");
@@ -239,9 +234,7 @@ describe("a webhook target", () => {
 
 	it("loses nothing when the object restarts between sending and recording", async () => {
 		const path = unique("restart");
-		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-		]);
+		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path)]);
 		await fire(integration_key, "cpu");
 		// The first half of a drain (the batch is claimed), then the object is gone: a new
 		// instance over the same storage, as after an eviction or a crash.
@@ -270,9 +263,7 @@ describe("a webhook target", () => {
 describe("rotating a webhook's secret", () => {
 	it("signs with the new and the old secret for a day, then the new one only", async () => {
 		const path = unique("rotated");
-		const { integration_key, id, channelId, targets } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-		]);
+		const { integration_key, id, channelId, targets } = await notifiedIntegration([webhook(path)]);
 		const old = targets[0]?.secret ?? "";
 		const rotated = await admin(
 			"POST",
@@ -323,14 +314,7 @@ describe("storm warnings", () => {
 		const path = unique("storm");
 		const quiet = unique("storm-unsubscribed");
 		const { integration_key, id } = await notifiedIntegration(
-			[
-				{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-				{
-					type: "webhook",
-					url: `https://receiver.test/${quiet}/ok`,
-					events: ["incident.triggered"],
-				},
-			],
+			[webhook(path), webhook(quiet, "ok", { events: ["incident.triggered"] })],
 			{ group_by: ["service"] },
 		);
 		const storms = async (at = path) =>
@@ -388,13 +372,9 @@ describe("which events go where", () => {
 		const [all, critical, added] = [unique("all"), unique("crit"), unique("added")];
 		const { integration_key, id } = await notifiedIntegration(
 			[
-				{ type: "webhook", url: `https://receiver.test/${all}/ok` },
-				{ type: "webhook", url: `https://receiver.test/${critical}/ok`, min_severity: "critical" },
-				{
-					type: "webhook",
-					url: `https://receiver.test/${added}/ok`,
-					events: ["incident.alert_added"],
-				},
+				webhook(all),
+				webhook(critical, "ok", { min_severity: "critical" }),
+				webhook(added, "ok", { events: ["incident.alert_added"] }),
 			],
 			{ group_by: ["service"] },
 		);
@@ -422,8 +402,8 @@ describe("escalation", () => {
 	it("tells a delayed target only if the incident is still unacknowledged", async () => {
 		const [now, late] = [unique("first-line"), unique("escalation")];
 		const { integration_key, id } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${now}/ok` },
-			{ type: "webhook", url: `https://receiver.test/${late}/ok`, delay: "10m" },
+			webhook(now),
+			webhook(late, "ok", { delay: "10m" }),
 		]);
 		await fire(integration_key, "ignored");
 		await fire(integration_key, "handled");
@@ -450,11 +430,7 @@ describe("escalation", () => {
 	it("repeats for an unacknowledged incident, up to the bound, and stops on acknowledgement", async () => {
 		const [bounded, acked] = [unique("repeat"), unique("repeat-acked")];
 		const first = await notifiedIntegration([
-			{
-				type: "webhook",
-				url: `https://receiver.test/${bounded}/ok`,
-				repeat: { every: "5m", times: 2 },
-			},
+			webhook(bounded, "ok", { repeat: { every: "5m", times: 2 } }),
 		]);
 		await fire(first.integration_key, "cpu");
 		await runAlarm(first.id);
@@ -466,11 +442,7 @@ describe("escalation", () => {
 		]);
 
 		const second = await notifiedIntegration([
-			{
-				type: "webhook",
-				url: `https://receiver.test/${acked}/ok`,
-				repeat: { every: "5m", times: 5 },
-			},
+			webhook(acked, "ok", { repeat: { every: "5m", times: 5 } }),
 		]);
 		await fire(second.integration_key, "cpu");
 		await runAlarm(second.id);
@@ -548,11 +520,8 @@ describe("POST /channels/{id}/test", () => {
 	it("sends a sample event to each target at once and answers each result", async () => {
 		const [good, bad] = [unique("test-ok"), unique("test-bad")];
 		const { id: channelId } = await createChannel();
-		await createTarget(channelId, { type: "webhook", url: `https://receiver.test/${good}/ok` });
-		await createTarget(channelId, {
-			type: "webhook",
-			url: `https://receiver.test/${bad}/reject`,
-		});
+		await createTarget(channelId, webhook(good));
+		await createTarget(channelId, webhook(bad, "reject"));
 		const reply = await admin("POST", `/channels/${channelId}/test`);
 		expect(reply.status).toBe(200);
 		const results = reply.body.data.results;
@@ -732,7 +701,7 @@ describe("the targets API", () => {
 	it("reaches the integrations at once: a target added now is told of the next incident", async () => {
 		const path = unique("added-later");
 		const { integration_key, id, channelId } = await notifiedIntegration([]);
-		await createTarget(channelId, { type: "webhook", url: `https://receiver.test/${path}/ok` });
+		await createTarget(channelId, webhook(path));
 		await fire(integration_key, "cpu");
 		await runAlarm(id);
 		expect(await received(path)).toHaveLength(1);

@@ -5,6 +5,11 @@ import type { Received } from "./node/receivers";
 /** A unique path segment, so parallel test files never read each other's requests. */
 export const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
 
+/** A webhook target's body, for the test receiver at `https://receiver.test/<path>/<behaviour>`. */
+export function webhook(path: string, behaviour = "ok", over: Record<string, unknown> = {}) {
+	return { type: "webhook", url: `https://receiver.test/${path}/${behaviour}`, ...over };
+}
+
 export async function createTarget(channelId: string, body: Record<string, unknown>) {
 	const reply = await admin("POST", `/channels/${channelId}/targets`, { name: "t", ...body });
 	if (reply.status !== 201) throw new Error(`target create failed: ${JSON.stringify(reply.body)}`);

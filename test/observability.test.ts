@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { admin, BASE, call, createIntegration, push, runAlarm } from "./helpers";
-import { notifiedIntegration, unique } from "./notify-helpers";
+import { notifiedIntegration, unique, webhook } from "./notify-helpers";
 
 /** The structured lines the worker logged while `run` ran. */
 async function logged(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
@@ -106,7 +106,7 @@ describe("notification failures", () => {
 	it("are logged as one JSON line per failed attempt, without the target's secrets", async () => {
 		const path = unique("logged");
 		const { integration_key, id, channelId, targets } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/reject?token=s3cr3t-token` },
+			webhook(path, "reject?token=s3cr3t-token"),
 		]);
 		await push(integration_key, fire("cpu"));
 		const spy = vi.spyOn(console, "error").mockImplementation(() => {});

@@ -82,7 +82,7 @@ describe("subscription confirmation", () => {
 			await confirmation(topic, "UnsubscribeConfirmation"),
 		);
 		expect(reply.body.data).toEqual({ subscription: "unsubscribed", topic_arn: topic });
-		// Fetching it would subscribe the endpoint again (django-ses PR #199).
+		// Fetching its SubscribeURL would subscribe the endpoint again, undoing the unsubscribe.
 		expect(await confirmFetches(topic)).toEqual(before);
 		expect((await detail(id)).sns).toMatchObject({ subscription_status: "unsubscribed" });
 	});

@@ -6,6 +6,7 @@ import {
 	createChannel,
 	fire,
 	incidents,
+	labelEquals,
 	routedIntegration,
 } from "./incident-helpers";
 
@@ -141,7 +142,7 @@ describe("routes", () => {
 		const routes = {
 			rules: [
 				{
-					conditions: [{ field: "labels.team", op: "equals", value: "db" }],
+					conditions: [labelEquals("team", "db")],
 					channel_ids: [a.id],
 					continue: true,
 				},

@@ -22,6 +22,13 @@ export async function integrationWithChannel(channel: Record<string, unknown> = 
 	return { channel: made, ...integration };
 }
 
+/** A routing or silence condition: the label `name` equals `value`. */
+export const labelEquals = (name: string, value: string) => ({
+	field: `labels.${name}`,
+	op: "equals",
+	value,
+});
+
 export function fire(key: string, alertKey: string, over: Record<string, unknown> = {}) {
 	return push(key, { event_status: "Warning", title_rule: alertKey, alert_key: alertKey, ...over });
 }

@@ -16,18 +16,17 @@ import {
 	firstIncident,
 	incidents,
 	integrationWithChannel,
+	labelEquals,
 	recover,
 	routedIntegration,
 } from "./incident-helpers";
-
-const label = (name: string, value: string) => ({ field: `labels.${name}`, op: "equals", value });
 
 describe("routing through the push URL", () => {
 	it("sends an alert to the first matching rule's channels, stopping there", async () => {
 		const [db, web, rest] = [await createChannel(), await createChannel(), await createChannel()];
 		const { id, integration_key } = await routedIntegration({
 			rules: [
-				{ conditions: [label("team", "db")], channel_ids: [db.id] },
+				{ conditions: [labelEquals("team", "db")], channel_ids: [db.id] },
 				{ conditions: [{ field: "labels.team", op: "exists" }], channel_ids: [web.id] },
 			],
 			default_channel_id: rest.id,
@@ -43,7 +42,7 @@ describe("routing through the push URL", () => {
 		const [db, pager] = [await createChannel(), await createChannel()];
 		const { id, integration_key } = await routedIntegration({
 			rules: [
-				{ conditions: [label("team", "db")], channel_ids: [db.id], continue: true },
+				{ conditions: [labelEquals("team", "db")], channel_ids: [db.id], continue: true },
 				{
 					conditions: [{ field: "severity", op: "equals", value: "critical" }],
 					channel_ids: [pager.id],
@@ -67,7 +66,7 @@ describe("routing through the push URL", () => {
 	it("holds an alert that matches nothing and has no default as unrouted, and counts it", async () => {
 		const channel = await createChannel();
 		const { id, integration_key } = await routedIntegration({
-			rules: [{ conditions: [label("team", "db")], channel_ids: [channel.id] }],
+			rules: [{ conditions: [labelEquals("team", "db")], channel_ids: [channel.id] }],
 		});
 		await fire(integration_key, "orphan", { labels: { team: "nobody" } });
 		await runAlarm(id);

@@ -10,7 +10,7 @@ import {
 	moveClock,
 	runAlarm,
 } from "./helpers";
-import { fire, incidents, recover } from "./incident-helpers";
+import { fire, incidents, labelEquals, recover } from "./incident-helpers";
 import { later, notifiedIntegration, receivedBodies, unique, webhook } from "./notify-helpers";
 
 const MINUTE = 60_000;
@@ -65,7 +65,7 @@ describe("silences", () => {
 	it("store a matching alert muted: no incident, no notification; an Ok still resolves it", async () => {
 		const { id, integration_key, told } = await watched();
 		const made = await silence({
-			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			matchers: [labelEquals("service", "db")],
 			integration_ids: [id],
 		});
 		expect(made.status).toBe("active");
@@ -100,7 +100,7 @@ describe("silences", () => {
 	it("release an unrouted alert into an unrouted incident the list shows", async () => {
 		const { id, integration_key } = await createIntegration();
 		const made = await silence({
-			matchers: [{ field: "labels.job", op: "equals", value: "backup" }],
+			matchers: [labelEquals("job", "backup")],
 			integration_ids: [id],
 		});
 		await fire(integration_key, "backup-1", { labels: { job: "backup" } });
@@ -123,14 +123,14 @@ describe("silences", () => {
 		const { id, integration_key, told } = await watched();
 		await fire(integration_key, "before", { labels: { team: "a" } });
 		const made = await silence({
-			matchers: [{ field: "labels.team", op: "equals", value: "a" }],
+			matchers: [labelEquals("team", "a")],
 			integration_ids: [id],
 			starts_at: new Date(Date.now() + 10 * MINUTE).toISOString(),
 		});
 		expect(made.status).toBe("pending");
 		// Expiring one that has not started yet ends it at once, before it ever starts.
 		const early = await silence({
-			matchers: [{ field: "labels.team", op: "equals", value: "b" }],
+			matchers: [labelEquals("team", "b")],
 			integration_ids: [id],
 			starts_at: new Date(Date.now() + 10 * MINUTE).toISOString(),
 		});
@@ -168,7 +168,7 @@ describe("silences", () => {
 		await fire(integration_key, "paged", { labels: { service: "db" } });
 		await runAlarm(id);
 		const made = await silence({
-			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			matchers: [labelEquals("service", "db")],
 			integration_ids: [id],
 		});
 		// Two reminders were due while the silence ran: neither went out.
@@ -198,12 +198,12 @@ describe("silences", () => {
 	it("apply from the next push after a change, without D1 on the push", async () => {
 		const { id, integration_key } = await watched();
 		const made = await silence({
-			matchers: [{ field: "labels.host", op: "equals", value: "h1" }],
+			matchers: [labelEquals("host", "h1")],
 			integration_ids: [id],
 		});
 		await fire(integration_key, "one", { labels: { host: "h1" } });
 		const patched = await admin("PATCH", `/silences/${made.id}`, {
-			matchers: [{ field: "labels.host", op: "equals", value: "h2" }],
+			matchers: [labelEquals("host", "h2")],
 		});
 		expect(patched.status).toBe(200);
 		// The change reached the object: h1 is no longer silenced and is routed, h2 is.
@@ -285,7 +285,7 @@ describe("silences", () => {
 		let reply: Awaited<ReturnType<typeof admin>>;
 		try {
 			reply = await admin("POST", "/silences", {
-				matchers: [{ field: "labels.job", op: "equals", value: "told-late" }],
+				matchers: [labelEquals("job", "told-late")],
 				ends_at: inAnHour(),
 				comment: "c",
 				created_by: "me",
@@ -334,7 +334,7 @@ describe("silences", () => {
 		await fire(integration_key, "p-db", { labels: { service: "db" } });
 		await fire(integration_key, "p-api", { labels: { service: "api" } });
 		const reply = await admin("POST", "/silences/preview", {
-			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			matchers: [labelEquals("service", "db")],
 			comment: "c",
 			created_by: "me",
 			ends_at: inAnHour(),
@@ -364,7 +364,7 @@ describe("silences", () => {
 		});
 		expect(pushed.status).toBe(200);
 		const full = await admin("POST", "/silences/preview", {
-			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			matchers: [labelEquals("service", "db")],
 			comment: "c",
 			created_by: "me",
 			ends_at: inAnHour(),
@@ -379,7 +379,7 @@ describe("maintenance windows", () => {
 	it("mute on schedule across a daylight-saving change in Europe/Berlin", async () => {
 		const { id, integration_key, told } = await watched();
 		const made = await silence({
-			matchers: [{ field: "labels.env", op: "equals", value: "prod" }],
+			matchers: [labelEquals("env", "prod")],
 			integration_ids: [id],
 			ends_at: null,
 			schedule: { days: ["sun"], start: "01:30", end: "03:30", time_zone: "Europe/Berlin" },
@@ -411,7 +411,7 @@ describe("inhibit rules", () => {
 	it("mute targets while the source fires, and route them when it resolves", async () => {
 		const { id, integration_key, told } = await watched();
 		const rule = await admin("POST", "/inhibit-rules", {
-			source_matchers: [{ field: "labels.alertname", op: "equals", value: "NodeDown" }],
+			source_matchers: [labelEquals("alertname", "NodeDown")],
 			target_matchers: [{ field: "labels.alertname", op: "not_equals", value: "NodeDown" }],
 			equal: ["instance"],
 			integration_ids: [id],

@@ -1,8 +1,13 @@
-// Plain records for the unit tests of the pure cores: valid defaults, and each test overrides
-// only the fields its case is about.
+// Plain bodies and records with valid defaults: each test overrides only the fields its case is
+// about.
 import type { Alert } from "../src/alerts/alert";
 import type { IncidentRecord } from "../src/incidents/incident";
 import type { NotificationEvent } from "../src/notify/event";
+
+/** A standard-protocol Warning event for `alertKey`, titled after it, as pushed to `/push/{key}`. */
+export function warning(alertKey: string, over: Record<string, unknown> = {}) {
+	return { event_status: "Warning", title_rule: alertKey, alert_key: alertKey, ...over };
+}
 
 /** A firing, unsilenced alert with label `service=api`, opened and last seen at 0. */
 export function alertRecord(over: Partial<Alert> = {}): Alert {

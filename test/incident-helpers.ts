@@ -1,4 +1,5 @@
 import type { ApiIncident } from "../src/incidents/incident";
+import { warning } from "./factories";
 import { admin, createIntegration, push } from "./helpers";
 
 export async function createChannel(body: Record<string, unknown> = {}) {
@@ -30,7 +31,7 @@ export const labelEquals = (name: string, value: string) => ({
 });
 
 export function fire(key: string, alertKey: string, over: Record<string, unknown> = {}) {
-	return push(key, { event_status: "Warning", title_rule: alertKey, alert_key: alertKey, ...over });
+	return push(key, warning(alertKey, over));
 }
 
 export function recover(key: string, alertKey: string) {

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { warning } from "./factories";
 import {
 	admin,
 	alarmAt,
@@ -352,12 +353,9 @@ describe("silences", () => {
 		expect((await alertsByKey(id))("p-db")?.silenced_by).toBeNull();
 
 		// 100 more db alerts: 100 are listed, and the answer says there are more.
-		const more = Array.from({ length: 100 }, (_, i) => ({
-			event_status: "Warning",
-			title_rule: `db ${i}`,
-			alert_key: `p-db-${i}`,
-			labels: { service: "db" },
-		}));
+		const more = Array.from({ length: 100 }, (_, i) =>
+			warning(`p-db-${i}`, { title_rule: `db ${i}`, labels: { service: "db" } }),
+		);
 		const pushed = await call("POST", `/push/${integration_key}/batch`, {
 			body: { events: more },
 			headers: { "Content-Type": "application/json" },

@@ -7,7 +7,7 @@ import { claim } from "../src/durable/notifications";
 import { openStores } from "../src/durable/state/stores";
 import { buildEvent } from "../src/notify/event";
 import { slack } from "../src/notify/formats";
-import { incidentRecord, notificationEvent } from "./factories";
+import { incidentRecord, notificationEvent, warning } from "./factories";
 import { admin, BASE, call, expectError, integrationStub, moveClock, runAlarm } from "./helpers";
 import { createChannel, fire, recover } from "./incident-helpers";
 import {
@@ -300,12 +300,9 @@ describe("storm warnings", () => {
 	const storm = (key: string, prefix: string, count: number) =>
 		call("POST", `/push/${key}/batch`, {
 			body: JSON.stringify({
-				events: Array.from({ length: count }, (_, i) => ({
-					event_status: "Warning",
-					title_rule: "api errors",
-					alert_key: `${prefix}-${i}`,
-					labels: { service: "api" },
-				})),
+				events: Array.from({ length: count }, (_, i) =>
+					warning(`${prefix}-${i}`, { title_rule: "api errors", labels: { service: "api" } }),
+				),
 			}),
 			headers: { "Content-Type": "application/json" },
 		});

@@ -2,6 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
+import { warning } from "./factories";
 import { admin, BASE, call, createIntegration, push, runAlarm } from "./helpers";
 import { notifiedIntegration, unique, webhook } from "./notify-helpers";
 
@@ -24,15 +25,13 @@ async function logged(run: () => Promise<unknown>): Promise<Record<string, unkno
 
 afterEach(() => vi.restoreAllMocks());
 
-const fire = (alert_key: string) => ({ event_status: "Warning", title_rule: "disk", alert_key });
-
 describe("observability", () => {
 	it("logs every refused push as one JSON line, with no key and no payload", async () => {
 		const { id, integration_key } = await createIntegration();
 		const secretish = "payload-marker-7f3a";
 		const lines = await logged(async () => {
 			await push(integration_key, { event_status: "Loud", title_rule: secretish });
-			await push(`${integration_key.slice(0, -4)}AAAA`, fire("a"));
+			await push(`${integration_key.slice(0, -4)}AAAA`, warning("a"));
 			await call("POST", "/push", {
 				body: JSON.stringify({ event_status: "Loud" }),
 				headers: { "Content-Type": "application/json", "X-Integration-Key": integration_key },
@@ -66,15 +65,15 @@ describe("observability", () => {
 		const { id, integration_key } = await createIntegration("counted", "standard", {
 			rate_limit: { per_second: 1, burst: 5 },
 		});
-		await push(integration_key, fire("a"));
-		await push(integration_key, fire("a"));
-		await push(integration_key, fire("b"), { "Idempotency-Key": "d-1" });
-		await push(integration_key, fire("b"), { "Idempotency-Key": "d-1" });
+		await push(integration_key, warning("a"));
+		await push(integration_key, warning("a"));
+		await push(integration_key, warning("b"), { "Idempotency-Key": "d-1" });
+		await push(integration_key, warning("b"), { "Idempotency-Key": "d-1" });
 		await push(integration_key, { event_status: "Loud", title_rule: "x" });
 		await push(integration_key, { event_status: "Warning" });
-		await push(integration_key, fire("c"), { "Idempotency-Key": "d-1" });
+		await push(integration_key, warning("c"), { "Idempotency-Key": "d-1" });
 		// Five reached the object (refusals in the worker spend nothing): the burst of 5 is spent.
-		const limited = await push(integration_key, fire("a"));
+		const limited = await push(integration_key, warning("a"));
 		expect(limited.status).toBe(429);
 
 		const detail = await admin("GET", `/integrations/${id}`);
@@ -108,7 +107,7 @@ describe("notification failures", () => {
 		const { integration_key, id, channelId, targets } = await notifiedIntegration([
 			webhook(path, "reject?token=s3cr3t-token"),
 		]);
-		await push(integration_key, fire("cpu"));
+		await push(integration_key, warning("cpu"));
 		const spy = vi.spyOn(console, "error").mockImplementation(() => {});
 		await runAlarm(id);
 		const lines = spy.mock.calls.map(([line]) => JSON.parse(String(line)));
@@ -152,7 +151,7 @@ describe("Analytics Engine", () => {
 			await waitOnExecutionContext(ctx);
 			return response.status;
 		};
-		expect(await send(fire("a"))).toBe(200);
+		expect(await send(warning("a"))).toBe(200);
 		expect(await send({ event_status: "Loud" })).toBe(400);
 		expect(points).toEqual([
 			{ indexes: [id], blobs: [id, "accepted", ""], doubles: [200] },

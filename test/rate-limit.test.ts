@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { takeToken } from "../src/integrations/rate-limit";
 import { alarmEvent, createEventBridgeIntegration, pushEvent } from "./eventbridge-helpers";
+import { warning } from "./factories";
 import {
 	admin,
 	createIntegration,
@@ -10,8 +11,6 @@ import {
 	runAlarm,
 	settingsRefusal,
 } from "./helpers";
-
-const trigger = (key: string) => ({ event_status: "Warning", title_rule: key, alert_key: key });
 
 describe("the token bucket (pure)", () => {
 	const limit = { per_second: 2, burst: 3 };
@@ -41,12 +40,12 @@ describe("a per-integration rate limit", () => {
 			rate_limit: { per_second: 1, burst: 3 },
 		});
 		for (let i = 0; i < 3; i++)
-			expect((await push(integration_key, trigger(`k${i}`))).status).toBe(200);
-		const refused = await push(integration_key, trigger("k3"));
+			expect((await push(integration_key, warning(`k${i}`))).status).toBe(200);
+		const refused = await push(integration_key, warning("k3"));
 		expectError(refused, 429, "RateLimited");
 		expect(refused.headers.get("Retry-After")).toBe("1");
 		await moveClock(id, 1_500);
-		expect((await push(integration_key, trigger("k4"))).status).toBe(200);
+		expect((await push(integration_key, warning("k4"))).status).toBe(200);
 		await runAlarm(id);
 		const listed = (await admin("GET", `/integrations/${id}`)).body.data;
 		expect(listed).toMatchObject({ rate_limited_count: 1, event_count: 4 });
@@ -57,11 +56,11 @@ describe("a per-integration rate limit", () => {
 			rate_limit: { per_second: 1, burst: 3 },
 		});
 		const headers = { "Idempotency-Key": "retried" };
-		expect((await push(integration_key, trigger("a"), headers)).status).toBe(200);
-		const retry = await push(integration_key, trigger("a"), headers);
+		expect((await push(integration_key, warning("a"), headers)).status).toBe(200);
+		const retry = await push(integration_key, warning("a"), headers);
 		expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
-		expect((await push(integration_key, trigger("b"))).status).toBe(200);
-		expectError(await push(integration_key, trigger("c")), 429, "RateLimited");
+		expect((await push(integration_key, warning("b"))).status).toBe(200);
+		expectError(await push(integration_key, warning("c")), 429, "RateLimited");
 	});
 
 	it("applies to every source type, EventBridge included (which retries a 429)", async () => {
@@ -82,7 +81,7 @@ describe("a per-integration rate limit", () => {
 			rate_limit: null,
 		});
 		const replies = await Promise.all(
-			Array.from({ length: 30 }, (_, i) => push(key, trigger(`h${i}`))),
+			Array.from({ length: 30 }, (_, i) => push(key, warning(`h${i}`))),
 		);
 		expect(replies.every((reply) => reply.status === 200)).toBe(true);
 	});
@@ -93,8 +92,8 @@ describe("a per-integration rate limit", () => {
 		});
 		const wrong = `${integration_key.slice(0, 26)}${"x".repeat(43)}`;
 		for (let i = 0; i < 5; i++)
-			expectError(await push(wrong, trigger("w")), 404, "IntegrationNotFound");
-		expect((await push(integration_key, trigger("ok"))).status).toBe(200);
+			expectError(await push(wrong, warning("w")), 404, "IntegrationNotFound");
+		expect((await push(integration_key, warning("ok"))).status).toBe(200);
 	});
 
 	it.each([

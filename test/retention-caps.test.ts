@@ -6,6 +6,7 @@ import { MAX_INTEGRATIONS } from "../src/db/integrations";
 import { MAX_FIRING_ALERTS } from "../src/durable/intake";
 import { Alerts } from "../src/durable/state/alerts";
 import { envelope, pushEvent } from "./eventbridge-helpers";
+import { warning } from "./factories";
 import {
 	admin,
 	alarmAt,
@@ -79,7 +80,7 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 	it("prunes past a count as well as an age (the oldest first, in batches)", async () => {
 		const { id, integration_key } = await createIntegration();
 		for (const key of ["k1", "k2", "k3", "k4"]) {
-			await push(integration_key, { event_status: "Warning", title_rule: key, alert_key: key });
+			await push(integration_key, warning(key));
 			await push(integration_key, { event_status: "Ok", alert_key: key });
 		}
 		// Their incidents first (they hold the alerts), then the alerts, keeping the newest two.
@@ -116,11 +117,7 @@ describe("caps", () => {
 		const { id, integration_key } = await createIntegration("eventbridge", "aws_eventbridge");
 		// Up to the cap, before the object counts.
 		await fillFiring(id, MAX_FIRING_ALERTS - 2);
-		await push(integration_key, {
-			event_status: "Warning",
-			title_rule: "first",
-			alert_key: "first",
-		});
+		await push(integration_key, warning("first"));
 		// One place left: a Security Hub batch of two new findings would need two.
 		const findings = (ids: string[]) =>
 			envelope("aws.securityhub", "Security Hub Findings - Imported", {
@@ -153,11 +150,7 @@ describe("caps", () => {
 		expect((await pushEvent(integration_key, findings(["f1"]))).status).toBe(200);
 		expect(await count()).toBe(MAX_FIRING_ALERTS);
 		expectError(
-			await push(integration_key, {
-				event_status: "Warning",
-				title_rule: "one more",
-				alert_key: "x",
-			}),
+			await push(integration_key, warning("x", { title_rule: "one more" })),
 			429,
 			"TooManyOpenAlerts",
 		);
@@ -169,7 +162,7 @@ describe("caps", () => {
 	it("answers a retried delivery with its first answer even when the cap would refuse it now", async () => {
 		const { id, integration_key } = await createIntegration();
 		const headers = { "Idempotency-Key": "before-the-cap" };
-		const disk = { event_status: "Warning", title_rule: "disk full", alert_key: "disk" };
+		const disk = warning("disk", { title_rule: "disk full" });
 		const first = await push(integration_key, disk, headers);
 		expect(first.body.data.result).toBe("opened");
 		await push(integration_key, { event_status: "Ok", alert_key: "disk" });

@@ -78,6 +78,13 @@ export function push(key: string, body: unknown, headers: Record<string, string>
 	});
 }
 
+/** The integration as `GET /integrations/{id}` shows it; fails the test on any other answer than 200. */
+export async function getIntegration(id: string) {
+	const reply = await admin("GET", `/integrations/${id}`);
+	if (reply.status !== 200) throw new Error(`read failed: ${JSON.stringify(reply.body)}`);
+	return reply.body.data;
+}
+
 export async function listAlerts(id: string, query = "") {
 	const reply = await admin("GET", `/integrations/${id}/alerts${query}`);
 	if (reply.status !== 200) throw new Error(`list failed: ${JSON.stringify(reply.body)}`);

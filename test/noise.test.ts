@@ -7,6 +7,7 @@ import {
 	call,
 	createIntegration,
 	expectError,
+	getIntegration,
 	listAlerts,
 	moveClock,
 	runAlarm,
@@ -117,7 +118,7 @@ describe("silences", () => {
 		expect(listed.map((incident) => [incident.channel_id, incident.status])).toEqual([
 			[null, "triggered"],
 		]);
-		expect((await admin("GET", `/integrations/${id}`)).body.data.intake.unrouted_count).toBe(1);
+		expect((await getIntegration(id)).intake.unrouted_count).toBe(1);
 	});
 
 	it("start and end while an alert fires, through the object's alarm", async () => {

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
 import { warning } from "./factories";
-import { admin, BASE, call, createIntegration, push, runAlarm } from "./helpers";
+import { admin, BASE, call, createIntegration, getIntegration, push, runAlarm } from "./helpers";
 import { notifiedIntegration, unique, webhook } from "./notify-helpers";
 
 /** The structured lines the worker logged while `run` ran. */
@@ -76,8 +76,8 @@ describe("observability", () => {
 		const limited = await push(integration_key, warning("a"));
 		expect(limited.status).toBe(429);
 
-		const detail = await admin("GET", `/integrations/${id}`);
-		expect(detail.body.data.intake).toMatchObject({
+		const detail = await getIntegration(id);
+		expect(detail.intake).toMatchObject({
 			accepted_count: 3,
 			deduplicated_count: 1,
 			replayed_count: 1,
@@ -85,7 +85,7 @@ describe("observability", () => {
 			refused_count: { InvalidParameter: 2, IdempotencyKeyReused: 1 },
 			unrouted_count: 2,
 		});
-		expect(detail.body.data.intake.last_event_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+		expect(detail.intake.last_event_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 		// D1's list follows through the mirror.
 		await runAlarm(id);
 		const listed = (await admin("GET", "/integrations?limit=100")).body.data.integrations.find(

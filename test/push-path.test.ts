@@ -10,6 +10,7 @@ import {
 	call,
 	createIntegration,
 	expectError,
+	getIntegration,
 	integrationStub,
 	listAlerts,
 	push,
@@ -87,8 +88,7 @@ describe("a push needs no D1", () => {
 				expect.objectContaining({ status: "firing" }),
 			]);
 			await runAlarm(id);
-			const listed = await admin("GET", `/integrations/${id}`);
-			expect(listed.body.data.event_count).toBe(1);
+			expect((await getIntegration(id)).event_count).toBe(1);
 			expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(1);
 		}
 	});
@@ -115,7 +115,7 @@ describe("a push needs no D1", () => {
 		expectError(await pushEvent(wrong, trigger), 403, "InvalidIntegrationKey");
 		expect((await listAlerts(created.id)).alerts).toEqual([]);
 		await runAlarm(created.id);
-		expect((await admin("GET", `/integrations/${created.id}`)).body.data.event_count).toBe(0);
+		expect((await getIntegration(created.id)).event_count).toBe(0);
 	});
 
 	it("still takes keys of the old format (no id in them), found in D1 by their hash", async () => {

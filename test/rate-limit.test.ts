@@ -3,9 +3,9 @@ import { takeToken } from "../src/integrations/rate-limit";
 import { alarmEvent, createEventBridgeIntegration, pushEvent } from "./eventbridge-helpers";
 import { warning } from "./factories";
 import {
-	admin,
 	createIntegration,
 	expectError,
+	getIntegration,
 	moveClock,
 	push,
 	runAlarm,
@@ -47,7 +47,7 @@ describe("a per-integration rate limit", () => {
 		await moveClock(id, 1_500);
 		expect((await push(integration_key, warning("k4"))).status).toBe(200);
 		await runAlarm(id);
-		const listed = (await admin("GET", `/integrations/${id}`)).body.data;
+		const listed = await getIntegration(id);
 		expect(listed).toMatchObject({ rate_limited_count: 1, event_count: 4 });
 	});
 

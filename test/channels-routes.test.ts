@@ -5,7 +5,7 @@ import {
 	channelByTitle,
 	createChannel,
 	fire,
-	incidents,
+	incidentsOf,
 	labelEquals,
 	routedIntegration,
 } from "./incident-helpers";
@@ -107,7 +107,7 @@ describe("private and shared integrations", () => {
 		expect(created.channel_id).toBe(channel.id);
 		await fire(created.integration_key, "a");
 		await runAlarm(created.id);
-		expect((await incidents(`?integration_id=${created.id}`)).incidents).toEqual([
+		expect(await incidentsOf(created.id)).toEqual([
 			expect.objectContaining({ channel_id: channel.id }),
 		]);
 		const refusal = await admin("PUT", `/integrations/${created.id}/routes`, { rules: [] });

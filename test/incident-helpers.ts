@@ -44,9 +44,14 @@ export async function incidents(query = "") {
 	return reply.body.data as { incidents: ApiIncident[]; next_cursor: string | null };
 }
 
+/** The integration's incidents in D1 (as mirrored so far), newest first. */
+export async function incidentsOf(integrationId: string): Promise<ApiIncident[]> {
+	return (await incidents(`?integration_id=${integrationId}`)).incidents;
+}
+
 /** The channel of each of the integration's incidents, by title. */
 export async function channelByTitle(integrationId: string) {
-	const listed = (await incidents(`?integration_id=${integrationId}`)).incidents;
+	const listed = await incidentsOf(integrationId);
 	return Object.fromEntries(listed.map((incident) => [incident.title, incident.channel_id]));
 }
 

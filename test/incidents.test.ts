@@ -16,6 +16,7 @@ import {
 	fire,
 	firstIncident,
 	incidents,
+	incidentsOf,
 	integrationWithChannel,
 	labelEquals,
 	recover,
@@ -52,16 +53,13 @@ describe("routing through the push URL", () => {
 		});
 		await fire(integration_key, "a", { labels: { team: "db" }, event_status: "Critical" });
 		await runAlarm(id);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		const listed = await incidentsOf(id);
 		expect(listed.map((i) => i.channel_id).sort()).toEqual([db.id, pager.id].sort());
 
 		// Both incidents resolve when their one alert resolves.
 		await recover(integration_key, "a");
 		await runAlarm(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents.map((i) => i.status)).toEqual([
-			"resolved",
-			"resolved",
-		]);
+		expect((await incidentsOf(id)).map((i) => i.status)).toEqual(["resolved", "resolved"]);
 	});
 
 	it("holds an alert that matches nothing and has no default as unrouted, and counts it", async () => {
@@ -91,7 +89,7 @@ describe("routing through the push URL", () => {
 		await fire(integration_key, "old", { event_status: "Critical" });
 		await fire(integration_key, "new");
 		await runAlarm(id);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		const listed = await incidentsOf(id);
 		expect(
 			Object.fromEntries(listed.map((i) => [i.title, [i.channel_id, i.severity, i.alert_count]])),
 		).toEqual({
@@ -201,7 +199,7 @@ describe("the incident lifecycle", () => {
 		const retrigger = await fire(integration_key, "a", { labels: { service: "api" } });
 		expect(retrigger.body.data.result).toBe("opened");
 		await runAlarm(id);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		const listed = await incidentsOf(id);
 		expect(listed.map((i) => i.status)).toEqual(["triggered", "resolved"]);
 		expect(listed[0]?.id).not.toBe(incident.id);
 	});
@@ -212,7 +210,7 @@ describe("the incident lifecycle", () => {
 		await fire(integration_key, "second", { event_status: "Warning", labels: { service: "api" } });
 		await fire(integration_key, "first", { event_status: "Critical", labels: { service: "api" } });
 		await runAlarm(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([
+		expect(await incidentsOf(id)).toEqual([
 			expect.objectContaining({ title: "first", severity: "critical", alert_count: 2 }),
 		]);
 	});
@@ -252,7 +250,7 @@ describe("grouping", () => {
 		await fire(integration_key, "a", { labels: { service: "api" } });
 		await fire(integration_key, "b", { labels: { service: "api" } });
 		await runAlarm(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
+		expect(await incidentsOf(id)).toHaveLength(2);
 	});
 
 	it("joins alerts with equal group_by values; missing labels compare as empty", async () => {
@@ -265,10 +263,7 @@ describe("grouping", () => {
 		await fire(integration_key, "d", { labels: { service: "api" } });
 		await fire(integration_key, "e", { labels: { service: "api", region: "" } });
 		await runAlarm(id);
-		const counts = (await incidents(`?integration_id=${id}`)).incidents.map((i) => [
-			i.title,
-			i.alert_count,
-		]);
+		const counts = (await incidentsOf(id)).map((i) => [i.title, i.alert_count]);
 		expect(Object.fromEntries(counts)).toEqual({ a: 2, c: 1, d: 2 });
 	});
 
@@ -282,10 +277,7 @@ describe("grouping", () => {
 		await moveClock(id, 40 * 60_000);
 		await fire(integration_key, "c", { labels: { service: "api" } });
 		await runAlarm(id);
-		const counts = (await incidents(`?integration_id=${id}`)).incidents.map((i) => [
-			i.title,
-			i.alert_count,
-		]);
+		const counts = (await incidentsOf(id)).map((i) => [i.title, i.alert_count]);
 		expect(Object.fromEntries(counts)).toEqual({ a: 2, c: 1 });
 	});
 
@@ -307,14 +299,14 @@ describe("the D1 mirror", () => {
 		const { id, integration_key } = await createIntegration();
 		const before = Date.now();
 		await fire(integration_key, "a");
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
+		expect(await incidentsOf(id)).toEqual([]);
 		// A second on, not at once: one alarm run mirrors a second of pushes.
 		await fire(integration_key, "b");
 		const due = await alarmAt(id);
 		expect(due).toBeGreaterThanOrEqual(before + 1_000);
 		expect(due).toBeLessThan(Date.now() + 1_000 + 100);
 		await runAlarm(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
+		expect(await incidentsOf(id)).toHaveLength(2);
 	});
 
 	it("is repaired by the alarm after a failed write", async () => {
@@ -330,9 +322,9 @@ describe("the D1 mirror", () => {
 		} finally {
 			await env.DB.exec("ALTER TABLE incidents_away RENAME TO incidents;");
 		}
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
+		expect(await incidentsOf(id)).toEqual([]);
 		expect(await runAlarm(id)).toBe(true);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([
+		expect(await incidentsOf(id)).toEqual([
 			expect.objectContaining({ title: "a", status: "triggered" }),
 		]);
 	});

@@ -12,7 +12,7 @@ import {
 	moveClock,
 	runAlarm,
 } from "./helpers";
-import { fire, incidents, labelEquals, recover } from "./incident-helpers";
+import { fire, incidents, incidentsOf, labelEquals, recover } from "./incident-helpers";
 import { later, notifiedIntegration, receivedBodies, unique, webhook } from "./notify-helpers";
 
 const MINUTE = 60_000;
@@ -107,14 +107,14 @@ describe("silences", () => {
 		});
 		await fire(integration_key, "backup-1", { labels: { job: "backup" } });
 		await runAlarm(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
+		expect(await incidentsOf(id)).toEqual([]);
 		await admin("DELETE", `/silences/${made.id}`);
 		// The object scheduled its mirror within seconds (not at the silence's old end, an hour on).
 		const alarm = await alarmAt(id);
 		expect(alarm).not.toBeNull();
 		expect(alarm ?? 0).toBeLessThan(Date.now() + 10_000);
 		await runAlarm(id);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		const listed = await incidentsOf(id);
 		expect(listed.map((incident) => [incident.channel_id, incident.status])).toEqual([
 			[null, "triggered"],
 		]);

@@ -16,7 +16,7 @@ import {
 	push,
 	runAlarm,
 } from "./helpers";
-import { createChannel, fire, incidents } from "./incident-helpers";
+import { createChannel, fire, incidents, incidentsOf } from "./incident-helpers";
 import {
 	alarm,
 	createCloudWatchIntegration,
@@ -89,7 +89,7 @@ describe("a push needs no D1", () => {
 			]);
 			await runAlarm(id);
 			expect((await getIntegration(id)).event_count).toBe(1);
-			expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(1);
+			expect(await incidentsOf(id)).toHaveLength(1);
 		}
 	});
 

@@ -19,7 +19,7 @@ import {
 	runAlarm,
 	settingsRefusal,
 } from "./helpers";
-import { createChannel, fire, incidents, recover } from "./incident-helpers";
+import { createChannel, fire, incidentsOf, recover } from "./incident-helpers";
 
 const DAY = 86_400_000;
 
@@ -32,7 +32,7 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 		await recover(integration_key, "old");
 		await fire(integration_key, "still-firing");
 		await runAlarm(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
+		expect(await incidentsOf(id)).toHaveLength(2);
 
 		await moveClock(id, 6 * DAY);
 		await runAlarm(id);
@@ -42,7 +42,7 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 		await runAlarm(id);
 		const kept = (await listAlerts(id)).alerts;
 		expect(kept.map((alert) => alert.alert_key)).toEqual(["still-firing"]);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		const listed = await incidentsOf(id);
 		expect(listed.map((incident) => incident.title)).toEqual(["still-firing"]);
 		// The pruned key's ordering memory went too; the key opens afresh.
 		expect((await fire(integration_key, "old")).body.data.result).toBe("opened");

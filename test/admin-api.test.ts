@@ -1,4 +1,4 @@
-import { createExecutionContext, runDurableObjectAlarm } from "cloudflare:test";
+import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
@@ -10,9 +10,11 @@ import {
 	call,
 	createIntegration,
 	expectError,
+	getIntegration,
 	integrationStub,
 	listAlerts,
 	push,
+	runAlarm,
 } from "./helpers";
 
 const trigger = { event_status: "Warning", title_rule: "queue backlog", alert_key: "backlog" };
@@ -190,13 +192,12 @@ describe("integration activity", () => {
 		// Event times in the past: last_event_at says when pushes arrived, not when events happened.
 		await push(created.integration_key, { ...trigger, event_time: 1_700_000_000 });
 		await push(created.integration_key, { ...trigger, event_time: 1_700_000_060 });
-		expect((await admin("GET", `/integrations/${created.id}`)).body.data.event_count).toBe(0);
+		expect((await getIntegration(created.id)).event_count).toBe(0);
 
-		const stub = integrationStub(created.id);
-		expect(await runDurableObjectAlarm(stub)).toBe(true);
-		const reply = await admin("GET", `/integrations/${created.id}`);
-		expect(reply.body.data.event_count).toBe(2);
-		expect(Date.parse(reply.body.data.last_event_at)).toBeGreaterThanOrEqual(before);
+		expect(await runAlarm(created.id)).toBe(true);
+		const mirrored = await getIntegration(created.id);
+		expect(mirrored.event_count).toBe(2);
+		expect(Date.parse(mirrored.last_event_at)).toBeGreaterThanOrEqual(before);
 	});
 });
 

@@ -1,4 +1,3 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { labelsFingerprint } from "../src/sources/alertmanager/fingerprint";
 import { normalizeWebhookAlerts } from "../src/sources/alertmanager/normalize";
@@ -9,19 +8,15 @@ import {
 	createIntegration,
 	expectError,
 	goldenCases,
-	integrationStub,
+	goldenFixture,
 	listAlerts,
 	moveClock,
 	push,
+	runAlarm,
 } from "./helpers";
 
-const fixtures = import.meta.glob<string>("../src/sources/alertmanager/fixtures/*.json", {
-	eager: true,
-	query: "?raw",
-	import: "default",
-});
-const cases = goldenCases(fixtures);
-const fixture = (name: string) => fixtures[`../src/sources/alertmanager/fixtures/${name}`] ?? "";
+const cases = goldenCases("alertmanager");
+const fixture = (name: string) => goldenFixture("alertmanager", name);
 const RECEIVED_AT = 1_800_000_000_000;
 
 async function alertmanagerIntegration(settings: Record<string, unknown> = {}) {
@@ -253,7 +248,7 @@ describe("Prometheus direct: the Alertmanager API v2 at <push URL>/api/v2/alerts
 			{ labels: { ...diskFull, instance: "db-2:9100" }, endsAt: iso(endsAt + 10 * 60_000) },
 		]);
 		await moveClock(id, 2 * 60_000);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		const byInstance = Object.fromEntries(
 			(await listAlerts(id)).alerts.map((a) => [a.labels.instance, a]),
 		);

@@ -1,7 +1,14 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, call, createIntegration, expectError } from "./helpers";
-import { createChannel, fire, incidents, mirror, routedIntegration } from "./incident-helpers";
+import { admin, call, createIntegration, expectError, runAlarm } from "./helpers";
+import {
+	channelByTitle,
+	createChannel,
+	fire,
+	incidentsOf,
+	labelEquals,
+	routedIntegration,
+} from "./incident-helpers";
 
 describe("channels", () => {
 	it("are created, listed, read, changed and deleted", async () => {
@@ -60,18 +67,14 @@ describe("channels", () => {
 		const owned = await createChannel({ name: "owned" });
 		const routed = await createChannel({ name: "routed" });
 		const fallback = await createChannel({ name: "fallback" });
-		const privateOne = await admin("POST", "/integrations", {
-			name: "p",
-			type: "standard",
-			channel_id: owned.id,
-		});
+		const privateOne = await createIntegration("p", "standard", {}, owned.id);
 		const shared = await routedIntegration({
 			rules: [{ conditions: [], channel_ids: [routed.id] }],
 			default_channel_id: fallback.id,
 		});
 
 		const ownedRefusal = await admin("DELETE", `/channels/${owned.id}`);
-		expect(expectError(ownedRefusal, 409, "ChannelInUse")).toContain(privateOne.body.data.id);
+		expect(expectError(ownedRefusal, 409, "ChannelInUse")).toContain(privateOne.id);
 		expect(
 			expectError(await admin("DELETE", `/channels/${routed.id}`), 409, "ChannelInUse"),
 		).toContain(shared.id);
@@ -80,7 +83,7 @@ describe("channels", () => {
 		).toContain(shared.id);
 
 		// Freed, they can go.
-		await admin("PATCH", `/integrations/${privateOne.body.data.id}`, { channel_id: null });
+		await admin("PATCH", `/integrations/${privateOne.id}`, { channel_id: null });
 		await admin("PUT", `/integrations/${shared.id}/routes`, {
 			rules: [],
 			default_channel_id: null,
@@ -100,20 +103,14 @@ describe("channels", () => {
 describe("private and shared integrations", () => {
 	it("sends every alert of a private integration to its channel, ignoring routes", async () => {
 		const channel = await createChannel();
-		const created = await admin("POST", "/integrations", {
-			name: "p",
-			type: "standard",
-			channel_id: channel.id,
-		});
-		expect(created.body.data.channel_id).toBe(channel.id);
-		await fire(created.body.data.integration_key, "a");
-		await mirror(created.body.data.id);
-		expect((await incidents(`?integration_id=${created.body.data.id}`)).incidents).toEqual([
+		const created = await createIntegration("p", "standard", {}, channel.id);
+		expect(created.channel_id).toBe(channel.id);
+		await fire(created.integration_key, "a");
+		await runAlarm(created.id);
+		expect(await incidentsOf(created.id)).toEqual([
 			expect.objectContaining({ channel_id: channel.id }),
 		]);
-		const refusal = await admin("PUT", `/integrations/${created.body.data.id}/routes`, {
-			rules: [],
-		});
+		const refusal = await admin("PUT", `/integrations/${created.id}/routes`, { rules: [] });
 		expect(expectError(refusal, 409, "IntegrationIsPrivate")).toContain("channel_id to null");
 	});
 
@@ -134,11 +131,8 @@ describe("private and shared integrations", () => {
 		await fire(integration_key, "before");
 		await admin("PATCH", `/integrations/${id}`, { channel_id: channel.id });
 		await fire(integration_key, "after");
-		await mirror(id);
-		const byTitle = Object.fromEntries(
-			(await incidents(`?integration_id=${id}`)).incidents.map((i) => [i.title, i.channel_id]),
-		);
-		expect(byTitle).toEqual({ before: null, after: channel.id });
+		await runAlarm(id);
+		expect(await channelByTitle(id)).toEqual({ before: null, after: channel.id });
 	});
 });
 
@@ -148,7 +142,7 @@ describe("routes", () => {
 		const routes = {
 			rules: [
 				{
-					conditions: [{ field: "labels.team", op: "equals", value: "db" }],
+					conditions: [labelEquals("team", "db")],
 					channel_ids: [a.id],
 					continue: true,
 				},

@@ -3,7 +3,7 @@ import { parseAlarm } from "../src/sources/cloudwatch/alarm";
 import { normalizeAlarm } from "../src/sources/cloudwatch/normalize";
 import { CloudWatchSettings } from "../src/sources/cloudwatch/settings";
 import { alarmSeverity } from "../src/sources/cloudwatch/state-change";
-import { admin, expectError, goldenCases, listAlerts } from "./helpers";
+import { admin, goldenCases, listAlerts, settingsRefusal } from "./helpers";
 import {
 	alarm,
 	createCloudWatchIntegration,
@@ -13,12 +13,7 @@ import {
 	uniqueTopic,
 } from "./sns-helpers";
 
-const fixtures = import.meta.glob<string>("../src/sources/cloudwatch/fixtures/*.json", {
-	eager: true,
-	query: "?raw",
-	import: "default",
-});
-const cases = goldenCases(fixtures);
+const cases = goldenCases("cloudwatch");
 
 const defaults = CloudWatchSettings.parse({});
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:alarms";
@@ -186,12 +181,7 @@ describe("INSUFFICIENT_DATA", () => {
 	});
 
 	it("rejects an unknown mode", async () => {
-		const reply = await admin("POST", "/integrations", {
-			name: "x",
-			type: "aws_cloudwatch",
-			settings: { insufficient_data: "alarm" },
-		});
-		expect(expectError(reply, 400, "InvalidParameter")).toContain(
+		expect(await settingsRefusal("aws_cloudwatch", { insufficient_data: "alarm" })).toContain(
 			"settings.insufficient_data must be ignore, info or resolve",
 		);
 	});
@@ -237,12 +227,8 @@ describe("severity", () => {
 	});
 
 	it("validates rules", async () => {
-		const reply = await admin("POST", "/integrations", {
-			name: "x",
-			type: "aws_cloudwatch",
-			settings: { severity_rules: [{ alarm_name: "x", severity: "page" }] },
-		});
-		expect(expectError(reply, 400, "InvalidParameter")).toContain(
+		const settings = { severity_rules: [{ alarm_name: "x", severity: "page" }] };
+		expect(await settingsRefusal("aws_cloudwatch", settings)).toContain(
 			"settings.severity_rules[0].severity must be critical, warning or info",
 		);
 	});

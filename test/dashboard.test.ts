@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { csrfOf, page, signIn } from "./dashboard-helpers";
-import { ADMIN_TOKEN, admin, createIntegration, push } from "./helpers";
-import { mirror } from "./incident-helpers";
+import { ADMIN_TOKEN, admin, createIntegration, push, runAlarm } from "./helpers";
 
 describe("dashboard", () => {
 	it("signs in with the admin token into an HttpOnly, Secure, SameSite=Strict cookie that is not the token", async () => {
@@ -37,7 +36,7 @@ describe("dashboard", () => {
 			alert_key: "disk",
 			labels: { host: "db-1" },
 		});
-		await mirror(id);
+		await runAlarm(id);
 		const list = await page("GET", "/dashboard", { cookie });
 		expect(list.status).toBe(200);
 		expect(list.html).toContain("Unrouted (no channel)");
@@ -77,7 +76,7 @@ describe("dashboard", () => {
 		await push(busy.integration_key, event);
 		await push(busy.integration_key, event);
 		await push(busy.integration_key, { event_status: "Loud" });
-		await mirror(busy.id);
+		await runAlarm(busy.id);
 		const reply = await page("GET", "/dashboard/integrations", { cookie });
 		const rowOf = (integrationId: string) =>
 			new RegExp(`<tr data-integration="${integrationId}">(.*?)</tr>`).exec(reply.html)?.[1] ?? "";

@@ -9,7 +9,7 @@ describe("the integration object's schema migrations", () => {
 		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
 		const stats = await runInDurableObject(stub, (_object, state) => {
 			const { sql } = state.storage;
-			// The schema as the first four migrations left it, with counters in three rows.
+			// An object made before the counters moved into one row: they sit in three rows.
 			migrate(sql, 4);
 			for (const [key, value] of [
 				["event_count", "7"],

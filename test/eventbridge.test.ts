@@ -1,4 +1,3 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { EventBridgeEvent } from "../src/sources/eventbridge/envelope";
 import { normalizeEventBridge } from "../src/sources/eventbridge/normalize";
@@ -11,20 +10,18 @@ import {
 } from "./eventbridge-helpers";
 import {
 	admin,
+	alarmAt,
 	call,
+	createIntegration,
 	expectError,
 	goldenCases,
-	integrationStub,
 	listAlerts,
 	moveClock,
+	runAlarm,
+	settingsRefusal,
 } from "./helpers";
 
-const fixtures = import.meta.glob<string>("../src/sources/eventbridge/fixtures/*.json", {
-	eager: true,
-	query: "?raw",
-	import: "default",
-});
-const cases = goldenCases(fixtures);
+const cases = goldenCases("eventbridge");
 const defaults = EventBridgeSettings.parse({});
 
 describe("authentication", () => {
@@ -495,16 +492,13 @@ describe("auto-resolve for one-shot events", () => {
 			integration_key,
 			envelope("acme.app", "Job Failed", { job: "b" }, { resources: ["b"] }),
 		);
-		const stub = integrationStub(id);
-
-		await runDurableObjectAlarm(stub);
+		await runAlarm(id);
 		expect((await listAlerts(id, "?status=firing")).alerts).toHaveLength(2);
 		// The next alarm is due when the oldest firing alert times out.
-		const due = await runInDurableObject(stub, (_i, state) => state.storage.getAlarm());
-		expect(due).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+		expect(await alarmAt(id)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
 
 		await moveClock(id, 24 * 3_600_000);
-		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await runAlarm(id)).toBe(true);
 		const alerts = (await listAlerts(id)).alerts;
 		expect(alerts.map((a) => [a.status, a.resolved_by])).toEqual([
 			["resolved", "timeout"],
@@ -521,13 +515,12 @@ describe("auto-resolve for one-shot events", () => {
 		await moveClock(id, 20 * 60_000);
 		await pushEvent(integration_key, event());
 		await moveClock(id, 20 * 60_000);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		expect((await listAlerts(id)).alerts[0]).toMatchObject({ status: "firing", event_count: 2 });
 	});
 
 	it("applies to standard integrations when set by PATCH, including alerts already firing", async () => {
-		const created = await admin("POST", "/integrations", { name: "s", type: "standard" });
-		const { id, integration_key } = created.body.data;
+		const { id, integration_key } = await createIntegration("s");
 		await call("POST", `/push/${integration_key}`, {
 			body: JSON.stringify({
 				event_status: "Warning",
@@ -536,14 +529,14 @@ describe("auto-resolve for one-shot events", () => {
 			}),
 		});
 		await moveClock(id, 2 * 3_600_000);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		expect((await listAlerts(id)).alerts[0]?.status).toBe("firing");
 
 		const patched = await admin("PATCH", `/integrations/${id}`, {
 			settings: { auto_resolve_after: "90m" },
 		});
 		expect(patched.body.data.settings.auto_resolve_after).toBe("90m");
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		expect((await listAlerts(id)).alerts[0]).toMatchObject({
 			status: "resolved",
 			resolved_by: "timeout",
@@ -556,19 +549,14 @@ describe("auto-resolve for one-shot events", () => {
 		});
 		await pushEvent(integration_key, envelope("acme.app", "Job Failed", { job: "a" }));
 		await moveClock(id, 400 * 86_400_000);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		expect((await listAlerts(id)).alerts[0]?.status).toBe("firing");
 	});
 
 	it.each([["10s"], ["31d"], ["5 minutes"], ["30"], [30]])(
 		"rejects auto_resolve_after %j",
 		async (value) => {
-			const reply = await admin("POST", "/integrations", {
-				name: "x",
-				type: "aws_eventbridge",
-				settings: { auto_resolve_after: value },
-			});
-			expect(expectError(reply, 400, "InvalidParameter")).toContain(
+			expect(await settingsRefusal("aws_eventbridge", { auto_resolve_after: value })).toContain(
 				"settings.auto_resolve_after must be a duration",
 			);
 		},

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, admin, call, createIntegration, type Reply } from "./helpers";
+import { ADMIN_TOKEN, admin, call, createIntegration, getIntegration, type Reply } from "./helpers";
 import { createCloudWatchIntegration } from "./sns-helpers";
 
 /**
@@ -368,7 +368,7 @@ describe("every admin endpoint survives hostile bodies and queries", () => {
 		const channel = (await admin("POST", "/channels", { name: "fuzz" })).body.data;
 		const snapshot = async () =>
 			JSON.stringify([
-				(await admin("GET", `/integrations/${id}`)).body.data,
+				await getIntegration(id),
 				(await admin("GET", `/integrations/${id}/routes`)).body.data,
 				(await admin("GET", `/channels/${channel.id}`)).body.data,
 			]);

@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { ApiAlert } from "../src/alerts/alert";
 import type { IntegrationDurableObject } from "../src/durable/integration-object";
@@ -44,17 +44,31 @@ export type CreatedIntegration = {
 	id: string;
 	integration_key: string;
 	push_url: string;
+	channel_id: string | null;
 	settings: Record<string, unknown>;
 };
 
+/** An integration; with a `channelId`, private to that channel (its routes are not used). */
 export async function createIntegration(
 	name = "test integration",
 	type = "standard",
 	settings: Record<string, unknown> = {},
+	channelId?: string,
 ): Promise<CreatedIntegration> {
-	const reply = await admin("POST", "/integrations", { name, type, settings });
+	const reply = await admin("POST", "/integrations", {
+		name,
+		type,
+		settings,
+		channel_id: channelId,
+	});
 	if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
 	return reply.body.data;
+}
+
+/** Creates an integration with these settings, asserts the 400 and returns its message. */
+export async function settingsRefusal(type: string, settings: Record<string, unknown>) {
+	const reply = await admin("POST", "/integrations", { name: "x", type, settings });
+	return expectError(reply, 400, "InvalidParameter");
 }
 
 export function push(key: string, body: unknown, headers: Record<string, string> = {}) {
@@ -62,6 +76,13 @@ export function push(key: string, body: unknown, headers: Record<string, string>
 		body,
 		headers: { "Content-Type": "application/json", ...headers },
 	});
+}
+
+/** The integration as `GET /integrations/{id}` shows it; fails the test on any other answer than 200. */
+export async function getIntegration(id: string) {
+	const reply = await admin("GET", `/integrations/${id}`);
+	if (reply.status !== 200) throw new Error(`read failed: ${JSON.stringify(reply.body)}`);
+	return reply.body.data;
 }
 
 export async function listAlerts(id: string, query = "") {
@@ -72,6 +93,21 @@ export async function listAlerts(id: string, query = "") {
 
 export function integrationStub(id: string) {
 	return env.INTEGRATION.getByName(id);
+}
+
+/**
+ * Runs the integration's alarm, as workerd would when it is due: what it sends goes out, what
+ * it mirrors lands in D1, what expired is resolved or pruned. Answers whether an alarm was set.
+ */
+export function runAlarm(integrationId: string): Promise<boolean> {
+	return runDurableObjectAlarm(integrationStub(integrationId));
+}
+
+/** When the integration's alarm is due next, or null when none is set. */
+export function alarmAt(integrationId: string): Promise<number | null> {
+	return runInDurableObject(integrationStub(integrationId), (_object, state) =>
+		state.storage.getAlarm(),
+	);
 }
 
 /**
@@ -98,17 +134,32 @@ export function expectError(reply: Reply, status: number, code: string): string 
 	return reply.body.error.message;
 }
 
+/** Every source's golden fixtures (`src/sources/<source>/fixtures`), as text by path. */
+const GOLDEN = import.meta.glob<string>("../src/sources/*/fixtures/*.json", {
+	eager: true,
+	query: "?raw",
+	import: "default",
+});
+
+/** One fixture of a source, as text; fails the test when there is none. */
+export function goldenFixture(source: string, name: string): string {
+	const text = GOLDEN[`../src/sources/${source}/fixtures/${name}`];
+	if (text === undefined) throw new Error(`no fixture ${source}/${name}`);
+	return text;
+}
+
 /**
- * Golden cases from a fixtures folder loaded with import.meta.glob(…, {query: "?raw"}): each
- * input `<name>.json` with the parsed `<name>.expected.json` beside it.
+ * A source's golden cases: each input `<name>.json` with the parsed `<name>.expected.json`
+ * beside it.
  */
-export function goldenCases(fixtures: Record<string, string>) {
-	return Object.entries(fixtures)
-		.filter(([name]) => !name.endsWith(".expected.json"))
-		.map(([name, text]) => {
-			const expected = fixtures[name.replace(/\.json$/, ".expected.json")];
-			if (expected === undefined) throw new Error(`no golden file for ${name}`);
+export function goldenCases(source: string) {
+	const folder = `../src/sources/${source}/fixtures/`;
+	return Object.entries(GOLDEN)
+		.filter(([path]) => path.startsWith(folder) && !path.endsWith(".expected.json"))
+		.map(([path, text]) => {
+			const expected = GOLDEN[path.replace(/\.json$/, ".expected.json")];
+			if (expected === undefined) throw new Error(`no golden file for ${path}`);
 			// biome-ignore lint/suspicious/noExplicitAny: golden files are compared field by field
-			return [name.split("/").at(-1), text, JSON.parse(expected) as any] as const;
+			return [path.slice(folder.length), text, JSON.parse(expected) as any] as const;
 		});
 }

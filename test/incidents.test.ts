@@ -1,32 +1,34 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
 	admin,
+	alarmAt,
 	createIntegration,
 	expectError,
-	integrationStub,
+	getIntegration,
 	listAlerts,
 	moveClock,
+	runAlarm,
 } from "./helpers";
 import {
+	channelByTitle,
 	createChannel,
 	fire,
 	firstIncident,
 	incidents,
-	mirror,
+	incidentsOf,
+	integrationWithChannel,
+	labelEquals,
 	recover,
 	routedIntegration,
 } from "./incident-helpers";
-
-const label = (name: string, value: string) => ({ field: `labels.${name}`, op: "equals", value });
 
 describe("routing through the push URL", () => {
 	it("sends an alert to the first matching rule's channels, stopping there", async () => {
 		const [db, web, rest] = [await createChannel(), await createChannel(), await createChannel()];
 		const { id, integration_key } = await routedIntegration({
 			rules: [
-				{ conditions: [label("team", "db")], channel_ids: [db.id] },
+				{ conditions: [labelEquals("team", "db")], channel_ids: [db.id] },
 				{ conditions: [{ field: "labels.team", op: "exists" }], channel_ids: [web.id] },
 			],
 			default_channel_id: rest.id,
@@ -34,18 +36,15 @@ describe("routing through the push URL", () => {
 		await fire(integration_key, "a", { labels: { team: "db" } });
 		await fire(integration_key, "b", { labels: { team: "web" } });
 		await fire(integration_key, "c");
-		await mirror(id);
-		const byTitle = Object.fromEntries(
-			(await incidents(`?integration_id=${id}`)).incidents.map((i) => [i.title, i.channel_id]),
-		);
-		expect(byTitle).toEqual({ a: db.id, b: web.id, c: rest.id });
+		await runAlarm(id);
+		expect(await channelByTitle(id)).toEqual({ a: db.id, b: web.id, c: rest.id });
 	});
 
 	it("opens one incident per channel when a rule says continue", async () => {
 		const [db, pager] = [await createChannel(), await createChannel()];
 		const { id, integration_key } = await routedIntegration({
 			rules: [
-				{ conditions: [label("team", "db")], channel_ids: [db.id], continue: true },
+				{ conditions: [labelEquals("team", "db")], channel_ids: [db.id], continue: true },
 				{
 					conditions: [{ field: "severity", op: "equals", value: "critical" }],
 					channel_ids: [pager.id],
@@ -53,32 +52,29 @@ describe("routing through the push URL", () => {
 			],
 		});
 		await fire(integration_key, "a", { labels: { team: "db" }, event_status: "Critical" });
-		await mirror(id);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		await runAlarm(id);
+		const listed = await incidentsOf(id);
 		expect(listed.map((i) => i.channel_id).sort()).toEqual([db.id, pager.id].sort());
 
 		// Both incidents resolve when their one alert resolves.
 		await recover(integration_key, "a");
-		await mirror(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents.map((i) => i.status)).toEqual([
-			"resolved",
-			"resolved",
-		]);
+		await runAlarm(id);
+		expect((await incidentsOf(id)).map((i) => i.status)).toEqual(["resolved", "resolved"]);
 	});
 
 	it("holds an alert that matches nothing and has no default as unrouted, and counts it", async () => {
 		const channel = await createChannel();
 		const { id, integration_key } = await routedIntegration({
-			rules: [{ conditions: [label("team", "db")], channel_ids: [channel.id] }],
+			rules: [{ conditions: [labelEquals("team", "db")], channel_ids: [channel.id] }],
 		});
 		await fire(integration_key, "orphan", { labels: { team: "nobody" } });
-		await mirror(id);
+		await runAlarm(id);
 		const unrouted = (await incidents(`?unrouted=true&integration_id=${id}`)).incidents;
 		expect(unrouted).toEqual([
 			expect.objectContaining({ title: "orphan", channel_id: null, status: "triggered" }),
 		]);
 		expect((await incidents(`?unrouted=false&integration_id=${id}`)).incidents).toEqual([]);
-		expect((await admin("GET", `/integrations/${id}`)).body.data.unrouted_count).toBe(1);
+		expect((await getIntegration(id)).unrouted_count).toBe(1);
 	});
 
 	it("decides routing when an alert opens: later events follow it, new routes apply to new alerts", async () => {
@@ -92,8 +88,8 @@ describe("routing through the push URL", () => {
 		});
 		await fire(integration_key, "old", { event_status: "Critical" });
 		await fire(integration_key, "new");
-		await mirror(id);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		await runAlarm(id);
+		const listed = await incidentsOf(id);
 		expect(
 			Object.fromEntries(listed.map((i) => [i.title, [i.channel_id, i.severity, i.alert_count]])),
 		).toEqual({
@@ -130,26 +126,19 @@ describe("routing through the push URL", () => {
 			labels: { namespace: "AWS/Lambda" },
 			event_status: "Critical",
 		});
-		await mirror(id);
-		const byTitle = Object.fromEntries(
-			(await incidents(`?integration_id=${id}`)).incidents.map((i) => [i.title, i.channel_id]),
-		);
-		expect(byTitle).toEqual({ rds: rds.id, ec2: ec2.id, lambda: critical.id });
+		await runAlarm(id);
+		expect(await channelByTitle(id)).toEqual({ rds: rds.id, ec2: ec2.id, lambda: critical.id });
 	});
 });
 
 describe("the incident lifecycle", () => {
 	it("opens, is acknowledged (twice is fine), and resolves when its alerts resolve", async () => {
-		const channel = await createChannel();
-		const { id, integration_key } = await routedIntegration({
-			rules: [],
-			default_channel_id: channel.id,
-		});
+		const { channel, id, integration_key } = await integrationWithChannel();
 		await fire(integration_key, "disk full", {
 			event_status: "Critical",
 			labels: { host: "db-1" },
 		});
-		await mirror(id);
+		await runAlarm(id);
 		const incident = await firstIncident(`?integration_id=${id}`);
 		expect(incident).toMatchObject({
 			channel_id: channel.id,
@@ -177,7 +166,7 @@ describe("the incident lifecycle", () => {
 		expect((await firstIncident(`?integration_id=${id}`)).status).toBe("acknowledged");
 
 		await recover(integration_key, "disk full");
-		await mirror(id);
+		await runAlarm(id);
 		expect(await firstIncident(`?integration_id=${id}`)).toMatchObject({
 			status: "resolved",
 			resolved_by: "alerts",
@@ -187,14 +176,10 @@ describe("the incident lifecycle", () => {
 	});
 
 	it("resolves through the API with its open alerts; a later trigger opens a new alert and incident", async () => {
-		const channel = await createChannel({ group_by: ["service"] });
-		const { id, integration_key } = await routedIntegration({
-			rules: [],
-			default_channel_id: channel.id,
-		});
+		const { id, integration_key } = await integrationWithChannel({ group_by: ["service"] });
 		await fire(integration_key, "a", { labels: { service: "api" } });
 		await fire(integration_key, "b", { labels: { service: "api" } });
-		await mirror(id);
+		await runAlarm(id);
 		const incident = await firstIncident(`?integration_id=${id}`);
 		expect(incident.alert_count).toBe(2);
 
@@ -213,39 +198,34 @@ describe("the incident lifecycle", () => {
 
 		const retrigger = await fire(integration_key, "a", { labels: { service: "api" } });
 		expect(retrigger.body.data.result).toBe("opened");
-		await mirror(id);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		await runAlarm(id);
+		const listed = await incidentsOf(id);
 		expect(listed.map((i) => i.status)).toEqual(["triggered", "resolved"]);
 		expect(listed[0]?.id).not.toBe(incident.id);
 	});
 
 	it("keeps the first alert's title and the highest severity of its alerts", async () => {
-		const channel = await createChannel({ group_by: ["service"] });
-		const { id, integration_key } = await routedIntegration({
-			rules: [],
-			default_channel_id: channel.id,
-		});
+		const { id, integration_key } = await integrationWithChannel({ group_by: ["service"] });
 		await fire(integration_key, "first", { event_status: "Info", labels: { service: "api" } });
 		await fire(integration_key, "second", { event_status: "Warning", labels: { service: "api" } });
 		await fire(integration_key, "first", { event_status: "Critical", labels: { service: "api" } });
-		await mirror(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([
+		await runAlarm(id);
+		expect(await incidentsOf(id)).toEqual([
 			expect.objectContaining({ title: "first", severity: "critical", alert_count: 2 }),
 		]);
 	});
 
 	it("resolves by timeout when its alerts time out", async () => {
 		const channel = await createChannel();
-		const created = await admin("POST", "/integrations", {
-			name: "t",
-			type: "standard",
-			channel_id: channel.id,
-			settings: { auto_resolve_after: "1h" },
-		});
-		const { id, integration_key } = created.body.data;
+		const { id, integration_key } = await createIntegration(
+			"t",
+			"standard",
+			{ auto_resolve_after: "1h" },
+			channel.id,
+		);
 		await fire(integration_key, "heartbeat");
 		await moveClock(id, 2 * 3_600_000);
-		await mirror(id);
+		await runAlarm(id);
 		expect(await firstIncident(`?integration_id=${id}`)).toMatchObject({
 			status: "resolved",
 			resolved_by: "timeout",
@@ -266,51 +246,38 @@ describe("the incident lifecycle", () => {
 
 describe("grouping", () => {
 	it("is off by default: one incident per alert", async () => {
-		const channel = await createChannel();
-		const { id, integration_key } = await routedIntegration({
-			rules: [],
-			default_channel_id: channel.id,
-		});
+		const { id, integration_key } = await integrationWithChannel();
 		await fire(integration_key, "a", { labels: { service: "api" } });
 		await fire(integration_key, "b", { labels: { service: "api" } });
-		await mirror(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
+		await runAlarm(id);
+		expect(await incidentsOf(id)).toHaveLength(2);
 	});
 
 	it("joins alerts with equal group_by values; missing labels compare as empty", async () => {
-		const channel = await createChannel({ group_by: ["service", "region"] });
-		const { id, integration_key } = await routedIntegration({
-			rules: [],
-			default_channel_id: channel.id,
+		const { id, integration_key } = await integrationWithChannel({
+			group_by: ["service", "region"],
 		});
 		await fire(integration_key, "a", { labels: { service: "api", region: "eu" } });
 		await fire(integration_key, "b", { labels: { service: "api", region: "eu", extra: "x" } });
 		await fire(integration_key, "c", { labels: { service: "api", region: "us" } });
 		await fire(integration_key, "d", { labels: { service: "api" } });
 		await fire(integration_key, "e", { labels: { service: "api", region: "" } });
-		await mirror(id);
-		const counts = (await incidents(`?integration_id=${id}`)).incidents.map((i) => [
-			i.title,
-			i.alert_count,
-		]);
+		await runAlarm(id);
+		const counts = (await incidentsOf(id)).map((i) => [i.title, i.alert_count]);
 		expect(Object.fromEntries(counts)).toEqual({ a: 2, c: 1, d: 2 });
 	});
 
 	it("opens a new incident once the group window has passed", async () => {
-		const channel = await createChannel({ group_by: ["service"], group_window: "30m" });
-		const { id, integration_key } = await routedIntegration({
-			rules: [],
-			default_channel_id: channel.id,
+		const { id, integration_key } = await integrationWithChannel({
+			group_by: ["service"],
+			group_window: "30m",
 		});
 		await fire(integration_key, "a", { labels: { service: "api" } });
 		await fire(integration_key, "b", { labels: { service: "api" } });
 		await moveClock(id, 40 * 60_000);
 		await fire(integration_key, "c", { labels: { service: "api" } });
-		await mirror(id);
-		const counts = (await incidents(`?integration_id=${id}`)).incidents.map((i) => [
-			i.title,
-			i.alert_count,
-		]);
+		await runAlarm(id);
+		const counts = (await incidentsOf(id)).map((i) => [i.title, i.alert_count]);
 		expect(Object.fromEntries(counts)).toEqual({ a: 2, c: 1 });
 	});
 
@@ -320,8 +287,8 @@ describe("grouping", () => {
 		const two = await routedIntegration({ rules: [], default_channel_id: channel.id });
 		await fire(one.integration_key, "a", { labels: { service: "api" } });
 		await fire(two.integration_key, "b", { labels: { service: "api" } });
-		await mirror(one.id);
-		await mirror(two.id);
+		await runAlarm(one.id);
+		await runAlarm(two.id);
 		const listed = (await incidents(`?channel_id=${channel.id}`)).incidents;
 		expect(listed.map((i) => i.alert_count)).toEqual([1, 1]);
 	});
@@ -332,16 +299,14 @@ describe("the D1 mirror", () => {
 		const { id, integration_key } = await createIntegration();
 		const before = Date.now();
 		await fire(integration_key, "a");
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
+		expect(await incidentsOf(id)).toEqual([]);
 		// A second on, not at once: one alarm run mirrors a second of pushes.
 		await fire(integration_key, "b");
-		const due = await runInDurableObject(integrationStub(id), (_i, state) =>
-			state.storage.getAlarm(),
-		);
+		const due = await alarmAt(id);
 		expect(due).toBeGreaterThanOrEqual(before + 1_000);
 		expect(due).toBeLessThan(Date.now() + 1_000 + 100);
-		await mirror(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
+		await runAlarm(id);
+		expect(await incidentsOf(id)).toHaveLength(2);
 	});
 
 	it("is repaired by the alarm after a failed write", async () => {
@@ -350,18 +315,16 @@ describe("the D1 mirror", () => {
 		// D1 refuses the write: the incidents table is away.
 		await env.DB.exec("ALTER TABLE incidents RENAME TO incidents_away;");
 		try {
-			expect(await mirror(id)).toBe(true);
+			expect(await runAlarm(id)).toBe(true);
 			// The failure re-armed the alarm for a retry.
-			const retryAt = await runInDurableObject(integrationStub(id), (_i, state) =>
-				state.storage.getAlarm(),
-			);
+			const retryAt = await alarmAt(id);
 			expect(retryAt).not.toBeNull();
 		} finally {
 			await env.DB.exec("ALTER TABLE incidents_away RENAME TO incidents;");
 		}
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
-		expect(await runDurableObjectAlarm(integrationStub(id))).toBe(true);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([
+		expect(await incidentsOf(id)).toEqual([]);
+		expect(await runAlarm(id)).toBe(true);
+		expect(await incidentsOf(id)).toEqual([
 			expect.objectContaining({ title: "a", status: "triggered" }),
 		]);
 	});
@@ -369,10 +332,10 @@ describe("the D1 mirror", () => {
 	it("keeps the newest state when writes repeat", async () => {
 		const { id, integration_key } = await createIntegration();
 		await fire(integration_key, "a");
-		await mirror(id);
+		await runAlarm(id);
 		await recover(integration_key, "a");
-		await mirror(id);
-		await mirror(id);
+		await runAlarm(id);
+		await runAlarm(id);
 		expect((await firstIncident(`?integration_id=${id}`)).status).toBe("resolved");
 		expect((await listAlerts(id)).alerts[0]?.status).toBe("resolved");
 	});
@@ -380,14 +343,10 @@ describe("the D1 mirror", () => {
 
 describe("listing incidents", () => {
 	it("filters by channel, integration and status, newest first, with a cursor", async () => {
-		const channel = await createChannel();
-		const { id, integration_key } = await routedIntegration({
-			rules: [],
-			default_channel_id: channel.id,
-		});
+		const { channel, id, integration_key } = await integrationWithChannel();
 		for (const key of ["a", "b", "c"]) await fire(integration_key, key);
 		await recover(integration_key, "a");
-		await mirror(id);
+		await runAlarm(id);
 
 		const first = await incidents(`?channel_id=${channel.id}&limit=2`);
 		expect(first.incidents.map((i) => i.title)).toEqual(["c", "b"]);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { admin, createIntegration, expectError, push } from "./helpers";
-import { mirror } from "./incident-helpers";
+import { admin, createIntegration, expectError, push, runAlarm } from "./helpers";
 
 /** Every page of a list, following next_cursor. */
 async function allPages(path: string, field: string, limit: number) {
@@ -75,7 +74,7 @@ describe("admin lists", () => {
 			expect(reply.status).toBe(200);
 			expect(reply.body.data.alerts).toHaveLength(1);
 		}
-		await mirror(id);
+		await runAlarm(id);
 		const incidents = await admin("GET", `/incidents?integration_id=${id}&status=Triggered`);
 		expect(incidents.status).toBe(200);
 		expect(incidents.body.data.incidents).toHaveLength(1);

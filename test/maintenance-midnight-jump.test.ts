@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { admin, createIntegration, listAlerts, moveClock } from "./helpers";
+import { admin, createIntegration, listAlerts, moveClock, runAlarm } from "./helpers";
 import { fire } from "./incident-helpers";
-import { drain, later } from "./notify-helpers";
+import { later } from "./notify-helpers";
 
 const MINUTE = 60_000;
 
@@ -26,7 +26,7 @@ describe("a maintenance window starting at a midnight the clocks skip", () => {
 			created_by: "ops",
 		});
 		expect(made.status).toBe(201);
-		await drain(id);
+		await runAlarm(id);
 		expect(await silencedBy(id, "nightly")).toBeNull();
 		// 04:01 UTC, a minute after the jump: the object's alarm looks at what fires again.
 		await later(id, 31 * MINUTE);

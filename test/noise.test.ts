@@ -1,17 +1,19 @@
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { warning } from "./factories";
 import {
 	admin,
+	alarmAt,
 	call,
 	createIntegration,
 	expectError,
-	integrationStub,
+	getIntegration,
 	listAlerts,
 	moveClock,
+	runAlarm,
 } from "./helpers";
-import { fire, incidents, recover } from "./incident-helpers";
-import { drain, later, notifiedIntegration, receivedBodies, unique } from "./notify-helpers";
+import { fire, incidents, incidentsOf, labelEquals, recover } from "./incident-helpers";
+import { later, notifiedIntegration, receivedBodies, unique, webhook } from "./notify-helpers";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -19,9 +21,7 @@ const HOUR = 60 * MINUTE;
 /** A channel with one webhook target and an integration private to it; `told()` lists its events. */
 async function watched(settings?: Record<string, unknown>) {
 	const path = unique("noise");
-	const made = await notifiedIntegration([
-		{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-	]);
+	const made = await notifiedIntegration([webhook(path)]);
 	if (settings !== undefined) {
 		const patched = await admin("PATCH", `/integrations/${made.id}`, { settings });
 		expect(patched.status).toBe(200);
@@ -40,7 +40,7 @@ async function alertsByKey(id: string) {
 }
 
 async function openIncidentKeys(integrationId: string): Promise<string[]> {
-	await drain(integrationId);
+	await runAlarm(integrationId);
 	const { incidents: list } = await incidents(`?integration_id=${integrationId}&status=triggered`);
 	const keys: string[] = [];
 	for (const incident of list) {
@@ -67,7 +67,7 @@ describe("silences", () => {
 	it("store a matching alert muted: no incident, no notification; an Ok still resolves it", async () => {
 		const { id, integration_key, told } = await watched();
 		const made = await silence({
-			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			matchers: [labelEquals("service", "db")],
 			integration_ids: [id],
 		});
 		expect(made.status).toBe("active");
@@ -77,7 +77,7 @@ describe("silences", () => {
 		await fire(integration_key, "db-2", { labels: { service: "db" } });
 		await fire(integration_key, "api-1", { labels: { service: "api" } });
 		await recover(integration_key, "db-2");
-		await drain(id);
+		await runAlarm(id);
 
 		const alert = await alertsByKey(id);
 		expect(alert("db-1")).toMatchObject({ status: "firing", silenced_by: made.id, event_count: 2 });
@@ -93,7 +93,7 @@ describe("silences", () => {
 		// Expired while db-1 still fires: it is routed as if it had just opened.
 		const expired = await admin("DELETE", `/silences/${made.id}`);
 		expect(expired.body.data.status).toBe("expired");
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("db-1")).toMatchObject({ status: "firing", silenced_by: null });
 		expect(await openIncidentKeys(id)).toEqual(["api-1", "db-1"]);
 		expect(await told()).toEqual(["incident.triggered api-1", "incident.triggered db-1"]);
@@ -102,53 +102,51 @@ describe("silences", () => {
 	it("release an unrouted alert into an unrouted incident the list shows", async () => {
 		const { id, integration_key } = await createIntegration();
 		const made = await silence({
-			matchers: [{ field: "labels.job", op: "equals", value: "backup" }],
+			matchers: [labelEquals("job", "backup")],
 			integration_ids: [id],
 		});
 		await fire(integration_key, "backup-1", { labels: { job: "backup" } });
-		await drain(id);
-		expect((await incidents(`?integration_id=${id}`)).incidents).toEqual([]);
+		await runAlarm(id);
+		expect(await incidentsOf(id)).toEqual([]);
 		await admin("DELETE", `/silences/${made.id}`);
 		// The object scheduled its mirror within seconds (not at the silence's old end, an hour on).
-		const alarm = await runInDurableObject(integrationStub(id), (_object, state) =>
-			state.storage.getAlarm(),
-		);
+		const alarm = await alarmAt(id);
 		expect(alarm).not.toBeNull();
 		expect(alarm ?? 0).toBeLessThan(Date.now() + 10_000);
-		await drain(id);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		await runAlarm(id);
+		const listed = await incidentsOf(id);
 		expect(listed.map((incident) => [incident.channel_id, incident.status])).toEqual([
 			[null, "triggered"],
 		]);
-		expect((await admin("GET", `/integrations/${id}`)).body.data.intake.unrouted_count).toBe(1);
+		expect((await getIntegration(id)).intake.unrouted_count).toBe(1);
 	});
 
 	it("start and end while an alert fires, through the object's alarm", async () => {
 		const { id, integration_key, told } = await watched();
 		await fire(integration_key, "before", { labels: { team: "a" } });
 		const made = await silence({
-			matchers: [{ field: "labels.team", op: "equals", value: "a" }],
+			matchers: [labelEquals("team", "a")],
 			integration_ids: [id],
 			starts_at: new Date(Date.now() + 10 * MINUTE).toISOString(),
 		});
 		expect(made.status).toBe("pending");
 		// Expiring one that has not started yet ends it at once, before it ever starts.
 		const early = await silence({
-			matchers: [{ field: "labels.team", op: "equals", value: "b" }],
+			matchers: [labelEquals("team", "b")],
 			integration_ids: [id],
 			starts_at: new Date(Date.now() + 10 * MINUTE).toISOString(),
 		});
 		const expired = (await admin("DELETE", `/silences/${early.id}`)).body.data;
 		expect(expired.status).toBe("expired");
 		expect(Date.parse(expired.starts_at)).toBe(Date.parse(expired.ends_at));
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("before")?.silenced_by).toBeNull();
 
 		await later(id, 15 * MINUTE);
 		// Started: what fires is marked; its incident stays as it was.
 		expect((await alertsByKey(id))("before")?.silenced_by).toBe(made.id);
 		await fire(integration_key, "during", { labels: { team: "a" } });
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("during")?.silenced_by).toBe(made.id);
 		expect(await openIncidentKeys(id)).toEqual(["before"]);
 
@@ -163,20 +161,16 @@ describe("silences", () => {
 	it("hold back the reminders of an incident whose firing alerts they all mute", async () => {
 		const path = unique("reminders");
 		const { id, integration_key } = await notifiedIntegration([
-			{
-				type: "webhook",
-				url: `https://receiver.test/${path}/ok`,
-				repeat: { every: "15m", times: 3 },
-			},
+			webhook(path, "ok", { repeat: { every: "15m", times: 3 } }),
 		]);
 		const reminders = async () =>
 			(await receivedBodies(path)).map(
 				(event) => `${event.type} ${event.escalation?.repeat ?? ""}`,
 			);
 		await fire(integration_key, "paged", { labels: { service: "db" } });
-		await drain(id);
+		await runAlarm(id);
 		const made = await silence({
-			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			matchers: [labelEquals("service", "db")],
 			integration_ids: [id],
 		});
 		// Two reminders were due while the silence ran: neither went out.
@@ -206,12 +200,12 @@ describe("silences", () => {
 	it("apply from the next push after a change, without D1 on the push", async () => {
 		const { id, integration_key } = await watched();
 		const made = await silence({
-			matchers: [{ field: "labels.host", op: "equals", value: "h1" }],
+			matchers: [labelEquals("host", "h1")],
 			integration_ids: [id],
 		});
 		await fire(integration_key, "one", { labels: { host: "h1" } });
 		const patched = await admin("PATCH", `/silences/${made.id}`, {
-			matchers: [{ field: "labels.host", op: "equals", value: "h2" }],
+			matchers: [labelEquals("host", "h2")],
 		});
 		expect(patched.status).toBe(200);
 		// The change reached the object: h1 is no longer silenced and is routed, h2 is.
@@ -293,7 +287,7 @@ describe("silences", () => {
 		let reply: Awaited<ReturnType<typeof admin>>;
 		try {
 			reply = await admin("POST", "/silences", {
-				matchers: [{ field: "labels.job", op: "equals", value: "told-late" }],
+				matchers: [labelEquals("job", "told-late")],
 				ends_at: inAnHour(),
 				comment: "c",
 				created_by: "me",
@@ -342,7 +336,7 @@ describe("silences", () => {
 		await fire(integration_key, "p-db", { labels: { service: "db" } });
 		await fire(integration_key, "p-api", { labels: { service: "api" } });
 		const reply = await admin("POST", "/silences/preview", {
-			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			matchers: [labelEquals("service", "db")],
 			comment: "c",
 			created_by: "me",
 			ends_at: inAnHour(),
@@ -360,19 +354,16 @@ describe("silences", () => {
 		expect((await alertsByKey(id))("p-db")?.silenced_by).toBeNull();
 
 		// 100 more db alerts: 100 are listed, and the answer says there are more.
-		const more = Array.from({ length: 100 }, (_, i) => ({
-			event_status: "Warning",
-			title_rule: `db ${i}`,
-			alert_key: `p-db-${i}`,
-			labels: { service: "db" },
-		}));
+		const more = Array.from({ length: 100 }, (_, i) =>
+			warning(`p-db-${i}`, { title_rule: `db ${i}`, labels: { service: "db" } }),
+		);
 		const pushed = await call("POST", `/push/${integration_key}/batch`, {
 			body: { events: more },
 			headers: { "Content-Type": "application/json" },
 		});
 		expect(pushed.status).toBe(200);
 		const full = await admin("POST", "/silences/preview", {
-			matchers: [{ field: "labels.service", op: "equals", value: "db" }],
+			matchers: [labelEquals("service", "db")],
 			comment: "c",
 			created_by: "me",
 			ends_at: inAnHour(),
@@ -387,7 +378,7 @@ describe("maintenance windows", () => {
 	it("mute on schedule across a daylight-saving change in Europe/Berlin", async () => {
 		const { id, integration_key, told } = await watched();
 		const made = await silence({
-			matchers: [{ field: "labels.env", op: "equals", value: "prod" }],
+			matchers: [labelEquals("env", "prod")],
 			integration_ids: [id],
 			ends_at: null,
 			schedule: { days: ["sun"], start: "01:30", end: "03:30", time_zone: "Europe/Berlin" },
@@ -404,7 +395,7 @@ describe("maintenance windows", () => {
 			status: "resolved",
 			silenced_by: made.id,
 		});
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("nightly")?.silenced_by).toBe(made.id);
 		expect(await told()).toEqual([]);
 		// 01:35 UTC: a two-hour window would still run; this one ended at 03:30 CEST.
@@ -419,14 +410,14 @@ describe("inhibit rules", () => {
 	it("mute targets while the source fires, and route them when it resolves", async () => {
 		const { id, integration_key, told } = await watched();
 		const rule = await admin("POST", "/inhibit-rules", {
-			source_matchers: [{ field: "labels.alertname", op: "equals", value: "NodeDown" }],
+			source_matchers: [labelEquals("alertname", "NodeDown")],
 			target_matchers: [{ field: "labels.alertname", op: "not_equals", value: "NodeDown" }],
 			equal: ["instance"],
 			integration_ids: [id],
 		});
 		expect(rule.status).toBe(201);
 		await fire(integration_key, "node-a", { labels: { alertname: "NodeDown", instance: "a" } });
-		await drain(id);
+		await runAlarm(id);
 		await fire(integration_key, "disk-a", { labels: { alertname: "DiskFull", instance: "a" } });
 		await fire(integration_key, "cpu-a", { labels: { alertname: "CpuHigh", instance: "a" } });
 		await fire(integration_key, "disk-b", { labels: { alertname: "DiskFull", instance: "b" } });
@@ -439,9 +430,9 @@ describe("inhibit rules", () => {
 		await recover(integration_key, "cpu-a");
 		expect((await alertsByKey(id))("cpu-a")?.status).toBe("resolved");
 
-		await drain(id);
+		await runAlarm(id);
 		await recover(integration_key, "node-a");
-		await drain(id);
+		await runAlarm(id);
 		alert = await alertsByKey(id);
 		expect(alert("disk-a")).toMatchObject({ status: "firing", inhibited_by: null });
 		expect(await openIncidentKeys(id)).toEqual(["disk-a", "disk-b"]);
@@ -511,11 +502,11 @@ describe("flapping", () => {
 		const { id, integration_key, told } = await watched();
 		for (let round = 0; round < 2; round++) {
 			await fire(integration_key, "flappy");
-			await drain(id);
+			await runAlarm(id);
 			await recover(integration_key, "flappy");
-			await drain(id);
+			await runAlarm(id);
 		}
-		await drain(id);
+		await runAlarm(id);
 		expect(await told()).toEqual([
 			"incident.triggered flappy",
 			"incident.resolved flappy",
@@ -528,7 +519,7 @@ describe("flapping", () => {
 		await recover(integration_key, "flappy");
 		expect((await alertsByKey(id))("flappy")).toMatchObject({ status: "resolved", flapping: true });
 		await fire(integration_key, "flappy");
-		await drain(id);
+		await runAlarm(id);
 		expect((await alertsByKey(id))("flappy")).toMatchObject({ status: "firing", flapping: true });
 		expect(await openIncidentKeys(id)).toEqual([]);
 		expect(await told()).toHaveLength(5);
@@ -548,7 +539,7 @@ describe("flapping", () => {
 			await fire(integration_key, "k");
 			await recover(integration_key, "k");
 		}
-		await drain(id);
+		await runAlarm(id);
 		expect((await told()).filter((line) => line.startsWith("incident.triggered"))).toHaveLength(3);
 		const tight = await watched({ flapping: { changes: 2, window: "5m" } });
 		await fire(tight.integration_key, "k");

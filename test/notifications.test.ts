@@ -5,55 +5,33 @@ import { describe, expect, it } from "vitest";
 import { IntegrationDurableObject } from "../src/durable/integration-object";
 import { claim } from "../src/durable/notifications";
 import { openStores } from "../src/durable/state/stores";
-import { buildEvent, type NotificationEvent } from "../src/notify/event";
+import { buildEvent } from "../src/notify/event";
 import { slack } from "../src/notify/formats";
-import { admin, BASE, call, expectError, integrationStub, moveClock } from "./helpers";
+import { incidentRecord, notificationEvent, warning } from "./factories";
+import { admin, BASE, call, expectError, integrationStub, moveClock, runAlarm } from "./helpers";
 import { createChannel, fire, recover } from "./incident-helpers";
 import {
 	createTarget,
 	deliveries,
-	drain,
 	later,
 	notifiedIntegration,
 	received,
 	receivedBodies,
 	unique,
+	webhook,
 } from "./notify-helpers";
 
 const HOUR = 3_600_000;
 
-const sampleEvent: NotificationEvent = {
-	id: "evt_sample",
-	type: "incident.triggered",
-	occurred_at: new Date().toISOString(),
-	incident: {
-		id: "i",
-		integration_id: "x",
-		channel_id: "c",
-		status: "triggered",
-		severity: "warning",
-		title: "sample",
-		alert_count: 1,
-		opened_at: new Date().toISOString(),
-		acknowledged_at: null,
-		resolved_at: null,
-		resolved_by: null,
-		alerts: [],
-		url: `${BASE}/api/v1/incidents/i`,
-	},
-};
-
 describe("a webhook target", () => {
 	it("gets each incident change, signed per Standard Webhooks, in order", async () => {
 		const path = unique("signed");
-		const { integration_key, id, targets } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-		]);
+		const { integration_key, id, targets } = await notifiedIntegration([webhook(path)]);
 		const secret = targets[0]?.secret;
 		expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
 
 		await fire(integration_key, "disk-full", { labels: { host: "db-1" } });
-		await drain(id);
+		await runAlarm(id);
 		const [first] = await received(path);
 		if (first === undefined) throw new Error("nothing was sent");
 		// The receiver's own check: the library verifies the signature with the shown secret.
@@ -83,9 +61,9 @@ describe("a webhook target", () => {
 
 		const incidentId = event.incident.id;
 		expect((await admin("POST", `/incidents/${incidentId}/acknowledge`)).status).toBe(200);
-		await drain(id);
+		await runAlarm(id);
 		expect((await admin("POST", `/incidents/${incidentId}/resolve`)).status).toBe(200);
-		await drain(id);
+		await runAlarm(id);
 		const bodies = await receivedBodies(path);
 		expect(bodies.map((body) => body.type)).toEqual([
 			"incident.triggered",
@@ -100,11 +78,9 @@ describe("a webhook target", () => {
 
 	it("is retried until it answers 2xx, with the same event id each time", async () => {
 		const path = unique("flaky");
-		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/fail-2` },
-		]);
+		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path, "fail-2")]);
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		const [pending] = await deliveries(channelId);
 		expect(pending).toMatchObject({ status: "pending", attempts: 1, last_status: 503 });
 		// The first retry comes after about a second, the next after about two.
@@ -123,10 +99,10 @@ describe("a webhook target", () => {
 	it("honours Retry-After on 429", async () => {
 		const path = unique("throttled");
 		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/throttle` },
+			webhook(path, "throttle"),
 		]);
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		const [row] = await deliveries(channelId);
 		expect(row.status).toBe("pending");
 		const wait = Date.parse(row.next_attempt_at) - Date.parse(row.last_attempt_at);
@@ -140,12 +116,12 @@ describe("a webhook target", () => {
 	it("retries a target that does not answer within 5 seconds, and one that redirects fails", async () => {
 		const [slow, moved] = [unique("hang"), unique("moved")];
 		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${slow}/hang` },
-			{ type: "webhook", url: `https://receiver.test/${moved}/redirect` },
+			webhook(slow, "hang"),
+			webhook(moved, "redirect"),
 		]);
 		await fire(integration_key, "cpu");
 		const started = Date.now();
-		await drain(id);
+		await runAlarm(id);
 		expect(Date.now() - started).toBeLessThan(5_900);
 		const rows = await deliveries(channelId);
 		expect(rows.find((row) => row.status === "pending")).toMatchObject({
@@ -164,10 +140,10 @@ describe("a webhook target", () => {
 	it("fails for good on another 4xx, with a short excerpt that holds no secret", async () => {
 		const path = unique("rejecting");
 		const { integration_key, id, channelId, targets } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/reject?token=s3cr3t-token` },
+			webhook(path, "reject?token=s3cr3t-token"),
 		]);
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		const [row] = await deliveries(channelId, "?status=failed");
 		expect(row).toMatchObject({ status: "failed", attempts: 1, last_status: 400 });
 		expect(row.last_error).toMatch(/^HTTP 400: bad request/);
@@ -181,11 +157,9 @@ describe("a webhook target", () => {
 
 	it("leaves a listed failed delivery when the receiver is down for the whole window", async () => {
 		const path = unique("down");
-		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/down` },
-		]);
+		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path, "down")]);
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		for (let hour = 0; hour < 26; hour++) await later(id, HOUR);
 		const failed = await deliveries(channelId, "?status=failed");
 		expect(failed).toHaveLength(1);
@@ -200,7 +174,7 @@ describe("a webhook target", () => {
 		const retried = await admin("POST", `/channels/${channelId}/deliveries/${failed[0].id}/retry`);
 		expect(retried.status).toBe(202);
 		expect(retried.body.data).toMatchObject({ status: "pending", attempts: 0 });
-		await drain(id);
+		await runAlarm(id);
 		expect(await received(path)).toHaveLength(attempts + 1);
 		const again = await admin("POST", `/channels/${channelId}/deliveries/${failed[0].id}/retry`);
 		expectError(again, 409, "DeliveryNotFailed");
@@ -209,12 +183,12 @@ describe("a webhook target", () => {
 	it("does not let a dead target hold up the others, nor a later event overtake an earlier one", async () => {
 		const [dead, live] = [unique("dead"), unique("live")];
 		const { integration_key, id } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${dead}/fail-1` },
-			{ type: "webhook", url: `https://receiver.test/${live}/ok` },
+			webhook(dead, "fail-1"),
+			webhook(live),
 		]);
 		await fire(integration_key, "cpu");
 		await recover(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		// The live target has both; the failing one has only its failed first attempt.
 		expect((await receivedBodies(live)).map((b) => b.type)).toEqual([
 			"incident.triggered",
@@ -237,7 +211,7 @@ describe("a webhook target", () => {
 			const now = Date.now();
 			const queue = (targetId: string, incidentId: string) =>
 				outbox.enqueue({
-					event: { ...sampleEvent, id: `evt_${crypto.randomUUID()}` },
+					event: { ...notificationEvent(), id: `evt_${crypto.randomUUID()}` },
 					incidentId,
 					channelId: "c",
 					targetId,
@@ -260,9 +234,7 @@ describe("a webhook target", () => {
 
 	it("loses nothing when the object restarts between sending and recording", async () => {
 		const path = unique("restart");
-		const { integration_key, id, channelId } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-		]);
+		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path)]);
 		await fire(integration_key, "cpu");
 		// The first half of a drain (the batch is claimed), then the object is gone: a new
 		// instance over the same storage, as after an eviction or a crash.
@@ -282,7 +254,7 @@ describe("a webhook target", () => {
 			await restarted.alarm();
 		});
 		expect(await received(path)).toHaveLength(1);
-		await drain(id);
+		await runAlarm(id);
 		const [row] = await deliveries(channelId);
 		expect(row).toMatchObject({ status: "delivered", attempts: 2 });
 	});
@@ -291,9 +263,7 @@ describe("a webhook target", () => {
 describe("rotating a webhook's secret", () => {
 	it("signs with the new and the old secret for a day, then the new one only", async () => {
 		const path = unique("rotated");
-		const { integration_key, id, channelId, targets } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-		]);
+		const { integration_key, id, channelId, targets } = await notifiedIntegration([webhook(path)]);
 		const old = targets[0]?.secret ?? "";
 		const rotated = await admin(
 			"POST",
@@ -302,7 +272,7 @@ describe("rotating a webhook's secret", () => {
 		const fresh: string = rotated.body.data.secret;
 		expect(rotated.body.data.previous_secret_until).not.toBeNull();
 		await fire(integration_key, "during");
-		await drain(id);
+		await runAlarm(id);
 		const [during] = await received(path);
 		if (during === undefined) throw new Error("nothing was sent");
 		expect(during.headers["webhook-signature"]?.split(" ")).toHaveLength(2);
@@ -311,7 +281,7 @@ describe("rotating a webhook's secret", () => {
 
 		await moveClock(id, 25 * HOUR);
 		await fire(integration_key, "after");
-		await drain(id);
+		await runAlarm(id);
 		const after = (await received(path))[1];
 		if (after === undefined) throw new Error("nothing was sent");
 		// The object's clock is a day ahead, so the library would refuse the timestamp as too new:
@@ -330,12 +300,9 @@ describe("storm warnings", () => {
 	const storm = (key: string, prefix: string, count: number) =>
 		call("POST", `/push/${key}/batch`, {
 			body: JSON.stringify({
-				events: Array.from({ length: count }, (_, i) => ({
-					event_status: "Warning",
-					title_rule: "api errors",
-					alert_key: `${prefix}-${i}`,
-					labels: { service: "api" },
-				})),
+				events: Array.from({ length: count }, (_, i) =>
+					warning(`${prefix}-${i}`, { title_rule: "api errors", labels: { service: "api" } }),
+				),
 			}),
 			headers: { "Content-Type": "application/json" },
 		});
@@ -344,14 +311,7 @@ describe("storm warnings", () => {
 		const path = unique("storm");
 		const quiet = unique("storm-unsubscribed");
 		const { integration_key, id } = await notifiedIntegration(
-			[
-				{ type: "webhook", url: `https://receiver.test/${path}/ok` },
-				{
-					type: "webhook",
-					url: `https://receiver.test/${quiet}/ok`,
-					events: ["incident.triggered"],
-				},
-			],
+			[webhook(path), webhook(quiet, "ok", { events: ["incident.triggered"] })],
 			{ group_by: ["service"] },
 		);
 		const storms = async (at = path) =>
@@ -360,25 +320,25 @@ describe("storm warnings", () => {
 				.map((event) => [event.storm.threshold, event.incident.alert_count]);
 
 		expect((await storm(integration_key, "a", 9)).status).toBe(200);
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([]);
 		await fire(integration_key, "tenth", { labels: { service: "api" } });
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([[10, 10]]);
 		// More alerts below the next threshold, and repeats of firing ones, send nothing.
 		await storm(integration_key, "b", 5);
 		await storm(integration_key, "b", 5);
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([[10, 10]]);
 		// One push that crosses 100 sends the 100 warning once, as the 100th alert joins.
 		await storm(integration_key, "c", 100);
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([
 			[10, 10],
 			[100, 100],
 		]);
 		for (let round = 0; round < 9; round++) await storm(integration_key, `d${round}`, 100);
-		await drain(id);
+		await runAlarm(id);
 		expect(await storms()).toEqual([
 			[10, 10],
 			[100, 100],
@@ -393,19 +353,7 @@ describe("storm warnings", () => {
 	it("names the storm in chat headlines", async () => {
 		const event = buildEvent({
 			type: "incident.storm",
-			incident: {
-				id: "i",
-				channel_id: "c",
-				status: "triggered",
-				severity: "warning",
-				title: "api errors",
-				alert_count: 100,
-				group_key: null,
-				opened_at: 0,
-				acknowledged_at: null,
-				resolved_at: null,
-				resolved_by: null,
-			},
+			incident: incidentRecord({ title: "api errors", alert_count: 100, group_key: null }),
 			integrationId: "int",
 			alerts: [],
 			baseUrl: "https://alertgate.example",
@@ -421,19 +369,15 @@ describe("which events go where", () => {
 		const [all, critical, added] = [unique("all"), unique("crit"), unique("added")];
 		const { integration_key, id } = await notifiedIntegration(
 			[
-				{ type: "webhook", url: `https://receiver.test/${all}/ok` },
-				{ type: "webhook", url: `https://receiver.test/${critical}/ok`, min_severity: "critical" },
-				{
-					type: "webhook",
-					url: `https://receiver.test/${added}/ok`,
-					events: ["incident.alert_added"],
-				},
+				webhook(all),
+				webhook(critical, "ok", { min_severity: "critical" }),
+				webhook(added, "ok", { events: ["incident.alert_added"] }),
 			],
 			{ group_by: ["service"] },
 		);
 		await fire(integration_key, "a", { labels: { service: "api" } });
 		await fire(integration_key, "b", { labels: { service: "api" } });
-		await drain(id);
+		await runAlarm(id);
 		// alert_added is off by default, and the critical-only target hears nothing of a warning.
 		expect((await receivedBodies(all)).map((b) => b.type)).toEqual(["incident.triggered"]);
 		expect(await received(critical)).toHaveLength(0);
@@ -444,7 +388,7 @@ describe("which events go where", () => {
 
 		// The incident turns critical: the critical target hears of it now.
 		await fire(integration_key, "b", { event_status: "Critical", labels: { service: "api" } });
-		await drain(id);
+		await runAlarm(id);
 		expect((await receivedBodies(critical)).map((b) => [b.type, b.incident.severity])).toEqual([
 			["incident.triggered", "critical"],
 		]);
@@ -455,12 +399,12 @@ describe("escalation", () => {
 	it("tells a delayed target only if the incident is still unacknowledged", async () => {
 		const [now, late] = [unique("first-line"), unique("escalation")];
 		const { integration_key, id } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${now}/ok` },
-			{ type: "webhook", url: `https://receiver.test/${late}/ok`, delay: "10m" },
+			webhook(now),
+			webhook(late, "ok", { delay: "10m" }),
 		]);
 		await fire(integration_key, "ignored");
 		await fire(integration_key, "handled");
-		await drain(id);
+		await runAlarm(id);
 		expect(await received(late)).toHaveLength(0);
 		const handled = (await receivedBodies(now)).find((b) => b.incident.title === "handled");
 		expect((await admin("POST", `/incidents/${handled.incident.id}/acknowledge`)).status).toBe(200);
@@ -473,7 +417,7 @@ describe("escalation", () => {
 		]);
 		// Told once: it hears the resolution too.
 		await recover(integration_key, "ignored");
-		await drain(id);
+		await runAlarm(id);
 		expect((await receivedBodies(late)).map((b) => b.type)).toEqual([
 			"incident.escalated",
 			"incident.resolved",
@@ -483,14 +427,10 @@ describe("escalation", () => {
 	it("repeats for an unacknowledged incident, up to the bound, and stops on acknowledgement", async () => {
 		const [bounded, acked] = [unique("repeat"), unique("repeat-acked")];
 		const first = await notifiedIntegration([
-			{
-				type: "webhook",
-				url: `https://receiver.test/${bounded}/ok`,
-				repeat: { every: "5m", times: 2 },
-			},
+			webhook(bounded, "ok", { repeat: { every: "5m", times: 2 } }),
 		]);
 		await fire(first.integration_key, "cpu");
-		await drain(first.id);
+		await runAlarm(first.id);
 		for (let i = 0; i < 4; i++) await later(first.id, 5 * 60_000);
 		expect((await receivedBodies(bounded)).map((b) => [b.type, b.escalation?.repeat])).toEqual([
 			["incident.triggered", undefined],
@@ -499,14 +439,10 @@ describe("escalation", () => {
 		]);
 
 		const second = await notifiedIntegration([
-			{
-				type: "webhook",
-				url: `https://receiver.test/${acked}/ok`,
-				repeat: { every: "5m", times: 5 },
-			},
+			webhook(acked, "ok", { repeat: { every: "5m", times: 5 } }),
 		]);
 		await fire(second.integration_key, "cpu");
-		await drain(second.id);
+		await runAlarm(second.id);
 		const [triggered] = await receivedBodies(acked);
 		await admin("POST", `/incidents/${triggered.incident.id}/acknowledge`);
 		for (let i = 0; i < 3; i++) await later(second.id, 5 * 60_000);
@@ -531,7 +467,7 @@ describe("Slack, Teams and PagerDuty targets", () => {
 			event_status: "Critical",
 			labels: { service: "api" },
 		});
-		await drain(id);
+		await runAlarm(id);
 
 		const [slack] = await receivedBodies(`/services/T000/B000/${team}`);
 		expect(slack.text).toContain("api latency <high> & rising");
@@ -567,7 +503,7 @@ describe("Slack, Teams and PagerDuty targets", () => {
 		expect(Date.parse(trigger.payload.timestamp)).not.toBeNaN();
 
 		await recover(integration_key, "api latency <high> & rising");
-		await drain(id);
+		await runAlarm(id);
 		const [, resolve] = await receivedBodies(routingKey);
 		expect(resolve).toEqual({
 			routing_key: routingKey,
@@ -581,11 +517,8 @@ describe("POST /channels/{id}/test", () => {
 	it("sends a sample event to each target at once and answers each result", async () => {
 		const [good, bad] = [unique("test-ok"), unique("test-bad")];
 		const { id: channelId } = await createChannel();
-		await createTarget(channelId, { type: "webhook", url: `https://receiver.test/${good}/ok` });
-		await createTarget(channelId, {
-			type: "webhook",
-			url: `https://receiver.test/${bad}/reject`,
-		});
+		await createTarget(channelId, webhook(good));
+		await createTarget(channelId, webhook(bad, "reject"));
 		const reply = await admin("POST", `/channels/${channelId}/test`);
 		expect(reply.status).toBe(200);
 		const results = reply.body.data.results;
@@ -765,9 +698,9 @@ describe("the targets API", () => {
 	it("reaches the integrations at once: a target added now is told of the next incident", async () => {
 		const path = unique("added-later");
 		const { integration_key, id, channelId } = await notifiedIntegration([]);
-		await createTarget(channelId, { type: "webhook", url: `https://receiver.test/${path}/ok` });
+		await createTarget(channelId, webhook(path));
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 		expect(await received(path)).toHaveLength(1);
 		await moveClock(id, 0);
 	});

@@ -1,10 +1,14 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
-import { admin, type CreatedIntegration, integrationStub, moveClock } from "./helpers";
+import { admin, createIntegration, moveClock, runAlarm } from "./helpers";
 import { createChannel } from "./incident-helpers";
 import type { Received } from "./node/receivers";
 
 /** A unique path segment, so parallel test files never read each other's requests. */
 export const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}`;
+
+/** A webhook target's body, for the test receiver at `https://receiver.test/<path>/<behaviour>`. */
+export function webhook(path: string, behaviour = "ok", over: Record<string, unknown> = {}) {
+	return { type: "webhook", url: `https://receiver.test/${path}/${behaviour}`, ...over };
+}
 
 export async function createTarget(channelId: string, body: Record<string, unknown>) {
 	const reply = await admin("POST", `/channels/${channelId}/targets`, { name: "t", ...body });
@@ -17,13 +21,7 @@ export async function notifiedIntegration(targets: Record<string, unknown>[], ch
 	const { id: channelId } = await createChannel(channel);
 	const made = [];
 	for (const target of targets) made.push(await createTarget(channelId, target));
-	const reply = await admin("POST", "/integrations", {
-		name: "notified",
-		type: "standard",
-		channel_id: channelId,
-	});
-	if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
-	const integration: CreatedIntegration = reply.body.data;
+	const integration = await createIntegration("notified", "standard", {}, channelId);
 	return { channelId, targets: made, ...integration };
 }
 
@@ -39,15 +37,10 @@ export async function receivedBodies(match: string) {
 	return (await received(match)).map((r) => JSON.parse(r.body) as any);
 }
 
-/** One alarm run of the integration's object: escalations, sending, the D1 mirror. */
-export async function drain(integrationId: string): Promise<void> {
-	await runDurableObjectAlarm(integrationStub(integrationId));
-}
-
 /** Moves the object's clock, then runs its alarm. */
 export async function later(integrationId: string, ms: number): Promise<void> {
 	await moveClock(integrationId, ms);
-	await drain(integrationId);
+	await runAlarm(integrationId);
 }
 
 export async function deliveries(channelId: string, query = "") {

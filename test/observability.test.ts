@@ -2,9 +2,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index";
-import { admin, BASE, call, createIntegration, push } from "./helpers";
-import { mirror } from "./incident-helpers";
-import { drain, notifiedIntegration, unique } from "./notify-helpers";
+import { warning } from "./factories";
+import { admin, BASE, call, createIntegration, getIntegration, push, runAlarm } from "./helpers";
+import { notifiedIntegration, unique, webhook } from "./notify-helpers";
 
 /** The structured lines the worker logged while `run` ran. */
 async function logged(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
@@ -25,15 +25,13 @@ async function logged(run: () => Promise<unknown>): Promise<Record<string, unkno
 
 afterEach(() => vi.restoreAllMocks());
 
-const fire = (alert_key: string) => ({ event_status: "Warning", title_rule: "disk", alert_key });
-
 describe("observability", () => {
 	it("logs every refused push as one JSON line, with no key and no payload", async () => {
 		const { id, integration_key } = await createIntegration();
 		const secretish = "payload-marker-7f3a";
 		const lines = await logged(async () => {
 			await push(integration_key, { event_status: "Loud", title_rule: secretish });
-			await push(`${integration_key.slice(0, -4)}AAAA`, fire("a"));
+			await push(`${integration_key.slice(0, -4)}AAAA`, warning("a"));
 			await call("POST", "/push", {
 				body: JSON.stringify({ event_status: "Loud" }),
 				headers: { "Content-Type": "application/json", "X-Integration-Key": integration_key },
@@ -67,19 +65,19 @@ describe("observability", () => {
 		const { id, integration_key } = await createIntegration("counted", "standard", {
 			rate_limit: { per_second: 1, burst: 5 },
 		});
-		await push(integration_key, fire("a"));
-		await push(integration_key, fire("a"));
-		await push(integration_key, fire("b"), { "Idempotency-Key": "d-1" });
-		await push(integration_key, fire("b"), { "Idempotency-Key": "d-1" });
+		await push(integration_key, warning("a"));
+		await push(integration_key, warning("a"));
+		await push(integration_key, warning("b"), { "Idempotency-Key": "d-1" });
+		await push(integration_key, warning("b"), { "Idempotency-Key": "d-1" });
 		await push(integration_key, { event_status: "Loud", title_rule: "x" });
 		await push(integration_key, { event_status: "Warning" });
-		await push(integration_key, fire("c"), { "Idempotency-Key": "d-1" });
+		await push(integration_key, warning("c"), { "Idempotency-Key": "d-1" });
 		// Five reached the object (refusals in the worker spend nothing): the burst of 5 is spent.
-		const limited = await push(integration_key, fire("a"));
+		const limited = await push(integration_key, warning("a"));
 		expect(limited.status).toBe(429);
 
-		const detail = await admin("GET", `/integrations/${id}`);
-		expect(detail.body.data.intake).toMatchObject({
+		const detail = await getIntegration(id);
+		expect(detail.intake).toMatchObject({
 			accepted_count: 3,
 			deduplicated_count: 1,
 			replayed_count: 1,
@@ -87,9 +85,9 @@ describe("observability", () => {
 			refused_count: { InvalidParameter: 2, IdempotencyKeyReused: 1 },
 			unrouted_count: 2,
 		});
-		expect(detail.body.data.intake.last_event_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+		expect(detail.intake.last_event_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 		// D1's list follows through the mirror.
-		await mirror(id);
+		await runAlarm(id);
 		const listed = (await admin("GET", "/integrations?limit=100")).body.data.integrations.find(
 			(one: { id: string }) => one.id === id,
 		);
@@ -107,11 +105,11 @@ describe("notification failures", () => {
 	it("are logged as one JSON line per failed attempt, without the target's secrets", async () => {
 		const path = unique("logged");
 		const { integration_key, id, channelId, targets } = await notifiedIntegration([
-			{ type: "webhook", url: `https://receiver.test/${path}/reject?token=s3cr3t-token` },
+			webhook(path, "reject?token=s3cr3t-token"),
 		]);
-		await push(integration_key, fire("cpu"));
+		await push(integration_key, warning("cpu"));
 		const spy = vi.spyOn(console, "error").mockImplementation(() => {});
-		await drain(id);
+		await runAlarm(id);
 		const lines = spy.mock.calls.map(([line]) => JSON.parse(String(line)));
 		spy.mockRestore();
 		expect(lines).toEqual([
@@ -153,7 +151,7 @@ describe("Analytics Engine", () => {
 			await waitOnExecutionContext(ctx);
 			return response.status;
 		};
-		expect(await send(fire("a"))).toBe(200);
+		expect(await send(warning("a"))).toBe(200);
 		expect(await send({ event_status: "Loud" })).toBe(400);
 		expect(points).toEqual([
 			{ indexes: [id], blobs: [id, "accepted", ""], doubles: [200] },

@@ -5,18 +5,15 @@ import {
 	call,
 	createIntegration,
 	goldenCases,
+	goldenFixture,
 	listAlerts,
 	push,
 	type Reply,
+	runAlarm,
 } from "./helpers";
-import { createChannel, firstIncident, mirror } from "./incident-helpers";
+import { createChannel, firstIncident } from "./incident-helpers";
 
-const fixtures = import.meta.glob<string>("../src/sources/pagerduty/fixtures/*.json", {
-	eager: true,
-	query: "?raw",
-	import: "default",
-});
-const cases = goldenCases(fixtures);
+const cases = goldenCases("pagerduty");
 /** The receive time the golden files assume for events that carry none. */
 const RECEIVED_AT = 1_800_000_000_000;
 
@@ -37,14 +34,8 @@ function expectPagerDutyError(reply: Reply, status: number, kind = "invalid even
 	return body.errors;
 }
 
-async function pagerDutyIntegration(channelId: string | null = null) {
-	const reply = await admin("POST", "/integrations", {
-		name: "pd",
-		type: "pagerduty",
-		channel_id: channelId,
-	});
-	if (reply.status !== 201) throw new Error(JSON.stringify(reply.body));
-	return reply.body.data as { id: string; integration_key: string };
+function pagerDutyIntegration(channelId?: string) {
+	return createIntegration("pd", "pagerduty", {}, channelId);
 }
 
 const trigger = (routing_key: string, over: Record<string, unknown> = {}) => ({
@@ -129,7 +120,7 @@ describe("POST /v2/enqueue", () => {
 		const ack = { routing_key: integration_key, dedup_key: "db-1/disk" };
 		const acknowledged = await enqueue({ ...ack, event_action: "acknowledge" });
 		expect(acknowledged.status).toBe(202);
-		await mirror(id);
+		await runAlarm(id);
 		expect(await firstIncident(`?integration_id=${id}`)).toMatchObject({
 			status: "acknowledged",
 		});
@@ -138,7 +129,7 @@ describe("POST /v2/enqueue", () => {
 		const resolved = await enqueue({ ...ack, event_action: "resolve" });
 		expect(resolved.body).toMatchObject({ status: "success", dedup_key: "db-1/disk" });
 		expect(await enqueue({ ...ack, event_action: "resolve" })).toMatchObject({ status: 202 });
-		await mirror(id);
+		await runAlarm(id);
 		const incident = await firstIncident(`?integration_id=${id}`);
 		expect(incident).toMatchObject({ status: "resolved", alert_count: 1 });
 		const { alerts } = await listAlerts(id);
@@ -162,7 +153,7 @@ describe("POST /v2/enqueue", () => {
 	it("takes what a real Alertmanager's PagerDuty receiver sends, trigger and resolve", async () => {
 		const { id, integration_key } = await pagerDutyIntegration();
 		for (const name of ["alertmanager-0.25-trigger.json", "alertmanager-0.25-resolve.json"]) {
-			const text = fixtures[`../src/sources/pagerduty/fixtures/${name}`] ?? "";
+			const text = goldenFixture("pagerduty", name);
 			const reply = await enqueue(text.replace("agk_routingkey", integration_key));
 			expect(reply.status).toBe(202);
 		}

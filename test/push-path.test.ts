@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { forgetIntegrations } from "../src/push/lookup";
@@ -6,14 +6,17 @@ import { base64url, readIntegrationKey, sha256Hex } from "../src/security/secret
 import { alarmEvent, createEventBridgeIntegration, pushEvent } from "./eventbridge-helpers";
 import {
 	admin,
+	alarmAt,
 	call,
 	createIntegration,
 	expectError,
+	getIntegration,
 	integrationStub,
 	listAlerts,
 	push,
+	runAlarm,
 } from "./helpers";
-import { createChannel, fire, incidents, mirror } from "./incident-helpers";
+import { createChannel, fire, incidents, incidentsOf } from "./incident-helpers";
 import {
 	alarm,
 	createCloudWatchIntegration,
@@ -73,10 +76,8 @@ describe("a push needs no D1", () => {
 			});
 			expect(batch.status).toBe(200);
 			// The mirror cannot land: it is retried, nothing is lost.
-			expect(await runDurableObjectAlarm(integrationStub(standard.id))).toBe(true);
-			const retry = await runInDurableObject(integrationStub(standard.id), (_o, state) =>
-				state.storage.getAlarm(),
-			);
+			expect(await runAlarm(standard.id)).toBe(true);
+			const retry = await alarmAt(standard.id);
 			expect(retry).not.toBeNull();
 		} finally {
 			await repairD1();
@@ -86,10 +87,9 @@ describe("a push needs no D1", () => {
 			expect((await listAlerts(id)).alerts).toEqual([
 				expect.objectContaining({ status: "firing" }),
 			]);
-			await mirror(id);
-			const listed = await admin("GET", `/integrations/${id}`);
-			expect(listed.body.data.event_count).toBe(1);
-			expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(1);
+			await runAlarm(id);
+			expect((await getIntegration(id)).event_count).toBe(1);
+			expect(await incidentsOf(id)).toHaveLength(1);
 		}
 	});
 
@@ -114,8 +114,8 @@ describe("a push needs no D1", () => {
 		expectError(await push(wrong, trigger), 404, "IntegrationNotFound");
 		expectError(await pushEvent(wrong, trigger), 403, "InvalidIntegrationKey");
 		expect((await listAlerts(created.id)).alerts).toEqual([]);
-		await mirror(created.id);
-		expect((await admin("GET", `/integrations/${created.id}`)).body.data.event_count).toBe(0);
+		await runAlarm(created.id);
+		expect((await getIntegration(created.id)).event_count).toBe(0);
 	});
 
 	it("still takes keys of the old format (no id in them), found in D1 by their hash", async () => {
@@ -237,7 +237,7 @@ describe("admin changes reach the push path before the API answers", () => {
 		await admin("PATCH", `/channels/${second.id}`, { group_by: ["service"] });
 		await fire(created.integration_key, "d", { labels: { service: "api" } });
 		await fire(created.integration_key, "e", { labels: { service: "api" } });
-		await mirror(created.id);
+		await runAlarm(created.id);
 		const listed = (await incidents(`?integration_id=${created.id}&limit=100`)).incidents;
 		const channelOf = (title: string) => listed.find((incident) => incident.title === title);
 		expect(channelOf("a")?.channel_id).toBeNull();

@@ -1,10 +1,16 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { takeToken } from "../src/integrations/rate-limit";
 import { alarmEvent, createEventBridgeIntegration, pushEvent } from "./eventbridge-helpers";
-import { admin, createIntegration, expectError, integrationStub, moveClock, push } from "./helpers";
-
-const trigger = (key: string) => ({ event_status: "Warning", title_rule: key, alert_key: key });
+import { warning } from "./factories";
+import {
+	createIntegration,
+	expectError,
+	getIntegration,
+	moveClock,
+	push,
+	runAlarm,
+	settingsRefusal,
+} from "./helpers";
 
 describe("the token bucket (pure)", () => {
 	const limit = { per_second: 2, burst: 3 };
@@ -30,37 +36,31 @@ describe("the token bucket (pure)", () => {
 
 describe("a per-integration rate limit", () => {
 	it("answers 429 with Retry-After over the limit, counts it, and lets pushes through again", async () => {
-		const created = await admin("POST", "/integrations", {
-			name: "limited",
-			type: "standard",
-			settings: { rate_limit: { per_second: 1, burst: 3 } },
+		const { id, integration_key } = await createIntegration("limited", "standard", {
+			rate_limit: { per_second: 1, burst: 3 },
 		});
-		const { id, integration_key } = created.body.data;
 		for (let i = 0; i < 3; i++)
-			expect((await push(integration_key, trigger(`k${i}`))).status).toBe(200);
-		const refused = await push(integration_key, trigger("k3"));
+			expect((await push(integration_key, warning(`k${i}`))).status).toBe(200);
+		const refused = await push(integration_key, warning("k3"));
 		expectError(refused, 429, "RateLimited");
 		expect(refused.headers.get("Retry-After")).toBe("1");
 		await moveClock(id, 1_500);
-		expect((await push(integration_key, trigger("k4"))).status).toBe(200);
-		await runDurableObjectAlarm(integrationStub(id));
-		const listed = (await admin("GET", `/integrations/${id}`)).body.data;
+		expect((await push(integration_key, warning("k4"))).status).toBe(200);
+		await runAlarm(id);
+		const listed = await getIntegration(id);
 		expect(listed).toMatchObject({ rate_limited_count: 1, event_count: 4 });
 	});
 
 	it("spends one token on a retried delivery, as on any push", async () => {
-		const created = await admin("POST", "/integrations", {
-			name: "limited retries",
-			type: "standard",
-			settings: { rate_limit: { per_second: 1, burst: 3 } },
+		const { integration_key } = await createIntegration("limited retries", "standard", {
+			rate_limit: { per_second: 1, burst: 3 },
 		});
-		const { integration_key } = created.body.data;
 		const headers = { "Idempotency-Key": "retried" };
-		expect((await push(integration_key, trigger("a"), headers)).status).toBe(200);
-		const retry = await push(integration_key, trigger("a"), headers);
+		expect((await push(integration_key, warning("a"), headers)).status).toBe(200);
+		const retry = await push(integration_key, warning("a"), headers);
 		expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
-		expect((await push(integration_key, trigger("b"))).status).toBe(200);
-		expectError(await push(integration_key, trigger("c")), 429, "RateLimited");
+		expect((await push(integration_key, warning("b"))).status).toBe(200);
+		expectError(await push(integration_key, warning("c")), 429, "RateLimited");
 	});
 
 	it("applies to every source type, EventBridge included (which retries a 429)", async () => {
@@ -77,29 +77,23 @@ describe("a per-integration rate limit", () => {
 	it("is off with rate_limit null, and defaults to 100/s with bursts of 1,000", async () => {
 		const defaulted = await createIntegration();
 		expect(defaulted.settings.rate_limit).toEqual({ per_second: 100, burst: 1000 });
-		const unlimited = await admin("POST", "/integrations", {
-			name: "hot",
-			type: "standard",
-			settings: { rate_limit: null },
+		const { integration_key: key } = await createIntegration("hot", "standard", {
+			rate_limit: null,
 		});
-		const key = unlimited.body.data.integration_key;
 		const replies = await Promise.all(
-			Array.from({ length: 30 }, (_, i) => push(key, trigger(`h${i}`))),
+			Array.from({ length: 30 }, (_, i) => push(key, warning(`h${i}`))),
 		);
 		expect(replies.every((reply) => reply.status === 200)).toBe(true);
 	});
 
 	it("does not spend the integration's tokens on a wrong key", async () => {
-		const created = await admin("POST", "/integrations", {
-			name: "guarded",
-			type: "standard",
-			settings: { rate_limit: { per_second: 1, burst: 1 } },
+		const { integration_key } = await createIntegration("guarded", "standard", {
+			rate_limit: { per_second: 1, burst: 1 },
 		});
-		const { integration_key } = created.body.data;
 		const wrong = `${integration_key.slice(0, 26)}${"x".repeat(43)}`;
 		for (let i = 0; i < 5; i++)
-			expectError(await push(wrong, trigger("w")), 404, "IntegrationNotFound");
-		expect((await push(integration_key, trigger("ok"))).status).toBe(200);
+			expectError(await push(wrong, warning("w")), 404, "IntegrationNotFound");
+		expect((await push(integration_key, warning("ok"))).status).toBe(200);
 	});
 
 	it.each([
@@ -109,11 +103,6 @@ describe("a per-integration rate limit", () => {
 		[{ per_second: 1, burst: 1, extra: 1 }, "settings.rate_limit must be {per_second, burst}"],
 		["fast", "settings.rate_limit must be {per_second, burst}, or null"],
 	])("refuses rate_limit %j", async (rateLimit, message) => {
-		const reply = await admin("POST", "/integrations", {
-			name: "x",
-			type: "standard",
-			settings: { rate_limit: rateLimit },
-		});
-		expect(expectError(reply, 400, "InvalidParameter")).toContain(message);
+		expect(await settingsRefusal("standard", { rate_limit: rateLimit })).toContain(message);
 	});
 });

@@ -1,4 +1,4 @@
-import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_CHANNELS } from "../src/db/channels";
@@ -6,42 +6,43 @@ import { MAX_INTEGRATIONS } from "../src/db/integrations";
 import { MAX_FIRING_ALERTS } from "../src/durable/push-intake";
 import { Alerts } from "../src/durable/state/alerts";
 import { envelope, pushEvent } from "./eventbridge-helpers";
+import { warning } from "./factories";
 import {
 	admin,
+	alarmAt,
 	createIntegration,
 	expectError,
 	integrationStub,
 	listAlerts,
 	moveClock,
 	push,
+	runAlarm,
+	settingsRefusal,
 } from "./helpers";
-import { createChannel, fire, incidents, recover } from "./incident-helpers";
+import { createChannel, fire, incidentsOf, recover } from "./incident-helpers";
 
 const DAY = 86_400_000;
 
 describe("resolved history is kept for the retention, then pruned with the D1 mirror in step", () => {
 	it("forgets resolved alerts and incidents past settings.retention, keeps what still fires", async () => {
-		const created = await admin("POST", "/integrations", {
-			name: "short memory",
-			type: "standard",
-			settings: { retention: "7d" },
+		const { id, integration_key } = await createIntegration("short memory", "standard", {
+			retention: "7d",
 		});
-		const { id, integration_key } = created.body.data;
 		await fire(integration_key, "old");
 		await recover(integration_key, "old");
 		await fire(integration_key, "still-firing");
-		await runDurableObjectAlarm(integrationStub(id));
-		expect((await incidents(`?integration_id=${id}`)).incidents).toHaveLength(2);
+		await runAlarm(id);
+		expect(await incidentsOf(id)).toHaveLength(2);
 
 		await moveClock(id, 6 * DAY);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		expect((await listAlerts(id)).alerts).toHaveLength(2);
 
 		await moveClock(id, 2 * DAY);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		const kept = (await listAlerts(id)).alerts;
 		expect(kept.map((alert) => alert.alert_key)).toEqual(["still-firing"]);
-		const listed = (await incidents(`?integration_id=${id}`)).incidents;
+		const listed = await incidentsOf(id);
 		expect(listed.map((incident) => incident.title)).toEqual(["still-firing"]);
 		// The pruned key's ordering memory went too; the key opens afresh.
 		expect((await fire(integration_key, "old")).body.data.result).toBe("opened");
@@ -51,28 +52,25 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 		const { id, integration_key } = await createIntegration();
 		await fire(integration_key, "a");
 		await recover(integration_key, "a");
-		await runDurableObjectAlarm(integrationStub(id));
-		const due = await runInDurableObject(integrationStub(id), (_o, state) =>
-			state.storage.getAlarm(),
-		);
+		await runAlarm(id);
+		const due = await alarmAt(id);
 		expect(due).toBeGreaterThan(Date.now() + 29 * DAY);
 		expect(due).toBeLessThan(Date.now() + 31 * DAY);
 	});
 
 	it("keeps an old resolved alert while an open incident still holds it", async () => {
 		const channel = await createChannel({ group_by: ["service"] });
-		const created = await admin("POST", "/integrations", {
-			name: "grouped",
-			type: "standard",
-			channel_id: channel.id,
-			settings: { retention: "1d" },
-		});
-		const { id, integration_key } = created.body.data;
+		const { id, integration_key } = await createIntegration(
+			"grouped",
+			"standard",
+			{ retention: "1d" },
+			channel.id,
+		);
 		await fire(integration_key, "a", { labels: { service: "api" } });
 		await fire(integration_key, "b", { labels: { service: "api" } });
 		await recover(integration_key, "a");
 		await moveClock(id, 2 * DAY);
-		await runDurableObjectAlarm(integrationStub(id));
+		await runAlarm(id);
 		expect((await listAlerts(id)).alerts.map((alert) => alert.alert_key).sort()).toEqual([
 			"a",
 			"b",
@@ -82,7 +80,7 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 	it("prunes past a count as well as an age (the oldest first, in batches)", async () => {
 		const { id, integration_key } = await createIntegration();
 		for (const key of ["k1", "k2", "k3", "k4"]) {
-			await push(integration_key, { event_status: "Warning", title_rule: key, alert_key: key });
+			await push(integration_key, warning(key));
 			await push(integration_key, { event_status: "Ok", alert_key: key });
 		}
 		// Their incidents first (they hold the alerts), then the alerts, keeping the newest two.
@@ -95,12 +93,7 @@ describe("resolved history is kept for the retention, then pruned with the D1 mi
 	});
 
 	it.each([["12h"], ["400d"], ["forever"], [null]])("refuses retention %j", async (retention) => {
-		const reply = await admin("POST", "/integrations", {
-			name: "x",
-			type: "standard",
-			settings: { retention },
-		});
-		expect(expectError(reply, 400, "InvalidParameter")).toContain(
+		expect(await settingsRefusal("standard", { retention })).toContain(
 			"settings.retention must be a duration from 1d to 365d",
 		);
 	});
@@ -124,11 +117,7 @@ describe("caps", () => {
 		const { id, integration_key } = await createIntegration("eventbridge", "aws_eventbridge");
 		// Up to the cap, before the object counts.
 		await fillFiring(id, MAX_FIRING_ALERTS - 2);
-		await push(integration_key, {
-			event_status: "Warning",
-			title_rule: "first",
-			alert_key: "first",
-		});
+		await push(integration_key, warning("first"));
 		// One place left: a Security Hub batch of two new findings would need two.
 		const findings = (ids: string[]) =>
 			envelope("aws.securityhub", "Security Hub Findings - Imported", {
@@ -161,11 +150,7 @@ describe("caps", () => {
 		expect((await pushEvent(integration_key, findings(["f1"]))).status).toBe(200);
 		expect(await count()).toBe(MAX_FIRING_ALERTS);
 		expectError(
-			await push(integration_key, {
-				event_status: "Warning",
-				title_rule: "one more",
-				alert_key: "x",
-			}),
+			await push(integration_key, warning("x", { title_rule: "one more" })),
 			429,
 			"TooManyOpenAlerts",
 		);
@@ -177,7 +162,7 @@ describe("caps", () => {
 	it("answers a retried delivery with its first answer even when the cap would refuse it now", async () => {
 		const { id, integration_key } = await createIntegration();
 		const headers = { "Idempotency-Key": "before-the-cap" };
-		const disk = { event_status: "Warning", title_rule: "disk full", alert_key: "disk" };
+		const disk = warning("disk", { title_rule: "disk full" });
 		const first = await push(integration_key, disk, headers);
 		expect(first.body.data.result).toBe("opened");
 		await push(integration_key, { event_status: "Ok", alert_key: "disk" });

@@ -1,4 +1,4 @@
-// Shared by the outbound stub (Node, test/node/sns-outbound.ts) and the tests (workerd).
+// Shared by the outbound stub (in Node) and the tests (in workerd), so it imports nothing.
 
 /** The hex name under which the stub serves the tests' own self-signed certificate. */
 export const TEST_CERT_HEX = "0123456789abcdef0123456789abcdef";

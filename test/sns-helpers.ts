@@ -2,7 +2,8 @@ import { env } from "cloudflare:workers";
 import { type SnsMessage, stringToSign } from "../src/sources/sns/message";
 import { parseTopicArn } from "../src/sources/sns/topic-arn";
 import { snsHostFor } from "../src/sources/sns/urls";
-import { type CreatedIntegration, call, createIntegration } from "./helpers";
+import manifest from "./fixtures/sns/manifest.json";
+import { type CreatedIntegration, call, createIntegration, moveClock } from "./helpers";
 import { TEST_CERT_HEX } from "./sns-constants";
 
 export type WireSns = Record<string, string>;
@@ -136,6 +137,36 @@ export function pushSns(
 			...headers,
 		},
 	});
+}
+
+// Real messages signed by Amazon SNS and the real (expired) certificates that signed them.
+const SNS_FILES = import.meta.glob<Record<string, string | null>>("./fixtures/sns/**/*.json", {
+	eager: true,
+	import: "default",
+});
+const SNS_CERTIFICATES = import.meta.glob<string>("./fixtures/sns/*.pem", {
+	eager: true,
+	query: "?raw",
+	import: "default",
+});
+
+/** A JSON file of the SNS fixtures by name, parsed; fails the test when there is none. */
+export function snsFixture(file: string): Record<string, string | null> {
+	const parsed = SNS_FILES[`./fixtures/sns/${file}`];
+	if (parsed === undefined) throw new Error(`no SNS fixture ${file}`);
+	return parsed;
+}
+
+/** Every vector of the manifest with its message (`raw`) and the certificate it names. */
+export const snsVectors = manifest.vectors.map((vector) => {
+	const certificate = SNS_CERTIFICATES[`./fixtures/sns/${vector.cert}`];
+	if (certificate === undefined) throw new Error(`missing ${vector.cert}`);
+	return { ...vector, raw: snsFixture(vector.file), certificate };
+});
+
+/** The vectors are years old: the integration's clock goes back to a minute after publishing. */
+export function atPublishTime(integrationId: string, timestamp: string): Promise<void> {
+	return moveClock(integrationId, Date.parse(timestamp) + 60_000 - Date.now());
 }
 
 /** Every URL the outbound stub has been asked for so far (all test files). */

@@ -1,23 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { stringToSign } from "../src/sources/sns/message";
-import manifest from "./fixtures/sns/manifest.json";
-import { expectError, listAlerts, moveClock } from "./helpers";
+import { expectError, listAlerts } from "./helpers";
 import {
 	alarm,
+	atPublishTime,
 	confirmation,
 	createCloudWatchIntegration,
 	notification,
 	outboundLog,
 	pushSns,
 	signSns,
+	snsVectors,
 	uniqueTopic,
 	type WireSns,
 } from "./sns-helpers";
-
-const messages = import.meta.glob<Record<string, string | null>>("./fixtures/sns/*.json", {
-	eager: true,
-	import: "default",
-});
 
 /**
  * The MessageId/Subject ambiguity: without Subject, and with "<id>\nSubject\n<subject>" as the
@@ -29,9 +25,9 @@ function shiftSubjectIntoMessageId(message: WireSns | Record<string, string | nu
 }
 
 describe("one signed SNS message is applied once", () => {
-	const realWithSubject = manifest.vectors
+	const realWithSubject = snsVectors
 		.filter((v) => v.expectValid && v.file.startsWith("notif-") && v.file.includes("-subject"))
-		.map((v) => [v.file, messages[`./fixtures/sns/${v.file}`]] as const);
+		.map((v) => [v.file, v.raw] as const);
 
 	it("has real vectors to shift, whose signed bytes do not change when shifted", () => {
 		expect(realWithSubject.length).toBeGreaterThanOrEqual(5);
@@ -48,7 +44,7 @@ describe("one signed SNS message is applied once", () => {
 		async (_f, raw) => {
 			if (raw === undefined) throw new Error("missing vector");
 			const created = await createCloudWatchIntegration();
-			await moveClock(created.id, Date.parse(String(raw.Timestamp)) + 60_000 - Date.now());
+			await atPublishTime(created.id, String(raw.Timestamp));
 			const reply = await pushSns(
 				created.integration_key,
 				JSON.stringify(shiftSubjectIntoMessageId(raw)),

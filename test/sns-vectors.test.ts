@@ -3,28 +3,18 @@ import { SnsMessage } from "../src/sources/sns/message";
 import { SigningKeys } from "../src/sources/sns/signing-keys";
 import { checkSigningCertUrl, checkSubscribeUrl } from "../src/sources/sns/urls";
 import { HASH_BY_VERSION, signatureValid } from "../src/sources/sns/verify";
-import manifest from "./fixtures/sns/manifest.json";
-import { expectError, listAlerts, moveClock } from "./helpers";
-import { createCloudWatchIntegration, outboundLog, pushSns } from "./sns-helpers";
+import { expectError, listAlerts } from "./helpers";
+import {
+	atPublishTime,
+	createCloudWatchIntegration,
+	outboundLog,
+	pushSns,
+	snsFixture,
+	snsVectors,
+} from "./sns-helpers";
 
-// Real messages signed by Amazon SNS and the real (expired) certificates that signed them,
-// served locally: by a fake fetcher here, by the outbound stub in the HTTP tests.
-const messages = import.meta.glob<Record<string, unknown>>("./fixtures/sns/**/*.json", {
-	eager: true,
-	import: "default",
-});
-const certificates = import.meta.glob<string>("./fixtures/sns/*.pem", {
-	eager: true,
-	query: "?raw",
-	import: "default",
-});
-
-const vectors = manifest.vectors.map((vector) => {
-	const raw = messages[`./fixtures/sns/${vector.file}`];
-	const certificate = certificates[`./fixtures/sns/${vector.cert}`];
-	if (raw === undefined || certificate === undefined) throw new Error(`missing ${vector.file}`);
-	return { ...vector, raw, certificate, message: SnsMessage.parse(raw) };
-});
+// Served locally: by a fake fetcher here, by the outbound stub in the HTTP tests.
+const vectors = snsVectors.map((vector) => ({ ...vector, message: SnsMessage.parse(vector.raw) }));
 
 describe("every vector in the manifest, against the certificate the manifest names", () => {
 	it("covers the 27 valid messages and 9 negative cases", () => {
@@ -58,11 +48,6 @@ describe("every vector in the manifest, against the certificate the manifest nam
 	});
 });
 
-/** The vectors are years old: the integration's clock goes back to a minute after publishing. */
-function atPublishTime(integrationId: string, message: { Timestamp: string }) {
-	return moveClock(integrationId, Date.parse(message.Timestamp) + 60_000 - Date.now());
-}
-
 describe("real vectors through the push URL (certificates served by the outbound stub)", () => {
 	// The manifest's one wrong-certificate pairing cannot be reproduced over HTTP: the message's
 	// own URL names its right certificate. It is covered above.
@@ -72,7 +57,7 @@ describe("real vectors through the push URL (certificates served by the outbound
 		"accepts %s",
 		async (_file, vector) => {
 			const { id, integration_key } = await createCloudWatchIntegration();
-			await atPublishTime(id, vector.message);
+			await atPublishTime(id, vector.message.Timestamp);
 			const reply = await pushSns(integration_key, JSON.stringify(vector.raw));
 			expect(reply.status, JSON.stringify(reply.body)).toBe(200);
 			if (vector.message.Type === "Notification") {
@@ -90,7 +75,7 @@ describe("real vectors through the push URL (certificates served by the outbound
 		"refuses %s with 403 and changes nothing",
 		async (_file, vector) => {
 			const created = await createCloudWatchIntegration();
-			await atPublishTime(created.id, vector.message);
+			await atPublishTime(created.id, vector.message.Timestamp);
 			const fetches = async () =>
 				(await outboundLog()).filter((url) => url === vector.message.SubscribeURL).length;
 			const before = await fetches();
@@ -104,12 +89,12 @@ describe("real vectors through the push URL (certificates served by the outbound
 
 	it("accepts the real HTTPS capture with the headers SNS sent", async () => {
 		const vector = vectors.find((v) => v.file === "notif-2024-sha1-https-capture.json");
-		const headers = messages["./fixtures/sns/notif-2024-sha1-https-capture.headers.json"] as {
+		const headers = snsFixture("notif-2024-sha1-https-capture.headers.json") as unknown as {
 			headers: Record<string, string>;
 		};
 		const { id, integration_key } = await createCloudWatchIntegration();
 		if (vector === undefined) throw new Error("no capture vector");
-		await atPublishTime(id, vector.message);
+		await atPublishTime(id, vector.message.Timestamp);
 		const { host: _host, "content-length": _length, ...sent } = headers.headers;
 		const reply = await pushSns(integration_key, JSON.stringify(vector?.raw), sent);
 		expect(reply.status).toBe(200);

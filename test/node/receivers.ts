@@ -1,4 +1,4 @@
-// Runs in Node (imported by test/node/sns-outbound.ts): notification receivers for the tests.
+// Runs in Node, behind the outbound stub: notification receivers for the tests.
 // Every request to one of these hosts is recorded, and tests read the record back through
 // https://outbound.test/received?match=<text> (requests whose URL or body contain the text).
 //

@@ -1,4 +1,4 @@
-// Node-side (vitest.config.ts and bench/run.mjs): a signing identity like SNS's, made per run.
+// Node-side, for the test run and the benchmark: a signing identity like SNS's, made per run.
 import { generateKeyPairSync, sign, X509Certificate } from "node:crypto";
 
 /** A fresh RSA key and a self-signed X.509 certificate for it (CN=sns.amazonaws.com). */

@@ -1,6 +1,4 @@
 import { describe, expect, it } from "vitest";
-import type { Alert } from "../../src/alerts/alert";
-import type { IncidentRecord } from "../../src/incidents/incident";
 import {
 	acknowledge,
 	joinOrOpen,
@@ -9,50 +7,10 @@ import {
 	resolveByPerson,
 	resolveWhenQuiet,
 } from "../../src/incidents/lifecycle";
+import { alertRecord as alert, incidentRecord as incident } from "../factories";
 
 const MINUTE = 60_000;
 const grouped = { group_by: ["service"], group_window_ms: 30 * MINUTE };
-
-function alert(over: Partial<Alert> = {}): Alert {
-	return {
-		id: "a1",
-		alert_key: "k",
-		status: "firing",
-		severity: "warning",
-		title: "disk full",
-		description: "",
-		labels: { service: "api" },
-		images: [],
-		event_count: 1,
-		first_event_at: 0,
-		last_event_at: 0,
-		resolved_at: null,
-		resolved_by: null,
-		links: [],
-		expires_at: null,
-		silenced_by: null,
-		inhibited_by: null,
-		flapping: false,
-		...over,
-	};
-}
-
-function incident(over: Partial<IncidentRecord> = {}): IncidentRecord {
-	return {
-		id: "i1",
-		channel_id: "ch",
-		status: "triggered",
-		severity: "warning",
-		title: "first",
-		alert_count: 1,
-		group_key: '["api"]',
-		opened_at: 0,
-		acknowledged_at: null,
-		resolved_at: null,
-		resolved_by: null,
-		...over,
-	};
-}
 
 describe("placements", () => {
 	it("places an unrouted alert once, with no channel and no group", () => {

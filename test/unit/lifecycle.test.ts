@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Alert } from "../../src/alerts/alert";
 import type { AlertChange } from "../../src/alerts/event";
 import { applyEvent, mergeLabels } from "../../src/alerts/lifecycle";
+import { alertRecord } from "../factories";
 
 const base = { alert_key: "k", title: "t", description: "", labels: {}, images: [] };
 const trigger = (over: Partial<AlertChange> = {}): AlertChange =>
@@ -10,29 +11,17 @@ const resolve = (over: Partial<AlertChange> = {}): AlertChange =>
 	({ action: "resolve", occurred_at: 5000, ...base, ...over }) as AlertChange;
 const newId = () => "new-id";
 
-function firing(over: Partial<Alert> = {}): Alert {
-	return {
-		id: "a1",
-		alert_key: "k",
-		status: "firing",
-		severity: "warning",
+/** A firing alert seen three times, from 1000 to 3000. */
+const firing = (over: Partial<Alert> = {}): Alert =>
+	alertRecord({
 		title: "t",
-		description: "",
 		labels: { host: "h1" },
 		images: [{ src: "old.png" }],
 		event_count: 3,
 		first_event_at: 1000,
 		last_event_at: 3000,
-		resolved_at: null,
-		resolved_by: null,
-		links: [],
-		expires_at: null,
-		silenced_by: null,
-		inhibited_by: null,
-		flapping: false,
 		...over,
-	};
-}
+	});
 
 describe("applyEvent", () => {
 	it("opens an alert when nothing fires for the key", () => {

@@ -1,36 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { NotificationEvent } from "../../src/notify/event";
 import { PAGERDUTY_SUMMARY_MAX, pagerduty, slack } from "../../src/notify/formats";
 import { MAX_RETRY_MS, retryAfter, retryDelay } from "../../src/notify/send";
 import { maskSecret, maskUrl } from "../../src/notify/target";
 import { slackUrlProblem, urlProblem } from "../../src/notify/url";
+import { notificationEvent as event } from "../factories";
 
 const strict = { allowHttpLoopback: false };
 const dev = { allowHttpLoopback: true };
-
-function event(over: Partial<NotificationEvent["incident"]> = {}): NotificationEvent {
-	return {
-		id: "evt_1",
-		type: "incident.triggered",
-		occurred_at: "2026-11-22T00:00:00.000Z",
-		incident: {
-			id: "6f1c8e4e-0000-4000-8000-000000000001",
-			integration_id: "i",
-			channel_id: "c",
-			status: "triggered",
-			severity: "warning",
-			title: "t",
-			alert_count: 1,
-			opened_at: "2026-11-22T00:00:00.000Z",
-			acknowledged_at: null,
-			resolved_at: null,
-			resolved_by: null,
-			alerts: [],
-			url: "https://alertgate.test/api/v1/incidents/x",
-			...over,
-		},
-	};
-}
 
 describe("retry timing", () => {
 	it("starts near a second, doubles, jitters within the upper half, and is capped", () => {

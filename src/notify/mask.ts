@@ -72,7 +72,8 @@ export function maskTargetSecrets(text: string, target: TargetSecrets, cut = fal
 function secretParts({ url, secrets }: TargetSecrets): string[] {
 	const parts: string[] = [];
 	for (const secret of secrets) {
-		for (const value of secret.split(" ")) {
+		// A signature header holds one signature per secret, space-separated.
+		for (const value of new Set([secret, ...secret.split(" ")])) {
 			parts.push(value);
 			const prefix = SECRET_PREFIXES.find((p) => value.startsWith(p));
 			if (prefix !== undefined) parts.push(value.slice(prefix.length));

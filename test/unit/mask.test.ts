@@ -156,8 +156,8 @@ describe("target secrets in a receiver's answer", () => {
 				const start = secret.slice(0, 1 + (at % (secret.length - 1)));
 				fc.pre(start.length >= 4);
 				const masked = maskTargetSecrets(before + start, { url, secrets: [] }, true);
+				// The end is masked, or the whole start already was (as a spelling of its own).
 				expect(masked.endsWith(start)).toBe(false);
-				expect(masked.endsWith(MASK)).toBe(true);
 			}),
 		);
 	});

@@ -55,28 +55,34 @@ export type TargetSecrets = {
  */
 export function maskTargetSecrets(text: string, target: TargetSecrets, cut = false): string {
 	const replacements = new Map<string, string>();
-	for (const form of spellings(target.url)) replacements.set(form, URL_MASK);
+	for (const form of urlSpellings(target.url)) replacements.set(form, URL_MASK);
 	for (const part of secretParts(target)) {
 		for (const form of spellings(part)) if (!replacements.has(form)) replacements.set(form, MASK);
 	}
-	if (replacements.size === 0) return text;
+	const forms = [...replacements.keys()];
+	// Usually nothing is echoed: the one pass below runs over the spellings that are there.
+	const present = forms.filter((form) => text.includes(form)).sort((a, b) => b.length - a.length);
 	// One left-to-right pass, the longest spelling first at each place: no later pass can find a
 	// secret that an earlier mask formed with the text beside it.
-	const forms = [...replacements.keys()].sort((a, b) => b.length - a.length);
-	const pattern = new RegExp(forms.map(escapeRegExp).join("|"), "g");
-	const masked = text.replace(pattern, (found) => replacements.get(found) ?? MASK);
+	const masked =
+		present.length === 0
+			? text
+			: text.replace(
+					new RegExp(present.map(escapeRegExp).join("|"), "g"),
+					(found) => replacements.get(found) ?? MASK,
+				);
 	return cut ? maskCutEnd(masked, forms) : masked;
 }
 
 /** The secrets, and each part of the URL that may be one. */
-function secretParts({ url, secrets }: TargetSecrets): string[] {
-	const parts: string[] = [];
+function secretParts({ url, secrets }: TargetSecrets): Set<string> {
+	const parts = new Set<string>();
 	for (const secret of secrets) {
 		// A signature header holds one signature per secret, space-separated.
 		for (const value of new Set([secret, ...secret.split(" ")])) {
-			parts.push(value);
+			parts.add(value);
 			const prefix = SECRET_PREFIXES.find((p) => value.startsWith(p));
-			if (prefix !== undefined) parts.push(value.slice(prefix.length));
+			if (prefix !== undefined) parts.add(value.slice(prefix.length));
 		}
 	}
 	const parsed = URL.parse(url);
@@ -92,10 +98,24 @@ function secretParts({ url, secrets }: TargetSecrets): string[] {
 	for (const part of fromUrl) {
 		const plain = decode(part);
 		if (plain.length >= MIN_URL_SECRET_CHARS && !URL_WORDS.has(plain.toLowerCase())) {
-			parts.push(part);
+			parts.add(part);
 		}
 	}
 	return parts;
+}
+
+/**
+ * The whole URL as given and as the URL parser writes it, plain or percent-encoded (a redirect
+ * page quoting it): labelled, since it says which target. Any other spelling of it is masked
+ * part by part, each part in all of its own.
+ */
+function urlSpellings(url: string): Set<string> {
+	const forms = new Set<string>();
+	for (const whole of new Set([url, URL.parse(url)?.href ?? url])) {
+		const encoded = encode(encodeURIComponent, whole);
+		for (const form of [whole, encoded, lowerHex(encoded)]) forms.add(form);
+	}
+	return forms;
 }
 
 /** Every spelling of `value` (as written in a URL, or plain) a receiver might echo. */
@@ -103,23 +123,25 @@ function spellings(value: string): Set<string> {
 	const decoded = decode(value);
 	const formDecoded = decode(value.replaceAll("+", " "));
 	const forms = new Set<string>();
-	for (const plain of [value, decoded, formDecoded]) {
+	for (const plain of new Set([value, decoded, formDecoded])) {
 		const encoded = encode(encodeURIComponent, plain);
 		const json = JSON.stringify(plain).slice(1, -1);
+		const perByte = percentEveryByte(plain);
 		for (const form of [
 			plain,
 			encoded,
 			encoded.replaceAll("%20", "+"),
 			encode(encodeURI, plain),
 			encode(encodeURIComponent, encoded),
-			percentEveryByte(plain),
+			perByte,
+			perByte.toLowerCase(),
 			json,
 			json.replaceAll("/", "\\/"),
 		]) {
 			forms.add(form);
-			forms.add(lowerHex(form));
+			if (form.includes("%") && form !== perByte) forms.add(lowerHex(form));
 			// The excerpt's white space is collapsed before it is masked.
-			forms.add(form.replace(/\s+/g, " ").trim());
+			if (/\s/.test(form)) forms.add(form.replace(/\s+/g, " ").trim());
 		}
 	}
 	for (const form of forms) if (form.length < MIN_SPELLING_CHARS) forms.delete(form);
@@ -129,10 +151,16 @@ function spellings(value: string): Set<string> {
 /** `%2F` and `%2f` are the same byte; receivers write either. */
 const lowerHex = (text: string) => text.replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase());
 
+const utf8 = new TextEncoder();
+const HEX = Array.from(
+	{ length: 256 },
+	(_, byte) => `%${byte.toString(16).toUpperCase().padStart(2, "0")}`,
+);
+
 function percentEveryByte(text: string): string {
 	let out = "";
-	for (const byte of new TextEncoder().encode(text)) {
-		out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+	for (const byte of utf8.encode(text)) {
+		out += HEX[byte];
 	}
 	return out;
 }

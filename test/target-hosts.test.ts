@@ -12,7 +12,7 @@ describe("a target on a private host", () => {
 		["https://localhost./hook", "not an IP address or localhost"],
 		["https://api.default.svc.cluster.local/hook", "not one under .local"],
 		["https://router.lan./hook", "not one under .lan"],
-		["https://127.0.0.1.nip.io/hook", "spells an IP address"],
+		["https://127.0.0.1.nip.io/hook", "spells or stands for an IP address"],
 		["https://hooks.example.com:6379/hook", "must use port 443 or 8443"],
 	])("is refused when created or changed: %s", async (url, rule) => {
 		const { id } = await createChannel();

@@ -11,7 +11,7 @@
 
 /** What takes the place of a secret, and of the whole URL. */
 export const MASK = "••••";
-export const URL_MASK = "<target url>";
+const URL_MASK = "<target url>";
 
 /**
  * URL parts shorter than this (decoded) are no secret: nothing that short protects anything, and

@@ -101,7 +101,7 @@ export function urlProblem(text: string, rules: UrlRules): string | null {
 }
 
 /** Null when `hostname` (as the URL parser wrote it) is a public DNS name; else the rule. */
-export function hostProblem(hostname: string): string | null {
+function hostProblem(hostname: string): string | null {
 	if (IPV4.test(hostname) || hostname.startsWith("[")) {
 		return "must name a public host, not an IP address or localhost";
 	}
@@ -125,7 +125,7 @@ export function hostProblem(hostname: string): string | null {
 	);
 	if (echo !== undefined || SPELT_IPV4.test(name)) {
 		const style = echo ?? "nip.io";
-		return `must name a public host, not a name that spells an IP address (${style}-style)`;
+		return `must name a public host, not a name that spells or stands for an IP address (${style}-style)`;
 	}
 	return null;
 }

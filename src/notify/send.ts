@@ -1,6 +1,7 @@
 import { redactKeys } from "../security/secrets";
 import type { NotificationEvent } from "./event";
 import { type OutboundRequest, render } from "./formats";
+import { maskTargetSecrets, type TargetSecrets } from "./mask";
 import type { Target } from "./target";
 import { type UrlRules, urlProblem } from "./url";
 
@@ -70,13 +71,14 @@ export async function attempt(
 		const timedOut = error instanceof Error && error.name === "TimeoutError";
 		const detail = timedOut
 			? `no answer within ${SEND_TIMEOUT_MS / 1000}s`
-			: `network error: ${clean(String(error), request.url, secrets)}`;
+			: `network error: ${clean(String(error), { url: request.url, secrets })}`;
 		return { outcome: "retry", status: null, detail, retryAfterMs: null };
 	}
 	// A receiver may echo what it was sent: the signature is kept out of the excerpt too.
 	const signature = request.headers["webhook-signature"];
 	const hidden = signature === undefined ? secrets : [...secrets, signature];
-	const excerpt = clean(await readStart(response), request.url, hidden);
+	const { text, cut } = await readStart(response);
+	const excerpt = clean(text, { url: request.url, secrets: hidden }, cut);
 	const status = response.status;
 	const detail = `HTTP ${status}${excerpt === "" ? "" : `: ${excerpt}`}`;
 	if (status >= 200 && status < 300) {
@@ -90,9 +92,9 @@ export async function attempt(
 	return { outcome: "rejected", status, detail: detail + why, retryAfterMs: null };
 }
 
-/** The first bytes of a body, as text; the rest is never read. */
-async function readStart(response: Response): Promise<string> {
-	if (response.body === null) return "";
+/** The first bytes of a body, as text; the rest is never read (then `cut`). */
+async function readStart(response: Response): Promise<{ text: string; cut: boolean }> {
+	if (response.body === null) return { text: "", cut: false };
 	const reader = response.body.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
@@ -114,14 +116,20 @@ async function readStart(response: Response): Promise<string> {
 		bytes.set(chunk, offset);
 		offset += chunk.byteLength;
 	}
-	return new TextDecoder().decode(bytes.subarray(0, MAX_RESPONSE_BYTES));
+	const cut = size >= MAX_RESPONSE_BYTES;
+	// Streaming mode leaves out a character cut in two by the limit, rather than writing U+FFFD.
+	const text = new TextDecoder().decode(bytes.subarray(0, MAX_RESPONSE_BYTES), { stream: cut });
+	return { text, cut };
 }
 
-/** An excerpt fit to store and show: no secrets, no URL, one line, bounded. */
-function clean(text: string, url: string, secrets: readonly string[]): string {
-	let out = text.replaceAll(url, "<target url>");
-	for (const secret of secrets) if (secret !== "") out = out.replaceAll(secret, "••••");
-	out = redactKeys(out).replace(/\s+/g, " ").trim();
+/**
+ * An excerpt fit to store and show: no URL, no secret nor any part of the URL that could be one
+ * (the one place an attempt's text is made, so stored errors, answers and logs hold none), one
+ * line, bounded. Masked before it is cut to length, so no secret is left half-shown.
+ */
+function clean(text: string, target: TargetSecrets, cut = false): string {
+	const line = text.replace(/\s+/g, " ").trim();
+	const out = redactKeys(maskTargetSecrets(line, target, cut));
 	return out.length <= EXCERPT_CHARS ? out : `${out.slice(0, EXCERPT_CHARS - 1)}…`;
 }
 

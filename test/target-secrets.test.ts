@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { admin } from "./helpers";
+import { admin, runAlarm } from "./helpers";
 import { fire } from "./incident-helpers";
-import { deliveries, drain, notifiedIntegration, unique } from "./notify-helpers";
+import { deliveries, notifiedIntegration, unique } from "./notify-helpers";
 
 /**
  * Receivers that echo what they were sent, as many do in a 404: a Slack workspace that no longer
@@ -38,7 +38,7 @@ describe("a receiver that echoes its URL", () => {
 		echoingReceivers(token);
 		const logged = vi.spyOn(console, "error").mockImplementation(() => {});
 		await fire(integration_key, "cpu");
-		await drain(id);
+		await runAlarm(id);
 
 		const failed = await deliveries(channelId, "?status=failed");
 		expect(failed.map((row) => row.last_error).sort()).toEqual([

@@ -15,7 +15,7 @@ import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { Deleted, Page } from "../http/views";
 import { Matchers } from "../routing/matchers";
-import { Condition, regexCost } from "../routing/rules";
+import { Condition, matchingCost } from "../routing/rules";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly } from "./channels";
 import { ADMIN, CreatedPageQuery, Description, LabelNames, newestFirst } from "./fields";
@@ -181,10 +181,10 @@ async function checkedRule(db: D1Database, row: InhibitRuleRow, exclude?: string
 	const others = (await allInhibitRules(db))
 		.filter((one) => one.id !== exclude)
 		.flatMap((one) => [...one.source_matchers, ...one.target_matchers]);
-	const cost = regexCost([...others, ...row.source_matchers, ...row.target_matchers]);
+	const cost = matchingCost([...others, ...row.source_matchers, ...row.target_matchers]);
 	if (cost > MAX_DEPLOYMENT_PROGRAM) {
 		throw new InvalidParameter(
-			`matchers cost too much with the other inhibit rules: their regex matchers compile to ${cost} RE2 instructions, at most ${MAX_DEPLOYMENT_PROGRAM}`,
+			`matchers cost too much with the other inhibit rules: their regex and wildcard matchers cost ${cost} RE2 instructions, at most ${MAX_DEPLOYMENT_PROGRAM}`,
 		);
 	}
 	return row;

@@ -14,7 +14,7 @@ import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { Page } from "../http/views";
 import { Matchers } from "../routing/matchers";
-import { Condition, regexCost } from "../routing/rules";
+import { Condition, matchingCost } from "../routing/rules";
 import { Schedule } from "../routing/schedule";
 import { nextSilenceChange, type SilenceRule, silenceStatus } from "../routing/silence";
 import { unknownFieldOr } from "../schema/messages";
@@ -308,10 +308,10 @@ async function checkedSilence(
 	}
 	await requireScope(db, row.integration_ids, row.channel_ids);
 	const others = (await liveSilences(db, now)).filter((one) => one.id !== options.exclude);
-	const cost = regexCost([...others.flatMap((one) => one.matchers), ...row.matchers]);
+	const cost = matchingCost([...others.flatMap((one) => one.matchers), ...row.matchers]);
 	if (cost > MAX_DEPLOYMENT_PROGRAM) {
 		throw new InvalidParameter(
-			`matchers cost too much with the other silences: all regex matchers of silences that have not expired compile to ${cost} RE2 instructions, at most ${MAX_DEPLOYMENT_PROGRAM}`,
+			`matchers cost too much with the other silences: the regex and wildcard matchers of silences that have not expired cost ${cost} RE2 instructions, at most ${MAX_DEPLOYMENT_PROGRAM}`,
 		);
 	}
 	return row;

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { admin, call, createIntegration, integrationStub } from "./helpers";
+import { admin, call, createIntegration, expectError, integrationStub } from "./helpers";
 import { fire } from "./incident-helpers";
 
 /**
@@ -123,4 +124,98 @@ describe("inhibit rules cost what they match, not what fires", () => {
 		await fire(integration_key, "source-1", { labels: { kind: "source", grp: "g1" } });
 		expect(await inhibitedCount(id)).toBe(9);
 	});
+});
+
+const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
+/** Five patterns of 198 RE2 instructions: 990 for one silence or rule, under its own 1,000. */
+const costly = [..."vwxyz"].map((c) => ({ field: "title", op: "regex", value: `${c}{195}y` }));
+const BUDGET = 5_000;
+
+async function liveCostInD1(table: "silences" | "inhibit_rules"): Promise<number> {
+	const query =
+		table === "silences"
+			? env.DB.prepare("SELECT sum(cost) AS cost FROM silences WHERE ends_at > ?").bind(Date.now())
+			: env.DB.prepare("SELECT sum(cost) AS cost FROM inhibit_rules WHERE deleted_at IS NULL");
+	return Number((await query.first())?.cost ?? 0);
+}
+
+describe("cost budgets hold under concurrent writes", () => {
+	it("12 concurrent silence creates of 990 RE2 instructions each never pass 5,000 together", async () => {
+		const { id } = await createIntegration();
+		const replies = await Promise.all(
+			Array.from({ length: 12 }, () =>
+				admin("POST", "/silences", {
+					matchers: costly,
+					ends_at: inAnHour(),
+					comment: "race",
+					created_by: "probe",
+					integration_ids: [id],
+				}),
+			),
+		);
+		const accepted = replies.filter((reply) => reply.status === 201);
+		// Every one read 0 spent before any wrote: checked apart from the write, all 12 passed.
+		expect(accepted).toHaveLength(5);
+		for (const refused of replies.filter((reply) => reply.status !== 201)) {
+			expect(expectError(refused, 400, "InvalidParameter")).toMatch(
+				/^matchers cost too much with the other silences: .* cost \d+ RE2 instructions, at most 5000$/,
+			);
+		}
+		expect(await liveCostInD1("silences")).toBeLessThanOrEqual(BUDGET);
+		for (const made of accepted) await admin("DELETE", `/silences/${made.body.data.id}`);
+	});
+
+	it("12 concurrent inhibit rule creates never pass the budget either, nor a PATCH racing them", async () => {
+		const { id } = await createIntegration();
+		const small = await admin("POST", "/inhibit-rules", {
+			source_matchers: [{ field: "severity", op: "equals", value: "critical" }],
+			target_matchers: [{ field: "severity", op: "equals", value: "info" }],
+			integration_ids: [id],
+		});
+		const replies = await Promise.all([
+			...Array.from({ length: 12 }, () =>
+				admin("POST", "/inhibit-rules", {
+					source_matchers: costly,
+					target_matchers: [{ field: "severity", op: "equals", value: "info" }],
+					integration_ids: [id],
+				}),
+			),
+			admin("PATCH", `/inhibit-rules/${small.body.data.id}`, { source_matchers: costly }),
+		]);
+		const accepted = replies.filter((reply) => reply.status === 201 || reply.status === 200);
+		expect(accepted).toHaveLength(5);
+		expect(await liveCostInD1("inhibit_rules")).toBeLessThanOrEqual(BUDGET);
+		for (const made of accepted) await admin("DELETE", `/inhibit-rules/${made.body.data.id}`);
+		await admin("DELETE", `/inhibit-rules/${small.body.data.id}`);
+	});
+
+	it("count wildcards: 20 wildcards of 256 characters cost 200, so the 26th such silence is refused", async () => {
+		const { id } = await createIntegration();
+		const matchers = Array.from({ length: 20 }, (_, n) => ({
+			field: `labels.l${n}`,
+			op: "wildcard",
+			value: `*${"a".repeat(254)}b`,
+		}));
+		const made: string[] = [];
+		for (let n = 0; n < 25; n++) {
+			const reply = await admin("POST", "/silences", {
+				matchers,
+				ends_at: inAnHour(),
+				comment: "wildcards",
+				created_by: "probe",
+				integration_ids: [id],
+			});
+			expect(reply.status).toBe(201);
+			made.push(reply.body.data.id);
+		}
+		const over = await admin("POST", "/silences", {
+			matchers,
+			ends_at: inAnHour(),
+			comment: "one too many",
+			created_by: "probe",
+			integration_ids: [id],
+		});
+		expect(expectError(over, 400, "InvalidParameter")).toMatch(/cost 5200 RE2 instructions/);
+		for (const one of made) await admin("DELETE", `/silences/${one}`);
+	}, 60_000);
 });

@@ -72,11 +72,6 @@ export function equalValues(rule: Pick<InhibitRule, "equal">, alert: Routable): 
 	return JSON.stringify(rule.equal.map((name) => label(alert, name)));
 }
 
-/** Whether `alert` is a source of some rule: its opening or closing can change what is muted. */
-export function isSource(alert: Routable, rules: readonly InhibitRule[]): boolean {
-	return rules.some((rule) => allHold(rule.source_matchers, alert));
-}
-
 /** A label's value, missing read as empty (Alertmanager's rule for `equal`). */
 function label(alert: Routable, name: string): string {
 	return Object.hasOwn(alert.labels, name) ? (alert.labels[name] ?? "") : "";

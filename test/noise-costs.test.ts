@@ -1,6 +1,12 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { Alert } from "../src/alerts/alert";
+import { migrate } from "../src/durable/migrations";
+import { InhibitIndex } from "../src/durable/state/inhibit-index";
+import { equalValues, type InhibitRule, inhibitor, inhibitorBy } from "../src/routing/inhibit";
+import { allHold } from "../src/routing/rules";
 import { admin, call, createIntegration, expectError, integrationStub } from "./helpers";
 import { fire } from "./incident-helpers";
 
@@ -218,4 +224,89 @@ describe("cost budgets hold under concurrent writes", () => {
 		expect(expectError(over, 400, "InvalidParameter")).toMatch(/cost 5200 RE2 instructions/);
 		for (const one of made) await admin("DELETE", `/silences/${one}`);
 	}, 60_000);
+});
+
+describe("the inhibit index answers as a scan of what fires does", () => {
+	it("for every alert's source and every source's targets (property-based)", async () => {
+		const rule = (equal: string[]): InhibitRule => ({
+			id: "r",
+			source_matchers: [{ field: "labels.kind", op: "in", value: ["s", "both"] }],
+			target_matchers: [{ field: "labels.kind", op: "in", value: ["t", "both"] }],
+			equal,
+		});
+		const value = fc.constantFrom("a", "b", undefined);
+		const spec = fc.record({
+			kind: fc.constantFrom("s", "t", "both", "none"),
+			grp: value,
+			env: value,
+		});
+		const toAlert = (one: { kind: string; grp?: string; env?: string }, n: number): Alert => {
+			const labels: Record<string, string> = { kind: one.kind };
+			if (one.grp !== undefined) labels.grp = one.grp;
+			if (one.env !== undefined) labels.env = one.env;
+			return {
+				id: `id-${n}`,
+				alert_key: `key-${n}`,
+				status: "firing",
+				severity: "warning",
+				title: "t",
+				description: "",
+				labels,
+				images: [],
+				links: [],
+				event_count: 1,
+				first_event_at: 0,
+				last_event_at: 0,
+				resolved_at: null,
+				resolved_by: null,
+				expires_at: null,
+				silenced_by: null,
+				inhibited_by: null,
+				flapping: false,
+			};
+		};
+		await runInDurableObject(env.INTEGRATION.getByName("inhibit-index-property"), (_o, state) => {
+			const sql = state.storage.sql;
+			migrate(sql);
+			fc.assert(
+				fc.property(
+					fc.array(spec, { maxLength: 25 }),
+					fc.subarray(["grp", "env"]),
+					(specs, equal) => {
+						sql.exec("DELETE FROM inhibit_index");
+						sql.exec("DELETE FROM inhibit_index_rules");
+						const alerts = specs.map(toAlert);
+						const rules = [rule(equal)];
+						const index = new InhibitIndex(
+							sql,
+							() => rules,
+							() => alerts,
+						);
+						for (const alert of alerts) index.written(alert, true);
+						for (const alert of alerts) {
+							const indexed = inhibitorBy(alert, rules, (r, values, both) =>
+								index.sourceFor(r, values, alert.id, both),
+							);
+							// Which source is named may differ; whether one inhibits may not.
+							expect(indexed === null).toBe(inhibitor(alert, rules, () => alerts) === null);
+							if (!allHold(rules[0]?.source_matchers ?? [], alert)) continue;
+							const both = allHold(rules[0]?.target_matchers ?? [], alert);
+							const targets = index.uninhibitedTargets(
+								rule(equal),
+								equalValues(rule(equal), alert),
+								alert.id,
+								both,
+							);
+							const scanned = alerts
+								.filter((other) => other.id !== alert.id)
+								.filter((other) => inhibitor(other, rules, () => [alert]) !== null)
+								.map((other) => other.alert_key);
+							expect(targets.sort()).toEqual(scanned.sort());
+						}
+					},
+				),
+				{ numRuns: 200 },
+			);
+		});
+	});
 });

@@ -604,6 +604,124 @@ cases.push(
 	},
 );
 
+/**
+ * An integration with an inhibit rule of the README's shape (`equal: ["grp"]`) and `targets`
+ * firing targets, ten to a `grp` value. Each request is a batch that opens a source in one of
+ * those groups (muting its ten targets) and resolves it (freeing them), so every request does
+ * the same work and the number firing stays put; only how many fire beside it differs.
+ */
+async function inhibitCase(mf, targets) {
+	const integration = await adminCall(mf, "POST", "/integrations", {
+		name: `inhibit ${targets}`,
+		type: "standard",
+		settings: { rate_limit: null },
+	});
+	const key = integration.integration_key;
+	for (let start = 0; start < targets; start += 100) {
+		const events = Array.from({ length: Math.min(100, targets - start) }, (_, i) => ({
+			event_status: "Warning",
+			title_rule: "target",
+			alert_key: `t${start + i}`,
+			labels: { kind: "target", grp: `g${Math.floor((start + i) / 10)}` },
+		}));
+		const response = await mf.dispatchFetch(`http://bench.local/push/${key}/batch`, {
+			method: "POST",
+			headers: { "Content-Type": "application/json" },
+			body: JSON.stringify({ events }),
+		});
+		if (!response.ok) throw new Error(`filling targets: ${response.status}`);
+		await response.arrayBuffer();
+	}
+	await adminCall(mf, "POST", "/inhibit-rules", {
+		source_matchers: [{ field: "labels.kind", op: "equals", value: "source" }],
+		target_matchers: [{ field: "labels.kind", op: "equals", value: "target" }],
+		equal: ["grp"],
+		integration_ids: [integration.id],
+	});
+	const groups = Math.ceil(targets / 10);
+	let n = 0;
+	return {
+		method: "POST",
+		path: `/push/${key}/batch`,
+		headers: { "Content-Type": "application/json" },
+		requests: [
+			{
+				setupRequest: (request) => {
+					const source = `source-${n}`;
+					const grp = `g${n++ % groups}`;
+					const events = [
+						{
+							event_status: "Critical",
+							title_rule: "node down",
+							alert_key: source,
+							labels: { kind: "source", grp },
+						},
+						{ event_status: "Ok", alert_key: source },
+					];
+					return { ...request, body: JSON.stringify({ events }) };
+				},
+			},
+		],
+	};
+}
+
+/**
+ * A shared integration whose 20 routes each test the description with one wildcard `pattern`,
+ * none of which matches: every new alert is matched against all 20 (routing runs when an alert
+ * opens).
+ */
+async function wildcardIntegration(mf, name, pattern) {
+	const channel = await adminCall(mf, "POST", "/channels", { name });
+	const integration = await adminCall(mf, "POST", "/integrations", {
+		name,
+		type: "standard",
+		settings: { rate_limit: null },
+	});
+	const rules = Array.from({ length: 20 }, () => ({
+		conditions: [{ field: "description", op: "wildcard", value: pattern }],
+		channel_ids: [channel.id],
+	}));
+	await adminCall(mf, "PUT", `/integrations/${integration.id}/routes`, { rules });
+	return integration.integration_key;
+}
+
+/** A description of 1,024 characters (all that matching reads) on which `*aaa…ab*` fails late. */
+const LONG_DESCRIPTION = "a".repeat(1024);
+const PATHOLOGICAL = `*${"a".repeat(253)}b*`;
+const pathologicalKey = await wildcardIntegration(mf, "wildcard 256", PATHOLOGICAL);
+const shortKey = await wildcardIntegration(mf, "wildcard short", "*b*");
+const wildcardAlert = (name) => (n) => ({
+	event_status: "Warning",
+	title_rule: "wildcard routing",
+	description: LONG_DESCRIPTION,
+	alert_key: `${name}-${n}`,
+});
+cases.push(
+	{
+		name: "standard batch opening and resolving an inhibit source, 10 targets firing",
+		alerts: 2,
+		instance: gw,
+		request: await inhibitCase(mf, 10),
+	},
+	{
+		// The firing-alert cap is 10,000: one more is the source each request opens.
+		name: "standard batch opening and resolving an inhibit source, 9,999 targets firing",
+		alerts: 2,
+		instance: gw,
+		request: await inhibitCase(mf, 9_999),
+	},
+	{
+		name: "standard push opening a new alert, 20 routes of wildcard *b* on a 1,024-character description",
+		instance: gw,
+		request: pushEach(shortKey, wildcardAlert("short")),
+	},
+	{
+		name: "standard push opening a new alert, 20 routes of a 256-character wildcard *aaa…ab* on it",
+		instance: gw,
+		request: pushEach(pathologicalKey, wildcardAlert("long")),
+	},
+);
+
 /** What Alertmanager 0.25 posts for a group of firing alerts (the shape recorded in the tests). */
 function alertmanagerWebhook(hosts) {
 	const alerts = hosts.map((host, i) => ({

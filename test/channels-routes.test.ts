@@ -212,7 +212,7 @@ describe("routes", () => {
 			rules: Array.from({ length: 6 }, () => ({ conditions: [medium], channel_ids: [channel.id] })),
 		});
 		expect(expectError(many, 400, "InvalidParameter")).toMatch(
-			/^rules cost too much together: their regex conditions compile to \d+ RE2 instructions, at most 1000/,
+			/^rules cost too much together: their regex and wildcard conditions cost \d+ RE2 instructions, at most 1000/,
 		);
 		expect((await admin("GET", `/integrations/${id}/routes`)).body.data.rules).toEqual([]);
 		const fits = await admin("PUT", `/integrations/${id}/routes`, {

@@ -3,11 +3,14 @@ import { Iso, iso } from "../alerts/alert";
 import {
 	allInhibitRules,
 	deleteInhibitRule,
+	fillCosts,
 	findInhibitRule,
 	getInhibitRule,
 	type InhibitRuleRow,
+	inhibitRuleCost,
 	insertInhibitRule,
 	listInhibitRules,
+	liveCost,
 	MAX_INHIBIT_RULES,
 	updateInhibitRule,
 } from "../db/noise";
@@ -15,7 +18,7 @@ import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { Deleted, Page } from "../http/views";
 import { Matchers } from "../routing/matchers";
-import { Condition, regexCost } from "../routing/rules";
+import { Condition, matchingCost } from "../routing/rules";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly } from "./channels";
 import { ADMIN, CreatedPageQuery, Description, LabelNames, newestFirst } from "./fields";
@@ -89,7 +92,9 @@ export const inhibitRuleEndpoints = [
 				created_at: now,
 				updated_at: now,
 			});
-			if (!(await insertInhibitRule(c.env.DB, row))) {
+			const written = await insertInhibitRule(c.env.DB, row, MAX_DEPLOYMENT_PROGRAM);
+			if (written === "cost") throw await overBudget(c.env.DB, row);
+			if (written === "limit") {
 				throw new Conflict(
 					"InhibitRuleLimitReached",
 					`this deployment already has ${MAX_INHIBIT_RULES} inhibit rules, the most it holds: delete unused ones first`,
@@ -147,7 +152,9 @@ export const inhibitRuleEndpoints = [
 				{ ...rule, ...definedOnly(change), updated_at: Date.now() },
 				rule.id,
 			);
-			await updateInhibitRule(c.env.DB, row);
+			if (!(await updateInhibitRule(c.env.DB, row, MAX_DEPLOYMENT_PROGRAM))) {
+				throw await overBudget(c.env.DB, row, rule);
+			}
 			await applied(
 				c,
 				[rule.integration_ids, row.integration_ids],
@@ -178,16 +185,27 @@ export const inhibitRuleEndpoints = [
 
 async function checkedRule(db: D1Database, row: InhibitRuleRow, exclude?: string) {
 	await requireScope(db, row.integration_ids, []);
+	// Checked here for a message naming the cost; the write checks again in its own statement.
+	await fillCosts(db, "inhibit_rules");
 	const others = (await allInhibitRules(db))
 		.filter((one) => one.id !== exclude)
 		.flatMap((one) => [...one.source_matchers, ...one.target_matchers]);
-	const cost = regexCost([...others, ...row.source_matchers, ...row.target_matchers]);
-	if (cost > MAX_DEPLOYMENT_PROGRAM) {
-		throw new InvalidParameter(
-			`matchers cost too much with the other inhibit rules: their regex matchers compile to ${cost} RE2 instructions, at most ${MAX_DEPLOYMENT_PROGRAM}`,
-		);
-	}
+	const cost = matchingCost([...others, ...row.source_matchers, ...row.target_matchers]);
+	if (cost > MAX_DEPLOYMENT_PROGRAM) throw costRefusal(cost);
 	return row;
+}
+
+/** A write its statement refused for the budget (another write took it meanwhile). */
+async function overBudget(db: D1Database, row: InhibitRuleRow, before?: InhibitRuleRow) {
+	const live = await liveCost(db, "inhibit_rules");
+	const own = before === undefined ? 0 : inhibitRuleCost(before);
+	return costRefusal(live.cost - own + inhibitRuleCost(row));
+}
+
+function costRefusal(cost: number) {
+	return new InvalidParameter(
+		`matchers cost too much with the other inhibit rules: their regex and wildcard matchers cost ${cost} RE2 instructions, at most ${MAX_DEPLOYMENT_PROGRAM}`,
+	);
 }
 
 async function requireRule(db: D1Database, id: string): Promise<InhibitRuleRow> {

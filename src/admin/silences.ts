@@ -2,19 +2,22 @@ import * as z from "zod/mini";
 import { AlertView, type ApiAlert, Iso, IsoOrNull, iso, isoOrNull } from "../alerts/alert";
 import { allIntegrationIds } from "../db/integrations";
 import {
+	fillCosts,
 	getSilence,
 	insertSilence,
 	listSilences,
+	liveCost,
 	liveSilences,
 	MAX_SILENCES,
 	type SilenceRow,
+	silenceCost,
 	updateSilence,
 } from "../db/noise";
 import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { Page } from "../http/views";
 import { Matchers } from "../routing/matchers";
-import { Condition, regexCost } from "../routing/rules";
+import { Condition, matchingCost } from "../routing/rules";
 import { Schedule } from "../routing/schedule";
 import { nextSilenceChange, type SilenceRule, silenceStatus } from "../routing/silence";
 import { unknownFieldOr } from "../schema/messages";
@@ -138,12 +141,14 @@ export const silenceEndpoints = [
 				},
 				{ endsAtGiven: body.ends_at !== undefined },
 			);
-			if (!(await insertSilence(c.env.DB, row, now))) {
+			const written = await insertSilence(c.env.DB, row, now, MAX_DEPLOYMENT_PROGRAM);
+			if (written === "limit") {
 				throw new Conflict(
 					"SilenceLimitReached",
 					`this deployment already has ${MAX_SILENCES} silences that have not expired, the most it holds: expire some first`,
 				);
 			}
+			if (written === "cost") throw await overBudget(c.env.DB, row, now);
 			await applied(
 				c,
 				[row.integration_ids],
@@ -247,7 +252,9 @@ export const silenceEndpoints = [
 				{ ...silence, ...definedOnly(change), updated_at: now },
 				{ endsAtGiven: true, exclude: silence.id },
 			);
-			await updateSilence(c.env.DB, row);
+			if (!(await updateSilence(c.env.DB, row, { now, budget: MAX_DEPLOYMENT_PROGRAM }))) {
+				throw await overBudget(c.env.DB, row, now, silence);
+			}
 			await applied(
 				c,
 				[silence.integration_ids, row.integration_ids],
@@ -278,7 +285,8 @@ export const silenceEndpoints = [
 					ends_at: now,
 					updated_at: now,
 				};
-				await updateSilence(c.env.DB, row);
+				// Expiring only lowers what live silences cost: never refused for it.
+				await updateSilence(c.env.DB, row, null);
 			}
 			await applied(c, [row.integration_ids], "the expiry", "repeat the DELETE");
 			return silenceToApi(row, now);
@@ -307,14 +315,25 @@ async function checkedSilence(
 		throw new InvalidParameter("ends_at is in the past: a silence must end in the future");
 	}
 	await requireScope(db, row.integration_ids, row.channel_ids);
+	// Checked here for a message naming the cost; the write checks again in its own statement.
+	await fillCosts(db, "silences");
 	const others = (await liveSilences(db, now)).filter((one) => one.id !== options.exclude);
-	const cost = regexCost([...others.flatMap((one) => one.matchers), ...row.matchers]);
-	if (cost > MAX_DEPLOYMENT_PROGRAM) {
-		throw new InvalidParameter(
-			`matchers cost too much with the other silences: all regex matchers of silences that have not expired compile to ${cost} RE2 instructions, at most ${MAX_DEPLOYMENT_PROGRAM}`,
-		);
-	}
+	const cost = matchingCost([...others.flatMap((one) => one.matchers), ...row.matchers]);
+	if (cost > MAX_DEPLOYMENT_PROGRAM) throw costRefusal(cost);
 	return row;
+}
+
+/** A write its statement refused for the budget (another write took it meanwhile). */
+async function overBudget(db: D1Database, row: SilenceRow, now: number, before?: SilenceRow) {
+	const live = await liveCost(db, "silences", now);
+	const own = before === undefined ? 0 : silenceCost(before);
+	return costRefusal(live.cost - own + silenceCost(row));
+}
+
+function costRefusal(cost: number) {
+	return new InvalidParameter(
+		`matchers cost too much with the other silences: the regex and wildcard matchers of silences that have not expired cost ${cost} RE2 instructions, at most ${MAX_DEPLOYMENT_PROGRAM}`,
+	);
 }
 
 async function requireSilence(db: D1Database, id: string): Promise<SilenceRow> {

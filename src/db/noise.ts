@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import type { InhibitRule } from "../routing/inhibit";
-import { Condition } from "../routing/rules";
+import { Condition, matchingCost } from "../routing/rules";
 import { Schedule } from "../routing/schedule";
 import type { SilenceRule } from "../routing/silence";
 import { jsonText } from "../schema/json";
@@ -45,6 +45,54 @@ export const InhibitRuleRow = z.object({
 export type InhibitRuleRow = z.infer<typeof InhibitRuleRow>;
 
 type Table = "silences" | "inhibit_rules";
+
+/** What a silence's matchers cost to match one value (the deployment's budget counts it). */
+export const silenceCost = (row: Pick<SilenceRow, "matchers">) => matchingCost(row.matchers);
+
+/** What an inhibit rule's matchers cost to match one value. */
+export const inhibitRuleCost = (row: Pick<InhibitRuleRow, "source_matchers" | "target_matchers">) =>
+	matchingCost([...row.source_matchers, ...row.target_matchers]);
+
+/** Which rows the budget counts: silences not expired at `?1`, inhibit rules not deleted. */
+const LIVE_SILENCE = "(ends_at IS NULL OR ends_at > ?1)";
+const LIVE_RULE = "deleted_at IS NULL";
+
+/**
+ * Stores the cost of rows saved before costs were stored (migration 0010), so the sums the
+ * writes below check count them. Costs depend only on the matchers: two calls racing write the
+ * same values.
+ */
+export async function fillCosts(db: D1Database, table: Table): Promise<void> {
+	const { results } = await db.prepare(`SELECT * FROM ${table} WHERE cost IS NULL`).all();
+	if (results.length === 0) return;
+	await db.batch(
+		results.map((raw) => {
+			const cost =
+				table === "silences"
+					? silenceCost(SilenceRow.parse(raw))
+					: inhibitRuleCost(InhibitRuleRow.parse(raw));
+			return db
+				.prepare(`UPDATE ${table} SET cost = ? WHERE id = ? AND cost IS NULL`)
+				.bind(cost, raw.id);
+		}),
+	);
+}
+
+/** How many rows the budget counts, and what they cost together (`now`: for silences). */
+export async function liveCost(db: D1Database, table: Table, now = 0) {
+	const query = (live: string) =>
+		db.prepare(
+			`SELECT count(*) AS count, coalesce(sum(cost), 0) AS cost FROM ${table} WHERE ${live}`,
+		);
+	const row = await (table === "silences"
+		? query(LIVE_SILENCE).bind(now)
+		: query(LIVE_RULE)
+	).first();
+	return { count: Number(row?.count ?? 0), cost: Number(row?.cost ?? 0) };
+}
+
+/** A write refused by its own statement: too many rows, or over the cost budget. */
+export type Written = "written" | "limit" | "cost";
 
 /** Where a row applies: every integration ('[]') or those listed (`?1`: the integration's id). */
 const APPLIES_TO = `(integration_ids = '[]' OR EXISTS (SELECT 1 FROM json_each(integration_ids) WHERE value = ?1))`;
@@ -111,10 +159,17 @@ function silenceValues(row: SilenceRow) {
 export const EXPIRED_SILENCES_KEPT_MS = 30 * 86_400_000;
 
 /**
- * Inserts unless MAX_SILENCES not yet expired are there (checked in the same statement), and
- * forgets silences that ended more than EXPIRED_SILENCES_KEPT_MS ago.
+ * Inserts unless MAX_SILENCES not yet expired are there or their costs and this one's would pass
+ * `budget` (both checked by the statement that inserts, so concurrent creates cannot pass them
+ * together), and forgets silences that ended more than EXPIRED_SILENCES_KEPT_MS ago.
  */
-export async function insertSilence(db: D1Database, row: SilenceRow, now: number) {
+export async function insertSilence(
+	db: D1Database,
+	row: SilenceRow,
+	now: number,
+	budget: number,
+): Promise<Written> {
+	const cost = silenceCost(row);
 	const [, inserted] = await db.batch([
 		db
 			.prepare("DELETE FROM silences WHERE ends_at IS NOT NULL AND ends_at < ?")
@@ -122,28 +177,42 @@ export async function insertSilence(db: D1Database, row: SilenceRow, now: number
 		db
 			.prepare(
 				`INSERT INTO silences (id, matchers, starts_at, ends_at, schedule, comment, created_by,
-					integration_ids, channel_ids, created_at, updated_at)
-				 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-				 WHERE (SELECT count(*) FROM silences WHERE ends_at IS NULL OR ends_at > ?) < ?`,
+					integration_ids, channel_ids, created_at, updated_at, cost)
+				 SELECT ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13
+				 WHERE (SELECT count(*) FROM silences WHERE ${LIVE_SILENCE}) < ?14
+					AND (SELECT coalesce(sum(cost), 0) FROM silences WHERE ${LIVE_SILENCE}) + ?13 <= ?15`,
 			)
-			.bind(...silenceValues(row), now, MAX_SILENCES),
+			.bind(now, ...silenceValues(row), cost, MAX_SILENCES, budget),
 		bumpConfigVersion(db),
 	]);
-	return (inserted?.meta.changes ?? 0) > 0;
+	if ((inserted?.meta.changes ?? 0) > 0) return "written";
+	return (await liveCost(db, "silences", now)).count >= MAX_SILENCES ? "limit" : "cost";
 }
 
-export async function updateSilence(db: D1Database, row: SilenceRow): Promise<void> {
+/**
+ * Writes the silence's new state, unless `check` is given and the other silences not expired at
+ * `check.now` and this one would cost more than `check.budget` together (checked by the statement
+ * that writes). False: refused.
+ */
+export async function updateSilence(
+	db: D1Database,
+	row: SilenceRow,
+	check: { now: number; budget: number } | null,
+): Promise<boolean> {
 	const [id, ...rest] = silenceValues(row);
-	await db.batch([
+	const [updated] = await db.batch([
 		db
 			.prepare(
-				`UPDATE silences SET matchers = ?, starts_at = ?, ends_at = ?, schedule = ?, comment = ?,
-					created_by = ?, integration_ids = ?, channel_ids = ?, created_at = ?, updated_at = ?
-				 WHERE id = ?`,
+				`UPDATE silences SET matchers = ?3, starts_at = ?4, ends_at = ?5, schedule = ?6,
+					comment = ?7, created_by = ?8, integration_ids = ?9, channel_ids = ?10,
+					created_at = ?11, updated_at = ?12, cost = ?13
+				 WHERE id = ?2 AND (?14 IS NULL OR (SELECT coalesce(sum(cost), 0) FROM silences
+					WHERE ${LIVE_SILENCE} AND id != ?2) + ?13 <= ?14)`,
 			)
-			.bind(...rest, id),
+			.bind(check?.now ?? 0, id, ...rest, silenceCost(row), check?.budget ?? null),
 		bumpConfigVersion(db),
 	]);
+	return (updated?.meta.changes ?? 0) > 0;
 }
 
 function inhibitValues(row: InhibitRuleRow) {
@@ -159,33 +228,51 @@ function inhibitValues(row: InhibitRuleRow) {
 	];
 }
 
-/** Inserts unless MAX_INHIBIT_RULES are there (checked in the same statement). */
-export async function insertInhibitRule(db: D1Database, row: InhibitRuleRow) {
+/**
+ * Inserts unless MAX_INHIBIT_RULES are there or their costs and this one's would pass `budget`
+ * (both checked by the statement that inserts).
+ */
+export async function insertInhibitRule(
+	db: D1Database,
+	row: InhibitRuleRow,
+	budget: number,
+): Promise<Written> {
+	const cost = inhibitRuleCost(row);
 	const [inserted] = await db.batch([
 		db
 			.prepare(
 				`INSERT INTO inhibit_rules (id, source_matchers, target_matchers, equal, comment,
-					integration_ids, created_at, updated_at)
-				 SELECT ?, ?, ?, ?, ?, ?, ?, ?
-				 WHERE (SELECT count(*) FROM inhibit_rules WHERE deleted_at IS NULL) < ?`,
+					integration_ids, created_at, updated_at, cost)
+				 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9
+				 WHERE (SELECT count(*) FROM inhibit_rules WHERE ${LIVE_RULE}) < ?10
+					AND (SELECT coalesce(sum(cost), 0) FROM inhibit_rules WHERE ${LIVE_RULE}) + ?9 <= ?11`,
 			)
-			.bind(...inhibitValues(row), MAX_INHIBIT_RULES),
+			.bind(...inhibitValues(row), cost, MAX_INHIBIT_RULES, budget),
 		bumpConfigVersion(db),
 	]);
-	return (inserted?.meta.changes ?? 0) > 0;
+	if ((inserted?.meta.changes ?? 0) > 0) return "written";
+	return (await liveCost(db, "inhibit_rules")).count >= MAX_INHIBIT_RULES ? "limit" : "cost";
 }
 
-export async function updateInhibitRule(db: D1Database, row: InhibitRuleRow): Promise<void> {
+/** Writes the rule unless the other rules and this one would cost more than `budget`. */
+export async function updateInhibitRule(
+	db: D1Database,
+	row: InhibitRuleRow,
+	budget: number,
+): Promise<boolean> {
 	const [id, ...rest] = inhibitValues(row);
-	await db.batch([
+	const [updated] = await db.batch([
 		db
 			.prepare(
-				`UPDATE inhibit_rules SET source_matchers = ?, target_matchers = ?, equal = ?, comment = ?,
-					integration_ids = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+				`UPDATE inhibit_rules SET source_matchers = ?2, target_matchers = ?3, equal = ?4,
+					comment = ?5, integration_ids = ?6, created_at = ?7, updated_at = ?8, cost = ?9
+				 WHERE id = ?1 AND (SELECT coalesce(sum(cost), 0) FROM inhibit_rules
+					WHERE ${LIVE_RULE} AND id != ?1) + ?9 <= ?10`,
 			)
-			.bind(...rest, id),
+			.bind(id, ...rest, inhibitRuleCost(row), budget),
 		bumpConfigVersion(db),
 	]);
+	return (updated?.meta.changes ?? 0) > 0;
 }
 
 /** How long a deleted inhibit rule is kept, so a repeated DELETE still finds it. */

@@ -147,6 +147,24 @@ const MIGRATIONS: readonly string[] = [
 		quiet_at INTEGER NOT NULL
 	);
 	CREATE INDEX key_flaps_by_quiet ON key_flaps (quiet_at);`,
+
+	// The inhibit index (`InhibitIndex`): each firing alert that a rule's source or target
+	// matchers match, by the values of the rule's `equal` labels, so a new alert finds its source
+	// and a new source its targets without reading what else fires. `inhibit_index_rules` holds
+	// the rules it was built for; the store fills it from what fires when they differ.
+	`CREATE TABLE inhibit_index (
+		alert_id TEXT NOT NULL,
+		rule_id TEXT NOT NULL,
+		equal_values TEXT NOT NULL,
+		alert_key TEXT NOT NULL,
+		source INTEGER NOT NULL,
+		target INTEGER NOT NULL,
+		inhibited INTEGER NOT NULL,
+		PRIMARY KEY (alert_id, rule_id)
+	);
+	CREATE INDEX inhibit_index_sources ON inhibit_index (rule_id, equal_values, source, target);
+	CREATE INDEX inhibit_index_targets ON inhibit_index (rule_id, equal_values, target, inhibited, source);
+	CREATE TABLE inhibit_index_rules (rules TEXT NOT NULL);`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -18,30 +18,58 @@ export type InhibitRule = z.infer<typeof InhibitRule>;
 
 type Candidate = Routable & { id: string };
 
-/** The firing alert that inhibits `target` under `rules` (null: none does); `firing` lists them. */
+/**
+ * Finds a firing source of `rule` whose `equal` labels read `equal` (`equalValues`), other than
+ * the target, and, when the target matches the rule's source matchers too, one that does not
+ * also match its target matchers. The object answers from an index (state/inhibit-index.ts), so
+ * a new alert costs the same with 10 or 10,000 alerts firing.
+ */
+export type SourceLookup = (
+	rule: InhibitRule,
+	equal: string,
+	targetIsSource: boolean,
+) => string | null;
+
+/** The firing alert that inhibits `target` under `rules` (null: none does), found by `sourceOf`. */
+export function inhibitorBy(
+	target: Routable,
+	rules: readonly InhibitRule[],
+	sourceOf: SourceLookup,
+): string | null {
+	for (const rule of rules) {
+		if (!allHold(rule.target_matchers, target)) continue;
+		const found = sourceOf(rule, equalValues(rule, target), allHold(rule.source_matchers, target));
+		if (found !== null) return found;
+	}
+	return null;
+}
+
+/**
+ * `inhibitorBy` over a list of what fires, read once some rule's targets match (most alerts are
+ * nobody's target): the meaning the object's index must keep, at the cost of a scan.
+ */
 export function inhibitor(
 	target: Candidate,
 	rules: readonly InhibitRule[],
 	firing: () => readonly Candidate[],
 ): string | null {
 	let sources: readonly Candidate[] | undefined;
-	for (const rule of rules) {
-		if (!allHold(rule.target_matchers, target)) continue;
-		const targetIsSource = allHold(rule.source_matchers, target);
-		// Read only once some rule's targets match: most alerts are nobody's target.
+	return inhibitorBy(target, rules, (rule, equal, targetIsSource) => {
 		sources ??= firing();
-		for (const source of sources) {
-			if (source.id === target.id || !allHold(rule.source_matchers, source)) continue;
-			if (targetIsSource && allHold(rule.target_matchers, source)) continue;
-			if (rule.equal.every((name) => label(source, name) === label(target, name))) return source.id;
-		}
-	}
-	return null;
+		const found = sources.find(
+			(source) =>
+				source.id !== target.id &&
+				allHold(rule.source_matchers, source) &&
+				!(targetIsSource && allHold(rule.target_matchers, source)) &&
+				equalValues(rule, source) === equal,
+		);
+		return found?.id ?? null;
+	});
 }
 
-/** Whether `alert` is a source of some rule: its opening or closing can change what is muted. */
-export function isSource(alert: Routable, rules: readonly InhibitRule[]): boolean {
-	return rules.some((rule) => allHold(rule.source_matchers, alert));
+/** The values of the rule's `equal` labels on `alert`, as one key (a missing label is empty). */
+export function equalValues(rule: Pick<InhibitRule, "equal">, alert: Routable): string {
+	return JSON.stringify(rule.equal.map((name) => label(alert, name)));
 }
 
 /** A label's value, missing read as empty (Alertmanager's rule for `equal`). */

@@ -27,7 +27,7 @@ const MAX_VALUE_CHARS = 2048;
  * 40,000 instructions and took seconds on one title, inside the object's transaction. So each
  * pattern is held to MAX_PROGRAM_SIZE instructions, a rule set to MAX_RULESET_PROGRAM, and
  * matching reads at most MAX_MATCH_INPUT_CHARS of a value: about 35 ms of matching per new alert
- * in the worst case, checked when routes are saved.
+ * in the worst case, checked when routes are saved. Wildcards share the budget (`wildcardCost`).
  */
 const MAX_PATTERN_CHARS = 256;
 const MAX_PROGRAM_SIZE = 200;
@@ -134,30 +134,44 @@ export const Routes = z.strictObject(
 export type Routes = z.infer<typeof Routes>;
 
 /**
- * A check that the regex conditions of a list (of rules, of matchers) compile to at most
- * MAX_RULESET_PROGRAM RE2 instructions together.
+ * A check that the regex and wildcard conditions of a list (of rules, of matchers) cost at most
+ * MAX_RULESET_PROGRAM together (`matchingCost`).
  */
 export function withinRegexBudget<T>(conditionsOf: (value: T) => readonly Condition[]) {
 	return z.superRefine<T>((value, ctx) => {
-		const total = regexCost(conditionsOf(value));
+		const total = matchingCost(conditionsOf(value));
 		if (total > MAX_RULESET_PROGRAM) {
 			ctx.addIssue({
 				code: "custom",
-				message: `cost too much together: their regex conditions compile to ${total} RE2 instructions, at most ${MAX_RULESET_PROGRAM} (simplify patterns or use wildcard, in or equals)`,
+				message: `cost too much together: their regex and wildcard conditions cost ${total} RE2 instructions, at most ${MAX_RULESET_PROGRAM} (simplify patterns or use in or equals)`,
 			});
 		}
 	});
 }
 
-/** The RE2 instructions the regex conditions among `conditions` compile to. */
-export function regexCost(conditions: readonly Condition[]): number {
+/**
+ * What the regex and wildcard conditions among `conditions` cost to match one value, in RE2
+ * instructions (each about 30 ns per character of the value): a regex its compiled program, a
+ * wildcard `wildcardCost`. The other operators cost a comparison and are not counted.
+ */
+export function matchingCost(conditions: readonly Condition[]): number {
 	let total = 0;
 	for (const condition of conditions) {
+		if (condition.op === "wildcard") total += wildcardCost(condition.value);
 		if (condition.op !== "regex") continue;
 		const size = programSize(condition.value);
 		total += typeof size === "number" ? size : 0;
 	}
 	return total;
+}
+
+/**
+ * A wildcard's cost in the same unit: its matcher (alerts/wildcard.ts) does, for each character
+ * of the value, a table lookup (counted as two instructions) and one 32-bit word operation per 32
+ * pattern characters (counted as one each).
+ */
+export function wildcardCost(pattern: string): number {
+	return 2 + Math.ceil(pattern.length / 32);
 }
 
 const sizes = new Map<string, number | string>();

@@ -56,7 +56,11 @@ export class Alerts {
 	/** How many alerts fire, counted once and then kept as alerts open and resolve. */
 	private firingTotal: number | undefined;
 
-	constructor(private readonly sql: SqlStorage) {}
+	/** `written` is told of every alert written in full (the inhibit index follows alerts). */
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly written: (alert: Alert, opened: boolean) => void = () => {},
+	) {}
 
 	/** The key's firing alert; a unique index keeps it to one. */
 	firing(alertKey: string): Alert | null {
@@ -177,6 +181,7 @@ export class Alerts {
 			);
 		}
 		this.remember(alert.alert_key, alert.status === "firing" ? alert : null);
+		this.written(alert, change === "opened");
 	}
 
 	/** Newest first, after `cursor` (a seq from the previous page); one extra row tells if more follow. */

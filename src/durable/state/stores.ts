@@ -1,6 +1,7 @@
 import { Alerts } from "./alerts";
 import { Flaps } from "./flaps";
 import { Incidents } from "./incidents";
+import { InhibitIndex } from "./inhibit-index";
 import { Meta } from "./meta";
 import { Mirror } from "./mirror";
 import { Outbox } from "./outbox";
@@ -27,11 +28,18 @@ export type Stores = {
 	rate: PushRate;
 	outbox: Outbox;
 	flaps: Flaps;
+	inhibitIndex: InhibitIndex;
 };
 
 export function openStores(sql: SqlStorage): Stores {
 	const meta = new Meta(sql);
-	const alerts = new Alerts(sql);
+	const routing = new RoutingCache(meta);
+	const inhibitIndex = new InhibitIndex(
+		sql,
+		() => routing.current().inhibit_rules,
+		() => alerts.allFiring(),
+	);
+	const alerts = new Alerts(sql, (alert, opened) => inhibitIndex.written(alert, opened));
 	const incidents = new Incidents(sql, alerts);
 	const outbox = new Outbox(sql);
 	return {
@@ -41,11 +49,12 @@ export function openStores(sql: SqlStorage): Stores {
 		alerts,
 		incidents,
 		subscription: new SnsSubscription(meta),
-		routing: new RoutingCache(meta),
+		routing,
 		mirror: new Mirror(meta, incidents, outbox),
 		rate: new PushRate(),
 		outbox,
 		flaps: new Flaps(sql),
+		inhibitIndex,
 	};
 }
 
@@ -55,6 +64,7 @@ export function forgetCopies(s: Stores): void {
 	s.settings.forget();
 	s.routing.forget();
 	s.alerts.forget();
+	s.inhibitIndex.forget();
 }
 
 /**

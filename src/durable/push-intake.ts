@@ -89,10 +89,16 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 	if (push.auth.kind === "d1") s.settings.replace(push.auth.settings);
 	// After the key check: a wrong key neither spends the integration's tokens nor counts.
 	const { rateLimit, topicArn } = s.settings.current();
-	const retryAfterMs = rateLimit === null || lookUpFirst ? null : s.rate.take(rateLimit, now);
-	if (retryAfterMs !== null) {
-		countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
-		return { ok: false, reason: "rate_limited", retryAfterMs };
+	if (rateLimit !== null && !lookUpFirst) {
+		// Counted in alerts: a batch or webhook costs its events, all or none (a push of none, 1).
+		const alerts = Math.max(1, push.events.length);
+		const taken = s.rate.take(rateLimit, now, alerts);
+		if (taken.kind !== "taken") {
+			countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
+			return taken.kind === "wait"
+				? { ok: false, reason: "rate_limited", retryAfterMs: taken.retryAfterMs }
+				: { ok: false, reason: "alerts_over_burst", alerts, burst: taken.burst };
+		}
 	}
 	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
 	if (push.topic !== undefined) {

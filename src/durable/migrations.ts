@@ -147,6 +147,15 @@ const MIGRATIONS: readonly string[] = [
 		quiet_at INTEGER NOT NULL
 	);
 	CREATE INDEX key_flaps_by_quiet ON key_flaps (quiet_at);`,
+
+	// Sender times are held to the clock from now on (event-time.ts): what a sender dated ahead
+	// before is brought back to now, so that retention and the key_states cap reach it; the
+	// cap forgets keys oldest first.
+	`UPDATE key_states SET last_state_at = unixepoch() * 1000
+		WHERE last_state_at > unixepoch() * 1000 + 300000;
+	UPDATE alerts SET resolved_at = unixepoch() * 1000
+		WHERE status = 'resolved' AND resolved_at > unixepoch() * 1000 + 300000;
+	CREATE INDEX key_states_by_time ON key_states (last_state_at);`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -1,5 +1,6 @@
 import { isMuted } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
+import { heldToClock } from "../alerts/event-time";
 import { applyEvent } from "../alerts/lifecycle";
 import { acknowledge } from "../incidents/lifecycle";
 import { describeKey } from "./configuration";
@@ -134,13 +135,17 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 	return { ok: true, data, replayed: false };
 }
 
-/** One event applied to its alert; `tally` counts the alerts no channel took. */
+/**
+ * One event applied to its alert; `tally` counts the alerts no channel took. A time the sender
+ * dates ahead of the clock is taken as now (event-time.ts), on every source alike.
+ */
 function applyAlertEvent(
 	s: Stores,
-	event: AlertEvent,
+	sent: AlertEvent,
 	now: number,
 	tally: { unrouted: number },
 ): PushData {
+	const event = heldToClock(sent, now);
 	if (event.action === "acknowledge") return acknowledgeAlert(s, event.alert_key, now);
 	const firing = s.alerts.firing(event.alert_key);
 	const lastStateAt = event.ordered ? s.alerts.lastStateAt(event.alert_key) : null;

@@ -17,6 +17,7 @@ import {
 import { afterOpened, countStateChange, marksFor, tellFlapping } from "./noise";
 import { snsTimeRefusal } from "./sns-subscription";
 import { inTransaction, type Stores } from "./state/stores";
+import { holdResolvedCap } from "./upkeep";
 
 /**
  * A push inside the integration object: the key and topic checks, the rate limit, each event
@@ -109,7 +110,10 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 		if (refusal !== null) return refusal;
 	}
 	if (push.receipt !== null && lookUpFirst) {
-		const seen = s.receipts.lookup(push.receipt);
+		const seen = s.receipts.lookup(
+			push.receipt,
+			push.events.map((event) => event.alert_key),
+		);
 		if (seen.kind === "key_reused") return { ok: false, reason: "idempotency_key_reused" };
 		if (seen.kind === "replay") {
 			// An applied message's arrival is the counters' `last_event_at`; a replay's is kept apart.
@@ -121,6 +125,7 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 	const tally = { unrouted: 0 };
 	const data = push.events.map((event) => applyAlertEvent(s, event, now, tally));
 	const deduplicated = data.filter((one) => one.result === "updated").length;
+	holdResolvedCap(s, now, data.filter((one) => one.result === "resolved").length);
 	// One write of the counters for the whole push.
 	countStats(s, (stats) => ({
 		event_count: stats.event_count + 1,

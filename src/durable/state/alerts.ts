@@ -64,6 +64,8 @@ export class Alerts {
 	private readonly stateAtByKey = new Map<string, number | null>();
 	/** How many alerts fire, counted once and then kept as alerts open and resolve. */
 	private firingTotal: number | undefined;
+	/** How many alerts are resolved, counted when one first resolves, then kept. */
+	private resolvedTotal: number | undefined;
 	/** How many rows `key_states` holds, counted when a new key first comes, then kept. */
 	private keyStatesTotal: number | undefined;
 
@@ -87,6 +89,7 @@ export class Alerts {
 		this.counted.clear();
 		this.stateAtByKey.clear();
 		this.firingTotal = undefined;
+		this.resolvedTotal = undefined;
 		this.keyStatesTotal = undefined;
 	}
 
@@ -141,6 +144,7 @@ export class Alerts {
 	save(alert: Alert, receivedAt?: number, change: "opened" | "closed" | null = null): void {
 		if (this.firingTotal !== undefined && change !== null)
 			this.firingTotal += change === "opened" ? 1 : -1;
+		if (this.resolvedTotal !== undefined && change === "closed") this.resolvedTotal += 1;
 		const known = this.firingByKey.get(alert.alert_key);
 		if (known?.id === alert.id && onlyCounted(known, alert)) {
 			// A repeat that says nothing new (the common push): only the counters move, at `flush`.
@@ -267,6 +271,14 @@ export class Alerts {
 		).oldest;
 	}
 
+	/** How many alerts are resolved: counted once (an index scan), then kept in memory. */
+	resolvedCount(): number {
+		this.resolvedTotal ??= Count.parse(
+			this.sql.exec("SELECT count(*) AS count FROM alerts WHERE status = 'resolved'").one(),
+		).count;
+		return this.resolvedTotal;
+	}
+
 	firingCount(): number {
 		this.firingTotal ??= Count.parse(
 			this.sql.exec("SELECT count(*) AS count FROM alerts WHERE status = 'firing'").one(),
@@ -287,6 +299,7 @@ export class Alerts {
 			unless: "AND NOT EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia.alert_id = t.id)",
 		});
 		for (const id of ids) this.sql.exec("DELETE FROM alerts WHERE id = ?", id);
+		if (this.resolvedTotal !== undefined) this.resolvedTotal -= ids.length;
 		return ids.length;
 	}
 

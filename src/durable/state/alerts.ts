@@ -319,6 +319,7 @@ export class Alerts {
 			this.sql.exec("DELETE FROM key_states WHERE alert_key = ?", key);
 			this.stateAtByKey.delete(key);
 		}
+		if (this.keyStatesTotal !== undefined) this.keyStatesTotal -= keys.length;
 		return keys.length;
 	}
 

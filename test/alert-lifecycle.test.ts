@@ -14,7 +14,7 @@ describe("open, deduplicate, resolve, re-trigger", () => {
 	it("runs the whole lifecycle of one alert key", async () => {
 		const { id, integration_key } = await createIntegration();
 
-		const opened = await push(integration_key, fire({ event_time: 1_800_000_000 }));
+		const opened = await push(integration_key, fire({ event_time: 1_700_000_000 }));
 		expect(opened.status).toBe(200);
 		expect(opened.body.data).toMatchObject({ result: "opened", alert_status: "firing" });
 		const alertId = opened.body.data.alert_id;
@@ -26,7 +26,7 @@ describe("open, deduplicate, resolve, re-trigger", () => {
 				title_rule: "api latency very high",
 				description: "p99 4s",
 				labels: { region: "eu" },
-				event_time: 1_800_000_060,
+				event_time: 1_700_000_060,
 			}),
 		);
 		expect(updated.body.data).toMatchObject({ result: "updated", alert_id: alertId });
@@ -41,8 +41,8 @@ describe("open, deduplicate, resolve, re-trigger", () => {
 			description: "p99 4s",
 			labels: { service: "api", region: "eu" },
 			event_count: 2,
-			first_event_at: "2027-01-15T08:00:00.000Z",
-			last_event_at: "2027-01-15T08:01:00.000Z",
+			first_event_at: "2023-11-14T22:13:20.000Z",
+			last_event_at: "2023-11-14T22:14:20.000Z",
 			resolved_at: null,
 		});
 
@@ -50,7 +50,7 @@ describe("open, deduplicate, resolve, re-trigger", () => {
 			event_status: "Ok",
 			alert_key: "latency",
 			labels: { service: "ignored", runbook: "added" },
-			event_time: 1_800_000_120,
+			event_time: 1_700_000_120,
 		});
 		expect(resolved.body.data).toMatchObject({
 			result: "resolved",
@@ -61,7 +61,7 @@ describe("open, deduplicate, resolve, re-trigger", () => {
 		expect(alert).toMatchObject({
 			status: "resolved",
 			event_count: 3,
-			resolved_at: "2027-01-15T08:02:00.000Z",
+			resolved_at: "2023-11-14T22:15:20.000Z",
 			// A recovery adds missing labels but does not rewrite the trigger's.
 			labels: { service: "api", region: "eu", runbook: "added" },
 		});

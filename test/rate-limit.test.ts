@@ -99,7 +99,7 @@ describe("a per-integration rate limit", () => {
 	it.each([
 		[{ per_second: 0, burst: 1 }, "settings.rate_limit.per_second must be at least 1"],
 		[{ per_second: 1.5, burst: 1 }, "settings.rate_limit.per_second must be a whole number"],
-		[{ per_second: 1 }, "settings.rate_limit.burst must be a number of pushes"],
+		[{ per_second: 1 }, "settings.rate_limit.burst must be a number of alerts"],
 		[{ per_second: 1, burst: 1, extra: 1 }, "settings.rate_limit must be {per_second, burst}"],
 		["fast", "settings.rate_limit must be {per_second, burst}, or null"],
 	])("refuses rate_limit %j", async (rateLimit, message) => {

@@ -93,6 +93,8 @@ export type DescribeReply = { ok: true; config: IntegrationConfig } | Refusal;
 export type Refusal = { ok: false } & (
 	| { reason: "integration_deleted" }
 	| { reason: "rate_limited"; retryAfterMs: number }
+	/** One push carries more alerts than the rate limit's burst: no wait would let it through. */
+	| { reason: "alerts_over_burst"; alerts: number; burst: number }
 	/** A new alert would pass the most an integration holds firing; nothing was written. */
 	| { reason: "too_many_open_alerts"; limit: number }
 	/** No integration holds this key (unknown, rotated out or deleted). */

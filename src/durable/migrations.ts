@@ -165,6 +165,29 @@ const MIGRATIONS: readonly string[] = [
 	CREATE INDEX inhibit_index_sources ON inhibit_index (rule_id, equal_values, source, target);
 	CREATE INDEX inhibit_index_targets ON inhibit_index (rule_id, equal_values, target, inhibited, source);
 	CREATE TABLE inhibit_index_rules (rules TEXT NOT NULL);`,
+
+	// Sender times are held to the clock from now on (event-time.ts): what a sender dated ahead
+	// before is brought back to now, so that retention and the key_states cap reach it; the
+	// cap forgets keys oldest first.
+	`UPDATE key_states SET last_state_at = unixepoch() * 1000
+		WHERE last_state_at > unixepoch() * 1000 + 300000;
+	UPDATE alerts SET resolved_at = unixepoch() * 1000
+		WHERE status = 'resolved' AND resolved_at > unixepoch() * 1000 + 300000;
+	CREATE INDEX key_states_by_time ON key_states (last_state_at);`,
+
+	// Receipts capped by size as well as count (the `Receipts` store): their totals, which the
+	// alarm keeps up to date from the rows recorded since its last run (`seen`: the last rowid
+	// counted), so that no push reads or writes them.
+	`CREATE TABLE receipt_totals (
+		id INTEGER PRIMARY KEY CHECK (id = 1),
+		rows INTEGER NOT NULL,
+		bytes INTEGER NOT NULL,
+		seen INTEGER NOT NULL
+	);
+	INSERT INTO receipt_totals (id, rows, bytes, seen)
+	SELECT 1, count(*), coalesce(sum(2 * length(key) + length(fingerprint) + length(body)), 0),
+		coalesce(max(rowid), 0)
+	FROM deliveries;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -1,5 +1,6 @@
 import { isMuted } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
+import { heldToClock } from "../alerts/event-time";
 import { applyEvent } from "../alerts/lifecycle";
 import { acknowledge } from "../incidents/lifecycle";
 import { describeKey } from "./configuration";
@@ -16,6 +17,7 @@ import {
 import { afterOpened, countStateChange, marksFor, tellFlapping } from "./noise";
 import { snsTimeRefusal } from "./sns-subscription";
 import { inTransaction, type Stores } from "./state/stores";
+import { holdResolvedCap } from "./upkeep";
 
 /**
  * A push inside the integration object: the key and topic checks, the rate limit, each event
@@ -89,10 +91,16 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 	if (push.auth.kind === "d1") s.settings.replace(push.auth.settings);
 	// After the key check: a wrong key neither spends the integration's tokens nor counts.
 	const { rateLimit, topicArn } = s.settings.current();
-	const retryAfterMs = rateLimit === null || lookUpFirst ? null : s.rate.take(rateLimit, now);
-	if (retryAfterMs !== null) {
-		countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
-		return { ok: false, reason: "rate_limited", retryAfterMs };
+	if (rateLimit !== null && !lookUpFirst) {
+		// Counted in alerts: a batch or webhook costs its events, all or none (a push of none, 1).
+		const alerts = Math.max(1, push.events.length);
+		const taken = s.rate.take(rateLimit, now, alerts);
+		if (taken.kind !== "taken") {
+			countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
+			return taken.kind === "wait"
+				? { ok: false, reason: "rate_limited", retryAfterMs: taken.retryAfterMs }
+				: { ok: false, reason: "alerts_over_burst", alerts, burst: taken.burst };
+		}
 	}
 	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
 	if (push.topic !== undefined) {
@@ -102,7 +110,10 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 		if (refusal !== null) return refusal;
 	}
 	if (push.receipt !== null && lookUpFirst) {
-		const seen = s.receipts.lookup(push.receipt);
+		const seen = s.receipts.lookup(
+			push.receipt,
+			push.events.map((event) => event.alert_key),
+		);
 		if (seen.kind === "key_reused") return { ok: false, reason: "idempotency_key_reused" };
 		if (seen.kind === "replay") {
 			// An applied message's arrival is the counters' `last_event_at`; a replay's is kept apart.
@@ -114,6 +125,7 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 	const tally = { unrouted: 0 };
 	const data = push.events.map((event) => applyAlertEvent(s, event, now, tally));
 	const deduplicated = data.filter((one) => one.result === "updated").length;
+	holdResolvedCap(s, now, data.filter((one) => one.result === "resolved").length);
 	// One write of the counters for the whole push.
 	countStats(s, (stats) => ({
 		event_count: stats.event_count + 1,
@@ -128,13 +140,17 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 	return { ok: true, data, replayed: false };
 }
 
-/** One event applied to its alert; `tally` counts the alerts no channel took. */
+/**
+ * One event applied to its alert; `tally` counts the alerts no channel took. A time the sender
+ * dates ahead of the clock is taken as now (event-time.ts), on every source alike.
+ */
 function applyAlertEvent(
 	s: Stores,
-	event: AlertEvent,
+	sent: AlertEvent,
 	now: number,
 	tally: { unrouted: number },
 ): PushData {
+	const event = heldToClock(sent, now);
 	if (event.action === "acknowledge") return acknowledgeAlert(s, event.alert_key, now);
 	const firing = s.alerts.firing(event.alert_key);
 	const lastStateAt = event.ordered ? s.alerts.lastStateAt(event.alert_key) : null;

@@ -12,7 +12,7 @@ import type { Stores } from "./state/stores";
  */
 
 /** Resolved alerts and incidents kept at most, whatever the retention (oldest go first). */
-const MAX_RESOLVED_KEPT = 100_000;
+export const MAX_RESOLVED_KEPT = 100_000;
 /** Rows pruned per alarm run; more are left for the next, a second later. */
 const PRUNE_BATCH = 500;
 
@@ -21,11 +21,11 @@ const PRUNE_BATCH = 500;
  * (outbound.ts). True when more pruning is left for the next run.
  */
 export function upkeep(s: Stores, now: number): boolean {
-	s.receipts.prune(now);
+	const receiptsLeft = s.receipts.prune(now);
 	expireQuietAlerts(s, now);
 	countUnrouted(s, routeReleased(s, noiseDue(s, now), now));
 	escalate(s, now);
-	return pruneHistory(s, now);
+	return pruneHistory(s, now) || receiptsLeft;
 }
 
 /**
@@ -40,6 +40,21 @@ function pruneHistory(s: Stores, now: number): boolean {
 	const alerts = s.alerts.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
 	const keys = s.alerts.pruneKeyStates(cutoff, PRUNE_BATCH);
 	return Math.max(incidents, alerts, keys) >= PRUNE_BATCH;
+}
+
+/**
+ * Holds MAX_RESOLVED_KEPT while alerts resolve faster than the alarm prunes (a flood of opens
+ * and resolutions): a call that resolved `resolved` alerts past the cap prunes up to twice as
+ * many of the oldest, in its own transaction, incidents first as the alarm does. The work is
+ * bounded by what the call did; under the cap it costs nothing after one count.
+ */
+export function holdResolvedCap(s: Stores, now: number, resolved: number): void {
+	if (resolved === 0 || s.alerts.resolvedCount() <= MAX_RESOLVED_KEPT) return;
+	const cutoff = now - s.settings.current().retentionMs;
+	for (const id of s.incidents.pruneResolved(cutoff, MAX_RESOLVED_KEPT, 2 * resolved)) {
+		s.outbox.forgetIncident(id);
+	}
+	s.alerts.pruneResolved(cutoff, MAX_RESOLVED_KEPT, 2 * resolved);
 }
 
 /** When the oldest resolved history passes the retention (null: there is none). */

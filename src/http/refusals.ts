@@ -32,10 +32,16 @@ export function refusalError(refusal: Refusal, keyHeader: string | null = null):
 			return new HttpError(
 				429,
 				"RateLimited",
-				`this integration is over its rate limit (settings.rate_limit): retry in ${seconds} s`,
+				`this integration is over its rate limit (settings.rate_limit, counted in alerts; a request is taken whole or not at all): retry in ${seconds} s`,
 				{ "Retry-After": String(seconds) },
 			);
 		}
+		case "alerts_over_burst":
+			return new HttpError(
+				413,
+				"TooManyAlertsForBurst",
+				`this request carries ${refusal.alerts} alerts, more than this integration's rate limit lets through at once (settings.rate_limit.burst is ${refusal.burst}): send at most ${refusal.burst} per request, or raise the burst`,
+			);
 		case "too_many_open_alerts":
 			return new HttpError(
 				429,

@@ -62,9 +62,9 @@ const PUSH = { method: "post", tag: "Push", auth: "key" } as const;
 const pushRefusals = {
 	403: "A header key that matches no integration (never 401, which EventBridge retries)",
 	404: "A key in the URL that matches no integration",
-	413: "The body is over 512 KiB",
+	413: "The body is over 512 KiB, it carries more than 1,000 alerts, or more than the rate limit's burst",
 	422: "An Idempotency-Key reused with another body",
-	429: "Over the integration's rate limit (Retry-After says when to send again)",
+	429: "Over the integration's rate limit, which counts alerts (Retry-After says when to send again)",
 	503: "Retry later (a settings change raced the push)",
 };
 

@@ -67,9 +67,53 @@ export function addLink(links: Link[], href: unknown, text?: string | null): voi
 	links.push(text ? { href, text: truncate(text, LIMITS.linkText) } : { href });
 }
 
-/** An RFC 3339 / ISO 8601 date-time with a zone, in epoch ms (null: not one). */
+const DATE_TIME =
+	/^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?(Z|[+-](\d\d):?(\d\d))$/i;
+
+/**
+ * An RFC 3339 / ISO 8601 date-time with a zone, in epoch ms (null: not one). Stricter than
+ * `Date.parse`, which reads `2026-02-31` as March 3rd: a date or time of day that does not exist
+ * is not one.
+ */
 export function parseDateTime(value: string): number | null {
-	if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)$/i.test(value)) return null;
+	const parts = DATE_TIME.exec(value);
+	if (parts === null) return null;
+	// Absent parts (seconds, a `Z` zone's numbers) read as 0.
+	const [, year, month, day, hour, minute, second, , , zoneHours, zoneMinutes] = parts.map((part) =>
+		Number(part ?? 0),
+	);
+	if (!realDay(year, month, day) || !realTime(hour, minute, second)) return null;
+	if ((zoneHours ?? 0) > 23 || (zoneMinutes ?? 0) > 59) return null;
 	const ms = Date.parse(value);
 	return Number.isNaN(ms) ? null : ms;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const HTTP_DATE =
+	/^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/;
+
+/** A sender's time in either form AWS writes (null: neither, or a day that does not exist). */
+export function parseAwsTime(value: string): number | null {
+	return parseDateTime(value) ?? parseHttpDate(value);
+}
+
+/** An RFC 1123 date (`Fri, 27 Jan 2023 06:02:51 GMT`, AWS Health's), in epoch ms (null: not one). */
+export function parseHttpDate(value: string): number | null {
+	const parts = HTTP_DATE.exec(value);
+	if (parts === null) return null;
+	const month = MONTHS.indexOf(parts[2] ?? "") + 1;
+	const [day, year, hour, minute, second] = [1, 3, 4, 5, 6].map((at) => Number(parts[at]));
+	if (!realDay(year, month, day) || !realTime(hour, minute, second)) return null;
+	return Date.parse(value);
+}
+
+function realDay(year = 0, month = 0, day = 0): boolean {
+	// Day 0 of the next month is the last day of this one.
+	return (
+		month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate()
+	);
+}
+
+function realTime(hour = 0, minute = 0, second = 0): boolean {
+	return hour <= 23 && minute <= 59 && second <= 59;
 }

@@ -3,6 +3,7 @@ import type * as z from "zod/mini";
 import type { IntegrationConfig, Push, PushAuth, PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
+import { HttpError } from "../http/errors";
 import { refusalError } from "../http/refusals";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
@@ -56,6 +57,29 @@ export function integrationObject(c: Context<AppEnv>, target: PushTarget) {
 	return c.env.INTEGRATION.getByName(target.id);
 }
 
+/**
+ * The most alerts one request carries, whatever its format (an Alertmanager webhook, a list
+ * posted to `/api/v2/alerts`, a Security Hub batch): a request's cost is bounded before the
+ * integration's object is called. Standard batches hold fewer (MAX_BATCH_EVENTS).
+ */
+export const MAX_ALERTS_PER_PUSH = 1_000;
+
+/** 413: no retry of the same request can succeed; the sender must split it. */
+export class TooManyAlerts extends HttpError {
+	constructor(count: number) {
+		super(
+			413,
+			"TooManyAlerts",
+			`this request carries ${count} alerts; one request carries at most ${MAX_ALERTS_PER_PUSH}: split it (for Alertmanager, lower max_alerts in the webhook_config)`,
+		);
+	}
+}
+
+/** Refuses a request of more than MAX_ALERTS_PER_PUSH alerts, as soon as their count is known. */
+export function checkAlertCount(count: number): void {
+	if (count > MAX_ALERTS_PER_PUSH) throw new TooManyAlerts(count);
+}
+
 /** What a push that changes no alert answers (an ignored state). */
 const NOTHING_CHANGED: PushData = {
 	alert_key: null,
@@ -79,6 +103,7 @@ export async function ingestPush(
 	target: PushTarget,
 	push: SourcePush,
 ): Promise<{ data: PushData[]; replayed: boolean }> {
+	checkAlertCount(push.events.length);
 	const stub = integrationObject(c, target);
 	const reply = await stub.ingest({ ...push, integrationId: target.id, auth: target.auth });
 	if (!reply.ok) {

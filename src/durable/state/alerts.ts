@@ -24,6 +24,15 @@ const StateAt = z.object({ last_state_at: z.number() });
 
 const toAlert = (row: Record<string, SqlStorageValue>): Alert => StoredAlert.parse(row);
 
+/**
+ * Keys whose newest ordered state-change time `key_states` holds at most: as many as the alerts
+ * an integration keeps (10,000 firing, 100,000 resolved). Past it, recording a new key forgets
+ * the oldest of keys with nothing firing, in the same transaction.
+ */
+export const MAX_KEY_STATES = 110_000;
+/** Rows a new key's record forgets at most when over MAX_KEY_STATES: one is enough to hold it. */
+const KEY_STATES_FORGOTTEN_PER_RECORD = 2;
+
 /** Keys whose firing alert (or its absence) is kept in memory; past this the memory starts over. */
 const MAX_KNOWN_KEYS = 10_000;
 
@@ -55,6 +64,10 @@ export class Alerts {
 	private readonly stateAtByKey = new Map<string, number | null>();
 	/** How many alerts fire, counted once and then kept as alerts open and resolve. */
 	private firingTotal: number | undefined;
+	/** How many alerts are resolved, counted when one first resolves, then kept. */
+	private resolvedTotal: number | undefined;
+	/** How many rows `key_states` holds, counted when a new key first comes, then kept. */
+	private keyStatesTotal: number | undefined;
 
 	/** `written` is told of every alert written in full (the inhibit index follows alerts). */
 	constructor(
@@ -80,6 +93,8 @@ export class Alerts {
 		this.counted.clear();
 		this.stateAtByKey.clear();
 		this.firingTotal = undefined;
+		this.resolvedTotal = undefined;
+		this.keyStatesTotal = undefined;
 	}
 
 	/**
@@ -133,6 +148,7 @@ export class Alerts {
 	save(alert: Alert, receivedAt?: number, change: "opened" | "closed" | null = null): void {
 		if (this.firingTotal !== undefined && change !== null)
 			this.firingTotal += change === "opened" ? 1 : -1;
+		if (this.resolvedTotal !== undefined && change === "closed") this.resolvedTotal += 1;
 		const known = this.firingByKey.get(alert.alert_key);
 		if (known?.id === alert.id && onlyCounted(known, alert)) {
 			// A repeat that says nothing new (the common push): only the counters move, at `flush`.
@@ -260,6 +276,14 @@ export class Alerts {
 		).oldest;
 	}
 
+	/** How many alerts are resolved: counted once (an index scan), then kept in memory. */
+	resolvedCount(): number {
+		this.resolvedTotal ??= Count.parse(
+			this.sql.exec("SELECT count(*) AS count FROM alerts WHERE status = 'resolved'").one(),
+		).count;
+		return this.resolvedTotal;
+	}
+
 	firingCount(): number {
 		this.firingTotal ??= Count.parse(
 			this.sql.exec("SELECT count(*) AS count FROM alerts WHERE status = 'firing'").one(),
@@ -280,6 +304,7 @@ export class Alerts {
 			unless: "AND NOT EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia.alert_id = t.id)",
 		});
 		for (const id of ids) this.sql.exec("DELETE FROM alerts WHERE id = ?", id);
+		if (this.resolvedTotal !== undefined) this.resolvedTotal -= ids.length;
 		return ids.length;
 	}
 
@@ -299,6 +324,7 @@ export class Alerts {
 			this.sql.exec("DELETE FROM key_states WHERE alert_key = ?", key);
 			this.stateAtByKey.delete(key);
 		}
+		if (this.keyStatesTotal !== undefined) this.keyStatesTotal -= keys.length;
 		return keys.length;
 	}
 
@@ -324,7 +350,14 @@ export class Alerts {
 		this.stateAtByKey.set(alertKey, at);
 	}
 
+	/**
+	 * Records the key's newest ordered state-change time; `lastStateAt` was read first for the
+	 * same event, so memory knows whether the key is new. A new key past MAX_KEY_STATES forgets
+	 * the oldest keys with nothing firing: a flood of keys (alarms that do not exist, say) holds
+	 * the table at its cap instead of growing it until the alarm prunes.
+	 */
 	recordStateAt(alertKey: string, at: number): void {
+		const isNew = this.stateAtByKey.get(alertKey) === null;
 		this.rememberStateAt(alertKey, at);
 		this.sql.exec(
 			`INSERT INTO key_states (alert_key, last_state_at) VALUES (?, ?)
@@ -332,6 +365,27 @@ export class Alerts {
 			alertKey,
 			at,
 		);
+		if (!isNew) return;
+		// Counted after the insert, so a first count includes the new key.
+		this.keyStatesTotal =
+			this.keyStatesTotal === undefined
+				? Count.parse(this.sql.exec("SELECT count(*) AS count FROM key_states").one()).count
+				: this.keyStatesTotal + 1;
+		if (this.keyStatesTotal <= MAX_KEY_STATES) return;
+		const forgotten = this.sql
+			.exec(
+				`DELETE FROM key_states WHERE alert_key IN (
+					SELECT alert_key FROM key_states k WHERE alert_key != ?1
+					AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_key = k.alert_key AND a.status = 'firing')
+					ORDER BY last_state_at LIMIT ?2)
+				 RETURNING alert_key`,
+				alertKey,
+				Math.min(this.keyStatesTotal - MAX_KEY_STATES, KEY_STATES_FORGOTTEN_PER_RECORD),
+			)
+			.toArray()
+			.map((row) => KeyRow.parse(row).alert_key);
+		for (const key of forgotten) this.stateAtByKey.delete(key);
+		this.keyStatesTotal -= forgotten.length;
 	}
 }
 

@@ -1,4 +1,4 @@
-import { type Bucket, type RateLimit, takeToken } from "../../integrations/rate-limit";
+import { type Bucket, type RateLimit, type Taken, takeTokens } from "../../integrations/rate-limit";
 
 /**
  * The integration's push rate, in memory only: a bucket needs no durability (a restarted object
@@ -7,10 +7,10 @@ import { type Bucket, type RateLimit, takeToken } from "../../integrations/rate-
 export class PushRate {
 	private bucket: Bucket | undefined;
 
-	/** Takes one push's token; the wait in ms when there is none (null: go ahead). */
-	take(limit: RateLimit, now: number): number | null {
-		const taken = takeToken(this.bucket, limit, now);
-		this.bucket = taken.bucket;
-		return taken.retryAfterMs;
+	/** Takes a push's `cost` tokens (its events), all or none. */
+	take(limit: RateLimit, now: number, cost: number): Taken {
+		const result = takeTokens(this.bucket, limit, now, cost);
+		this.bucket = result.bucket;
+		return result.taken;
 	}
 }

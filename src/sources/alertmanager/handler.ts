@@ -4,7 +4,7 @@ import { HttpError, InvalidParameter } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
 import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
 import { redactKeys } from "../../security/secrets";
-import { ingest, type PushHandler, settingsReader } from "../ingest";
+import { checkAlertCount, ingest, type PushHandler, settingsReader } from "../ingest";
 import { normalizePostedAlerts, normalizeWebhookAlerts } from "./normalize";
 import { AlertmanagerWebhook, PostableAlerts } from "./schema";
 import { AlertmanagerSettings, resolveTimeoutMs } from "./settings";
@@ -23,6 +23,8 @@ export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) =>
 			"this is a list of alerts as Prometheus posts them: send it to this push URL followed by /api/v2/alerts (Prometheus's alerting.alertmanagers path_prefix is the push URL's path)",
 		);
 	}
+	// Counted before any alert is read: the cap bounds the parsing too.
+	if (isObject(body) && Array.isArray(body.alerts)) checkAlertCount(body.alerts.length);
 	const { alerts } = parseOrThrow(AlertmanagerWebhook, body);
 	const events = valueOrThrow(await normalizeWebhookAlerts(alerts, Date.now()));
 	try {
@@ -46,7 +48,9 @@ function retriedBy503(error: HttpError): HttpError {
  */
 export const handleAlertsApi: PushHandler = async (c, target, text) => {
 	const settings = readSettings(target);
-	const alerts = parseOrThrow(PostableAlerts, parseJson(text));
+	const body = parseJson(text);
+	if (Array.isArray(body)) checkAlertCount(body.length);
+	const alerts = parseOrThrow(PostableAlerts, body);
 	const events = valueOrThrow(
 		normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings)),
 	);
@@ -57,4 +61,8 @@ export const handleAlertsApi: PushHandler = async (c, target, text) => {
 export function alertsApiError(c: Context<AppEnv>, error: HttpError) {
 	noteRefusal(c, error);
 	return c.json(redactKeys(error.message), error.status, error.headers);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+	return typeof value === "object" && value !== null;
 }

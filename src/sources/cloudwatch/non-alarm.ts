@@ -1,5 +1,6 @@
 import { type AlertEvent, LIMITS } from "../../alerts/event";
 import { fitAlertKey, truncate } from "../../alerts/text";
+import { parseDateTime } from "../fields";
 import type { SnsMessage } from "../sns/message";
 import { parseTopicArn } from "../sns/topic-arn";
 
@@ -23,6 +24,6 @@ export async function normalizeNonAlarmNotification(message: SnsMessage): Promis
 			...(topic ? { account: topic.account, region: topic.region } : {}),
 		},
 		images: [],
-		occurred_at: Date.parse(message.Timestamp) || Date.now(),
+		occurred_at: parseDateTime(message.Timestamp) ?? Date.now(),
 	};
 }

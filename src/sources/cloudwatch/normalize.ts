@@ -1,5 +1,6 @@
 import type { AlertEvent } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
+import { parseDateTime } from "../fields";
 import { parseTopicArn } from "../sns/topic-arn";
 import type { CloudWatchAlarm } from "./alarm";
 import type { CloudWatchSettings } from "./settings";
@@ -15,6 +16,7 @@ export async function normalizeAlarm(
 	const topic = parseTopicArn(topicArn);
 	const account = alarmArn?.account ?? alarm.AWSAccountId ?? topic?.account ?? "";
 	const region = alarmArn?.region ?? topic?.region ?? "";
+	const changedAt = parseDateTime(alarm.StateChangeTime) ?? Date.now();
 	return eventFromStateChange(
 		{
 			alertKey: alarm.AlarmArn ?? `${account}:${region}:${alarm.AlarmName}`,
@@ -22,14 +24,14 @@ export async function normalizeAlarm(
 			description: alarm.AlarmDescription,
 			reason: alarm.NewStateReason,
 			state: alarm.NewStateValue,
-			changedAt: Date.parse(alarm.StateChangeTime),
-			labels: alarmLabels(alarm, account, region),
+			changedAt,
+			labels: alarmLabels(alarm, account, region, changedAt),
 		},
 		settings,
 	);
 }
 
-function alarmLabels(alarm: CloudWatchAlarm, account: string, region: string) {
+function alarmLabels(alarm: CloudWatchAlarm, account: string, region: string, changedAt: number) {
 	const labels: Record<string, string> = {};
 	const set = labelWriter(labels);
 	// Metric-math and anomaly alarms name their metric inside Trigger.Metrics, not at the top.
@@ -44,7 +46,7 @@ function alarmLabels(alarm: CloudWatchAlarm, account: string, region: string) {
 	set("metric_name", alarm.Trigger?.MetricName ?? metric?.MetricName);
 	set("new_state", alarm.NewStateValue);
 	set("old_state", alarm.OldStateValue);
-	set("state_change_time", new Date(Date.parse(alarm.StateChangeTime)).toISOString());
+	set("state_change_time", new Date(changedAt).toISOString());
 	for (const dimension of alarm.Trigger?.Dimensions ?? metric?.Dimensions ?? []) {
 		set(`dimension_${dimension.name}`, dimension.value);
 	}

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { parseAwsTime } from "../fields";
 
 /**
  * What an EventBridge API destination posts when the target has no input transformer
@@ -24,16 +25,18 @@ export function looksLikeEnvelope(body: unknown): boolean {
 	return typeof body === "object" && body !== null && "detail-type" in body && "source" in body;
 }
 
-/** The event's own time, or now when it has none that parses. */
+/**
+ * The event's own time, or now when it has none that is a real date. EventBridge drops an event
+ * answered 4xx, so a time that cannot be read is ignored, never a refusal; one far ahead is held
+ * to the clock by the integration's object (MAX_FUTURE_SKEW_MS).
+ */
 export function eventTime(event: EventBridgeEvent): number {
-	const parsed = Date.parse(event.time);
-	return Number.isNaN(parsed) ? Date.now() : parsed;
+	return parseAwsTime(event.time) ?? Date.now();
 }
 
 /** A time from the detail, falling back to the envelope's. */
 export function timeOr(value: unknown, event: EventBridgeEvent): number {
-	const parsed = typeof value === "string" ? Date.parse(value) : Number.NaN;
-	return Number.isNaN(parsed) ? eventTime(event) : parsed;
+	return (typeof value === "string" ? parseAwsTime(value) : null) ?? eventTime(event);
 }
 
 /** Parses `detail` with a source's schema; null when the event is not the shape we know. */

@@ -13,7 +13,7 @@ const HealthDetail = z.object({
 	statusCode: z.enum(["open", "closed", "upcoming"]),
 	eventRegion: z.optional(z.string()),
 	affectedAccount: z.optional(z.string()),
-	/** RFC 1123 (`Fri, 27 Jan 2023 06:02:51 GMT`), which Date.parse reads. */
+	/** RFC 1123 (`Fri, 27 Jan 2023 06:02:51 GMT`). */
 	lastUpdatedTime: z.optional(z.string()),
 	eventDescription: z.optional(
 		z.array(z.object({ language: z.optional(z.string()), latestDescription: z.string() })),

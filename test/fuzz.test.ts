@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ADMIN_TOKEN, admin, call, createIntegration, getIntegration, type Reply } from "./helpers";
 import { createCloudWatchIntegration } from "./sns-helpers";
 
@@ -9,6 +9,9 @@ import { createCloudWatchIntegration } from "./sns-helpers";
  * Runs are kept small so the suite stays well under a minute.
  */
 const RUNS = 100;
+// A property's 100 runs take about 2 s alone, and over Vitest's 5 s default when other test runs
+// share the CPU; a slow run is not a finding, a 5xx or a write is.
+vi.setConfig({ testTimeout: 30_000 });
 
 /** Names that have tripped JavaScript parsers and mergers before. */
 const NASTY_KEYS = [

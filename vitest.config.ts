@@ -34,6 +34,9 @@ export default defineConfig(async () => {
 				},
 			}),
 		],
+		// The tests check the OpenAPI document, so the worker under test keeps its documentation
+		// texts, which the deployed worker's build leaves out (wrangler.toml `[define]`).
+		define: { __ALERTGATE_DOCS__: "true" },
 		test: {
 			setupFiles: ["./test/setup/apply-migrations.ts"],
 			// The structured logs of failures the tests cause on purpose are expected.

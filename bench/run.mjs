@@ -66,8 +66,8 @@ const DEPENDENCIES = { re2js: ["re2js"], zod: ["zod", "zod/*"], hono: ["hono", "
 /**
  * What each dependency weighs in the gzipped bundle: the bundle built with it left out
  * (external), subtracted from the whole. esbuild builds it as wrangler does (minified, no
- * keepNames, workerd's export conditions; the JSX settings come from tsconfig.json), and the
- * whole agrees with `wrangler deploy --dry-run` to within a few hundred bytes.
+ * keepNames, workerd's export conditions, wrangler.toml's `[define]`; the JSX settings come from
+ * tsconfig.json), and the whole agrees with `wrangler deploy --dry-run` to within a few hundred bytes.
  */
 async function bundleShares() {
 	const gzippedKiB = async (external) => {
@@ -80,6 +80,8 @@ async function bundleShares() {
 			conditions: ["workerd", "worker", "browser"],
 			mainFields: ["browser", "module", "main"],
 			external: ["cloudflare:*", "node:*", ...external],
+			// As wrangler.toml's [define]: the documentation texts stay out.
+			define: { __ALERTGATE_DOCS__: "false" },
 			write: false,
 			logLevel: "silent",
 		});

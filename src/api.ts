@@ -10,6 +10,7 @@ import { silenceEndpoints } from "./admin/silences";
 import { targetEndpoints } from "./admin/targets";
 import { type Endpoint, endpoint } from "./http/endpoint";
 import { pushEndpoints } from "./push/routes";
+import { DOCS } from "./schema/docs";
 
 /**
  * Every endpoint of the API, each declared once beside its handler. The app serves them
@@ -22,8 +23,12 @@ export const ENDPOINTS: readonly Endpoint[] = [
 		path: "/healthz",
 		tag: "Health",
 		auth: "none",
-		summary: "Liveness: answers without touching D1 or a Durable Object",
-		answer: { status: 200, data: z.object({ status: z.literal("ok") }), description: "Up." },
+		summary: DOCS && "Liveness: answers without touching D1 or a Durable Object",
+		answer: {
+			status: 200,
+			data: DOCS && z.object({ status: z.literal("ok") }),
+			description: DOCS && "Up.",
+		},
 		// Touches no binding: it answers even when D1 or the secret is misconfigured.
 		handler: async () => ({ status: "ok" as const }),
 	}),

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { Hono } from "hono/tiny";
 import { adminAuth } from "./admin/auth";
 import { ENDPOINTS } from "./api";
 import { dashboard } from "./dashboard/routes";

@@ -8,6 +8,7 @@ import { alarmEvent, createEventBridgeIntegration, pushEvent } from "./eventbrid
 import {
 	ADMIN_TOKEN,
 	admin,
+	appTables,
 	BASE,
 	type CreatedIntegration,
 	createIntegration,
@@ -22,13 +23,6 @@ import { createChannel } from "./incident-helpers";
  * fails every read and refuses every write with a D1_ERROR, as an outage does. Admin calls
  * answer 503 with Retry-After; pushes, which need no D1, are still answered 200.
  */
-
-async function appTables(): Promise<string[]> {
-	const { results } = await env.DB.prepare(
-		"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name != 'd1_migrations'",
-	).all<{ name: string }>();
-	return results.map((row) => row.name);
-}
 
 /**
  * Runs `during` with every table away, restoring them after whatever happens. "failing": each

@@ -97,7 +97,7 @@ describe("text is made well-formed once, at the edge", () => {
 describe("keys stay out of messages and logs", () => {
 	it("masks a key in a route error", async () => {
 		const { integration_key } = await createIntegration();
-		const reply = await call("POST", `/push/${integration_key}/`, { body: "{}" });
+		const reply = await call("POST", `/push/${integration_key}/nowhere`, { body: "{}" });
 		const message = expectError(reply, 404, "RouteNotFound");
 		expect(message).not.toContain(integration_key.slice(4));
 		expect(message).toContain("agk_…");

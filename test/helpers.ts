@@ -163,3 +163,11 @@ export function goldenCases(source: string) {
 			return [path.slice(folder.length), text, JSON.parse(expected) as any] as const;
 		});
 }
+
+/** Every table alertgate keeps in D1 (`d1_migrations` and Cloudflare's `_cf_` tables aside). */
+export async function appTables(): Promise<string[]> {
+	const { results } = await env.DB.prepare(
+		"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name != 'd1_migrations'",
+	).all<{ name: string }>();
+	return results.map((row) => row.name);
+}

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { migrate } from "../src/durable/migrations";
-import { MAX_KEY_STATES } from "../src/durable/state/alerts";
+import { MAX_KEY_STATES } from "../src/durable/state/key-states";
 import { alarmEvent, createEventBridgeIntegration, pushEvent } from "./eventbridge-helpers";
 import {
 	call,

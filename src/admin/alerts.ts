@@ -3,6 +3,7 @@ import { AlertStatus, AlertView } from "../alerts/alert";
 import { Cursor, encodeCursor } from "../http/cursor";
 import { endpoint } from "../http/endpoint";
 import { Page } from "../http/views";
+import { DOCS } from "../schema/docs";
 import { ADMIN, PageLimit, QueryEnum } from "./fields";
 import { requireIntegration } from "./integrations";
 
@@ -25,10 +26,14 @@ export const alertEndpoints = [
 		method: "get",
 		path: "/api/v1/integrations/{id}/alerts",
 		...ADMIN,
-		summary: "An integration's alerts, newest first",
+		summary: DOCS && "An integration's alerts, newest first",
 		query: AlertQuery,
-		answer: { status: 200, data: Page("alerts", AlertView), description: "A page of alerts." },
-		refusals: { 404: "No integration has this id" },
+		answer: {
+			status: 200,
+			data: DOCS && Page("alerts", AlertView),
+			description: DOCS && "A page of alerts.",
+		},
+		refusals: { 404: DOCS && "No integration has this id" },
 		handler: async (c, { params, query }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
 			const page = await c.env.INTEGRATION.getByName(row.id).listAlerts(query);

@@ -13,6 +13,7 @@ import {
 import { endpoint } from "../http/endpoint";
 import { Conflict, NotFound } from "../http/errors";
 import { Deleted, Page } from "../http/views";
+import { DOCS } from "../schema/docs";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 import { ADMIN, CreatedPageQuery, Description, LabelNames, Name, newestFirst } from "./fields";
@@ -51,36 +52,42 @@ export const UpdateChannel = z.strictObject(
 	{ error: unknownFieldOr("must be a JSON object") },
 );
 
-export const ChannelView = z.object({
-	id: z.string(),
-	name: z.string(),
-	description: z.string(),
-	group_by: z.array(z.string()),
-	group_window: z.nullable(z.string()),
-	created_at: Iso,
-	updated_at: Iso,
-});
+export const ChannelView =
+	DOCS &&
+	z.object({
+		id: z.string(),
+		name: z.string(),
+		description: z.string(),
+		group_by: z.array(z.string()),
+		group_window: z.nullable(z.string()),
+		created_at: Iso,
+		updated_at: Iso,
+	});
 type ChannelView = z.output<typeof ChannelView>;
 
 function channelToApi(channel: ChannelRow): ChannelView {
 	return { ...channel, created_at: iso(channel.created_at), updated_at: iso(channel.updated_at) };
 }
 
-const ONE_CHANNEL = { status: 200, data: ChannelView, description: "The channel." } as const;
-const NO_CHANNEL = { 404: "No channel has this id" };
+const ONE_CHANNEL = {
+	status: 200,
+	data: DOCS && ChannelView,
+	description: DOCS && "The channel.",
+} as const;
+const NO_CHANNEL = { 404: DOCS && "No channel has this id" };
 
 export const channelEndpoints = [
 	endpoint({
 		method: "post",
 		path: "/api/v1/channels",
 		...ADMIN,
-		summary: "Create a channel",
+		summary: DOCS && "Create a channel",
 		body: {
 			schema: CreateChannel,
-			example: { name: "databases", group_by: ["service"], group_window: "30m" },
+			example: DOCS && { name: "databases", group_by: ["service"], group_window: "30m" },
 		},
 		answer: { ...ONE_CHANNEL, status: 201 },
-		refusals: { 409: "The deployment holds the most channels it can (1,000)" },
+		refusals: { 409: DOCS && "The deployment holds the most channels it can (1,000)" },
 		handler: async (c, { body }) => {
 			const now = Date.now();
 			const channel: ChannelRow = {
@@ -102,12 +109,12 @@ export const channelEndpoints = [
 		method: "get",
 		path: "/api/v1/channels",
 		...ADMIN,
-		summary: "List channels, newest first",
+		summary: DOCS && "List channels, newest first",
 		query: CreatedPageQuery,
 		answer: {
 			status: 200,
-			data: Page("channels", ChannelView),
-			description: "A page of channels.",
+			data: DOCS && Page("channels", ChannelView),
+			description: DOCS && "A page of channels.",
 		},
 		handler: async (c, { query }) => {
 			const { page, next_cursor } = await newestFirst(query, (range) =>
@@ -120,7 +127,7 @@ export const channelEndpoints = [
 		method: "get",
 		path: "/api/v1/channels/{id}",
 		...ADMIN,
-		summary: "One channel",
+		summary: DOCS && "One channel",
 		answer: ONE_CHANNEL,
 		refusals: NO_CHANNEL,
 		handler: async (c, { params }) => channelToApi(await requireChannel(c.env.DB, params.id)),
@@ -129,9 +136,9 @@ export const channelEndpoints = [
 		method: "patch",
 		path: "/api/v1/channels/{id}",
 		...ADMIN,
-		summary: "Change a channel's name, description or grouping",
-		body: { schema: UpdateChannel, example: { group_window: null } },
-		answer: { ...ONE_CHANNEL, description: "The changed channel." },
+		summary: DOCS && "Change a channel's name, description or grouping",
+		body: { schema: UpdateChannel, example: DOCS && { group_window: null } },
+		answer: { ...ONE_CHANNEL, description: DOCS && "The changed channel." },
 		refusals: NO_CHANNEL,
 		handler: async (c, { params, body }) => {
 			const channel = await requireChannel(c.env.DB, params.id);
@@ -146,11 +153,11 @@ export const channelEndpoints = [
 		method: "delete",
 		path: "/api/v1/channels/{id}",
 		...ADMIN,
-		summary: "Delete a channel nothing points to",
-		answer: { status: 200, data: Deleted, description: "Deleted." },
+		summary: DOCS && "Delete a channel nothing points to",
+		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
 		refusals: {
 			...NO_CHANNEL,
-			409: "Integrations or routes still point to it (the message names them)",
+			409: DOCS && "Integrations or routes still point to it (the message names them)",
 		},
 		handler: async (c, { params }) => {
 			const channel = await requireChannel(c.env.DB, params.id);

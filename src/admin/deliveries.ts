@@ -6,6 +6,7 @@ import { NotFound } from "../http/errors";
 import { refusalError } from "../http/refusals";
 import { Page } from "../http/views";
 import { DeliveryStatus } from "../notify/target";
+import { DOCS } from "../schema/docs";
 import { requireChannel } from "./channels";
 import { ADMIN, CreatedCursor, newestFirst, PageLimit, QueryEnum } from "./fields";
 
@@ -22,11 +23,13 @@ const DeliveryQuery = z.object({
 	cursor: CreatedCursor,
 });
 
-const DeliveryView = z.extend(z.omit(NotificationRow, { version: true }), {
-	created_at: Iso,
-	next_attempt_at: IsoOrNull,
-	last_attempt_at: IsoOrNull,
-});
+const DeliveryView =
+	DOCS &&
+	z.extend(z.omit(NotificationRow, { version: true }), {
+		created_at: Iso,
+		next_attempt_at: IsoOrNull,
+		last_attempt_at: IsoOrNull,
+	});
 type DeliveryView = z.output<typeof DeliveryView>;
 
 function deliveryToApi(row: Omit<NotificationRow, "version">): DeliveryView {
@@ -52,14 +55,14 @@ export const deliveryEndpoints = [
 		method: "get",
 		path: "/api/v1/channels/{id}/deliveries",
 		...ADMIN,
-		summary: "A channel's notifications and their attempts, newest first",
+		summary: DOCS && "A channel's notifications and their attempts, newest first",
 		query: DeliveryQuery,
 		answer: {
 			status: 200,
-			data: Page("deliveries", DeliveryView),
-			description: "A page of deliveries.",
+			data: DOCS && Page("deliveries", DeliveryView),
+			description: DOCS && "A page of deliveries.",
 		},
-		refusals: { 404: "No channel has this id" },
+		refusals: { 404: DOCS && "No channel has this id" },
 		handler: async (c, { params, query }) => {
 			const channel = await requireChannel(c.env.DB, params.id);
 			const { cursor, limit, ...filter } = query;
@@ -73,9 +76,12 @@ export const deliveryEndpoints = [
 		method: "post",
 		path: "/api/v1/channels/{id}/deliveries/{delivery}/retry",
 		...ADMIN,
-		summary: "Queue a failed notification again",
-		answer: { status: 202, data: DeliveryView, description: "Queued." },
-		refusals: { 404: "No such channel or delivery", 409: "The delivery has not failed" },
+		summary: DOCS && "Queue a failed notification again",
+		answer: { status: 202, data: DOCS && DeliveryView, description: DOCS && "Queued." },
+		refusals: {
+			404: DOCS && "No such channel or delivery",
+			409: DOCS && "The delivery has not failed",
+		},
 		handler: async (c, { params }) => {
 			const row = await getNotification(c.env.DB, params.id, params.delivery);
 			if (row === null) {

@@ -11,6 +11,7 @@ import {
 	IncidentView,
 	incidentToApi,
 } from "../incidents/incident";
+import { DOCS } from "../schema/docs";
 import { requireChannel } from "./channels";
 import { ADMIN, PageLimit, QueryEnum } from "./fields";
 import { requireIntegration } from "./integrations";
@@ -35,18 +36,26 @@ export const IncidentQuery = z.object({
 	),
 });
 
-const ONE = { status: 200, data: IncidentDetailView, description: "The incident." } as const;
-const NOT_FOUND = { 404: "No incident has this id" };
+const ONE = {
+	status: 200,
+	data: DOCS && IncidentDetailView,
+	description: DOCS && "The incident.",
+} as const;
+const NOT_FOUND = { 404: DOCS && "No incident has this id" };
 
 export const incidentEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/incidents",
 		...ADMIN,
-		summary: "Incidents across integrations, newest first",
+		summary: DOCS && "Incidents across integrations, newest first",
 		query: IncidentQuery,
-		answer: { status: 200, data: Page("incidents", IncidentView), description: "A page." },
-		refusals: { 404: "The channel_id or integration_id filter names nothing" },
+		answer: {
+			status: 200,
+			data: DOCS && Page("incidents", IncidentView),
+			description: DOCS && "A page.",
+		},
+		refusals: { 404: DOCS && "The channel_id or integration_id filter names nothing" },
 		handler: async (c, { query }) => {
 			// A filter naming nothing is a mistake to report, not an empty list.
 			if (query.channel_id !== undefined) await requireChannel(c.env.DB, query.channel_id);
@@ -66,7 +75,7 @@ export const incidentEndpoints = [
 		method: "get",
 		path: "/api/v1/incidents/{id}",
 		...ADMIN,
-		summary: "One incident with its alerts",
+		summary: DOCS && "One incident with its alerts",
 		answer: ONE,
 		refusals: NOT_FOUND,
 		handler: async (c, { params: { id } }) =>
@@ -76,9 +85,9 @@ export const incidentEndpoints = [
 		method: "post",
 		path: "/api/v1/incidents/{id}/acknowledge",
 		...ADMIN,
-		summary: "Acknowledge an incident (stops escalation and repeats)",
+		summary: DOCS && "Acknowledge an incident (stops escalation and repeats)",
 		answer: ONE,
-		refusals: { ...NOT_FOUND, 409: "The incident is resolved" },
+		refusals: { ...NOT_FOUND, 409: DOCS && "The incident is resolved" },
 		handler: async (c, { params: { id } }) =>
 			incidentOf(await (await incidentObject(c.env, id)).acknowledgeIncident(id)),
 	}),
@@ -86,7 +95,7 @@ export const incidentEndpoints = [
 		method: "post",
 		path: "/api/v1/incidents/{id}/resolve",
 		...ADMIN,
-		summary: "Resolve an incident and its firing alerts",
+		summary: DOCS && "Resolve an incident and its firing alerts",
 		answer: ONE,
 		refusals: NOT_FOUND,
 		handler: async (c, { params: { id } }) =>

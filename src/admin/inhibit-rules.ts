@@ -19,6 +19,7 @@ import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { Deleted, Page } from "../http/views";
 import { Matchers } from "../routing/matchers";
 import { Condition, matchingCost } from "../routing/rules";
+import { DOCS } from "../schema/docs";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly } from "./channels";
 import { ADMIN, CreatedPageQuery, Description, LabelNames, newestFirst } from "./fields";
@@ -52,30 +53,36 @@ export const UpdateInhibitRule = z.partial(
 	z.strictObject(RuleFields, { error: unknownFieldOr("must be a JSON object") }),
 );
 
-export const InhibitRuleView = z.object({
-	id: z.string(),
-	source_matchers: z.array(Condition),
-	target_matchers: z.array(Condition),
-	equal: z.array(z.string()),
-	comment: z.string(),
-	integration_ids: z.array(z.string()),
-	created_at: Iso,
-	updated_at: Iso,
-});
+export const InhibitRuleView =
+	DOCS &&
+	z.object({
+		id: z.string(),
+		source_matchers: z.array(Condition),
+		target_matchers: z.array(Condition),
+		equal: z.array(z.string()),
+		comment: z.string(),
+		integration_ids: z.array(z.string()),
+		created_at: Iso,
+		updated_at: Iso,
+	});
 export type InhibitRuleView = z.output<typeof InhibitRuleView>;
 
-const ONE = { status: 200, data: InhibitRuleView, description: "The rule." } as const;
-const NOT_FOUND = { 404: "No inhibit rule has this id" };
+const ONE = {
+	status: 200,
+	data: DOCS && InhibitRuleView,
+	description: DOCS && "The rule.",
+} as const;
+const NOT_FOUND = { 404: DOCS && "No inhibit rule has this id" };
 
 export const inhibitRuleEndpoints = [
 	endpoint({
 		method: "post",
 		path: "/api/v1/inhibit-rules",
 		...ADMIN,
-		summary: "Create an inhibit rule",
+		summary: DOCS && "Create an inhibit rule",
 		body: {
 			schema: CreateInhibitRule,
-			example: {
+			example: DOCS && {
 				source_matchers: [{ field: "labels.alertname", op: "equals", value: "NodeDown" }],
 				target_matchers: [{ field: "severity", op: "in", value: ["warning", "info"] }],
 				equal: ["instance"],
@@ -83,7 +90,7 @@ export const inhibitRuleEndpoints = [
 			},
 		},
 		answer: { ...ONE, status: 201 },
-		refusals: { 409: "The deployment holds the most inhibit rules it can (100)" },
+		refusals: { 409: DOCS && "The deployment holds the most inhibit rules it can (100)" },
 		handler: async (c, { body }) => {
 			const now = Date.now();
 			const row = await checkedRule(c.env.DB, {
@@ -113,12 +120,12 @@ export const inhibitRuleEndpoints = [
 		method: "get",
 		path: "/api/v1/inhibit-rules",
 		...ADMIN,
-		summary: "List inhibit rules, newest first",
+		summary: DOCS && "List inhibit rules, newest first",
 		query: CreatedPageQuery,
 		answer: {
 			status: 200,
-			data: Page("inhibit_rules", InhibitRuleView),
-			description: "A page of rules.",
+			data: DOCS && Page("inhibit_rules", InhibitRuleView),
+			description: DOCS && "A page of rules.",
 		},
 		handler: async (c, { query }) => {
 			const { page, next_cursor } = await newestFirst(query, (range) =>
@@ -131,7 +138,7 @@ export const inhibitRuleEndpoints = [
 		method: "get",
 		path: "/api/v1/inhibit-rules/{id}",
 		...ADMIN,
-		summary: "One inhibit rule",
+		summary: DOCS && "One inhibit rule",
 		answer: ONE,
 		refusals: NOT_FOUND,
 		handler: async (c, { params }) => ruleToApi(await requireRule(c.env.DB, params.id)),
@@ -140,9 +147,9 @@ export const inhibitRuleEndpoints = [
 		method: "patch",
 		path: "/api/v1/inhibit-rules/{id}",
 		...ADMIN,
-		summary: "Change an inhibit rule",
-		body: { schema: UpdateInhibitRule, example: { equal: ["instance", "cluster"] } },
-		answer: { ...ONE, description: "The changed rule." },
+		summary: DOCS && "Change an inhibit rule",
+		body: { schema: UpdateInhibitRule, example: DOCS && { equal: ["instance", "cluster"] } },
+		answer: { ...ONE, description: DOCS && "The changed rule." },
 		refusals: NOT_FOUND,
 		handler: async (c, { params, body }) => {
 			const rule = await requireRule(c.env.DB, params.id);
@@ -168,8 +175,8 @@ export const inhibitRuleEndpoints = [
 		method: "delete",
 		path: "/api/v1/inhibit-rules/{id}",
 		...ADMIN,
-		summary: "Delete an inhibit rule",
-		answer: { status: 200, data: Deleted, description: "Deleted." },
+		summary: DOCS && "Delete an inhibit rule",
+		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
 		refusals: NOT_FOUND,
 		handler: async (c, { params }) => {
 			// A rule deleted before is found again, so repeating a DELETE whose news did not reach

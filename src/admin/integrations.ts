@@ -19,6 +19,7 @@ import { parseOrThrow } from "../http/validation";
 import { Deleted, Page } from "../http/views";
 import { NO_COUNTS } from "../integrations/counters";
 import { IntegrationType } from "../integrations/type";
+import { DOCS } from "../schema/docs";
 import { requiredAs, unknownFieldOr } from "../schema/messages";
 import { generateIntegrationKey, sha256Hex } from "../security/secrets";
 import { CloudWatchSettings } from "../sources/cloudwatch/settings";
@@ -61,74 +62,91 @@ export const UpdateIntegration = z.strictObject(
 
 const NEW_STATS = { key_rotated_at: null, deleted_at: null, ...NO_COUNTS, config_version: 0 };
 
-export const IntegrationListItem = z.object({
-	id: z.string(),
-	name: z.string(),
-	type: IntegrationType,
-	channel_id: z.nullable(z.string()),
-	settings: z.record(z.string(), z.unknown()),
-	created_at: Iso,
-	key_rotated_at: IsoOrNull,
-	event_count: z.int(),
-	last_event_at: IsoOrNull,
-	unrouted_count: z.int(),
-	rate_limited_count: z.int(),
-	deduplicated_count: z.int(),
-	replayed_count: z.int(),
-	refused_count: z.record(z.string(), z.int()),
-});
+export const IntegrationListItem =
+	DOCS &&
+	z.object({
+		id: z.string(),
+		name: z.string(),
+		type: IntegrationType,
+		channel_id: z.nullable(z.string()),
+		settings: z.record(z.string(), z.unknown()),
+		created_at: Iso,
+		key_rotated_at: IsoOrNull,
+		event_count: z.int(),
+		last_event_at: IsoOrNull,
+		unrouted_count: z.int(),
+		rate_limited_count: z.int(),
+		deduplicated_count: z.int(),
+		replayed_count: z.int(),
+		refused_count: z.record(z.string(), z.int()),
+	});
 type IntegrationListItem = z.output<typeof IntegrationListItem>;
 
-const IntakeView = z.object({
-	accepted_count: z.int(),
-	deduplicated_count: z.int(),
-	replayed_count: z.int(),
-	rate_limited_count: z.int(),
-	refused_count: z.record(z.string(), z.int()),
-	unrouted_count: z.int(),
-	last_event_at: IsoOrNull,
-});
+const IntakeView =
+	DOCS &&
+	z.object({
+		accepted_count: z.int(),
+		deduplicated_count: z.int(),
+		replayed_count: z.int(),
+		rate_limited_count: z.int(),
+		refused_count: z.record(z.string(), z.int()),
+		unrouted_count: z.int(),
+		last_event_at: IsoOrNull,
+	});
 
-const SnsStatusView = z.object({
-	topic_arn: z.nullable(z.string()),
-	topic_pinned_by: z.nullable(z.enum(["settings", "confirmation", "notification"])),
-	topic_pinned_at: IsoOrNull,
-	subscription_status: z.enum(["none", "confirmed", "receiving", "unsubscribed"]),
-	subscription_arn: z.nullable(z.string()),
-	confirmed_at: IsoOrNull,
-	unsubscribed_at: IsoOrNull,
-	last_message_at: IsoOrNull,
-});
+const SnsStatusView =
+	DOCS &&
+	z.object({
+		topic_arn: z.nullable(z.string()),
+		topic_pinned_by: z.nullable(z.enum(["settings", "confirmation", "notification"])),
+		topic_pinned_at: IsoOrNull,
+		subscription_status: z.enum(["none", "confirmed", "receiving", "unsubscribed"]),
+		subscription_arn: z.nullable(z.string()),
+		confirmed_at: IsoOrNull,
+		unsubscribed_at: IsoOrNull,
+		last_message_at: IsoOrNull,
+	});
 
-export const IntegrationView = z.extend(IntegrationListItem, {
-	intake: IntakeView,
-	/** aws_cloudwatch only. */
-	sns: z.optional(SnsStatusView),
-});
+export const IntegrationView =
+	DOCS &&
+	z.extend(IntegrationListItem, {
+		intake: IntakeView,
+		/** aws_cloudwatch only. */
+		sns: z.optional(SnsStatusView),
+	});
 type IntegrationView = z.output<typeof IntegrationView>;
 
 /** Create and rotate: the key and the URL that carries it, in this answer and nowhere else. */
-const IntegrationWithKey = z.extend(IntegrationView, {
-	integration_key: z.string(),
-	push_url: z.string(),
-});
+const IntegrationWithKey =
+	DOCS &&
+	z.extend(IntegrationView, {
+		integration_key: z.string(),
+		push_url: z.string(),
+	});
 
-const ONE = { status: 200, data: IntegrationView, description: "The integration." } as const;
-const NOT_FOUND = { 404: "No integration has this id" };
+const ONE = {
+	status: 200,
+	data: DOCS && IntegrationView,
+	description: DOCS && "The integration.",
+} as const;
+const NOT_FOUND = { 404: DOCS && "No integration has this id" };
 
 export const integrationEndpoints = [
 	endpoint({
 		method: "post",
 		path: "/api/v1/integrations",
 		...ADMIN,
-		summary: "Create an integration; its key is in this answer only",
-		body: { schema: CreateIntegration, example: { name: "nightly backups", type: "standard" } },
+		summary: DOCS && "Create an integration; its key is in this answer only",
+		body: {
+			schema: CreateIntegration,
+			example: DOCS && { name: "nightly backups", type: "standard" },
+		},
 		answer: {
 			status: 201,
-			data: IntegrationWithKey,
-			description: "The integration, its key and its push URL (shown once).",
+			data: DOCS && IntegrationWithKey,
+			description: DOCS && "The integration, its key and its push URL (shown once).",
 		},
-		refusals: { 409: "The deployment holds the most integrations it can (1,000)" },
+		refusals: { 409: DOCS && "The deployment holds the most integrations it can (1,000)" },
 		handler: async (c, input) => {
 			const body = await input.body();
 			const settings = parseOrThrow(SOURCES[body.type].settings, body.settings ?? {}, "settings");
@@ -169,12 +187,12 @@ export const integrationEndpoints = [
 		method: "get",
 		path: "/api/v1/integrations",
 		...ADMIN,
-		summary: "List integrations, newest first",
+		summary: DOCS && "List integrations, newest first",
 		query: CreatedPageQuery,
 		answer: {
 			status: 200,
-			data: Page("integrations", IntegrationListItem),
-			description: "A page of integrations; never a key.",
+			data: DOCS && Page("integrations", IntegrationListItem),
+			description: DOCS && "A page of integrations; never a key.",
 		},
 		handler: async (c, { query }) => {
 			const { page, next_cursor } = await newestFirst(query, (range) =>
@@ -187,7 +205,7 @@ export const integrationEndpoints = [
 		method: "get",
 		path: "/api/v1/integrations/{id}",
 		...ADMIN,
-		summary: "One integration, with its intake counters",
+		summary: DOCS && "One integration, with its intake counters",
 		answer: ONE,
 		refusals: NOT_FOUND,
 		handler: async (c, { params }) =>
@@ -197,9 +215,12 @@ export const integrationEndpoints = [
 		method: "patch",
 		path: "/api/v1/integrations/{id}",
 		...ADMIN,
-		summary: "Change the name, settings or private channel",
-		body: { schema: UpdateIntegration, example: { settings: { auto_resolve_after: "30m" } } },
-		answer: { ...ONE, description: "The changed integration." },
+		summary: DOCS && "Change the name, settings or private channel",
+		body: {
+			schema: UpdateIntegration,
+			example: DOCS && { settings: { auto_resolve_after: "30m" } },
+		},
+		answer: { ...ONE, description: DOCS && "The changed integration." },
 		refusals: NOT_FOUND,
 		handler: async (c, { params, body }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
@@ -224,8 +245,8 @@ export const integrationEndpoints = [
 		method: "delete",
 		path: "/api/v1/integrations/{id}",
 		...ADMIN,
-		summary: "Delete an integration: its key stops at once, its alerts and incidents go",
-		answer: { status: 200, data: Deleted, description: "Deleted." },
+		summary: DOCS && "Delete an integration: its key stops at once, its alerts and incidents go",
+		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
 		refusals: NOT_FOUND,
 		handler: async (c, { params: { id } }) => {
 			// Rows marked by an interrupted delete of an earlier version are finished here too.
@@ -253,11 +274,11 @@ export const integrationEndpoints = [
 		method: "post",
 		path: "/api/v1/integrations/{id}/rotate-key",
 		...ADMIN,
-		summary: "Issue a new key; the old one stops at once",
+		summary: DOCS && "Issue a new key; the old one stops at once",
 		answer: {
 			status: 200,
-			data: IntegrationWithKey,
-			description: "The integration with its new key (shown once).",
+			data: DOCS && IntegrationWithKey,
+			description: DOCS && "The integration with its new key (shown once).",
 		},
 		refusals: NOT_FOUND,
 		handler: async (c, { params }) => {
@@ -278,9 +299,9 @@ export const integrationEndpoints = [
 		method: "delete",
 		path: "/api/v1/integrations/{id}/topic",
 		...ADMIN,
-		summary: "Unpin an aws_cloudwatch integration's SNS topic",
+		summary: DOCS && "Unpin an aws_cloudwatch integration's SNS topic",
 		answer: ONE,
-		refusals: { ...NOT_FOUND, 409: "Not an aws_cloudwatch integration" },
+		refusals: { ...NOT_FOUND, 409: DOCS && "Not an aws_cloudwatch integration" },
 		handler: async (c, { params }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
 			if (row.type !== "aws_cloudwatch") {

@@ -3,6 +3,7 @@ import { getRoutes, replaceRoutes } from "../db/routes";
 import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter } from "../http/errors";
 import { Routes } from "../routing/rules";
+import { DOCS } from "../schema/docs";
 import { ADMIN } from "./fields";
 import { requireIntegration } from "./integrations";
 import { rerouteObject } from "./objects";
@@ -12,15 +13,19 @@ import { rerouteObject } from "./objects";
  * change reaches the integration's Durable Object before the API answers.
  */
 
-const NOT_FOUND = { 404: "No integration has this id" };
+const NOT_FOUND = { 404: DOCS && "No integration has this id" };
 
 export const routingRuleEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations/{id}/routes",
 		...ADMIN,
-		summary: "A shared integration's routing rules",
-		answer: { status: 200, data: Routes, description: "The rules, in order, and the default." },
+		summary: DOCS && "A shared integration's routing rules",
+		answer: {
+			status: 200,
+			data: DOCS && Routes,
+			description: DOCS && "The rules, in order, and the default.",
+		},
 		refusals: NOT_FOUND,
 		handler: async (c, { params }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
@@ -31,10 +36,10 @@ export const routingRuleEndpoints = [
 		method: "put",
 		path: "/api/v1/integrations/{id}/routes",
 		...ADMIN,
-		summary: "Replace a shared integration's routing rules",
+		summary: DOCS && "Replace a shared integration's routing rules",
 		body: {
 			schema: Routes,
-			example: {
+			example: DOCS && {
 				rules: [
 					{
 						channel_id: "ch_db…",
@@ -44,8 +49,8 @@ export const routingRuleEndpoints = [
 				default_channel_id: null,
 			},
 		},
-		answer: { status: 200, data: Routes, description: "The stored rules." },
-		refusals: { ...NOT_FOUND, 409: "The integration is private to a channel" },
+		answer: { status: 200, data: DOCS && Routes, description: DOCS && "The stored rules." },
+		refusals: { ...NOT_FOUND, 409: DOCS && "The integration is private to a channel" },
 		handler: async (c, { params, body }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
 			if (row.channel_id !== null) {

@@ -20,6 +20,7 @@ import { Matchers } from "../routing/matchers";
 import { Condition, matchingCost } from "../routing/rules";
 import { Schedule } from "../routing/schedule";
 import { nextSilenceChange, type SilenceRule, silenceStatus } from "../routing/silence";
+import { DOCS } from "../schema/docs";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly } from "./channels";
 import { ADMIN, CreatedPageQuery, newestFirst } from "./fields";
@@ -78,32 +79,36 @@ export const UpdateSilence = z.partial(
 	z.strictObject(SilenceFields, { error: unknownFieldOr("must be a JSON object") }),
 );
 
-export const SilenceView = z.object({
-	id: z.string(),
-	matchers: z.array(Condition),
-	starts_at: Iso,
-	ends_at: IsoOrNull,
-	schedule: z.nullable(Schedule),
-	comment: z.string(),
-	created_by: z.string(),
-	integration_ids: z.array(z.string()),
-	channel_ids: z.array(z.string()),
-	/** pending: not yet, or between windows; active: muting now; expired: for good. */
-	status: z.enum(["pending", "active", "expired"]),
-	/** When it next starts or stops muting (null: never again). */
-	next_change_at: IsoOrNull,
-	created_at: Iso,
-	updated_at: Iso,
-});
+export const SilenceView =
+	DOCS &&
+	z.object({
+		id: z.string(),
+		matchers: z.array(Condition),
+		starts_at: Iso,
+		ends_at: IsoOrNull,
+		schedule: z.nullable(Schedule),
+		comment: z.string(),
+		created_by: z.string(),
+		integration_ids: z.array(z.string()),
+		channel_ids: z.array(z.string()),
+		/** pending: not yet, or between windows; active: muting now; expired: for good. */
+		status: z.enum(["pending", "active", "expired"]),
+		/** When it next starts or stops muting (null: never again). */
+		next_change_at: IsoOrNull,
+		created_at: Iso,
+		updated_at: Iso,
+	});
 export type SilenceView = z.output<typeof SilenceView>;
 
-const SilencePreview = z.object({
-	alerts: z.array(z.extend(AlertView, { integration_id: z.string() })),
-	/** More firing alerts match than the 100 listed. */
-	truncated: z.boolean(),
-});
+const SilencePreview =
+	DOCS &&
+	z.object({
+		alerts: z.array(z.extend(AlertView, { integration_id: z.string() })),
+		/** More firing alerts match than the 100 listed. */
+		truncated: z.boolean(),
+	});
 
-const SILENCE_EXAMPLE = {
+const SILENCE_EXAMPLE = DOCS && {
 	matchers: [
 		{ field: "labels.service", op: "equals", value: "db" },
 		{ field: "severity", op: "in", value: ["warning", "info"] },
@@ -113,18 +118,22 @@ const SILENCE_EXAMPLE = {
 	created_by: "ana@example.com",
 };
 
-const ONE = { status: 200, data: SilenceView, description: "The silence." } as const;
-const NOT_FOUND = { 404: "No silence has this id" };
+const ONE = {
+	status: 200,
+	data: DOCS && SilenceView,
+	description: DOCS && "The silence.",
+} as const;
+const NOT_FOUND = { 404: DOCS && "No silence has this id" };
 
 export const silenceEndpoints = [
 	endpoint({
 		method: "post",
 		path: "/api/v1/silences",
 		...ADMIN,
-		summary: "Create a silence, or a maintenance window (a silence with a weekly schedule)",
-		body: { schema: CreateSilence, example: SILENCE_EXAMPLE },
+		summary: DOCS && "Create a silence, or a maintenance window (a silence with a weekly schedule)",
+		body: { schema: CreateSilence, example: DOCS && SILENCE_EXAMPLE },
 		answer: { ...ONE, status: 201 },
-		refusals: { 409: "The deployment holds the most silences it can (200 not expired)" },
+		refusals: { 409: DOCS && "The deployment holds the most silences it can (200 not expired)" },
 		handler: async (c, input) => {
 			const body = await input.body();
 			const now = Date.now();
@@ -162,12 +171,12 @@ export const silenceEndpoints = [
 		method: "get",
 		path: "/api/v1/silences",
 		...ADMIN,
-		summary: "List silences (expired ones too), newest first",
+		summary: DOCS && "List silences (expired ones too), newest first",
 		query: CreatedPageQuery,
 		answer: {
 			status: 200,
-			data: Page("silences", SilenceView),
-			description: "A page of silences.",
+			data: DOCS && Page("silences", SilenceView),
+			description: DOCS && "A page of silences.",
 		},
 		handler: async (c, { query }) => {
 			const { page, next_cursor } = await newestFirst(query, (range) =>
@@ -181,12 +190,13 @@ export const silenceEndpoints = [
 		method: "post",
 		path: "/api/v1/silences/preview",
 		...ADMIN,
-		summary: "The firing alerts a silence would mute, before saving it",
-		body: { schema: CreateSilence, example: SILENCE_EXAMPLE },
+		summary: DOCS && "The firing alerts a silence would mute, before saving it",
+		body: { schema: CreateSilence, example: DOCS && SILENCE_EXAMPLE },
 		answer: {
 			status: 200,
-			data: SilencePreview,
-			description: "Up to 100 firing alerts its matchers and scope match (whatever its times).",
+			data: DOCS && SilencePreview,
+			description:
+				DOCS && "Up to 100 firing alerts its matchers and scope match (whatever its times).",
 		},
 		handler: async (c, input) => {
 			const body = await input.body();
@@ -222,7 +232,7 @@ export const silenceEndpoints = [
 		method: "get",
 		path: "/api/v1/silences/{id}",
 		...ADMIN,
-		summary: "One silence",
+		summary: DOCS && "One silence",
 		answer: ONE,
 		refusals: NOT_FOUND,
 		handler: async (c, { params }) =>
@@ -232,10 +242,10 @@ export const silenceEndpoints = [
 		method: "patch",
 		path: "/api/v1/silences/{id}",
 		...ADMIN,
-		summary: "Change a silence that has not expired",
-		body: { schema: UpdateSilence, example: { ends_at: "2026-11-23T06:00:00Z" } },
-		answer: { ...ONE, description: "The changed silence." },
-		refusals: { ...NOT_FOUND, 409: "The silence has expired" },
+		summary: DOCS && "Change a silence that has not expired",
+		body: { schema: UpdateSilence, example: DOCS && { ends_at: "2026-11-23T06:00:00Z" } },
+		answer: { ...ONE, description: DOCS && "The changed silence." },
+		refusals: { ...NOT_FOUND, 409: DOCS && "The silence has expired" },
 		handler: async (c, { params, body }) => {
 			const silence = await requireSilence(c.env.DB, params.id);
 			const change = await body();
@@ -268,8 +278,8 @@ export const silenceEndpoints = [
 		method: "delete",
 		path: "/api/v1/silences/{id}",
 		...ADMIN,
-		summary: "Expire a silence now (it stays listed as expired)",
-		answer: { ...ONE, description: "The expired silence." },
+		summary: DOCS && "Expire a silence now (it stays listed as expired)",
+		answer: { ...ONE, description: DOCS && "The expired silence." },
 		refusals: NOT_FOUND,
 		handler: async (c, { params }) => {
 			const silence = await requireSilence(c.env.DB, params.id);

@@ -24,6 +24,7 @@ import {
 	urlProblem,
 	urlRulesOf,
 } from "../notify/url";
+import { DOCS } from "../schema/docs";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly, requireChannel } from "./channels";
@@ -137,18 +138,18 @@ function schedule(input: TargetInput, current?: Target) {
 	};
 }
 
-const ONE = { status: 200, data: TargetView, description: "The target." } as const;
-const NO_TARGET = { 404: "No such channel or target" };
+const ONE = { status: 200, data: DOCS && TargetView, description: DOCS && "The target." } as const;
+const NO_TARGET = { 404: DOCS && "No such channel or target" };
 
 export const targetEndpoints = [
 	endpoint({
 		method: "post",
 		path: "/api/v1/channels/{id}/targets",
 		...ADMIN,
-		summary: "Add a notification target (webhook, Slack, Teams, PagerDuty) to a channel",
+		summary: DOCS && "Add a notification target (webhook, Slack, Teams, PagerDuty) to a channel",
 		body: {
 			schema: CreateTarget,
-			example: {
+			example: DOCS && {
 				type: "webhook",
 				name: "on-call bot",
 				url: "https://bot.example.com/alertgate",
@@ -157,10 +158,13 @@ export const targetEndpoints = [
 		},
 		answer: {
 			status: 201,
-			data: TargetView,
-			description: "The target; a webhook's signing secret is in this answer only.",
+			data: DOCS && TargetView,
+			description: DOCS && "The target; a webhook's signing secret is in this answer only.",
 		},
-		refusals: { 404: "No channel has this id", 409: "The channel has 10 targets already" },
+		refusals: {
+			404: DOCS && "No channel has this id",
+			409: DOCS && "The channel has 10 targets already",
+		},
 		handler: async (c, { params, body: read }) => {
 			const channel = await requireChannel(c.env.DB, params.id);
 			const body = await read();
@@ -191,13 +195,13 @@ export const targetEndpoints = [
 		method: "get",
 		path: "/api/v1/channels/{id}/targets",
 		...ADMIN,
-		summary: "A channel's targets (URLs and secrets masked)",
+		summary: DOCS && "A channel's targets (URLs and secrets masked)",
 		answer: {
 			status: 200,
-			data: z.object({ targets: z.array(TargetView) }),
-			description: "The targets.",
+			data: DOCS && z.object({ targets: z.array(TargetView) }),
+			description: DOCS && "The targets.",
 		},
-		refusals: { 404: "No channel has this id" },
+		refusals: { 404: DOCS && "No channel has this id" },
 		handler: async (c, { params }) => {
 			const channel = await requireChannel(c.env.DB, params.id);
 			return { targets: (await listTargets(c.env.DB, channel.id)).map(targetToApi) };
@@ -207,7 +211,7 @@ export const targetEndpoints = [
 		method: "get",
 		path: "/api/v1/channels/{id}/targets/{target}",
 		...ADMIN,
-		summary: "One target",
+		summary: DOCS && "One target",
 		answer: ONE,
 		refusals: NO_TARGET,
 		handler: async (c, { params }) => targetToApi(await requireTarget(c.env.DB, params)),
@@ -216,9 +220,12 @@ export const targetEndpoints = [
 		method: "patch",
 		path: "/api/v1/channels/{id}/targets/{target}",
 		...ADMIN,
-		summary: "Change a target",
-		body: { schema: UpdateTarget, example: { delay: "10m", repeat: { every: "15m", times: 3 } } },
-		answer: { ...ONE, description: "The changed target." },
+		summary: DOCS && "Change a target",
+		body: {
+			schema: UpdateTarget,
+			example: DOCS && { delay: "10m", repeat: { every: "15m", times: 3 } },
+		},
+		answer: { ...ONE, description: DOCS && "The changed target." },
 		refusals: NO_TARGET,
 		handler: async (c, { params, body }) => {
 			const current = await requireTarget(c.env.DB, params);
@@ -239,8 +246,8 @@ export const targetEndpoints = [
 		method: "delete",
 		path: "/api/v1/channels/{id}/targets/{target}",
 		...ADMIN,
-		summary: "Remove a target",
-		answer: { status: 200, data: Deleted, description: "Deleted." },
+		summary: DOCS && "Remove a target",
+		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
 		refusals: NO_TARGET,
 		handler: async (c, { params }) => {
 			const target = await requireTarget(c.env.DB, params);
@@ -253,13 +260,13 @@ export const targetEndpoints = [
 		method: "post",
 		path: "/api/v1/channels/{id}/targets/{target}/rotate-secret",
 		...ADMIN,
-		summary: "New signing secret for a webhook; the old one also signs for a day",
+		summary: DOCS && "New signing secret for a webhook; the old one also signs for a day",
 		answer: {
 			status: 200,
-			data: TargetView,
-			description: "The target with its new secret (shown once).",
+			data: DOCS && TargetView,
+			description: DOCS && "The target with its new secret (shown once).",
 		},
-		refusals: { ...NO_TARGET, 409: "Not a webhook target" },
+		refusals: { ...NO_TARGET, 409: DOCS && "Not a webhook target" },
 		handler: async (c, { params }) => {
 			const target = await requireTarget(c.env.DB, params);
 			if (target.type !== "webhook") {
@@ -285,25 +292,27 @@ export const targetEndpoints = [
 		method: "post",
 		path: "/api/v1/channels/{id}/test",
 		...ADMIN,
-		summary: "Send a test notification to every target of the channel, now",
+		summary: DOCS && "Send a test notification to every target of the channel, now",
 		answer: {
 			status: 200,
-			data: z.object({
-				event_id: z.string(),
-				results: z.array(
-					z.object({
-						target_id: z.string(),
-						name: z.string(),
-						type: TargetType,
-						delivered: z.boolean(),
-						status: z.nullable(z.int()),
-						detail: z.string(),
-					}),
-				),
-			}),
-			description: "What each target answered.",
+			data:
+				DOCS &&
+				z.object({
+					event_id: z.string(),
+					results: z.array(
+						z.object({
+							target_id: z.string(),
+							name: z.string(),
+							type: TargetType,
+							delivered: z.boolean(),
+							status: z.nullable(z.int()),
+							detail: z.string(),
+						}),
+					),
+				}),
+			description: DOCS && "What each target answered.",
 		},
-		refusals: { 404: "No channel has this id" },
+		refusals: { 404: DOCS && "No channel has this id" },
 		handler: async (c, { params }) => {
 			const channel = await requireChannel(c.env.DB, params.id);
 			const now = Date.now();

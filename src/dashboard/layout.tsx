@@ -89,11 +89,11 @@ export function MessagePage(props: { title: string; message: string; csrf?: stri
 	);
 }
 
-export function Severity(props: { severity: string }) {
+export function SeverityBadge(props: { severity: string }) {
 	return <span class={`sev ${props.severity}`}>{props.severity}</span>;
 }
 
-export function Labels(props: { labels: Record<string, string> }) {
+export function LabelList(props: { labels: Record<string, string> }) {
 	return (
 		<>
 			{Object.entries(props.labels).map(([name, value]) => (

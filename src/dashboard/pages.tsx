@@ -3,7 +3,7 @@ import type { SilenceView } from "../admin/silences";
 import type { ApiAlert } from "../alerts/alert";
 import type { ApiIncident } from "../incidents/incident";
 import type { Condition } from "../routing/rules";
-import { age, Labels, Layout, Severity } from "./layout";
+import { age, LabelList, Layout, SeverityBadge } from "./layout";
 
 /**
  * The dashboard's pages: server-rendered HTML, no script, readable on a phone.
@@ -39,7 +39,7 @@ export function IncidentsPage(props: { groups: IncidentGroup[]; csrf: string; no
 								{group.incidents.map((incident) => (
 									<tr data-incident={incident.id}>
 										<td>
-											<Severity severity={incident.severity} />
+											<SeverityBadge severity={incident.severity} />
 										</td>
 										<td>
 											<a href={`/dashboard/incidents/${incident.id}`}>{incident.title}</a>
@@ -74,7 +74,7 @@ export function IncidentPage(props: {
 	return (
 		<Layout title={incident.title} csrf={props.csrf}>
 			<h1>
-				<Severity severity={incident.severity} /> {incident.title}
+				<SeverityBadge severity={incident.severity} /> {incident.title}
 			</h1>
 			<p>
 				Status <strong id="status">{incident.status}</strong> · opened{" "}
@@ -128,12 +128,12 @@ function AlertTable(props: { alerts: ApiAlert[]; now: number }) {
 				{props.alerts.map((alert) => (
 					<tr data-alert={alert.alert_key}>
 						<td>
-							<Severity severity={alert.severity} />
+							<SeverityBadge severity={alert.severity} />
 						</td>
 						<td>
 							{alert.title}
 							<div class="muted">{alert.alert_key}</div>
-							<Labels labels={alert.labels} />
+							<LabelList labels={alert.labels} />
 						</td>
 						<td>
 							{alert.status} <Marks alert={alert} />

@@ -1,6 +1,7 @@
-import { type Context, Hono, type MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { csrf } from "hono/csrf";
 import { HTTPException } from "hono/http-exception";
+import { Hono } from "hono/tiny";
 import { incidentObject } from "../admin/incidents";
 import { ruleToApi } from "../admin/inhibit-rules";
 import { silenceToApi } from "../admin/silences";

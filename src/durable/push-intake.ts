@@ -153,7 +153,7 @@ function applyAlertEvent(
 	const event = heldToClock(sent, now);
 	if (event.action === "acknowledge") return acknowledgeAlert(s, event.alert_key, now);
 	const firing = s.alerts.firing(event.alert_key);
-	const lastStateAt = event.ordered ? s.alerts.lastStateAt(event.alert_key) : null;
+	const lastStateAt = event.ordered ? s.keyStates.lastAt(event.alert_key) : null;
 	const outcome = applyEvent(firing, event, newId, lastStateAt);
 	if (outcome.result === "opened" && s.alerts.firingCount() >= MAX_FIRING_ALERTS) {
 		throw new Refused({ ok: false, reason: "too_many_open_alerts", limit: MAX_FIRING_ALERTS });
@@ -187,7 +187,7 @@ function applyAlertEvent(
 	}
 	if (changed?.began) tellFlapping(s, changed.began, now);
 	if (event.ordered && outcome.result !== "stale") {
-		s.alerts.recordStateAt(event.alert_key, event.occurred_at);
+		s.keyStates.record(event.alert_key, event.occurred_at);
 	}
 	return {
 		alert_key: event.alert_key,

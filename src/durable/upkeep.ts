@@ -38,7 +38,7 @@ function pruneHistory(s: Stores, now: number): boolean {
 	for (const id of pruned) s.outbox.forgetIncident(id);
 	const incidents = pruned.length;
 	const alerts = s.alerts.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
-	const keys = s.alerts.pruneKeyStates(cutoff, PRUNE_BATCH);
+	const keys = s.keyStates.prune(cutoff, PRUNE_BATCH);
 	return Math.max(incidents, alerts, keys) >= PRUNE_BATCH;
 }
 

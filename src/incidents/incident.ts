@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { AlertView, Iso, IsoOrNull, iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
+import { DOCS } from "../schema/docs";
 
 /**
  * An incident: what a person acts on. It belongs to one channel (or none: unrouted), lives in
@@ -35,15 +36,17 @@ export const IncidentRecord = z.extend(z.omit(Incident, { integration_id: true }
 export type IncidentRecord = z.infer<typeof IncidentRecord>;
 
 /** The API's view: the same fields, times as ISO 8601. */
-export const IncidentView = z.extend(Incident, {
-	opened_at: Iso,
-	acknowledged_at: IsoOrNull,
-	resolved_at: IsoOrNull,
-});
+export const IncidentView =
+	DOCS &&
+	z.extend(Incident, {
+		opened_at: Iso,
+		acknowledged_at: IsoOrNull,
+		resolved_at: IsoOrNull,
+	});
 export type ApiIncident = z.output<typeof IncidentView>;
 
 /** One incident with its alerts. */
-export const IncidentDetailView = z.extend(IncidentView, { alerts: z.array(AlertView) });
+export const IncidentDetailView = DOCS && z.extend(IncidentView, { alerts: z.array(AlertView) });
 
 export function incidentToApi(incident: Incident): ApiIncident {
 	return {

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { Iso, IsoOrNull, iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
 import { highestSeverity } from "../incidents/incident";
+import { DOCS } from "../schema/docs";
 import { parseDuration } from "../schema/duration";
 import { pagerdutyRegion } from "./url";
 
@@ -101,26 +102,28 @@ export function maskUrl(url: string): string {
 
 /** A target as the API shows it: secrets and token-bearing URLs masked. */
 /** The API's view of a target: secrets and URLs masked, times as ISO 8601. */
-export const TargetView = z.object({
-	id: z.string(),
-	channel_id: z.string(),
-	name: z.string(),
-	type: TargetType,
-	events: z.array(EventType),
-	min_severity: Severity,
-	delay: z.string(),
-	/** Masked: scheme and host only. Not for pagerduty targets. */
-	url: z.optional(z.string()),
-	/** pagerduty: the routing key, masked, and the account's region. */
-	routing_key: z.optional(z.string()),
-	region: z.optional(z.enum(["us", "eu"])),
-	/** webhook: the signing secret, masked except in the answers to create and rotate-secret. */
-	secret: z.optional(z.string()),
-	previous_secret_until: z.optional(IsoOrNull),
-	repeat: z.nullable(z.object({ every: z.string(), times: z.int() })),
-	created_at: Iso,
-	updated_at: Iso,
-});
+export const TargetView =
+	DOCS &&
+	z.object({
+		id: z.string(),
+		channel_id: z.string(),
+		name: z.string(),
+		type: TargetType,
+		events: z.array(EventType),
+		min_severity: Severity,
+		delay: z.string(),
+		/** Masked: scheme and host only. Not for pagerduty targets. */
+		url: z.optional(z.string()),
+		/** pagerduty: the routing key, masked, and the account's region. */
+		routing_key: z.optional(z.string()),
+		region: z.optional(z.enum(["us", "eu"])),
+		/** webhook: the signing secret, masked except in the answers to create and rotate-secret. */
+		secret: z.optional(z.string()),
+		previous_secret_until: z.optional(IsoOrNull),
+		repeat: z.nullable(z.object({ every: z.string(), times: z.int() })),
+		created_at: Iso,
+		updated_at: Iso,
+	});
 export type TargetView = z.output<typeof TargetView>;
 
 export function targetToApi(target: Target): TargetView {

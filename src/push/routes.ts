@@ -8,6 +8,7 @@ import type { Endpoint } from "../http/endpoint";
 import { HttpError, InvalidParameter, PayloadTooLarge } from "../http/errors";
 import { refusalError } from "../http/refusals";
 import type { IntegrationType } from "../integrations/type";
+import { DOCS } from "../schema/docs";
 import { parseWellFormed } from "../schema/json";
 import { readIntegrationKey, sha256Hex } from "../security/secrets";
 import { alertsApiError, handleAlertsApi } from "../sources/alertmanager/handler";
@@ -48,24 +49,28 @@ const batch = only("standard", "/batch", handleStandardBatch);
 const alertsApi = only("alertmanager", "/api/v2/alerts", handleAlertsApi);
 const pagerDuty = only("pagerduty", "/v2/enqueue", handlePagerDutyPush);
 
-const standardEvent = {
+const standardEvent = DOCS && {
 	event_status: "Critical",
 	title_rule: "backup of db-1 failed",
 	alert_key: "backup-db-1",
 	labels: { host: "db-1", service: "backup" },
 };
 
-const PushOutcomes = z.object({ results: z.array(PushData) });
+const PushOutcomes = DOCS && z.object({ results: z.array(PushData) });
 
 const PUSH = { method: "post", tag: "Push", auth: "key" } as const;
 
 const pushRefusals = {
-	403: "A header key that matches no integration (never 401, which EventBridge retries)",
-	404: "A key in the URL that matches no integration",
-	413: "The body is over 512 KiB, it carries more than 1,000 alerts, or more than the rate limit's burst",
-	422: "An Idempotency-Key reused with another body",
-	429: "Over the integration's rate limit, which counts alerts (Retry-After says when to send again)",
-	503: "Retry later (a settings change raced the push)",
+	403: DOCS && "A header key that matches no integration (never 401, which EventBridge retries)",
+	404: DOCS && "A key in the URL that matches no integration",
+	413:
+		DOCS &&
+		"The body is over 512 KiB, it carries more than 1,000 alerts, or more than the rate limit's burst",
+	422: DOCS && "An Idempotency-Key reused with another body",
+	429:
+		DOCS &&
+		"Over the integration's rate limit, which counts alerts (Retry-After says when to send again)",
+	503: DOCS && "Retry later (a settings change raced the push)",
 };
 
 /**
@@ -83,14 +88,16 @@ function keyedTwice(
 		{
 			...PUSH,
 			...declared,
-			summary: `${declared.summary} The key in a header (X-Integration-Key, Bearer, a Basic password) or ?integration_key=.`,
+			summary:
+				DOCS &&
+				`${declared.summary} The key in a header (X-Integration-Key, Bearer, a Basic password) or ?integration_key=.`,
 			path: `/push${suffix}`,
 			handle: (c) => wrap(c, () => handlePush(c, keyFromRequest(c), handlerOf)),
 		},
 		{
 			...PUSH,
 			...declared,
-			summary: `${declared.summary} The key in the URL.`,
+			summary: DOCS && `${declared.summary} The key in the URL.`,
 			path: `/push/{key}${suffix}`,
 			handle: (c) => wrap(c, () => handlePush(c, keyInPath(c), handlerOf)),
 		},
@@ -103,9 +110,13 @@ export const pushEndpoints: Endpoint[] = [
 	...keyedTwice(
 		"/batch",
 		{
-			summary: "Up to 100 standard events, all or nothing, answered in order.",
-			body: { schema: Batch, example: { events: [standardEvent] } },
-			answer: { ...pushAnswer, data: PushOutcomes, description: "Each event's outcome, in order." },
+			summary: DOCS && "Up to 100 standard events, all or nothing, answered in order.",
+			body: { schema: Batch, example: DOCS && { events: [standardEvent] } },
+			answer: {
+				...pushAnswer,
+				data: DOCS && PushOutcomes,
+				description: DOCS && "Each event's outcome, in order.",
+			},
 			refusals: pushRefusals,
 		},
 		batch,
@@ -114,18 +125,23 @@ export const pushEndpoints: Endpoint[] = [
 		"/api/v2/alerts",
 		{
 			summary:
+				DOCS &&
 				"Alertmanager API v2 for Prometheus (alertmanager integrations); refusals are JSON strings, as Alertmanager's.",
 			body: {
 				schema: PostableAlerts,
-				example: [
+				example: DOCS && [
 					{
 						labels: { alertname: "HighLatency", service: "api", severity: "warning" },
-						annotations: { summary: "p99 over 2s" },
+						annotations: { summary: DOCS && "p99 over 2s" },
 						startsAt: "2026-11-22T08:00:00Z",
 					},
 				],
 			},
-			answer: { ...pushAnswer, data: PushOutcomes, description: "Each alert's outcome, in order." },
+			answer: {
+				...pushAnswer,
+				data: DOCS && PushOutcomes,
+				description: DOCS && "Each alert's outcome, in order.",
+			},
 			refusals: pushRefusals,
 		},
 		alertsApi,
@@ -135,16 +151,20 @@ export const pushEndpoints: Endpoint[] = [
 		"",
 		{
 			summary:
+				DOCS &&
 				"Push. The body is what the integration's type takes: a standard event, an SNS message (aws_cloudwatch), an EventBridge event, or an Alertmanager webhook.",
-			body: { schema: StandardAlertBody, example: standardEvent },
+			body: { schema: StandardAlertBody, example: DOCS && standardEvent },
 			answer: {
 				...pushAnswer,
-				data: z.union([
-					PushData,
-					z.object({ event_id: z.string(), results: z.array(PushData) }),
-					PushOutcomes,
-				]),
+				data:
+					DOCS &&
+					z.union([
+						PushData,
+						z.object({ event_id: z.string(), results: z.array(PushData) }),
+						PushOutcomes,
+					]),
 				description:
+					DOCS &&
 					"standard: the event's outcome; aws_eventbridge: the event id and outcomes; alertmanager: one outcome per alert; aws_cloudwatch: the alarm's outcome or the subscription's state",
 			},
 			refusals: pushRefusals,
@@ -156,23 +176,26 @@ export const pushEndpoints: Endpoint[] = [
 		path: "/v2/enqueue",
 		auth: "none",
 		summary:
+			DOCS &&
 			"PagerDuty Events API v2: routing_key is the key of a pagerduty integration; answers in PagerDuty's shapes",
 		body: {
 			schema: PagerDutyEvent,
-			example: {
+			example: DOCS && {
 				routing_key: "agk_…",
 				event_action: "trigger",
 				dedup_key: "disk-db-1",
-				payload: { summary: "disk full on db-1", source: "db-1", severity: "critical" },
+				payload: { summary: DOCS && "disk full on db-1", source: "db-1", severity: "critical" },
 			},
 		},
 		answer: {
 			status: 202,
 			raw: true,
-			data: z.object({ status: z.literal("success"), message: z.string(), dedup_key: z.string() }),
-			description: "Processed; the dedup_key (given or derived) names the alert.",
+			data:
+				DOCS &&
+				z.object({ status: z.literal("success"), message: z.string(), dedup_key: z.string() }),
+			description: DOCS && "Processed; the dedup_key (given or derived) names the alert.",
 		},
-		refusals: { 429: "Over the integration's rate limit" },
+		refusals: { 429: DOCS && "Over the integration's rate limit" },
 		handle: pagerDutyEnqueue,
 	},
 ];

@@ -19,19 +19,8 @@ const AlertRow = z.extend(StoredAlert, { seq: z.number() });
 
 const Oldest = z.object({ oldest: z.nullable(z.number()) });
 const Count = z.object({ count: z.number() });
-const KeyRow = z.object({ alert_key: z.string() });
-const StateAt = z.object({ last_state_at: z.number() });
 
 const toAlert = (row: Record<string, SqlStorageValue>): Alert => StoredAlert.parse(row);
-
-/**
- * Keys whose newest ordered state-change time `key_states` holds at most: as many as the alerts
- * an integration keeps (10,000 firing, 100,000 resolved). Past it, recording a new key forgets
- * the oldest of keys with nothing firing, in the same transaction.
- */
-export const MAX_KEY_STATES = 110_000;
-/** Rows a new key's record forgets at most when over MAX_KEY_STATES: one is enough to hold it. */
-const KEY_STATES_FORGOTTEN_PER_RECORD = 2;
 
 /** Keys whose firing alert (or its absence) is kept in memory; past this the memory starts over. */
 const MAX_KNOWN_KEYS = 10_000;
@@ -46,11 +35,10 @@ type Counted = { added: number; lastEventAt: number | null; receivedAt: number |
 const MAX_GROUPS = 4;
 
 /**
- * Alerts, and when each key's newest ordered state change happened (`key_states`). The firing
- * alert of each key seen lately is kept in memory: the object is the only writer of its storage,
- * so a repeat of a firing alert (the common push) reads nothing; so is each key's newest state
- * change time, so an ordered repeat (an SNS alarm still in ALARM) reads nothing either. The object
- * drops the copies when a transaction rolls back (`forget`).
+ * Alerts. The firing alert of each key seen lately is kept in memory: the object is the only
+ * writer of its storage, so a repeat of a firing alert (the common push) reads nothing (each
+ * key's newest state-change time is kept likewise, by `KeyStates`). The object drops the copies
+ * when a transaction rolls back (`forget`).
  *
  * A repeat that changes only counters is not written at once: the counters of all such repeats
  * in a transaction are written by one statement (`flush`), which the object runs before the
@@ -60,14 +48,10 @@ const MAX_GROUPS = 4;
 export class Alerts {
 	private readonly firingByKey = new Map<string, Alert | null>();
 	private readonly counted = new Map<string, Counted>();
-	/** Each key's newest ordered state-change time, as `key_states` holds it (null: none). */
-	private readonly stateAtByKey = new Map<string, number | null>();
 	/** How many alerts fire, counted once and then kept as alerts open and resolve. */
 	private firingTotal: number | undefined;
 	/** How many alerts are resolved, counted when one first resolves, then kept. */
 	private resolvedTotal: number | undefined;
-	/** How many rows `key_states` holds, counted when a new key first comes, then kept. */
-	private keyStatesTotal: number | undefined;
 
 	/** `written` is told of every alert written in full (the inhibit index follows alerts). */
 	constructor(
@@ -91,10 +75,8 @@ export class Alerts {
 	forget(): void {
 		this.firingByKey.clear();
 		this.counted.clear();
-		this.stateAtByKey.clear();
 		this.firingTotal = undefined;
 		this.resolvedTotal = undefined;
-		this.keyStatesTotal = undefined;
 	}
 
 	/**
@@ -308,84 +290,9 @@ export class Alerts {
 		return ids.length;
 	}
 
-	/** Forgets the state-change times of keys with nothing firing and nothing newer than `cutoff`. */
-	pruneKeyStates(cutoff: number, limit: number): number {
-		const keys = this.sql
-			.exec(
-				`SELECT alert_key FROM key_states k WHERE last_state_at < ?1
-				 AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_key = k.alert_key AND a.status = 'firing')
-				 LIMIT ?2`,
-				cutoff,
-				limit,
-			)
-			.toArray()
-			.map((row) => KeyRow.parse(row).alert_key);
-		for (const key of keys) {
-			this.sql.exec("DELETE FROM key_states WHERE alert_key = ?", key);
-			this.stateAtByKey.delete(key);
-		}
-		if (this.keyStatesTotal !== undefined) this.keyStatesTotal -= keys.length;
-		return keys.length;
-	}
-
 	/** When the resolved alert kept longest was resolved (null: none). */
 	oldestResolvedAt(): number | null {
 		return oldestResolvedAt(this.sql, "alerts");
-	}
-
-	/** When the newest ordered event applied for this key happened (null: none yet). */
-	lastStateAt(alertKey: string): number | null {
-		const known = this.stateAtByKey.get(alertKey);
-		if (known !== undefined) return known;
-		const row = this.sql
-			.exec("SELECT last_state_at FROM key_states WHERE alert_key = ?", alertKey)
-			.toArray()[0];
-		const at = row === undefined ? null : StateAt.parse(row).last_state_at;
-		this.rememberStateAt(alertKey, at);
-		return at;
-	}
-
-	private rememberStateAt(alertKey: string, at: number | null): void {
-		if (this.stateAtByKey.size >= MAX_KNOWN_KEYS) this.stateAtByKey.clear();
-		this.stateAtByKey.set(alertKey, at);
-	}
-
-	/**
-	 * Records the key's newest ordered state-change time; `lastStateAt` was read first for the
-	 * same event, so memory knows whether the key is new. A new key past MAX_KEY_STATES forgets
-	 * the oldest keys with nothing firing: a flood of keys (alarms that do not exist, say) holds
-	 * the table at its cap instead of growing it until the alarm prunes.
-	 */
-	recordStateAt(alertKey: string, at: number): void {
-		const isNew = this.stateAtByKey.get(alertKey) === null;
-		this.rememberStateAt(alertKey, at);
-		this.sql.exec(
-			`INSERT INTO key_states (alert_key, last_state_at) VALUES (?, ?)
-			 ON CONFLICT (alert_key) DO UPDATE SET last_state_at = excluded.last_state_at`,
-			alertKey,
-			at,
-		);
-		if (!isNew) return;
-		// Counted after the insert, so a first count includes the new key.
-		this.keyStatesTotal =
-			this.keyStatesTotal === undefined
-				? Count.parse(this.sql.exec("SELECT count(*) AS count FROM key_states").one()).count
-				: this.keyStatesTotal + 1;
-		if (this.keyStatesTotal <= MAX_KEY_STATES) return;
-		const forgotten = this.sql
-			.exec(
-				`DELETE FROM key_states WHERE alert_key IN (
-					SELECT alert_key FROM key_states k WHERE alert_key != ?1
-					AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.alert_key = k.alert_key AND a.status = 'firing')
-					ORDER BY last_state_at LIMIT ?2)
-				 RETURNING alert_key`,
-				alertKey,
-				Math.min(this.keyStatesTotal - MAX_KEY_STATES, KEY_STATES_FORGOTTEN_PER_RECORD),
-			)
-			.toArray()
-			.map((row) => KeyRow.parse(row).alert_key);
-		for (const key of forgotten) this.stateAtByKey.delete(key);
-		this.keyStatesTotal -= forgotten.length;
 	}
 }
 

@@ -2,6 +2,7 @@ import { Alerts } from "./alerts";
 import { Flaps } from "./flaps";
 import { Incidents } from "./incidents";
 import { InhibitIndex } from "./inhibit-index";
+import { KeyStates } from "./key-states";
 import { Meta } from "./meta";
 import { Mirror } from "./mirror";
 import { Outbox } from "./outbox";
@@ -29,6 +30,7 @@ export type Stores = {
 	outbox: Outbox;
 	flaps: Flaps;
 	inhibitIndex: InhibitIndex;
+	keyStates: KeyStates;
 };
 
 export function openStores(sql: SqlStorage): Stores {
@@ -55,6 +57,7 @@ export function openStores(sql: SqlStorage): Stores {
 		outbox,
 		flaps: new Flaps(sql),
 		inhibitIndex,
+		keyStates: new KeyStates(sql),
 	};
 }
 
@@ -65,6 +68,7 @@ export function forgetCopies(s: Stores): void {
 	s.routing.forget();
 	s.alerts.forget();
 	s.inhibitIndex.forget();
+	s.keyStates.forget();
 }
 
 /**

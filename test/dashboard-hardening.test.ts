@@ -2,30 +2,7 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_FORM_BYTES } from "../src/dashboard/form";
 import { csrfOf, type PageReply, page, signIn } from "./dashboard-helpers";
-import { ADMIN_TOKEN, BASE } from "./helpers";
-
-/** A sender that uploads twice the form limit and then stalls for ever. */
-function stallingUpload() {
-	const state = { cancelled: false };
-	const body = new ReadableStream<Uint8Array>({
-		start(controller) {
-			controller.enqueue(new TextEncoder().encode(`token=${"x".repeat(2 * MAX_FORM_BYTES)}`));
-		},
-		pull: () => new Promise(() => {}),
-		cancel() {
-			state.cancelled = true;
-		},
-	});
-	return { body, state };
-}
-
-/** Fails instead of hanging when the worker waits for a body that never ends. */
-async function answeredPromptly(request: Request): Promise<Response> {
-	const timeout = new Promise<never>((_, reject) =>
-		setTimeout(() => reject(new Error("not answered within 2 s")), 2_000),
-	);
-	return Promise.race([exports.default.fetch(request), timeout]);
-}
+import { ADMIN_TOKEN, answeredPromptly, BASE, stallingUpload } from "./helpers";
 
 /** A form POST with a body and Content-Type of the test's choosing. */
 async function post(
@@ -111,7 +88,9 @@ describe("dashboard security headers", () => {
 describe("dashboard forms are bounded before they are parsed", () => {
 	it("answers an unauthenticated sign-in that never stops uploading with 413, hanging up at the limit", async () => {
 		for (const headers of [FORM, { ...FORM, "Content-Length": String(64 * 1024 * 1024) }]) {
-			const { body, state } = stallingUpload();
+			const { body, state } = stallingUpload(
+				new TextEncoder().encode(`token=${"x".repeat(2 * MAX_FORM_BYTES)}`),
+			);
 			const response = await answeredPromptly(
 				new Request(`${BASE}/dashboard/login`, {
 					method: "POST",

@@ -1,41 +1,20 @@
 import { createExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index";
 import {
 	ADMIN_TOKEN,
 	admin,
+	answeredPromptly,
 	BASE,
 	call,
 	createIntegration,
 	expectError,
 	listAlerts,
 	push,
+	stallingUpload,
 } from "./helpers";
 import { alarm, createCloudWatchIntegration, notification, uniqueTopic } from "./sns-helpers";
-
-/** A sender that uploads 1 KiB and then stalls for ever; `cancelled` says whether we hung up. */
-function stallingUpload() {
-	const state = { cancelled: false };
-	const body = new ReadableStream<Uint8Array>({
-		start(controller) {
-			controller.enqueue(new Uint8Array(1024).fill(120));
-		},
-		pull: () => new Promise(() => {}),
-		cancel() {
-			state.cancelled = true;
-		},
-	});
-	return { body, state };
-}
-
-/** Fails instead of hanging when the worker waits for a body that never ends. */
-async function answeredPromptly(request: Request): Promise<Response> {
-	const timeout = new Promise<never>((_, reject) =>
-		setTimeout(() => reject(new Error("not answered within 2 s")), 2_000),
-	);
-	return Promise.race([exports.default.fetch(request), timeout]);
-}
 
 describe("early refusals hang up on the upload", () => {
 	it.each([
@@ -49,7 +28,7 @@ describe("early refusals hang up on the upload", () => {
 		],
 		["an unknown route", "/nowhere", {}, 404],
 	])("%s: answered at once, the body cancelled", async (_label, path, headers, status) => {
-		const { body, state } = stallingUpload();
+		const { body, state } = stallingUpload(new Uint8Array(1024).fill(120));
 		const response = await answeredPromptly(
 			new Request(`${BASE}${path}`, {
 				method: "POST",

@@ -171,3 +171,26 @@ export async function appTables(): Promise<string[]> {
 	).all<{ name: string }>();
 	return results.map((row) => row.name);
 }
+
+/** A sender that uploads `first` and then stalls for ever; `cancelled` says whether we hung up. */
+export function stallingUpload(first: Uint8Array) {
+	const state = { cancelled: false };
+	const body = new ReadableStream<Uint8Array>({
+		start(controller) {
+			controller.enqueue(first);
+		},
+		pull: () => new Promise(() => {}),
+		cancel() {
+			state.cancelled = true;
+		},
+	});
+	return { body, state };
+}
+
+/** Fails instead of hanging when the worker waits for a body that never ends. */
+export async function answeredPromptly(request: Request): Promise<Response> {
+	const timeout = new Promise<never>((_, reject) =>
+		setTimeout(() => reject(new Error("not answered within 2 s")), 2_000),
+	);
+	return Promise.race([exports.default.fetch(request), timeout]);
+}

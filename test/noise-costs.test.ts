@@ -7,6 +7,7 @@ import { migrate } from "../src/durable/migrations";
 import { InhibitIndex } from "../src/durable/state/inhibit-index";
 import { equalValues, type InhibitRule, inhibitor, inhibitorBy } from "../src/routing/inhibit";
 import { allHold } from "../src/routing/rules";
+import { alertRecord } from "./factories";
 import { admin, call, createIntegration, expectError, integrationStub } from "./helpers";
 import { fire } from "./incident-helpers";
 
@@ -244,26 +245,7 @@ describe("the inhibit index answers as a scan of what fires does", () => {
 			const labels: Record<string, string> = { kind: one.kind };
 			if (one.grp !== undefined) labels.grp = one.grp;
 			if (one.env !== undefined) labels.env = one.env;
-			return {
-				id: `id-${n}`,
-				alert_key: `key-${n}`,
-				status: "firing",
-				severity: "warning",
-				title: "t",
-				description: "",
-				labels,
-				images: [],
-				links: [],
-				event_count: 1,
-				first_event_at: 0,
-				last_event_at: 0,
-				resolved_at: null,
-				resolved_by: null,
-				expires_at: null,
-				silenced_by: null,
-				inhibited_by: null,
-				flapping: false,
-			};
+			return alertRecord({ id: `id-${n}`, alert_key: `key-${n}`, title: "t", labels });
 		};
 		await runInDurableObject(env.INTEGRATION.getByName("inhibit-index-property"), (_o, state) => {
 			const sql = state.storage.sql;

@@ -58,7 +58,7 @@ const LIVE_SILENCE = "(ends_at IS NULL OR ends_at > ?1)";
 const LIVE_RULE = "deleted_at IS NULL";
 
 /**
- * Stores the cost of rows saved before costs were stored (migration 0010), so the sums the
+ * Stores the cost of rows saved before costs were stored, so the sums the
  * writes below check count them. Costs depend only on the matchers: two calls racing write the
  * same values.
  */

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { MAX_SESSIONS, SESSION_LIFETIME_MS } from "../src/dashboard/session-store";
+import { MAX_SESSIONS, SESSION_LIFETIME_MS } from "../src/db/sessions";
 import { sha256Hex } from "../src/security/secrets";
 import { csrfOf, page, signIn } from "./dashboard-helpers";
 import { ADMIN_TOKEN } from "./helpers";

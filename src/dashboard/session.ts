@@ -1,20 +1,20 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { configuredAdminToken } from "../admin/auth";
-import type { AppEnv } from "../http/app-env";
-import { base64url, hmacSha256, secretsEqual, sha256Hex } from "../security/secrets";
 import {
 	deleteSession,
 	getSession,
 	insertSession,
 	SESSION_LIFETIME_MS,
 	sessionStands,
-} from "./session-store";
+} from "../db/sessions";
+import type { AppEnv } from "../http/app-env";
+import { base64url, hmacSha256, secretsEqual, sha256Hex } from "../security/secrets";
 
 /**
  * The dashboard's sign-in: the admin token, given once in a form, starts a session. Each sign-in
  * draws a new random id of 256 bits, which only the cookie holds; D1 keeps its SHA-256 with its
- * expiry, its own CSRF token and a fingerprint of the admin token (session-store.ts). So a
+ * expiry, its own CSRF token and a fingerprint of the admin token (`insertSession`). So a
  * session is ended on the server: by sign-out (its row deleted, the cookie dead at once), by its
  * lifetime (whatever the browser keeps), and by rotating ADMIN_TOKEN (the fingerprint no longer
  * matches). The cookie is HttpOnly, Secure and SameSite=Strict, scoped to /dashboard. Every form

@@ -5,7 +5,7 @@ import { endpoint } from "../http/endpoint";
 import { Page } from "../http/views";
 import { DOCS } from "../schema/docs";
 import { ADMIN, PageLimit, QueryEnum } from "./fields";
-import { requireIntegration } from "./integrations";
+import { NO_INTEGRATION, requireIntegration } from "./integrations";
 
 /** An integration's alerts, as its Durable Object holds them, newest first. */
 
@@ -33,7 +33,7 @@ export const alertEndpoints = [
 			data: DOCS && Page("alerts", AlertView),
 			description: DOCS && "A page of alerts.",
 		},
-		refusals: { 404: DOCS && "No integration has this id" },
+		refusals: NO_INTEGRATION,
 		handler: async (c, { params, query }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
 			const page = await c.env.INTEGRATION.getByName(row.id).listAlerts(query);

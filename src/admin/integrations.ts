@@ -129,7 +129,8 @@ const ONE = {
 	data: DOCS && IntegrationView,
 	description: DOCS && "The integration.",
 } as const;
-const NOT_FOUND = { 404: DOCS && "No integration has this id" };
+/** The refusal of every endpoint under `/integrations/{id}`. */
+export const NO_INTEGRATION = { 404: DOCS && "No integration has this id" };
 
 export const integrationEndpoints = [
 	endpoint({
@@ -207,7 +208,7 @@ export const integrationEndpoints = [
 		...ADMIN,
 		summary: DOCS && "One integration, with its intake counters",
 		answer: ONE,
-		refusals: NOT_FOUND,
+		refusals: NO_INTEGRATION,
 		handler: async (c, { params }) =>
 			integrationDetail(c.env, await requireIntegration(c.env.DB, params.id)),
 	}),
@@ -221,7 +222,7 @@ export const integrationEndpoints = [
 			example: DOCS && { settings: { auto_resolve_after: "30m" } },
 		},
 		answer: { ...ONE, description: DOCS && "The changed integration." },
-		refusals: NOT_FOUND,
+		refusals: NO_INTEGRATION,
 		handler: async (c, { params, body }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
 			const change = await body();
@@ -247,7 +248,7 @@ export const integrationEndpoints = [
 		...ADMIN,
 		summary: DOCS && "Delete an integration: its key stops at once, its alerts and incidents go",
 		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
-		refusals: NOT_FOUND,
+		refusals: NO_INTEGRATION,
 		handler: async (c, { params: { id } }) => {
 			// Rows marked by an interrupted delete of an earlier version are finished here too.
 			const row = await getIntegration(c.env.DB, id, { includeDeleting: true });
@@ -280,7 +281,7 @@ export const integrationEndpoints = [
 			data: DOCS && IntegrationWithKey,
 			description: DOCS && "The integration with its new key (shown once).",
 		},
-		refusals: NOT_FOUND,
+		refusals: NO_INTEGRATION,
 		handler: async (c, { params }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
 			const key = generateIntegrationKey(row.id);
@@ -301,7 +302,7 @@ export const integrationEndpoints = [
 		...ADMIN,
 		summary: DOCS && "Unpin an aws_cloudwatch integration's SNS topic",
 		answer: ONE,
-		refusals: { ...NOT_FOUND, 409: DOCS && "Not an aws_cloudwatch integration" },
+		refusals: { ...NO_INTEGRATION, 409: DOCS && "Not an aws_cloudwatch integration" },
 		handler: async (c, { params }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
 			if (row.type !== "aws_cloudwatch") {

@@ -5,15 +5,13 @@ import { Conflict, InvalidParameter } from "../http/errors";
 import { Routes } from "../routing/rules";
 import { DOCS } from "../schema/docs";
 import { ADMIN } from "./fields";
-import { requireIntegration } from "./integrations";
+import { NO_INTEGRATION, requireIntegration } from "./integrations";
 import { rerouteObject } from "./objects";
 
 /**
  * A shared integration's routing rules: which channel each alert goes to. D1 keeps them; each
  * change reaches the integration's Durable Object before the API answers.
  */
-
-const NOT_FOUND = { 404: DOCS && "No integration has this id" };
 
 export const routingRuleEndpoints = [
 	endpoint({
@@ -26,7 +24,7 @@ export const routingRuleEndpoints = [
 			data: DOCS && Routes,
 			description: DOCS && "The rules, in order, and the default.",
 		},
-		refusals: NOT_FOUND,
+		refusals: NO_INTEGRATION,
 		handler: async (c, { params }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
 			return getRoutes(c.env.DB, row.id);
@@ -50,7 +48,7 @@ export const routingRuleEndpoints = [
 			},
 		},
 		answer: { status: 200, data: DOCS && Routes, description: DOCS && "The stored rules." },
-		refusals: { ...NOT_FOUND, 409: DOCS && "The integration is private to a channel" },
+		refusals: { ...NO_INTEGRATION, 409: DOCS && "The integration is private to a channel" },
 		handler: async (c, { params, body }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
 			if (row.channel_id !== null) {

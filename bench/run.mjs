@@ -34,8 +34,8 @@ const root = path.resolve(import.meta.dirname, "..");
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 4);
 /**
  * Cases are measured in interleaved rounds and reported as medians, so drift hits all alike.
- * More than 3 rounds of 4 s fill the cases that open a new alert per push up to an
- * integration's 10,000 firing alerts, which then answers 429 and stops the bench.
+ * Cases that open a new alert per push spread them over three integrations (`pushEach`): past
+ * about 27,000 pushes in all, they reach each one's 10,000 firing alerts and stop the bench.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
@@ -422,15 +422,37 @@ async function channelIntegration(mf, notified) {
 	return integration.integration_key;
 }
 
-/** A standard push with a new body each time, `alertOf(n)` for the n-th request. */
-function pushEach(key, alertOf) {
+/** New alerts an integration takes in a case before the next of its keys takes over. */
+const NEW_ALERTS_PER_INTEGRATION = 9_000;
+
+/**
+ * A standard push with a new body each time, `alertOf(n)` for the n-th request. Cases that open
+ * a new alert per push pass several integrations' keys: each takes 9,000 of them in turn, since
+ * an integration holds at most 10,000 firing alerts and answers 429 past that.
+ */
+function pushEach(keys, alertOf) {
+	const all = [keys].flat();
 	let n = 0;
 	return {
 		method: "POST",
-		path: `/push/${key}`,
+		path: `/push/${all[0]}`,
 		headers: { "Content-Type": "application/json" },
-		requests: [{ setupRequest: (request) => ({ ...request, body: JSON.stringify(alertOf(n++)) }) }],
+		requests: [
+			{
+				setupRequest: (request) => {
+					const key = all[Math.floor(n / NEW_ALERTS_PER_INTEGRATION) % all.length];
+					return { ...request, path: `/push/${key}`, body: JSON.stringify(alertOf(n++)) };
+				},
+			},
+		],
 	};
+}
+
+/** `count` integrations made by `make`, for a case that opens a new alert per push. */
+async function several(count, make) {
+	const keys = [];
+	for (let i = 0; i < count; i++) keys.push(await make());
+	return keys;
 }
 
 /** A new alert key each time: a new alert, so a new incident in an ungrouped channel. */
@@ -465,13 +487,13 @@ const { mf } = gw;
 
 const standardKey = await createIntegration(mf, "standard");
 const snsKey = await createIntegration(mf, "aws_cloudwatch");
-const routedKey = await routedIntegration(mf);
+const routedKeys = await several(3, () => routedIntegration(mf));
 const ebKey = await createIntegration(mf, "aws_eventbridge");
 const batchKey = await createIntegration(mf, "standard");
 const alertmanagerKey = await createIntegration(mf, "alertmanager");
 const pagerDutyKey = await createIntegration(mf, "pagerduty");
-const quietKey = await channelIntegration(mf, false);
-const notifiedKey = await channelIntegration(mf, true);
+const quietKeys = await several(3, () => channelIntegration(mf, false));
+const notifiedKeys = await several(3, () => channelIntegration(mf, true));
 let nextSns = 0;
 let sequence = 0;
 const cases = [
@@ -523,7 +545,7 @@ const cases = [
 		name: "standard push opening a new alert, routed by 20 rules into a grouped incident",
 		instance: gw,
 		// A new alert key each time: every request is routed (routing runs when an alert opens).
-		request: pushEach(routedKey, (n) => ({
+		request: pushEach(routedKeys, (n) => ({
 			event_status: "Critical",
 			title_rule: "replica lag high",
 			alert_key: `lag-${n}`,
@@ -547,12 +569,12 @@ cases.push(
 	{
 		name: "standard push opening a new incident, channel without targets",
 		instance: gw,
-		request: pushEach(quietKey, newIncident("quiet")),
+		request: pushEach(quietKeys, newIncident("quiet")),
 	},
 	{
 		name: "standard push opening a new incident, channel with 3 targets (queued, sent by the alarm)",
 		instance: gw,
-		request: pushEach(notifiedKey, newIncident("notified")),
+		request: pushEach(notifiedKeys, newIncident("notified")),
 	},
 );
 
@@ -690,8 +712,10 @@ async function wildcardIntegration(mf, name, pattern) {
 /** A description of 1,024 characters (all that matching reads) on which `*aaa…ab*` fails late. */
 const LONG_DESCRIPTION = "a".repeat(1024);
 const PATHOLOGICAL = `*${"a".repeat(253)}b*`;
-const pathologicalKey = await wildcardIntegration(mf, "wildcard 256", PATHOLOGICAL);
-const shortKey = await wildcardIntegration(mf, "wildcard short", "*b*");
+const pathologicalKeys = await several(3, () =>
+	wildcardIntegration(mf, "wildcard 256", PATHOLOGICAL),
+);
+const shortKeys = await several(3, () => wildcardIntegration(mf, "wildcard short", "*b*"));
 const wildcardAlert = (name) => (n) => ({
 	event_status: "Warning",
 	title_rule: "wildcard routing",
@@ -715,12 +739,12 @@ cases.push(
 	{
 		name: "standard push opening a new alert, 20 routes of wildcard *b* on a 1,024-character description",
 		instance: gw,
-		request: pushEach(shortKey, wildcardAlert("short")),
+		request: pushEach(shortKeys, wildcardAlert("short")),
 	},
 	{
 		name: "standard push opening a new alert, 20 routes of a 256-character wildcard *aaa…ab* on it",
 		instance: gw,
-		request: pushEach(pathologicalKey, wildcardAlert("long")),
+		request: pushEach(pathologicalKeys, wildcardAlert("long")),
 	},
 );
 

@@ -19,6 +19,8 @@ export default defineConfig(async () => {
 	return {
 		plugins: [
 			cloudflareTest({
+				// The source, not wrangler.toml's built dist/index.js: the tests need no build step.
+				main: "./src/index.ts",
 				wrangler: { configPath: "./wrangler.toml" },
 				miniflare: {
 					bindings: {

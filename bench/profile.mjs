@@ -2,13 +2,13 @@
 // `node bench/profile.mjs [batch|single]` bundles as `wrangler deploy` does, runs it in Miniflare
 // with the V8 inspector on, sends the pushes, and prints the functions with the most self time
 // (worker and Durable Object share one isolate).
-import { execFileSync } from "node:child_process";
 import { sign } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { buildWorker, builtModules } from "../scripts/build.mjs";
 // Node 24 strips the types: the signer the tests use, and the worker's own string-to-sign.
 import { stringToSign } from "../src/sources/sns/message.ts";
 import { makeTestSigningIdentity } from "../test/node/signing-identity.ts";
@@ -31,10 +31,7 @@ const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 400);
 
 const outdir = mkdtempSync(path.join(tmpdir(), "alertgate-profile-"));
 // Not minified, so the profile names functions as the source does.
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--no-minify", "--outdir", outdir], {
-	cwd: root,
-	stdio: ["ignore", "ignore", "inherit"],
-});
+await buildWorker(outdir, { minify: false, logLevel: "silent" });
 // As in bench/run.mjs: no static assets, whose local router would show in the worker's profile.
 const {
 	modulesRules: _rules,
@@ -48,13 +45,7 @@ const mf = new Miniflare(
 			{
 				...workerOptions,
 				name: "alertgate",
-				modules: [
-					{
-						type: "ESModule",
-						path: "index.js",
-						contents: readFileSync(path.join(outdir, "index.js"), "utf8"),
-					},
-				],
+				modules: builtModules(outdir),
 				bindings: { ...workerOptions.bindings, ADMIN_TOKEN },
 				outboundService: (request) =>
 					request.url === CERT_URL

@@ -1,45 +1,16 @@
-import * as z from "zod/mini";
-import { alertEndpoints } from "./admin/alerts";
-import { channelEndpoints } from "./admin/channels";
-import { deliveryEndpoints } from "./admin/deliveries";
-import { incidentEndpoints } from "./admin/incidents";
-import { inhibitRuleEndpoints } from "./admin/inhibit-rules";
-import { integrationEndpoints } from "./admin/integrations";
-import { routingRuleEndpoints } from "./admin/routing-rules";
-import { silenceEndpoints } from "./admin/silences";
-import { targetEndpoints } from "./admin/targets";
-import { type Endpoint, endpoint } from "./http/endpoint";
+import { ADMIN_ENDPOINTS } from "./admin/api";
+import type { Endpoint } from "./http/endpoint";
+import { healthEndpoint } from "./http/health";
 import { pushEndpoints } from "./push/routes";
-import { DOCS } from "./schema/docs";
 
 /**
- * Every endpoint of the API, each declared once beside its handler. The app serves them
- * and `npm run openapi` documents them; the dashboard's HTML pages are for people
- * and stay out of the document.
+ * Every endpoint of the API, each declared once beside its handler: the edge's app serves the
+ * health check and the pushes (src/index.ts), the admin app loaded on demand the rest
+ * (src/admin-app.ts), and `npm run openapi` documents them all. The dashboard's HTML pages are
+ * for people and stay out of the document.
  */
 export const ENDPOINTS: readonly Endpoint[] = [
-	endpoint({
-		method: "get",
-		path: "/healthz",
-		tag: "Health",
-		auth: "none",
-		summary: DOCS && "Liveness: answers without touching D1 or a Durable Object",
-		answer: {
-			status: 200,
-			data: DOCS && z.object({ status: z.literal("ok") }),
-			description: DOCS && "Up.",
-		},
-		// Touches no binding: it answers even when D1 or the secret is misconfigured.
-		handler: async () => ({ status: "ok" as const }),
-	}),
-	...integrationEndpoints,
-	...routingRuleEndpoints,
-	...alertEndpoints,
-	...channelEndpoints,
-	...targetEndpoints,
-	...deliveryEndpoints,
-	...incidentEndpoints,
-	...silenceEndpoints,
-	...inhibitRuleEndpoints,
+	healthEndpoint,
+	...ADMIN_ENDPOINTS,
 	...pushEndpoints,
 ];

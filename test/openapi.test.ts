@@ -2,6 +2,7 @@ import { validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 import { version } from "../package.json";
 import committed from "../public/openapi.json";
+import { adminApp } from "../src/admin-app";
 import { ENDPOINTS } from "../src/api";
 import worker from "../src/index";
 import { openApiDocument } from "../src/openapi/document";
@@ -12,9 +13,15 @@ const STATIC_ASSETS = ["GET /openapi.json"];
 /** The dashboard's HTML pages are for people: the one rule that keeps routes out of the document. */
 const forPeople = (path: string) => path === "/dashboard" || path.startsWith("/dashboard/");
 
-/** Every route the app answers, as `METHOD /path` in OpenAPI's `{param}` style (405 catch-alls and middleware aside). */
+/** Every route the edge's app or the admin app answers. */
+const routes = () => [...worker.routes, ...adminApp.routes];
+
+/**
+ * Every route the apps answer, as `METHOD /path` in OpenAPI's `{param}` style (405 catch-alls,
+ * middleware and the edge's hand-over to the admin app aside).
+ */
 function servedRoutes(): string[] {
-	const served = worker.routes
+	const served = routes()
 		.filter((route) => route.method !== "ALL" && !forPeople(route.path))
 		.map((route) => `${route.method} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
 	return [...new Set([...served, ...STATIC_ASSETS])].sort();
@@ -53,7 +60,7 @@ describe("/openapi.json (public/openapi.json, a static asset)", () => {
 		expect(documentedRoutes().sort()).toEqual(servedRoutes());
 		// Not vacuous: both sides hold the API's routes, and the dashboard's routes are served.
 		expect(servedRoutes()).toContain("PUT /api/v1/integrations/{id}/routes");
-		expect(worker.routes.some((route) => forPeople(route.path))).toBe(true);
+		expect(adminApp.routes.some((route) => forPeople(route.path))).toBe(true);
 	});
 
 	it("puts every admin endpoint, and only those, behind the admin token's path", () => {

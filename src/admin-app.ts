@@ -1,0 +1,22 @@
+import { Hono } from "hono/tiny";
+import { ADMIN_ENDPOINTS } from "./admin/api";
+import { adminAuth } from "./admin/auth";
+import { dashboard } from "./dashboard/routes";
+import type { AppEnv } from "./http/app-env";
+import { mount } from "./http/endpoint";
+import { funnel } from "./http/funnel";
+import { requestId } from "./http/middleware";
+
+/**
+ * The admin API and the dashboard: an app of their own, which the edge's app loads on the first
+ * request for them (src/index.ts), so a push never loads or parses this code.
+ */
+export const adminApp = funnel(new Hono<AppEnv>());
+
+adminApp.use(requestId);
+// Every admin path, unknown ones included, is behind the admin token (the endpoints' `auth: "admin"`;
+// a test checks that the two agree).
+adminApp.use("/api/v1/*", adminAuth);
+mount(adminApp, ADMIN_ENDPOINTS);
+// HTML for people, outside the OpenAPI document.
+adminApp.route("/dashboard", dashboard);

@@ -1,0 +1,23 @@
+import type { Endpoint } from "../http/endpoint";
+import { alertEndpoints } from "./alerts";
+import { channelEndpoints } from "./channels";
+import { deliveryEndpoints } from "./deliveries";
+import { incidentEndpoints } from "./incidents";
+import { inhibitRuleEndpoints } from "./inhibit-rules";
+import { integrationEndpoints } from "./integrations";
+import { routingRuleEndpoints } from "./routing-rules";
+import { silenceEndpoints } from "./silences";
+import { targetEndpoints } from "./targets";
+
+/** Every endpoint under `/api/v1/`, each declared once beside its handler. */
+export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
+	...integrationEndpoints,
+	...routingRuleEndpoints,
+	...alertEndpoints,
+	...channelEndpoints,
+	...targetEndpoints,
+	...deliveryEndpoints,
+	...incidentEndpoints,
+	...silenceEndpoints,
+	...inhibitRuleEndpoints,
+];

@@ -10,7 +10,8 @@ import { Images, optionalText } from "../fields";
  * work unchanged. Deliberately
  * lenient where a stricter reading would lose an alert: any letter case for `event_status`,
  * `title` as an alias of `title_rule`, numbers and booleans as label values, over-long strings
- * truncated. Unknown fields (`client`, `client_url`, …) are ignored.
+ * truncated. `title_rule` is a Flashduty title rule (src/alerts/template.ts); `title` alone is taken
+ * as written. Unknown fields (`client`, `client_url`, …) are ignored.
  */
 
 const STATUSES = { critical: "critical", warning: "warning", info: "info", ok: "ok" } as const;
@@ -85,9 +86,10 @@ const StandardAlertFields = z.object(
 export const StandardAlertBody = z.pipe(
 	StandardAlertFields,
 	z.transform(({ title_rule, title, ...rest }: z.output<typeof StandardAlertFields>, ctx) => {
-		const chosen = (title_rule ?? title ?? "").trim();
+		const rule = title_rule?.trim() ?? null;
+		const sentTitle = title?.trim() ?? "";
 		// A recovery is matched by alert_key alone, so only triggers must say what is wrong.
-		if (chosen === "" && rest.event_status !== "ok") {
+		if ((rule ?? sentTitle) === "" && rest.event_status !== "ok") {
 			ctx.issues.push({
 				code: "custom",
 				input: title_rule,
@@ -96,7 +98,8 @@ export const StandardAlertBody = z.pipe(
 			});
 			return z.NEVER;
 		}
-		return { ...rest, title: truncate(chosen, LIMITS.title) };
+		// The rule is rendered once the event is known (normalize); only the rule is a template.
+		return { ...rest, title_rule: rule, title: truncate(sentTitle, LIMITS.title) };
 	}),
 );
 export type StandardAlertBody = z.output<typeof StandardAlertBody>;

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
-import { LIMITS } from "../../alerts/event";
+import { LIMITS, type Severity } from "../../alerts/event";
+import { severityFromWord } from "../../alerts/severity";
 import { truncate } from "../../alerts/text";
 import { requiredAs } from "../../schema/messages";
 import { Images, optionalText } from "../fields";
@@ -14,21 +15,26 @@ import { Images, optionalText } from "../fields";
  * as written. Unknown fields (`client`, `client_url`, …) are ignored.
  */
 
-const STATUSES = { critical: "critical", warning: "warning", info: "info", ok: "ok" } as const;
-
+/**
+ * `Ok`, or a severity: Flashduty's `Critical`, `Warning`, `Info`, or any other word of the one
+ * vocabulary (`major`, `P3`, `informational`; src/alerts/severity.ts), so a sender's own word
+ * needs no mapping in front of the gateway.
+ */
 const EventStatus = z.pipe(
 	z.string(requiredAs("a string")),
-	z.transform((value: string, ctx) => {
-		const status = STATUSES[value.trim().toLowerCase() as keyof typeof STATUSES];
-		if (status === undefined) {
+	z.transform((value: string, ctx): Severity | "ok" => {
+		if (value.trim().toLowerCase() === "ok") return "ok";
+		const severity = severityFromWord(value);
+		if (severity === null) {
 			ctx.issues.push({
 				code: "custom",
 				input: value,
-				message: "must be one of Critical, Warning, Info, Ok",
+				message:
+					"must be one of Critical, Warning, Info, Ok, or a severity word such as major, minor, high, low, error, P1 to P5 or Sev0 to Sev4",
 			});
 			return z.NEVER;
 		}
-		return status;
+		return severity;
 	}),
 );
 

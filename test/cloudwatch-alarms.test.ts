@@ -205,6 +205,15 @@ describe("severity", () => {
 		expect(alarmSeverity(named("cpu", "noseverity=critical"), defaults)).toBe("warning");
 	});
 
+	it("reads the token's word through the one severity vocabulary, ignoring other words", () => {
+		expect(alarmSeverity(named("cpu", "severity=major"), defaults)).toBe("critical");
+		expect(alarmSeverity(named("cpu", "(severity=P3)"), defaults)).toBe("warning");
+		expect(alarmSeverity(named("cpu", "severity=sev-4; team=web"), defaults)).toBe("info");
+		expect(alarmSeverity(named("cpu", "severity=criticality"), defaults)).toBe("warning");
+		const rules = settings([{ alarm_name: "cpu", severity: "critical" }]);
+		expect(alarmSeverity(named("cpu", "severity=loud"), rules)).toBe("critical");
+	});
+
 	it("follows the first matching alarm-name rule, below the description token", () => {
 		const rules = settings([
 			{ alarm_name: "prod-*-5xx", severity: "critical" },

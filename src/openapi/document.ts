@@ -69,7 +69,8 @@ const ErrorEnvelope: Schema = {
 		request_id: "5b0c6f1e2a7d4c3b9e8f0a1b2c3d4e5f",
 		error: {
 			code: "InvalidParameter",
-			message: "event_status must be one of Critical, Warning, Info, Ok",
+			message:
+				"event_status must be one of Critical, Warning, Info, Ok, or a severity word such as major, minor, high, low, error, P1 to P5 or Sev0 to Sev4",
 		},
 	},
 };

@@ -7,6 +7,7 @@ import {
 	type Severity,
 } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
+import { severityFromWord } from "../../alerts/severity";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import { type Checked, fieldPath, problem } from "../../schema/problem";
 import { addLink, isWebUrl, parseDateTime } from "../fields";
@@ -18,23 +19,9 @@ import type { PostableAlert, WebhookAlert } from "./schema";
  * carries, or for API v2 alerts the same hash of its labels that Alertmanager computes.
  */
 
-/** `labels.severity` (any case) → severity; anything else, or none, is a warning. */
-const SEVERITY: Record<string, Severity> = {
-	critical: "critical",
-	error: "critical",
-	page: "critical",
-	fatal: "critical",
-	high: "critical",
-	warning: "warning",
-	warn: "warning",
-	medium: "warning",
-	info: "info",
-	low: "info",
-	none: "info",
-};
-
-export function severityOf(labels: Labels): Severity {
-	return SEVERITY[labels.severity?.trim().toLowerCase() ?? ""] ?? "warning";
+/** `labels.severity`, a word of the one vocabulary (docs/severity.md); any other, or none, is a warning. */
+export function alertmanagerSeverity(labels: Labels): Severity {
+	return severityFromWord(labels.severity ?? "") ?? "warning";
 }
 
 type AnyAlert = PostableAlert & Partial<WebhookAlert>;
@@ -102,7 +89,7 @@ export async function normalizeWebhookAlerts(
 				return { action: "resolve", alert_key, ...text, occurred_at };
 			return {
 				action: "trigger",
-				severity: severityOf(alert.labels),
+				severity: alertmanagerSeverity(alert.labels),
 				alert_key,
 				...text,
 				occurred_at,
@@ -142,7 +129,7 @@ export function normalizePostedAlerts(
 		}
 		events.push({
 			action: "trigger",
-			severity: severityOf(alert.labels),
+			severity: alertmanagerSeverity(alert.labels),
 			alert_key,
 			...text,
 			occurred_at: startsAt,

@@ -1,4 +1,5 @@
-import { type AlertEvent, LIMITS, Severity } from "../../alerts/event";
+import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
+import { severityFromWord } from "../../alerts/severity";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import { wildcardMatch } from "../../alerts/wildcard";
 import type { AlarmState } from "./alarm";
@@ -22,8 +23,11 @@ export type AlarmPolicy = {
 	severity_rules?: { alarm_name: string; severity: Severity }[];
 };
 
-/** `severity=critical` (or warning, info) anywhere in AlarmDescription sets the severity. */
-const SEVERITY_TOKEN = /(?:^|[\s,;(])severity\s*=\s*(critical|warning|info)\b/i;
+/**
+ * `severity=<word>` anywhere in AlarmDescription, a word of the one vocabulary (`critical`,
+ * `major`, `P2`, `sev-1`; docs/severity.md), sets the severity. A word outside it is ignored.
+ */
+const SEVERITY_TOKEN = /(?:^|[\s,;(])severity\s*=\s*([a-z][a-z0-9_-]*)/i;
 
 /**
  * OK resolves; ALARM triggers; INSUFFICIENT_DATA follows the policy (null: ignored). Events are
@@ -61,8 +65,8 @@ export function alarmSeverity(
 	change: Pick<AlarmStateChange, "alarmName" | "description">,
 	policy: Pick<AlarmPolicy, "severity_rules">,
 ): Severity {
-	const token = SEVERITY_TOKEN.exec(change.description ?? "")?.[1];
-	if (token !== undefined) return Severity.parse(token.toLowerCase());
+	const token = severityFromWord(SEVERITY_TOKEN.exec(change.description ?? "")?.[1] ?? "");
+	if (token !== null) return token;
 	const rule = policy.severity_rules?.find((r) => wildcardMatch(r.alarm_name, change.alarmName));
 	return rule?.severity ?? "warning";
 }

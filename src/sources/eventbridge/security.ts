@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
+import { severityFromWord } from "../../alerts/severity";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
@@ -22,11 +23,10 @@ const GuardDutyDetail = z.object({
 	),
 });
 
-/** GuardDuty's scale: Low 1.0–3.9, Medium 4.0–6.9, High 7.0–8.9, Critical 9.0–10.0. */
+/** GuardDuty's scale (Low 1.0–3.9, Medium 4.0–6.9, High 7.0–8.9, Critical 9.0–10.0) → its word's severity. */
 function guardDutySeverity(score: number): Severity {
-	if (score >= 7) return "critical";
-	if (score >= 4) return "warning";
-	return "info";
+	const word = score >= 9 ? "critical" : score >= 7 ? "high" : score >= 4 ? "medium" : "low";
+	return severityFromWord(word) ?? "warning";
 }
 
 /** "GuardDuty Finding": one alert per finding id; a re-sent finding (newer) updates it. */
@@ -80,14 +80,6 @@ type Finding = z.infer<typeof Finding>;
 
 const SecurityHubDetail = z.object({ findings: z.array(z.unknown()) });
 
-const LABEL_SEVERITY: Record<string, Severity> = {
-	CRITICAL: "critical",
-	HIGH: "critical",
-	MEDIUM: "warning",
-	LOW: "info",
-	INFORMATIONAL: "info",
-};
-
 /** A finding closes its alert when triaged away, passing its check, or archived. */
 function findingResolved(finding: Finding): boolean {
 	const workflow = finding.Workflow?.Status;
@@ -139,7 +131,7 @@ export async function normalizeSecurityHub(event: EventBridgeEvent): Promise<Ale
 				? { action: "resolve", ...common }
 				: {
 						action: "trigger",
-						severity: LABEL_SEVERITY[finding.Severity?.Label ?? ""] ?? "warning",
+						severity: severityFromWord(finding.Severity?.Label ?? "") ?? "warning",
 						...common,
 					},
 		);

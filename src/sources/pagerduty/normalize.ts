@@ -1,17 +1,15 @@
 import { type AlertEvent, type Labels, LIMITS, type Severity } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
+import { severityFromWord } from "../../alerts/severity";
 import { deriveAlertKey, truncate } from "../../alerts/text";
 import { type Checked, check, problem } from "../../schema/problem";
 import { addLink, parseDateTime } from "../fields";
 import { PagerDutyEvent, type PagerDutySeverity, TriggerPayload } from "./schema";
 
-/** PagerDuty's four severities onto alertgate's three. */
-const SEVERITY: Record<PagerDutySeverity, Severity> = {
-	critical: "critical",
-	error: "critical",
-	warning: "warning",
-	info: "info",
-};
+/** PagerDuty's four severities (its schema refuses any other) through the one vocabulary. */
+function pagerDutySeverity(severity: PagerDutySeverity): Severity {
+	return severityFromWord(severity) ?? "warning";
+}
 
 /** A PagerDuty event, and the dedup_key the answer names. */
 export type PagerDutyPush = { event: AlertEvent; dedupKey: string };
@@ -76,7 +74,7 @@ export async function normalizePagerDuty(
 	addLink(links, event.client_url, event.client ?? "Client");
 	const trigger: AlertEvent = {
 		action: "trigger",
-		severity: SEVERITY[payload.severity],
+		severity: pagerDutySeverity(payload.severity),
 		alert_key,
 		title,
 		description: typeof details === "string" ? truncate(details, LIMITS.description) : "",

@@ -1,4 +1,5 @@
 import { type AlertEvent, LIMITS } from "../../alerts/event";
+import { renderTitleRule } from "../../alerts/template";
 import { deriveAlertKey, fitAlertKey } from "../../alerts/text";
 import { type Checked, check, problem } from "../../schema/problem";
 import { StandardAlertBody } from "./schema";
@@ -19,14 +20,32 @@ export async function normalizeStandard(
 		body.event_time === null || body.event_time === undefined
 			? receivedAt
 			: Math.round(body.event_time * 1000);
+	const givenKey = body.alert_key?.trim() ?? "";
+	const severity = body.event_status === "ok" ? "" : body.event_status;
+	// Flashduty renders the rule over the event as sent: `{{.Title}}` is the `title` field, and
+	// `{{.AlertKey}}` the key given (a derived key comes from the rendered title).
+	const title =
+		body.title_rule === null
+			? body.title
+			: renderTitleRule(
+					body.title_rule,
+					{
+						title: body.title,
+						description: body.description,
+						severity,
+						status: body.event_status,
+						alert_key: givenKey,
+						labels: body.labels,
+					},
+					LIMITS.title,
+				);
 	const common = {
-		title: body.title,
+		title,
 		description: body.description,
 		labels: body.labels,
 		images: body.images,
 		occurred_at,
 	};
-	const givenKey = body.alert_key?.trim() ?? "";
 
 	if (body.event_status === "ok") {
 		// Without a key an Ok cannot say what it closes; guessing could close the wrong alert.
@@ -41,7 +60,7 @@ export async function normalizeStandard(
 
 	const alert_key =
 		givenKey === ""
-			? await deriveAlertKey(body.title, body.labels)
+			? await deriveAlertKey(title, body.labels)
 			: await fitAlertKey(givenKey, LIMITS.alertKey);
 	return {
 		ok: true,

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
-import { LIMITS } from "../../alerts/event";
+import { LIMITS, type Severity } from "../../alerts/event";
+import { severityFromWord } from "../../alerts/severity";
 import { truncate } from "../../alerts/text";
 import { requiredAs } from "../../schema/messages";
 import { Images, optionalText } from "../fields";
@@ -10,24 +11,30 @@ import { Images, optionalText } from "../fields";
  * work unchanged. Deliberately
  * lenient where a stricter reading would lose an alert: any letter case for `event_status`,
  * `title` as an alias of `title_rule`, numbers and booleans as label values, over-long strings
- * truncated. Unknown fields (`client`, `client_url`, …) are ignored.
+ * truncated. `title_rule` is a Flashduty title rule (src/alerts/template.ts); `title` alone is taken
+ * as written. Unknown fields (`client`, `client_url`, …) are ignored.
  */
 
-const STATUSES = { critical: "critical", warning: "warning", info: "info", ok: "ok" } as const;
-
+/**
+ * `Ok`, or a severity: Flashduty's `Critical`, `Warning`, `Info`, or any other word of the one
+ * vocabulary (`major`, `P3`, `informational`; src/alerts/severity.ts), so a sender's own word
+ * needs no mapping in front of the gateway.
+ */
 const EventStatus = z.pipe(
 	z.string(requiredAs("a string")),
-	z.transform((value: string, ctx) => {
-		const status = STATUSES[value.trim().toLowerCase() as keyof typeof STATUSES];
-		if (status === undefined) {
+	z.transform((value: string, ctx): Severity | "ok" => {
+		if (value.trim().toLowerCase() === "ok") return "ok";
+		const severity = severityFromWord(value);
+		if (severity === null) {
 			ctx.issues.push({
 				code: "custom",
 				input: value,
-				message: "must be one of Critical, Warning, Info, Ok",
+				message:
+					"must be one of Critical, Warning, Info, Ok, or a severity word such as major, minor, high, low, error, P1 to P5 or Sev0 to Sev4",
 			});
 			return z.NEVER;
 		}
-		return status;
+		return severity;
 	}),
 );
 
@@ -85,9 +92,10 @@ const StandardAlertFields = z.object(
 export const StandardAlertBody = z.pipe(
 	StandardAlertFields,
 	z.transform(({ title_rule, title, ...rest }: z.output<typeof StandardAlertFields>, ctx) => {
-		const chosen = (title_rule ?? title ?? "").trim();
+		const rule = title_rule?.trim() ?? null;
+		const sentTitle = title?.trim() ?? "";
 		// A recovery is matched by alert_key alone, so only triggers must say what is wrong.
-		if (chosen === "" && rest.event_status !== "ok") {
+		if ((rule ?? sentTitle) === "" && rest.event_status !== "ok") {
 			ctx.issues.push({
 				code: "custom",
 				input: title_rule,
@@ -96,7 +104,8 @@ export const StandardAlertBody = z.pipe(
 			});
 			return z.NEVER;
 		}
-		return { ...rest, title: truncate(chosen, LIMITS.title) };
+		// The rule is rendered once the event is known (normalize); only the rule is a template.
+		return { ...rest, title_rule: rule, title: truncate(sentTitle, LIMITS.title) };
 	}),
 );
 export type StandardAlertBody = z.output<typeof StandardAlertBody>;

@@ -9,8 +9,8 @@ import {
 	MAX_EVALUATION_DEPTH,
 	MAX_EVALUATION_STEPS,
 	MAX_EXPRESSION_CHARS,
-	type Mapping,
 } from "../src/sources/webhook/mapping";
+import type { Mapping } from "../src/sources/webhook/settings";
 
 const NOW = 1_767_225_600_000;
 

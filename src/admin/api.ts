@@ -5,6 +5,7 @@ import { deliveryEndpoints } from "./deliveries";
 import { incidentEndpoints } from "./incidents";
 import { inhibitRuleEndpoints } from "./inhibit-rules";
 import { integrationEndpoints } from "./integrations";
+import { previewEndpoints } from "./preview";
 import { routingRuleEndpoints } from "./routing-rules";
 import { silenceEndpoints } from "./silences";
 import { targetEndpoints } from "./targets";
@@ -12,6 +13,7 @@ import { targetEndpoints } from "./targets";
 /** Every endpoint under `/api/v1/`, each declared once beside its handler. */
 export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...integrationEndpoints,
+	...previewEndpoints,
 	...routingRuleEndpoints,
 	...alertEndpoints,
 	...channelEndpoints,

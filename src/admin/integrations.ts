@@ -23,7 +23,7 @@ import { DOCS } from "../schema/docs";
 import { requiredAs, unknownFieldOr } from "../schema/messages";
 import { generateIntegrationKey, sha256Hex } from "../security/secrets";
 import { CloudWatchSettings } from "../sources/cloudwatch/settings";
-import { SOURCES, settingsOf } from "../sources/registry";
+import { SOURCES, settingsOf, settingsProblem } from "../sources/registry";
 import { ADMIN, CreatedPageQuery, Name, newestFirst } from "./fields";
 import { configureObject, provisionObject } from "./objects";
 
@@ -151,6 +151,7 @@ export const integrationEndpoints = [
 		handler: async (c, input) => {
 			const body = await input.body();
 			const settings = parseOrThrow(SOURCES[body.type].settings, body.settings ?? {}, "settings");
+			await refuseSettingsProblem(body.type, settings);
 			await requireChannels(
 				c.env.DB,
 				body.channel_id === null ? [] : [body.channel_id],
@@ -232,6 +233,7 @@ export const integrationEndpoints = [
 				{ ...settingsOf(row.type, row.settings), ...change.settings },
 				"settings",
 			);
+			await refuseSettingsProblem(row.type, settings);
 			const name = change.name ?? row.name;
 			const channel_id = change.channel_id === undefined ? row.channel_id : change.channel_id;
 			await requireChannels(c.env.DB, channel_id === null ? [] : [channel_id], "channel_id");
@@ -370,4 +372,10 @@ export async function requireChannels(db: D1Database, ids: string[], field: stri
 
 function integrationNotFound(id: string) {
 	return new NotFound("IntegrationNotFound", `no integration has id ${JSON.stringify(id)}`);
+}
+
+/** 400 for settings the type's schema took but its source refuses (a webhook's mapping that does not parse). */
+async function refuseSettingsProblem(type: IntegrationType, settings: unknown): Promise<void> {
+	const problem = await settingsProblem(type, settings);
+	if (problem !== null) throw new InvalidParameter(problem);
 }

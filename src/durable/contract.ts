@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
-import type { AlertEvent } from "../alerts/event";
+import { type AlertEvent, Labels, Severity } from "../alerts/event";
 import type { ApiIncident } from "../incidents/incident";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
@@ -115,6 +115,34 @@ export type Refusal = { ok: false } & (
 );
 
 export type IngestReply = { ok: true; data: PushData[]; replayed: boolean } | Refusal;
+
+/**
+ * What one event of a previewed push would become, with the integration's pipeline and routing
+ * applied: nothing is stored and no incident opens.
+ */
+export const PreviewAlert = z.object({
+	alert_key: z.string(),
+	/** acknowledged: a PagerDuty `acknowledge`, which acknowledges the key's open incidents. */
+	status: z.enum(["firing", "resolved", "acknowledged"]),
+	title: z.nullable(z.string()),
+	severity: z.nullable(Severity),
+	description: z.nullable(z.string()),
+	labels: Labels,
+	/** The channels it would route to (empty: unrouted). */
+	channels: z.array(z.string()),
+	/** The silence that would mute it, if one is active now. */
+	silenced_by: z.nullable(z.string()),
+});
+export type PreviewAlert = z.infer<typeof PreviewAlert>;
+
+export const PreviewData = z.object({
+	alerts: z.array(PreviewAlert),
+	/** How many alerts the integration's pipeline would drop. */
+	dropped: z.number(),
+	/** What a push of this body does besides alerts (an SNS subscription confirmed), if anything. */
+	note: z.optional(z.string()),
+});
+export type PreviewData = z.infer<typeof PreviewData>;
 
 /** A page of alerts, newest first; `next_seq` is where the next page starts (null: none). */
 export type AlertPage = { alerts: ApiAlert[]; next_seq: number | null };

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ApiAlert, alertToApi } from "../alerts/alert";
+import type { AlertEvent } from "../alerts/event";
 import { loadRoutingSnapshot } from "../db/routes";
 import type { SilenceRule } from "../routing/silence";
 import type { RoutingSnapshot } from "../routing/snapshot";
@@ -13,6 +14,7 @@ import type {
 	DescribeReply,
 	IncidentReply,
 	IngestReply,
+	PreviewData,
 	Provision,
 	Push,
 	Refusal,
@@ -27,6 +29,7 @@ import { hasSchema, migrate } from "./migrations";
 import { wouldSilence } from "./noise";
 import { retryNotification } from "./notifications";
 import { mirrorToD1, type Outbound, sendNotifications } from "./outbound";
+import { previewPush } from "./preview";
 import { ingestOnce } from "./push-intake";
 import { checkConfirmation, recordSubscription } from "./sns-subscription";
 import { forgetCopies, inTransaction, openStores, type Stores } from "./state/stores";
@@ -84,6 +87,11 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		// queued notifications go out at once (from the alarm, never from this call).
 		if (reply.ok && !reply.replayed) await this.wake(now, { mirror: "changed" });
 		return reply;
+	}
+
+	/** What a push's events would become: the pipeline and routing applied, nothing written. */
+	preview(events: AlertEvent[]): PreviewData {
+		return previewPush(this.ready ? this.stores : null, events, this.clock());
 	}
 
 	/** On create and rotate: the key's hash, type, settings and routing; the old key stops at once. */

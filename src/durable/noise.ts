@@ -56,7 +56,7 @@ export function marksFor(
 }
 
 /** The silences muting at `now` (a window's time-zone arithmetic is done once per call). */
-function activeSilences(s: Stores, now: number): SilenceRule[] {
+export function activeSilences(s: Stores, now: number): SilenceRule[] {
 	return s.routing.current().silences.filter((one) => silenceActive(one, now));
 }
 

@@ -7,5 +7,6 @@ export const IntegrationType = z.enum([
 	"aws_eventbridge",
 	"pagerduty",
 	"alertmanager",
+	"webhook",
 ]);
 export type IntegrationType = z.infer<typeof IntegrationType>;

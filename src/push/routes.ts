@@ -26,7 +26,7 @@ import { StandardAlertBody } from "../sources/standard/schema";
 import { addressedIntegration, legacyIntegration, pushedIntegration, remember } from "./lookup";
 
 /** PagerDuty's and incident.io's limit; SNS bodies (256 KiB messages, escaped) fit under it. */
-const MAX_PUSH_BODY_BYTES = 512 * 1024;
+export const MAX_PUSH_BODY_BYTES = 512 * 1024;
 
 /** Which handler a push takes: by its integration's type, or one endpoint's own. */
 type HandlerOf = (type: IntegrationType) => PushHandler;

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type * as z from "zod/mini";
-import type { IntegrationConfig, Push, PushAuth, PushData } from "../durable/contract";
+import type { IntegrationConfig, PreviewData, Push, PushAuth, PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
 import { HttpError } from "../http/errors";
@@ -21,7 +21,20 @@ export type PushTarget = {
 	auth: PushAuth;
 	/** The header the key came in (null: the URL), for the wording of a refusal. */
 	keyHeader: string | null;
+	/** A preview: the push is read and normalized as usual, then answered by `Previewed`, never applied. */
+	preview?: true;
 };
+
+/**
+ * Thrown where a previewed push would be handed to the integration's object: what it would
+ * become, which the preview endpoint answers. Thrown, so that no source's own answer (a
+ * PagerDuty `202`, an SNS subscription state) is made for a push that did not happen.
+ */
+export class Previewed extends Error {
+	constructor(readonly data: PreviewData) {
+		super("previewed");
+	}
+}
 
 /** How a source handles a push: the target and the body text in, a response out. */
 export type PushHandler = (
@@ -105,6 +118,7 @@ export async function ingestPush(
 ): Promise<{ data: PushData[]; replayed: boolean }> {
 	checkAlertCount(push.events.length);
 	const stub = integrationObject(c, target);
+	if (target.preview) throw new Previewed(await stub.preview(push.events));
 	const reply = await stub.ingest({ ...push, integrationId: target.id, auth: target.auth });
 	if (!reply.ok) {
 		if (reply.reason === "settings_changed") throw new SettingsChanged(reply.config);

@@ -11,9 +11,12 @@ import { handlePagerDutyPush } from "./pagerduty/handler";
 import { PagerDutySettings } from "./pagerduty/settings";
 import { handleStandardPush } from "./standard/handler";
 import { StandardSettings } from "./standard/settings";
+import { checkWebhookSettings, handleWebhookPush } from "./webhook/handler";
+import { WebhookSettings } from "./webhook/settings";
 
 /**
- * Each integration type's source: its settings schema and its push handler. Adding a source is
+ * Each integration type's source: its settings schema, its push handler, and for some a check of
+ * the settings that needs a module loaded on demand (run when they are saved). Adding a source is
  * adding a source folder and an entry here.
  */
 export const SOURCES = {
@@ -22,9 +25,24 @@ export const SOURCES = {
 	aws_eventbridge: { settings: EventBridgeSettings, handle: handleEventBridgePush },
 	pagerduty: { settings: PagerDutySettings, handle: handlePagerDutyPush },
 	alertmanager: { settings: AlertmanagerSettings, handle: handleAlertmanagerWebhook },
-} as const satisfies Record<IntegrationType, { settings: z.ZodMiniType; handle: PushHandler }>;
+	webhook: { settings: WebhookSettings, handle: handleWebhookPush, check: checkWebhookSettings },
+} as const satisfies Record<
+	IntegrationType,
+	{
+		settings: z.ZodMiniType;
+		handle: PushHandler;
+		check?: (settings: never) => Promise<string | null>;
+	}
+>;
 
 /** Any type's stored settings, with every default filled in. */
 export function settingsOf(type: IntegrationType, stored: unknown) {
 	return SOURCES[type].settings.parse(stored);
+}
+
+/** Settings of `type` (parsed by its schema) that its source refuses when saved, or null. */
+export async function settingsProblem(type: IntegrationType, settings: unknown) {
+	const source = SOURCES[type];
+	if (!("check" in source)) return null;
+	return (source.check as (settings: unknown) => Promise<string | null>)(settings);
 }

@@ -4,7 +4,7 @@ import { ok } from "../../http/envelope";
 import { HttpError, ServiceUnavailable } from "../../http/errors";
 import { refusalError } from "../../http/refusals";
 import { fieldPath } from "../../schema/problem";
-import { integrationObject, type PushHandler, type PushTarget } from "../ingest";
+import { integrationObject, Previewed, type PushHandler, type PushTarget } from "../ingest";
 import { looksSigned, SnsMessage } from "./message";
 import { CertificateUnavailable, signingKeys } from "./signing-keys";
 import { checkSigningCertUrl, checkSubscribeUrl } from "./urls";
@@ -49,6 +49,16 @@ export async function receiveSns(
 			reason: "topic_not_accepted",
 			topic: topic.arn,
 			accepted: policy.topicArn,
+		});
+	}
+	// A preview shows what the message would do: a sample pasted from the docs is not signed
+	// for this deployment, and a confirmation is never followed.
+	if (target.preview) {
+		if (message.Type === "Notification") return onNotification(message, topic);
+		throw new Previewed({
+			alerts: [],
+			dropped: 0,
+			note: `an SNS ${message.Type}: a push would ${message.Type === "SubscriptionConfirmation" ? "confirm the subscription to" : "record the end of the subscription to"} ${topic.arn}, and open no alert`,
 		});
 	}
 	await verifySignature(message);

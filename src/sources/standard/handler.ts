@@ -63,7 +63,8 @@ export const handleStandardBatch: PushHandler = async (c, target, text) => {
 	return ingest(c, target, { events: normalized, receipt }, (results) => ({ results }));
 };
 
-async function idempotencyReceipt(
+/** The push's receipt from its Idempotency-Key header (none without one), over the body's hash. */
+export async function idempotencyReceipt(
 	header: string | undefined,
 	body: string,
 ): Promise<Receipt | null> {

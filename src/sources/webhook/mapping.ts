@@ -1,5 +1,4 @@
 import jsonata from "jsonata";
-import * as z from "zod/mini";
 import { type AlertChange, type Labels, LIMITS, type Link } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { severityFromWord } from "../../alerts/severity";
@@ -7,6 +6,7 @@ import { deriveAlertKey, fitAlertKey, truncate } from "../../alerts/text";
 import { type Checked, problem } from "../../schema/problem";
 import { addLink, parseDateTime } from "../fields";
 import { MAX_ALERTS_PER_PUSH } from "../ingest";
+import { Mapping } from "./settings";
 
 /**
  * The `webhook` integration's mapping: JSONata expressions (https://docs.jsonata.org) that turn
@@ -38,19 +38,6 @@ export const MAX_EVALUATION_STEPS = 100_000;
  */
 export const MAX_EVALUATION_DEPTH = 200;
 
-/** `settings.mapping`: a field it does not know is refused, since a misspelt one would map nothing. */
-export const Mapping = z.strictObject({
-	alerts: z.optional(z.string()),
-	alert_key: z.optional(z.string()),
-	status: z.optional(z.string()),
-	title: z.optional(z.string()),
-	severity: z.optional(z.string()),
-	description: z.optional(z.string()),
-	labels: z.optional(z.string()),
-	links: z.optional(z.string()),
-	event_time: z.optional(z.string()),
-});
-export type Mapping = z.infer<typeof Mapping>;
 type Field = keyof Mapping;
 
 const FIELDS = Object.keys(Mapping.def.shape) as Field[];

@@ -1,4 +1,4 @@
-import type { Mapping } from "./mapping";
+import type { Mapping } from "./settings";
 
 /**
  * Mappings for senders whose webhook cannot be changed (or is tedious to), each beside the public

@@ -1,0 +1,60 @@
+import type { AlertEvent } from "../alerts/event";
+import { heldToClock } from "../alerts/event-time";
+import type { Routable } from "../routing/rules";
+import { silenceMatches } from "../routing/silence";
+import { channelsFor, NO_ROUTING } from "../routing/snapshot";
+import type { PreviewAlert, PreviewData } from "./contract";
+import { activeSilences } from "./noise";
+import type { Stores } from "./state/stores";
+
+/**
+ * A push's events as the object would take them, without taking them: the pipeline and routing
+ * applied, the silence that would mute each. It only reads, so a preview can run any number of
+ * times and changes nothing (no alert, incident, counter or rate-limit token).
+ * `s` is null for an object that holds nothing yet.
+ */
+export function previewPush(
+	s: Stores | null,
+	events: readonly AlertEvent[],
+	now: number,
+): PreviewData {
+	const routing = s === null ? NO_ROUTING : s.routing.current();
+	const alerts = events.map((sent): PreviewAlert => {
+		const event = heldToClock(sent, now);
+		if (event.action === "acknowledge") {
+			const firing = s?.alerts.firing(event.alert_key) ?? null;
+			return {
+				alert_key: event.alert_key,
+				status: "acknowledged",
+				title: firing?.title ?? null,
+				severity: firing?.severity ?? null,
+				description: firing?.description ?? null,
+				labels: firing?.labels ?? {},
+				channels: firing === null ? [] : channelsFor(firing, routing),
+				silenced_by: null,
+			};
+		}
+		const firing = event.action === "trigger";
+		// A recovery routes as the alert it closes, whose severity it does not repeat.
+		const severity = firing
+			? event.severity
+			: (s?.alerts.firing(event.alert_key)?.severity ?? null);
+		const routable: Routable = { ...event, severity: severity ?? "info" };
+		const channels = channelsFor(routable, routing);
+		const silence =
+			s === null || !firing
+				? undefined
+				: activeSilences(s, now).find((one) => silenceMatches(one, routable, () => channels));
+		return {
+			alert_key: event.alert_key,
+			status: firing ? "firing" : "resolved",
+			title: event.title,
+			severity,
+			description: event.description,
+			labels: event.labels,
+			channels,
+			silenced_by: silence?.id ?? null,
+		};
+	});
+	return { alerts, dropped: 0 };
+}

@@ -281,6 +281,29 @@ describe("evaluateMapping", () => {
 		);
 	});
 
+	it("runs regular expressions with RE2: a backtracking pattern meets a hostile body in linear time", async () => {
+		const mapping = {
+			title: "$replace(name, /(\\w+)-(\\d+)/, '$2 of $1')",
+			labels:
+				"{'evil': $string($contains(text, /(a+)+$/)), 'parts': $join($split(tags, /,\\s*/), '|')}",
+		};
+		// 40 a's then a b: a backtracking engine tries about 2^40 ways before it fails.
+		const body = { name: "db-12", text: `${"a".repeat(40)}b`, tags: "x, y,z" };
+		const [event] = await events(mapping, body);
+		expect(event).toMatchObject({ title: "12 of db", labels: { evil: "false", parts: "x|y|z" } });
+		// Every match, not only the first, and case-insensitive literals.
+		expect(
+			(await events({ title: "$join($match(t, /A(\\d)/i).groups[0], '+')" }, { t: "a1 A2 a3" }))[0]
+				?.title,
+		).toBe("1+2+3");
+	});
+
+	it("names the field of a pattern RE2 does not take (a lookahead)", async () => {
+		expect(await refusal({ title: "$replace(t, /a(?=b)/, 'x')" }, { t: "ab" })).toMatch(
+			/^settings\.mapping\.title failed: /,
+		);
+	});
+
 	it("is not confused by two pushes evaluated at once", async () => {
 		const mapping = compiled({ title: "name" });
 		const [a, b] = await Promise.all([

@@ -6,6 +6,7 @@ import { deriveAlertKey, fitAlertKey, truncate } from "../../alerts/text";
 import { type Checked, problem } from "../../schema/problem";
 import { addLink, parseDateTime } from "../fields";
 import { MAX_ALERTS_PER_PUSH } from "../ingest";
+import { Re2RegexEngine } from "./regex";
 import { Mapping } from "./settings";
 
 /**
@@ -88,7 +89,10 @@ export function compileMapping(
 		if (source.trim() === "") return problem(`${at}.${field} is empty; leave it out instead`);
 		let expression: jsonata.Expression;
 		try {
-			expression = jsonata(source, { stack: MAX_EVALUATION_DEPTH });
+			expression = jsonata(source, {
+				stack: MAX_EVALUATION_DEPTH,
+				RegexEngine: Re2RegexEngine as unknown as RegExpConstructor,
+			});
 		} catch (error) {
 			return problem(`${at}.${field} does not parse: ${jsonataMessage(error)}`);
 		}

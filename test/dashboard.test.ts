@@ -124,6 +124,50 @@ describe("dashboard", () => {
 		await admin("DELETE", `/silences/${made.body.data.id}`);
 	});
 
+	it("previews a pasted body on the integration's page: its alerts and channels, nothing stored", async () => {
+		const cookie = await signIn();
+		const channel = await admin("POST", "/channels", { name: "database team" });
+		const integration = await createIntegration("previewed");
+		await admin("PUT", `/integrations/${integration.id}/routes`, {
+			rules: [
+				{
+					conditions: [{ field: "labels.team", op: "equals", value: "db" }],
+					channel_ids: [channel.body.data.id],
+				},
+			],
+			default_channel_id: null,
+		});
+		const path = `/dashboard/integrations/${integration.id}`;
+		const csrf = csrfOf((await page("GET", path, { cookie })).html);
+		const body = JSON.stringify({
+			event_status: "Critical",
+			title_rule: "replica <lag> on db-2",
+			alert_key: "lag-db-2",
+			labels: { team: "db" },
+		});
+		const shown = await page("POST", `${path}/preview`, { cookie, form: { csrf, body } });
+		expect(shown.status).toBe(200);
+		expect(shown.html).toContain('data-preview="lag-db-2"');
+		// Escaped, as every pushed text is.
+		expect(shown.html).toContain("replica &lt;lag&gt; on db-2");
+		expect(shown.html).toContain("database team");
+		// The body stays in the form, to change and try again.
+		expect(shown.html).toContain("lag-db-2&quot;");
+
+		const refused = await page("POST", `${path}/preview`, {
+			cookie,
+			form: { csrf, body: JSON.stringify({ title_rule: "no status" }) },
+		});
+		expect(refused.html).toContain("A push of this body would be refused: 400 InvalidParameter");
+		expect(refused.html).toContain("event_status");
+
+		const forged = await page("POST", `${path}/preview`, { cookie, form: { csrf: "x", body } });
+		expect(forged.status).toBe(403);
+		expect((await admin("GET", `/integrations/${integration.id}/alerts`)).body.data.alerts).toEqual(
+			[],
+		);
+	});
+
 	it("signs out: the cookie is cleared", async () => {
 		const cookie = await signIn();
 		const home = await page("GET", "/dashboard", { cookie });

@@ -1,5 +1,8 @@
+import type { Context } from "hono";
 import * as z from "zod/mini";
+import type { IntegrationRow } from "../db/integrations";
 import { PreviewData } from "../durable/contract";
+import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
 import type { Endpoint } from "../http/endpoint";
 import { ok } from "../http/envelope";
@@ -46,22 +49,34 @@ export const previewEndpoints: Endpoint[] = [
 		handle: async (c) => {
 			const row = await requireIntegration(c.env.DB, c.req.param("id") ?? "");
 			const text = await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES);
-			const settings = settingsOf(row.type, row.settings);
-			const target: PushTarget = {
-				id: row.id,
-				type: row.type,
-				settings,
-				auth: { kind: "d1", configVersion: row.config_version, settings },
-				keyHeader: null,
-				preview: true,
-			};
-			try {
-				// A refusal the source answers in its sender's shape (PagerDuty's) is that answer.
-				return await SOURCES[row.type].handle(c, target, text);
-			} catch (error) {
-				if (error instanceof Previewed) return ok(c, error.data);
-				throw error;
-			}
+			const result = await previewBody(c, row, text);
+			return result instanceof Response ? result : ok(c, result);
 		},
 	},
 ];
+
+/**
+ * What `text` pushed to the integration would become. A refusal is thrown as the push throws it,
+ * or is the Response its source answers in the sender's own shape (PagerDuty's).
+ */
+export async function previewBody(
+	c: Context<AppEnv>,
+	row: IntegrationRow,
+	text: string,
+): Promise<PreviewData | Response> {
+	const settings = settingsOf(row.type, row.settings);
+	const target: PushTarget = {
+		id: row.id,
+		type: row.type,
+		settings,
+		auth: { kind: "d1", configVersion: row.config_version, settings },
+		keyHeader: null,
+		preview: true,
+	};
+	try {
+		return await SOURCES[row.type].handle(c, target, text);
+	} catch (error) {
+		if (error instanceof Previewed) return error.data;
+		throw error;
+	}
+}

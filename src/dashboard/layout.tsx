@@ -21,6 +21,7 @@ th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e3e6ea;vertic
 .critical{background:#c62828}.warning{background:#e08a00}.info{background:#1565c0}
 .muted{color:#66707a}.label{display:inline-block;margin:0 .3rem .2rem 0;padding:0 .3rem;background:#eef1f4;border-radius:.3rem;font-size:.85rem}
 button{font:inherit;padding:.3rem .8rem}form.inline{display:inline}
+textarea{display:block;width:100%;box-sizing:border-box;margin-bottom:.5rem;font:13px/1.4 ui-monospace,monospace}
 .error{color:#c62828}.mark{display:inline-block;padding:0 .3rem;border-radius:.3rem;font-size:.8rem;background:#5c6b7a;color:#fff;margin-right:.2rem}
 `;
 

@@ -1,6 +1,7 @@
 import type { InhibitRuleView } from "../admin/inhibit-rules";
 import type { SilenceView } from "../admin/silences";
 import type { ApiAlert } from "../alerts/alert";
+import type { PreviewData } from "../durable/contract";
 import type { ApiIncident } from "../incidents/incident";
 import type { Condition } from "../routing/rules";
 import { age, LabelList, Layout, SeverityBadge } from "./layout";
@@ -147,10 +148,21 @@ function AlertTable(props: { alerts: ApiAlert[]; now: number }) {
 	);
 }
 
-/** An integration's firing alerts, muted ones marked (they open no incident, so show only here). */
+/** What the preview form showed: the body pasted, and what a push of it would become. */
+export type PreviewOutcome = { data: PreviewData } | { refused: string };
+export type PreviewView = { body: string; outcome: PreviewOutcome };
+
+/**
+ * An integration's firing alerts, muted ones marked (they open no incident, so show only here),
+ * and the preview: a body pasted as its sender would push it, and what it would become.
+ */
 export function IntegrationPage(props: {
+	id: string;
 	name: string;
+	type: string;
 	alerts: ApiAlert[];
+	preview: PreviewView | null;
+	channelNames: Map<string, string>;
 	csrf: string;
 	now: number;
 }) {
@@ -165,7 +177,72 @@ export function IntegrationPage(props: {
 				muted (silenced, inhibited or flapping: they page nobody until nothing mutes them).
 			</p>
 			<AlertTable alerts={props.alerts} now={props.now} />
+			<h2>Preview a push</h2>
+			<p class="muted">
+				Paste a body exactly as the sender pushes it (this is a {props.type} integration): see the
+				alerts it would become and where they would go. Nothing is stored.
+			</p>
+			<form method="post" action={`/dashboard/integrations/${props.id}/preview`}>
+				<input type="hidden" name="csrf" value={props.csrf} />
+				<textarea name="body" rows={10} required>
+					{props.preview?.body ?? ""}
+				</textarea>
+				<button type="submit">Preview</button>
+			</form>
+			{props.preview !== null && (
+				<PreviewResult outcome={props.preview.outcome} channelNames={props.channelNames} />
+			)}
 		</Layout>
+	);
+}
+
+function PreviewResult(props: { outcome: PreviewOutcome; channelNames: Map<string, string> }) {
+	if ("refused" in props.outcome) {
+		return (
+			<p id="preview" class="error">
+				A push of this body would be refused: {props.outcome.refused}
+			</p>
+		);
+	}
+	const { alerts, dropped, note } = props.outcome.data;
+	return (
+		<section id="preview">
+			<p>
+				{alerts.length} alert{alerts.length === 1 ? "" : "s"}
+				{dropped > 0 && `, and ${dropped} dropped by the pipeline`}.{note && ` ${note}.`}
+			</p>
+			<table>
+				<thead>
+					<tr>
+						<th>Severity</th>
+						<th>Alert</th>
+						<th>Status</th>
+						<th>Channels</th>
+					</tr>
+				</thead>
+				<tbody>
+					{alerts.map((alert) => (
+						<tr data-preview={alert.alert_key}>
+							<td>{alert.severity !== null && <SeverityBadge severity={alert.severity} />}</td>
+							<td>
+								{alert.title}
+								<div class="muted">{alert.alert_key}</div>
+								<LabelList labels={alert.labels} />
+							</td>
+							<td>
+								{alert.status}
+								{alert.silenced_by !== null && <span class="mark">silenced</span>}
+							</td>
+							<td>
+								{alert.channels.length === 0
+									? "none (unrouted)"
+									: alert.channels.map((id) => props.channelNames.get(id) ?? id).join(", ")}
+							</td>
+						</tr>
+					))}
+				</tbody>
+			</table>
+		</section>
 	);
 }
 

@@ -3,11 +3,12 @@ import { csrf } from "hono/csrf";
 import { Hono } from "hono/tiny";
 import { incidentObject } from "../admin/incidents";
 import { ruleToApi } from "../admin/inhibit-rules";
+import { previewBody } from "../admin/preview";
 import { silenceToApi } from "../admin/silences";
 import { isoOrNull } from "../alerts/alert";
 import { getChannel, listChannels } from "../db/channels";
 import { listIncidents } from "../db/incidents";
-import { getIntegration, listIntegrations } from "../db/integrations";
+import { getIntegration, type IntegrationRow, listIntegrations } from "../db/integrations";
 import { listInhibitRules, listSilences } from "../db/noise";
 import { failedDeliveryCounts } from "../db/notifications";
 import type { IncidentReply } from "../durable/contract";
@@ -15,7 +16,7 @@ import type { AppEnv } from "../http/app-env";
 import { HttpError } from "../http/errors";
 import { type ApiIncident, incidentToApi } from "../incidents/incident";
 import { secretsEqual } from "../security/secrets";
-import { readForm } from "./form";
+import { MAX_PREVIEW_FORM_BYTES, readForm } from "./form";
 import { securityHeaders } from "./headers";
 import { LoginPage, MessagePage } from "./layout";
 import {
@@ -24,6 +25,8 @@ import {
 	IncidentsPage,
 	IntegrationPage,
 	IntegrationsPage,
+	type PreviewOutcome,
+	type PreviewView,
 	SilencesPage,
 } from "./pages";
 import { session, signIn, signOut } from "./session";
@@ -66,9 +69,10 @@ const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
 	await next();
 };
 
-/** An action's form must carry this session's CSRF token. */
-async function checkForm(c: Context<AppEnv>): Promise<void> {
-	const given = (await readForm(c.req.raw)).get("csrf");
+/** An action's form must carry this session's CSRF token; its fields once it does. */
+async function checkForm(c: Context<AppEnv>, maxBytes?: number): Promise<URLSearchParams> {
+	const form = await readForm(c.req.raw, maxBytes);
+	const given = form.get("csrf");
 	const expected = c.get("csrf");
 	if (given === null || expected === undefined || !(await secretsEqual(given, expected))) {
 		throw new HttpError(
@@ -77,6 +81,7 @@ async function checkForm(c: Context<AppEnv>): Promise<void> {
 			"the form is stale: reload the page and try again",
 		);
 	}
+	return form;
 }
 
 dashboard.get("/login", async (c) => {
@@ -178,14 +183,51 @@ dashboard.get("/integrations", signedIn, async (c) => {
 dashboard.get("/integrations/:id", signedIn, async (c) => {
 	const row = await getIntegration(c.env.DB, c.req.param("id"));
 	if (row === null) return notFound(c, "No such integration", "It may have been deleted.");
-	const page = await c.env.INTEGRATION.getByName(row.id).listAlerts({
-		status: "firing",
-		limit: PAGE_ROWS,
-	});
-	return c.html(
-		<IntegrationPage name={row.name} alerts={page.alerts} csrf={csrfOf(c)} now={Date.now()} />,
-	);
+	return integrationPage(c, row, null);
 });
+
+/** The preview of a body pasted in the integration's page: what a push of it would become. */
+dashboard.post("/integrations/:id/preview", signedIn, async (c) => {
+	const form = await checkForm(c, MAX_PREVIEW_FORM_BYTES);
+	const row = await getIntegration(c.env.DB, c.req.param("id"));
+	if (row === null) return notFound(c, "No such integration", "It may have been deleted.");
+	const body = form.get("body") ?? "";
+	let outcome: PreviewOutcome;
+	try {
+		const result = await previewBody(c, row, body);
+		outcome =
+			result instanceof Response
+				? { refused: `${result.status}: ${await result.text()}` }
+				: { data: result };
+	} catch (error) {
+		if (!(error instanceof HttpError)) throw error;
+		outcome = { refused: `${error.status} ${error.code}: ${error.message}` };
+	}
+	return integrationPage(c, row, { body, outcome });
+});
+
+async function integrationPage(
+	c: Context<AppEnv>,
+	row: IntegrationRow,
+	preview: PreviewView | null,
+) {
+	const [page, channels] = await Promise.all([
+		c.env.INTEGRATION.getByName(row.id).listAlerts({ status: "firing", limit: PAGE_ROWS }),
+		listChannels(c.env.DB, { limit: PAGE_ROWS }),
+	]);
+	return c.html(
+		<IntegrationPage
+			id={row.id}
+			name={row.name}
+			type={row.type}
+			alerts={page.alerts}
+			preview={preview}
+			channelNames={new Map(channels.map((channel) => [channel.id, channel.name]))}
+			csrf={csrfOf(c)}
+			now={Date.now()}
+		/>,
+	);
+}
 
 dashboard.get("/silences", signedIn, async (c) => {
 	const now = Date.now();

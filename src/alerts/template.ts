@@ -13,7 +13,8 @@ import { truncate } from "./text";
  * A rule without `[TPL]` is Flashduty's older "simplified" rule
  * (https://docs.flashcat.cloud/zh/flashduty/customize-incident-attrs): parts split on `::` and
  * joined with ` / `, a part that is `$name` replaced by that label when the event has it and kept
- * as written when not. So a `$` inside ordinary text ("cost over $5") is never a reference.
+ * as written when not. So a `$` inside ordinary text ("cost over $5") is never a reference, and
+ * a title without a `$name` part (`Net::HTTP timeout`) is kept as written.
  *
  * The language has no conditions, loops, functions or nesting: rendering is one pass over the
  * template, linear in its length, and stops once the caller's limit is reached.
@@ -127,8 +128,12 @@ function renderOrKeep(sent: string, body: string, fields: TemplateFields, maxCha
 }
 
 function renderSimple(rule: string, labels: Record<string, string>, maxChars: number): string {
+	const parts = rule.split(SIMPLE_SEPARATOR);
+	// Only a rule with a `$name` part is a rule: a title that merely holds `::` (`Net::HTTP
+	// timeout`, a C++ or Ruby name) is kept as written.
+	if (!parts.some((part) => part.startsWith("$"))) return truncate(rule, maxChars);
 	let out = "";
-	for (const [index, part] of rule.split(SIMPLE_SEPARATOR).entries()) {
+	for (const [index, part] of parts.entries()) {
 		if (out.length >= maxChars) break;
 		if (index > 0) out += SIMPLE_JOINER;
 		const value = part.startsWith("$") ? labelOf(labels, part.slice(1)) : undefined;

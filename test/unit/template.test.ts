@@ -80,8 +80,11 @@ describe("renderTitleRule: Flashduty's documented examples", () => {
 		expect(renderTitleRule("price::$5", event)).toBe("price / five");
 	});
 
-	it("joins `::` parts with ` / ` without [TPL], and keeps `::` inside a template", () => {
-		expect(renderTitleRule("Net::HTTP timeout", fields())).toBe("Net / HTTP timeout");
+	it("joins `::` parts with ` / ` in a rule with a `$name` part; keeps `::` in a title without one and in a template", () => {
+		expect(renderTitleRule("Net::HTTP timeout", fields())).toBe("Net::HTTP timeout");
+		expect(renderTitleRule("Net::HTTP::$env", fields({ labels: { env: "prod" } }))).toBe(
+			"Net / HTTP / prod",
+		);
 		expect(renderTitleRule("[TPL]Net::HTTP timeout", fields())).toBe("Net::HTTP timeout");
 	});
 

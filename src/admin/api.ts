@@ -5,6 +5,7 @@ import { deliveryEndpoints } from "./deliveries";
 import { incidentEndpoints } from "./incidents";
 import { inhibitRuleEndpoints } from "./inhibit-rules";
 import { integrationEndpoints } from "./integrations";
+import { pipelineEndpoints } from "./pipeline";
 import { routingRuleEndpoints } from "./routing-rules";
 import { silenceEndpoints } from "./silences";
 import { targetEndpoints } from "./targets";
@@ -13,6 +14,7 @@ import { targetEndpoints } from "./targets";
 export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...integrationEndpoints,
 	...routingRuleEndpoints,
+	...pipelineEndpoints,
 	...alertEndpoints,
 	...channelEndpoints,
 	...targetEndpoints,

@@ -11,6 +11,7 @@ import {
 	LABEL_FIELD,
 	MAX_CONDITIONS,
 	MAX_MATCH_INPUT_CHARS,
+	MAX_PATTERN_CHARS,
 	RegexPattern,
 	withinRegexBudget,
 } from "./rules";
@@ -66,6 +67,8 @@ const LabelValue = z
 /** An RE2 pattern whose named groups (`(?P<host>…)`) are the labels it extracts. */
 const ExtractPattern = RegexPattern.check(
 	z.superRefine((pattern, ctx) => {
+		// Zod runs this check after RegexPattern's failed too: a pattern over the length is not compiled.
+		if (pattern.length > MAX_PATTERN_CHARS) return;
 		let names: string[];
 		try {
 			names = Object.keys(compilePattern(pattern).namedGroups());

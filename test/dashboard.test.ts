@@ -81,9 +81,9 @@ describe("dashboard", () => {
 		const rowOf = (integrationId: string) =>
 			new RegExp(`<tr data-integration="${integrationId}">(.*?)</tr>`).exec(reply.html)?.[1] ?? "";
 		expect(rowOf(quiet.id)).toContain("never: not wired yet");
-		// Last push, pushes, deduplicated, unrouted, rate-limited, then refusals by code.
+		// Last push, pushes, deduplicated, unrouted, dropped, rate-limited, then refusals by code.
 		expect(rowOf(busy.id)).toMatch(
-			/<td>\d+s ago<\/td><td>2<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td class="refused" title="InvalidParameter: 1">1/,
+			/<td>\d+s ago<\/td><td>2<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td class="refused" title="InvalidParameter: 1">1/,
 		);
 	});
 

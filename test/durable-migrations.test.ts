@@ -41,6 +41,7 @@ describe("the integration object's schema migrations", () => {
 			deduplicated_count: 0,
 			replayed_count: 0,
 			refused_count: {},
+			dropped_count: 0,
 			version: 9,
 		});
 	});

@@ -81,6 +81,38 @@ describe("preview", () => {
 		await expectNothingStored(integration.id);
 	});
 
+	it("applies the integration's pipeline: reshaped alerts, and how many it drops", async () => {
+		const { integration, channelId } = await routedIntegration();
+		const pipeline = await admin("PUT", `/integrations/${integration.id}/pipeline`, {
+			rules: [
+				{
+					extract: [{ from: "title", pattern: "on (?P<host>[a-z0-9-]+)" }],
+					map: [{ from: "host", to: "team", table: { "db-1": "db" } }],
+				},
+				{ set: { title: "[TPL]{{.Labels.team}}: {{.Title}}" } },
+				{ conditions: [{ field: "labels.env", op: "equals", value: "test" }], drop: true },
+			],
+		});
+		expect(pipeline.status).toBe(200);
+		const cpu = { event_status: "Warning", alert_key: "cpu", title_rule: "CPU high on db-1" };
+		const smoke = { ...cpu, alert_key: "smoke", title_rule: "probe", labels: { env: "test" } };
+		const single = await preview(integration.id, cpu);
+		expect(single.body.data).toEqual({
+			alerts: [
+				expect.objectContaining({
+					alert_key: "cpu",
+					title: "db: CPU high on db-1",
+					labels: { host: "db-1", team: "db" },
+					channels: [channelId],
+				}),
+			],
+			dropped: 0,
+		});
+		const dropped = await preview(integration.id, smoke);
+		expect(dropped.body.data).toEqual({ alerts: [], dropped: 1 });
+		await expectNothingStored(integration.id);
+	});
+
 	it("answers the refusal the push would get", async () => {
 		const integration = await createIntegration("refusals");
 		const body = { title_rule: "no status" };

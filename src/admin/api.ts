@@ -5,6 +5,7 @@ import { deliveryEndpoints } from "./deliveries";
 import { incidentEndpoints } from "./incidents";
 import { inhibitRuleEndpoints } from "./inhibit-rules";
 import { integrationEndpoints } from "./integrations";
+import { pipelineEndpoints } from "./pipeline";
 import { previewEndpoints } from "./preview";
 import { routingRuleEndpoints } from "./routing-rules";
 import { silenceEndpoints } from "./silences";
@@ -15,6 +16,7 @@ export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...integrationEndpoints,
 	...previewEndpoints,
 	...routingRuleEndpoints,
+	...pipelineEndpoints,
 	...alertEndpoints,
 	...channelEndpoints,
 	...targetEndpoints,

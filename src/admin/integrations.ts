@@ -75,6 +75,8 @@ export const IntegrationListItem =
 		event_count: z.int(),
 		last_event_at: IsoOrNull,
 		unrouted_count: z.int(),
+		/** Alerts the integration's pipeline dropped. */
+		dropped_count: z.int(),
 		rate_limited_count: z.int(),
 		deduplicated_count: z.int(),
 		replayed_count: z.int(),
@@ -91,6 +93,7 @@ const IntakeView =
 		rate_limited_count: z.int(),
 		refused_count: z.record(z.string(), z.int()),
 		unrouted_count: z.int(),
+		dropped_count: z.int(),
 		last_event_at: IsoOrNull,
 	});
 
@@ -333,6 +336,7 @@ function integrationToApi(row: IntegrationRow): IntegrationListItem {
 		event_count: row.event_count,
 		last_event_at: isoOrNull(row.last_event_at),
 		unrouted_count: row.unrouted_count,
+		dropped_count: row.dropped_count,
 		rate_limited_count: row.rate_limited_count,
 		deduplicated_count: row.deduplicated_count,
 		replayed_count: row.replayed_count,

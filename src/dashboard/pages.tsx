@@ -338,6 +338,7 @@ export type IntegrationRowView = {
 	event_count: number;
 	deduplicated_count: number;
 	unrouted_count: number;
+	dropped_count: number;
 	rate_limited_count: number;
 	refused_count: Record<string, number>;
 	failed_deliveries: number;
@@ -374,6 +375,7 @@ export function IntegrationsPage(props: {
 						<th>Pushes</th>
 						<th>Deduplicated</th>
 						<th>Unrouted</th>
+						<th>Dropped</th>
 						<th>Rate-limited</th>
 						<th>Refused</th>
 						<th>Failed deliveries</th>
@@ -396,6 +398,7 @@ export function IntegrationsPage(props: {
 							<td>{row.event_count}</td>
 							<td>{row.deduplicated_count}</td>
 							<td>{row.unrouted_count}</td>
+							<td>{row.dropped_count}</td>
 							<td>{row.rate_limited_count}</td>
 							<Refused counts={row.refused_count} />
 							<td>{row.failed_deliveries}</td>

@@ -173,6 +173,7 @@ dashboard.get("/integrations", signedIn, async (c) => {
 		event_count: row.event_count,
 		deduplicated_count: row.deduplicated_count,
 		unrouted_count: row.unrouted_count,
+		dropped_count: row.dropped_count,
 		rate_limited_count: row.rate_limited_count,
 		refused_count: row.refused_count,
 		failed_deliveries: failed.get(row.id) ?? 0,

@@ -22,6 +22,7 @@ export const IntegrationRow = z.object({
 	/** Set: private to this channel. Null: shared, routed by its routes. */
 	channel_id: z.nullable(z.string()),
 	unrouted_count: z.number(),
+	dropped_count: z.number(),
 	rate_limited_count: z.number(),
 	deduplicated_count: z.number(),
 	replayed_count: z.number(),
@@ -33,7 +34,7 @@ export const IntegrationRow = z.object({
 export type IntegrationRow = z.infer<typeof IntegrationRow>;
 
 const COLUMNS = `id, name, type, created_at, key_rotated_at, deleted_at, event_count, last_event_at,
-	settings, channel_id, unrouted_count, rate_limited_count, deduplicated_count, replayed_count,
+	settings, channel_id, unrouted_count, dropped_count, rate_limited_count, deduplicated_count, replayed_count,
 	refused_count, (SELECT version FROM config_version WHERE id = 1) AS config_version`;
 
 function parseRow(row: unknown): IntegrationRow | null {
@@ -158,7 +159,8 @@ export function mirrorIntegrationStats(
 	return db
 		.prepare(
 			`UPDATE integrations SET event_count = max(event_count, ?), last_event_at = ?,
-				unrouted_count = max(unrouted_count, ?), rate_limited_count = max(rate_limited_count, ?),
+				unrouted_count = max(unrouted_count, ?), dropped_count = max(dropped_count, ?),
+				rate_limited_count = max(rate_limited_count, ?),
 				deduplicated_count = max(deduplicated_count, ?), replayed_count = max(replayed_count, ?),
 				refused_count = ?
 			 WHERE id = ?`,
@@ -167,6 +169,7 @@ export function mirrorIntegrationStats(
 			stats.event_count,
 			stats.last_event_at,
 			stats.unrouted_count,
+			stats.dropped_count,
 			stats.rate_limited_count,
 			stats.deduplicated_count,
 			stats.replayed_count,

@@ -5,6 +5,7 @@ import { parseDuration } from "../schema/duration";
 import { jsonText } from "../schema/json";
 import { bumpConfigVersion } from "./config-version";
 import { noiseFrom, noiseQueries } from "./noise";
+import { pipelineFrom, pipelineQuery } from "./pipelines";
 import { targetsByChannel, targetsQuery } from "./targets";
 
 /**
@@ -93,7 +94,7 @@ const REACHABLE_CHANNELS = `SELECT channel_id FROM integrations WHERE id = ?1
 
 /**
  * Everything an integration's Durable Object routes with, in one round trip: its own channel,
- * its routes, the grouping of the channels it can route to, and the config version. `version`,
+ * its routes and alert pipeline, the grouping of the channels it can route to, and the config version. `version`,
  * when given, is the one the caller read (a push with a key of the old format).
  */
 export async function loadRoutingSnapshot(
@@ -102,19 +103,29 @@ export async function loadRoutingSnapshot(
 	options: { version?: number; baseUrl?: string } = {},
 ): Promise<RoutingSnapshot> {
 	const { version, baseUrl } = options;
-	const [integration, channels, current, targets, rules, defaults, silences, inhibitRules] =
-		await db.batch([
-			db.prepare("SELECT channel_id FROM integrations WHERE id = ?").bind(integrationId),
-			db
-				.prepare(
-					`SELECT id, group_by, group_window FROM channels WHERE id IN (${REACHABLE_CHANNELS})`,
-				)
-				.bind(integrationId),
-			db.prepare("SELECT version FROM config_version WHERE id = 1"),
-			targetsQuery(db, REACHABLE_CHANNELS, integrationId),
-			...routesQueries(db, integrationId),
-			...noiseQueries(db, integrationId, Date.now()),
-		]);
+	const [
+		integration,
+		channels,
+		current,
+		targets,
+		rules,
+		defaults,
+		pipeline,
+		silences,
+		inhibitRules,
+	] = await db.batch([
+		db.prepare("SELECT channel_id FROM integrations WHERE id = ?").bind(integrationId),
+		db
+			.prepare(
+				`SELECT id, group_by, group_window FROM channels WHERE id IN (${REACHABLE_CHANNELS})`,
+			)
+			.bind(integrationId),
+		db.prepare("SELECT version FROM config_version WHERE id = 1"),
+		targetsQuery(db, REACHABLE_CHANNELS, integrationId),
+		...routesQueries(db, integrationId),
+		pipelineQuery(db, integrationId),
+		...noiseQueries(db, integrationId, Date.now()),
+	]);
 	const grouping: RoutingSnapshot["grouping"] = {};
 	for (const raw of channels?.results ?? []) {
 		const row = GroupingRow.parse(raw);
@@ -129,6 +140,7 @@ export async function loadRoutingSnapshot(
 		version: version ?? (read === undefined ? 0 : VersionRow.parse(read).version),
 		channel_id: own === undefined ? null : ChannelIdRow.parse(own).channel_id,
 		routes: routesFrom(rules, defaults),
+		pipeline: pipelineFrom(pipeline),
 		grouping,
 		targets: targetsByChannel(targets),
 		...noiseFrom(silences, inhibitRules),

@@ -13,7 +13,7 @@ import type { OutboxRow } from "./state/outbox";
  * place that turns a reason into a status, code and message.
  */
 
-/** What one event did: the alert it touched (if any) and how. */
+/** What one event did: the alert it touched (if any) and how (`dropped`: by the alert pipeline). */
 export const PushResult = z.enum([
 	"opened",
 	"updated",
@@ -21,6 +21,7 @@ export const PushResult = z.enum([
 	"acknowledged",
 	"ignored",
 	"stale",
+	"dropped",
 ]);
 export type PushResult = z.infer<typeof PushResult>;
 

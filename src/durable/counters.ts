@@ -40,6 +40,7 @@ export function intakeCounters(s: Stores) {
 		rate_limited_count: stats.rate_limited_count,
 		refused_count: stats.refused_count,
 		unrouted_count: stats.unrouted_count,
+		dropped_count: stats.dropped_count,
 		last_event_at: isoOrNull(stats.last_event_at),
 	};
 }

@@ -5,6 +5,7 @@ import { silenceMatches } from "../routing/silence";
 import { channelsFor, NO_ROUTING } from "../routing/snapshot";
 import type { PreviewAlert, PreviewData } from "./contract";
 import { activeSilences } from "./noise";
+import { pipelineEvents } from "./pipeline";
 import type { Stores } from "./state/stores";
 
 /**
@@ -19,7 +20,8 @@ export function previewPush(
 	now: number,
 ): PreviewData {
 	const routing = s === null ? NO_ROUTING : s.routing.current();
-	const alerts = events.map((sent): PreviewAlert => {
+	const { kept, dropped } = s === null ? { kept: events, dropped: 0 } : pipelineEvents(s, events);
+	const alerts = kept.map((sent): PreviewAlert => {
 		const event = heldToClock(sent, now);
 		if (event.action === "acknowledge") {
 			const firing = s?.alerts.firing(event.alert_key) ?? null;
@@ -39,7 +41,7 @@ export function previewPush(
 		const severity = firing
 			? event.severity
 			: (s?.alerts.firing(event.alert_key)?.severity ?? null);
-		const routable: Routable = { ...event, severity: severity ?? "info" };
+		const routable: Routable = severity === null ? event : { ...event, severity };
 		const channels = channelsFor(routable, routing);
 		const silence =
 			s === null || !firing
@@ -56,5 +58,5 @@ export function previewPush(
 			silenced_by: silence?.id ?? null,
 		};
 	});
-	return { alerts, dropped: 0 };
+	return { alerts, dropped };
 }

@@ -15,6 +15,7 @@ import {
 	saveChange,
 } from "./incident-changes";
 import { afterOpened, countStateChange, marksFor, tellFlapping } from "./noise";
+import { pipelineEvent } from "./pipeline";
 import { snsTimeRefusal } from "./sns-subscription";
 import { inTransaction, type Stores } from "./state/stores";
 import { holdResolvedCap } from "./upkeep";
@@ -122,8 +123,14 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 			return { ok: true, data: seen.data, replayed: true };
 		}
 	}
-	const tally = { unrouted: 0 };
-	const data = push.events.map((event) => applyAlertEvent(s, event, now, tally));
+	const tally = { unrouted: 0, dropped: 0 };
+	const data = push.events.map((sent): PushData => {
+		// The alert pipeline reshapes (or drops) each event before it reaches its alert.
+		const event = pipelineEvent(s, sent);
+		if (event !== null) return applyAlertEvent(s, event, now, tally);
+		tally.dropped++;
+		return { alert_key: sent.alert_key, alert_id: null, alert_status: null, result: "dropped" };
+	});
 	const deduplicated = data.filter((one) => one.result === "updated").length;
 	holdResolvedCap(s, now, data.filter((one) => one.result === "resolved").length);
 	// One write of the counters for the whole push.
@@ -132,6 +139,7 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 		// When the push arrived, not when its events happened: it shows the source is wired.
 		last_event_at: now,
 		unrouted_count: stats.unrouted_count + tally.unrouted,
+		dropped_count: stats.dropped_count + tally.dropped,
 		deduplicated_count: stats.deduplicated_count + deduplicated,
 	}));
 	if (push.receipt !== null && !s.receipts.record(push.receipt, data, now)) {

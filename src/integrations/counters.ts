@@ -8,6 +8,8 @@ export const IntakeCounts = z.object({
 	event_count: z.number(),
 	last_event_at: z.nullable(z.number()),
 	unrouted_count: z.number(),
+	/** Trigger events a rule of the alert pipeline dropped (absent in rows written before it existed). */
+	dropped_count: z._default(z.number(), 0),
 	/** Pushes refused over the rate limit (absent in rows written before it existed). */
 	rate_limited_count: z._default(z.number(), 0),
 	/** Events that landed on an alert already firing (the ones deduplication absorbed). */
@@ -24,6 +26,7 @@ export const NO_COUNTS: IntakeCounts = {
 	event_count: 0,
 	last_event_at: null,
 	unrouted_count: 0,
+	dropped_count: 0,
 	rate_limited_count: 0,
 	deduplicated_count: 0,
 	replayed_count: 0,

@@ -13,10 +13,11 @@ import { unknownFieldOr } from "../schema/messages";
 
 const OPERATORS = ["equals", "not_equals", "in", "not_in", "regex", "wildcard", "exists"] as const;
 const FIELDS = ["severity", "title", "description", "source"] as const;
-const LABEL_FIELD = /^labels\.[^\s]{1,128}$/;
+/** `labels.<name>`: a condition's (or a pipeline's extract's) reference to one label. */
+export const LABEL_FIELD = /^labels\.[^\s]{1,128}$/;
 
 const MAX_RULES = 100;
-const MAX_CONDITIONS = 20;
+export const MAX_CONDITIONS = 20;
 const MAX_CHANNELS_PER_RULE = 20;
 const MAX_LIST_VALUES = 100;
 const MAX_VALUE_CHARS = 2048;
@@ -29,7 +30,7 @@ const MAX_VALUE_CHARS = 2048;
  * matching reads at most MAX_MATCH_INPUT_CHARS of a value: about 35 ms of matching per new alert
  * in the worst case, checked when routes are saved. Wildcards share the budget (`wildcardCost`).
  */
-const MAX_PATTERN_CHARS = 256;
+export const MAX_PATTERN_CHARS = 256;
 const MAX_PROGRAM_SIZE = 200;
 export const MAX_RULESET_PROGRAM = 1_000;
 export const MAX_MATCH_INPUT_CHARS = 1024;
@@ -53,6 +54,21 @@ const Pattern = z
 	.string({ error: PATTERN_HINT })
 	.check(z.minLength(1, PATTERN_HINT), z.maxLength(MAX_PATTERN_CHARS, PATTERN_HINT));
 
+/** An RE2 pattern that compiles, to at most MAX_PROGRAM_SIZE instructions (a regex condition's, a pipeline's extract's). */
+export const RegexPattern = Pattern.check(
+	z.superRefine((pattern, ctx) => {
+		const size = programSize(pattern);
+		if (typeof size === "string") {
+			ctx.addIssue({ code: "custom", message: `is not a valid RE2 pattern (${size})` });
+		} else if (size > MAX_PROGRAM_SIZE) {
+			ctx.addIssue({
+				code: "custom",
+				message: `is too costly: it compiles to ${size} RE2 instructions, at most ${MAX_PROGRAM_SIZE} (use smaller repeat counts or fewer alternatives)`,
+			});
+		}
+	}),
+);
+
 const List = (op: string) => {
 	const hint = `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}`;
 	const item = `must be a list of strings of at most ${MAX_VALUE_CHARS} characters`;
@@ -73,22 +89,7 @@ export const Condition = z.discriminatedUnion(
 		variant({ op: z.literal("not_equals"), value: Text("not_equals") }),
 		variant({ op: z.literal("in"), value: List("in") }),
 		variant({ op: z.literal("not_in"), value: List("not_in") }),
-		variant({
-			op: z.literal("regex"),
-			value: Pattern.check(
-				z.superRefine((pattern, ctx) => {
-					const size = programSize(pattern);
-					if (typeof size === "string") {
-						ctx.addIssue({ code: "custom", message: `is not a valid RE2 pattern (${size})` });
-					} else if (size > MAX_PROGRAM_SIZE) {
-						ctx.addIssue({
-							code: "custom",
-							message: `is too costly: it compiles to ${size} RE2 instructions, at most ${MAX_PROGRAM_SIZE} (use smaller repeat counts or fewer alternatives)`,
-						});
-					}
-				}),
-			),
-		}),
+		variant({ op: z.literal("regex"), value: RegexPattern }),
 		variant({ op: z.literal("wildcard"), value: Pattern }),
 		variant({
 			op: z.literal("exists"),
@@ -194,7 +195,7 @@ function programSize(pattern: string): number | string {
 const compiled = new Map<string, RE2JS>();
 
 /** RE2 patterns compiled once per isolate (bounded: routes change rarely). */
-function compilePattern(pattern: string): RE2JS {
+export function compilePattern(pattern: string): RE2JS {
 	let re = compiled.get(pattern);
 	if (re === undefined) {
 		re = RE2JS.compile(pattern);
@@ -206,7 +207,8 @@ function compilePattern(pattern: string): RE2JS {
 
 /** What routing looks at: the normalized alert's fields and labels. */
 export type Routable = {
-	severity: Severity;
+	/** None: a recovery, as an alert pipeline's conditions see it. */
+	severity?: Severity;
 	title: string;
 	description: string;
 	labels: Record<string, string>;

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { Grouping } from "../incidents/incident";
 import { Target } from "../notify/target";
 import { InhibitRule } from "./inhibit";
+import { NO_PIPELINE, Pipeline } from "./pipeline";
 import { type Routable, Routes, routeAlert } from "./rules";
 import { SilenceRule } from "./silence";
 
@@ -23,6 +24,8 @@ export const RoutingSnapshot = z.object({
 	silences: z._default(z.array(SilenceRule), []),
 	/** Inhibit rules that apply to the integration. */
 	inhibit_rules: z._default(z.array(InhibitRule), []),
+	/** The alert pipeline that reshapes each event before it is routed (snapshots stored before pipelines: none). */
+	pipeline: z._default(Pipeline, NO_PIPELINE),
 });
 export type RoutingSnapshot = z.infer<typeof RoutingSnapshot>;
 
@@ -35,6 +38,7 @@ export const NO_ROUTING: RoutingSnapshot = {
 	targets: {},
 	silences: [],
 	inhibit_rules: [],
+	pipeline: NO_PIPELINE,
 };
 
 /** A private integration's channel, else what the routes decide (empty: unrouted). */

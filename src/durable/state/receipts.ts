@@ -32,6 +32,7 @@ const RESULT_LETTER: Record<PushResult, string> = {
 	acknowledged: "a",
 	ignored: "i",
 	stale: "s",
+	dropped: "d",
 };
 const STATUS_LETTER: Record<AlertStatus, string> = { firing: "f", resolved: "r" };
 const RESULT_OF = invert(RESULT_LETTER);

@@ -298,10 +298,16 @@ describe("evaluateMapping", () => {
 		).toBe("1+2+3");
 	});
 
-	it("names the field of a pattern RE2 does not take (a lookahead)", async () => {
-		expect(await refusal({ title: "$replace(t, /a(?=b)/, 'x')" }, { t: "ab" })).toMatch(
-			/^settings\.mapping\.title failed: /,
-		);
+	it("refuses, when it is compiled, a pattern RE2 does not take (a lookahead, a backreference)", () => {
+		for (const pattern of ["/a(?=b)/", "/(a)\\1/"]) {
+			const result = compileMapping({ title: `$replace(t, ${pattern}, 'x')` });
+			expect(result.ok ? "compiled" : result.problem).toMatch(
+				/^settings\.mapping\.title: the pattern \/.+\/ is not RE2 syntax \(.+\): RE2 has no lookarounds or backreferences$/,
+			);
+		}
+		// Nested anywhere in the expression, as a function's argument's argument.
+		const nested = compileMapping({ labels: "{'a': $string($contains($lowercase(t), /x(?!y)/))}" });
+		expect(nested.ok).toBe(false);
 	});
 
 	it("is not confused by two pushes evaluated at once", async () => {

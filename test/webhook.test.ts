@@ -181,6 +181,9 @@ describe("webhook mappings of one's own", () => {
 		expect(await settingsRefusal("webhook", { mapping: { title: "x".repeat(5000) } })).toMatch(
 			/settings\.mapping\.title has 5000 characters/,
 		);
+		expect(
+			await settingsRefusal("webhook", { mapping: { title: "$replace(t, /a(?=b)/, '')" } }),
+		).toMatch(/settings\.mapping\.title: the pattern \/a\(\?=b\)\/ is not RE2 syntax/);
 	});
 
 	it("keeps the settings when a change is refused, and takes a preset's fields with its own over them", async () => {
@@ -203,6 +206,29 @@ describe("webhook mappings of one's own", () => {
 			alert_key: "sentry/1170820242",
 			title: "Sentry: ReferenceError: blooopy is not defined",
 		});
+	});
+
+	it("takes a preset or a mapping away with null, keeping one of them", async () => {
+		const integration = await createIntegration("switch", "webhook", {
+			preset: "sentry",
+			mapping: { title: "'custom'" },
+		});
+		const own = await admin("PATCH", `/integrations/${integration.id}`, {
+			settings: { preset: null, mapping: { title: "name", alert_key: "id" } },
+		});
+		expect(own.status).toBe(200);
+		const previewed = await admin("POST", `/integrations/${integration.id}/preview`, {
+			id: "7",
+			name: "queue stuck",
+		});
+		expect(previewed.body.data.alerts[0]).toMatchObject({ alert_key: "7", title: "queue stuck" });
+		expect(
+			expectError(
+				await admin("PATCH", `/integrations/${integration.id}`, { settings: { mapping: null } }),
+				400,
+				"InvalidParameter",
+			),
+		).toMatch(/needs a preset or a mapping/);
 	});
 
 	it("makes a retry with the same Idempotency-Key a replay", async () => {

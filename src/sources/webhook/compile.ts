@@ -15,12 +15,12 @@ const isPreset = (name: string): name is PresetName => Object.hasOwn(PRESETS, na
 /** The settings' mapping: the preset's fields, replaced by the mapping's own, parsed. */
 export function compileSettings(settings: WebhookSettings): Checked<CompiledMapping> {
 	const { preset, mapping } = settings;
-	if (preset !== undefined && !isPreset(preset)) {
+	if (preset != null && !isPreset(preset)) {
 		return problem(
 			`settings.preset "${preset}" is not a preset; the presets are ${Object.keys(PRESETS).join(", ")}`,
 		);
 	}
-	const merged = { ...(preset === undefined ? {} : PRESETS[preset].mapping), ...mapping };
+	const merged = { ...(preset == null ? {} : PRESETS[preset].mapping), ...mapping };
 	if (merged.title === undefined) {
 		return problem(
 			"settings.mapping.title is required: the expression that gives each alert's title (and alert_key, so that a recovery finds its alert)",

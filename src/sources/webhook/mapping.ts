@@ -6,7 +6,7 @@ import { deriveAlertKey, fitAlertKey, truncate } from "../../alerts/text";
 import { type Checked, problem } from "../../schema/problem";
 import { addLink, parseDateTime } from "../fields";
 import { MAX_ALERTS_PER_PUSH } from "../ingest";
-import { Re2RegexEngine } from "./regex";
+import { Re2RegexEngine, unsupportedPattern } from "./regex";
 import { Mapping } from "./settings";
 
 /**
@@ -96,6 +96,8 @@ export function compileMapping(
 		} catch (error) {
 			return problem(`${at}.${field} does not parse: ${jsonataMessage(error)}`);
 		}
+		const unsupported = unsupportedPattern(expression.ast());
+		if (unsupported !== null) return problem(`${at}.${field}: ${unsupported}`);
 		expression.assign(ENTRY_HOOK, (_expr: unknown, _input: unknown, env: jsonata.Environment) =>
 			spend(env, 1),
 		);

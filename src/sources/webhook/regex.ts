@@ -12,12 +12,9 @@ export class Re2RegexEngine {
 	lastIndex = 0;
 	private readonly re: RE2JS;
 
-	/** JSONata hands the RegExp its parser made of the literal. */
+	/** JSONata hands the RegExp its parser made of the literal, each time it is evaluated. */
 	constructor(pattern: RegExp) {
-		let flags = 0;
-		if (pattern.flags.includes("i")) flags |= RE2JS.CASE_INSENSITIVE;
-		if (pattern.flags.includes("m")) flags |= RE2JS.MULTILINE;
-		this.re = RE2JS.compile(pattern.source, flags);
+		this.re = re2Of(pattern);
 	}
 
 	exec(input: string): RegExpExecArray | null {
@@ -36,4 +33,51 @@ export class Re2RegexEngine {
 			input,
 		}) as RegExpExecArray;
 	}
+}
+
+/**
+ * Each literal compiled once per isolate: JSONata makes a new engine every time it evaluates the
+ * literal (once per alert of a body). Bounded, since mappings change.
+ */
+const COMPILED = new Map<string, RE2JS>();
+const MAX_COMPILED = 256;
+
+function re2Of(pattern: RegExp): RE2JS {
+	const key = `${pattern.flags}/${pattern.source}`;
+	let re = COMPILED.get(key);
+	if (re === undefined) {
+		let flags = 0;
+		if (pattern.flags.includes("i")) flags |= RE2JS.CASE_INSENSITIVE;
+		if (pattern.flags.includes("m")) flags |= RE2JS.MULTILINE;
+		re = RE2JS.compile(pattern.source, flags);
+		if (COMPILED.size >= MAX_COMPILED) COMPILED.clear();
+		COMPILED.set(key, re);
+	}
+	return re;
+}
+
+/**
+ * Why a parsed expression's regular expressions cannot run on RE2 (a lookaround, a
+ * backreference), for refusing the mapping when it is saved rather than every push; null: they
+ * can. `ast` is JSONata's parse tree, whose regex nodes hold the literal as a RegExp.
+ */
+export function unsupportedPattern(ast: unknown): string | null {
+	const pending: unknown[] = [ast];
+	const seen = new Set<object>();
+	while (pending.length > 0) {
+		const node = pending.pop();
+		if (node === null || typeof node !== "object" || seen.has(node)) continue;
+		seen.add(node);
+		if (node instanceof RegExp) {
+			try {
+				re2Of(node);
+			} catch (error) {
+				const why = error instanceof Error ? error.message : String(error);
+				return `the pattern /${node.source}/ is not RE2 syntax (${why}): RE2 has no lookarounds or backreferences`;
+			}
+			continue;
+		}
+		pending.push(...Object.values(node));
+	}
+	return null;
 }

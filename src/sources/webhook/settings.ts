@@ -39,8 +39,9 @@ export type Mapping = z.infer<typeof Mapping>;
 export const WebhookSettings = z
 	.strictObject(
 		{
-			preset: z.optional(z.string({ error: "must be the name of a preset (a string)" })),
-			mapping: z.optional(Mapping),
+			// null takes one away (a PATCH that drops the preset for a mapping of one's own).
+			preset: z.nullish(z.string({ error: "must be the name of a preset (a string), or null" })),
+			mapping: z.nullish(Mapping),
 			auto_resolve_after: AutoResolveAfter(null),
 			rate_limit: RateLimitSetting,
 			retention: Retention,
@@ -49,7 +50,7 @@ export const WebhookSettings = z
 		{ error: settingsError },
 	)
 	.check(
-		z.refine((settings) => settings.preset !== undefined || settings.mapping !== undefined, {
+		z.refine((settings) => settings.preset != null || settings.mapping != null, {
 			message:
 				'needs a preset or a mapping: for example {"preset": "sentry"}, or {"mapping": {"title": "message", "alert_key": "id"}}',
 		}),

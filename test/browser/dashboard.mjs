@@ -135,6 +135,34 @@ try {
 	const alertRow = page.locator('tr[data-alert="disk-db"]');
 	check((await alertRow.textContent()).includes("silenced"), "the firing alert is marked silenced");
 	await shot("6-integration-alerts");
+	// The preview: a body pasted as its sender would push it, shown and not stored.
+	await page.fill(
+		'textarea[name="body"]',
+		JSON.stringify({
+			event_status: "Warning",
+			// biome-ignore lint/suspicious/noTemplateCurlyInString: Flashduty's template syntax
+			title_rule: "[TPL]disk {{.Labels.used}} on ${host}",
+			alert_key: "preview-only",
+			labels: { host: "db-9", used: "97%", team: "storage" },
+		}),
+	);
+	await page.click('button:has-text("Preview")');
+	const previewRow = page.locator('tr[data-preview="preview-only"]');
+	check(
+		(await previewRow.textContent()).includes("disk 97% on db-9"),
+		"the preview shows the alert the body would become",
+	);
+	check(
+		(await previewRow.textContent()).includes("silenced"),
+		"and the silence that would mute it",
+	);
+	check(
+		(await admin("GET", `/integrations/${integration.id}/alerts`)).alerts.every(
+			(alert) => alert.alert_key !== "preview-only",
+		),
+		"and stores nothing",
+	);
+	await shot("6b-preview");
 	await page.click('a:has-text("Silences")');
 	const silenceRow = page.locator(`tr[data-silence="${silence.id}"]`);
 	check((await silenceRow.textContent()).includes("disk replacement"), "the silence is listed");

@@ -343,6 +343,25 @@ async function futureDates() {
 	);
 }
 
+// 10. Webhook mappings: a backtracking pattern meets a hostile body, and a mapping that never
+//     ends meets any body. RE2 and the step budget answer both at once, with a 400 that says why.
+async function webhookMappings() {
+	const { integration_key: regexKey } = await integration("webhook", {
+		mapping: { title: "$contains(text, /(a+)+$/) ? 'matched' : 'no match'" },
+	});
+	const hostile = { text: `${"a".repeat(5_000)}b` };
+	const regex = await call("POST", `/push/${regexKey}`, { body: hostile });
+	const { integration_key: loopKey } = await integration("webhook", {
+		mapping: { title: "($f := function($n) { $n > 0 ? $f($n - 1) : 'x' }; $f(10000000))" },
+	});
+	const loop = await call("POST", `/push/${loopKey}`, { body: {} });
+	report(
+		"a webhook mapping's backtracking regex on 5,000 a's, and a runaway recursion",
+		regex.status === 200 && regex.ms < 2_000 && loop.status === 400 && loop.ms < 5_000,
+		`regex answered ${regex.status} in ${regex.ms.toFixed(1)} ms; recursion answered ${loop.status} ${loop.json?.error?.code ?? ""} in ${loop.ms.toFixed(1)} ms`,
+	);
+}
+
 const cases = [
 	inhibitCost,
 	wildcardCost,
@@ -353,6 +372,7 @@ const cases = [
 	sessionRevocation,
 	internalTargets,
 	futureDates,
+	webhookMappings,
 ];
 const deadline = Date.now() + 5 * 60_000;
 try {

@@ -24,8 +24,9 @@ function preview(id: string, body: unknown) {
 /** What a preview must leave as it was: no alert, no push counted, no incident. */
 async function expectNothingStored(id: string) {
 	expect((await listAlerts(id)).alerts).toEqual([]);
+	// The object's own counters (the D1 copy follows them later).
 	const integration = await getIntegration(id);
-	expect(integration.event_count).toBe(0);
+	expect(integration.intake.accepted_count).toBe(0);
 	const incidents = await admin("GET", `/incidents?integration_id=${id}`);
 	expect(incidents.status).toBe(200);
 	expect(incidents.body.data.incidents).toEqual([]);
@@ -64,6 +65,7 @@ describe("preview", () => {
 				{
 					alert_key: "disk-db-1",
 					status: "firing",
+					result: "opened",
 					title: "db-1 disk at 91%",
 					severity: "critical",
 					description: "",
@@ -142,6 +144,12 @@ describe("preview", () => {
 			}),
 		]);
 
+		// A topic other than the one the settings require is refused, as the push refuses it.
+		const pinned = await createIntegration("pinned alarms", "aws_cloudwatch", {
+			topic_arn: uniqueTopic(),
+		});
+		expectError(await preview(pinned.id, JSON.stringify(message)), 403, "TopicNotAccepted");
+
 		const before = (await outboundLog()).length;
 		const confirm = await preview(integration.id, JSON.stringify(await confirmation(topic)));
 		expect(confirm.body.data).toEqual({
@@ -195,13 +203,18 @@ describe("preview", () => {
 			expect.objectContaining({
 				alert_key: key,
 				status: "acknowledged",
+				result: "acknowledged",
 				severity: expect.any(String),
 			}),
 		]);
 		const resolve = await preview(pagerduty.id, { ...trigger, event_action: "resolve" });
 		expect(resolve.body.data.alerts).toEqual([
-			expect.objectContaining({ alert_key: key, status: "resolved" }),
+			expect.objectContaining({ alert_key: key, status: "resolved", result: "resolved" }),
 		]);
+		const again = await preview(pagerduty.id, trigger);
+		expect(again.body.data.alerts).toEqual([expect.objectContaining({ result: "updated" })]);
+		const elsewhere = await preview(pagerduty.id, { ...trigger, dedup_key: "nothing-fires" });
+		expect(elsewhere.body.data.alerts).toEqual([expect.objectContaining({ result: "opened" })]);
 		expect((await listAlerts(pagerduty.id)).alerts).toEqual([
 			expect.objectContaining({ alert_key: key, status: "firing" }),
 		]);

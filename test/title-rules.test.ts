@@ -24,6 +24,9 @@ describe("title_rule is rendered as Flashduty renders it", () => {
 		["$resource::$missing", "es.nj.01 / $missing"],
 		["cost over $5", "cost over $5"],
 		["[TPL]{{.Foo}} down", "[TPL]{{.Foo}} down"],
+		["Net::HTTP timeout", "Net::HTTP timeout"],
+		// Rendered empty, the title would say nothing: the rule as sent says what is missing.
+		["[TPL]{{.Labels.host}}", "[TPL]{{.Labels.host}}"],
 	])("%s → %s", async (title_rule, title) => {
 		expect(
 			await storedTitle({ title_rule, description: "cpu idle low", alert_key: "cpu-nj" }),

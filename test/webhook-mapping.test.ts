@@ -9,6 +9,7 @@ import {
 	MAX_EVALUATION_DEPTH,
 	MAX_EVALUATION_STEPS,
 	MAX_EXPRESSION_CHARS,
+	MAX_PAD_WIDTH,
 } from "../src/sources/webhook/mapping";
 import type { Mapping } from "../src/sources/webhook/settings";
 
@@ -272,6 +273,48 @@ describe("evaluateMapping", () => {
 		expect(await refusal({ alerts: "items", title: heavy }, { items })).toMatch(
 			/^settings\.mapping\.title \(alerts\[\d+\]\): evaluation stopped after/,
 		);
+	});
+
+	it("charges what built-ins make: a huge $pad is refused, doubled strings run out of steps", async () => {
+		expect(await refusal({ title: '$pad("x", 50000000)' }, {})).toMatch(
+			new RegExp(
+				`^settings\\.mapping\\.title failed: \\$pad takes a width of at most ${MAX_PAD_WIDTH}`,
+			),
+		);
+		expect((await events({ title: '$pad("ab", -5, "#")' }, {}))[0]?.title).toBe("###ab");
+		expect(
+			await refusal({ title: '$reduce([1..26], function($a, $i) { $a & $a }, "x")' }, {}),
+		).toMatch(/evaluation stopped after \d+ steps \(too much work\)/);
+	});
+
+	it("charges regular expressions by what they scan, and refuses costly patterns when compiled", async () => {
+		const costly = compileMapping({ title: "$string($contains(s, /(a|aa|aaa|b){1,300}(x|y)/))" });
+		expect(costly.ok ? "compiled" : costly.problem).toMatch(
+			/^settings\.mapping\.title: the pattern .+ is too costly: it compiles to \d+ RE2 instructions, at most 200/,
+		);
+		// The most a pattern may cost, over a 200 KB value, many times: the budget stops it.
+		const scan =
+			"$string($count($filter([1..100], function($i) { $contains($body.s, /(a|b|c|d|e){1,30}z/) })))";
+		expect(await refusal({ title: scan }, { s: "a".repeat(200_000) })).toMatch(/too much work/);
+	});
+
+	it("turns whatever a body can make fail into a problem, never a throw", async () => {
+		let deep: unknown = "x";
+		for (let i = 0; i < 20_000; i++) deep = { d: deep };
+		const [event] = await events({ title: "'deep'", labels: "{'tags': tags}" }, { tags: deep });
+		expect(event?.labels.tags).toBe("(not representable as JSON)");
+		// A function is not a label value.
+		const [withFunction] = await events(
+			{ title: "'f'", labels: "{'f': function($x) { $x }, 'n': 1}" },
+			{},
+		);
+		expect(withFunction?.labels).toEqual({ n: "1" });
+	});
+
+	it("quotes at most 200 characters of JSONata's message", async () => {
+		const message = await refusal({ title: "$number(v)" }, { v: `x${"y".repeat(5_000)}` });
+		expect(message.length).toBeLessThan(400);
+		expect(message).toMatch(/^settings\.mapping\.title failed: /);
 	});
 
 	it(`stops a recursion deeper than ${MAX_EVALUATION_DEPTH}`, async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { PRESETS, type PresetName } from "../src/sources/webhook/presets";
 import {
 	admin,
@@ -32,6 +32,8 @@ function previewed(event: {
 	return {
 		alert_key: event.alert_key,
 		status: event.action === "trigger" ? "firing" : "resolved",
+		// Nothing fires in a fresh integration: a trigger opens, a recovery changes nothing.
+		result: event.action === "trigger" ? "opened" : "ignored",
 		title: event.title,
 		severity: event.action === "trigger" ? event.severity : null,
 		description: event.description,
@@ -147,6 +149,23 @@ describe("webhook mappings of one's own", () => {
 		expect((await listAlerts(integration.id)).alerts).toEqual([]);
 		expect((await listAlerts(noTitle.id)).alerts).toEqual([]);
 		expect((await getIntegration(integration.id)).event_count).toBe(0);
+	});
+
+	it("logs a refused body's field and JSONata code, never the body's values", async () => {
+		const integration = await createIntegration("logged", "webhook", {
+			mapping: { title: "$string($number(secret))" },
+		});
+		const spy = vi.spyOn(console, "log").mockImplementation(() => {});
+		try {
+			const reply = await push(integration.integration_key, { secret: "hunter2-in-a-body" });
+			expect(expectError(reply, 400, "MappingFailed")).toContain("hunter2-in-a-body");
+			const lines = spy.mock.calls.map(([line]) => String(line));
+			const refused = lines.find((line) => line.includes('"push_refused"'));
+			expect(refused).toContain('"reason":"settings.mapping.title failed (D3030)"');
+			expect(lines.join("\n")).not.toContain("hunter2");
+		} finally {
+			spy.mockRestore();
+		}
 	});
 
 	it("bounds evaluation: a mapping that never ends is stopped with a clear 400", async () => {

@@ -94,7 +94,25 @@ export function renderTemplate(
 	maxChars: number = MAX_TEMPLATE_CHARS,
 ): string {
 	if (template.length > MAX_TEMPLATE_CHARS) return truncate(template, maxChars);
-	return renderOrKeep(template, withoutPrefix(template), fields, maxChars);
+	return renderOrKeep(template, withoutPrefix(template), fields, maxChars, parsedOnce);
+}
+
+/**
+ * A pipeline's templates are the integration's configuration, rendered for every event: each is
+ * parsed once per isolate (bounded, since configurations change). A sender's `title_rule` is not
+ * kept: it changes with every push.
+ */
+const PARSED = new Map<string, Parsed>();
+const MAX_PARSED = 1_024;
+
+function parsedOnce(body: string): Parsed {
+	let parsed = PARSED.get(body);
+	if (parsed === undefined) {
+		parsed = parse(body);
+		if (PARSED.size >= MAX_PARSED) PARSED.clear();
+		PARSED.set(body, parsed);
+	}
+	return parsed;
 }
 
 /** Why a template cannot render (an unclosed `{{`, an unknown field such as `{{.Foo}}`), for refusing it when saved; null: it renders. */
@@ -114,8 +132,14 @@ function withoutPrefix(template: string): string {
  * A template that cannot render is kept as it was sent, prefix included: Flashduty promises a
  * reference that fails never stops the alert, and the sender sees what to fix in the title.
  */
-function renderOrKeep(sent: string, body: string, fields: TemplateFields, maxChars: number) {
-	const parsed = parse(body);
+function renderOrKeep(
+	sent: string,
+	body: string,
+	fields: TemplateFields,
+	maxChars: number,
+	parseBody: (body: string) => Parsed = parse,
+) {
+	const parsed = parseBody(body);
 	if (!parsed.ok) return truncate(sent, maxChars);
 	let out = "";
 	for (const part of parsed.parts) {
@@ -151,9 +175,12 @@ function parse(body: string): Parsed {
 	const parts: Part[] = [];
 	let text = "";
 	let at = 0;
+	// Each opener's next position, searched for again only once `at` passed it: one pass in all.
+	let dollar = -2;
+	let brace = -2;
 	while (at < body.length) {
-		const dollar = body.indexOf("${", at);
-		const brace = body.indexOf("{{", at);
+		if (dollar !== -1 && dollar < at) dollar = body.indexOf("${", at);
+		if (brace !== -1 && brace < at) brace = body.indexOf("{{", at);
 		const next = nearest(dollar, brace);
 		if (next === -1) {
 			text += body.slice(at);

@@ -125,11 +125,17 @@ export const PreviewAlert = z.object({
 	alert_key: z.string(),
 	/** acknowledged: a PagerDuty `acknowledge`, which acknowledges the key's open incidents. */
 	status: z.enum(["firing", "resolved", "acknowledged"]),
+	/**
+	 * What the push would do to the alert as it stands now: open it, update the firing one,
+	 * resolve it, acknowledge its incidents, or nothing (a recovery or acknowledgement with
+	 * nothing firing).
+	 */
+	result: z.enum(["opened", "updated", "resolved", "acknowledged", "ignored"]),
 	title: z.nullable(z.string()),
 	severity: z.nullable(Severity),
 	description: z.nullable(z.string()),
 	labels: Labels,
-	/** The channels it would route to (empty: unrouted). */
+	/** The channels it routes to when it opens (empty: unrouted). */
 	channels: z.array(z.string()),
 	/** The silence that would mute it, if one is active now. */
 	silenced_by: z.nullable(z.string()),

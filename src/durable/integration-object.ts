@@ -90,8 +90,8 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/** What a push's events would become: the pipeline and routing applied, nothing written. */
-	preview(events: AlertEvent[]): PreviewData {
-		return previewPush(this.ready ? this.stores : null, events, this.clock());
+	preview(events: AlertEvent[], topic?: TopicCheck): PreviewData | Refusal {
+		return previewPush(this.ready ? this.stores : null, events, topic, this.clock());
 	}
 
 	/** On create and rotate: the key's hash, type, settings and routing; the old key stops at once. */

@@ -3,7 +3,7 @@ import { heldToClock } from "../alerts/event-time";
 import type { Routable } from "../routing/rules";
 import { silenceMatches } from "../routing/silence";
 import { channelsFor, NO_ROUTING } from "../routing/snapshot";
-import type { PreviewAlert, PreviewData } from "./contract";
+import type { PreviewAlert, PreviewData, Refusal, TopicCheck } from "./contract";
 import { activeSilences } from "./noise";
 import { pipelineEvents } from "./pipeline";
 import type { Stores } from "./state/stores";
@@ -17,8 +17,14 @@ import type { Stores } from "./state/stores";
 export function previewPush(
 	s: Stores | null,
 	events: readonly AlertEvent[],
+	topic: TopicCheck | undefined,
 	now: number,
-): PreviewData {
+): PreviewData | Refusal {
+	// The topic the push would be held to (settings, or the one the subscription pinned).
+	if (topic !== undefined && s !== null) {
+		const refusal = s.subscription.allowed(topic, s.settings.current().topicArn);
+		if (refusal !== null) return refusal;
+	}
 	const routing = s === null ? NO_ROUTING : s.routing.current();
 	const { kept, dropped } = s === null ? { kept: events, dropped: 0 } : pipelineEvents(s, events);
 	const alerts = kept.map((sent): PreviewAlert => {
@@ -28,6 +34,7 @@ export function previewPush(
 			return {
 				alert_key: event.alert_key,
 				status: "acknowledged",
+				result: firing === null ? "ignored" : "acknowledged",
 				title: firing?.title ?? null,
 				severity: firing?.severity ?? null,
 				description: firing?.description ?? null,
@@ -37,10 +44,9 @@ export function previewPush(
 			};
 		}
 		const firing = event.action === "trigger";
+		const current = s?.alerts.firing(event.alert_key) ?? null;
 		// A recovery routes as the alert it closes, whose severity it does not repeat.
-		const severity = firing
-			? event.severity
-			: (s?.alerts.firing(event.alert_key)?.severity ?? null);
+		const severity = firing ? event.severity : (current?.severity ?? null);
 		const routable: Routable = severity === null ? event : { ...event, severity };
 		const channels = channelsFor(routable, routing);
 		const silence =
@@ -50,6 +56,13 @@ export function previewPush(
 		return {
 			alert_key: event.alert_key,
 			status: firing ? "firing" : "resolved",
+			result: firing
+				? current === null
+					? "opened"
+					: "updated"
+				: current === null
+					? "ignored"
+					: "resolved",
 			title: event.title,
 			severity,
 			description: event.description,

@@ -9,6 +9,9 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
  * admin API, where no sender retries.
  */
 export class HttpError extends Error {
+	/** What a log line says instead of the message, when the message quotes what was sent. */
+	logReason?: string;
+
 	constructor(
 		readonly status: ContentfulStatusCode,
 		readonly code: string,

@@ -26,8 +26,9 @@ export const observePushes: MiddlewareHandler<AppEnv> = async (c, next) => {
 			integration_id: integrationId,
 			status: refused.status,
 			code: refused.code,
-			// Messages may quote what was sent (a field's name, a topic ARN), never a key.
-			reason: redactKeys(refused.message),
+			// Messages may quote what was sent (a field's name, a topic ARN), never a key; one that
+			// may quote the body's values says what the log line may say instead.
+			reason: redactKeys(refused.logReason ?? refused.message),
 		}),
 	);
 	// The object counted a push over the rate limit itself (`rate_limited_count`): a flood of them

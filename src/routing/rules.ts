@@ -31,7 +31,7 @@ const MAX_VALUE_CHARS = 2048;
  * in the worst case, checked when routes are saved. Wildcards share the budget (`wildcardCost`).
  */
 export const MAX_PATTERN_CHARS = 256;
-const MAX_PROGRAM_SIZE = 200;
+export const MAX_PROGRAM_SIZE = 200;
 export const MAX_RULESET_PROGRAM = 1_000;
 export const MAX_MATCH_INPUT_CHARS = 1024;
 

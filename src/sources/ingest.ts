@@ -118,7 +118,11 @@ export async function ingestPush(
 ): Promise<{ data: PushData[]; replayed: boolean }> {
 	checkAlertCount(push.events.length);
 	const stub = integrationObject(c, target);
-	if (target.preview) throw new Previewed(await stub.preview(push.events));
+	if (target.preview) {
+		const preview = await stub.preview(push.events, push.topic);
+		if ("ok" in preview) throw refusalError(preview, target.keyHeader);
+		throw new Previewed(preview);
+	}
 	const reply = await stub.ingest({ ...push, integrationId: target.id, auth: target.auth });
 	if (!reply.ok) {
 		if (reply.reason === "settings_changed") throw new SettingsChanged(reply.config);

@@ -1,5 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../src/alerts/event";
+import { labelWriter } from "../../src/alerts/labels";
 import { deriveAlertKey, fitAlertKey, truncate } from "../../src/alerts/text";
 import { wildcardMatch } from "../../src/alerts/wildcard";
 import { fieldPath } from "../../src/schema/problem";
@@ -145,5 +147,22 @@ describe("wildcardMatch", () => {
 		// A backtracking matcher would not finish this; the greedy one answers at once.
 		expect(wildcardMatch("*a*a*a*a*a*a*a*a*b", "a".repeat(5000))).toBe(false);
 		expect(wildcardMatch("*a*a*a*a*a*a*a*a*a", "a".repeat(5000))).toBe(true);
+	});
+});
+
+describe("labelWriter", () => {
+	it("counts own labels only, and keeps a label named __proto__ as a label", () => {
+		const labels: Record<string, string> = {};
+		const set = labelWriter(labels);
+		set("__proto__", "p");
+		set("constructor", "c");
+		for (let i = 0; i < 60; i++) set(`l${i}`, String(i));
+		expect(Object.keys(labels)).toHaveLength(LIMITS.labelCount);
+		expect(Object.hasOwn(labels, "__proto__")).toBe(true);
+		expect(labels.constructor).toBe("c");
+		expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+		// Past the limit, a label already held is still updated.
+		set("constructor", "changed");
+		expect(labels.constructor).toBe("changed");
 	});
 });

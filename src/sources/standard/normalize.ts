@@ -1,6 +1,6 @@
 import { type AlertEvent, LIMITS } from "../../alerts/event";
 import { renderTitleRule } from "../../alerts/template";
-import { deriveAlertKey, fitAlertKey } from "../../alerts/text";
+import { deriveAlertKey, fitAlertKey, truncate } from "../../alerts/text";
 import { type Checked, check, problem } from "../../schema/problem";
 import { StandardAlertBody } from "./schema";
 
@@ -24,7 +24,7 @@ export async function normalizeStandard(
 	const severity = body.event_status === "ok" ? "" : body.event_status;
 	// Flashduty renders the rule over the event as sent: `{{.Title}}` is the `title` field, and
 	// `{{.AlertKey}}` the key given (a derived key comes from the rendered title).
-	const title =
+	const rendered =
 		body.title_rule === null
 			? body.title
 			: renderTitleRule(
@@ -39,6 +39,12 @@ export async function normalizeStandard(
 					},
 					LIMITS.title,
 				);
+	// A template of labels the event lacks renders empty (`[TPL]{{.Labels.host}}`): an alert titled
+	// nothing pages nobody usefully, so it keeps the rule as sent, which says what is missing.
+	const title =
+		rendered.trim() === "" && body.title_rule !== null
+			? truncate(body.title_rule, LIMITS.title)
+			: rendered;
 	const common = {
 		title,
 		description: body.description,

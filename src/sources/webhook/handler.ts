@@ -42,8 +42,16 @@ export async function checkWebhookSettings(settings: WebhookSettings): Promise<s
 	return checked.ok ? null : checked.problem;
 }
 
-/** 400 MappingFailed: the body (or the mapping) is the one to change; a retry cannot succeed. */
+/**
+ * 400 MappingFailed: the body (or the mapping) is the one to change; a retry cannot succeed. The
+ * answer quotes JSONata's message, which may quote the body; the log line names only the field
+ * and JSONata's error code.
+ */
 function mapped<T>(checked: Checked<T>): T {
-	if (!checked.ok) throw new HttpError(400, "MappingFailed", checked.problem);
-	return checked.value;
+	if (checked.ok) return checked.value;
+	const error = new HttpError(400, "MappingFailed", checked.problem);
+	const field = /^settings\.mapping(\.\w+)?( \(alerts\[\d+\]\))?/.exec(checked.problem)?.[0];
+	const code = /\(([A-Z]\d{4})\)$/.exec(checked.problem)?.[1];
+	error.logReason = `${field ?? "settings.mapping"} failed${code === undefined ? "" : ` (${code})`}`;
+	throw error;
 }

@@ -6,7 +6,7 @@ import { deriveAlertKey, fitAlertKey, truncate } from "../../alerts/text";
 import { type Checked, problem } from "../../schema/problem";
 import { addLink, parseDateTime } from "../fields";
 import { MAX_ALERTS_PER_PUSH } from "../ingest";
-import { Re2RegexEngine, unsupportedPattern } from "./regex";
+import { chargedRegexEngine, Re2RegexEngine, unsupportedPattern } from "./regex";
 import { Mapping } from "./settings";
 
 /**
@@ -53,7 +53,20 @@ export type CompiledMapping = {
 
 /** The per-push count of steps, found by the evaluator's hook under a name no expression can write. */
 const BUDGET = "alertgate budget";
-type Budget = { steps: number };
+type Budget = { steps: number; regexEngine: RegExpConstructor };
+
+/**
+ * Characters of a string the evaluator makes that cost one step: strings grow by concatenation
+ * and `$join` in few steps (`$reduce([1..26], function($a){$a & $a}, "x")` is 2^26 characters in
+ * 140), so a made string is charged by its length too.
+ */
+const CHARS_PER_STEP = 64;
+
+/** The widest `$pad`: one call would otherwise make a string of any length in one step. */
+export const MAX_PAD_WIDTH = 10_000;
+
+/** How much of JSONata's own error message an answer quotes (it may quote the body's values). */
+const MAX_MESSAGE_CHARS = 200;
 
 /** Thrown by the hooks; the evaluator passes it through untouched. */
 class TooMuchWork extends Error {}
@@ -68,8 +81,41 @@ const EXIT_HOOK = Symbol.for("jsonata.__evaluate_exit") as unknown as string;
 function spend(environment: jsonata.Environment, steps: number): void {
 	const budget: Budget | undefined = environment.lookup(BUDGET);
 	if (budget === undefined) return;
+	charge(budget, steps);
+}
+
+function charge(budget: Budget, steps: number): void {
 	budget.steps += steps;
 	if (budget.steps > MAX_EVALUATION_STEPS) throw new TooMuchWork();
+}
+
+/**
+ * Every step: one step spent, and this evaluation's regular expressions charged to its push
+ * (JSONata makes them with the engine it holds on its root frame, `base`, one frame per
+ * `evaluate` call, so each push's frame gets an engine that charges that push).
+ */
+function enter(environment: jsonata.Environment): void {
+	const budget: Budget | undefined = environment.lookup(BUDGET);
+	if (budget === undefined) return;
+	const root = (environment as { base?: { RegexEngine?: unknown } }).base;
+	if (root !== undefined && root.RegexEngine !== budget.regexEngine) {
+		root.RegexEngine = budget.regexEngine;
+	}
+	charge(budget, 1);
+}
+
+/** `$pad` as JSONata's, up to MAX_PAD_WIDTH characters. */
+function boundedPad(text: string | undefined, width: number, padding?: string): string | undefined {
+	if (text === undefined) return undefined;
+	if (!Number.isFinite(width) || Math.abs(width) > MAX_PAD_WIDTH) {
+		throw new Error(`$pad takes a width of at most ${MAX_PAD_WIDTH}`);
+	}
+	const fill = [...(padding === undefined || padding === "" ? " " : padding)];
+	const length = [...text].length;
+	const missing = Math.abs(Math.trunc(width)) - length;
+	if (missing <= 0) return text;
+	const filler = Array.from({ length: missing }, (_, i) => fill[i % fill.length]).join("");
+	return width > 0 ? text + filler : filler + text;
 }
 
 /** Parses every expression; a problem names the field (`settings.mapping.title does not parse: …`). */
@@ -99,15 +145,18 @@ export function compileMapping(
 		const unsupported = unsupportedPattern(expression.ast());
 		if (unsupported !== null) return problem(`${at}.${field}: ${unsupported}`);
 		expression.assign(ENTRY_HOOK, (_expr: unknown, _input: unknown, env: jsonata.Environment) =>
-			spend(env, 1),
+			enter(env),
 		);
-		// An array is as much work as its items: `$count([1..9999999])` is three steps otherwise.
+		// An array is as much work as its items (`$count([1..9999999])` is three steps otherwise),
+		// a string as its length.
 		expression.assign(
 			EXIT_HOOK,
 			(_expr: unknown, _input: unknown, env: jsonata.Environment, result: unknown) => {
 				if (Array.isArray(result)) spend(env, result.length);
+				else if (typeof result === "string") spend(env, Math.floor(result.length / CHARS_PER_STEP));
 			},
 		);
+		expression.registerFunction("pad", boundedPad, "<s-ns?:s>");
 		expressions[field] = expression;
 	}
 	return { ok: true, value: { [EXPRESSIONS]: expressions, at } };
@@ -119,7 +168,23 @@ export async function evaluateMapping(
 	body: unknown,
 	receivedAt: number,
 ): Promise<Checked<AlertChange[]>> {
-	const budget: Budget = { steps: 0 };
+	try {
+		return await evaluateAll(compiled, body, receivedAt);
+	} catch (error) {
+		// Whatever JSONata or a body can make fail (a value nested past the stack) is the
+		// mapping's to fix, never a 500 that the sender would retry.
+		const name = error instanceof Error ? error.name : "an error";
+		return problem(`${compiled.at} could not be evaluated on this body (${name})`);
+	}
+}
+
+async function evaluateAll(
+	compiled: CompiledMapping,
+	body: unknown,
+	receivedAt: number,
+): Promise<Checked<AlertChange[]>> {
+	const budget = { steps: 0 } as Budget;
+	budget.regexEngine = chargedRegexEngine((steps) => charge(budget, steps));
 	const expressions = compiled[EXPRESSIONS];
 	const subject = (field: Field, index: number | null) =>
 		`${compiled.at}.${field}${index === null ? "" : ` (alerts[${index}])`}`;
@@ -293,8 +358,8 @@ function labelsOf(value: unknown): Labels | null {
 	for (const [name, entry] of Object.entries(value)) {
 		if (typeof entry === "string" || typeof entry === "number" || typeof entry === "boolean") {
 			set(name, entry);
-		} else if (typeof entry === "object" && entry !== null) {
-			set(name, JSON.stringify(entry));
+		} else if (typeof entry === "object" && entry !== null && !isFunction(entry)) {
+			set(name, jsonOf(entry));
 		}
 	}
 	return labels;
@@ -327,6 +392,27 @@ function timeOf(value: unknown, receivedAt: number): number | null {
 	return Math.round(number >= MILLISECONDS_FROM ? number : number * 1000);
 }
 
+/** JSONata's functions are objects (`_jsonata_lambda`) or JavaScript functions: not label values. */
+function isFunction(value: object): boolean {
+	return typeof value === "function" || "_jsonata_lambda" in value || "_jsonata_function" in value;
+}
+
+/** An object or array as a label value: its JSON, functions left out, cut to a label's length. */
+function jsonOf(value: object): string {
+	try {
+		const json = JSON.stringify(value, (_key, inner: unknown) =>
+			typeof inner === "function" ||
+			(typeof inner === "object" && inner !== null && isFunction(inner))
+				? undefined
+				: inner,
+		);
+		return truncate(json ?? "", LIMITS.labelValue);
+	} catch {
+		// Nested past the stack, or cyclic: said so rather than failing the push.
+		return "(not representable as JSON)";
+	}
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -347,7 +433,10 @@ function codeOf(error: unknown): unknown {
 /** JSONata's errors are plain objects with a code, a message and where in the expression. */
 function jsonataMessage(error: unknown): string {
 	if (!isRecord(error)) return String(error);
-	const message = typeof error.message === "string" ? error.message : "an error";
+	const message = truncate(
+		typeof error.message === "string" ? error.message : "an error",
+		MAX_MESSAGE_CHARS,
+	);
 	const at = typeof error.position === "number" ? ` at position ${error.position}` : "";
 	const code = typeof error.code === "string" ? ` (${error.code})` : "";
 	return `${message}${at}${code}`;

@@ -37,6 +37,10 @@ export function handleOpsgenieAction(action: OpsgenieAction): PushHandler {
 		);
 }
 
+/**
+ * Normalizes the request, hands its one event to the integration's object, and answers 202; a
+ * refusal, the object's included, in Opsgenie's shape. A preview ends at the object (`Previewed`).
+ */
 async function applied(
 	c: Context<AppEnv>,
 	target: PushTarget,

@@ -3,12 +3,15 @@
 // brings `amtool`), and says so when it is missing.
 //
 // It starts alertgate with `wrangler dev` (fresh local D1 and Durable Objects in a temporary
-// directory), creates an `alertmanager` and a `pagerduty` integration, and starts Alertmanager
-// with a webhook receiver (Bearer auth) and a PagerDuty receiver whose `url` is alertgate's
-// /v2/enqueue. Then, with `amtool`:
-//   1. an alert posted to Alertmanager must open an alert and an incident in both integrations;
+// directory), creates an `alertmanager`, a `pagerduty` and an `opsgenie` integration, and starts
+// Alertmanager with three receivers: a webhook (Bearer auth), a PagerDuty receiver whose `url` is
+// alertgate's /v2/enqueue, and an Opsgenie receiver whose `api_url` is alertgate's base URL (it
+// posts to /v2/alerts and closes with /v2/alerts/{alias}/close, the key as `GenieKey`). Then,
+// with `amtool`:
+//   1. an alert posted to Alertmanager must open an alert and an incident in all three;
 //   2. an alert posted straight to alertgate's Alertmanager API v2 (as Prometheus would) must open;
-//   3. ending both must resolve every one of them, incidents included.
+//   3. ending both must resolve every one of them, incidents included (the Opsgenie receiver's by
+//      its close).
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -44,6 +47,12 @@ try {
 		type: "pagerduty",
 		channel_id: channel.id,
 	});
+	const opsgenie = await admin("POST", "/integrations", {
+		name: "Alertmanager's Opsgenie receiver",
+		type: "opsgenie",
+		channel_id: channel.id,
+	});
+	const receivers = [webhook, pagerDuty, opsgenie];
 
 	step("Alertmanager on", alertmanagerUrl);
 	const config = path.join(work, "alertmanager.yml");
@@ -65,6 +74,9 @@ receivers:
     pagerduty_configs:
       - routing_key: ${pagerDuty.integration_key}
         url: ${base}/v2/enqueue
+    opsgenie_configs:
+      - api_key: ${opsgenie.integration_key}
+        api_url: ${base}/
 `,
 	);
 	children.push(
@@ -82,7 +94,7 @@ receivers:
 	const annotations = ["--annotation=summary=Disk almost full on db-1"];
 	const direct = `${base}/push/${webhook.integration_key}`;
 
-	step("1. an alert posted to Alertmanager reaches both receivers");
+	step("1. an alert posted to Alertmanager reaches all three receivers");
 	amtool(alertmanagerUrl, [...labels, ...annotations]);
 	const [amAlert] = await alertmanagerAlerts(alertmanagerUrl, alertname);
 	const webhookAlert = await until("the webhook alert opens", async () =>
@@ -93,7 +105,18 @@ receivers:
 	await until("the PagerDuty receiver's alert opens", async () =>
 		(await alerts(admin, pagerDuty.id)).find((a) => a.status === "firing"),
 	);
-	for (const integration of [webhook, pagerDuty]) {
+	const opsgenieAlert = await until("the Opsgenie receiver's alert opens", async () =>
+		(await alerts(admin, opsgenie.id)).find((a) => a.status === "firing"),
+	);
+	check(
+		opsgenieAlert.labels.alertname === alertname,
+		"the Opsgenie create's details are its labels",
+	);
+	check(
+		opsgenieAlert.title.startsWith(`[FIRING:1] ${alertname}`),
+		"the Opsgenie create's message is the title",
+	);
+	for (const integration of receivers) {
 		await until(`an incident opens for ${integration.name}`, async () =>
 			(await incidents(admin, integration.id)).find((i) => i.status === "triggered"),
 		);
@@ -111,7 +134,7 @@ receivers:
 	const ended = `--end=${new Date(Date.now() - 1000).toISOString()}`;
 	amtool(alertmanagerUrl, [...labels, ...annotations, ended]);
 	amtool(direct, [...directLabels, ended]);
-	for (const integration of [webhook, pagerDuty]) {
+	for (const integration of receivers) {
 		await until(`every alert of ${integration.name} is resolved`, async () => {
 			const list = await alerts(admin, integration.id);
 			return list.length > 0 && list.every((a) => a.status === "resolved");
@@ -122,7 +145,7 @@ receivers:
 		});
 	}
 	console.log(
-		"\ninterop: a real Alertmanager's webhook and PagerDuty receivers and its API v2 client all work",
+		"\ninterop: a real Alertmanager's webhook, PagerDuty and Opsgenie receivers and its API v2 client all work",
 	);
 } catch (error) {
 	failed = true;

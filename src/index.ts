@@ -30,6 +30,8 @@ app.use(requestId);
 // One registration each, so each push is seen once.
 app.use("/push/*", observePushes);
 app.use("/v2/enqueue", observePushes);
+// Hono's "/x/*" also matches "/x" itself.
+app.use("/v2/alerts/*", observePushes);
 mount(app, [healthEndpoint, ...pushEndpoints]);
 
 export default app;

@@ -116,6 +116,21 @@ const dateTime = mostly(
 		fc.constantFrom("0001-01-01T00:00:00Z", "2015-07-17T08:42:58.315+0000", "yesterday"),
 	),
 );
+/** An Opsgenie Create Alert request that is almost right. */
+const nearOpsgenie = fc.record(
+	{
+		message: mostly(nastyString),
+		alias: mostly(nastyString),
+		description: mostly(nastyString),
+		priority: mostly(fc.constantFrom("P1", "P2", "P3", "P4", "P5", "p1", "P0")),
+		tags: mostly(fc.array(mostly(nastyString), { maxLength: 5 })),
+		details: hostileJson,
+		entity: mostly(nastyString),
+		source: mostly(nastyString),
+		responders: hostileJson,
+	},
+	{ requiredKeys: [] },
+);
 /** A PagerDuty Events v2 event that is almost right. */
 const nearPagerDuty = (routingKey: string) =>
 	fc.record(
@@ -278,6 +293,38 @@ describe("every compatible protocol survives hostile bodies", () => {
 				if (reply.status === 202) expect(answer.status).toBe("success");
 				else expect(Array.isArray(answer.errors)).toBe(true);
 			},
+		);
+	});
+
+	it("Opsgenie's Alert API at /v2/alerts and its close: Opsgenie's answer shapes", async () => {
+		const opsgenieShape = (reply: Reply) => {
+			const answer = reply.body as unknown as { result?: string; message?: string };
+			if (reply.status === 202) expect(answer.result).toBe("Request will be processed");
+			else expect(typeof answer.message).toBe("string");
+			expect((reply.body as unknown as { requestId: string }).requestId).toBe(
+				reply.headers.get("X-Request-Id"),
+			);
+		};
+		const genie = (key: string, path: string, text: string) =>
+			call("POST", path, {
+				body: text,
+				headers: { "Content-Type": "application/json", Authorization: `GenieKey ${key}` },
+			});
+		await survives(
+			"opsgenie",
+			() =>
+				fc.oneof(
+					body,
+					nearOpsgenie.map((value) => JSON.stringify(value)),
+				),
+			(key, text) => genie(key, "/v2/alerts", text),
+			opsgenieShape,
+		);
+		await survives(
+			"opsgenie",
+			() => body,
+			(key, text) => genie(key, "/v2/alerts/a%2Fb/close?identifierType=alias", text),
+			opsgenieShape,
 		);
 	});
 

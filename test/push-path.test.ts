@@ -48,6 +48,7 @@ describe("a push needs no D1", () => {
 		const eventbridge = await createEventBridgeIntegration();
 		const cloudwatch = await createCloudWatchIntegration();
 		const pagerDuty = await createIntegration("pd", "pagerduty");
+		const opsgenie = await createIntegration("og", "opsgenie");
 		const alertmanager = await createIntegration("am", "alertmanager");
 		const prometheus = await createIntegration("prometheus", "alertmanager");
 		const batched = await createIntegration();
@@ -69,6 +70,11 @@ describe("a push needs no D1", () => {
 				},
 			});
 			expect(pd.status).toBe(202);
+			const og = await call("POST", "/v2/alerts", {
+				body: { message: "disk full", alias: "db-1/disk" },
+				headers: { Authorization: `GenieKey ${opsgenie.integration_key}` },
+			});
+			expect(og.status).toBe(202);
 			const webhook = { alerts: [{ status: "firing", labels: { alertname: "DiskFull" } }] };
 			expect((await push(alertmanager.integration_key, webhook)).status).toBe(200);
 			const posted = await call("POST", `/push/${prometheus.integration_key}/api/v2/alerts`, {
@@ -86,7 +92,16 @@ describe("a push needs no D1", () => {
 		} finally {
 			await repairD1();
 		}
-		const all = [standard, eventbridge, cloudwatch, pagerDuty, alertmanager, prometheus, batched];
+		const all = [
+			standard,
+			eventbridge,
+			cloudwatch,
+			pagerDuty,
+			opsgenie,
+			alertmanager,
+			prometheus,
+			batched,
+		];
 		for (const { id } of all) {
 			expect((await listAlerts(id)).alerts).toEqual([
 				expect.objectContaining({ status: "firing" }),

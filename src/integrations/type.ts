@@ -8,5 +8,6 @@ export const IntegrationType = z.enum([
 	"pagerduty",
 	"alertmanager",
 	"webhook",
+	"opsgenie",
 ]);
 export type IntegrationType = z.infer<typeof IntegrationType>;

@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
-import { basicPassword, bearerToken } from "../http/credentials";
+import { basicPassword, bearerToken, genieKey } from "../http/credentials";
 import type { Endpoint } from "../http/endpoint";
 import { HttpError, InvalidParameter, PayloadTooLarge } from "../http/errors";
 import { refusalError } from "../http/refusals";
@@ -14,6 +14,12 @@ import { readIntegrationKey, sha256Hex } from "../security/secrets";
 import { alertsApiError, handleAlertsApi } from "../sources/alertmanager/handler";
 import { PostableAlerts } from "../sources/alertmanager/schema";
 import { type PushHandler, SettingsChanged } from "../sources/ingest";
+import {
+	handleOpsgenieAction,
+	handleOpsgenieCreate,
+	opsgenieError,
+} from "../sources/opsgenie/handler";
+import { AlertAction, CreateAlert, IdentifierType } from "../sources/opsgenie/schema";
 import {
 	handlePagerDutyPush,
 	pagerDutyError,
@@ -48,6 +54,17 @@ function only(type: IntegrationType, endpoint: string, handler: PushHandler): Ha
 const batch = only("standard", "/batch", handleStandardBatch);
 const alertsApi = only("alertmanager", "/api/v2/alerts", handleAlertsApi);
 const pagerDuty = only("pagerduty", "/v2/enqueue", handlePagerDutyPush);
+const opsgenieCreate = only("opsgenie", "/v2/alerts", handleOpsgenieCreate);
+const opsgenieClose = only(
+	"opsgenie",
+	"/v2/alerts/{identifier}/close",
+	handleOpsgenieAction("close"),
+);
+const opsgenieAcknowledge = only(
+	"opsgenie",
+	"/v2/alerts/{identifier}/acknowledge",
+	handleOpsgenieAction("acknowledge"),
+);
 
 const standardEvent = DOCS && {
 	event_status: "Critical",
@@ -106,6 +123,30 @@ function keyedTwice(
 
 const pushAnswer = { status: 200 } as const;
 
+const opsgenieAccepted: Endpoint["answer"] = {
+	status: 202,
+	raw: true,
+	data:
+		DOCS &&
+		z.object({
+			result: z.literal("Request will be processed"),
+			took: z.number(),
+			requestId: z.string(),
+		}),
+	description:
+		DOCS &&
+		"Applied before the answer (Opsgenie processes later); a refusal is {message, took, requestId}.",
+};
+
+const opsgenieRefusals = {
+	403:
+		DOCS &&
+		"The key is missing, matches no integration, or is another type's (Opsgenie answers 401; alertgate never does to a push)",
+	413: DOCS && "The body is over 512 KiB",
+	422: DOCS && "A field is missing or wrong; the message names it (as Opsgenie answers)",
+	429: DOCS && "Over the integration's rate limit (Retry-After says when to send again)",
+};
+
 export const pushEndpoints: Endpoint[] = [
 	...keyedTwice(
 		"/batch",
@@ -152,7 +193,7 @@ export const pushEndpoints: Endpoint[] = [
 		{
 			summary:
 				DOCS &&
-				"Push. The body is what the integration's type takes: a standard event, an SNS message (aws_cloudwatch), an EventBridge event, or an Alertmanager webhook.",
+				"Push. The body is what the integration's type takes: a standard event, an SNS message (aws_cloudwatch), an EventBridge event, an Alertmanager webhook, or an Opsgenie Create Alert request.",
 			body: { schema: StandardAlertBody, example: DOCS && standardEvent },
 			answer: {
 				...pushAnswer,
@@ -165,7 +206,7 @@ export const pushEndpoints: Endpoint[] = [
 					]),
 				description:
 					DOCS &&
-					"standard: the event's outcome; aws_eventbridge: the event id and outcomes; alertmanager: one outcome per alert; aws_cloudwatch: the alarm's outcome or the subscription's state",
+					"standard: the event's outcome; aws_eventbridge: the event id and outcomes; alertmanager: one outcome per alert; aws_cloudwatch: the alarm's outcome or the subscription's state; opsgenie: Opsgenie's 202 answer",
 			},
 			refusals: pushRefusals,
 		},
@@ -198,6 +239,53 @@ export const pushEndpoints: Endpoint[] = [
 		refusals: { 429: DOCS && "Over the integration's rate limit" },
 		handle: pagerDutyEnqueue,
 	},
+	{
+		...PUSH,
+		path: "/v2/alerts",
+		summary:
+			DOCS &&
+			"Opsgenie Alert API, Create Alert: the key of an opsgenie integration as Authorization: GenieKey <key> (or X-Integration-Key, Bearer, a Basic password, ?integration_key=); answers in Opsgenie's shapes",
+		body: {
+			schema: CreateAlert,
+			example: DOCS && {
+				message: "disk full on db-1",
+				alias: "disk-db-1",
+				priority: "P1",
+				tags: ["db", "disk"],
+				details: { host: "db-1", service: "postgres" },
+				entity: "db-1",
+			},
+		},
+		answer: opsgenieAccepted,
+		refusals: opsgenieRefusals,
+		handle: opsgenieRoute(opsgenieCreate),
+	},
+	...(
+		[
+			["close", "Close Alert: resolves the alert", opsgenieClose],
+			[
+				"acknowledge",
+				"Acknowledge Alert: acknowledges the alert's open incidents",
+				opsgenieAcknowledge,
+			],
+		] as const
+	).map(
+		([action, what, handlerOf]): Endpoint => ({
+			...PUSH,
+			path: `/v2/alerts/{identifier}/${action}`,
+			summary:
+				DOCS &&
+				`Opsgenie Alert API, ${what}. The identifier is the alert's alias whatever identifierType says (id, alias or tiny; Opsgenie's default is id); the body is optional. The key as for /v2/alerts.`,
+			query: z.object({ identifierType: z.optional(IdentifierType) }),
+			body: {
+				schema: AlertAction,
+				example: DOCS && { source: "monitoring", user: "Monitoring Script", note: "fixed" },
+			},
+			answer: opsgenieAccepted,
+			refusals: opsgenieRefusals,
+			handle: opsgenieRoute(handlerOf),
+		}),
+	),
 ];
 
 /**
@@ -236,6 +324,30 @@ const RoutingKey = z.object({
 		),
 	),
 });
+
+/**
+ * Opsgenie's Alert API: the key in `Authorization: GenieKey <key>`, or where any push may carry
+ * it, and every answer in Opsgenie's shape, so any Opsgenie client works by changing its base URL.
+ */
+function opsgenieRoute(handlerOf: HandlerOf) {
+	return async (c: Context<AppEnv>): Promise<Response> => {
+		try {
+			const key = genieKey(c.req.header("Authorization"));
+			const presented = key ? { key, header: "Authorization" } : keyFromRequest(c);
+			if (presented === null) {
+				throw new HttpError(
+					403,
+					"IntegrationKeyRequired",
+					"the integration key is missing: send Authorization: GenieKey <key of an opsgenie integration>",
+				);
+			}
+			return await handlePush(c, presented, handlerOf);
+		} catch (error) {
+			if (error instanceof HttpError) return opsgenieError(c, error);
+			throw error;
+		}
+	};
+}
 
 /** Where a push's key came from: the URL (an address) or a header (a credential). */
 type PresentedKey = { key: string; header: string | null };

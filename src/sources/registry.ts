@@ -7,6 +7,8 @@ import { CloudWatchSettings } from "./cloudwatch/settings";
 import { handleEventBridgePush } from "./eventbridge/handler";
 import { EventBridgeSettings } from "./eventbridge/settings";
 import type { PushHandler } from "./ingest";
+import { handleOpsgenieCreate } from "./opsgenie/handler";
+import { OpsgenieSettings } from "./opsgenie/settings";
 import { handlePagerDutyPush } from "./pagerduty/handler";
 import { PagerDutySettings } from "./pagerduty/settings";
 import { handleStandardPush } from "./standard/handler";
@@ -26,6 +28,7 @@ export const SOURCES = {
 	pagerduty: { settings: PagerDutySettings, handle: handlePagerDutyPush },
 	alertmanager: { settings: AlertmanagerSettings, handle: handleAlertmanagerWebhook },
 	webhook: { settings: WebhookSettings, handle: handleWebhookPush, check: checkWebhookSettings },
+	opsgenie: { settings: OpsgenieSettings, handle: handleOpsgenieCreate },
 } as const satisfies Record<
 	IntegrationType,
 	{

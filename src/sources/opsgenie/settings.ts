@@ -1,0 +1,15 @@
+import * as z from "zod/mini";
+import { FlappingSetting } from "../../integrations/flapping";
+import { RateLimitSetting } from "../../integrations/rate-limit";
+import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
+
+/** Settings of an `opsgenie` integration (Opsgenie's Alert API at /v2/alerts). */
+export const OpsgenieSettings = z.strictObject(
+	{
+		auto_resolve_after: AutoResolveAfter(null),
+		rate_limit: RateLimitSetting,
+		retention: Retention,
+		flapping: FlappingSetting,
+	},
+	{ error: settingsError },
+);

@@ -23,7 +23,13 @@ import { PagerDutyEvent } from "../sources/pagerduty/schema";
 import { SOURCES } from "../sources/registry";
 import { Batch, handleStandardBatch } from "../sources/standard/handler";
 import { StandardAlertBody } from "../sources/standard/schema";
-import { addressedIntegration, legacyIntegration, pushedIntegration, remember } from "./lookup";
+import {
+	addressedIntegration,
+	legacyIntegration,
+	pushedIntegration,
+	remember,
+	routingKeyIntegration,
+} from "./lookup";
 
 /** PagerDuty's and incident.io's limit; SNS bodies (256 KiB messages, escaped) fit under it. */
 export const MAX_PUSH_BODY_BYTES = 512 * 1024;
@@ -304,7 +310,9 @@ async function handlePush(
 	const integration =
 		shape.kind === "addressed"
 			? await addressedIntegration(c.env, shape.integrationId, keyHash, presented.header)
-			: await legacyIntegration(c.env.DB, keyHash, presented.header);
+			: shape.kind === "routing"
+				? await routingKeyIntegration(c.env, keyHash, presented.header)
+				: await legacyIntegration(c.env.DB, keyHash, presented.header);
 	c.set("integrationId", integration.id);
 	const handle = handlerOf(integration.type);
 
@@ -312,7 +320,7 @@ async function handlePush(
 	try {
 		return await handle(c, integration, text);
 	} catch (error) {
-		if (!(error instanceof SettingsChanged) || shape.kind !== "addressed") throw error;
+		if (!(error instanceof SettingsChanged) || integration.auth.kind !== "key") throw error;
 		// An admin change landed between the worker's copy and this push: once more, with the
 		// settings the object just gave. A second change in between answers 503 (retried).
 		remember(integration.id, keyHash, error.config);

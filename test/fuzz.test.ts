@@ -328,6 +328,23 @@ describe("every compatible protocol survives hostile bodies", () => {
 		);
 	});
 
+	it("PagerDuty change events at /v2/change/enqueue: PagerDuty's answer shapes", async () => {
+		await survives(
+			"pagerduty",
+			(routingKey) =>
+				fc.oneof(
+					body,
+					nearPagerDuty(routingKey).map((value) => JSON.stringify(value)),
+				),
+			(_key, text) => post("/v2/change/enqueue", text),
+			(reply) => {
+				const answer = reply.body as unknown as { status: string; errors?: string[] };
+				if (reply.status === 202) expect(answer.status).toBe("success");
+				else expect(Array.isArray(answer.errors)).toBe(true);
+			},
+		);
+	});
+
 	it("Alertmanager and Grafana webhooks at the push URL: the envelope", async () => {
 		await survives(
 			"alertmanager",

@@ -1,7 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import type { ApiAlert } from "../src/alerts/alert";
+import { loadRoutingSnapshot } from "../src/db/routes";
 import type { IntegrationDurableObject } from "../src/durable/integration-object";
+import type { IntegrationType } from "../src/integrations/type";
+import { generateIntegrationKey, sha256Hex } from "../src/security/secrets";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef0123";
 export const BASE = "https://alertgate.test";
@@ -63,6 +66,30 @@ export async function createIntegration(
 	});
 	if (reply.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply.body)}`);
 	return reply.body.data;
+}
+
+/**
+ * Gives an integration an addressed key (`agk_` and 65, its id inside), as versions before
+ * routing keys gave every `pagerduty` integration: written as their create and rotate wrote it,
+ * the hash to D1 and everything a push needs to the integration's object. Returns the key.
+ */
+export async function giveAddressedKey(id: string): Promise<string> {
+	const key = generateIntegrationKey(id);
+	const keyHash = await sha256Hex(key);
+	await env.DB.prepare("UPDATE integrations SET key_hash = ? WHERE id = ?").bind(keyHash, id).run();
+	const row = await env.DB.prepare("SELECT type, settings FROM integrations WHERE id = ?")
+		.bind(id)
+		.first<{ type: IntegrationType; settings: string }>();
+	if (row === null) throw new Error(`no integration ${id}`);
+	const refused = await integrationStub(id).provision({
+		integrationId: id,
+		type: row.type,
+		settings: JSON.parse(row.settings),
+		keyHash,
+		routing: await loadRoutingSnapshot(env.DB, id),
+	});
+	if (refused !== null) throw new Error(`provision refused: ${refused.reason}`);
+	return key;
 }
 
 /** Creates an integration with these settings, asserts the 400 and returns its message. */

@@ -12,6 +12,7 @@ import {
 	createIntegration,
 	expectError,
 	getIntegration,
+	giveAddressedKey,
 	integrationStub,
 	listAlerts,
 	push,
@@ -47,8 +48,10 @@ describe("a push needs no D1", () => {
 		const standard = await createIntegration();
 		const eventbridge = await createEventBridgeIntegration();
 		const cloudwatch = await createCloudWatchIntegration();
+		// An addressed key (its id inside): a routing key is found in D1 (the next test).
 		const pagerDuty = await createIntegration("pd", "pagerduty");
 		const opsgenie = await createIntegration("og", "opsgenie");
+		const pagerDutyKey = await giveAddressedKey(pagerDuty.id);
 		const alertmanager = await createIntegration("am", "alertmanager");
 		const prometheus = await createIntegration("prometheus", "alertmanager");
 		const batched = await createIntegration();
@@ -64,7 +67,7 @@ describe("a push needs no D1", () => {
 			expect(sns.status).toBe(200);
 			const pd = await call("POST", "/v2/enqueue", {
 				body: {
-					routing_key: pagerDuty.integration_key,
+					routing_key: pagerDutyKey,
 					event_action: "trigger",
 					payload: { summary: "disk full", source: "db-1", severity: "error" },
 				},
@@ -110,6 +113,30 @@ describe("a push needs no D1", () => {
 			expect((await getIntegration(id)).event_count).toBe(1);
 			expect(await incidentsOf(id)).toHaveLength(1);
 		}
+	});
+
+	it("takes a routing key this isolate found before D1 failed; one it never saw needs D1 (503, retried)", async () => {
+		const seen = await createIntegration("pd", "pagerduty");
+		const unseen = await createIntegration("pd", "pagerduty");
+		const enqueue = (routing_key: string) =>
+			call("POST", "/v2/enqueue", {
+				body: {
+					routing_key,
+					event_action: "trigger",
+					payload: { summary: "disk full", source: "db-1", severity: "error" },
+				},
+			});
+		expect((await enqueue(seen.integration_key)).status).toBe(202);
+		await breakD1();
+		try {
+			expect((await enqueue(seen.integration_key)).status).toBe(202);
+			const refused = await enqueue(unseen.integration_key);
+			expect(refused.status).toBe(503);
+			expect(refused.headers.get("Retry-After")).not.toBeNull();
+		} finally {
+			await repairD1();
+		}
+		expect((await enqueue(unseen.integration_key)).status).toBe(202);
 	});
 
 	it("refuses a key for an integration that does not exist without writing any storage", async () => {

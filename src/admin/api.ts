@@ -1,5 +1,6 @@
 import type { Endpoint } from "../http/endpoint";
 import { alertEndpoints } from "./alerts";
+import { changeEndpoints } from "./changes";
 import { channelEndpoints } from "./channels";
 import { deliveryEndpoints } from "./deliveries";
 import { incidentEndpoints } from "./incidents";
@@ -18,6 +19,7 @@ export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...routingRuleEndpoints,
 	...pipelineEndpoints,
 	...alertEndpoints,
+	...changeEndpoints,
 	...channelEndpoints,
 	...targetEndpoints,
 	...deliveryEndpoints,

@@ -21,7 +21,7 @@ import { NO_COUNTS } from "../integrations/counters";
 import { IntegrationType } from "../integrations/type";
 import { DOCS } from "../schema/docs";
 import { requiredAs, unknownFieldOr } from "../schema/messages";
-import { generateIntegrationKey, sha256Hex } from "../security/secrets";
+import { generateIntegrationKey, generateRoutingKey, sha256Hex } from "../security/secrets";
 import { CloudWatchSettings } from "../sources/cloudwatch/settings";
 import { SOURCES, settingsOf, settingsProblem } from "../sources/registry";
 import { ADMIN, CreatedPageQuery, Name, newestFirst } from "./fields";
@@ -161,7 +161,7 @@ export const integrationEndpoints = [
 				"channel_id",
 			);
 			const id = crypto.randomUUID();
-			const key = generateIntegrationKey(id);
+			const key = newKey(body.type, id);
 			const keyHash = await sha256Hex(key);
 			const row = {
 				id,
@@ -289,7 +289,7 @@ export const integrationEndpoints = [
 		refusals: NO_INTEGRATION,
 		handler: async (c, { params }) => {
 			const row = await requireIntegration(c.env.DB, params.id);
-			const key = generateIntegrationKey(row.id);
+			const key = newKey(row.type, row.id);
 			const keyHash = await sha256Hex(key);
 			const rotatedAt = Date.now();
 			// The object first: the old key stops working the moment it holds the new hash.
@@ -354,6 +354,16 @@ async function integrationDetail(env: Env, row: IntegrationRow): Promise<Integra
 	if (row.type !== "aws_cloudwatch") return view;
 	const { topic_arn } = CloudWatchSettings.parse(row.settings);
 	return { ...view, sns: await object.snsStatus(topic_arn) };
+}
+
+/**
+ * A new key for an integration of `type`, on create and rotate. `pagerduty` integrations get a
+ * 32-character routing key, the length PagerDuty documents and some senders check, found by its
+ * hash in D1 once per isolate; the others an addressed key (`agk_` and 65), which names its
+ * integration so that a push needs no D1 at all ([Security](../../docs/security.md)).
+ */
+function newKey(type: IntegrationType, id: string): string {
+	return type === "pagerduty" ? generateRoutingKey() : generateIntegrationKey(id);
 }
 
 /** The key and the URL that carries it: in the create and rotate responses only. */

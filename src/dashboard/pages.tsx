@@ -1,7 +1,8 @@
 import type { InhibitRuleView } from "../admin/inhibit-rules";
 import type { SilenceView } from "../admin/silences";
 import type { ApiAlert } from "../alerts/alert";
-import type { PreviewData } from "../durable/contract";
+import type { ApiChange } from "../changes/change";
+import type { IncidentDetail, PreviewData } from "../durable/contract";
 import type { ApiIncident } from "../incidents/incident";
 import type { Condition } from "../routing/rules";
 import { age, LabelList, Layout, SeverityBadge } from "./layout";
@@ -59,7 +60,7 @@ export function IncidentsPage(props: { groups: IncidentGroup[]; csrf: string; no
 }
 
 export function IncidentPage(props: {
-	incident: ApiIncident & { alerts: ApiAlert[] };
+	incident: IncidentDetail;
 	channel: string;
 	integration: string;
 	csrf: string;
@@ -89,7 +90,54 @@ export function IncidentPage(props: {
 			</p>
 			<h2>Alerts</h2>
 			<AlertTable alerts={incident.alerts} now={props.now} />
+			<h2>Recent changes</h2>
+			{incident.recent_changes.length === 0 ? (
+				<p class="muted">No change events in the hour before it opened.</p>
+			) : (
+				<ChangeTable changes={incident.recent_changes} openedAt={incident.opened_at} />
+			)}
 		</Layout>
+	);
+}
+
+/** Only http(s) links are followed from the dashboard (change events keep no other). */
+const WEB_LINK = /^https?:\/\//i;
+
+/** The integration's change events before an incident opened, newest first. */
+function ChangeTable(props: { changes: ApiChange[]; openedAt: string }) {
+	const opened = Date.parse(props.openedAt);
+	return (
+		<table>
+			<thead>
+				<tr>
+					<th>Before</th>
+					<th>Change</th>
+					<th>Links</th>
+				</tr>
+			</thead>
+			<tbody>
+				{props.changes.map((change) => (
+					<tr data-change={change.id}>
+						<td title={change.timestamp}>{age(change.timestamp, opened)}</td>
+						<td>
+							{change.summary}
+							{change.source !== null && <div class="muted">{change.source}</div>}
+						</td>
+						<td>
+							{change.links.map((link) =>
+								WEB_LINK.test(link.href) ? (
+									<div>
+										<a href={link.href} rel="noopener noreferrer">
+											{link.text ?? link.href}
+										</a>
+									</div>
+								) : null,
+							)}
+						</td>
+					</tr>
+				))}
+			</tbody>
+		</table>
 	);
 }
 

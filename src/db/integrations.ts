@@ -99,6 +99,21 @@ export async function findIntegrationByKeyHash(
 	return parseRow(row);
 }
 
+/**
+ * The integration a routing key (32 characters, no id in it) belongs to: an indexed point lookup
+ * on its hash, of the id alone (the integration's object holds the rest).
+ */
+export async function findIntegrationIdByKeyHash(
+	db: D1Database,
+	keyHash: string,
+): Promise<string | null> {
+	const row = await db
+		.prepare("SELECT id FROM integrations WHERE key_hash = ? AND deleted_at IS NULL")
+		.bind(keyHash)
+		.first();
+	return row === null ? null : z.object({ id: z.string() }).parse(row).id;
+}
+
 /** Finds an integration by id; one whose delete is under way is included only when asked. */
 export async function getIntegration(
 	db: D1Database,

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
 import { type AlertEvent, Labels, Severity } from "../alerts/event";
+import type { ApiChange, ChangeEvent, ChangeRecord } from "../changes/change";
 import type { ApiIncident } from "../incidents/incident";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
@@ -153,7 +154,11 @@ export type PreviewData = z.infer<typeof PreviewData>;
 
 /** A page of alerts, newest first; `next_seq` is where the next page starts (null: none). */
 export type AlertPage = { alerts: ApiAlert[]; next_seq: number | null };
-export type IncidentDetail = ApiIncident & { alerts: ApiAlert[] };
+/**
+ * An incident with its alerts, and the change events of its integration in the hour before it
+ * opened (RECENT_CHANGES_WINDOW_MS), newest first.
+ */
+export type IncidentDetail = ApiIncident & { alerts: ApiAlert[]; recent_changes: ApiChange[] };
 export type IncidentReply = { ok: true; incident: IncidentDetail } | Refusal;
 
 /** A failed notification, queued again. */
@@ -177,5 +182,15 @@ export type SnsStatus = {
 	unsubscribed_at: string | null;
 	last_message_at: string | null;
 };
+
+/** A change event for the integration's object to keep, and who vouches for it (as for a push). */
+export type ChangePush = { integrationId: string; change: ChangeEvent; auth: PushAuth };
+export type ChangeReply = { ok: true; id: string } | Refusal;
+/** A page of change events, newest first; `after` is the last of the previous page. */
+export type ChangeQuery = {
+	limit: number;
+	after?: { occurred_at: number; id: string } | undefined;
+};
+export type ChangePage = ChangeRecord[];
 
 export type AlertQuery = { status?: AlertStatus; limit: number; cursor?: number };

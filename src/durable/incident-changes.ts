@@ -1,5 +1,6 @@
 import { type Alert, alertToApi } from "../alerts/alert";
 import { closeAlert } from "../alerts/lifecycle";
+import { changeToApi } from "../changes/change";
 import { type IncidentRecord, incidentToApi } from "../incidents/incident";
 import {
 	acknowledge,
@@ -167,10 +168,19 @@ export function incidentReply(s: Stores, id: string): IncidentReply {
 	return incident === null ? incidentNotFound(id) : { ok: true, incident: detail(s, incident) };
 }
 
+/** How far before an incident opened its integration's change events are shown with it. */
+export const RECENT_CHANGES_WINDOW_MS = 60 * 60_000;
+/** The most change events an incident shows (the newest). */
+const RECENT_CHANGES_SHOWN = 20;
+
 function detail(s: Stores, incident: IncidentRecord): IncidentDetail {
 	const { group_key: _key, ...fields } = incident;
+	const opened = incident.opened_at;
 	return {
 		...incidentToApi({ ...fields, integration_id: s.meta.get("integration_id") ?? "" }),
 		alerts: s.incidents.alertsOf(incident.id).map(alertToApi),
+		recent_changes: s.changes
+			.between(opened - RECENT_CHANGES_WINDOW_MS, opened, RECENT_CHANGES_SHOWN)
+			.map(changeToApi),
 	};
 }

@@ -9,6 +9,10 @@ import { configure, describeKey, provision, reroute } from "./configuration";
 import type {
 	AlertPage,
 	AlertQuery,
+	ChangePage,
+	ChangePush,
+	ChangeQuery,
+	ChangeReply,
 	Configuration,
 	ConfirmationCheck,
 	DescribeReply,
@@ -30,7 +34,7 @@ import { wouldSilence } from "./noise";
 import { retryNotification } from "./notifications";
 import { mirrorToD1, type Outbound, sendNotifications } from "./outbound";
 import { previewPush } from "./preview";
-import { ingestOnce } from "./push-intake";
+import { ingestOnce, recordChange } from "./push-intake";
 import { checkConfirmation, recordSubscription } from "./sns-subscription";
 import { forgetCopies, inTransaction, openStores, type Stores } from "./state/stores";
 import { type Due, nextWakeAt, upkeep } from "./upkeep";
@@ -87,6 +91,20 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		// queued notifications go out at once (from the alarm, never from this call).
 		if (reply.ok && !reply.replayed) await this.wake(now, { mirror: "changed" });
 		return reply;
+	}
+
+	/** A change event: kept, and nothing more (no alert, no incident, no notification). */
+	recordChange(push: ChangePush): ChangeReply {
+		if (push.auth.kind === "key" && !this.ready) return UNKNOWN_KEY;
+		this.vouched();
+		const now = this.clock();
+		return this.transaction(() => recordChange(this.stores, push, now));
+	}
+
+	/** The integration's change events, newest first (see `Changes.page`). */
+	listChanges(query: ChangeQuery): ChangePage {
+		this.vouched();
+		return this.stores.changes.page(query, this.clock());
 	}
 
 	/** What a push's events would become: the pipeline and routing applied, nothing written. */

@@ -188,6 +188,21 @@ const MIGRATIONS: readonly string[] = [
 	SELECT 1, count(*), coalesce(sum(2 * length(key) + length(fingerprint) + length(body)), 0),
 		coalesce(max(rowid), 0)
 	FROM deliveries;`,
+
+	// Change events (the `Changes` store): kept apart from alerts, since they open nothing; read
+	// newest first by when they happened, pruned by arrival (`seq` and `received_at`).
+	`CREATE TABLE change_events (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		id TEXT NOT NULL UNIQUE,
+		summary TEXT NOT NULL,
+		source TEXT,
+		custom_details TEXT,
+		links TEXT NOT NULL,
+		occurred_at INTEGER NOT NULL,
+		received_at INTEGER NOT NULL
+	);
+	CREATE INDEX change_events_by_time ON change_events (occurred_at, id);
+	CREATE INDEX change_events_by_arrival ON change_events (received_at);`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -1,10 +1,18 @@
 import { isMuted } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
-import { heldToClock } from "../alerts/event-time";
+import { heldToClock, MAX_FUTURE_SKEW_MS } from "../alerts/event-time";
 import { applyEvent } from "../alerts/lifecycle";
 import { acknowledge } from "../incidents/lifecycle";
 import { describeKey } from "./configuration";
-import type { IngestReply, Push, PushAuth, PushData, Refusal } from "./contract";
+import type {
+	ChangePush,
+	ChangeReply,
+	IngestReply,
+	Push,
+	PushAuth,
+	PushData,
+	Refusal,
+} from "./contract";
 import { countStats } from "./counters";
 import {
 	alertClosed,
@@ -69,6 +77,52 @@ export function ingestOnce(
 	}
 }
 
+/**
+ * Whether the object takes a push (or a change event) now: its key, normalized with the object's
+ * current settings, then the rate limit, which takes `alerts` tokens (null: none, the second run
+ * of a push whose first run took them).
+ */
+function admit(
+	s: Stores,
+	integrationId: string,
+	auth: PushAuth,
+	now: number,
+	alerts: number | null,
+): Refusal | null {
+	const refusal = authorize(s, auth);
+	if (refusal !== null) return refusal;
+	// An old-format key's integration may never have been provisioned: D1's settings hold.
+	if (auth.kind === "d1") s.settings.replace(auth.settings);
+	// After the key check: a wrong key neither spends the integration's tokens nor counts.
+	const { rateLimit } = s.settings.current();
+	if (rateLimit !== null && alerts !== null) {
+		const taken = s.rate.take(rateLimit, now, alerts);
+		if (taken.kind !== "taken") {
+			countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
+			return taken.kind === "wait"
+				? { ok: false, reason: "rate_limited", retryAfterMs: taken.retryAfterMs }
+				: { ok: false, reason: "alerts_over_burst", alerts, burst: taken.burst };
+		}
+	}
+	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", integrationId);
+	return null;
+}
+
+/**
+ * A change event, kept (change_events) and nothing more: it opens no alert or incident and
+ * notifies no one. Admitted as a push of one alert is (key, settings, rate limit).
+ */
+export function recordChange(s: Stores, push: ChangePush, now: number): ChangeReply {
+	const refusal = admit(s, push.integrationId, push.auth, now, 1);
+	if (refusal !== null) return refusal;
+	const { change } = push;
+	// A sender's time ahead of the clock is taken as now, as for alert events (event-time.ts).
+	const occurred_at = change.occurred_at > now + MAX_FUTURE_SKEW_MS ? now : change.occurred_at;
+	const id = newId();
+	s.changes.add({ ...change, occurred_at, id, received_at: now });
+	return { ok: true, id };
+}
+
 /** Whether the object takes a push: its key, normalized with the object's current settings. */
 function authorize(s: Stores, auth: PushAuth): Refusal | null {
 	if (auth.kind === "d1")
@@ -86,24 +140,11 @@ function authorize(s: Stores, auth: PushAuth): Refusal | null {
  * rate-limit token: the first run took it.
  */
 function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): IngestReply {
-	const refusal = authorize(s, push.auth);
+	// Counted in alerts: a batch or webhook costs its events, all or none (a push of none, 1).
+	const alerts = lookUpFirst ? null : Math.max(1, push.events.length);
+	const refusal = admit(s, push.integrationId, push.auth, now, alerts);
 	if (refusal !== null) return refusal;
-	// An old-format key's integration may never have been provisioned: D1's settings hold.
-	if (push.auth.kind === "d1") s.settings.replace(push.auth.settings);
-	// After the key check: a wrong key neither spends the integration's tokens nor counts.
-	const { rateLimit, topicArn } = s.settings.current();
-	if (rateLimit !== null && !lookUpFirst) {
-		// Counted in alerts: a batch or webhook costs its events, all or none (a push of none, 1).
-		const alerts = Math.max(1, push.events.length);
-		const taken = s.rate.take(rateLimit, now, alerts);
-		if (taken.kind !== "taken") {
-			countStats(s, (stats) => ({ rate_limited_count: stats.rate_limited_count + 1 }));
-			return taken.kind === "wait"
-				? { ok: false, reason: "rate_limited", retryAfterMs: taken.retryAfterMs }
-				: { ok: false, reason: "alerts_over_burst", alerts, burst: taken.burst };
-		}
-	}
-	if (s.meta.get("integration_id") === null) s.meta.set("integration_id", push.integrationId);
+	const { topicArn } = s.settings.current();
 	if (push.topic !== undefined) {
 		const refusal =
 			snsTimeRefusal(push.topic.sentAt, now) ??

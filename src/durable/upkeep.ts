@@ -25,6 +25,7 @@ export function upkeep(s: Stores, now: number): boolean {
 	expireQuietAlerts(s, now);
 	countUnrouted(s, routeReleased(s, noiseDue(s, now), now));
 	escalate(s, now);
+	s.changes.prune(now);
 	return pruneHistory(s, now) || receiptsLeft;
 }
 

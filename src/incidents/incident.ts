@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { AlertView, Iso, IsoOrNull, iso, isoOrNull } from "../alerts/alert";
 import { Severity } from "../alerts/event";
+import { ChangeView } from "../changes/change";
 import { DOCS } from "../schema/docs";
 
 /**
@@ -45,8 +46,13 @@ export const IncidentView =
 	});
 export type ApiIncident = z.output<typeof IncidentView>;
 
-/** One incident with its alerts. */
-export const IncidentDetailView = DOCS && z.extend(IncidentView, { alerts: z.array(AlertView) });
+/**
+ * One incident with its alerts, and its integration's change events of the hour before it
+ * opened, newest first (at most 20).
+ */
+export const IncidentDetailView =
+	DOCS &&
+	z.extend(IncidentView, { alerts: z.array(AlertView), recent_changes: z.array(ChangeView) });
 
 export function incidentToApi(incident: Incident): ApiIncident {
 	return {

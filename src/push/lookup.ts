@@ -1,4 +1,4 @@
-import { findIntegrationByKeyHash } from "../db/integrations";
+import { findIntegrationByKeyHash, findIntegrationIdByKeyHash } from "../db/integrations";
 import type { IntegrationConfig, Refusal } from "../durable/contract";
 import { refusalError } from "../http/refusals";
 import type { PushTarget } from "../sources/ingest";
@@ -6,8 +6,9 @@ import type { PushTarget } from "../sources/ingest";
 /**
  * Who a push is for. A key of the current format names its integration, whose Durable Object
  * is the authority: the worker asks it once per isolate (`describe`) and keeps the answer as a
- * hint; every push is checked again by the object (key hash and settings version). A key of
- * the old format is looked up in D1 by its hash.
+ * hint; every push is checked again by the object (key hash and settings version). A routing
+ * key (32 characters, too short to carry the id) is first looked up in D1 by its hash, once per
+ * isolate, then goes the same way. A key of the old format is looked up in D1 by its hash.
  */
 
 /** Bounded: a flood of distinct keys cannot grow an isolate's memory. */
@@ -52,6 +53,32 @@ export function pushedIntegration(
 	};
 }
 
+/**
+ * Which integration each routing key's hash was found for in D1 (null: none), per isolate. Only
+ * a directory: the integration's object still checks the key on every push, so an entry left
+ * behind by a rotation or a delete lets nothing through, and the rotated key stops at once in
+ * every isolate. What it costs: one indexed D1 read per isolate per key (never per push), and
+ * a push with a key this isolate has not seen needs D1 to be up, which an addressed key does
+ * not. Bounded like `known`.
+ */
+const directory = new Map<string, string | null>();
+
+/** A 32-character routing key (`pagerduty` integrations): its integration found by its hash. */
+export async function routingKeyIntegration(
+	env: Env,
+	keyHash: string,
+	keyHeader: string | null,
+): Promise<PushTarget> {
+	let integrationId = directory.get(keyHash);
+	if (integrationId === undefined) {
+		integrationId = await findIntegrationIdByKeyHash(env.DB, keyHash);
+		if (directory.size >= MAX_CACHED) directory.clear();
+		directory.set(keyHash, integrationId);
+	}
+	if (integrationId === null) throw refusalError(UNKNOWN_KEY, keyHeader);
+	return addressedIntegration(env, integrationId, keyHash, keyHeader);
+}
+
 /** A key made before keys carried their integration's id. */
 export async function legacyIntegration(
 	db: D1Database,
@@ -72,4 +99,5 @@ export async function legacyIntegration(
 /** For tests: forget every integration this isolate knows, as a fresh isolate would. */
 export function forgetIntegrations(): void {
 	known.clear();
+	directory.clear();
 }

@@ -20,16 +20,23 @@ import {
 	opsgenieError,
 } from "../sources/opsgenie/handler";
 import { AlertAction, CreateAlert, IdentifierType } from "../sources/opsgenie/schema";
+import { handlePagerDutyChange } from "../sources/pagerduty/change";
 import {
 	handlePagerDutyPush,
 	pagerDutyError,
 	unrecognizedEvent,
 } from "../sources/pagerduty/handler";
-import { PagerDutyEvent } from "../sources/pagerduty/schema";
+import { PagerDutyChangeEvent, PagerDutyEvent } from "../sources/pagerduty/schema";
 import { SOURCES } from "../sources/registry";
 import { Batch, handleStandardBatch } from "../sources/standard/handler";
 import { StandardAlertBody } from "../sources/standard/schema";
-import { addressedIntegration, legacyIntegration, pushedIntegration, remember } from "./lookup";
+import {
+	addressedIntegration,
+	legacyIntegration,
+	pushedIntegration,
+	remember,
+	routingKeyIntegration,
+} from "./lookup";
 
 /** PagerDuty's and incident.io's limit; SNS bodies (256 KiB messages, escaped) fit under it. */
 export const MAX_PUSH_BODY_BYTES = 512 * 1024;
@@ -65,6 +72,7 @@ const opsgenieAcknowledge = only(
 	"/v2/alerts/{identifier}/acknowledge",
 	handleOpsgenieAction("acknowledge"),
 );
+const pagerDutyChange = only("pagerduty", "/v2/change/enqueue", handlePagerDutyChange);
 
 const standardEvent = DOCS && {
 	event_status: "Critical",
@@ -222,7 +230,7 @@ export const pushEndpoints: Endpoint[] = [
 		body: {
 			schema: PagerDutyEvent,
 			example: DOCS && {
-				routing_key: "agk_…",
+				routing_key: "agk0123456789abcdefghijklmnopqrs",
 				event_action: "trigger",
 				dedup_key: "disk-db-1",
 				payload: { summary: DOCS && "disk full on db-1", source: "db-1", severity: "critical" },
@@ -237,7 +245,36 @@ export const pushEndpoints: Endpoint[] = [
 			description: DOCS && "Processed; the dedup_key (given or derived) names the alert.",
 		},
 		refusals: { 429: DOCS && "Over the integration's rate limit" },
-		handle: pagerDutyEnqueue,
+		handle: (c) => pagerDutyEnqueue(c, pagerDuty),
+	},
+	{
+		...PUSH,
+		path: "/v2/change/enqueue",
+		auth: "none",
+		summary:
+			DOCS &&
+			"PagerDuty change events (a deploy, a configuration applied): routing_key is the key of a pagerduty integration; kept by the integration and shown beside its incidents opened within the hour, never opening one; answers in PagerDuty's shapes",
+		body: {
+			schema: PagerDutyChangeEvent,
+			example: DOCS && {
+				routing_key: "agk0123456789abcdefghijklmnopqrs",
+				payload: {
+					summary: DOCS && "Build Success: Increase snapshot create timeout to 30 seconds",
+					timestamp: "2020-07-17T08:42:58.315+0000",
+					source: "acme-build-pipeline-tool-default-i-9999",
+					custom_details: { build_state: "passed", build_number: "2" },
+				},
+				links: [{ href: "https://acme.pagerduty.dev/build/2", text: "View more details in Acme!" }],
+			},
+		},
+		answer: {
+			status: 202,
+			raw: true,
+			data: DOCS && z.object({ status: z.literal("success"), message: z.string() }),
+			description: DOCS && "Kept: {status: success, message: Change event processed}.",
+		},
+		refusals: { 429: DOCS && "Over the integration's rate limit (a change event costs one alert)" },
+		handle: (c) => pagerDutyEnqueue(c, pagerDutyChange),
 	},
 	{
 		...PUSH,
@@ -289,10 +326,11 @@ export const pushEndpoints: Endpoint[] = [
 ];
 
 /**
- * PagerDuty's Events API v2: the key is the body's `routing_key`, and every answer is in
- * PagerDuty's shape, so any PagerDuty client works by changing its events URL.
+ * PagerDuty's Events API v2 (alert events, or change events): the key is the body's
+ * `routing_key`, and every answer is in PagerDuty's shape, so any PagerDuty client works by
+ * changing its events URL.
  */
-async function pagerDutyEnqueue(c: Context<AppEnv>): Promise<Response> {
+async function pagerDutyEnqueue(c: Context<AppEnv>, handlerOf: HandlerOf): Promise<Response> {
 	try {
 		const text = await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES);
 		let body: unknown;
@@ -307,7 +345,7 @@ async function pagerDutyEnqueue(c: Context<AppEnv>): Promise<Response> {
 				"routing_key is required: the integration key of an alertgate integration of type pagerduty",
 			);
 		}
-		return await handlePush(c, { key: key.data.routing_key, header: null }, pagerDuty, text);
+		return await handlePush(c, { key: key.data.routing_key, header: null }, handlerOf, text);
 	} catch (error) {
 		if (error instanceof HttpError) return pagerDutyError(c, error);
 		throw error;
@@ -416,7 +454,9 @@ async function handlePush(
 	const integration =
 		shape.kind === "addressed"
 			? await addressedIntegration(c.env, shape.integrationId, keyHash, presented.header)
-			: await legacyIntegration(c.env.DB, keyHash, presented.header);
+			: shape.kind === "routing"
+				? await routingKeyIntegration(c.env, keyHash, presented.header)
+				: await legacyIntegration(c.env.DB, keyHash, presented.header);
 	c.set("integrationId", integration.id);
 	const handle = handlerOf(integration.type);
 
@@ -424,7 +464,7 @@ async function handlePush(
 	try {
 		return await handle(c, integration, text);
 	} catch (error) {
-		if (!(error instanceof SettingsChanged) || shape.kind !== "addressed") throw error;
+		if (!(error instanceof SettingsChanged) || integration.auth.kind !== "key") throw error;
 		// An admin change landed between the worker's copy and this push: once more, with the
 		// settings the object just gave. A second change in between answers 503 (retried).
 		remember(integration.id, keyHash, error.config);

@@ -13,12 +13,24 @@ const ADDRESSED_KEY_SHAPE = /^agk_([A-Za-z0-9_-]{22})[A-Za-z0-9_-]{43}$/;
 /** Keys made before 0.2.0 carry no id: they are still found by their hash in D1. */
 const LEGACY_KEY_SHAPE = /^agk_[A-Za-z0-9_-]{43}$/;
 
-/** Anything shaped like one of our keys, anywhere in a text. */
-const KEY_ANYWHERE = /agk_[A-Za-z0-9_-]+/g;
+/**
+ * A routing key: 32 characters, as PagerDuty documents its integration keys ("the 32 character
+ * Integration Key") and as some senders check (Gatus refuses any other length). `agk` and 29
+ * lowercase letters or digits, drawn uniformly: 29 × log2(36) ≈ 150 bits of randomness, so a
+ * plain SHA-256 may still store it. 32 characters cannot carry the integration's id (16 bytes)
+ * beside 128 bits of secret, so the worker finds such a key's integration in D1 by its hash
+ * (`push/lookup.ts`); the integration's object stays the judge of the key.
+ */
+const ROUTING_KEY_SHAPE = /^agk[0-9a-z]{29}$/;
+const ROUTING_KEY_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
+const ROUTING_KEY_SECRET_CHARS = 29;
+
+/** Anything shaped like one of our keys, anywhere in a text (a routing key: whole words only). */
+const KEY_ANYWHERE = /agk_[A-Za-z0-9_-]+|(?<![0-9A-Za-z])agk[0-9a-z]{29}(?![0-9A-Za-z])/g;
 
 /** A text with every integration key in it masked: for messages and log lines. */
 export function redactKeys(text: string): string {
-	return text.replace(KEY_ANYWHERE, "agk_…");
+	return text.replace(KEY_ANYWHERE, (key) => (key.startsWith("agk_") ? "agk_…" : "agk…"));
 }
 
 export function generateIntegrationKey(integrationId: string): string {
@@ -26,11 +38,30 @@ export function generateIntegrationKey(integrationId: string): string {
 	return INTEGRATION_KEY_PREFIX + base64url(uuidBytes(integrationId)) + base64url(secret);
 }
 
+/** A 32-character routing key (`pagerduty` integrations): see ROUTING_KEY_SHAPE. */
+export function generateRoutingKey(): string {
+	let key = "agk";
+	while (key.length < 3 + ROUTING_KEY_SECRET_CHARS) {
+		for (const byte of crypto.getRandomValues(new Uint8Array(ROUTING_KEY_SECRET_CHARS))) {
+			// 252 = 7 × 36: bytes above it are dropped, so that every character is equally likely.
+			if (byte < 252 && key.length < 3 + ROUTING_KEY_SECRET_CHARS) {
+				key += ROUTING_KEY_ALPHABET.charAt(byte % 36);
+			}
+		}
+	}
+	return key;
+}
+
 /**
- * What a presented key's shape says: the integration it addresses, a key of the old format, or
- * nothing (refused without a lookup: it cannot be one of ours).
+ * What a presented key's shape says: the integration it addresses, a routing key or a key of the
+ * old format (both found by their hash), or nothing (refused without a lookup: it cannot be one
+ * of ours).
  */
-export type KeyShape = { kind: "addressed"; integrationId: string } | { kind: "legacy" } | null;
+export type KeyShape =
+	| { kind: "addressed"; integrationId: string }
+	| { kind: "routing" }
+	| { kind: "legacy" }
+	| null;
 
 export function readIntegrationKey(value: string): KeyShape {
 	const id = ADDRESSED_KEY_SHAPE.exec(value)?.[1];
@@ -38,6 +69,7 @@ export function readIntegrationKey(value: string): KeyShape {
 		const bytes = fromBase64url(id);
 		return bytes?.length === 16 ? { kind: "addressed", integrationId: uuidFrom(bytes) } : null;
 	}
+	if (ROUTING_KEY_SHAPE.test(value)) return { kind: "routing" };
 	return LEGACY_KEY_SHAPE.test(value) ? { kind: "legacy" } : null;
 }
 

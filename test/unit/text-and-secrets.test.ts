@@ -10,6 +10,7 @@ import {
 	digestsEqual,
 	fromBase64url,
 	generateIntegrationKey,
+	generateRoutingKey,
 	readIntegrationKey,
 	secretsEqual,
 	sha256Hex,
@@ -100,6 +101,20 @@ describe("integration keys", () => {
 			expect(key).toMatch(/^agk_[A-Za-z0-9_-]{65}$/);
 			expect(readIntegrationKey(key)).toEqual({ kind: "addressed", integrationId: id });
 		}
+	});
+
+	it("make routing keys of 32 lowercase letters and digits, each character equally likely", () => {
+		const keys = Array.from({ length: 2_000 }, () => generateRoutingKey());
+		expect(new Set(keys).size).toBe(keys.length);
+		const counts = new Map<string, number>();
+		for (const key of keys) {
+			expect(key).toMatch(/^agk[0-9a-z]{29}$/);
+			expect(readIntegrationKey(key)).toEqual({ kind: "routing" });
+			for (const char of key.slice(3)) counts.set(char, (counts.get(char) ?? 0) + 1);
+		}
+		// 58,000 characters over 36: about 1,611 each (200 is five standard deviations).
+		expect(counts.size).toBe(36);
+		for (const count of counts.values()) expect(Math.abs(count - 1611)).toBeLessThan(200);
 	});
 
 	it("tell keys of the old format (no id) from what cannot be a key", () => {

@@ -1,4 +1,5 @@
 import { Alerts } from "./alerts";
+import { Changes } from "./changes";
 import { Flaps } from "./flaps";
 import { Incidents } from "./incidents";
 import { InhibitIndex } from "./inhibit-index";
@@ -31,6 +32,7 @@ export type Stores = {
 	flaps: Flaps;
 	inhibitIndex: InhibitIndex;
 	keyStates: KeyStates;
+	changes: Changes;
 };
 
 export function openStores(sql: SqlStorage): Stores {
@@ -58,6 +60,7 @@ export function openStores(sql: SqlStorage): Stores {
 		flaps: new Flaps(sql),
 		inhibitIndex,
 		keyStates: new KeyStates(sql),
+		changes: new Changes(sql),
 	};
 }
 

@@ -87,7 +87,7 @@ export async function normalizePagerDuty(
 }
 
 /** The event's time (none: when it was received); null when it is not a date-time. */
-function eventTime(timestamp: string | null | undefined, receivedAt: number): number | null {
+export function eventTime(timestamp: string | null | undefined, receivedAt: number): number | null {
 	if (timestamp === null || timestamp === undefined || timestamp === "") return receivedAt;
 	return parseDateTime(timestamp);
 }

@@ -56,3 +56,29 @@ export const PagerDutyEvent = z.object(
 	{ error: "must be a JSON object (a PagerDuty Events API v2 event)" },
 );
 export type PagerDutyEvent = z.output<typeof PagerDutyEvent>;
+
+/**
+ * A PagerDuty change event, as PagerDuty documents it
+ * (https://developer.pagerduty.com/docs/send-change-event) and `@pagerduty/pdjs`'s `change()`
+ * sends it to /v2/change/enqueue: `routing_key`, `payload` ({summary, source, timestamp,
+ * custom_details}) and `links`. `images` are read, as an alert event's are, and not kept: a
+ * change event has none in PagerDuty. Unknown fields are ignored, as PagerDuty ignores them.
+ */
+export const PagerDutyChangeEvent = z.object(
+	{
+		routing_key: z.nullish(text),
+		payload: z.object(
+			{
+				summary: requiredText,
+				source: z.nullish(text),
+				timestamp: z.nullish(text),
+				custom_details: z.nullish(z.unknown()),
+			},
+			{ error: "is required: {summary, source, timestamp, custom_details}" },
+		),
+		links: Links,
+		images: Images,
+	},
+	{ error: "must be a JSON object (a PagerDuty change event)" },
+);
+export type PagerDutyChangeEvent = z.output<typeof PagerDutyChangeEvent>;

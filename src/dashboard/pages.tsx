@@ -1,6 +1,6 @@
 import type { InhibitRuleView } from "../admin/inhibit-rules";
 import type { SilenceView } from "../admin/silences";
-import type { ApiAlert } from "../alerts/alert";
+import { type ApiAlert, isMuted } from "../alerts/alert";
 import type { PreviewData } from "../durable/contract";
 import type { ApiIncident } from "../incidents/incident";
 import type { Condition } from "../routing/rules";
@@ -93,7 +93,7 @@ export function IncidentPage(props: {
 	);
 }
 
-/** What mutes an alert, as marks: silenced, inhibited, flapping (none: nothing). */
+/** What mutes an alert, as marks: silenced, inhibited, suppressed, flapping (none: nothing). */
 function Marks(props: { alert: ApiAlert }) {
 	const { alert } = props;
 	return (
@@ -106,6 +106,11 @@ function Marks(props: { alert: ApiAlert }) {
 			{alert.inhibited_by !== null && (
 				<span class="mark" title={`inhibited by alert ${alert.inhibited_by}`}>
 					inhibited
+				</span>
+			)}
+			{alert.suppressed_by !== null && (
+				<span class="mark" title={`its sender suppressed its actions: ${alert.suppressed_by}`}>
+					suppressed
 				</span>
 			)}
 			{alert.flapping && <span class="mark">flapping</span>}
@@ -166,15 +171,14 @@ export function IntegrationPage(props: {
 	csrf: string;
 	now: number;
 }) {
-	const muted = props.alerts.filter(
-		(alert) => alert.silenced_by !== null || alert.inhibited_by !== null || alert.flapping,
-	).length;
+	const muted = props.alerts.filter(isMuted).length;
 	return (
 		<Layout title={props.name} csrf={props.csrf}>
 			<h1>{props.name}</h1>
 			<p>
 				{props.alerts.length} firing alert{props.alerts.length === 1 ? "" : "s"} shown, {muted}{" "}
-				muted (silenced, inhibited or flapping: they page nobody until nothing mutes them).
+				muted (silenced, inhibited, flapping or suppressed by their sender: they page nobody until
+				nothing mutes them).
 			</p>
 			<AlertTable alerts={props.alerts} now={props.now} />
 			<h2>Preview a push</h2>
@@ -232,6 +236,7 @@ function PreviewResult(props: { outcome: PreviewOutcome; channelNames: Map<strin
 							<td>
 								{alert.status}
 								{alert.silenced_by !== null && <span class="mark">silenced</span>}
+								{alert.suppressed_by !== null && <span class="mark">suppressed</span>}
 							</td>
 							<td>
 								{alert.channels.length === 0

@@ -188,6 +188,10 @@ const MIGRATIONS: readonly string[] = [
 	SELECT 1, count(*), coalesce(sum(2 * length(key) + length(fingerprint) + length(body)), 0),
 		coalesce(max(rowid), 0)
 	FROM deliveries;`,
+
+	// A sender's own suppression of an alert's actions (a CloudWatch composite alarm's
+	// actionsSuppressedBy), which mutes the alert as a silence does.
+	`ALTER TABLE alerts ADD COLUMN suppressed_by TEXT;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

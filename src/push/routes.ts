@@ -5,7 +5,7 @@ import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
 import { basicPassword, bearerToken } from "../http/credentials";
 import type { Endpoint } from "../http/endpoint";
-import { HttpError, InvalidParameter, PayloadTooLarge } from "../http/errors";
+import { HttpError, InvalidParameter, PayloadTooLarge, WrongIntegrationType } from "../http/errors";
 import { refusalError } from "../http/refusals";
 import type { IntegrationType } from "../integrations/type";
 import { DOCS } from "../schema/docs";
@@ -37,9 +37,7 @@ const byType: HandlerOf = (type) => SOURCES[type].handle;
 function only(type: IntegrationType, endpoint: string, handler: PushHandler): HandlerOf {
 	return (actual) => {
 		if (actual === type) return handler;
-		throw new HttpError(
-			400,
-			"WrongIntegrationType",
+		throw new WrongIntegrationType(
 			`${endpoint} takes the keys of ${type} integrations, and this key is a ${actual} integration's: post to its push URL, or create a ${type} integration`,
 		);
 	};

@@ -158,7 +158,12 @@ export const pushEndpoints: Endpoint[] = [
 					DOCS &&
 					z.union([
 						PushData,
-						z.object({ event_id: z.string(), results: z.array(PushData) }),
+						z.object({
+							event_id: z.string(),
+							results: z.array(PushData),
+							/** An event that changes no alert (an alarm's configuration change). */
+							result: z.optional(z.literal("ignored")),
+						}),
 						PushOutcomes,
 					]),
 				description:

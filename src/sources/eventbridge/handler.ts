@@ -26,6 +26,8 @@ export const handleEventBridgePush: PushHandler = async (c, target, text) => {
 		return ingest(c, target, { events, receipt }, (results) => ({
 			event_id: event.id,
 			results,
+			// An event that means no alert (an alarm's configuration change) says it was ignored.
+			...(results.length === 0 ? { result: "ignored" } : {}),
 		}));
 	}
 	// An input transformer may reshape events into the standard protocol.

@@ -38,6 +38,7 @@ function previewed(event: {
 		labels: event.labels,
 		channels: [],
 		silenced_by: null,
+		suppressed_by: null,
 	};
 }
 

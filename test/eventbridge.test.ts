@@ -15,6 +15,7 @@ import {
 	createIntegration,
 	expectError,
 	goldenCases,
+	goldenFixture,
 	listAlerts,
 	moveClock,
 	runAlarm,
@@ -247,6 +248,50 @@ describe("GuardDuty, Health, Security Hub", () => {
 			status: "resolved",
 			description: "status open",
 		});
+	});
+
+	it.each([
+		[
+			"without statusCode",
+			(d: Record<string, unknown>) => {
+				const { statusCode: _, ...rest } = d;
+				return rest;
+			},
+			"AWS Health: AWS_EC2_OPERATIONAL_ISSUE (EC2, af-south-1)",
+		],
+		[
+			"without eventTypeCode or eventArn",
+			(d: Record<string, unknown>) => {
+				const { eventTypeCode: _, eventArn: __, ...rest } = d;
+				return rest;
+			},
+			"AWS Health: EC2 issue (af-south-1)",
+		],
+		[
+			"with nothing but a region",
+			(d: Record<string, unknown>) => ({ eventRegion: d.eventRegion }),
+			"AWS Health: event (af-south-1)",
+		],
+		[
+			"of another Health detail-type, with a statusCode of another type",
+			(d: Record<string, unknown>) => ({ ...d, statusCode: 1 }),
+			"AWS Health: AWS_EC2_OPERATIONAL_ISSUE (EC2, af-south-1)",
+		],
+	])("titles a Health event %s by what happened", async (name, change, title) => {
+		// The AWS Health guide's public operational issue (the golden fixture), with fields taken away.
+		const documented = JSON.parse(
+			goldenFixture("eventbridge", "aws-health-ec2-operational-issue-public.json"),
+		);
+		const event = {
+			...documented,
+			id: crypto.randomUUID(),
+			...(name.includes("another") ? { "detail-type": "AWS Health Abuse Event" } : {}),
+			detail: change(documented.detail),
+		};
+		const { id, integration_key } = await createEventBridgeIntegration();
+		const reply = await pushEvent(integration_key, event);
+		expect(reply.body.data.results[0]).toMatchObject({ result: "opened" });
+		expect((await listAlerts(id)).alerts[0]).toMatchObject({ status: "firing", title });
 	});
 
 	it("makes an upcoming Health event info", async () => {

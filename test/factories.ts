@@ -30,6 +30,7 @@ export function alertRecord(over: Partial<Alert> = {}): Alert {
 		silenced_by: null,
 		inhibited_by: null,
 		flapping: false,
+		suppressed_by: null,
 		...over,
 	};
 }

@@ -72,6 +72,7 @@ describe("preview", () => {
 					labels: { host: "db-1", used: "91%", team: "db" },
 					channels: [channelId],
 					silenced_by: null,
+					suppressed_by: null,
 				},
 			],
 			dropped: 0,

@@ -201,10 +201,15 @@ describe("raw message delivery", () => {
 describe("a push that did not come from SNS", () => {
 	it("says the type takes only SNS deliveries, not to turn off raw delivery", async () => {
 		const { id, integration_key } = await createCloudWatchIntegration();
-		for (const body of [
-			'{"event_status": "Critical", "title_rule": "tried with curl"}',
-			"plain text",
-		]) {
+		// A standard event is named as such, with the type that takes it.
+		const standard = await call("POST", `/push/${integration_key}`, {
+			body: '{"event_status": "Critical", "title_rule": "tried with curl"}',
+			headers: { "Content-Type": "application/json" },
+		});
+		expect(expectError(standard, 400, "WrongIntegrationType")).toContain(
+			"this is a standard alert event: standard events go to a standard integration's push URL; this integration is aws_cloudwatch",
+		);
+		for (const body of ['{"hello": "world"}', "plain text"]) {
 			const reply = await call("POST", `/push/${integration_key}`, {
 				body,
 				headers: { "Content-Type": "application/json" },

@@ -40,6 +40,7 @@ function previewed(event: {
 		labels: event.labels,
 		channels: [],
 		silenced_by: null,
+		suppressed_by: null,
 	};
 }
 

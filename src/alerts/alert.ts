@@ -33,12 +33,25 @@ export const Alert = z.object({
 	inhibited_by: z.nullable(z.string()),
 	/** Its key changes state too often: held quiet until it has been stable for the window. */
 	flapping: z.boolean(),
+	/**
+	 * Why its sender held back the alert's actions (null: it did not), as its last event said: a
+	 * CloudWatch composite alarm's `actionsSuppressedBy` (WaitPeriod, ExtensionPeriod, Alarm).
+	 * Likewise held, until an event without it.
+	 */
+	suppressed_by: z.nullable(z.string()),
 });
 export type Alert = z.infer<typeof Alert>;
 
-/** Whether a silence, an inhibit rule or flapping mutes it. */
-export function isMuted(alert: Pick<Alert, "silenced_by" | "inhibited_by" | "flapping">): boolean {
-	return alert.silenced_by !== null || alert.inhibited_by !== null || alert.flapping;
+export type Mutes = Pick<Alert, "silenced_by" | "inhibited_by" | "flapping" | "suppressed_by">;
+
+/** Whether a silence, an inhibit rule, flapping or its sender's suppression mutes it. */
+export function isMuted(alert: Mutes): boolean {
+	return (
+		alert.silenced_by !== null ||
+		alert.inhibited_by !== null ||
+		alert.flapping ||
+		alert.suppressed_by !== null
+	);
 }
 
 /** An ISO 8601 time in the API's answers. */

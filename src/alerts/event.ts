@@ -61,7 +61,17 @@ const Common = {
 	expires_at: z.optional(z.number()),
 };
 
-const Trigger = z.object({ action: z.literal("trigger"), severity: Severity, ...Common });
+const Trigger = z.object({
+	action: z.literal("trigger"),
+	severity: Severity,
+	...Common,
+	/**
+	 * The sender held back its own actions for this state (a CloudWatch composite alarm's
+	 * `actionsSuppressedBy`): the alert is kept but muted, as a silence mutes it, until an event
+	 * without it comes.
+	 */
+	suppressed_by: z.optional(z.string().check(z.maxLength(LIMITS.labelValue))),
+});
 const Resolve = z.object({ action: z.literal("resolve"), ...Common });
 /** PagerDuty's `acknowledge`: the key's firing alert's open incidents are acknowledged. */
 const Acknowledge = z.object({

@@ -67,6 +67,7 @@ export function applyEvent(
 				silenced_by: null,
 				inhibited_by: null,
 				flapping: false,
+				suppressed_by: event.suppressed_by ?? null,
 			},
 		};
 	}
@@ -85,6 +86,8 @@ export function applyEvent(
 			last_event_at: Math.max(firing.last_event_at, event.occurred_at),
 			// Each event says anew how long the alert lasts without another (none: for good).
 			expires_at: event.expires_at ?? null,
+			// And whether its sender holds back its actions now.
+			suppressed_by: event.suppressed_by ?? null,
 		},
 	};
 }

@@ -1,6 +1,6 @@
 import type { InhibitRuleView } from "../admin/inhibit-rules";
 import type { SilenceView } from "../admin/silences";
-import type { ApiAlert } from "../alerts/alert";
+import { type ApiAlert, isMuted } from "../alerts/alert";
 import type { ApiChange } from "../changes/change";
 import type { IncidentDetail, PreviewData } from "../durable/contract";
 import type { ApiIncident } from "../incidents/incident";
@@ -141,7 +141,7 @@ function ChangeTable(props: { changes: ApiChange[]; openedAt: string }) {
 	);
 }
 
-/** What mutes an alert, as marks: silenced, inhibited, flapping (none: nothing). */
+/** What mutes an alert, as marks: silenced, inhibited, suppressed, flapping (none: nothing). */
 function Marks(props: { alert: ApiAlert }) {
 	const { alert } = props;
 	return (
@@ -154,6 +154,11 @@ function Marks(props: { alert: ApiAlert }) {
 			{alert.inhibited_by !== null && (
 				<span class="mark" title={`inhibited by alert ${alert.inhibited_by}`}>
 					inhibited
+				</span>
+			)}
+			{alert.suppressed_by !== null && (
+				<span class="mark" title={`its sender suppressed its actions: ${alert.suppressed_by}`}>
+					suppressed
 				</span>
 			)}
 			{alert.flapping && <span class="mark">flapping</span>}
@@ -214,15 +219,14 @@ export function IntegrationPage(props: {
 	csrf: string;
 	now: number;
 }) {
-	const muted = props.alerts.filter(
-		(alert) => alert.silenced_by !== null || alert.inhibited_by !== null || alert.flapping,
-	).length;
+	const muted = props.alerts.filter(isMuted).length;
 	return (
 		<Layout title={props.name} csrf={props.csrf}>
 			<h1>{props.name}</h1>
 			<p>
 				{props.alerts.length} firing alert{props.alerts.length === 1 ? "" : "s"} shown, {muted}{" "}
-				muted (silenced, inhibited or flapping: they page nobody until nothing mutes them).
+				muted (silenced, inhibited, flapping or suppressed by their sender: they page nobody until
+				nothing mutes them).
 			</p>
 			<AlertTable alerts={props.alerts} now={props.now} />
 			<h2>Preview a push</h2>
@@ -280,6 +284,7 @@ function PreviewResult(props: { outcome: PreviewOutcome; channelNames: Map<strin
 							<td>
 								{alert.status}
 								{alert.silenced_by !== null && <span class="mark">silenced</span>}
+								{alert.suppressed_by !== null && <span class="mark">suppressed</span>}
 							</td>
 							<td>
 								{alert.channels.length === 0

@@ -140,6 +140,8 @@ export const PreviewAlert = z.object({
 	channels: z.array(z.string()),
 	/** The silence that would mute it, if one is active now. */
 	silenced_by: z.nullable(z.string()),
+	/** Why its sender holds back its actions (a CloudWatch composite alarm's), which mutes it too. */
+	suppressed_by: z.nullable(z.string()),
 });
 export type PreviewAlert = z.infer<typeof PreviewAlert>;
 

@@ -203,6 +203,9 @@ const MIGRATIONS: readonly string[] = [
 	);
 	CREATE INDEX change_events_by_time ON change_events (occurred_at, id);
 	CREATE INDEX change_events_by_arrival ON change_events (received_at);`,
+	// A sender's own suppression of an alert's actions (a CloudWatch composite alarm's
+	// actionsSuppressedBy), which mutes the alert as a silence does.
+	`ALTER TABLE alerts ADD COLUMN suppressed_by TEXT;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

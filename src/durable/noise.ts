@@ -14,7 +14,7 @@ import type { Stores } from "./state/stores";
 
 /**
  * Noise reduction inside the integration object: what mutes an alert (a silence, an inhibit
- * rule, flapping), and what happens when that changes. A muted alert is stored, deduplicated and
+ * rule, flapping, its sender's suppression), and what happens when that changes. A muted alert is stored, deduplicated and
  * listed as any other, but opens or joins no incident and so notifies nobody; when nothing mutes
  * it any more while it still fires, it is routed as if it had just opened. Recoveries are never
  * muted: an `Ok` resolves a muted alert like any other. Everything here runs inside the object's
@@ -119,7 +119,7 @@ function reconcile(s: Stores, alerts: readonly Alert[], now: number): Alert[] {
 		}
 		const updated = { ...alert, ...marks };
 		s.alerts.save(updated);
-		if (isMuted(alert) && !isMuted(marks) && s.incidents.openWith(alert.id).length === 0) {
+		if (isMuted(alert) && !isMuted(updated) && s.incidents.openWith(alert.id).length === 0) {
 			released.push(updated);
 		}
 	}

@@ -41,6 +41,7 @@ export function previewPush(
 				labels: firing?.labels ?? {},
 				channels: firing === null ? [] : channelsFor(firing, routing),
 				silenced_by: null,
+				suppressed_by: null,
 			};
 		}
 		const firing = event.action === "trigger";
@@ -69,6 +70,7 @@ export function previewPush(
 			labels: event.labels,
 			channels,
 			silenced_by: silence?.id ?? null,
+			suppressed_by: event.action === "trigger" ? (event.suppressed_by ?? null) : null,
 		};
 	});
 	return { alerts, dropped };

@@ -233,6 +233,17 @@ function applyAlertEvent(
 		if (outcome.result === "updated" && outcome.alert.severity !== firing?.severity) {
 			refreshIncidents(s, outcome.alert, now);
 		}
+		// Its sender stopped holding back its actions (a composite alarm past its wait period, which
+		// CloudWatch then performs): routed as if it had just opened, unless something else mutes it.
+		// One that becomes suppressed keeps the incidents it is in, as under a silence.
+		if (
+			outcome.result === "updated" &&
+			firing?.suppressed_by != null &&
+			!isMuted(outcome.alert) &&
+			s.incidents.openWith(outcome.alert.id).length === 0
+		) {
+			tally.unrouted += routeReleased(s, [outcome.alert], now);
+		}
 	}
 	if (changed?.began) tellFlapping(s, changed.began, now);
 	if (event.ordered && outcome.result !== "stale") {

@@ -64,6 +64,17 @@ export class InvalidIntegrationKey extends HttpError {
 	}
 }
 
+/**
+ * A push that belongs to an integration of another type: a protocol endpoint given another
+ * type's key, or a body in another type's format. 400: SNS drops every 4xx but 429 and
+ * EventBridge every 4xx but 401, 407, 409 and 429, and no retry can fix the configuration.
+ */
+export class WrongIntegrationType extends HttpError {
+	constructor(message: string) {
+		super(400, "WrongIntegrationType", message);
+	}
+}
+
 export class MethodNotAllowed extends HttpError {
 	constructor(method: string, allowed: readonly string[]) {
 		super(405, "MethodNotAllowed", `${method} is not allowed here; use ${allowed.join(" or ")}`, {

@@ -5,7 +5,7 @@ import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
 import { basicPassword, bearerToken, genieKey } from "../http/credentials";
 import type { Endpoint } from "../http/endpoint";
-import { HttpError, InvalidParameter, PayloadTooLarge } from "../http/errors";
+import { HttpError, InvalidParameter, PayloadTooLarge, WrongIntegrationType } from "../http/errors";
 import { refusalError } from "../http/refusals";
 import type { IntegrationType } from "../integrations/type";
 import { DOCS } from "../schema/docs";
@@ -50,9 +50,7 @@ const byType: HandlerOf = (type) => SOURCES[type].handle;
 function only(type: IntegrationType, endpoint: string, handler: PushHandler): HandlerOf {
 	return (actual) => {
 		if (actual === type) return handler;
-		throw new HttpError(
-			400,
-			"WrongIntegrationType",
+		throw new WrongIntegrationType(
 			`${endpoint} takes the keys of ${type} integrations, and this key is a ${actual} integration's: post to its push URL, or create a ${type} integration`,
 		);
 	};
@@ -209,7 +207,12 @@ export const pushEndpoints: Endpoint[] = [
 					DOCS &&
 					z.union([
 						PushData,
-						z.object({ event_id: z.string(), results: z.array(PushData) }),
+						z.object({
+							event_id: z.string(),
+							results: z.array(PushData),
+							/** An event that changes no alert (an alarm's configuration change). */
+							result: z.optional(z.literal("ignored")),
+						}),
 						PushOutcomes,
 					]),
 				description:

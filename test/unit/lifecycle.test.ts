@@ -47,6 +47,7 @@ describe("applyEvent", () => {
 				silenced_by: null,
 				inhibited_by: null,
 				flapping: false,
+				suppressed_by: null,
 			},
 		});
 	});

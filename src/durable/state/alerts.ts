@@ -154,7 +154,7 @@ export class Alerts {
 				`UPDATE alerts SET status = ?, severity = ?, title = ?, description = ?, labels = ?,
 					images = ?, links = ?, event_count = ?, last_event_at = ?, resolved_at = ?,
 					resolved_by = ?, expires_at = ?, silenced_by = ?, inhibited_by = ?, flapping = ?,
-					last_received_at = coalesce(?, last_received_at)
+					suppressed_by = ?, last_received_at = coalesce(?, last_received_at)
 				 WHERE id = ?`,
 				...changing,
 				alert.id,
@@ -163,15 +163,16 @@ export class Alerts {
 			this.sql.exec(
 				`INSERT INTO alerts (id, alert_key, first_event_at, status, severity, title, description,
 					labels, images, links, event_count, last_event_at, resolved_at, resolved_by,
-					expires_at, silenced_by, inhibited_by, flapping, last_received_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+					expires_at, silenced_by, inhibited_by, flapping, suppressed_by, last_received_at)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 				 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
 					title = excluded.title, description = excluded.description, labels = excluded.labels,
 					images = excluded.images, links = excluded.links, event_count = excluded.event_count,
 					last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at,
 					resolved_by = excluded.resolved_by, expires_at = excluded.expires_at,
 					silenced_by = excluded.silenced_by, inhibited_by = excluded.inhibited_by,
-					flapping = excluded.flapping, last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
+					flapping = excluded.flapping, suppressed_by = excluded.suppressed_by,
+					last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
 				alert.id,
 				alert.alert_key,
 				alert.first_event_at,
@@ -308,6 +309,7 @@ function onlyCounted(before: Alert, after: Alert): boolean {
 		before.silenced_by === after.silenced_by &&
 		before.inhibited_by === after.inhibited_by &&
 		before.flapping === after.flapping &&
+		before.suppressed_by === after.suppressed_by &&
 		sameRecord(before.labels, after.labels) &&
 		sameJson(before.images, after.images) &&
 		sameJson(before.links, after.links)
@@ -342,6 +344,7 @@ function changingColumns(alert: Alert, receivedAt: number | undefined): SqlStora
 		alert.silenced_by,
 		alert.inhibited_by,
 		alert.flapping ? 1 : 0,
+		alert.suppressed_by,
 		receivedAt ?? null,
 	];
 }

@@ -4,9 +4,10 @@ import { HttpError, InvalidParameter } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
 import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
 import { redactKeys } from "../../security/secrets";
+import { wrongFormat } from "../formats";
 import { checkAlertCount, ingest, type PushHandler, settingsReader } from "../ingest";
 import { normalizePostedAlerts, normalizeWebhookAlerts } from "./normalize";
-import { AlertmanagerWebhook, PostableAlerts } from "./schema";
+import { AlertmanagerWebhook, PostableAlerts, type WebhookAlert } from "./schema";
 import { AlertmanagerSettings, resolveTimeoutMs } from "./settings";
 
 const readSettings = settingsReader(AlertmanagerSettings);
@@ -25,7 +26,12 @@ export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) =>
 	}
 	// Counted before any alert is read: the cap bounds the parsing too.
 	if (isObject(body) && Array.isArray(body.alerts)) checkAlertCount(body.alerts.length);
-	const { alerts } = parseOrThrow(AlertmanagerWebhook, body);
+	let alerts: WebhookAlert[];
+	try {
+		({ alerts } = parseOrThrow(AlertmanagerWebhook, body));
+	} catch (error) {
+		throw wrongFormat(body, target.type) ?? error;
+	}
 	const events = valueOrThrow(await normalizeWebhookAlerts(alerts, Date.now()));
 	try {
 		return await ingest(c, target, { events, receipt: null }, (results) => ({ results }));

@@ -45,7 +45,13 @@ export const CloudWatchAlarm = z.object({
 			/** Set on anomaly-detection alarms: the id of the band the metric is compared with. */
 			ThresholdMetricId: z.nullish(z.string()),
 			Metrics: z.nullish(
-				z.array(z.object({ Id: z.optional(z.string()), MetricStat: z.nullish(MetricStat) })),
+				z.array(
+					z.object({
+						Id: z.optional(z.string()),
+						Expression: z.nullish(z.string()),
+						MetricStat: z.nullish(MetricStat),
+					}),
+				),
 			),
 		}),
 	),

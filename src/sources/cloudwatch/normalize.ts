@@ -4,7 +4,7 @@ import { parseDateTime } from "../fields";
 import { parseTopicArn } from "../sns/topic-arn";
 import type { CloudWatchAlarm } from "./alarm";
 import type { CloudWatchSettings } from "./settings";
-import { eventFromStateChange, parseAlarmArn } from "./state-change";
+import { alarmType, eventFromStateChange, parseAlarmArn } from "./state-change";
 
 /** A CloudWatch alarm delivered by SNS → a normalized event (null: a state that is ignored). */
 export async function normalizeAlarm(
@@ -41,7 +41,7 @@ function alarmLabels(alarm: CloudWatchAlarm, account: string, region: string, ch
 	set("region", region);
 	set("alarm_name", alarm.AlarmName);
 	set("alarm_arn", alarm.AlarmArn);
-	set("alarm_type", alarmType(alarm));
+	set("alarm_type", typeOf(alarm));
 	set("namespace", alarm.Trigger?.Namespace ?? metric?.Namespace);
 	set("metric_name", alarm.Trigger?.MetricName ?? metric?.MetricName);
 	set("new_state", alarm.NewStateValue);
@@ -53,9 +53,14 @@ function alarmLabels(alarm: CloudWatchAlarm, account: string, region: string, ch
 	return labels;
 }
 
-function alarmType(alarm: CloudWatchAlarm): string {
-	if (alarm.AlarmRule !== undefined || alarm.Trigger === undefined) return "composite";
-	if (alarm.Trigger.ThresholdMetricId) return "anomaly_detection";
-	if (alarm.Trigger.Metrics?.length) return "metric_math";
-	return "metric";
+/** A composite alarm's message has a rule and no Trigger. */
+function typeOf(alarm: CloudWatchAlarm) {
+	const metrics = alarm.Trigger?.Metrics ?? [];
+	return alarmType({
+		composite: alarm.AlarmRule !== undefined || alarm.Trigger === undefined,
+		thresholdMetricId: alarm.Trigger?.ThresholdMetricId,
+		expressions: metrics.flatMap((m) => (m.Expression ? [m.Expression] : [])),
+		hasMetric:
+			Boolean(alarm.Trigger?.MetricName) || metrics.some((m) => m.MetricStat?.Metric !== undefined),
+	});
 }

@@ -11,6 +11,28 @@ export const InsufficientData = z._default(
 	"ignore",
 );
 
+/**
+ * First matching alarm-name pattern (`*`, `?`) sets an alarm's severity; default warning. Both
+ * integration types that take CloudWatch alarms (SNS and EventBridge) have it.
+ */
+export const SeverityRules = z._default(
+	z
+		.array(
+			z.strictObject({
+				alarm_name: z
+					.string({ error: "must be a string" })
+					.check(
+						z.minLength(1, "must not be empty"),
+						z.maxLength(256, "must be at most 256 characters"),
+					),
+				severity: z.enum(Severity.options, { error: "must be critical, warning or info" }),
+			}),
+			{ error: "must be an array of {alarm_name, severity}" },
+		)
+		.check(z.maxLength(100, "must have at most 100 rules")),
+	[],
+);
+
 /** Settings of an `aws_cloudwatch` integration (an SNS HTTPS subscription). */
 export const CloudWatchSettings = z.strictObject(
 	{
@@ -26,24 +48,7 @@ export const CloudWatchSettings = z.strictObject(
 		rate_limit: RateLimitSetting,
 		retention: Retention,
 		flapping: FlappingSetting,
-		/** First matching alarm-name pattern (`*`, `?`) sets the severity; default warning. */
-		severity_rules: z._default(
-			z
-				.array(
-					z.strictObject({
-						alarm_name: z
-							.string({ error: "must be a string" })
-							.check(
-								z.minLength(1, "must not be empty"),
-								z.maxLength(256, "must be at most 256 characters"),
-							),
-						severity: z.enum(Severity.options, { error: "must be critical, warning or info" }),
-					}),
-					{ error: "must be an array of {alarm_name, severity}" },
-				)
-				.check(z.maxLength(100, "must have at most 100 rules")),
-			[],
-		),
+		severity_rules: SeverityRules,
 	},
 	{ error: settingsError },
 );

@@ -16,7 +16,49 @@ export type AlarmStateChange = {
 	state: AlarmState;
 	changedAt: number;
 	labels: Record<string, string>;
+	/**
+	 * Why the sender held back the alarm's actions (a composite alarm's `actionsSuppressedBy`:
+	 * WaitPeriod, ExtensionPeriod or Alarm). Only EventBridge says so: SNS is itself an action, so a
+	 * suppressed state change never reaches an SNS subscription.
+	 */
+	suppressedBy?: string | undefined;
 };
+
+/** The alarm types both formats tell apart, the `alarm_type` label's values. */
+export type AlarmType = "metric" | "metric_math" | "anomaly_detection" | "composite";
+
+/**
+ * What both formats carry about how an alarm is defined, so that an alarm is typed the same
+ * whichever way it arrived: SNS's `AlarmRule`, `Trigger.ThresholdMetricId` and
+ * `Trigger.Metrics[].Expression`; EventBridge's `configuration.alarmRule` and
+ * `configuration.metrics[].expression` (its events have no thresholdMetricId: an anomaly band is
+ * told by its ANOMALY_DETECTION_BAND expression, which both carry).
+ */
+export type AlarmDefinition = {
+	composite: boolean;
+	thresholdMetricId?: string | null | undefined;
+	expressions: readonly string[];
+	/** Whether it names a metric (a single-metric alarm's, or one inside its metrics). */
+	hasMetric: boolean;
+};
+
+const ANOMALY_BAND = /^\s*ANOMALY_DETECTION_BAND\s*\(/i;
+
+/**
+ * A composite alarm has a rule; an anomaly-detection alarm compares with a band; an alarm over an
+ * expression (metric math, or a Metrics Insights query) is `metric_math`; else `metric`. An alarm
+ * whose metrics come as a list of one plain metric is `metric`, as EventBridge sends every
+ * single-metric alarm.
+ */
+export function alarmType(definition: AlarmDefinition): AlarmType | undefined {
+	if (definition.composite) return "composite";
+	const { expressions } = definition;
+	if (definition.thresholdMetricId || expressions.some((e) => ANOMALY_BAND.test(e))) {
+		return "anomaly_detection";
+	}
+	if (expressions.some((e) => e.trim() !== "")) return "metric_math";
+	return definition.hasMetric ? "metric" : undefined;
+}
 
 export type AlarmPolicy = {
 	insufficient_data: "ignore" | "info" | "resolve";
@@ -50,14 +92,16 @@ export async function eventFromStateChange(
 		ordered: true,
 	};
 	const { state } = change;
+	// A recovery resolves whatever held back the actions: recoveries are never muted.
 	if (state === "OK" || (state === "INSUFFICIENT_DATA" && policy.insufficient_data === "resolve")) {
 		return { action: "resolve", ...common };
 	}
+	const suppressed = change.suppressedBy ? { suppressed_by: change.suppressedBy } : {};
 	if (state === "INSUFFICIENT_DATA") {
 		if (policy.insufficient_data === "ignore") return null;
-		return { action: "trigger", severity: "info", ...common };
+		return { action: "trigger", severity: "info", ...common, ...suppressed };
 	}
-	return { action: "trigger", severity: alarmSeverity(change, policy), ...common };
+	return { action: "trigger", severity: alarmSeverity(change, policy), ...common, ...suppressed };
 }
 
 /** The description's token wins, then the first matching name rule, then warning. */

@@ -2,16 +2,32 @@ import * as z from "zod/mini";
 import type { AlertEvent } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { AlarmState } from "../cloudwatch/alarm";
-import { type AlarmPolicy, eventFromStateChange } from "../cloudwatch/state-change";
+import {
+	type AlarmPolicy,
+	alarmType,
+	eventFromStateChange,
+	parseAlarmArn,
+} from "../cloudwatch/state-change";
 import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
 const State = z.object({
 	value: AlarmState,
 	reason: z.optional(z.string()),
 	timestamp: z.optional(z.string()),
+	/**
+	 * Set when a composite alarm's actions are held back: WaitPeriod, ExtensionPeriod or Alarm
+	 * (the suppressor alarm is in ALARM); when the wait or extension period ends, CloudWatch performs
+	 * the actions and sends the same state again without it. `actionsSuppressedBy` in
+	 * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_CompositeAlarm.html, and
+	 * the composite example in
+	 * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html
+	 */
+	actionsSuppressedBy: z.optional(z.string()),
+	actionsSuppressedReason: z.optional(z.string()),
 });
 
 const Metric = z.object({
+	expression: z.optional(z.string()),
 	metricStat: z.optional(
 		z.object({
 			metric: z.optional(
@@ -45,7 +61,11 @@ const AlarmDetail = z.object({
 /**
  * "CloudWatch Alarm State Change" and "… Contributor State Change": the same state machine as the
  * SNS path (ALARM opens, OK resolves, ordered by the state timestamp), keyed by the alarm ARN, so
- * alarms delivered by EventBridge resolve too. A Metrics Insights contributor is its own alert.
+ * alarms delivered by EventBridge resolve too, and the same title, description, severity and
+ * labels as the SNS message of the same alarm (test/eventbridge-parity.test.ts). Where the formats
+ * differ, only EventBridge carries: a contributor (a Metrics Insights contributor is its own
+ * alert, labelled `contributor_*`), and suppressed actions (SNS never hears of a state change
+ * whose actions CloudWatch held back; here the alert is kept, muted by `suppressed_by`).
  */
 export async function normalizeCloudWatchAlarm(
 	event: EventBridgeEvent,
@@ -56,18 +76,27 @@ export async function normalizeCloudWatchAlarm(
 	const alarmArn =
 		event.resources.find((arn) => arn.includes(":alarm:")) ??
 		`arn:aws:cloudwatch:${event.region}:${event.account}:alarm:${detail.alarmName}`;
+	// The account and region of the alarm itself, as the SNS path reads them.
+	const where = parseAlarmArn(alarmArn);
 	const contributor = detail.alarmContributor;
+	const metrics = detail.configuration?.metrics ?? [];
 
 	const labels: Record<string, string> = {};
 	const set = labelWriter(labels);
-	const metric = detail.configuration?.metrics?.find((m) => m.metricStat?.metric)?.metricStat
-		?.metric;
+	const metric = metrics.find((m) => m.metricStat?.metric)?.metricStat?.metric;
 	set("source", "aws.cloudwatch");
-	set("account", event.account);
-	set("region", event.region);
+	set("account", where?.account ?? event.account);
+	set("region", where?.region ?? event.region);
 	set("alarm_name", detail.alarmName);
 	set("alarm_arn", alarmArn);
-	set("alarm_type", detail.configuration?.alarmRule ? "composite" : metric ? "metric" : undefined);
+	set(
+		"alarm_type",
+		alarmType({
+			composite: Boolean(detail.configuration?.alarmRule),
+			expressions: metrics.flatMap((m) => (m.expression ? [m.expression] : [])),
+			hasMetric: metric !== undefined,
+		}),
+	);
 	set("namespace", metric?.namespace);
 	set("metric_name", metric?.name);
 	set("new_state", detail.state.value);
@@ -91,6 +120,7 @@ export async function normalizeCloudWatchAlarm(
 			state: detail.state.value,
 			changedAt: timeOr(detail.state.timestamp, event),
 			labels,
+			suppressedBy: detail.state.actionsSuppressedBy,
 		},
 		policy,
 	);

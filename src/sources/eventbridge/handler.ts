@@ -1,5 +1,6 @@
 import { InvalidParameter } from "../../http/errors";
 import { parseJson, parseOrThrow } from "../../http/validation";
+import { wrongFormat } from "../formats";
 import { ingest, type PushHandler, settingsReader } from "../ingest";
 import { ingestStandard } from "../standard/handler";
 import { EventBridgeEvent, looksLikeEnvelope } from "./envelope";
@@ -25,13 +26,18 @@ export const handleEventBridgePush: PushHandler = async (c, target, text) => {
 		return ingest(c, target, { events, receipt }, (results) => ({
 			event_id: event.id,
 			results,
+			// An event that means no alert (an alarm's configuration change) says it was ignored.
+			...(results.length === 0 ? { result: "ignored" } : {}),
 		}));
 	}
 	// An input transformer may reshape events into the standard protocol.
 	if (typeof body === "object" && body !== null && "event_status" in body) {
 		return ingestStandard(c, target, body, text);
 	}
-	throw new InvalidParameter(
-		"expected an EventBridge event (source, detail-type, detail, id …) or a standard alert (event_status, title_rule); check the target's input transformer, or remove it to send the event as is",
+	throw (
+		wrongFormat(body, target.type) ??
+		new InvalidParameter(
+			"expected an EventBridge event (source, detail-type, detail, id …) or a standard alert (event_status, title_rule); check the target's input transformer, or remove it to send the event as is",
+		)
 	);
 };

@@ -4,40 +4,70 @@ import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
+/** A field read leniently: one of another type is taken as absent, never a refusal. */
+const text = z.catch(z.optional(z.string()), undefined);
+
+/**
+ * An AWS Health event's detail (AWS Health User Guide, "AWS Health events Amazon EventBridge
+ * schema", https://docs.aws.amazon.com/health/latest/ug/aws-health-events-eventbridge-schema.html).
+ * Every field is optional: whatever it lacks, the alert still says what happened.
+ */
 const HealthDetail = z.object({
-	eventArn: z.string().check(z.minLength(1)),
-	service: z.optional(z.string()),
-	eventTypeCode: z.optional(z.string()),
-	eventTypeCategory: z.optional(z.string()),
-	eventScopeCode: z.optional(z.string()),
-	statusCode: z.enum(["open", "closed", "upcoming"]),
-	eventRegion: z.optional(z.string()),
-	affectedAccount: z.optional(z.string()),
+	eventArn: text,
+	service: text,
+	eventTypeCode: text,
+	eventTypeCategory: text,
+	eventScopeCode: text,
+	/** open, closed or upcoming; absent or another word reads as open. */
+	statusCode: text,
+	eventRegion: text,
+	affectedAccount: text,
 	/** RFC 1123 (`Fri, 27 Jan 2023 06:02:51 GMT`). */
-	lastUpdatedTime: z.optional(z.string()),
-	eventDescription: z.optional(
-		z.array(z.object({ language: z.optional(z.string()), latestDescription: z.string() })),
+	lastUpdatedTime: text,
+	eventDescription: z.catch(
+		z.optional(
+			z.array(z.object({ language: z.optional(z.string()), latestDescription: z.string() })),
+		),
+		undefined,
 	),
-	affectedEntities: z.optional(z.array(z.object({ entityValue: z.optional(z.string()) }))),
+	affectedEntities: z.catch(
+		z.optional(z.array(z.object({ entityValue: z.optional(z.string()) }))),
+		undefined,
+	),
 });
+type HealthDetail = z.infer<typeof HealthDetail>;
+
+/**
+ * What happened, from what the event carries: `AWS Health: <eventTypeCode> (<service>, <region>)`,
+ * and without a type code its service and category (`AWS Health: EC2 issue (us-east-1)`).
+ */
+export function healthTitle(detail: HealthDetail, region: string): string {
+	const what =
+		detail.eventTypeCode ??
+		([detail.service, detail.eventTypeCategory].filter(Boolean).join(" ") || "event");
+	const where = [detail.eventTypeCode ? detail.service : undefined, region].filter(Boolean);
+	return `AWS Health: ${what}${where.length > 0 ? ` (${where.join(", ")})` : ""}`;
+}
 
 /**
  * "AWS Health Event": open → firing (warning for issues, info for notices), upcoming → info,
  * closed → resolved. Keyed by the event ARN and the affected account, since one public event
- * reaches many accounts.
+ * reaches many accounts; an event without an ARN by what it says happened, and where.
  */
 export async function normalizeHealth(event: EventBridgeEvent): Promise<AlertEvent[] | null> {
 	const detail = detailAs(HealthDetail, event);
 	if (detail === null) return null;
 	const account = detail.affectedAccount ?? event.account;
+	const region = detail.eventRegion ?? event.region;
 	const description =
 		detail.eventDescription?.find((d) => d.language === "en_US") ?? detail.eventDescription?.[0];
+	const title = healthTitle(detail, region);
 
 	const labels: Record<string, string> = {};
 	const set = labelWriter(labels);
 	set("source", "aws.health");
 	set("account", account);
-	set("region", detail.eventRegion ?? event.region);
+	set("region", region);
 	set("service", detail.service);
 	set("event_type_code", detail.eventTypeCode);
 	set("event_type_category", detail.eventTypeCategory);
@@ -47,11 +77,11 @@ export async function normalizeHealth(event: EventBridgeEvent): Promise<AlertEve
 	set("affected_entity", detail.affectedEntities?.[0]?.entityValue);
 
 	const common = {
-		alert_key: await fitAlertKey(`${detail.eventArn}:${account}`, LIMITS.alertKey),
-		title: truncate(
-			`AWS Health: ${detail.eventTypeCode ?? "event"}${detail.service ? ` (${detail.service})` : ""}`,
-			LIMITS.title,
+		alert_key: await fitAlertKey(
+			`${detail.eventArn ?? `${event["detail-type"]}|${title}`}:${account}`,
+			LIMITS.alertKey,
 		),
+		title: truncate(title, LIMITS.title),
 		description: truncate(description?.latestDescription ?? "", LIMITS.description),
 		labels,
 		images: [],
@@ -60,7 +90,7 @@ export async function normalizeHealth(event: EventBridgeEvent): Promise<AlertEve
 	};
 	if (detail.statusCode === "closed") return [{ action: "resolve", ...common }];
 	const isProblem =
-		detail.statusCode === "open" &&
+		detail.statusCode !== "upcoming" &&
 		(detail.eventTypeCategory === "issue" || detail.eventTypeCategory === "investigation");
 	return [{ action: "trigger", severity: isProblem ? "warning" : "info", ...common }];
 }

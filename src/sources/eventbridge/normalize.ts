@@ -13,10 +13,19 @@ type Normalizer = (
 	settings: EventBridgeSettings,
 ) => Promise<AlertEvent[] | null>;
 
+/**
+ * An alarm created, updated or deleted (`detail.operation`) says nothing about a problem: it is
+ * answered `ignored` (and its id still counts once), never an alert. CloudWatch sends it beside
+ * the state changes (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-cloudwatch.html),
+ * so a rule on `source: aws.cloudwatch` alone catches it.
+ */
+const ignored: Normalizer = async () => [];
+
 /** By `source` and `detail-type`. A normalizer answers null when the detail is not as known. */
 const NORMALIZERS: Record<string, Normalizer> = {
 	"aws.cloudwatch|CloudWatch Alarm State Change": normalizeCloudWatchAlarm,
 	"aws.cloudwatch|CloudWatch Alarm Contributor State Change": normalizeCloudWatchAlarm,
+	"aws.cloudwatch|CloudWatch Alarm Configuration Change": ignored,
 	"aws.guardduty|GuardDuty Finding": normalizeGuardDuty,
 	"aws.health|AWS Health Event": normalizeHealth,
 	"aws.securityhub|Security Hub Findings - Imported": normalizeSecurityHub,
@@ -35,7 +44,10 @@ export async function normalizeEventBridge(
 	event: EventBridgeEvent,
 	settings: EventBridgeSettings,
 ): Promise<AlertEvent[]> {
-	const normalizer = NORMALIZERS[`${event.source}|${event["detail-type"]}`];
+	const normalizer =
+		NORMALIZERS[`${event.source}|${event["detail-type"]}`] ??
+		// Every AWS Health detail-type (an abuse report too) names what happened the same way.
+		(event.source === "aws.health" ? normalizeHealth : undefined);
 	return (await normalizer?.(event, settings)) ?? [await normalizeGeneric(event)];
 }
 

@@ -5,6 +5,7 @@ import { noteRefusal } from "../../http/refusals";
 import { parseJson } from "../../http/validation";
 import type { Checked } from "../../schema/problem";
 import { redactKeys } from "../../security/secrets";
+import { wrongFormat } from "../formats";
 import { ingestPush, type PushHandler, type PushTarget } from "../ingest";
 import {
 	normalizeOpsgenieAction,
@@ -20,7 +21,16 @@ import {
  * repeated close or acknowledge changes nothing).
  */
 export const handleOpsgenieCreate: PushHandler = (c, target, text) =>
-	applied(c, target, async () => normalizeOpsgenieCreate(parseJson(text), Date.now()));
+	applied(c, target, async () => {
+		const body = parseJson(text);
+		const normalized = await normalizeOpsgenieCreate(body, Date.now());
+		// A body of another sender's format says which integration takes it.
+		if (!normalized.ok) {
+			const wrong = wrongFormat(body, target.type);
+			if (wrong !== null) throw wrong;
+		}
+		return normalized;
+	});
 
 /** Close Alert (`/v2/alerts/{identifier}/close`) or Acknowledge Alert, on the path's alert. */
 export function handleOpsgenieAction(action: OpsgenieAction): PushHandler {

@@ -4,6 +4,7 @@ import { HttpError } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
 import { parseJson, valueOrThrow } from "../../http/validation";
 import { redactKeys } from "../../security/secrets";
+import { wrongFormat } from "../formats";
 import { ingestPush, type PushHandler } from "../ingest";
 import { normalizePagerDuty } from "./normalize";
 
@@ -15,7 +16,13 @@ import { normalizePagerDuty } from "./normalize";
  */
 export const handlePagerDutyPush: PushHandler = async (c, target, text) => {
 	try {
-		const normalized = await normalizePagerDuty(parseJson(text), Date.now());
+		const body = parseJson(text);
+		const normalized = await normalizePagerDuty(body, Date.now());
+		if (!normalized.ok) {
+			// Another sender's format (an Alertmanager webhook sent here) says which type takes it.
+			const wrong = wrongFormat(body, target.type);
+			if (wrong !== null) throw wrong;
+		}
 		const { event, dedupKey } = valueOrThrow(normalized);
 		await ingestPush(c, target, {
 			events: [event],

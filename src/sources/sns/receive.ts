@@ -4,6 +4,7 @@ import { ok } from "../../http/envelope";
 import { HttpError, ServiceUnavailable } from "../../http/errors";
 import { refusalError } from "../../http/refusals";
 import { fieldPath } from "../../schema/problem";
+import { wrongFormat } from "../formats";
 import { integrationObject, Previewed, type PushHandler, type PushTarget } from "../ingest";
 import { looksSigned, SnsMessage } from "./message";
 import { CertificateUnavailable, signingKeys } from "./signing-keys";
@@ -32,7 +33,7 @@ export async function receiveSns(
 	policy: SnsPolicy,
 	onNotification: (message: SnsMessage, topic: TopicCheck) => Promise<Response>,
 ): Promise<Response> {
-	const message = parseSnsMessage(text, c.req.raw.headers);
+	const message = parseSnsMessage(text, c.req.raw.headers, target);
 
 	if (Number(message.SignatureVersion) < policy.minSignatureVersion) {
 		throw new HttpError(
@@ -109,7 +110,7 @@ function fromSns(headers: Headers): boolean {
 	return [...headers.keys()].some((name) => name.startsWith("x-amz-sns-"));
 }
 
-function parseSnsMessage(text: string, headers: Headers): SnsMessage {
+function parseSnsMessage(text: string, headers: Headers, target: PushTarget): SnsMessage {
 	const unsigned = () =>
 		fromSns(headers)
 			? new HttpError(
@@ -129,7 +130,11 @@ function parseSnsMessage(text: string, headers: Headers): SnsMessage {
 	} catch {
 		throw unsigned();
 	}
-	if (!looksSigned(json)) throw unsigned();
+	// Not from SNS at all, another sender's format (an EventBridge event, a standard event) says
+	// which type takes it.
+	if (!looksSigned(json)) {
+		throw (fromSns(headers) ? null : wrongFormat(json, target.type)) ?? unsigned();
+	}
 	const parsed = SnsMessage.safeParse(json);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];

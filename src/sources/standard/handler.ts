@@ -4,6 +4,7 @@ import { InvalidParameter } from "../../http/errors";
 import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
 import { requiredAs } from "../../schema/messages";
 import { sha256Hex } from "../../security/secrets";
+import { wrongFormat } from "../formats";
 import { ingest, type PushHandler, type PushTarget } from "../ingest";
 import { normalizeStandard } from "./normalize";
 
@@ -23,7 +24,11 @@ export async function ingestStandard(
 	body: unknown,
 	text: string,
 ) {
-	const event = valueOrThrow(await normalizeStandard(body, Date.now()));
+	const normalized = await normalizeStandard(body, Date.now());
+	// Another sender's format (an SNS subscription sent here) says which type takes it.
+	if (!normalized.ok)
+		throw wrongFormat(body, target.type) ?? new InvalidParameter(normalized.problem);
+	const event = normalized.value;
 	const receipt = await idempotencyReceipt(c.req.header("Idempotency-Key"), text);
 	return ingest(c, target, {
 		events: [event],
@@ -52,7 +57,13 @@ export const Batch = z.object(
  * index and field) before anything is written; one Idempotency-Key covers the batch.
  */
 export const handleStandardBatch: PushHandler = async (c, target, text) => {
-	const { events } = parseOrThrow(Batch, parseJson(text));
+	const body = parseJson(text);
+	let events: unknown[];
+	try {
+		({ events } = parseOrThrow(Batch, body));
+	} catch (error) {
+		throw wrongFormat(body, target.type) ?? error;
+	}
 	const receivedAt = Date.now();
 	const normalized = [];
 	// In order, so the first invalid event is the one named.

@@ -6,6 +6,7 @@ import { funnel } from "./http/funnel";
 import { healthEndpoint } from "./http/health";
 import { requestId } from "./http/middleware";
 import { observePushes } from "./push/observe";
+import { pingEndpoints } from "./push/pings";
 import { pushEndpoints } from "./push/routes";
 
 export { IntegrationDurableObject } from "./durable/integration-object";
@@ -30,6 +31,6 @@ app.use(requestId);
 // One registration each, so each push is seen once.
 app.use("/push/*", observePushes);
 app.use("/v2/enqueue", observePushes);
-mount(app, [healthEndpoint, ...pushEndpoints]);
+mount(app, [healthEndpoint, ...pushEndpoints, ...pingEndpoints]);
 
 export default app;

@@ -2,6 +2,7 @@ import type { Endpoint } from "../http/endpoint";
 import { alertEndpoints } from "./alerts";
 import { channelEndpoints } from "./channels";
 import { deliveryEndpoints } from "./deliveries";
+import { heartbeatEndpoints } from "./heartbeats";
 import { incidentEndpoints } from "./incidents";
 import { inhibitRuleEndpoints } from "./inhibit-rules";
 import { integrationEndpoints } from "./integrations";
@@ -24,4 +25,5 @@ export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...incidentEndpoints,
 	...silenceEndpoints,
 	...inhibitRuleEndpoints,
+	...heartbeatEndpoints,
 ];

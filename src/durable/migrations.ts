@@ -188,6 +188,18 @@ const MIGRATIONS: readonly string[] = [
 	SELECT 1, count(*), coalesce(sum(2 * length(key) + length(fingerprint) + length(body)), 0),
 		coalesce(max(rowid), 0)
 	FROM deliveries;`,
+
+	// Heartbeats (the \`HeartbeatPings\` store): the latest pings of a heartbeat integration, each
+	// with what its script printed (bounded) and the run it ended. Other types never write here.
+	`CREATE TABLE heartbeat_pings (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		at INTEGER NOT NULL,
+		kind TEXT NOT NULL,
+		exit_status INTEGER,
+		run_ms INTEGER,
+		method TEXT NOT NULL,
+		body TEXT NOT NULL
+	);`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -8,5 +8,6 @@ export const IntegrationType = z.enum([
 	"pagerduty",
 	"alertmanager",
 	"webhook",
+	"heartbeat",
 ]);
 export type IntegrationType = z.infer<typeof IntegrationType>;

@@ -6,6 +6,9 @@ import { handleCloudWatchPush } from "./cloudwatch/handler";
 import { CloudWatchSettings } from "./cloudwatch/settings";
 import { handleEventBridgePush } from "./eventbridge/handler";
 import { EventBridgeSettings } from "./eventbridge/settings";
+import { handleHeartbeatPush } from "./heartbeat/handler";
+import { checkHeartbeatSettings } from "./heartbeat/schedule";
+import { HeartbeatSettings } from "./heartbeat/settings";
 import type { PushHandler } from "./ingest";
 import { handlePagerDutyPush } from "./pagerduty/handler";
 import { PagerDutySettings } from "./pagerduty/settings";
@@ -26,6 +29,11 @@ export const SOURCES = {
 	pagerduty: { settings: PagerDutySettings, handle: handlePagerDutyPush },
 	alertmanager: { settings: AlertmanagerSettings, handle: handleAlertmanagerWebhook },
 	webhook: { settings: WebhookSettings, handle: handleWebhookPush, check: checkWebhookSettings },
+	heartbeat: {
+		settings: HeartbeatSettings,
+		handle: handleHeartbeatPush,
+		check: checkHeartbeatSettings,
+	},
 } as const satisfies Record<
 	IntegrationType,
 	{

@@ -4,6 +4,7 @@ import { Settings } from "../../integrations/settings";
 import { IntegrationType } from "../../integrations/type";
 import { RoutingSnapshot } from "../../routing/snapshot";
 import { jsonText } from "../../schema/json";
+import { HeartbeatState } from "../../sources/heartbeat/lifecycle";
 
 /**
  * The object's small named values (the `meta` table), each with its own schema. Values are
@@ -59,6 +60,8 @@ const META = {
 	}),
 	// The routing copy (state/routing.ts).
 	routing: jsonText(RoutingSnapshot),
+	/** A heartbeat integration's state (state/heartbeat.ts). */
+	heartbeat: jsonText(HeartbeatState),
 } as const;
 
 export type MetaKey = keyof typeof META;

@@ -1,5 +1,6 @@
 import { Alerts } from "./alerts";
 import { Flaps } from "./flaps";
+import { HeartbeatPings } from "./heartbeat";
 import { Incidents } from "./incidents";
 import { InhibitIndex } from "./inhibit-index";
 import { KeyStates } from "./key-states";
@@ -31,6 +32,7 @@ export type Stores = {
 	flaps: Flaps;
 	inhibitIndex: InhibitIndex;
 	keyStates: KeyStates;
+	heartbeat: HeartbeatPings;
 };
 
 export function openStores(sql: SqlStorage): Stores {
@@ -58,6 +60,7 @@ export function openStores(sql: SqlStorage): Stores {
 		flaps: new Flaps(sql),
 		inhibitIndex,
 		keyStates: new KeyStates(sql),
+		heartbeat: new HeartbeatPings(sql, meta),
 	};
 }
 
@@ -69,6 +72,7 @@ export function forgetCopies(s: Stores): void {
 	s.alerts.forget();
 	s.inhibitIndex.forget();
 	s.keyStates.forget();
+	s.heartbeat.forget();
 }
 
 /**

@@ -291,3 +291,20 @@ describe("heartbeat settings", () => {
 		);
 	});
 });
+
+describe("the alarm itself (real time, no moved clock)", () => {
+	it("opens a missed heartbeat within grace plus 2 seconds of its deadline", async () => {
+		const { id, integration_key: key } = await heartbeat({ period: "10s", grace: "5s" });
+		await ping(key);
+		const { down_at } = (await getIntegration(id)).heartbeat;
+		const deadline = Date.parse(down_at);
+		expect(await alarmAt(id)).toBe(deadline);
+		let openedAt: number | null = null;
+		while (openedAt === null && Date.now() < deadline + 5_000) {
+			await new Promise((resolve) => setTimeout(resolve, 100));
+			if ((await listAlerts(id, "?status=firing")).alerts.length > 0) openedAt = Date.now();
+		}
+		expect(openedAt).not.toBeNull();
+		expect((openedAt ?? 0) - deadline).toBeLessThan(2_000);
+	}, 30_000);
+});

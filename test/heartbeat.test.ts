@@ -1,5 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { page, signIn } from "./dashboard-helpers";
 import {
 	admin,
 	alarmAt,
@@ -307,4 +308,16 @@ describe("the alarm itself (real time, no moved clock)", () => {
 		expect(openedAt).not.toBeNull();
 		expect((openedAt ?? 0) - deadline).toBeLessThan(2_000);
 	}, 30_000);
+});
+
+describe("the dashboard's integration page", () => {
+	it("shows a heartbeat's state and its latest pings with run times", async () => {
+		const { id, integration_key: key } = await heartbeat();
+		await ping(key, "/start");
+		await ping(key, "", "POST", "12 GB copied");
+		const cookie = await signIn();
+		const html = (await page("GET", `/dashboard/integrations/${id}`, { cookie })).html;
+		expect(html).toContain("Heartbeat: up");
+		expect(html).toContain("12 GB copied");
+	});
 });

@@ -61,16 +61,19 @@ export const heartbeatEndpoints = [
 		...ADMIN,
 		summary:
 			DOCS &&
-			`A heartbeat's latest pings (at most ${MAX_PINGS_KEPT} are kept), newest first, with run times and output`,
+			`A heartbeat's latest pings (at most ${MAX_PINGS_KEPT} are kept), newest first, with run times and output; other types have none`,
 		query: z.object({ limit: PageLimit(MAX_PINGS_KEPT, MAX_PINGS_KEPT) }),
 		answer: {
 			status: 200,
 			data: DOCS && z.object({ pings: z.array(PingView) }),
 			description: DOCS && "The latest pings.",
 		},
-		refusals: NOT_A_HEARTBEAT,
-		handler: async (c, { params, query }) => ({
-			pings: await (await heartbeatObject(c.env, params.id)).pings(query.limit),
-		}),
+		refusals: NO_INTEGRATION,
+		// A list answers 200 whatever the type (as every list does): other types have no pings.
+		handler: async (c, { params, query }) => {
+			const row = await requireIntegration(c.env.DB, params.id);
+			if (row.type !== "heartbeat") return { pings: [] };
+			return { pings: await c.env.INTEGRATION.getByName(row.id).pings(query.limit) };
+		},
 	}),
 ];

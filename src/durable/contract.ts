@@ -1,11 +1,11 @@
 import * as z from "zod/mini";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
 import { type AlertEvent, Labels, Severity } from "../alerts/event";
+import { DownReason, HeartbeatStatus, PingKind } from "../heartbeat/lifecycle";
 import type { ApiIncident } from "../incidents/incident";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
 import type { RoutingSnapshot } from "../routing/snapshot";
-import { DownReason, HeartbeatStatus, PingKind } from "../sources/heartbeat/lifecycle";
 import type { OutboxRow } from "./state/outbox";
 
 /**

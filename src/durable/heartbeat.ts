@@ -12,9 +12,9 @@ import {
 	reschedule,
 	resume,
 	statusAt,
-} from "../sources/heartbeat/lifecycle";
-import type { NextFire } from "../sources/heartbeat/schedule";
-import type { HeartbeatPlan } from "../sources/heartbeat/settings";
+} from "../heartbeat/lifecycle";
+import type { NextFire } from "../heartbeat/schedule";
+import type { HeartbeatPlan } from "../heartbeat/settings";
 import type { HeartbeatView, PingSignal, PingView } from "./contract";
 import { countUnrouted } from "./counters";
 import { pipelineEvent } from "./pipeline";

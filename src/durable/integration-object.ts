@@ -2,9 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import { type ApiAlert, alertToApi } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { loadRoutingSnapshot } from "../db/routes";
+import { type NextFire, nextDueOf } from "../heartbeat/schedule";
 import type { SilenceRule } from "../routing/silence";
 import type { RoutingSnapshot } from "../routing/snapshot";
-import { type NextFire, nextDueOf } from "../sources/heartbeat/schedule";
 import { Alarm } from "./alarm";
 import { configure, describeKey, provision, reroute } from "./configuration";
 import type {

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import * as z from "zod/mini";
+import type { PingKind } from "../heartbeat/lifecycle";
 import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
 import type { Endpoint } from "../http/endpoint";
@@ -7,7 +8,6 @@ import { HttpError } from "../http/errors";
 import { DOCS } from "../schema/docs";
 import { readIntegrationKey, sha256Hex } from "../security/secrets";
 import { pingSignal } from "../sources/heartbeat/handler";
-import type { PingKind } from "../sources/heartbeat/lifecycle";
 import { MAX_PUSH_BODY_BYTES } from "./routes";
 
 /**

@@ -1,4 +1,6 @@
 import type * as z from "zod/mini";
+import { checkHeartbeatSettings } from "../heartbeat/schedule";
+import { HeartbeatSettings } from "../heartbeat/settings";
 import type { IntegrationType } from "../integrations/type";
 import { handleAlertmanagerWebhook } from "./alertmanager/handler";
 import { AlertmanagerSettings } from "./alertmanager/settings";
@@ -7,8 +9,6 @@ import { CloudWatchSettings } from "./cloudwatch/settings";
 import { handleEventBridgePush } from "./eventbridge/handler";
 import { EventBridgeSettings } from "./eventbridge/settings";
 import { handleHeartbeatPush } from "./heartbeat/handler";
-import { checkHeartbeatSettings } from "./heartbeat/schedule";
-import { HeartbeatSettings } from "./heartbeat/settings";
 import type { PushHandler } from "./ingest";
 import { handlePagerDutyPush } from "./pagerduty/handler";
 import { PagerDutySettings } from "./pagerduty/settings";

@@ -4,8 +4,8 @@ import {
 	type HeartbeatState,
 	NEW_HEARTBEAT,
 	PingKind,
-} from "../../sources/heartbeat/lifecycle";
-import { type HeartbeatPlan, heartbeatPlanOf } from "../../sources/heartbeat/settings";
+} from "../../heartbeat/lifecycle";
+import { type HeartbeatPlan, heartbeatPlanOf } from "../../heartbeat/settings";
 import type { Meta } from "./meta";
 
 /** Pings kept per heartbeat, newest first: the history the API and the dashboard list. */

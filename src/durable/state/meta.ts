@@ -1,10 +1,10 @@
 import * as z from "zod/mini";
+import { HeartbeatState } from "../../heartbeat/lifecycle";
 import { IntakeCounts, NO_COUNTS } from "../../integrations/counters";
 import { Settings } from "../../integrations/settings";
 import { IntegrationType } from "../../integrations/type";
 import { RoutingSnapshot } from "../../routing/snapshot";
 import { jsonText } from "../../schema/json";
-import { HeartbeatState } from "../../sources/heartbeat/lifecycle";
 
 /**
  * The object's small named values (the `meta` table), each with its own schema. Values are

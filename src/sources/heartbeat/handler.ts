@@ -1,8 +1,8 @@
 import type { Context } from "hono";
 import type { PingSignal } from "../../durable/contract";
+import type { PingKind } from "../../heartbeat/lifecycle";
 import type { AppEnv } from "../../http/app-env";
 import { integrationObject, Previewed, type PushHandler } from "../ingest";
-import type { PingKind } from "./lifecycle";
 
 /**
  * What a heartbeat's ping carries: what the script printed (a POST body), cut to this many bytes,

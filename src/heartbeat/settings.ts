@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
-import { Severity } from "../../alerts/event";
-import { Retention, settingsError } from "../../integrations/settings";
-import { durationWithin, parseDuration } from "../../schema/duration";
+import { Severity } from "../alerts/event";
+import { Retention, settingsError } from "../integrations/settings";
+import { durationWithin, parseDuration } from "../schema/duration";
 
 const DAY_MS = 86_400_000;
 

@@ -1,4 +1,4 @@
-import { type Checked, problem } from "../../schema/problem";
+import { type Checked, problem } from "../schema/problem";
 import type { NextFire } from "./cron";
 import type { HeartbeatPlan, HeartbeatSettings } from "./settings";
 

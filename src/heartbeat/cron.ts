@@ -1,11 +1,11 @@
 import { Cron } from "croner";
-import { type Checked, problem } from "../../schema/problem";
+import { type Checked, problem } from "../schema/problem";
 
 /**
  * Cron schedules, through croner (https://github.com/hexagon/croner): five fields as
  * Healthchecks.io takes them (a sixth for seconds is allowed), evaluated in an IANA time zone, so
  * a 09:00 job stays at 09:00 local time across a change of daylight saving time. This module is
- * loaded only where a schedule is evaluated: pushes of other types never load it.
+ * loaded only where a schedule is evaluated: pushes never load it.
  */
 
 /** The time after `after` at which the schedule fires next (null: never again). */

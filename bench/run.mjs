@@ -463,6 +463,21 @@ async function createIntegration(mf, type) {
 	return data.integration_key;
 }
 
+/** A heartbeat due every hour: a ping on time moves its deadline, as a cron job's would. */
+async function heartbeatKey(mf) {
+	const response = await mf.dispatchFetch("http://bench.local/api/v1/integrations", {
+		method: "POST",
+		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+		body: JSON.stringify({
+			name: "bench heartbeat",
+			type: "heartbeat",
+			settings: { period: "1h", grace: "5m" },
+		}),
+	});
+	const { data } = await response.json();
+	return data.integration_key;
+}
+
 const { outdir, push } = await bundle();
 const gzipKiB = push.kib;
 const weights = await bundleShares();
@@ -481,6 +496,8 @@ const ebKey = await createIntegration(mf, "aws_eventbridge");
 const batchKey = await createIntegration(mf, "standard");
 const alertmanagerKey = await createIntegration(mf, "alertmanager");
 const pagerDutyKey = await createIntegration(mf, "pagerduty");
+const pingKey = await heartbeatKey(mf);
+const failingKey = await heartbeatKey(mf);
 const quietKeys = await several(3, () => channelIntegration(mf, false));
 const notifiedKeys = await several(3, () => channelIntegration(mf, true));
 let nextSns = 0;
@@ -614,6 +631,16 @@ cases.push(
 				payload: { summary: "disk full on db-1", source: "db-1", severity: "critical" },
 			}),
 		},
+	},
+	{
+		name: "heartbeat success ping GET /ping/{key} (moves its deadline and alarm)",
+		instance: gw,
+		request: { method: "GET", path: `/ping/${pingKey}` },
+	},
+	{
+		name: "heartbeat failure ping POST /ping/{key}/1, 1 KB output (updates its firing alert)",
+		instance: gw,
+		request: { method: "POST", path: `/ping/${failingKey}/1`, body: "x".repeat(1_000) },
 	},
 );
 

@@ -20,7 +20,12 @@ export const PUSH_BUDGET_KIB = 130;
  * What only some requests need, which a push must not load: the admin app (and the dashboard) and
  * the webhook type's mapping language. `--budget` fails when one of them is in a push's modules.
  */
-const ON_DEMAND = ["src/admin-app.ts", "src/dashboard/", "node_modules/jsonata/"];
+const ON_DEMAND = [
+	"src/admin-app.ts",
+	"src/dashboard/",
+	"node_modules/jsonata/",
+	"node_modules/croner/",
+];
 
 /** The options every build of the worker shares (the bench measures with them too). */
 export const workerBuild = {

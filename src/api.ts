@@ -1,6 +1,7 @@
 import { ADMIN_ENDPOINTS } from "./admin/api";
 import type { Endpoint } from "./http/endpoint";
 import { healthEndpoint } from "./http/health";
+import { pingEndpoints } from "./push/pings";
 import { pushEndpoints } from "./push/routes";
 
 /**
@@ -13,4 +14,5 @@ export const ENDPOINTS: readonly Endpoint[] = [
 	healthEndpoint,
 	...ADMIN_ENDPOINTS,
 	...pushEndpoints,
+	...pingEndpoints,
 ];

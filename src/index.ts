@@ -6,6 +6,7 @@ import { funnel } from "./http/funnel";
 import { healthEndpoint } from "./http/health";
 import { requestId } from "./http/middleware";
 import { observePushes } from "./push/observe";
+import { pingEndpoints } from "./push/pings";
 import { pushEndpoints } from "./push/routes";
 
 export { IntegrationDurableObject } from "./durable/integration-object";
@@ -32,6 +33,6 @@ app.use("/push/*", observePushes);
 app.use("/v2/enqueue", observePushes);
 // Hono's "/x/*" also matches "/x" itself.
 app.use("/v2/alerts/*", observePushes);
-mount(app, [healthEndpoint, ...pushEndpoints]);
+mount(app, [healthEndpoint, ...pushEndpoints, ...pingEndpoints]);
 
 export default app;

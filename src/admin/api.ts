@@ -3,6 +3,7 @@ import { alertEndpoints } from "./alerts";
 import { changeEndpoints } from "./changes";
 import { channelEndpoints } from "./channels";
 import { deliveryEndpoints } from "./deliveries";
+import { heartbeatEndpoints } from "./heartbeats";
 import { incidentEndpoints } from "./incidents";
 import { inhibitRuleEndpoints } from "./inhibit-rules";
 import { integrationEndpoints } from "./integrations";
@@ -26,4 +27,5 @@ export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...incidentEndpoints,
 	...silenceEndpoints,
 	...inhibitRuleEndpoints,
+	...heartbeatEndpoints,
 ];

@@ -13,6 +13,7 @@ import {
 	updateIntegration,
 } from "../db/integrations";
 import { deleteNotificationsOfIntegration } from "../db/notifications";
+import { HeartbeatView } from "../durable/contract";
 import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound, ServiceUnavailable } from "../http/errors";
 import { parseOrThrow } from "../http/validation";
@@ -116,6 +117,8 @@ export const IntegrationView =
 		intake: IntakeView,
 		/** aws_cloudwatch only. */
 		sns: z.optional(SnsStatusView),
+		/** heartbeat only: its state, last ping and next due time. */
+		heartbeat: z.optional(HeartbeatView),
 	});
 type IntegrationView = z.output<typeof IntegrationView>;
 
@@ -351,6 +354,8 @@ function integrationToApi(row: IntegrationRow): IntegrationListItem {
 async function integrationDetail(env: Env, row: IntegrationRow): Promise<IntegrationView> {
 	const object = env.INTEGRATION.getByName(row.id);
 	const view = { ...integrationToApi(row), intake: await object.intake() };
+	if (row.type === "heartbeat")
+		return { ...view, heartbeat: (await object.heartbeat()) ?? undefined };
 	if (row.type !== "aws_cloudwatch") return view;
 	const { topic_arn } = CloudWatchSettings.parse(row.settings);
 	return { ...view, sns: await object.snsStatus(topic_arn) };

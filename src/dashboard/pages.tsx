@@ -2,7 +2,7 @@ import type { InhibitRuleView } from "../admin/inhibit-rules";
 import type { SilenceView } from "../admin/silences";
 import { type ApiAlert, isMuted } from "../alerts/alert";
 import type { ApiChange } from "../changes/change";
-import type { IncidentDetail, PreviewData } from "../durable/contract";
+import type { HeartbeatView, IncidentDetail, PingView, PreviewData } from "../durable/contract";
 import type { ApiIncident } from "../incidents/incident";
 import type { Condition } from "../routing/rules";
 import { age, LabelList, Layout, SeverityBadge } from "./layout";
@@ -214,6 +214,8 @@ export function IntegrationPage(props: {
 	name: string;
 	type: string;
 	alerts: ApiAlert[];
+	/** A heartbeat's state and latest pings (null: another type). */
+	heartbeat?: { view: HeartbeatView; pings: PingView[] } | null;
 	preview: PreviewView | null;
 	channelNames: Map<string, string>;
 	csrf: string;
@@ -229,6 +231,7 @@ export function IntegrationPage(props: {
 				nothing mutes them).
 			</p>
 			<AlertTable alerts={props.alerts} now={props.now} />
+			{props.heartbeat && <HeartbeatSection {...props.heartbeat} />}
 			<h2>Preview a push</h2>
 			<p class="muted">
 				Paste a body exactly as the sender pushes it (this is a {props.type} integration): see the
@@ -245,6 +248,41 @@ export function IntegrationPage(props: {
 				<PreviewResult outcome={props.preview.outcome} channelNames={props.channelNames} />
 			)}
 		</Layout>
+	);
+}
+
+/** A heartbeat's state, when it is due, and its latest pings with their run times. */
+function HeartbeatSection(props: { view: HeartbeatView; pings: PingView[] }) {
+	const { view } = props;
+	return (
+		<section id="heartbeat">
+			<h2>Heartbeat: {view.status}</h2>
+			<p>
+				{`Last ping ${view.last_ping_at ?? "never"}${view.last_ping_kind ? ` (${view.last_ping_kind})` : ""}, next due ${view.next_due_at ?? "—"}, down at ${view.down_at ?? "—"}${view.down_reason ? `, down: ${view.down_reason}` : ""}.`}
+			</p>
+			<table>
+				<thead>
+					<tr>
+						<th>At</th>
+						<th>Kind</th>
+						<th>Exit status</th>
+						<th>Run time</th>
+						<th>Output</th>
+					</tr>
+				</thead>
+				<tbody>
+					{props.pings.map((ping) => (
+						<tr>
+							<td>{ping.at}</td>
+							<td>{ping.kind}</td>
+							<td>{ping.exit_status ?? ""}</td>
+							<td>{ping.run_ms === null ? "" : `${(ping.run_ms / 1000).toFixed(1)} s`}</td>
+							<td>{ping.body.slice(0, 200)}</td>
+						</tr>
+					))}
+				</tbody>
+			</table>
+		</section>
 	);
 }
 

@@ -212,9 +212,13 @@ async function integrationPage(
 	row: IntegrationRow,
 	preview: PreviewView | null,
 ) {
-	const [page, channels] = await Promise.all([
-		c.env.INTEGRATION.getByName(row.id).listAlerts({ status: "firing", limit: PAGE_ROWS }),
+	const object = c.env.INTEGRATION.getByName(row.id);
+	const [page, channels, heartbeat] = await Promise.all([
+		object.listAlerts({ status: "firing", limit: PAGE_ROWS }),
 		listChannels(c.env.DB, { limit: PAGE_ROWS }),
+		row.type === "heartbeat"
+			? Promise.all([object.heartbeat(), object.pings(PAGE_ROWS)])
+			: Promise.resolve(null),
 	]);
 	return c.html(
 		<IntegrationPage
@@ -222,6 +226,11 @@ async function integrationPage(
 			name={row.name}
 			type={row.type}
 			alerts={page.alerts}
+			heartbeat={
+				heartbeat === null || heartbeat[0] === null
+					? null
+					: { view: heartbeat[0], pings: heartbeat[1] }
+			}
 			preview={preview}
 			channelNames={new Map(channels.map((channel) => [channel.id, channel.name]))}
 			csrf={csrfOf(c)}

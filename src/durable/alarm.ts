@@ -18,6 +18,23 @@ export class Alarm {
 		this.at = at;
 	}
 
+	/** When the alarm is set for (null: none). */
+	async setFor(): Promise<number | null> {
+		if (this.at === undefined) this.at = await this.storage.getAlarm();
+		return this.at;
+	}
+
+	/**
+	 * Sets the alarm for exactly `at` (null: none), later than it was as well: only for a caller
+	 * that knows everything due (an alarm run's reckoning), as `by` alone never moves it later.
+	 */
+	async reset(at: number | null): Promise<void> {
+		if ((await this.setFor()) === at) return;
+		if (at === null) await this.storage.deleteAlarm();
+		else await this.storage.setAlarm(at);
+		this.at = at;
+	}
+
 	/** The alarm is running: nothing is set until the run asks again. */
 	fired(): void {
 		this.at = null;

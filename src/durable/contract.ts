@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { AlertStatus, type ApiAlert } from "../alerts/alert";
 import { type AlertEvent, Labels, Severity } from "../alerts/event";
 import type { ApiChange, ChangeEvent, ChangeRecord } from "../changes/change";
+import { DownReason, HeartbeatStatus, PingKind } from "../heartbeat/lifecycle";
 import type { ApiIncident } from "../incidents/incident";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
@@ -196,3 +197,46 @@ export type ChangeQuery = {
 export type ChangePage = ChangeRecord[];
 
 export type AlertQuery = { status?: AlertStatus; limit: number; cursor?: number };
+
+/** A heartbeat's ping, as the worker read it: the key's hash, what it says, what it carried. */
+export type PingSignal = {
+	keyHash: string;
+	kind: PingKind;
+	exitStatus: number | null;
+	method: string;
+	/** What the script printed, already cut to MAX_PING_BODY_BYTES. */
+	body: string;
+};
+
+/** A ping is taken, or its key is no heartbeat's (a different type's answers otherwise). */
+export type PingReply =
+	| { ok: true }
+	| { ok: false; reason: "unknown_key" }
+	| { ok: false; reason: "not_a_heartbeat"; type: IntegrationType };
+
+/** What GET /api/v1/integrations/{id} shows of a heartbeat integration. */
+export const HeartbeatView = z.object({
+	status: HeartbeatStatus,
+	down_reason: z.nullable(DownReason),
+	last_ping_at: z.nullable(z.string()),
+	last_ping_kind: z.nullable(PingKind),
+	last_success_at: z.nullable(z.string()),
+	/** A run announced by /start and not ended yet. */
+	started_at: z.nullable(z.string()),
+	/** When the next success is due, and when the heartbeat goes down without one. */
+	next_due_at: z.nullable(z.string()),
+	down_at: z.nullable(z.string()),
+});
+export type HeartbeatView = z.infer<typeof HeartbeatView>;
+
+/** One ping as `GET …/pings` lists it. */
+export const PingView = z.object({
+	at: z.string(),
+	kind: PingKind,
+	exit_status: z.nullable(z.number()),
+	/** From the run's /start to this ping, in milliseconds. */
+	run_ms: z.nullable(z.number()),
+	method: z.string(),
+	body: z.string(),
+});
+export type PingView = z.infer<typeof PingView>;

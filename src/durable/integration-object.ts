@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type ApiAlert, alertToApi } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { loadRoutingSnapshot } from "../db/routes";
+import { type NextFire, nextDueOf } from "../heartbeat/schedule";
 import type { SilenceRule } from "../routing/silence";
 import type { RoutingSnapshot } from "../routing/snapshot";
 import { Alarm } from "./alarm";
@@ -16,8 +17,12 @@ import type {
 	Configuration,
 	ConfirmationCheck,
 	DescribeReply,
+	HeartbeatView,
 	IncidentReply,
 	IngestReply,
+	PingReply,
+	PingSignal,
+	PingView,
 	PreviewData,
 	Provision,
 	Push,
@@ -28,6 +33,14 @@ import type {
 	TopicCheck,
 } from "./contract";
 import { countRefusal, intakeCounters } from "./counters";
+import {
+	checkHeartbeat,
+	heartbeatView,
+	pingViews,
+	recordPing,
+	rescheduleHeartbeat,
+	setPaused,
+} from "./heartbeat";
 import { acknowledgeIncident, incidentReply, resolveIncident } from "./incident-changes";
 import { hasSchema, migrate } from "./migrations";
 import { wouldSilence } from "./noise";
@@ -40,6 +53,8 @@ import { forgetCopies, inTransaction, openStores, type Stores } from "./state/st
 import { type Due, nextWakeAt, upkeep } from "./upkeep";
 
 const UNKNOWN_KEY: Refusal = { ok: false, reason: "unknown_key" };
+/** An alarm run's reckoning of everything due, with nothing left over from the run itself. */
+const IDLE_RUN: Due = { run: { more: false, sent: false } };
 
 /**
  * One instance per integration, addressed by the integration id. It serializes everything that
@@ -122,6 +137,69 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	async configure(change: Configuration): Promise<void> {
 		// A changed `auto_resolve_after` applies to the alerts already firing.
 		await this.change((now) => configure(this.stores, change, now));
+		// A heartbeat's new period or schedule applies from its last success.
+		if (this.stores.heartbeat.state() === null) return;
+		const next = await this.nextDue();
+		this.transaction(() => rescheduleHeartbeat(this.stores, next));
+		await this.wake(this.clock(), { heartbeat: true });
+	}
+
+	/**
+	 * A heartbeat's ping (`/ping/{key}…`), checked by the key's hash as a push is. A routine
+	 * success moves the alarm to the new deadline, so a heartbeat on time costs no alarm run.
+	 */
+	async ping(signal: PingSignal): Promise<PingReply> {
+		const held = this.ready ? describeKey(this.stores, signal.keyHash) : UNKNOWN_KEY;
+		if (!held.ok) return { ok: false, reason: "unknown_key" };
+		const { type } = held.config;
+		if (type !== "heartbeat") return { ok: false, reason: "not_a_heartbeat", type };
+		const next = await this.nextDue();
+		const now = this.clock();
+		const before = this.stores.heartbeat.deadline();
+		const changed = this.transaction(() => recordPing(this.stores, signal, next, now));
+		if (changed) {
+			await this.wake(now, { heartbeat: true, mirror: "changed" });
+		} else if (before !== null && (await this.wakeUp.setFor()) === before) {
+			// Set for the deadline this ping moved: reckoned again as an alarm run would, unless
+			// D1's list is behind (its write is due sooner, and that run re-arms from scratch).
+			const behind = this.stores.mirror.plan(this.env.DB) !== null;
+			if (!behind) await this.wakeUp.reset(nextWakeAt(this.stores, now, IDLE_RUN));
+		} else {
+			await this.wake(now, { heartbeat: true });
+		}
+		return { ok: true };
+	}
+
+	/** Pauses or resumes a heartbeat (null: not a heartbeat). */
+	async pauseHeartbeat(paused: boolean): Promise<HeartbeatView | null> {
+		this.vouched();
+		if (this.stores.heartbeat.state() === null || this.stores.meta.isDeleted()) return null;
+		const next = await this.nextDue();
+		const now = this.clock();
+		const changed = this.transaction(() => setPaused(this.stores, paused, next, now));
+		await this.wake(now, { heartbeat: true, mirror: changed ? "changed" : "done" });
+		return heartbeatView(this.stores, now);
+	}
+
+	/** A heartbeat's state for the API (null: not a heartbeat). */
+	heartbeat(): HeartbeatView | null {
+		this.vouched();
+		return heartbeatView(this.stores, this.clock());
+	}
+
+	/** A heartbeat's latest pings, newest first. */
+	pings(limit: number): PingView[] {
+		this.vouched();
+		return pingViews(this.stores, limit);
+	}
+
+	/** When a heartbeat's next success is due after one; a period, or its schedule (loaded on demand). */
+	private async nextDue(): Promise<NextFire> {
+		const plan = this.stores.heartbeat.currentPlan();
+		if (plan === null) return () => null;
+		const next = await nextDueOf(plan);
+		// Saved schedules were checked when saved; one that no longer reads is never due.
+		return next.ok ? next.value : () => null;
 	}
 
 	/**
@@ -249,7 +327,10 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		this.wakeUp.fired();
 		if (!this.ready || this.stores.meta.isDeleted()) return;
 		const now = this.clock();
-		const more = this.transaction(() => upkeep(this.stores, now));
+		const more = this.transaction(() => {
+			checkHeartbeat(this.stores, now);
+			return upkeep(this.stores, now);
+		});
 		const sent = await sendNotifications(this.out);
 		await this.wake(now, { run: { more, sent }, mirror: await mirrorToD1(this.out) });
 	}

@@ -206,6 +206,17 @@ const MIGRATIONS: readonly string[] = [
 	// A sender's own suppression of an alert's actions (a CloudWatch composite alarm's
 	// actionsSuppressedBy), which mutes the alert as a silence does.
 	`ALTER TABLE alerts ADD COLUMN suppressed_by TEXT;`,
+	// Heartbeats (the \`HeartbeatPings\` store): the latest pings of a heartbeat integration, each
+	// with what its script printed (bounded) and the run it ended. Other types never write here.
+	`CREATE TABLE heartbeat_pings (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		at INTEGER NOT NULL,
+		kind TEXT NOT NULL,
+		exit_status INTEGER,
+		run_ms INTEGER,
+		method TEXT NOT NULL,
+		body TEXT NOT NULL
+	);`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -193,7 +193,7 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
  * One event applied to its alert; `tally` counts the alerts no channel took. A time the sender
  * dates ahead of the clock is taken as now (event-time.ts), on every source alike.
  */
-function applyAlertEvent(
+export function applyAlertEvent(
 	s: Stores,
 	sent: AlertEvent,
 	now: number,

@@ -70,6 +70,8 @@ export type Due = {
 	mirror?: MirrorResult | "changed";
 	/** Settings or routing changed: a timeout or a silence may fall due sooner than armed. */
 	rescheduled?: boolean;
+	/** A heartbeat's deadline moved (a ping, a pause): the alarm is set for it exactly. */
+	heartbeat?: true;
 	/** An alarm run: whether it left pruning, or spent its sending budget (more may be due). */
 	run?: { more: boolean; sent: boolean };
 };
@@ -85,6 +87,8 @@ export function nextWakeAt(s: Stores, now: number, due: Due): number | null {
 	const times = [due.run === undefined ? queued : null, mirrorAt(due.mirror, now)];
 	if (due.rescheduled === true || due.run !== undefined)
 		times.push(nextTimeoutAt(s), nextNoiseAt(s));
+	if (due.heartbeat === true || due.rescheduled === true || due.run !== undefined)
+		times.push(s.heartbeat.deadline());
 	if (due.run !== undefined) {
 		times.push(
 			due.run.more ? now + MIRROR_DELAY_MS : nextPruneAt(s),

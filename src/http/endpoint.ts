@@ -27,7 +27,14 @@ export type Endpoint = {
 	query?: z.ZodMiniObject;
 	body?: { schema: z.ZodMiniType; example: unknown };
 	/** The answer's `data` (in the envelope), or, when `raw`, a protocol's own answer. */
-	answer: { status: 200 | 201 | 202; data: z.ZodMiniType; description: string; raw?: true };
+	answer: {
+		status: 200 | 201 | 202;
+		data: z.ZodMiniType;
+		description: string;
+		raw?: true;
+		/** A raw answer in plain text (heartbeat pings), not JSON. */
+		text?: true;
+	};
 	/** Refusals worth listing beyond 400 (and 401 for admin), with what they mean here. */
 	refusals?: Partial<Record<403 | 404 | 409 | 413 | 422 | 429 | 503, string>>;
 	handle: (c: Context<AppEnv>) => Response | Promise<Response>;

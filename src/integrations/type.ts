@@ -9,5 +9,6 @@ export const IntegrationType = z.enum([
 	"alertmanager",
 	"webhook",
 	"opsgenie",
+	"heartbeat",
 ]);
 export type IntegrationType = z.infer<typeof IntegrationType>;

@@ -108,7 +108,11 @@ function operation(op: Endpoint): Schema {
 	const responses: Schema = {
 		[op.answer.status]: {
 			description: op.answer.description,
-			content: { "application/json": { schema: op.answer.raw ? answer : envelope(answer) } },
+			content: {
+				[op.answer.text ? "text/plain" : "application/json"]: {
+					schema: op.answer.raw ? answer : envelope(answer),
+				},
+			},
 		},
 		...(op.body !== undefined || op.query !== undefined || op.auth === "key"
 			? {

@@ -85,6 +85,8 @@ const TAKES: Record<IntegrationType, readonly FormatName[] | "any"> = {
 	pagerduty: ["pagerduty_event"],
 	alertmanager: ["alertmanager_webhook", "prometheus_alerts"],
 	opsgenie: ["opsgenie_alert"],
+	// Any request to a heartbeat's push URL is a success ping, whatever its body.
+	heartbeat: "any",
 	webhook: "any",
 };
 

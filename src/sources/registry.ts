@@ -1,4 +1,6 @@
 import type * as z from "zod/mini";
+import { checkHeartbeatSettings } from "../heartbeat/schedule";
+import { HeartbeatSettings } from "../heartbeat/settings";
 import type { IntegrationType } from "../integrations/type";
 import { handleAlertmanagerWebhook } from "./alertmanager/handler";
 import { AlertmanagerSettings } from "./alertmanager/settings";
@@ -6,6 +8,7 @@ import { handleCloudWatchPush } from "./cloudwatch/handler";
 import { CloudWatchSettings } from "./cloudwatch/settings";
 import { handleEventBridgePush } from "./eventbridge/handler";
 import { EventBridgeSettings } from "./eventbridge/settings";
+import { handleHeartbeatPush } from "./heartbeat/handler";
 import type { PushHandler } from "./ingest";
 import { handleOpsgenieCreate } from "./opsgenie/handler";
 import { OpsgenieSettings } from "./opsgenie/settings";
@@ -29,6 +32,11 @@ export const SOURCES = {
 	alertmanager: { settings: AlertmanagerSettings, handle: handleAlertmanagerWebhook },
 	webhook: { settings: WebhookSettings, handle: handleWebhookPush, check: checkWebhookSettings },
 	opsgenie: { settings: OpsgenieSettings, handle: handleOpsgenieCreate },
+	heartbeat: {
+		settings: HeartbeatSettings,
+		handle: handleHeartbeatPush,
+		check: checkHeartbeatSettings,
+	},
 } as const satisfies Record<
 	IntegrationType,
 	{

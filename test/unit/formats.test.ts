@@ -79,6 +79,8 @@ const TAKEN: Record<IntegrationType, readonly FormatName[] | "any"> = {
 	pagerduty: ["pagerduty_event"],
 	alertmanager: ["alertmanager_webhook", "prometheus_alerts"],
 	opsgenie: ["opsgenie_alert"],
+	// Any request to a heartbeat's push URL is a success ping, whatever its body.
+	heartbeat: "any",
 	webhook: "any",
 };
 

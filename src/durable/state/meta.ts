@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { HeartbeatState } from "../../heartbeat/lifecycle";
 import { IntakeCounts, NO_COUNTS } from "../../integrations/counters";
 import { Settings } from "../../integrations/settings";
 import { IntegrationType } from "../../integrations/type";
@@ -59,6 +60,8 @@ const META = {
 	}),
 	// The routing copy (state/routing.ts).
 	routing: jsonText(RoutingSnapshot),
+	/** A heartbeat integration's state (state/heartbeat.ts). */
+	heartbeat: jsonText(HeartbeatState),
 } as const;
 
 export type MetaKey = keyof typeof META;

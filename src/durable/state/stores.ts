@@ -1,6 +1,7 @@
 import { Alerts } from "./alerts";
 import { Changes } from "./changes";
 import { Flaps } from "./flaps";
+import { HeartbeatPings } from "./heartbeat";
 import { Incidents } from "./incidents";
 import { InhibitIndex } from "./inhibit-index";
 import { KeyStates } from "./key-states";
@@ -33,6 +34,7 @@ export type Stores = {
 	inhibitIndex: InhibitIndex;
 	keyStates: KeyStates;
 	changes: Changes;
+	heartbeat: HeartbeatPings;
 };
 
 export function openStores(sql: SqlStorage): Stores {
@@ -61,6 +63,7 @@ export function openStores(sql: SqlStorage): Stores {
 		inhibitIndex,
 		keyStates: new KeyStates(sql),
 		changes: new Changes(sql),
+		heartbeat: new HeartbeatPings(sql, meta),
 	};
 }
 
@@ -72,6 +75,7 @@ export function forgetCopies(s: Stores): void {
 	s.alerts.forget();
 	s.inhibitIndex.forget();
 	s.keyStates.forget();
+	s.heartbeat.forget();
 }
 
 /**

@@ -272,20 +272,8 @@ function arrived(s: Stores, watchdog: boolean, now: number): void {
 		if ((key === "watchdog" && !watchdog) || !s.watches.isOpen(key)) continue;
 		s.watches.mark(key, false);
 		const title = key === "watchdog" ? "Alertmanager sending again" : "Pushes arriving again";
-		const labels = {};
-		applyOwnEvent(
-			s,
-			{
-				action: "resolve",
-				alert_key: key,
-				title,
-				description: "",
-				labels,
-				images: [],
-				occurred_at: now,
-			},
-			now,
-		);
+		const back = { title, description: "", labels: {}, images: [], occurred_at: now };
+		applyOwnEvent(s, { action: "resolve", alert_key: key, ...back }, now);
 	}
 }
 

@@ -526,6 +526,7 @@ describe("auto-resolve for one-shot events", () => {
 			auto_resolve_after: null,
 			rate_limit: { per_second: 100, burst: 1000 },
 			retention: "30d",
+			expect_within: null,
 			flapping: { changes: 4, window: "60m" },
 		});
 	});

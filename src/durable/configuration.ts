@@ -39,7 +39,8 @@ export function provision(s: Stores, p: Provision, now: number): boolean {
 
 /** PATCH: new settings, and the routing the channel implies (see `provision` for the answer). */
 export function configure(s: Stores, c: Configuration | Provision, now: number): boolean {
-	s.settings.replace(c.settings);
+	// Where a watch counts from before anything arrives (state/watches.ts).
+	if (s.settings.replace(c.settings)) s.meta.set("settings_changed_at", now);
 	return c.routing === undefined ? false : reroute(s, c.routing, now);
 }
 

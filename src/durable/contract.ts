@@ -24,6 +24,8 @@ export const PushResult = z.enum([
 	"ignored",
 	"stale",
 	"dropped",
+	/** Alertmanager's Watchdog, taken as a heartbeat (the `watchdog` setting): no alert. */
+	"heartbeat",
 ]);
 export type PushResult = z.infer<typeof PushResult>;
 
@@ -57,6 +59,8 @@ export type Push = {
 	receipt: Receipt | null;
 	topic?: TopicCheck;
 	auth: PushAuth;
+	/** Alertmanager's Watchdog came firing (its event is not among `events`): see state/watches.ts. */
+	watchdog?: true;
 };
 
 /**

@@ -16,9 +16,7 @@ import {
 import type { NextFire } from "../heartbeat/schedule";
 import type { HeartbeatPlan } from "../heartbeat/settings";
 import type { HeartbeatView, PingSignal, PingView } from "./contract";
-import { countUnrouted } from "./counters";
-import { pipelineEvent } from "./pipeline";
-import { applyAlertEvent } from "./push-intake";
+import { applyOwnEvent } from "./push-intake";
 import type { Stores } from "./state/stores";
 
 /**
@@ -111,12 +109,7 @@ function settle(
 		outcome.alert === "open"
 			? downEvent(s, outcome.state, plan, now, exitStatus)
 			: upEvent(outcome.state, now);
-	const shaped = pipelineEvent(s, event);
-	if (shaped === null) return false;
-	const tally = { unrouted: 0 };
-	const done = applyAlertEvent(s, shaped, now, tally);
-	countUnrouted(s, tally.unrouted);
-	return done.result !== "ignored";
+	return applyOwnEvent(s, event, now);
 }
 
 /** The alert of a heartbeat gone down: why, the last ping's time, and what the script printed. */

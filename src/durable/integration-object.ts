@@ -51,6 +51,7 @@ import { ingestOnce, recordChange } from "./push-intake";
 import { checkConfirmation, recordSubscription } from "./sns-subscription";
 import { forgetCopies, inTransaction, openStores, type Stores } from "./state/stores";
 import { type Due, nextWakeAt, upkeep } from "./upkeep";
+import { checkWatches } from "./watches";
 
 const UNKNOWN_KEY: Refusal = { ok: false, reason: "unknown_key" };
 /** An alarm run's reckoning of everything due, with nothing left over from the run itself. */
@@ -136,7 +137,11 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** PATCH: new settings (and routing, when the channel changed) apply to the next push. */
 	async configure(change: Configuration): Promise<void> {
 		// A changed `auto_resolve_after` applies to the alerts already firing.
-		await this.change((now) => configure(this.stores, change, now));
+		// A watch turned off resolves its alert at once.
+		await this.change((now) => {
+			const released = configure(this.stores, change, now);
+			return checkWatches(this.stores, now) || released;
+		});
 		// A heartbeat's new period or schedule applies from its last success.
 		if (this.stores.heartbeat.state() === null) return;
 		const next = await this.nextDue();
@@ -329,6 +334,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		const now = this.clock();
 		const more = this.transaction(() => {
 			checkHeartbeat(this.stores, now);
+			checkWatches(this.stores, now);
 			return upkeep(this.stores, now);
 		});
 		const sent = await sendNotifications(this.out);

@@ -13,7 +13,7 @@ import type {
 	PushData,
 	Refusal,
 } from "./contract";
-import { countStats } from "./counters";
+import { countStats, countUnrouted } from "./counters";
 import {
 	alertClosed,
 	newId,
@@ -92,7 +92,9 @@ function admit(
 	const refusal = authorize(s, auth);
 	if (refusal !== null) return refusal;
 	// An old-format key's integration may never have been provisioned: D1's settings hold.
-	if (auth.kind === "d1") s.settings.replace(auth.settings);
+	if (auth.kind === "d1" && s.settings.replace(auth.settings)) {
+		s.meta.set("settings_changed_at", now);
+	}
 	// After the key check: a wrong key neither spends the integration's tokens nor counts.
 	const { rateLimit } = s.settings.current();
 	if (rateLimit !== null && alerts !== null) {
@@ -163,6 +165,9 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 			countStats(s, (stats) => ({ replayed_count: stats.replayed_count + 1 }));
 			return { ok: true, data: seen.data, replayed: true };
 		}
+	}
+	if (s.settings.current().expectWithin !== null || push.watchdog === true) {
+		arrived(s, push.watchdog === true, now);
 	}
 	const tally = { unrouted: 0, dropped: 0 };
 	const data = push.events.map((sent): PushData => {
@@ -255,6 +260,34 @@ export function applyAlertEvent(
 		alert_status: alert?.status ?? null,
 		result: outcome.result,
 	};
+}
+
+/**
+ * What an arrival ends (state/watches.ts): the `expect_within` alert on any push, the Watchdog's
+ * when it came. A push only notes its time, and never moves the alarm for a watch.
+ */
+function arrived(s: Stores, watchdog: boolean, now: number): void {
+	if (watchdog) s.meta.set("watchdog_seen_at", now);
+	for (const key of ["expect_within", "watchdog"] as const) {
+		if ((key === "watchdog" && !watchdog) || !s.watches.isOpen(key)) continue;
+		s.watches.mark(key, false);
+		const title = key === "watchdog" ? "Alertmanager sending again" : "Pushes arriving again";
+		const back = { title, description: "", labels: {}, images: [], occurred_at: now };
+		applyOwnEvent(s, { action: "resolve", alert_key: key, ...back }, now);
+	}
+}
+
+/**
+ * An alert the object raises itself (a heartbeat's, a watch's), through the pipeline and the
+ * path of a pushed event, so routes, silences and notifications apply. True when it changed.
+ */
+export function applyOwnEvent(s: Stores, sent: AlertEvent, now: number): boolean {
+	const event = pipelineEvent(s, sent);
+	if (event === null) return false;
+	const tally = { unrouted: 0 };
+	const done = applyAlertEvent(s, event, now, tally);
+	countUnrouted(s, tally.unrouted);
+	return done.result !== "ignored";
 }
 
 /**

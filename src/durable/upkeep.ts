@@ -85,8 +85,10 @@ export function nextWakeAt(s: Stores, now: number, due: Due): number | null {
 	// Queued or rescheduled notifications: an alarm run reads the outbox itself instead.
 	const queued = s.outbox.takeSoonest();
 	const times = [due.run === undefined ? queued : null, mirrorAt(due.mirror, now)];
+	// A watch's deadline is not reckoned after a push, which only notes its time: the alarm run
+	// at the old deadline finds it and re-arms (state/watches.ts).
 	if (due.rescheduled === true || due.run !== undefined)
-		times.push(nextTimeoutAt(s), nextNoiseAt(s));
+		times.push(nextTimeoutAt(s), nextNoiseAt(s), s.watches.deadline());
 	if (due.heartbeat === true || due.rescheduled === true || due.run !== undefined)
 		times.push(s.heartbeat.deadline());
 	if (due.run !== undefined) {

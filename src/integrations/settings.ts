@@ -45,6 +45,24 @@ export const Retention = z._default(
 export const DEFAULT_RETENTION_MS = 30 * 86_400_000;
 
 /**
+ * How long the integration may go without an accepted push before an alert says it went quiet
+ * (durable/watches.ts); null is off. Not a heartbeat's: its period says the same, per ping.
+ */
+export const ExpectWithin = z._default(
+	z.nullable(
+		durationWithin(
+			60_000,
+			MAX_AUTO_RESOLVE_MS,
+			"must be a duration from 1m to 30d written with a unit (30m, 4h, 7d), or null",
+		),
+	),
+	null,
+);
+
+/** A duration setting as the object acts on it: in ms, and as written (for the alert's words). */
+export type Span = { ms: number; text: string };
+
+/**
  * What an integration's Durable Object acts on, from any type's settings: parsed once when the
  * settings change and held typed, so a push carries none of it.
  */
@@ -58,6 +76,10 @@ export type IntakeSettings = {
 	flapping: Flapping | null;
 	/** An SNS integration's `topic_arn`: the only topic it accepts (null: the first seen pins). */
 	topicArn: string | null;
+	/** `expect_within` (null: off). */
+	expectWithin: Span | null;
+	/** An `alertmanager` integration's `watchdog` (null: off). */
+	watchdog: { alertname: string; timeout: Span } | null;
 };
 
 /**
@@ -74,7 +96,25 @@ export function intakeSettingsOf(settings: Settings): IntakeSettings {
 		rateLimit: orDefault(RateLimitSetting, settings.rate_limit, DEFAULT_RATE_LIMIT),
 		flapping: flappingOf(settings),
 		topicArn: orDefault(z.nullable(z.string()), settings.topic_arn ?? null, null),
+		expectWithin: spanOf(orDefault(ExpectWithin, settings.expect_within, null)),
+		watchdog: watchdogOf(settings.watchdog),
 	};
+}
+
+function spanOf(text: string | null | undefined): Span | null {
+	const ms = text == null ? null : parseDuration(text);
+	return ms === null || text == null ? null : { ms, text };
+}
+
+/** Checked by the alertmanager source when saved; read here as stored. */
+function watchdogOf(value: unknown): IntakeSettings["watchdog"] {
+	const watchdog = orDefault(
+		z.nullable(z.object({ alertname: z.string(), timeout: z.string() })),
+		value ?? null,
+		null,
+	);
+	const timeout = spanOf(watchdog?.timeout);
+	return watchdog === null || timeout === null ? null : { alertname: watchdog.alertname, timeout };
 }
 
 /**

@@ -60,6 +60,13 @@ const META = {
 	}),
 	// The routing copy (state/routing.ts).
 	routing: jsonText(RoutingSnapshot),
+	// What the integration expects to keep arriving (state/watches.ts).
+	/** When the settings last changed: where a watch counts from before anything arrived. */
+	settings_changed_at: decimal,
+	/** When Alertmanager's Watchdog last arrived firing. */
+	watchdog_seen_at: decimal,
+	/** The watches whose alert is firing. */
+	watches_open: jsonText(z.array(z.enum(["expect_within", "watchdog"]))),
 	/** A heartbeat integration's state (state/heartbeat.ts). */
 	heartbeat: jsonText(HeartbeatState),
 } as const;

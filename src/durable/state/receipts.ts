@@ -33,6 +33,7 @@ const RESULT_LETTER: Record<PushResult, string> = {
 	ignored: "i",
 	stale: "s",
 	dropped: "d",
+	heartbeat: "h",
 };
 const STATUS_LETTER: Record<AlertStatus, string> = { firing: "f", resolved: "r" };
 const RESULT_OF = invert(RESULT_LETTER);

@@ -20,11 +20,15 @@ export class HeldSettings {
 		return this.typed;
 	}
 
-	/** New settings; their version moves only when they differ, so a worker's copy stays good. */
-	replace(settings: Settings): void {
-		if (!this.meta.set("settings", settings)) return;
+	/**
+	 * New settings; their version moves only when they differ, so a worker's copy stays good.
+	 * True when they differ.
+	 */
+	replace(settings: Settings): boolean {
+		if (!this.meta.set("settings", settings)) return false;
 		this.meta.increment("settings_version");
 		this.typed = undefined;
+		return true;
 	}
 
 	/** After a rollback or a wipe: read again from storage next time. */
@@ -42,6 +46,8 @@ export class HeldSettings {
 			rateLimit: null,
 			flapping: null,
 			topicArn: null,
+			expectWithin: null,
+			watchdog: null,
 		};
 	}
 }

@@ -13,6 +13,7 @@ import { Receipts } from "./receipts";
 import { RoutingCache } from "./routing";
 import { HeldSettings } from "./settings";
 import { SnsSubscription } from "./subscription";
+import { Watches } from "./watches";
 
 /**
  * The integration object's storage, one store per concern. Stores are synchronous: they never
@@ -35,6 +36,7 @@ export type Stores = {
 	keyStates: KeyStates;
 	changes: Changes;
 	heartbeat: HeartbeatPings;
+	watches: Watches;
 };
 
 export function openStores(sql: SqlStorage): Stores {
@@ -48,9 +50,10 @@ export function openStores(sql: SqlStorage): Stores {
 	const alerts = new Alerts(sql, (alert, opened) => inhibitIndex.written(alert, opened));
 	const incidents = new Incidents(sql, alerts);
 	const outbox = new Outbox(sql);
+	const settings = new HeldSettings(meta);
 	return {
 		meta,
-		settings: new HeldSettings(meta),
+		settings,
 		receipts: new Receipts(sql),
 		alerts,
 		incidents,
@@ -64,6 +67,7 @@ export function openStores(sql: SqlStorage): Stores {
 		keyStates: new KeyStates(sql),
 		changes: new Changes(sql),
 		heartbeat: new HeartbeatPings(sql, meta),
+		watches: new Watches(meta, settings),
 	};
 }
 

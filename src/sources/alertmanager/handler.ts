@@ -1,11 +1,21 @@
 import type { Context } from "hono";
+import type { AlertEvent } from "../../alerts/event";
+import type { PushData } from "../../durable/contract";
 import type { AppEnv } from "../../http/app-env";
+import { ok } from "../../http/envelope";
 import { HttpError, InvalidParameter } from "../../http/errors";
 import { noteRefusal } from "../../http/refusals";
 import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
 import { redactKeys } from "../../security/secrets";
 import { wrongFormat } from "../formats";
-import { checkAlertCount, ingest, type PushHandler, settingsReader } from "../ingest";
+import {
+	checkAlertCount,
+	ingest,
+	ingestPush,
+	type PushHandler,
+	type PushTarget,
+	settingsReader,
+} from "../ingest";
 import { normalizePostedAlerts, normalizeWebhookAlerts } from "./normalize";
 import { AlertmanagerWebhook, PostableAlerts, type WebhookAlert } from "./schema";
 import { AlertmanagerSettings, resolveTimeoutMs } from "./settings";
@@ -34,7 +44,7 @@ export const handleAlertmanagerWebhook: PushHandler = async (c, target, text) =>
 	}
 	const events = valueOrThrow(await normalizeWebhookAlerts(alerts, Date.now()));
 	try {
-		return await ingest(c, target, { events, receipt: null }, (results) => ({ results }));
+		return await ingestWatched(c, target, alerts, events);
 	} catch (error) {
 		throw error instanceof HttpError && error.status === 429 ? retriedBy503(error) : error;
 	}
@@ -60,7 +70,46 @@ export const handleAlertsApi: PushHandler = async (c, target, text) => {
 	const events = valueOrThrow(
 		normalizePostedAlerts(alerts, Date.now(), resolveTimeoutMs(settings)),
 	);
-	return ingest(c, target, { events, receipt: null }, (results) => ({ results }));
+	return ingestWatched(c, target, alerts, events);
+};
+
+/**
+ * With the `watchdog` setting, its alert is a heartbeat, never an alert: taken out of the push,
+ * answered `heartbeat` in its place (`ignored` when resolved), and a firing one tells the object
+ * it came. A resolved Watchdog is no sign of life: Alertmanager sends one when the rule stopped.
+ */
+async function ingestWatched(
+	c: Context<AppEnv>,
+	target: PushTarget,
+	alerts: { labels: Record<string, string> }[],
+	events: AlertEvent[],
+) {
+	const name = readSettings(target).watchdog?.alertname;
+	const isDog = (index: number) => name !== undefined && alerts[index]?.labels.alertname === name;
+	if (!alerts.some((_, index) => isDog(index))) {
+		return ingest(c, target, { events, receipt: null }, (results) => ({ results }));
+	}
+	const watchdog = events.some((event, index) => isDog(index) && event.action === "trigger");
+	const push = {
+		events: events.filter((_, index) => !isDog(index)),
+		receipt: null,
+		...(watchdog ? { watchdog: true as const } : {}),
+	};
+	const { data } = await ingestPush(c, target, push);
+	const rest = data.values();
+	const results = events.map((event, index): PushData => {
+		if (!isDog(index)) return rest.next().value ?? NOTHING;
+		const result = event.action === "trigger" ? "heartbeat" : "ignored";
+		return { alert_key: event.alert_key, alert_id: null, alert_status: null, result };
+	});
+	return ok(c, { results });
+}
+
+const NOTHING: PushData = {
+	alert_key: null,
+	alert_id: null,
+	alert_status: null,
+	result: "ignored",
 };
 
 /** Alertmanager's API answers an error with the message as a JSON string. */

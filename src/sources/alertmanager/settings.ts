@@ -1,11 +1,47 @@
 import * as z from "zod/mini";
 import { FlappingSetting } from "../../integrations/flapping";
 import { RateLimitSetting } from "../../integrations/rate-limit";
-import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
+import {
+	AutoResolveAfter,
+	ExpectWithin,
+	Retention,
+	settingsError,
+} from "../../integrations/settings";
 import { durationWithin, parseDuration } from "../../schema/duration";
+import { unknownFieldOr } from "../../schema/messages";
 
 /** Alertmanager's own default `resolve_timeout`. */
 const DEFAULT_RESOLVE_TIMEOUT = "5m";
+
+/**
+ * The always-firing alert (kube-prometheus's `Watchdog`) taken as a heartbeat: each arrival
+ * re-arms a deadline `timeout` ahead, and its absence past it opens "Alertmanager stopped
+ * sending" (durable/watches.ts). Never stored as an alert itself.
+ */
+export const WatchdogSetting = z._default(
+	z.nullable(
+		z.strictObject(
+			{
+				alertname: z._default(
+					z
+						.string({ error: "must be the alert's name" })
+						.check(
+							z.minLength(1, "must be the alert's name"),
+							z.maxLength(200, "must be at most 200 characters"),
+						),
+					"Watchdog",
+				),
+				timeout: durationWithin(
+					60_000,
+					7 * 86_400_000,
+					"must be a duration from 1m to 7d written with a unit (10m, 1h)",
+				),
+			},
+			{ error: unknownFieldOr('must be {"alertname": "Watchdog", "timeout": "10m"}, or null') },
+		),
+	),
+	null,
+);
 
 /**
  * Settings of an `alertmanager` integration: Alertmanager webhooks and Grafana contact points at
@@ -26,8 +62,10 @@ export const AlertmanagerSettings = z.strictObject(
 			DEFAULT_RESOLVE_TIMEOUT,
 		),
 		auto_resolve_after: AutoResolveAfter(null),
+		watchdog: WatchdogSetting,
 		rate_limit: RateLimitSetting,
 		retention: Retention,
+		expect_within: ExpectWithin,
 		flapping: FlappingSetting,
 	},
 	{ error: settingsError },

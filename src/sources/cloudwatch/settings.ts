@@ -2,7 +2,12 @@ import * as z from "zod/mini";
 import { Severity } from "../../alerts/event";
 import { FlappingSetting } from "../../integrations/flapping";
 import { RateLimitSetting } from "../../integrations/rate-limit";
-import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
+import {
+	AutoResolveAfter,
+	ExpectWithin,
+	Retention,
+	settingsError,
+} from "../../integrations/settings";
 import { TopicArn } from "../sns/topic-arn";
 
 /** What an INSUFFICIENT_DATA state does: nothing, an info alert, or resolve. */
@@ -47,6 +52,7 @@ export const CloudWatchSettings = z.strictObject(
 		auto_resolve_after: AutoResolveAfter(null),
 		rate_limit: RateLimitSetting,
 		retention: Retention,
+		expect_within: ExpectWithin,
 		flapping: FlappingSetting,
 		severity_rules: SeverityRules,
 	},

@@ -1,7 +1,12 @@
 import * as z from "zod/mini";
 import { FlappingSetting } from "../../integrations/flapping";
 import { RateLimitSetting } from "../../integrations/rate-limit";
-import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
+import {
+	AutoResolveAfter,
+	ExpectWithin,
+	Retention,
+	settingsError,
+} from "../../integrations/settings";
 import { InsufficientData, SeverityRules } from "../cloudwatch/settings";
 
 /** Settings of an `aws_eventbridge` integration (an EventBridge API destination). */
@@ -14,6 +19,7 @@ export const EventBridgeSettings = z.strictObject(
 		severity_rules: SeverityRules,
 		rate_limit: RateLimitSetting,
 		retention: Retention,
+		expect_within: ExpectWithin,
 		flapping: FlappingSetting,
 	},
 	{ error: settingsError },

@@ -1,7 +1,12 @@
 import * as z from "zod/mini";
 import { FlappingSetting } from "../../integrations/flapping";
 import { RateLimitSetting } from "../../integrations/rate-limit";
-import { AutoResolveAfter, Retention, settingsError } from "../../integrations/settings";
+import {
+	AutoResolveAfter,
+	ExpectWithin,
+	Retention,
+	settingsError,
+} from "../../integrations/settings";
 import { unknownFieldOr } from "../../schema/messages";
 
 /**
@@ -45,6 +50,7 @@ export const WebhookSettings = z
 			auto_resolve_after: AutoResolveAfter(null),
 			rate_limit: RateLimitSetting,
 			retention: Retention,
+			expect_within: ExpectWithin,
 			flapping: FlappingSetting,
 		},
 		{ error: settingsError },

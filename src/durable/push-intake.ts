@@ -285,7 +285,15 @@ export function applyOwnEvent(s: Stores, sent: AlertEvent, now: number): boolean
 	const event = pipelineEvent(s, sent);
 	if (event === null) return false;
 	const tally = { unrouted: 0 };
-	const done = applyAlertEvent(s, event, now, tally);
+	let done: PushData;
+	try {
+		done = applyAlertEvent(s, event, now, tally);
+	} catch (error) {
+		// At the firing-alert cap the object's own alert does not open: thrown, it would fail the
+		// alarm that raised it, and every retry of that alarm, with everything else it does.
+		if (error instanceof Refused) return false;
+		throw error;
+	}
 	countUnrouted(s, tally.unrouted);
 	return done.result !== "ignored";
 }

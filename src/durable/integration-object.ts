@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ApiAlert, alertToApi } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
-import { loadRoutingSnapshot } from "../db/routes";
 import { type NextFire, nextDueOf } from "../heartbeat/schedule";
 import type { SilenceRule } from "../routing/silence";
 import type { RoutingSnapshot } from "../routing/snapshot";
@@ -45,7 +44,7 @@ import { acknowledgeIncident, incidentReply, resolveIncident } from "./incident-
 import { hasSchema, migrate } from "./migrations";
 import { wouldSilence } from "./noise";
 import { retryNotification } from "./notifications";
-import { mirrorToD1, type Outbound, sendNotifications } from "./outbound";
+import type { Outbound } from "./outbound";
 import { previewPush } from "./preview";
 import { ingestOnce, recordChange } from "./push-intake";
 import { checkConfirmation, recordSubscription } from "./sns-subscription";
@@ -54,6 +53,12 @@ import { type Due, nextWakeAt, upkeep } from "./upkeep";
 import { checkWatches } from "./watches";
 
 const UNKNOWN_KEY: Refusal = { ok: false, reason: "unknown_key" };
+
+/**
+ * Sending notifications and writing the D1 mirror, loaded by the first alarm (or admin change) an
+ * isolate runs: a push queues and writes, and never sends, so its module leaves this code out.
+ */
+const outbound = () => import("./outbound");
 /** An alarm run's reckoning of everything due, with nothing left over from the run itself. */
 const IDLE_RUN: Due = { run: { more: false, sent: false } };
 
@@ -99,6 +104,8 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		const stale = auth.kind === "d1" && this.stores.routing.isStale(auth.configVersion);
 		if (stale && push.events.length > 0) {
 			const version = auth.configVersion;
+			// Old-format keys only: D1's routing code stays out of the module a push loads.
+			const { loadRoutingSnapshot } = await import("../db/routes");
 			const fresh = await loadRoutingSnapshot(this.env.DB, integrationId, { version });
 			await this.change((at) => reroute(this.stores, fresh, at));
 		}
@@ -252,6 +259,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		const refusal = this.transaction(() => change(this.stores, id, now));
 		if (refusal !== null) return refusal;
 		// For the admin API: mirror at once, and leave a retry to the alarm if D1 fails.
+		const { mirrorToD1 } = await outbound();
 		await this.wake(now, { mirror: await mirrorToD1(this.out) });
 		return incidentReply(this.stores, id);
 	}
@@ -337,6 +345,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			checkWatches(this.stores, now);
 			return upkeep(this.stores, now);
 		});
+		const { mirrorToD1, sendNotifications } = await outbound();
 		const sent = await sendNotifications(this.out);
 		await this.wake(now, { run: { more, sent }, mirror: await mirrorToD1(this.out) });
 	}

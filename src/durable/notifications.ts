@@ -1,7 +1,8 @@
 import { isMuted } from "../alerts/alert";
 import type { IncidentRecord } from "../incidents/incident";
 import { buildEvent, MAX_EVENT_ALERTS, type NotificationEvent, newEventId } from "../notify/event";
-import { type Attempt, RETRY_WINDOW_MS, retryDelay } from "../notify/send";
+import { RETRY_WINDOW_MS, retryDelay } from "../notify/retry";
+import type { Attempt } from "../notify/send";
 import {
 	delayMs,
 	type EventType,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PAGERDUTY_SUMMARY_MAX, pagerduty, slack } from "../../src/notify/formats";
-import { MAX_RETRY_MS, retryAfter, retryDelay } from "../../src/notify/send";
+import { MAX_RETRY_MS, retryDelay } from "../../src/notify/retry";
+import { retryAfter } from "../../src/notify/send";
 import { maskSecret, maskUrl } from "../../src/notify/target";
 import { slackUrlProblem, urlProblem } from "../../src/notify/url";
 import { notificationEvent as event } from "../factories";

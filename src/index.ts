@@ -31,6 +31,8 @@ app.use(requestId);
 // One registration each, so each push is seen once.
 app.use("/push/*", observePushes);
 app.use("/v2/enqueue", observePushes);
+app.use("/v2/change/enqueue", observePushes);
+app.use("/ping/*", observePushes);
 // Hono's "/x/*" also matches "/x" itself.
 app.use("/v2/alerts/*", observePushes);
 mount(app, [healthEndpoint, ...pushEndpoints, ...pingEndpoints]);

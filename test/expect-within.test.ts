@@ -16,7 +16,7 @@ const HOUR = 60 * MINUTE;
 
 const firing = async (id: string) => (await listAlerts(id, "?status=firing")).alerts;
 const quiet = async (id: string) =>
-	(await firing(id)).filter((alert) => alert.alert_key === "expect_within");
+	(await firing(id)).filter((alert) => alert.alert_key === "alertgate:expect_within");
 
 function fire(key: string, alertKey = "cpu") {
 	return push(key, { event_status: "Warning", title_rule: alertKey, alert_key: alertKey });
@@ -49,7 +49,7 @@ describe("expect_within: an integration that went quiet", () => {
 		await fire(key);
 		expect(await quiet(id)).toHaveLength(0);
 		const resolved = (await listAlerts(id, "?status=resolved")).alerts;
-		expect(resolved.map((one) => one.alert_key)).toContain("expect_within");
+		expect(resolved.map((one) => one.alert_key)).toContain("alertgate:expect_within");
 	});
 
 	it("a push in between re-arms it: the alarm at the old deadline finds it and moves on", async () => {
@@ -129,5 +129,58 @@ describe("expect_within: an integration that went quiet", () => {
 		);
 		const { settings } = await createIntegration();
 		expect(settings.expect_within).toBeNull();
+	});
+
+	it("is not resolved by auto_resolve_after while the source stays quiet, nor put off by other settings", async () => {
+		const { id, integration_key: key } = await createIntegration("quiet", "standard", {
+			expect_within: "2h",
+			auto_resolve_after: "4h",
+		});
+		await fire(key);
+		await runAlarm(id);
+		// A change of another setting does not move the deadline: it counts from the last push.
+		await moveClock(id, HOUR);
+		expect(
+			(await admin("PATCH", `/integrations/${id}`, { settings: { retention: "60d" } })).status,
+		).toBe(200);
+		await moveClock(id, HOUR + 1_000);
+		await runAlarm(id);
+		expect(await quiet(id)).toHaveLength(1);
+		// Days later, the source still quiet: the alert still fires (the pushed `cpu` timed out).
+		await moveClock(id, 10 * 24 * HOUR);
+		await runAlarm(id);
+		expect(await quiet(id)).toHaveLength(1);
+		expect((await firing(id)).map((alert) => alert.alert_key)).toEqual(["alertgate:expect_within"]);
+	});
+
+	it("counts again once a person resolved its alert", async () => {
+		const { id, integration_key: key } = await createIntegration("resolved by hand", "standard", {
+			expect_within: "1h",
+		});
+		await fire(key);
+		await runAlarm(id);
+		await moveClock(id, HOUR + 1_000);
+		await runAlarm(id);
+		const incidents = await admin("GET", `/incidents?integration_id=${id}&status=triggered`);
+		const opened = incidents.body.data.incidents.find(
+			(one: { title: string }) => one.title === "standard sent nothing for 1h",
+		);
+		expect(opened).toBeDefined();
+		expect((await admin("POST", `/incidents/${opened.id}/resolve`)).status).toBe(200);
+		expect(await quiet(id)).toHaveLength(0);
+		// Still nothing pushed: the next alarm finds the watch quiet and opens it again.
+		await moveClock(id, 1_000);
+		await runAlarm(id);
+		expect(await quiet(id)).toHaveLength(1);
+	});
+
+	it("refuses a pushed alert that takes a key alertgate keeps for its own alerts", async () => {
+		const { id, integration_key: key } = await createIntegration("reserved", "standard", {
+			expect_within: "1h",
+		});
+		const reply = await fire(key, "alertgate:expect_within");
+		expect(reply.status).toBe(400);
+		expect(reply.body.error?.message).toContain('alert_key "alertgate:expect_within" is reserved');
+		expect(await firing(id)).toEqual([]);
 	});
 });

@@ -1,5 +1,5 @@
 import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { page, signIn } from "./dashboard-helpers";
 import {
 	admin,
@@ -59,6 +59,10 @@ describe("heartbeat pings, in Healthchecks.io's shape", () => {
 		});
 		expect((await ping(key, "/255")).status).toBe(200);
 		expect(await ping(key, "/256")).toMatchObject({ status: 400, text: "invalid url format" });
+		expect(await ping(key, "/0000000000001")).toMatchObject({
+			status: 400,
+			text: "invalid url format",
+		});
 		expect(await ping(key, "/nope")).toMatchObject({ status: 404, text: "not found" });
 		expect((await ping(key, "/fail")).status).toBe(200);
 		const pings = (await admin("GET", `/integrations/${id}/pings?limit=10`)).body.data.pings;
@@ -86,9 +90,19 @@ describe("heartbeat pings, in Healthchecks.io's shape", () => {
 		expect(await ping(unknown)).toMatchObject({ status: 404, text: "not found" });
 		expect(await ping("not-a-key")).toMatchObject({ status: 404, text: "not found" });
 		const standard = await createIntegration();
-		const other = await ping(standard.integration_key);
-		expect(other.status).toBe(400);
-		expect(other.text).toContain("standard integration");
+		const spy = vi.spyOn(console, "log").mockImplementation(() => {});
+		try {
+			const other = await ping(standard.integration_key);
+			expect(other.status).toBe(400);
+			expect(other.text).toContain("standard integration");
+			// Logged as every refused push is, without the key.
+			const lines = spy.mock.calls.map(([line]) => String(line));
+			const refused = lines.filter((line) => line.includes('"push_refused"'));
+			expect(refused.some((line) => line.includes('"code":"WrongIntegrationType"'))).toBe(true);
+			expect(lines.join("\n")).not.toContain(standard.integration_key);
+		} finally {
+			spy.mockRestore();
+		}
 	});
 
 	it("keeps a POST body as the run's output, its first 10,000 bytes, and shows it on the alert", async () => {
@@ -141,7 +155,7 @@ describe("heartbeat states", () => {
 		});
 		const firing = (await listAlerts(id, "?status=firing")).alerts;
 		expect(firing).toHaveLength(1);
-		expect(firing[0]).toMatchObject({ severity: "critical", alert_key: "heartbeat" });
+		expect(firing[0]).toMatchObject({ severity: "critical", alert_key: "alertgate:heartbeat" });
 		expect(firing[0]?.title).toContain("Heartbeat missed: no ping since");
 		expect(firing[0]?.description).toContain("backup: 12 GB");
 		// Still down: another alarm opens nothing more.

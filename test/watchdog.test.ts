@@ -64,7 +64,7 @@ describe("Alertmanager's Watchdog as a dead man's switch", () => {
 		expect(Math.abs((await alarmAt(id)) ?? 0) - (Date.now() + 10 * MINUTE)).toBeLessThan(5_000);
 		await moveClock(id, MINUTE + 1_000);
 		await runAlarm(id);
-		const stopped = (await firing(id)).find((alert) => alert.alert_key === "watchdog");
+		const stopped = (await firing(id)).find((alert) => alert.alert_key === "alertgate:watchdog");
 		expect(stopped).toMatchObject({
 			title: "Alertmanager stopped sending",
 			severity: "critical",
@@ -74,12 +74,14 @@ describe("Alertmanager's Watchdog as a dead man's switch", () => {
 		// One alert, not one per alarm run.
 		await moveClock(id, 10 * MINUTE);
 		await runAlarm(id);
-		expect((await firing(id)).filter((alert) => alert.alert_key === "watchdog")).toHaveLength(1);
+		expect(
+			(await firing(id)).filter((alert) => alert.alert_key === "alertgate:watchdog"),
+		).toHaveLength(1);
 
 		await webhook(key, [["Watchdog", "firing"]]);
-		expect((await firing(id)).map((alert) => alert.alert_key)).not.toContain("watchdog");
+		expect((await firing(id)).map((alert) => alert.alert_key)).not.toContain("alertgate:watchdog");
 		const resolved = (await listAlerts(id, "?status=resolved")).alerts;
-		expect(resolved.map((alert) => alert.alert_key)).toContain("watchdog");
+		expect(resolved.map((alert) => alert.alert_key)).toContain("alertgate:watchdog");
 	});
 
 	it("a resolved Watchdog is no sign of life: answered ignored, and it does not re-arm", async () => {
@@ -93,7 +95,7 @@ describe("Alertmanager's Watchdog as a dead man's switch", () => {
 		expect(reply.body.data.results[0].result).toBe("ignored");
 		await moveClock(id, 2 * MINUTE + 1_000);
 		await runAlarm(id);
-		expect((await firing(id)).map((alert) => alert.alert_key)).toEqual(["watchdog"]);
+		expect((await firing(id)).map((alert) => alert.alert_key)).toEqual(["alertgate:watchdog"]);
 		// Another alert named Watchdog is an ordinary alert here.
 		const other = await webhook(key, [["Watchdog", "firing"]]);
 		expect(other.body.data.results[0].result).toBe("opened");
@@ -112,7 +114,7 @@ describe("Alertmanager's Watchdog as a dead man's switch", () => {
 		expect(await listAlerts(id)).toMatchObject({ alerts: [] });
 		await moveClock(id, 5 * MINUTE + 1_000);
 		await runAlarm(id);
-		expect((await firing(id)).map((alert) => alert.alert_key)).toEqual(["watchdog"]);
+		expect((await firing(id)).map((alert) => alert.alert_key)).toEqual(["alertgate:watchdog"]);
 		// An endsAt in the past is a resolved Watchdog: it resolves nothing.
 		await postAlerts(key, [{ ...watchdog, endsAt: iso(Date.now() - 1_000) }]);
 		expect(await firing(id)).toHaveLength(1);

@@ -26,6 +26,13 @@ export const LIMITS = {
 	linkText: 256,
 } as const;
 
+/**
+ * The start of the keys of the alerts an integration's object raises itself (a heartbeat that
+ * stopped, a watch that went quiet): a pushed alert cannot take one (`ingestPush` refuses it), so
+ * no sender can resolve or take over those alerts.
+ */
+export const OWN_ALERT_KEY_PREFIX = "alertgate:";
+
 export const Image = z.object({
 	src: z.string(),
 	alt: z.optional(z.string()),

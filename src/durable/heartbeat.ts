@@ -1,6 +1,6 @@
 import { isoOrNull } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
-import { LIMITS } from "../alerts/event";
+import { LIMITS, OWN_ALERT_KEY_PREFIX } from "../alerts/event";
 import { truncate } from "../alerts/text";
 import {
 	applyPing,
@@ -27,7 +27,7 @@ import type { Stores } from "./state/stores";
  * Pings do not move the intake counters: a routine ping leaves D1 nothing to mirror.
  */
 
-export const HEARTBEAT_ALERT_KEY = "heartbeat";
+export const HEARTBEAT_ALERT_KEY = `${OWN_ALERT_KEY_PREFIX}heartbeat`;
 
 /** A ping applied; true when its alert opened, changed or resolved (D1's list is behind). */
 export function recordPing(s: Stores, signal: PingSignal, next: NextFire, now: number): boolean {

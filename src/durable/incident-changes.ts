@@ -1,4 +1,5 @@
 import { type Alert, alertToApi } from "../alerts/alert";
+import { OWN_ALERT_KEY_PREFIX } from "../alerts/event";
 import { closeAlert } from "../alerts/lifecycle";
 import { changeToApi } from "../changes/change";
 import { type IncidentRecord, incidentToApi } from "../incidents/incident";
@@ -100,7 +101,11 @@ export function expireQuietAlerts(s: Stores, now: number): void {
 	}
 	const after = s.settings.current().autoResolveAfterMs;
 	if (after === null) return;
-	for (const alert of s.alerts.quietSince(now - after)) timeOut(s, alert, now, now);
+	for (const alert of s.alerts.quietSince(now - after)) {
+		// The object's own alerts (a heartbeat down, a source gone quiet) are quiet by nature: they
+		// end when what they watch comes back, never by a timeout.
+		if (!alert.alert_key.startsWith(OWN_ALERT_KEY_PREFIX)) timeOut(s, alert, now, now);
+	}
 }
 
 function timeOut(s: Stores, alert: Alert, at: number, now: number): void {

@@ -44,21 +44,15 @@ import { acknowledgeIncident, incidentReply, resolveIncident } from "./incident-
 import { hasSchema, migrate } from "./migrations";
 import { wouldSilence } from "./noise";
 import { retryNotification } from "./notifications";
-import type { Outbound } from "./outbound";
+import { mirrorToD1, type Outbound, sendNotifications } from "./outbound";
 import { previewPush } from "./preview";
 import { ingestOnce, recordChange } from "./push-intake";
 import { checkConfirmation, recordSubscription } from "./sns-subscription";
 import { forgetCopies, inTransaction, openStores, type Stores } from "./state/stores";
 import { type Due, nextWakeAt, upkeep } from "./upkeep";
-import { checkWatches } from "./watches";
+import { checkWatches, forgetEndedWatches } from "./watches";
 
 const UNKNOWN_KEY: Refusal = { ok: false, reason: "unknown_key" };
-
-/**
- * Sending notifications and writing the D1 mirror, loaded by the first alarm (or admin change) an
- * isolate runs: a push queues and writes, and never sends, so its module leaves this code out.
- */
-const outbound = () => import("./outbound");
 /** An alarm run's reckoning of everything due, with nothing left over from the run itself. */
 const IDLE_RUN: Due = { run: { more: false, sent: false } };
 
@@ -256,11 +250,15 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	): Promise<IncidentReply> {
 		this.vouched();
 		const now = this.clock();
-		const refusal = this.transaction(() => change(this.stores, id, now));
+		const refusal = this.transaction(() => {
+			const refused = change(this.stores, id, now);
+			forgetEndedWatches(this.stores);
+			return refused;
+		});
 		if (refusal !== null) return refusal;
-		// For the admin API: mirror at once, and leave a retry to the alarm if D1 fails.
-		const { mirrorToD1 } = await outbound();
-		await this.wake(now, { mirror: await mirrorToD1(this.out) });
+		// For the admin API: mirror at once, and leave a retry to the alarm if D1 fails. A watch
+		// whose alert a person resolved counts again, so its deadline is reckoned anew.
+		await this.wake(now, { rescheduled: true, mirror: await mirrorToD1(this.out) });
 		return incidentReply(this.stores, id);
 	}
 
@@ -345,7 +343,6 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			checkWatches(this.stores, now);
 			return upkeep(this.stores, now);
 		});
-		const { mirrorToD1, sendNotifications } = await outbound();
 		const sent = await sendNotifications(this.out);
 		await this.wake(now, { run: { more, sent }, mirror: await mirrorToD1(this.out) });
 	}

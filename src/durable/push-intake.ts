@@ -26,6 +26,7 @@ import { afterOpened, countStateChange, marksFor, tellFlapping } from "./noise";
 import { pipelineEvent } from "./pipeline";
 import { snsTimeRefusal } from "./sns-subscription";
 import { inTransaction, type Stores } from "./state/stores";
+import { watchAlertKey } from "./state/watches";
 import { holdResolvedCap } from "./upkeep";
 
 /**
@@ -273,7 +274,7 @@ function arrived(s: Stores, watchdog: boolean, now: number): void {
 		s.watches.mark(key, false);
 		const title = key === "watchdog" ? "Alertmanager sending again" : "Pushes arriving again";
 		const back = { title, description: "", labels: {}, images: [], occurred_at: now };
-		applyOwnEvent(s, { action: "resolve", alert_key: key, ...back }, now);
+		applyOwnEvent(s, { action: "resolve", alert_key: watchAlertKey(key), ...back }, now);
 	}
 }
 

@@ -2,7 +2,7 @@ import { isoOrNull } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { applyOwnEvent } from "./push-intake";
 import type { Stores } from "./state/stores";
-import type { WatchKey } from "./state/watches";
+import { type WatchKey, watchAlertKey } from "./state/watches";
 
 /**
  * The alarm's side of the watches (state/watches.ts): the alert of a watch past its deadline
@@ -12,6 +12,7 @@ import type { WatchKey } from "./state/watches";
  */
 export function checkWatches(s: Stores, now: number): boolean {
 	let changed = false;
+	forgetEndedWatches(s);
 	for (const key of ["expect_within", "watchdog"] as const) {
 		if (s.watches.isOpen(key) && s.watches.span(key) === null) {
 			s.watches.mark(key, false);
@@ -30,7 +31,12 @@ export function checkWatches(s: Stores, now: number): boolean {
 function quietEvent(s: Stores, key: WatchKey, now: number): AlertEvent {
 	const settings = s.settings.current();
 	const last = isoOrNull(s.watches.lastAt(key)) ?? "never";
-	const base = { action: "trigger" as const, alert_key: key, images: [], occurred_at: now };
+	const base = {
+		action: "trigger" as const,
+		alert_key: watchAlertKey(key),
+		images: [],
+		occurred_at: now,
+	};
 	if (key === "watchdog") {
 		const alertname = settings.watchdog?.alertname ?? "Watchdog";
 		const timeout = settings.watchdog?.timeout.text ?? "";
@@ -57,11 +63,23 @@ function offEvent(key: WatchKey, now: number): AlertEvent {
 	const title = `${key === "watchdog" ? "watchdog" : "expect_within"} turned off`;
 	return {
 		action: "resolve",
-		alert_key: key,
+		alert_key: watchAlertKey(key),
 		title,
 		description: "",
 		labels: {},
 		images: [],
 		occurred_at: now,
 	};
+}
+
+/**
+ * A watch whose alert no longer fires (a person resolved its incident, or a pipeline dropped it)
+ * counts again, from the last arrival: the source may still be quiet.
+ */
+export function forgetEndedWatches(s: Stores): void {
+	for (const key of ["expect_within", "watchdog"] as const) {
+		if (s.watches.isOpen(key) && s.alerts.firing(watchAlertKey(key)) === null) {
+			s.watches.mark(key, false);
+		}
+	}
 }

@@ -61,7 +61,13 @@ export function pushedIntegration(
  * a push with a key this isolate has not seen needs D1 to be up, which an addressed key does
  * not. Bounded like `known`.
  */
-const directory = new Map<string, string | null>();
+const directory = new Map<string, string>();
+/**
+ * Hashes D1 found no integration for, apart and smaller: a flood of made-up keys (each one D1
+ * read) empties this, never the directory of real ones.
+ */
+const unknown = new Set<string>();
+const MAX_UNKNOWN = 1_000;
 
 /** A 32-character routing key (`pagerduty` integrations): its integration found by its hash. */
 export async function routingKeyIntegration(
@@ -69,11 +75,16 @@ export async function routingKeyIntegration(
 	keyHash: string,
 	keyHeader: string | null,
 ): Promise<PushTarget> {
-	let integrationId = directory.get(keyHash);
+	let integrationId = unknown.has(keyHash) ? null : directory.get(keyHash);
 	if (integrationId === undefined) {
 		integrationId = await findIntegrationIdByKeyHash(env.DB, keyHash);
-		if (directory.size >= MAX_CACHED) directory.clear();
-		directory.set(keyHash, integrationId);
+		if (integrationId === null) {
+			if (unknown.size >= MAX_UNKNOWN) unknown.clear();
+			unknown.add(keyHash);
+		} else {
+			if (directory.size >= MAX_CACHED) directory.clear();
+			directory.set(keyHash, integrationId);
+		}
 	}
 	if (integrationId === null) throw refusalError(UNKNOWN_KEY, keyHeader);
 	return addressedIntegration(env, integrationId, keyHash, keyHeader);
@@ -100,4 +111,5 @@ export async function legacyIntegration(
 export function forgetIntegrations(): void {
 	known.clear();
 	directory.clear();
+	unknown.clear();
 }

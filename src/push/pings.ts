@@ -5,6 +5,7 @@ import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
 import type { Endpoint } from "../http/endpoint";
 import { HttpError } from "../http/errors";
+import { noteRefusal } from "../http/refusals";
 import { DOCS } from "../schema/docs";
 import { readIntegrationKey, sha256Hex } from "../security/secrets";
 import { pingSignal } from "../sources/heartbeat/handler";
@@ -56,8 +57,8 @@ export const pingEndpoints: Endpoint[] = (["get", "post"] as const).flatMap((met
 		refusals,
 		handle: (c: Context<AppEnv>) => {
 			const signal = readSignal(c.req.param("signal") ?? "");
-			if (signal === null) return c.text("not found", 404);
-			if (signal === "invalid") return c.text("invalid url format", 400);
+			if (signal === null) return refused(c, 404, "UnknownPingSignal", "not found");
+			if (signal === "invalid") return refused(c, 400, "InvalidExitStatus", "invalid url format");
 			return handlePing(c, signal.kind, signal.exitStatus);
 		},
 	},
@@ -69,9 +70,10 @@ function readSignal(
 ): { kind: PingKind; exitStatus: number | null } | "invalid" | null {
 	if (text === "start" || text === "fail" || text === "log")
 		return { kind: text, exitStatus: null };
-	if (!/^\d{1,9}$/.test(text)) return null;
+	if (!/^\d+$/.test(text)) return null;
+	// Healthchecks answers any number past 255 as a bad URL, however many digits it has.
+	if (text.length > 3 || Number(text) > 255) return "invalid";
 	const status = Number(text);
-	if (status > 255) return "invalid";
 	return { kind: status === 0 ? "success" : "fail", exitStatus: status };
 }
 
@@ -79,22 +81,33 @@ async function handlePing(c: Context<AppEnv>, kind: PingKind, exitStatus: number
 	const key = c.req.param("key") ?? "";
 	// A malformed key never wakes an object; a heartbeat's key always names its integration.
 	const shape = readIntegrationKey(key);
-	if (shape?.kind !== "addressed") return c.text("not found", 404);
+	if (shape?.kind !== "addressed") return refused(c, 404, "IntegrationNotFound", "not found");
 	let text: string;
 	try {
 		text = await readTextLimited(c.req.raw, MAX_PUSH_BODY_BYTES);
 	} catch (error) {
 		if (!(error instanceof HttpError)) throw error;
-		if (error.status === 413) return c.text("payload too large", 413);
+		if (error.status === 413) return refused(c, 413, error.code, "payload too large");
 		// Output that is not UTF-8 still counts as the ping it is.
 		text = "(the body was not UTF-8 text)";
 	}
 	const stub = c.env.INTEGRATION.getByName(shape.integrationId);
 	const reply = await stub.ping(pingSignal(c, await sha256Hex(key), kind, exitStatus, text));
 	if (reply.ok) return c.text("OK");
-	if (reply.reason === "unknown_key") return c.text("not found", 404);
-	return c.text(
-		`this key is a ${reply.type} integration's: ping URLs take the keys of heartbeat integrations`,
+	if (reply.reason === "unknown_key") return refused(c, 404, "IntegrationNotFound", "not found");
+	return refused(
+		c,
 		400,
+		"WrongIntegrationType",
+		`this key is a ${reply.type} integration's: ping URLs take the keys of heartbeat integrations`,
 	);
+}
+
+/**
+ * A refusal in Healthchecks' plain text, noted for the push routes' log line and counter as
+ * every refused push is (`observePushes`).
+ */
+function refused(c: Context<AppEnv>, status: 400 | 404 | 413, code: string, text: string) {
+	noteRefusal(c, new HttpError(status, code, text));
+	return c.text(text, status);
 }

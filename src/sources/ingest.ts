@@ -1,9 +1,10 @@
 import type { Context } from "hono";
 import type * as z from "zod/mini";
+import { OWN_ALERT_KEY_PREFIX } from "../alerts/event";
 import type { IntegrationConfig, PreviewData, Push, PushAuth, PushData } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { ok } from "../http/envelope";
-import { HttpError } from "../http/errors";
+import { HttpError, InvalidParameter } from "../http/errors";
 import { refusalError } from "../http/refusals";
 import type { Settings } from "../integrations/settings";
 import type { IntegrationType } from "../integrations/type";
@@ -117,6 +118,12 @@ export async function ingestPush(
 	push: SourcePush,
 ): Promise<{ data: PushData[]; replayed: boolean }> {
 	checkAlertCount(push.events.length);
+	const reserved = push.events.find((event) => event.alert_key.startsWith(OWN_ALERT_KEY_PREFIX));
+	if (reserved !== undefined) {
+		throw new InvalidParameter(
+			`alert_key "${reserved.alert_key}" is reserved: keys starting with ${OWN_ALERT_KEY_PREFIX} are the alerts alertgate raises itself (heartbeats, expect_within, the Watchdog)`,
+		);
+	}
 	const stub = integrationObject(c, target);
 	if (target.preview) {
 		const preview = await stub.preview(push.events, push.topic);

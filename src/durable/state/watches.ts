@@ -1,3 +1,4 @@
+import { OWN_ALERT_KEY_PREFIX } from "../../alerts/event";
 import type { Meta, MetaValue } from "./meta";
 import type { HeldSettings } from "./settings";
 
@@ -22,10 +23,10 @@ export class Watches {
 	dueAt(key: WatchKey): number | null {
 		const span = this.span(key);
 		if (span === null || this.isOpen(key)) return null;
-		const last = this.lastAt(key);
-		const since = this.meta.get("settings_changed_at");
-		if (last === null && since === null) return null;
-		return Math.max(last ?? 0, since ?? 0) + span;
+		// From the last arrival; before any, from when the settings last changed. A later change
+		// of other settings must not move it, or edits could keep a dead source from alerting.
+		const from = this.lastAt(key) ?? this.meta.get("settings_changed_at");
+		return from === null ? null : from + span;
 	}
 
 	/** The soonest deadline of any watch (null: none). */
@@ -54,4 +55,9 @@ export class Watches {
 		const others = (this.meta.get("watches_open") ?? []).filter((one) => one !== key);
 		this.meta.set("watches_open", open ? [...others, key] : others);
 	}
+}
+
+/** A watch's alert key, among those only the object raises. */
+export function watchAlertKey(key: WatchKey): string {
+	return `${OWN_ALERT_KEY_PREFIX}${key}`;
 }

@@ -50,6 +50,9 @@ const ANOMALY_BAND = /^\s*ANOMALY_DETECTION_BAND\s*\(/i;
  * whose metrics come as a list of one plain metric is `metric`, as EventBridge sends every
  * single-metric alarm.
  */
+/** The longest `suppressed_by` kept. */
+const MAX_SUPPRESSED_CHARS = 128;
+
 export function alarmType(definition: AlarmDefinition): AlarmType | undefined {
 	if (definition.composite) return "composite";
 	const { expressions } = definition;
@@ -96,7 +99,10 @@ export async function eventFromStateChange(
 	if (state === "OK" || (state === "INSUFFICIENT_DATA" && policy.insufficient_data === "resolve")) {
 		return { action: "resolve", ...common };
 	}
-	const suppressed = change.suppressedBy ? { suppressed_by: change.suppressedBy } : {};
+	// CloudWatch names one of a few reasons (WaitPeriod, ExtensionPeriod, Alarm); a sender may say more.
+	const suppressed = change.suppressedBy
+		? { suppressed_by: truncate(change.suppressedBy, MAX_SUPPRESSED_CHARS) }
+		: {};
 	if (state === "INSUFFICIENT_DATA") {
 		if (policy.insufficient_data === "ignore") return null;
 		return { action: "trigger", severity: "info", ...common, ...suppressed };

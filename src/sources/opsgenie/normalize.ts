@@ -40,7 +40,7 @@ export async function normalizeOpsgenieCreate(
 	// Details are the sender's labels (Alertmanager sends an alert group's common labels there),
 	// under their own names; they never replace source, entity or tags.
 	for (const [name, value] of Object.entries(alert.details ?? {})) {
-		if (name in labels) continue;
+		if (Object.hasOwn(labels, name)) continue;
 		set(name, typeof value === "string" ? value : JSON.stringify(value));
 	}
 	const trigger: AlertEvent = {

@@ -25,8 +25,9 @@ export function normalizeChange(body: unknown, receivedAt: number): Checked<Chan
 	}
 	const given = payload.custom_details;
 	const details = given === null || given === undefined ? null : JSON.stringify(given);
-	// Kept whole or refused: JSON cut short would mean nothing, and a bound keeps 1,000 kept
-	// change events to a few MiB.
+	// Kept whole or refused: JSON cut short would mean nothing. With the other fields' bounds, one
+	// change is at most about 75 KB (16 Ki characters of details, each up to 3 bytes, and 10
+	// links), so the 1,000 kept are at most about 75 MB of the object's storage, typically far less.
 	if (details !== null && details.length > CHANGE_LIMITS.detailsChars) {
 		return problem(
 			`payload.custom_details must be at most ${CHANGE_LIMITS.detailsChars} characters as JSON`,

@@ -1,5 +1,7 @@
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { admin, call, listAlerts, runAlarm } from "./helpers";
+import { Receipts } from "../src/durable/state/receipts";
+import { admin, call, createIntegration, integrationStub, listAlerts, runAlarm } from "./helpers";
 import {
 	fire,
 	incidentsOf,
@@ -146,5 +148,47 @@ describe("a push's answer", () => {
 		expect(again.status).toBe(200);
 		expect(again.body.data).toEqual(first.body.data);
 		expect(again.headers.get("Idempotent-Replayed")).toBe("true");
+	});
+
+	it("is answered from a record written before these fields, with them null", async () => {
+		const { id } = await createIntegration();
+		const replayed = await runInDurableObject(integrationStub(id), (_object, state) => {
+			const alertId = crypto.randomUUID();
+			const insert =
+				"INSERT INTO deliveries (key, fingerprint, body, received_at) VALUES (?, ?, ?, ?)";
+			state.storage.sql.exec(
+				insert,
+				"compact",
+				"f",
+				JSON.stringify({ results: [`of${alertId}`] }),
+				0,
+			);
+			const full = [
+				{ alert_key: "k", alert_id: alertId, alert_status: "firing", result: "opened" },
+			];
+			state.storage.sql.exec(insert, "full", "f", JSON.stringify(full), 0);
+			const receipts = new Receipts(state.storage.sql);
+			return [
+				alertId,
+				receipts.lookup({ key: "compact", fingerprint: "f" }, ["k"]),
+				receipts.lookup({ key: "full", fingerprint: "f" }, ["k"]),
+			] as const;
+		});
+		const [alertId, ...lookups] = replayed;
+		for (const lookup of lookups) {
+			expect(lookup).toEqual({
+				kind: "replay",
+				data: [
+					{
+						alert_key: "k",
+						alert_id: alertId,
+						alert_status: "firing",
+						result: "opened",
+						incident_id: null,
+						muted_by: null,
+					},
+				],
+			});
+		}
 	});
 });

@@ -12,8 +12,9 @@ const RECEIPT_TTL_MS = 24 * 60 * 60 * 1000;
 export const MAX_RECEIPTS = 200_000;
 /**
  * A ceiling on their size (RECEIPT_SIZE_SQL: the key twice, for its index, the fingerprint and
- * the compact results). A record of a 100-event batch is about 4 KB, so rows alone would allow
- * some 800 MB; this holds the table to 64 MiB whatever the pushes carry.
+ * the compact results). A record of a 100-event batch is about 8 KB (an alert id and an incident
+ * id a result), so rows alone would allow some 1.6 GB; this holds the table to 64 MiB whatever
+ * the pushes carry.
  */
 export const MAX_RECEIPT_BYTES = 64 * 1024 * 1024;
 /** Rows forgotten per alarm run past a ceiling; more are left for the next run, a second later. */

@@ -1,6 +1,6 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { signInReturn } from "../src/dashboard/session";
 import worker from "../src/index";
 import { buildEvent } from "../src/notify/event";
@@ -47,6 +47,18 @@ describe("links in notifications", () => {
 		const id = event.incident.id;
 		expect(event.incident.url).toBe(`${PUBLIC}/dashboard/incidents/${id}`);
 		expect(event.incident.api_url).toBe(`${PUBLIC}/api/v1/incidents/${id}`);
+	});
+
+	it("ignore a PUBLIC_URL that is not an origin with a log line that does not echo it", async () => {
+		const warn = vi.spyOn(console, "warn");
+		try {
+			await firstEvent("https://alerts.example.com/secret-path");
+			const lines = warn.mock.calls.map((args) => String(args[0]));
+			expect(lines.some((line) => line.includes('"event":"public_url_ignored"'))).toBe(true);
+			expect(lines.join("\n")).not.toContain("secret-path");
+		} finally {
+			warn.mockRestore();
+		}
 	});
 
 	it("lead to the API, as before, without PUBLIC_URL or with one that is not an origin", async () => {

@@ -6,11 +6,12 @@ import { snsOutboundService } from "./test/node/sns-outbound.ts";
 
 /**
  * What the failures the tests cause on purpose log (see test/README.md, "Expected output"): an
- * injected D1 error, a dropped table, a receiver that fails, a refused push. Tests that check
- * these lines spy on the console and see them whatever this filter drops.
+ * injected D1 error, a dropped table, a receiver that fails, a refused push, a PUBLIC_URL that
+ * is not an origin. Tests that check these lines spy on the console and see them whatever this
+ * filter drops.
  */
 const EXPECTED_FAILURES =
-	/D1_ERROR: (injected failure|no such table: incidents)|"event":"(notification_failed|push_refused)"/;
+	/D1_ERROR: (injected failure|no such table: incidents)|"event":"(notification_failed|push_refused|public_url_ignored)"/;
 
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));

@@ -90,6 +90,8 @@ describe("open, deduplicate, resolve, re-trigger", () => {
 			alert_id: null,
 			alert_status: null,
 			result: "ignored",
+			incident_id: null,
+			muted_by: null,
 		});
 		expect((await listAlerts(id)).alerts).toHaveLength(0);
 	});

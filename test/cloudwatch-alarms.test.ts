@@ -157,6 +157,8 @@ describe("INSUFFICIENT_DATA", () => {
 			alert_id: null,
 			alert_status: null,
 			result: "ignored",
+			incident_id: null,
+			muted_by: null,
 		});
 		expect((await listAlerts(id)).alerts[0]).toMatchObject({ status: "firing", event_count: 1 });
 	});

@@ -19,9 +19,14 @@ describe("dashboard", () => {
 	});
 
 	it("sends whoever is not signed in to the sign-in page", async () => {
-		for (const path of ["/dashboard", "/dashboard/integrations", "/dashboard/incidents/x"]) {
+		expect(await page("GET", "/dashboard")).toMatchObject({
+			status: 303,
+			location: "/dashboard/login",
+		});
+		// A page under it is returned to after signing in (incident-links.test.ts).
+		for (const path of ["/dashboard/integrations", "/dashboard/incidents/x"]) {
 			const reply = await page("GET", path);
-			expect(reply).toMatchObject({ status: 303, location: "/dashboard/login" });
+			expect(reply).toMatchObject({ status: 303, location: `/dashboard/login?next=${path}` });
 		}
 		const forged = await page("GET", "/dashboard", { cookie: "alertgate_session=forged" });
 		expect(forged.location).toBe("/dashboard/login");

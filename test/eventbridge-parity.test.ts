@@ -332,7 +332,9 @@ describe("a composite alarm whose actions CloudWatch suppressed", () => {
 			integration_key,
 			suppressedComposite("ALARM", "2026-11-21T05:00:00.000+0000", "WaitPeriod"),
 		);
-		expect(held.body.data.results).toMatchObject([{ result: "opened", alert_status: "firing" }]);
+		expect(held.body.data.results).toMatchObject([
+			{ result: "opened", alert_status: "firing", incident_id: null, muted_by: "suppressed" },
+		]);
 		const [alert] = (await listAlerts(id)).alerts;
 		expect(alert).toMatchObject({
 			status: "firing",
@@ -348,11 +350,13 @@ describe("a composite alarm whose actions CloudWatch suppressed", () => {
 			integration_key,
 			suppressedComposite("ALARM", "2026-11-21T05:02:00.000+0000"),
 		);
-		expect(performed.body.data.results[0].result).toBe("updated");
+		expect(performed.body.data.results[0]).toMatchObject({ result: "updated", muted_by: null });
 		expect((await listAlerts(id)).alerts[0]).toMatchObject({ suppressed_by: null });
 		await runAlarm(id);
 		const [incident] = await incidentsOf(id);
 		expect(incident).toMatchObject({ status: "triggered", title: "ServiceAggregatedAlarm" });
+		// Released into routing by this event: the answer names the incident it opened.
+		expect(performed.body.data.results[0].incident_id).toBe(incident?.id);
 
 		const ok = await pushEvent(
 			integration_key,

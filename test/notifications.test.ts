@@ -359,6 +359,7 @@ describe("storm warnings", () => {
 			integrationId: "int",
 			alerts: [],
 			baseUrl: "https://alertgate.example",
+			dashboardUrl: null,
 			now: 0,
 			stormThreshold: 100,
 		});

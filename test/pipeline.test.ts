@@ -215,6 +215,8 @@ describe("a push through the pipeline", () => {
 			alert_id: null,
 			alert_status: null,
 			result: "dropped",
+			incident_id: null,
+			muted_by: null,
 		});
 		const another = await fire(integration_key, "other", { labels: { env: "test" } });
 		expect(another.body.data).toMatchObject({ result: "dropped" });

@@ -27,9 +27,10 @@ describe("idempotency records hold what a replay needs", () => {
 		const path = `/push/${integration_key}/batch`;
 		const first = await call("POST", path, { body, headers });
 		expect(first.status).toBe(200);
-		// An alert id (36) and two letters a result, where the full results took about 320 B each.
+		// An alert id and an incident id (36 each) and four letters a result, where the full
+		// results took about 360 B each.
 		const stored = await count(id, "SELECT length(body) AS n FROM deliveries");
-		expect(stored).toBeLessThan(100 * 45);
+		expect(stored).toBeLessThan(100 * 82);
 		const retry = await call("POST", path, { body, headers });
 		expect(retry.headers.get("Idempotent-Replayed")).toBe("true");
 		expect(retry.body.data).toEqual(first.body.data);

@@ -5,6 +5,7 @@ import { loadRoutingSnapshot } from "../db/routes";
 import { ServiceUnavailable } from "../http/errors";
 import { refusalError } from "../http/refusals";
 import type { Settings } from "../integrations/settings";
+import { publicUrlProblem, urlRulesOf } from "../notify/url";
 
 /**
  * What admin changes tell the integrations' Durable Objects, which hold what a push needs (key
@@ -20,13 +21,31 @@ type Described = Pick<IntegrationRow, "id" | "type"> & { settings: Settings };
 /** The admin request that makes the change: its bindings, and the address it came to. */
 export type AdminRequest = { env: Env; req: { url: string } };
 
+/** The deployment's PUBLIC_URL as an origin, or null when it is unset or not valid (logged). */
+export function publicUrl(env: Env): string | null {
+	if (env.PUBLIC_URL === undefined || env.PUBLIC_URL === "") return null;
+	const problem = publicUrlProblem(env.PUBLIC_URL, urlRulesOf(env));
+	if (problem !== null) {
+		// The rule only: the setting is the operator's, and a log is no place to echo config.
+		console.warn(JSON.stringify({ event: "public_url_ignored", problem }));
+		return null;
+	}
+	return new URL(env.PUBLIC_URL).origin;
+}
+
 /** Where the API is, for links in notifications: PUBLIC_URL, else the admin request's origin. */
 export function publicBaseUrl(c: AdminRequest): string {
-	return (c.env.PUBLIC_URL ?? new URL(c.req.url).origin).replace(/\/+$/, "");
+	return publicUrl(c.env) ?? new URL(c.req.url).origin;
 }
 
 function snapshotOf(c: AdminRequest, integrationId: string) {
-	return loadRoutingSnapshot(c.env.DB, integrationId, { baseUrl: publicBaseUrl(c) });
+	const origin = publicUrl(c.env);
+	return loadRoutingSnapshot(c.env.DB, integrationId, {
+		baseUrl: origin ?? new URL(c.req.url).origin,
+		// Only a configured address leads to the dashboard: the admin request's origin may be
+		// one the browsers of the people paged cannot reach.
+		dashboardUrl: origin,
+	});
 }
 
 /** The object could not be told; the admin change is saved and repeating the request applies it. */

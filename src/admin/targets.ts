@@ -334,6 +334,8 @@ export const targetEndpoints = [
 				integrationId: "",
 				alerts: [],
 				baseUrl: publicBaseUrl(c),
+				// A test incident has no page to land on.
+				dashboardUrl: null,
 				now,
 			});
 			const results = await Promise.all(

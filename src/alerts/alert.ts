@@ -44,6 +44,26 @@ export type Alert = z.infer<typeof Alert>;
 
 export type Mutes = Pick<Alert, "silenced_by" | "inhibited_by" | "flapping" | "suppressed_by">;
 
+/**
+ * What mutes an alert, named for a push's answer and the API: a silence (a maintenance window
+ * when that silence has a weekly schedule), an inhibit rule, flapping, or its sender's
+ * suppression; the first of these that holds. Null: nothing.
+ */
+export const MutedBy = z.nullable(
+	z.enum(["silence", "maintenance_window", "inhibit_rule", "flapping", "suppressed"]),
+);
+export type MutedBy = z.infer<typeof MutedBy>;
+
+/** `isWindow`: whether a silence id names a maintenance window (one with a schedule). */
+export function mutedBy(alert: Mutes, isWindow: (silenceId: string) => boolean): MutedBy {
+	if (alert.silenced_by !== null) {
+		return isWindow(alert.silenced_by) ? "maintenance_window" : "silence";
+	}
+	if (alert.inhibited_by !== null) return "inhibit_rule";
+	if (alert.flapping) return "flapping";
+	return alert.suppressed_by === null ? null : "suppressed";
+}
+
 /** Whether a silence, an inhibit rule, flapping or its sender's suppression mutes it. */
 export function isMuted(alert: Mutes): boolean {
 	return (
@@ -66,12 +86,16 @@ export const AlertView =
 		last_event_at: Iso,
 		resolved_at: IsoOrNull,
 		expires_at: IsoOrNull,
+		/** What mutes it, in one word (the marks above say by which silence or alert). */
+		muted_by: MutedBy,
 	});
 export type ApiAlert = z.output<typeof AlertView>;
 
-export function alertToApi(alert: Alert): ApiAlert {
+/** `isWindow`: as for `mutedBy` (the object's silences say which are maintenance windows). */
+export function alertToApi(alert: Alert, isWindow: (silenceId: string) => boolean): ApiAlert {
 	return {
 		...alert,
+		muted_by: mutedBy(alert, isWindow),
 		first_event_at: iso(alert.first_event_at),
 		last_event_at: iso(alert.last_event_at),
 		resolved_at: isoOrNull(alert.resolved_at),

@@ -64,12 +64,16 @@ export function Layout(props: { title: string; csrf?: string; children: Child })
 	);
 }
 
-export function LoginPage(props: { error?: string }) {
+/** `next`: the dashboard path to return to, already checked by `signInReturn`. */
+export function LoginPage(props: { error?: string; next?: string | null }) {
 	return (
 		<Layout title="Sign in">
 			<h1>Sign in</h1>
 			{props.error !== undefined && <p class="error">{props.error}</p>}
 			<form method="post" action="/dashboard/login">
+				{props.next !== undefined && props.next !== null && (
+					<input type="hidden" name="next" value={props.next} />
+				)}
 				<p>
 					<label>
 						Admin token <input type="password" name="token" autocomplete="current-password" />

@@ -141,16 +141,24 @@ function ChangeTable(props: { changes: ApiChange[]; openedAt: string }) {
 	);
 }
 
-/** What mutes an alert, as marks: silenced, inhibited, suppressed, flapping (none: nothing). */
+/**
+ * What mutes an alert, as marks: silenced (or in a maintenance window, as `muted_by` says),
+ * inhibited, suppressed, flapping (none: nothing).
+ */
 function Marks(props: { alert: ApiAlert }) {
 	const { alert } = props;
 	return (
 		<>
-			{alert.silenced_by !== null && (
-				<span class="mark" title={`silence ${alert.silenced_by}`}>
-					silenced
-				</span>
-			)}
+			{alert.silenced_by !== null &&
+				(alert.muted_by === "maintenance_window" ? (
+					<span class="mark" title={`maintenance window ${alert.silenced_by}`}>
+						maintenance window
+					</span>
+				) : (
+					<span class="mark" title={`silence ${alert.silenced_by}`}>
+						silenced
+					</span>
+				))}
 			{alert.inhibited_by !== null && (
 				<span class="mark" title={`inhibited by alert ${alert.inhibited_by}`}>
 					inhibited

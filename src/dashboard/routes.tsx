@@ -29,7 +29,7 @@ import {
 	type PreviewView,
 	SilencesPage,
 } from "./pages";
-import { session, signIn, signOut } from "./session";
+import { session, signIn, signInReturn, signOut } from "./session";
 
 /**
  * `/dashboard`: open incidents by channel, an incident's alerts with acknowledge and resolve, and
@@ -64,10 +64,20 @@ const PAGE_ROWS = 100;
 
 const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const current = await session(c);
-	if (current === null) return c.redirect("/dashboard/login", 303);
+	if (current === null) {
+		// A page (a notification's link) is shown after signing in; an action is not replayed.
+		const back = c.req.method === "GET" ? signInReturn(new URL(c.req.url).pathname) : null;
+		return c.redirect(
+			back === null ? "/dashboard/login" : `/dashboard/login?next=${asQueryValue(back)}`,
+			303,
+		);
+	}
 	c.set("csrf", current.csrf);
 	await next();
 };
+
+/** A path as a query value that reads as written: only what a query would take apart is escaped. */
+const asQueryValue = (path: string) => path.replace(/[%&+#=]/g, (ch) => encodeURIComponent(ch));
 
 /** An action's form must carry this session's CSRF token; its fields once it does. */
 async function checkForm(c: Context<AppEnv>, maxBytes?: number): Promise<URLSearchParams> {
@@ -85,16 +95,18 @@ async function checkForm(c: Context<AppEnv>, maxBytes?: number): Promise<URLSear
 }
 
 dashboard.get("/login", async (c) => {
-	if ((await session(c)) !== null) return c.redirect("/dashboard", 303);
-	return c.html(<LoginPage />);
+	const next = signInReturn(c.req.query("next"));
+	if ((await session(c)) !== null) return c.redirect(next ?? "/dashboard", 303);
+	return c.html(<LoginPage next={next} />);
 });
 
 dashboard.post("/login", async (c) => {
-	const token = (await readForm(c.req.raw)).get("token") ?? "";
-	if (!(await signIn(c, token))) {
-		return c.html(<LoginPage error="That is not the admin token." />, 401);
+	const form = await readForm(c.req.raw);
+	const next = signInReturn(form.get("next"));
+	if (!(await signIn(c, form.get("token") ?? ""))) {
+		return c.html(<LoginPage error="That is not the admin token." next={next} />, 401);
 	}
-	return c.redirect("/dashboard", 303);
+	return c.redirect(next ?? "/dashboard", 303);
 });
 
 dashboard.post("/logout", signedIn, async (c) => {

@@ -95,3 +95,24 @@ export async function session(c: Context<AppEnv>): Promise<{ csrf: string } | nu
 	}
 	return { csrf: row.csrf_token };
 }
+
+/**
+ * Where a sign-in may send the browser back to: a dashboard path on this origin, or null. `next`
+ * comes from a link anyone can craft, so anything that could leave the origin is refused (an
+ * open redirect): a scheme, `//host` or `/\host` (browsers read a backslash as a slash), a
+ * control character, or any path outside `/dashboard/`: only URL characters are taken.
+ */
+export function signInReturn(next: string | null | undefined): string | null {
+	if (next === null || next === undefined || next.length > MAX_NEXT_LENGTH) return null;
+	if (!NEXT_SHAPE.test(next)) return null;
+	// Resolved as a browser would against a fixed origin: it must stay there, on a dashboard path.
+	const url = URL.parse(next, "https://alertgate.invalid");
+	if (url === null || url.origin !== "https://alertgate.invalid") return null;
+	if (!url.pathname.startsWith("/dashboard/") || url.pathname.includes("//")) return null;
+	return `${url.pathname}${url.search}`;
+}
+
+/** URL path and query characters only (RFC 3986): no backslash, space or control character. */
+const NEXT_SHAPE = /^\/dashboard\/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$/;
+/** A dashboard path and query, far longer than any the dashboard writes. */
+const MAX_NEXT_LENGTH = 512;

@@ -100,9 +100,9 @@ const REACHABLE_CHANNELS = `SELECT channel_id FROM integrations WHERE id = ?1
 export async function loadRoutingSnapshot(
 	db: D1Database,
 	integrationId: string,
-	options: { version?: number; baseUrl?: string } = {},
+	options: { version?: number; baseUrl?: string; dashboardUrl?: string | null } = {},
 ): Promise<RoutingSnapshot> {
-	const { version, baseUrl } = options;
+	const { version, baseUrl, dashboardUrl } = options;
 	const [
 		integration,
 		channels,
@@ -144,6 +144,6 @@ export async function loadRoutingSnapshot(
 		grouping,
 		targets: targetsByChannel(targets),
 		...noiseFrom(silences, inhibitRules),
-		...(baseUrl === undefined ? {} : { base_url: baseUrl }),
+		...(baseUrl === undefined ? {} : { base_url: baseUrl, dashboard_url: dashboardUrl ?? null }),
 	};
 }

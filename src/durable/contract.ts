@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { AlertStatus, type ApiAlert } from "../alerts/alert";
+import { AlertStatus, type ApiAlert, MutedBy } from "../alerts/alert";
 import { type AlertEvent, Labels, Severity } from "../alerts/event";
 import type { ApiChange, ChangeEvent, ChangeRecord } from "../changes/change";
 import { DownReason, HeartbeatStatus, PingKind } from "../heartbeat/lifecycle";
@@ -34,8 +34,22 @@ export const PushData = z.object({
 	alert_id: z.nullable(z.string()),
 	alert_status: z.nullable(AlertStatus),
 	result: PushResult,
+	/** The open incident the alert is in after the event (the first, when routed to several). */
+	incident_id: z.nullable(z.string()),
+	/** Why an alert that is firing opened or joined no incident: what mutes it (alert.ts). */
+	muted_by: MutedBy,
 });
 export type PushData = z.infer<typeof PushData>;
+
+/** An answer that names no alert (an ignored state, a dropped event: spread and set those). */
+export const NO_ALERT: PushData = {
+	alert_key: null,
+	alert_id: null,
+	alert_status: null,
+	result: "ignored",
+	incident_id: null,
+	muted_by: null,
+};
 
 /**
  * A push's receipt: its idempotency id and a fingerprint of what it said. A retry with the same

@@ -14,7 +14,7 @@ import {
 import { channelsFor } from "../routing/snapshot";
 import type { IncidentDetail, IncidentReply, Refusal } from "./contract";
 import { countUnrouted } from "./counters";
-import { afterClosed } from "./noise";
+import { afterClosed, isWindowIn } from "./noise";
 import { incidentChanged } from "./notifications";
 import type { Stores } from "./state/stores";
 
@@ -28,11 +28,17 @@ export const newId = () => crypto.randomUUID();
 
 /**
  * Routing is decided once, when the alert opens. In each channel it joins an open incident of
- * its group or opens one; with no channel it opens an unrouted incident. False: unrouted.
+ * its group or opens one; with no channel it opens an unrouted incident. `routed` false: unrouted;
+ * `incidentId`: the incident it opened or joined in its first channel.
  */
-export function openIncidents(s: Stores, alert: Alert, now: number): boolean {
+export function openIncidents(
+	s: Stores,
+	alert: Alert,
+	now: number,
+): { routed: boolean; incidentId: string | null } {
 	const routing = s.routing.current();
 	const channels = channelsFor(alert, routing);
+	let incidentId: string | null = null;
 	for (const place of placements(alert, channels, routing.grouping)) {
 		const candidate =
 			place.channel_id === null || place.group_key === null
@@ -42,8 +48,9 @@ export function openIncidents(s: Stores, alert: Alert, now: number): boolean {
 		s.incidents.save(incident);
 		s.incidents.link(incident.id, alert.id);
 		incidentChanged(s, candidate?.id === incident.id ? candidate : null, incident, now);
+		incidentId ??= incident.id;
 	}
-	return channels.length > 0;
+	return { routed: channels.length > 0, incidentId };
 }
 
 /**
@@ -51,7 +58,7 @@ export function openIncidents(s: Stores, alert: Alert, now: number): boolean {
  * many no channel took.
  */
 export function routeReleased(s: Stores, released: readonly Alert[], now: number): number {
-	return released.filter((alert) => !openIncidents(s, alert, now)).length;
+	return released.filter((alert) => !openIncidents(s, alert, now).routed).length;
 }
 
 /** An alert's severity changed: its open incidents take the highest of their alerts'. */
@@ -183,7 +190,7 @@ function detail(s: Stores, incident: IncidentRecord): IncidentDetail {
 	const opened = incident.opened_at;
 	return {
 		...incidentToApi({ ...fields, integration_id: s.meta.get("integration_id") ?? "" }),
-		alerts: s.incidents.alertsOf(incident.id).map(alertToApi),
+		alerts: s.incidents.alertsOf(incident.id).map((alert) => alertToApi(alert, isWindowIn(s))),
 		recent_changes: s.changes
 			.between(opened - RECENT_CHANGES_WINDOW_MS, opened, RECENT_CHANGES_SHOWN)
 			.map(changeToApi),

@@ -42,7 +42,7 @@ import {
 } from "./heartbeat";
 import { acknowledgeIncident, incidentReply, resolveIncident } from "./incident-changes";
 import { hasSchema, migrate } from "./migrations";
-import { wouldSilence } from "./noise";
+import { isWindowIn, wouldSilence } from "./noise";
 import { retryNotification } from "./notifications";
 import { mirrorToD1, type Outbound, sendNotifications } from "./outbound";
 import { previewPush } from "./preview";
@@ -300,13 +300,15 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** The firing alerts a silence's matchers and channels would mute (whatever its times). */
 	previewSilence(silence: SilenceRule, limit: number): ApiAlert[] {
 		if (!this.ready || this.stores.meta.isDeleted()) return [];
-		return wouldSilence(this.stores, silence, limit).map(alertToApi);
+		const isWindow = isWindowIn(this.stores);
+		return wouldSilence(this.stores, silence, limit).map((alert) => alertToApi(alert, isWindow));
 	}
 
 	listAlerts(query: AlertQuery): AlertPage {
 		this.vouched();
 		const page = this.stores.alerts.page(query);
-		return { alerts: page.alerts.map(alertToApi), next_seq: page.next };
+		const isWindow = isWindowIn(this.stores);
+		return { alerts: page.alerts.map((alert) => alertToApi(alert, isWindow)), next_seq: page.next };
 	}
 
 	/** A failed notification, queued again (`POST …/deliveries/{id}/retry`). */

@@ -55,6 +55,10 @@ export function marksFor(
 	return { silenced_by, inhibited_by, flapping };
 }
 
+/** Whether a silence id names one of the object's maintenance windows (a scheduled silence). */
+export const isWindowIn = (s: Stores) => (silenceId: string) =>
+	s.routing.current().silences.some((one) => one.id === silenceId && one.schedule !== null);
+
 /** The silences muting at `now` (a window's time-zone arithmetic is done once per call). */
 export function activeSilences(s: Stores, now: number): SilenceRule[] {
 	return s.routing.current().silences.filter((one) => silenceActive(one, now));

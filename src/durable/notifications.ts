@@ -205,6 +205,7 @@ function enqueue(
 		integrationId: s.meta.get("integration_id") ?? "",
 		alerts: s.incidents.alertsOf(incident.id, MAX_EVENT_ALERTS),
 		baseUrl: s.routing.current().base_url ?? "",
+		dashboardUrl: s.routing.current().dashboard_url ?? null,
 		now,
 		...(repeat === undefined ? {} : { repeat }),
 		...(stormThreshold === undefined ? {} : { stormThreshold }),

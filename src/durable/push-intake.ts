@@ -1,17 +1,18 @@
-import { isMuted } from "../alerts/alert";
+import { isMuted, mutedBy } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { heldToClock, MAX_FUTURE_SKEW_MS } from "../alerts/event-time";
 import { applyEvent } from "../alerts/lifecycle";
 import { acknowledge } from "../incidents/lifecycle";
 import { describeKey } from "./configuration";
-import type {
-	ChangePush,
-	ChangeReply,
-	IngestReply,
-	Push,
-	PushAuth,
-	PushData,
-	Refusal,
+import {
+	type ChangePush,
+	type ChangeReply,
+	type IngestReply,
+	NO_ALERT,
+	type Push,
+	type PushAuth,
+	type PushData,
+	type Refusal,
 } from "./contract";
 import { countStats, countUnrouted } from "./counters";
 import {
@@ -22,7 +23,7 @@ import {
 	routeReleased,
 	saveChange,
 } from "./incident-changes";
-import { afterOpened, countStateChange, marksFor, tellFlapping } from "./noise";
+import { afterOpened, countStateChange, isWindowIn, marksFor, tellFlapping } from "./noise";
 import { pipelineEvent } from "./pipeline";
 import { snsTimeRefusal } from "./sns-subscription";
 import { inTransaction, type Stores } from "./state/stores";
@@ -176,7 +177,7 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 		const event = pipelineEvent(s, sent);
 		if (event !== null) return applyAlertEvent(s, event, now, tally);
 		tally.dropped++;
-		return { alert_key: sent.alert_key, alert_id: null, alert_status: null, result: "dropped" };
+		return { ...NO_ALERT, alert_key: sent.alert_key, result: "dropped" };
 	});
 	const deduplicated = data.filter((one) => one.result === "updated").length;
 	holdResolvedCap(s, now, data.filter((one) => one.result === "resolved").length);
@@ -214,6 +215,7 @@ export function applyAlertEvent(
 		throw new Refused({ ok: false, reason: "too_many_open_alerts", limit: MAX_FIRING_ALERTS });
 	}
 	let alert = outcome.alert;
+	let incidentId: string | null = null;
 	const changed =
 		outcome.result === "opened" || outcome.result === "resolved"
 			? countStateChange(s, event.alert_key, now)
@@ -225,7 +227,11 @@ export function applyAlertEvent(
 			...marksFor(s, outcome.alert, now, changed?.flapping ?? false),
 		};
 		s.alerts.save(opened, now, "opened");
-		if (!isMuted(opened) && !openIncidents(s, opened, now)) tally.unrouted++;
+		if (!isMuted(opened)) {
+			const placed = openIncidents(s, opened, now);
+			if (!placed.routed) tally.unrouted++;
+			incidentId = placed.incidentId;
+		}
 		tally.unrouted += routeReleased(s, afterOpened(s, opened, now), now);
 		alert = opened;
 	} else if (outcome.result === "resolved") {
@@ -248,7 +254,9 @@ export function applyAlertEvent(
 			!isMuted(outcome.alert) &&
 			s.incidents.openWith(outcome.alert.id).length === 0
 		) {
-			tally.unrouted += routeReleased(s, [outcome.alert], now);
+			const placed = openIncidents(s, outcome.alert, now);
+			if (!placed.routed) tally.unrouted++;
+			incidentId = placed.incidentId;
 		}
 	}
 	if (changed?.began) tellFlapping(s, changed.began, now);
@@ -260,6 +268,9 @@ export function applyAlertEvent(
 		alert_id: alert?.id ?? null,
 		alert_status: alert?.status ?? null,
 		result: outcome.result,
+		// Only what this event decided: a repeat joins nothing, so a read is not spent on it.
+		incident_id: incidentId,
+		muted_by: alert?.status === "firing" ? mutedBy(alert, isWindowIn(s)) : null,
 	};
 }
 
@@ -307,7 +318,7 @@ export function applyOwnEvent(s: Stores, sent: AlertEvent, now: number): boolean
 function acknowledgeAlert(s: Stores, alertKey: string, now: number): PushData {
 	const firing = s.alerts.firing(alertKey);
 	if (firing === null) {
-		return { alert_key: alertKey, alert_id: null, alert_status: null, result: "ignored" };
+		return { ...NO_ALERT, alert_key: alertKey };
 	}
 	for (const incident of s.incidents.openWith(firing.id)) {
 		const result = acknowledge(incident, now);
@@ -318,5 +329,7 @@ function acknowledgeAlert(s: Stores, alertKey: string, now: number): PushData {
 		alert_id: firing.id,
 		alert_status: "firing",
 		result: "acknowledged",
+		incident_id: null,
+		muted_by: null,
 	};
 }

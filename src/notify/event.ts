@@ -40,8 +40,13 @@ export const NotificationEvent = z.object({
 			acknowledged_at: z.nullable(z.string()),
 			resolved_at: z.nullable(z.string()),
 			alerts: z.array(EventAlert),
-			/** The incident in alertgate's API (GET needs the admin token). */
+			/**
+			 * Where a person opens the incident: its dashboard page under PUBLIC_URL, or, when
+			 * PUBLIC_URL is not set, the same as `api_url`.
+			 */
 			url: z.string(),
+			/** The incident in alertgate's API (GET needs the admin token); events stored before it: none. */
+			api_url: z.optional(z.string()),
 		},
 	),
 	/** Escalations: 0 for the first notice after the delay, then 1, 2, … for repeats. */
@@ -67,12 +72,15 @@ export function buildEvent(input: {
 	integrationId: string;
 	alerts: readonly Alert[];
 	baseUrl: string;
+	/** PUBLIC_URL's origin, or null: then `url` is the API's. */
+	dashboardUrl: string | null;
 	now: number;
 	repeat?: number;
 	stormThreshold?: number;
 	flapping?: NotificationEvent["flapping"];
 }): NotificationEvent {
 	const { incident } = input;
+	const apiUrl = `${input.baseUrl}/api/v1/incidents/${incident.id}`;
 	return {
 		id: newEventId(),
 		type: input.type,
@@ -97,7 +105,11 @@ export function buildEvent(input: {
 				title: alert.title,
 				labels: alert.labels,
 			})),
-			url: `${input.baseUrl}/api/v1/incidents/${incident.id}`,
+			url:
+				input.dashboardUrl === null
+					? apiUrl
+					: `${input.dashboardUrl}/dashboard/incidents/${encodeURIComponent(incident.id)}`,
+			api_url: apiUrl,
 		},
 		...(input.repeat === undefined ? {} : { escalation: { repeat: input.repeat } }),
 		...(input.stormThreshold === undefined ? {} : { storm: { threshold: input.stormThreshold } }),

@@ -120,6 +120,10 @@ function clip(text: string, max: number): string {
 const slackEscape = (text: string) =>
 	text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
 
+/** What `incident.url` opens: the dashboard when it is not the API's address. */
+const linkPlace = ({ incident }: NotificationEvent) =>
+	incident.api_url === undefined || incident.url === incident.api_url ? "the API" : "the dashboard";
+
 export function slack(event: NotificationEvent) {
 	const { incident } = event;
 	const title = headline(event);
@@ -149,7 +153,10 @@ export function slack(event: NotificationEvent) {
 				elements: [
 					{
 						type: "mrkdwn",
-						text: clip(`incident \`${incident.id}\` · <${incident.url}|open in the API>`, 3000),
+						text: clip(
+							`incident \`${incident.id}\` · <${incident.url}|open in ${linkPlace(event)}>`,
+							3000,
+						),
 					},
 				],
 			},
@@ -190,7 +197,9 @@ export function teams(event: NotificationEvent) {
 						{ type: "FactSet", facts },
 						{ type: "TextBlock", isSubtle: true, wrap: true, text: `incident ${incident.id}` },
 					],
-					actions: [{ type: "Action.OpenUrl", title: "Open in the API", url: incident.url }],
+					actions: [
+						{ type: "Action.OpenUrl", title: `Open in ${linkPlace(event)}`, url: incident.url },
+					],
 				},
 			},
 		],

@@ -100,6 +100,25 @@ export function urlProblem(text: string, rules: UrlRules): string | null {
 	return hostProblem(url.hostname);
 }
 
+/**
+ * Null when `text` may be the deployment's public address (`PUBLIC_URL`), the origin that
+ * notifications link to: https:// (http:// only to loopback, as for targets), no user, path,
+ * query or fragment, so every link is that origin and a path alertgate writes.
+ */
+export function publicUrlProblem(text: string, rules: UrlRules): string | null {
+	const url = URL.parse(text);
+	if (url === null) return "must be an absolute URL such as https://alerts.example.com";
+	const loopback = url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+	if (url.protocol !== "https:" && !(loopback && rules.allowHttpLoopback)) {
+		return "must use https://";
+	}
+	if (url.username !== "" || url.password !== "") return "must not carry a user name or password";
+	if (url.pathname !== "/" || url.search !== "" || url.hash !== "" || text.endsWith("?")) {
+		return "must be an origin only, such as https://alerts.example.com (no path or query)";
+	}
+	return null;
+}
+
 /** Null when `hostname` (as the URL parser wrote it) is a public DNS name; else the rule. */
 function hostProblem(hostname: string): string | null {
 	if (IPV4.test(hostname) || hostname.startsWith("[")) {

@@ -20,6 +20,8 @@ export const RoutingSnapshot = z.object({
 	targets: z._default(z.record(z.string(), z.array(Target)), {}),
 	/** Where the deployment's API is, for links in notifications. */
 	base_url: z.optional(z.string()),
+	/** PUBLIC_URL, whose dashboard notifications link to; null when unset (they link to the API). */
+	dashboard_url: z.optional(z.nullable(z.string())),
 	/** Silences (and maintenance windows) that apply to the integration, not yet expired. */
 	silences: z._default(z.array(SilenceRule), []),
 	/** Inhibit rules that apply to the integration. */

@@ -100,6 +100,8 @@ const NOTHING_CHANGED: PushData = {
 	alert_id: null,
 	alert_status: null,
 	result: "ignored",
+	incident_id: null,
+	muted_by: null,
 };
 
 /** The answer to a push that carries one event: that event's outcome. */

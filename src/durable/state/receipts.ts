@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import type { AlertStatus } from "../../alerts/alert";
+import { type AlertStatus, MutedBy } from "../../alerts/alert";
 import { jsonText } from "../../schema/json";
 import { PushData, type PushResult, type Receipt } from "../contract";
 
@@ -12,8 +12,9 @@ const RECEIPT_TTL_MS = 24 * 60 * 60 * 1000;
 export const MAX_RECEIPTS = 200_000;
 /**
  * A ceiling on their size (RECEIPT_SIZE_SQL: the key twice, for its index, the fingerprint and
- * the compact results). A record of a 100-event batch is about 4 KB, so rows alone would allow
- * some 800 MB; this holds the table to 64 MiB whatever the pushes carry.
+ * the compact results). A record of a 100-event batch is about 8 KB (an alert id and an incident
+ * id a result), so rows alone would allow some 1.6 GB; this holds the table to 64 MiB whatever
+ * the pushes carry.
  */
 export const MAX_RECEIPT_BYTES = 64 * 1024 * 1024;
 /** Rows forgotten per alarm run past a ceiling; more are left for the next run, a second later. */
@@ -22,8 +23,10 @@ const RECEIPT_SIZE_SQL = "2 * length(key) + length(fingerprint) + length(body)";
 
 /**
  * What a replay needs of each result, in one short string: the result's letter, the alert
- * status's letter (`-`: none) and the alert id. The alert keys are not stored: a retry carries
- * the same events (its fingerprint, or its signed or per-event id, says so), so it names them.
+ * status's letter (`-`: none) and the alert id; then `/`, the mute's letter (`-`: none) and the
+ * incident id. The alert keys are not stored: a retry carries the same events (its fingerprint,
+ * or its signed or per-event id, says so), so it names them. Ids are UUIDs, never holding `/`;
+ * a record written before the mute and incident were kept has no `/`, and answers them null.
  */
 const RESULT_LETTER: Record<PushResult, string> = {
 	opened: "o",
@@ -36,12 +39,24 @@ const RESULT_LETTER: Record<PushResult, string> = {
 	heartbeat: "h",
 };
 const STATUS_LETTER: Record<AlertStatus, string> = { firing: "f", resolved: "r" };
+const MUTE_LETTER: Record<NonNullable<MutedBy>, string> = {
+	silence: "s",
+	maintenance_window: "m",
+	inhibit_rule: "i",
+	flapping: "f",
+	suppressed: "p",
+};
+const MUTE_OF = invert(MUTE_LETTER);
 const RESULT_OF = invert(RESULT_LETTER);
 const STATUS_OF = invert(STATUS_LETTER);
 
 const Compact = z.object({ results: z.array(z.string()) });
-/** Records written before results were compacted hold every result in full. */
-const ReceiptBody = jsonText(z.union([Compact, z.array(PushData)]));
+/** Records written before results were compacted hold every result in full (and no mute). */
+const FullResult = z.extend(PushData, {
+	incident_id: z._default(z.nullable(z.string()), null),
+	muted_by: z._default(MutedBy, null),
+});
+const ReceiptBody = jsonText(z.union([Compact, z.array(FullResult)]));
 const ReceiptRow = z.object({ fingerprint: z.string(), body: ReceiptBody });
 const Totals = z.object({ rows: z.number(), bytes: z.number(), seen: z.number() });
 const Size = z.object({ size: z.number() });
@@ -175,15 +190,19 @@ export class Receipts {
 
 function compact(result: PushData): string {
 	const status = result.alert_status === null ? "-" : STATUS_LETTER[result.alert_status];
-	return `${RESULT_LETTER[result.result]}${status}${result.alert_id ?? ""}`;
+	const mute = result.muted_by === null ? "-" : MUTE_LETTER[result.muted_by];
+	return `${RESULT_LETTER[result.result]}${status}${result.alert_id ?? ""}/${mute}${result.incident_id ?? ""}`;
 }
 
 function expand(compact: string, alertKey: string | null): PushData {
+	const [alert = "", more = ""] = compact.split("/");
 	return {
 		alert_key: alertKey,
-		alert_id: compact.slice(2) || null,
-		alert_status: STATUS_OF[compact[1] ?? ""] ?? null,
-		result: RESULT_OF[compact[0] ?? ""] ?? "ignored",
+		alert_id: alert.slice(2) || null,
+		alert_status: STATUS_OF[alert[1] ?? ""] ?? null,
+		result: RESULT_OF[alert[0] ?? ""] ?? "ignored",
+		incident_id: more.slice(1) || null,
+		muted_by: MUTE_OF[more[0] ?? ""] ?? null,
 	};
 }
 

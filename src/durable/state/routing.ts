@@ -21,9 +21,12 @@ export class RoutingCache {
 	}
 
 	replace(snapshot: RoutingSnapshot): void {
-		// A snapshot read without a request to learn the address from keeps the one known.
-		const base_url = snapshot.base_url ?? this.current().base_url;
-		snapshot = base_url === undefined ? snapshot : { ...snapshot, base_url };
+		// A snapshot read without a request to learn the addresses from keeps the ones known.
+		if (snapshot.base_url === undefined) {
+			const { base_url, dashboard_url } = this.current();
+			if (base_url !== undefined) snapshot = { ...snapshot, base_url };
+			if (dashboard_url !== undefined) snapshot = { ...snapshot, dashboard_url };
+		}
 		this.snapshot = snapshot;
 		this.meta.set("routing", snapshot);
 	}

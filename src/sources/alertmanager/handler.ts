@@ -100,7 +100,7 @@ async function ingestWatched(
 	const results = events.map((event, index): PushData => {
 		if (!isDog(index)) return rest.next().value ?? NOTHING;
 		const result = event.action === "trigger" ? "heartbeat" : "ignored";
-		return { alert_key: event.alert_key, alert_id: null, alert_status: null, result };
+		return { ...NOTHING, alert_key: event.alert_key, result };
 	});
 	return ok(c, { results });
 }
@@ -110,6 +110,8 @@ const NOTHING: PushData = {
 	alert_id: null,
 	alert_status: null,
 	result: "ignored",
+	incident_id: null,
+	muted_by: null,
 };
 
 /** Alertmanager's API answers an error with the message as a JSON string. */

@@ -18,15 +18,13 @@ import { type ApiIncident, incidentToApi } from "../incidents/incident";
 import { secretsEqual } from "../security/secrets";
 import { MAX_PREVIEW_FORM_BYTES, readForm } from "./form";
 import { securityHeaders } from "./headers";
+import { IntegrationPage, type PreviewOutcome, type PreviewView } from "./integration-page";
 import { LoginPage, MessagePage } from "./layout";
 import {
 	type IncidentGroup,
 	IncidentPage,
 	IncidentsPage,
-	IntegrationPage,
 	IntegrationsPage,
-	type PreviewOutcome,
-	type PreviewView,
 	SilencesPage,
 } from "./pages";
 import { session, signIn, signInReturn, signOut } from "./session";

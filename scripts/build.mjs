@@ -25,6 +25,7 @@ const ON_DEMAND = [
 	"src/dashboard/",
 	"node_modules/jsonata/",
 	"node_modules/croner/",
+	"node_modules/re2js/",
 ];
 
 /** The options every build of the worker shares (the bench measures with them too). */

@@ -6,6 +6,7 @@ import type { AppEnv } from "./http/app-env";
 import { mount } from "./http/endpoint";
 import { funnel } from "./http/funnel";
 import { requestId } from "./http/middleware";
+import { loadRegexEngine } from "./routing/regex-engine";
 
 /**
  * The admin API and the dashboard: an app of their own, which the edge's app loads on the first
@@ -14,6 +15,11 @@ import { requestId } from "./http/middleware";
 export const adminApp = funnel(new Hono<AppEnv>());
 
 adminApp.use(requestId);
+// Saving routes, silences and pipelines compiles their patterns; previews match them.
+adminApp.use(async (_c, next) => {
+	await loadRegexEngine();
+	await next();
+});
 // Every admin path, unknown ones included, is behind the admin token (the endpoints' `auth: "admin"`;
 // a test checks that the two agree).
 adminApp.use("/api/v1/*", adminAuth);

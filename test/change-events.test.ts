@@ -245,31 +245,34 @@ describe("GET /api/v1/integrations/{id}/changes", () => {
 		const keyHash = await sha256Hex(integration_key);
 		const count = (state: DurableObjectState) =>
 			state.storage.sql.exec("SELECT count(*) AS n FROM change_events").one().n;
-		await runInDurableObject(integrationStub(id), (object: IntegrationDurableObject, state) => {
-			const described = object.describe(keyHash);
-			if (!described.ok) throw new Error("the key is not the object's");
-			const auth = {
-				kind: "key" as const,
-				keyHash,
-				settingsVersion: described.config.settingsVersion,
-			};
-			const now = object.clock();
-			for (let n = 0; n < MAX_CHANGES_KEPT + 5; n++) {
-				const kept = object.recordChange({
-					integrationId: id,
-					auth,
-					change: {
-						summary: `c${n}`,
-						source: null,
-						occurred_at: now - MINUTE + n,
-						custom_details: null,
-						links: [],
-					},
-				});
-				expect(kept.ok).toBe(true);
-			}
-			expect(count(state)).toBe(MAX_CHANGES_KEPT);
-		});
+		await runInDurableObject(
+			integrationStub(id),
+			async (object: IntegrationDurableObject, state) => {
+				const described = object.describe(keyHash);
+				if (!described.ok) throw new Error("the key is not the object's");
+				const auth = {
+					kind: "key" as const,
+					keyHash,
+					settingsVersion: described.config.settingsVersion,
+				};
+				const now = object.clock();
+				for (let n = 0; n < MAX_CHANGES_KEPT + 5; n++) {
+					const kept = await object.recordChange({
+						integrationId: id,
+						auth,
+						change: {
+							summary: `c${n}`,
+							source: null,
+							occurred_at: now - MINUTE + n,
+							custom_details: null,
+							links: [],
+						},
+					});
+					expect(kept.ok).toBe(true);
+				}
+				expect(count(state)).toBe(MAX_CHANGES_KEPT);
+			},
+		);
 		const { changes } = await listChanges(id, "?limit=100");
 		expect(changes[0]?.summary).toBe(`c${MAX_CHANGES_KEPT + 4}`);
 		const oldest = await runInDurableObject(integrationStub(id), (_object, state) =>

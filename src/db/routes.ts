@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { loadRegexEngine } from "../routing/regex-engine";
 import { Condition, type Routes } from "../routing/rules";
 import type { RoutingSnapshot } from "../routing/snapshot";
 import { parseDuration } from "../schema/duration";
@@ -103,6 +104,8 @@ export async function loadRoutingSnapshot(
 	options: { version?: number; baseUrl?: string; dashboardUrl?: string | null } = {},
 ): Promise<RoutingSnapshot> {
 	const { version, baseUrl, dashboardUrl } = options;
+	// Parsing stored routes, silences and pipelines compiles their patterns.
+	await loadRegexEngine();
 	const [
 		integration,
 		channels,

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type ApiAlert, alertToApi } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { type NextFire, nextDueOf } from "../heartbeat/schedule";
+import { withRegexEngine } from "../routing/regex-engine";
 import type { SilenceRule } from "../routing/silence";
 import type { RoutingSnapshot } from "../routing/snapshot";
 import { Alarm } from "./alarm";
@@ -103,7 +104,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			const fresh = await loadRoutingSnapshot(this.env.DB, integrationId, { version });
 			await this.change((at) => reroute(this.stores, fresh, at));
 		}
-		const reply = ingestOnce(this.ctx.storage, this.stores, push, now);
+		const reply = await this.withRegex(() => ingestOnce(this.ctx.storage, this.stores, push, now));
 		// The D1 list follows within MIRROR_DELAY_MS, so one alarm run mirrors a second of pushes;
 		// queued notifications go out at once (from the alarm, never from this call).
 		if (reply.ok && !reply.replayed) await this.wake(now, { mirror: "changed" });
@@ -111,11 +112,11 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/** A change event: kept, and nothing more (no alert, no incident, no notification). */
-	recordChange(push: ChangePush): ChangeReply {
+	async recordChange(push: ChangePush): Promise<ChangeReply> {
 		if (push.auth.kind === "key" && !this.ready) return UNKNOWN_KEY;
 		this.vouched();
 		const now = this.clock();
-		return this.transaction(() => recordChange(this.stores, push, now));
+		return await this.transaction(() => recordChange(this.stores, push, now));
 	}
 
 	/** The integration's change events, newest first (see `Changes.page`). */
@@ -125,8 +126,9 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/** What a push's events would become: the pipeline and routing applied, nothing written. */
-	preview(events: AlertEvent[], topic?: TopicCheck): PreviewData | Refusal {
-		return previewPush(this.ready ? this.stores : null, events, topic, this.clock());
+	preview(events: AlertEvent[], topic?: TopicCheck): Promise<PreviewData | Refusal> {
+		const stores = this.ready ? this.stores : null;
+		return this.withRegex(() => previewPush(stores, events, topic, this.clock()));
 	}
 
 	/** On create and rotate: the key's hash, type, settings and routing; the old key stops at once. */
@@ -146,7 +148,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		// A heartbeat's new period or schedule applies from its last success.
 		if (this.stores.heartbeat.state() === null) return;
 		const next = await this.nextDue();
-		this.transaction(() => rescheduleHeartbeat(this.stores, next));
+		await this.transaction(() => rescheduleHeartbeat(this.stores, next));
 		await this.wake(this.clock(), { heartbeat: true });
 	}
 
@@ -162,7 +164,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		const next = await this.nextDue();
 		const now = this.clock();
 		const before = this.stores.heartbeat.deadline();
-		const changed = this.transaction(() => recordPing(this.stores, signal, next, now));
+		const changed = await this.transaction(() => recordPing(this.stores, signal, next, now));
 		if (changed) {
 			await this.wake(now, { heartbeat: true, mirror: "changed" });
 		} else if (before !== null && (await this.wakeUp.setFor()) === before) {
@@ -182,7 +184,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		if (this.stores.heartbeat.state() === null || this.stores.meta.isDeleted()) return null;
 		const next = await this.nextDue();
 		const now = this.clock();
-		const changed = this.transaction(() => setPaused(this.stores, paused, next, now));
+		const changed = await this.transaction(() => setPaused(this.stores, paused, next, now));
 		await this.wake(now, { heartbeat: true, mirror: changed ? "changed" : "done" });
 		return heartbeatView(this.stores, now);
 	}
@@ -224,7 +226,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		this.vouched();
 		if (this.stores.meta.isDeleted()) return false;
 		const now = this.clock();
-		const released = this.transaction(() => work(now));
+		const released = await this.transaction(() => work(now));
 		await this.wake(now, { rescheduled: true, mirror: released ? "changed" : "done" });
 		return true;
 	}
@@ -250,7 +252,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	): Promise<IncidentReply> {
 		this.vouched();
 		const now = this.clock();
-		const refusal = this.transaction(() => {
+		const refusal = await this.transaction(() => {
 			const refused = change(this.stores, id, now);
 			forgetEndedWatches(this.stores);
 			return refused;
@@ -269,16 +271,16 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/** Records a confirmed subscription (pinning its topic) or an unsubscribe. */
-	recordSubscription(change: SubscriptionChange): Refusal | null {
+	async recordSubscription(change: SubscriptionChange): Promise<Refusal | null> {
 		this.vouched();
 		const now = this.clock();
-		return this.transaction(() => recordSubscription(this.stores, change, now));
+		return await this.transaction(() => recordSubscription(this.stores, change, now));
 	}
 
 	/** A push refused after its key was checked, by its refusal's code (see `countRefusal`). */
-	countRefusal(code: string): void {
+	async countRefusal(code: string): Promise<void> {
 		if (!this.ready) return;
-		this.transaction(() => countRefusal(this.stores, code));
+		await this.transaction(() => countRefusal(this.stores, code));
 	}
 
 	/** Accepted, deduplicated, replayed, rate-limited and refused pushes (see `intakeCounters`). */
@@ -298,10 +300,11 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	}
 
 	/** The firing alerts a silence's matchers and channels would mute (whatever its times). */
-	previewSilence(silence: SilenceRule, limit: number): ApiAlert[] {
+	async previewSilence(silence: SilenceRule, limit: number): Promise<ApiAlert[]> {
 		if (!this.ready || this.stores.meta.isDeleted()) return [];
 		const isWindow = isWindowIn(this.stores);
-		return wouldSilence(this.stores, silence, limit).map((alert) => alertToApi(alert, isWindow));
+		const muted = await this.withRegex(() => wouldSilence(this.stores, silence, limit));
+		return muted.map((alert) => alertToApi(alert, isWindow));
 	}
 
 	listAlerts(query: AlertQuery): AlertPage {
@@ -315,7 +318,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	async retryNotification(id: string): Promise<RetryReply> {
 		this.vouched();
 		const now = this.clock();
-		const reply = this.transaction(() => retryNotification(this.stores, id, now));
+		const reply = await this.transaction(() => retryNotification(this.stores, id, now));
 		await this.wake(now, {});
 		return reply;
 	}
@@ -340,7 +343,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		this.wakeUp.fired();
 		if (!this.ready || this.stores.meta.isDeleted()) return;
 		const now = this.clock();
-		const more = this.transaction(() => {
+		const more = await this.transaction(() => {
 			checkHeartbeat(this.stores, now);
 			checkWatches(this.stores, now);
 			return upkeep(this.stores, now);
@@ -354,8 +357,14 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		return this.wakeUp.by(nextWakeAt(this.stores, now, due));
 	}
 
-	private transaction<T>(work: () => T): T {
-		return inTransaction(this.ctx.storage, this.stores, work);
+	/** One transaction; one that needed RE2 before it was loaded runs again once it is. */
+	private transaction<T>(work: () => T): Promise<T> {
+		return this.withRegex(() => inTransaction(this.ctx.storage, this.stores, work));
+	}
+
+	/** `work` (which leaves nothing behind when it throws), with RE2 loaded if it asks for it. */
+	private withRegex<T>(work: () => T): Promise<T> {
+		return withRegexEngine(work, (load) => this.ctx.blockConcurrencyWhile(load));
 	}
 
 	/** Creates the schema if need be: for an integration the admin API or D1 vouches for. */

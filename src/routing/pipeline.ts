@@ -4,6 +4,7 @@ import { severityFromWord } from "../alerts/severity";
 import { renderTemplate, type TemplateFields, templateProblem } from "../alerts/template";
 import { truncate } from "../alerts/text";
 import { unknownFieldOr } from "../schema/messages";
+import { RegexEngineMissing } from "./regex-engine";
 import {
 	allHold,
 	Condition,
@@ -72,7 +73,8 @@ const ExtractPattern = RegexPattern.check(
 		let names: string[];
 		try {
 			names = Object.keys(compilePattern(pattern).namedGroups());
-		} catch {
+		} catch (error) {
+			if (error instanceof RegexEngineMissing) throw error;
 			return; // RegexPattern says why it does not compile.
 		}
 		if (names.length === 0) {

@@ -1,9 +1,10 @@
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
 import * as z from "zod/mini";
 import type { Severity } from "../alerts/event";
 import { truncate } from "../alerts/text";
 import { wildcardMatch } from "../alerts/wildcard";
 import { unknownFieldOr } from "../schema/messages";
+import { RegexEngineMissing, regexEngine } from "./regex-engine";
 
 /**
  * Routes of a shared integration: ordered rules of conditions on the normalized alert. The schema
@@ -182,8 +183,9 @@ function programSize(pattern: string): number | string {
 	let size = sizes.get(pattern);
 	if (size === undefined) {
 		try {
-			size = RE2JS.compile(pattern).programSize();
+			size = regexEngine().compile(pattern).programSize();
 		} catch (error) {
+			if (error instanceof RegexEngineMissing) throw error;
 			size = error instanceof Error ? error.message : "invalid";
 		}
 		if (sizes.size >= 1000) sizes.clear();
@@ -198,7 +200,7 @@ const compiled = new Map<string, RE2JS>();
 export function compilePattern(pattern: string): RE2JS {
 	let re = compiled.get(pattern);
 	if (re === undefined) {
-		re = RE2JS.compile(pattern);
+		re = regexEngine().compile(pattern);
 		if (compiled.size >= 1000) compiled.clear();
 		compiled.set(pattern, re);
 	}

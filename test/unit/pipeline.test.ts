@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type AlertEvent, LIMITS } from "../../src/alerts/event";
 import { MAX_TEMPLATE_CHARS } from "../../src/alerts/template";
 import {
@@ -8,6 +8,7 @@ import {
 	MAX_TABLE_ROWS,
 	Pipeline,
 } from "../../src/routing/pipeline";
+import { loadRegexEngine } from "../../src/routing/regex-engine";
 import { MAX_MATCH_INPUT_CHARS } from "../../src/routing/rules";
 import { check } from "../../src/schema/problem";
 
@@ -54,6 +55,9 @@ const titleOf = (event: AlertEvent | null) =>
 	event === null || event.action === "acknowledge" ? null : event.title;
 const labelsOf = (event: AlertEvent | null) =>
 	event === null || event.action === "acknowledge" ? null : event.labels;
+
+// The object loads RE2 on demand (src/routing/regex-engine.ts); these call the rules directly.
+beforeAll(loadRegexEngine);
 
 describe("applyPipeline: each action", () => {
 	it("extract: each named group that matched becomes a label", () => {

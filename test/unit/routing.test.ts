@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadRegexEngine } from "../../src/routing/regex-engine";
 import {
 	type Condition,
 	conditionHolds,
@@ -14,6 +15,9 @@ const alert: Routable = {
 	description: "cpu at 97%",
 	labels: { source: "aws.cloudwatch", namespace: "AWS/RDS", team: "db", empty: "" },
 };
+
+// The object loads RE2 on demand (src/routing/regex-engine.ts); these call the rules directly.
+beforeAll(loadRegexEngine);
 
 describe("conditionHolds: every operator", () => {
 	it.each<[Condition, boolean]>([

@@ -11,6 +11,7 @@ import {
 	IncidentView,
 	incidentToApi,
 } from "../incidents/incident";
+import { actor, TimelineEntryView, timelineToApi } from "../incidents/timeline";
 import { DOCS } from "../schema/docs";
 import { requireChannel } from "./channels";
 import { ADMIN, PageLimit, QueryEnum } from "./fields";
@@ -34,6 +35,12 @@ export const IncidentQuery = z.object({
 			z.transform(([opened_at, id]) => ({ opened_at, id })),
 		),
 	),
+});
+
+export const TimelineQuery = z.object({
+	limit: PageLimit(500, 100),
+	/** The last entry of the previous page: its `seq`. */
+	cursor: z.optional(Cursor(z.tuple([z.int()]))),
 });
 
 const ONE = {
@@ -89,7 +96,7 @@ export const incidentEndpoints = [
 		answer: ONE,
 		refusals: { ...NOT_FOUND, 409: DOCS && "The incident is resolved" },
 		handler: async (c, { params: { id } }) =>
-			incidentOf(await (await incidentObject(c.env, id)).acknowledgeIncident(id)),
+			incidentOf(await (await incidentObject(c.env, id)).acknowledgeIncident(id, BY_API)),
 	}),
 	endpoint({
 		method: "post",
@@ -99,9 +106,36 @@ export const incidentEndpoints = [
 		answer: ONE,
 		refusals: NOT_FOUND,
 		handler: async (c, { params: { id } }) =>
-			incidentOf(await (await incidentObject(c.env, id)).resolveIncident(id)),
+			incidentOf(await (await incidentObject(c.env, id)).resolveIncident(id, BY_API)),
+	}),
+	endpoint({
+		method: "get",
+		path: "/api/v1/incidents/{id}/timeline",
+		...ADMIN,
+		summary: DOCS && "What happened to an incident and who did it, oldest first",
+		query: TimelineQuery,
+		answer: {
+			status: 200,
+			data: DOCS && Page("entries", TimelineEntryView),
+			description: DOCS && "A page of timeline entries.",
+		},
+		refusals: NOT_FOUND,
+		handler: async (c, { params: { id }, query }) => {
+			const object = await incidentObject(c.env, id);
+			const after = query.cursor?.[0];
+			const rows = await object.incidentTimeline(id, {
+				limit: query.limit + 1,
+				...(after === undefined ? {} : { after }),
+			});
+			if (rows === null) throw refusalError({ ok: false, reason: "incident_not_found", id });
+			const { page, next_cursor } = pageOf(rows, query.limit, (last) => [last.seq]);
+			return { entries: page.map(timelineToApi), next_cursor };
+		},
 	}),
 ];
+
+/** The admin API's actor: who holds the admin token is not known beyond that. */
+const BY_API = actor("api");
 
 /** The mirror says which integration holds the incident; that Durable Object is the truth. */
 export async function incidentObject(env: Env, id: string) {

@@ -207,6 +207,9 @@ export type SnsStatus = {
 /** A change event for the integration's object to keep, and who vouches for it (as for a push). */
 export type ChangePush = { integrationId: string; change: ChangeEvent; auth: PushAuth };
 export type ChangeReply = { ok: true; id: string } | Refusal;
+/** A page of an incident's timeline: after entry `after` (a `seq`), at most `limit`. */
+export type TimelineQuery = { after?: number; limit: number };
+
 /** A page of change events, newest first; `after` is the last of the previous page. */
 export type ChangeQuery = {
 	limit: number;

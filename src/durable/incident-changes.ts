@@ -11,12 +11,14 @@ import {
 	resolveByPerson,
 	resolveWhenQuiet,
 } from "../incidents/lifecycle";
+import type { Actor } from "../incidents/timeline";
 import { channelsFor } from "../routing/snapshot";
 import type { IncidentDetail, IncidentReply, Refusal } from "./contract";
 import { countUnrouted } from "./counters";
 import { afterClosed, isWindowIn } from "./noise";
 import { incidentChanged } from "./notifications";
 import type { Stores } from "./state/stores";
+import type { Cause } from "./timeline";
 
 /**
  * What happens to incidents: alerts routed into them, their severity and resolution following
@@ -47,7 +49,8 @@ export function openIncidents(
 		const incident = joinOrOpen(alert, place, candidate, now, newId);
 		s.incidents.save(incident);
 		s.incidents.link(incident.id, alert.id);
-		incidentChanged(s, candidate?.id === incident.id ? candidate : null, incident, now);
+		const before = candidate?.id === incident.id ? candidate : null;
+		incidentChanged(s, before, incident, now, { alert });
 		incidentId ??= incident.id;
 	}
 	return { routed: channels.length > 0, incidentId };
@@ -75,9 +78,10 @@ export function saveChange(
 	before: IncidentRecord,
 	after: IncidentRecord,
 	now: number,
+	cause: Cause = {},
 ): void {
 	s.incidents.save(after);
-	incidentChanged(s, before, after, now);
+	incidentChanged(s, before, after, now, cause);
 }
 
 /**
@@ -144,12 +148,12 @@ function incidentOf(s: Stores, id: string): IncidentRecord | null {
 }
 
 /** triggered → acknowledged. Repeating it is fine; a resolved incident cannot be acknowledged. */
-export function acknowledgeIncident(s: Stores, id: string, now: number): Refusal | null {
+export function acknowledgeIncident(s: Stores, id: string, now: number, by: Actor): Refusal | null {
 	const incident = incidentOf(s, id);
 	if (incident === null) return incidentNotFound(id);
 	const result = acknowledge(incident, now);
 	if (!result.ok) return { ok: false, reason: result.reason };
-	if (result.changed) saveChange(s, incident, result.incident, now);
+	if (result.changed) saveChange(s, incident, result.incident, now, { by });
 	return null;
 }
 
@@ -158,7 +162,7 @@ export function acknowledgeIncident(s: Stores, id: string, now: number): Refusal
  * those keys opens a new alert and incident. The alerts may sit in other channels' incidents
  * too (routes with `continue`), which then resolve when quiet.
  */
-export function resolveIncident(s: Stores, id: string, now: number): Refusal | null {
+export function resolveIncident(s: Stores, id: string, now: number, by: Actor): Refusal | null {
 	const incident = incidentOf(s, id);
 	if (incident === null) return incidentNotFound(id);
 	const resolved = resolveByPerson(incident, now);
@@ -171,7 +175,7 @@ export function resolveIncident(s: Stores, id: string, now: number): Refusal | n
 		countUnrouted(s, alertClosed(s, closed, now));
 	}
 	// Told once its alerts are closed too, so the event shows them resolved.
-	incidentChanged(s, incident, resolved, now);
+	incidentChanged(s, incident, resolved, now, { by });
 	return null;
 }
 

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { type ApiAlert, alertToApi } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { type NextFire, nextDueOf } from "../heartbeat/schedule";
+import { type Actor, actor, type TimelineRecord } from "../incidents/timeline";
 import { withRegexEngine } from "../routing/regex-engine";
 import type { SilenceRule } from "../routing/silence";
 import type { RoutingSnapshot } from "../routing/snapshot";
@@ -30,6 +31,7 @@ import type {
 	RetryReply,
 	SnsStatus,
 	SubscriptionChange,
+	TimelineQuery,
 	TopicCheck,
 } from "./contract";
 import { countRefusal, intakeCounters } from "./counters";
@@ -236,24 +238,35 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		return incidentReply(this.stores, id);
 	}
 
-	/** triggered → acknowledged. Repeating it is fine; a resolved incident cannot be acknowledged. */
-	acknowledgeIncident(id: string): Promise<IncidentReply> {
-		return this.changeIncident(id, acknowledgeIncident);
+	/**
+	 * triggered → acknowledged, by `by` (the timeline says who). Repeating it is fine; a resolved
+	 * incident cannot be acknowledged.
+	 */
+	acknowledgeIncident(id: string, by: Actor = actor("api")): Promise<IncidentReply> {
+		return this.changeIncident(id, by, acknowledgeIncident);
 	}
 
-	/** Resolves the incident and its firing alerts. Repeating it is fine. */
-	resolveIncident(id: string): Promise<IncidentReply> {
-		return this.changeIncident(id, resolveIncident);
+	/** Resolves the incident and its firing alerts, by `by`. Repeating it is fine. */
+	resolveIncident(id: string, by: Actor = actor("api")): Promise<IncidentReply> {
+		return this.changeIncident(id, by, resolveIncident);
+	}
+
+	/** An incident's timeline, oldest first, after entry `after` (null: no such incident). */
+	incidentTimeline(id: string, query: TimelineQuery): TimelineRecord[] | null {
+		this.vouched();
+		if (this.stores.meta.isDeleted() || this.stores.incidents.get(id) === null) return null;
+		return this.stores.timeline.page(id, query);
 	}
 
 	private async changeIncident(
 		id: string,
-		change: (s: Stores, id: string, now: number) => Refusal | null,
+		by: Actor,
+		change: (s: Stores, id: string, now: number, by: Actor) => Refusal | null,
 	): Promise<IncidentReply> {
 		this.vouched();
 		const now = this.clock();
 		const refusal = await this.transaction(() => {
-			const refused = change(this.stores, id, now);
+			const refused = change(this.stores, id, now, by);
 			forgetEndedWatches(this.stores);
 			return refused;
 		});

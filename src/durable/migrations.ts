@@ -217,6 +217,17 @@ const MIGRATIONS: readonly string[] = [
 		method TEXT NOT NULL,
 		body TEXT NOT NULL
 	);`,
+	// Incidents' timelines (the \`Timeline\` store), read per incident in order; the counts bound
+	// each incident's routine entries without counting them.
+	`CREATE TABLE incident_timeline (
+		seq INTEGER PRIMARY KEY AUTOINCREMENT,
+		incident_id TEXT NOT NULL,
+		at INTEGER NOT NULL,
+		type TEXT NOT NULL,
+		detail TEXT NOT NULL
+	);
+	CREATE INDEX incident_timeline_by_incident ON incident_timeline (incident_id, seq);
+	CREATE TABLE incident_timeline_counts (incident_id TEXT PRIMARY KEY, entries INTEGER NOT NULL);`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -123,6 +123,12 @@ function reconcile(s: Stores, alerts: readonly Alert[], now: number): Alert[] {
 		}
 		const updated = { ...alert, ...marks };
 		s.alerts.save(updated);
+		if (marks.silenced_by !== null && marks.silenced_by !== alert.silenced_by) {
+			const entry = { alert_key: alert.alert_key, silence_id: marks.silenced_by };
+			for (const incident of s.incidents.openWith(alert.id)) {
+				s.timeline.add(incident.id, now, "silenced", entry);
+			}
+		}
 		if (isMuted(alert) && !isMuted(updated) && s.incidents.openWith(alert.id).length === 0) {
 			released.push(updated);
 		}

@@ -14,6 +14,7 @@ import {
 import type { RetryReply } from "./contract";
 import type { OutboxRow } from "./state/outbox";
 import type { Stores } from "./state/stores";
+import { type Cause, recordAttempt, recordEscalation, recordIncidentChange } from "./timeline";
 
 /**
  * Which targets hear of an incident change, escalations, and the outbox's sending rules. The
@@ -38,14 +39,17 @@ export const STORM_THRESHOLDS = [10, 100, 1_000] as const;
 
 /**
  * An incident changed (or opened: `before` null). Called after the change and its alert links
- * are written, in the same transaction: what it queues commits or rolls back with the change.
+ * are written, in the same transaction: what it queues and records commits or rolls back with
+ * the change.
  */
 export function incidentChanged(
 	s: Stores,
 	before: IncidentRecord | null,
 	after: IncidentRecord,
 	now: number,
+	cause: Cause = {},
 ): void {
+	recordIncidentChange(s, before, after, now, cause);
 	if (after.channel_id === null) return;
 	const targets = s.routing.current().targets[after.channel_id] ?? [];
 	if (targets.length === 0) return;
@@ -71,6 +75,7 @@ export function incidentChanged(
 		for (const threshold of STORM_THRESHOLDS) {
 			if (before.alert_count >= threshold || after.alert_count < threshold) continue;
 			enqueue(s, after, "incident.storm", toldOf("incident.storm"), now, undefined, threshold);
+			s.timeline.add(after.id, now, "storm", { threshold, alert_count: after.alert_count });
 		}
 	}
 	// A higher severity reaches targets whose minimum the incident did not meet before (while
@@ -97,6 +102,7 @@ export function flappingStarted(
 	flapping: NonNullable<NotificationEvent["flapping"]>,
 	now: number,
 ): void {
+	s.timeline.add(incident.id, now, "flapping", flapping);
 	if (incident.channel_id === null) return;
 	const targets = s.routing.current().targets[incident.channel_id] ?? [];
 	const to = toldAndSubscribed(s, incident, targets, "incident.flapping");
@@ -160,6 +166,7 @@ export function escalate(s: Stores, now: number): void {
 			continue;
 		}
 		const repeat = state.notified === 1 ? state.repeats_sent + 1 : 0;
+		recordEscalation(s, incident.id, target, repeat, now);
 		if (target.events.includes("incident.escalated")) {
 			enqueue(s, incident, "incident.escalated", [target], now, repeat);
 		}
@@ -264,12 +271,14 @@ export function settle(
 	for (const { claimed, attempt: result } of results) {
 		const { row } = claimed;
 		const common = { last_status: result.status, last_error: result.detail };
+		const next = now + retryDelay(row.attempts, result.retryAfterMs, random());
+		const givesUp = result.outcome === "rejected" || next > row.give_up_at;
+		recordAttempt(s, row, claimed.target, result, givesUp, now);
 		if (result.outcome === "delivered") {
 			s.outbox.update(row, { ...common, status: "delivered", last_error: null });
 		} else if (result.outcome === "rejected") {
 			s.outbox.update(row, { ...common, status: "failed" });
 		} else {
-			const next = now + retryDelay(row.attempts, result.retryAfterMs, random());
 			if (next > row.give_up_at) {
 				const hours = Math.round((row.give_up_at - row.created_at) / 3_600_000);
 				s.outbox.update(row, {

@@ -36,7 +36,7 @@ export function upkeep(s: Stores, now: number): boolean {
 function pruneHistory(s: Stores, now: number): boolean {
 	const cutoff = now - s.settings.current().retentionMs;
 	const pruned = s.incidents.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
-	for (const id of pruned) s.outbox.forgetIncident(id);
+	for (const id of pruned) forgetIncident(s, id);
 	const incidents = pruned.length;
 	const alerts = s.alerts.pruneResolved(cutoff, MAX_RESOLVED_KEPT, PRUNE_BATCH);
 	const keys = s.keyStates.prune(cutoff, PRUNE_BATCH);
@@ -53,9 +53,15 @@ export function holdResolvedCap(s: Stores, now: number, resolved: number): void 
 	if (resolved === 0 || s.alerts.resolvedCount() <= MAX_RESOLVED_KEPT) return;
 	const cutoff = now - s.settings.current().retentionMs;
 	for (const id of s.incidents.pruneResolved(cutoff, MAX_RESOLVED_KEPT, 2 * resolved)) {
-		s.outbox.forgetIncident(id);
+		forgetIncident(s, id);
 	}
 	s.alerts.pruneResolved(cutoff, MAX_RESOLVED_KEPT, 2 * resolved);
+}
+
+/** What is kept with a pruned incident goes with it. */
+function forgetIncident(s: Stores, id: string): void {
+	s.outbox.forgetIncident(id);
+	s.timeline.forget(id);
 }
 
 /** When the oldest resolved history passes the retention (null: there is none). */

@@ -13,6 +13,7 @@ import { Receipts } from "./receipts";
 import { RoutingCache } from "./routing";
 import { HeldSettings } from "./settings";
 import { SnsSubscription } from "./subscription";
+import { Timeline } from "./timeline";
 import { Watches } from "./watches";
 
 /**
@@ -37,6 +38,7 @@ export type Stores = {
 	changes: Changes;
 	heartbeat: HeartbeatPings;
 	watches: Watches;
+	timeline: Timeline;
 };
 
 export function openStores(sql: SqlStorage): Stores {
@@ -68,6 +70,7 @@ export function openStores(sql: SqlStorage): Stores {
 		changes: new Changes(sql),
 		heartbeat: new HeartbeatPings(sql, meta),
 		watches: new Watches(meta, settings),
+		timeline: new Timeline(sql),
 	};
 }
 

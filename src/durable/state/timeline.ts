@@ -1,0 +1,84 @@
+import * as z from "zod/mini";
+import {
+	TimelineDetail as Detail,
+	type TimelineDetail,
+	type TimelineRecord,
+	TimelineType,
+} from "../../incidents/timeline";
+import { jsonText } from "../../schema/json";
+
+/**
+ * Entries of the routine kinds (alerts added, notifications, escalations, …) one incident keeps:
+ * past this a `truncated` entry says so and the rest are counted, not kept. Its opening and
+ * each acknowledgement and resolution are always kept, so a storm cannot push them out.
+ */
+export const MAX_ROUTINE_ENTRIES = 300;
+
+const ALWAYS_KEPT: ReadonlySet<string> = new Set(["triggered", "acknowledged", "resolved"]);
+
+const Row = z.object({
+	seq: z.number(),
+	at: z.number(),
+	type: TimelineType,
+	detail: jsonText(Detail),
+});
+
+/**
+ * Incidents' timelines (`incident_timeline`), oldest first, with how many routine entries each
+ * incident was offered (`incident_timeline_counts`, one row per incident, so the bound costs one
+ * row, not a count over the entries). Deleted with their incident.
+ */
+export class Timeline {
+	constructor(private readonly sql: SqlStorage) {}
+
+	add(incidentId: string, at: number, type: TimelineRecord["type"], detail: TimelineDetail = {}) {
+		if (!ALWAYS_KEPT.has(type)) {
+			const { entries } = this.sql
+				.exec<{ entries: number }>(
+					`INSERT INTO incident_timeline_counts (incident_id, entries) VALUES (?, 1)
+					 ON CONFLICT (incident_id) DO UPDATE SET entries = entries + 1 RETURNING entries`,
+					incidentId,
+				)
+				.one();
+			if (entries > MAX_ROUTINE_ENTRIES + 1) return;
+			if (entries === MAX_ROUTINE_ENTRIES + 1) {
+				this.insert(incidentId, at, "truncated", {});
+				return;
+			}
+		}
+		this.insert(incidentId, at, type, detail);
+	}
+
+	private insert(incidentId: string, at: number, type: string, detail: TimelineDetail): void {
+		this.sql.exec(
+			"INSERT INTO incident_timeline (incident_id, at, type, detail) VALUES (?, ?, ?, ?)",
+			incidentId,
+			at,
+			type,
+			JSON.stringify(detail),
+		);
+	}
+
+	/** Oldest first, after entry `after` (a `seq`), at most `limit`. */
+	page(incidentId: string, query: { after?: number | undefined; limit: number }): TimelineRecord[] {
+		return this.sql
+			.exec(
+				`SELECT seq, at, type, detail FROM incident_timeline
+				 WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+				incidentId,
+				query.after ?? 0,
+				query.limit,
+			)
+			.toArray()
+			.map((row) => {
+				const { detail, ...fields } = Row.parse(row);
+				return { ...detail, ...fields };
+			});
+	}
+
+	/** An incident pruned from history takes its timeline with it. */
+	forget(incidentId: string): void {
+		this.sql.exec("DELETE FROM incident_timeline WHERE incident_id = ?", incidentId);
+		this.sql.exec("DELETE FROM incident_timeline_counts WHERE incident_id = ?", incidentId);
+	}
+}

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { ActionLinks } from "../actions/links";
 import { type Alert, AlertStatus, iso, isoOrNull } from "../alerts/alert";
 import { Labels, Severity } from "../alerts/event";
 import { Incident, type IncidentRecord } from "../incidents/incident";
@@ -60,6 +61,11 @@ export const NotificationEvent = z.object({
 	flapping: z.optional(
 		z.object({ alert_key: z.string(), changes: z.number(), window_ms: z.number() }),
 	),
+	/**
+	 * The incident's dashboard page and signed action links (src/actions/links.ts), added as the
+	 * notification is sent; never stored with it.
+	 */
+	links: z.optional(ActionLinks),
 });
 export type NotificationEvent = z.infer<typeof NotificationEvent>;
 

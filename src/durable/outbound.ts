@@ -1,3 +1,5 @@
+import { actionLinksFor } from "../actions/links";
+import type { NotificationEvent } from "../notify/event";
 import { type Attempt, sendNotification } from "../notify/send";
 import { urlRulesOf } from "../notify/url";
 import { redactKeys } from "../security/secrets";
@@ -34,15 +36,21 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 		const claimed = run(o, () => claim(o.stores, at));
 		if (claimed.length === 0) return false;
 		const results = await Promise.all(
-			claimed.map(async (one) => ({
-				claimed: one,
-				attempt: await sendNotification(one.target, one.row.event, rules, at),
-			})),
+			claimed.map(async (one) => {
+				const event = await linked(one.row.event, o.env);
+				return { claimed: one, attempt: await sendNotification(one.target, event, rules, at) };
+			}),
 		);
 		run(o, () => settle(o.stores, results, o.clock()));
 		logFailedAttempts(o, results);
 	}
 	return true;
+}
+
+/** The event with its dashboard and action links, signed now (they are never stored). */
+async function linked(event: NotificationEvent, env: Env): Promise<NotificationEvent> {
+	const links = await actionLinksFor(event, env.ADMIN_TOKEN);
+	return links === null ? event : { ...event, links };
 }
 
 /** One structured line per failed attempt: what the deliveries list shows, for log search. */

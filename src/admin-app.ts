@@ -1,4 +1,5 @@
 import { Hono } from "hono/tiny";
+import { actions } from "./actions/routes";
 import { ADMIN_ENDPOINTS } from "./admin/api";
 import { adminAuth } from "./admin/auth";
 import { dashboard } from "./dashboard/routes";
@@ -26,3 +27,4 @@ adminApp.use("/api/v1/*", adminAuth);
 mount(adminApp, ADMIN_ENDPOINTS);
 // HTML for people, outside the OpenAPI document.
 adminApp.route("/dashboard", dashboard);
+adminApp.route("/actions", actions);

@@ -26,6 +26,8 @@ const admin = async (c: Context<AppEnv>) => {
 // Hono's "/x/*" also matches "/x" itself.
 app.all("/api/v1/*", admin);
 app.all("/dashboard/*", admin);
+// Signed action links from notifications: pages, like the dashboard's.
+app.all("/actions/*", admin);
 
 app.use(requestId);
 // One registration each, so each push is seen once.

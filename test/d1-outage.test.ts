@@ -14,6 +14,7 @@ import {
 	createIntegration,
 	expectError,
 	push,
+	runAlarm,
 } from "./helpers";
 import { createChannel } from "./incident-helpers";
 
@@ -61,18 +62,25 @@ const LISTS = ENDPOINTS.filter(
 let integration: CreatedIntegration;
 let eventbridge: CreatedIntegration;
 let channelId: string;
+let incidentId: string;
 
 /** A list's path with its ids filled in. */
 function listPath(path: string): string {
 	return path
 		.replace(/^\/integrations\/\{id\}/, `/integrations/${integration.id}`)
-		.replace(/^\/channels\/\{id\}/, `/channels/${channelId}`);
+		.replace(/^\/channels\/\{id\}/, `/channels/${channelId}`)
+		.replace(/^\/incidents\/\{id\}/, `/incidents/${incidentId}`);
 }
 
 beforeAll(async () => {
 	integration = await createIntegration();
 	eventbridge = await createEventBridgeIntegration();
 	channelId = (await createChannel()).id;
+	// An incident D1 lists, so a list under it reads its row (an unknown id reads none).
+	await push(integration.integration_key, { ...trigger, alert_key: "listed" });
+	await runAlarm(integration.id);
+	const listed = await admin("GET", `/incidents?integration_id=${integration.id}`);
+	incidentId = listed.body.data.incidents[0].id;
 });
 
 afterEach(() => forgetIntegrations());

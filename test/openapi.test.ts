@@ -10,8 +10,12 @@ import { openApiDocument } from "../src/openapi/document";
 /** Paths Workers Static Assets answer before the worker (wrangler.toml `[assets]`). */
 const STATIC_ASSETS = ["GET /openapi.json"];
 
-/** The dashboard's HTML pages are for people: the one rule that keeps routes out of the document. */
-const forPeople = (path: string) => path === "/dashboard" || path.startsWith("/dashboard/");
+/**
+ * HTML pages are for people (the dashboard, action links' pages): the one rule that keeps routes
+ * out of the document.
+ */
+const forPeople = (path: string) =>
+	path === "/dashboard" || path.startsWith("/dashboard/") || path.startsWith("/actions/");
 
 /** Every route the edge's app or the admin app answers. */
 const routes = () => [...worker.routes, ...adminApp.routes];

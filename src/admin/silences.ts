@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import * as z from "zod/mini";
 import { AlertView, type ApiAlert, Iso, IsoOrNull, iso, isoOrNull } from "../alerts/alert";
 import { allIntegrationIds } from "../db/integrations";
@@ -13,6 +14,7 @@ import {
 	silenceCost,
 	updateSilence,
 } from "../db/noise";
+import type { AppEnv } from "../http/app-env";
 import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { Page } from "../http/views";
@@ -134,38 +136,7 @@ export const silenceEndpoints = [
 		body: { schema: CreateSilence, example: DOCS && SILENCE_EXAMPLE },
 		answer: { ...ONE, status: 201 },
 		refusals: { 409: DOCS && "The deployment holds the most silences it can (200 not expired)" },
-		handler: async (c, input) => {
-			const body = await input.body();
-			const now = Date.now();
-			const row = await checkedSilence(
-				c.env.DB,
-				now,
-				{
-					id: crypto.randomUUID(),
-					...body,
-					starts_at: body.starts_at ?? now,
-					ends_at: body.ends_at ?? null,
-					created_at: now,
-					updated_at: now,
-				},
-				{ endsAtGiven: body.ends_at !== undefined },
-			);
-			const written = await insertSilence(c.env.DB, row, now, MAX_DEPLOYMENT_PROGRAM);
-			if (written === "limit") {
-				throw new Conflict(
-					"SilenceLimitReached",
-					`this deployment already has ${MAX_SILENCES} silences that have not expired, the most it holds: expire some first`,
-				);
-			}
-			if (written === "cost") throw await overBudget(c.env.DB, row, now);
-			await applied(
-				c,
-				[row.integration_ids],
-				`silence ${row.id}`,
-				PATCH_TO_APPLY("silences", row.id),
-			);
-			return silenceToApi(row, now);
-		},
+		handler: async (c, input) => createSilence(c, await input.body(), Date.now()),
 	}),
 	endpoint({
 		method: "get",
@@ -303,6 +274,40 @@ export const silenceEndpoints = [
 		},
 	}),
 ];
+
+/**
+ * Saves a new silence and applies it to the integrations in its scope before answering: the
+ * API's create, and the dashboard's and an action link's "silence this alert".
+ */
+export async function createSilence(
+	c: Context<AppEnv>,
+	body: z.output<typeof CreateSilence>,
+	now: number,
+): Promise<SilenceView> {
+	const row = await checkedSilence(
+		c.env.DB,
+		now,
+		{
+			id: crypto.randomUUID(),
+			...body,
+			starts_at: body.starts_at ?? now,
+			ends_at: body.ends_at ?? null,
+			created_at: now,
+			updated_at: now,
+		},
+		{ endsAtGiven: body.ends_at !== undefined },
+	);
+	const written = await insertSilence(c.env.DB, row, now, MAX_DEPLOYMENT_PROGRAM);
+	if (written === "limit") {
+		throw new Conflict(
+			"SilenceLimitReached",
+			`this deployment already has ${MAX_SILENCES} silences that have not expired, the most it holds: expire some first`,
+		);
+	}
+	if (written === "cost") throw await overBudget(c.env.DB, row, now);
+	await applied(c, [row.integration_ids], `silence ${row.id}`, PATCH_TO_APPLY("silences", row.id));
+	return silenceToApi(row, now);
+}
 
 /** The silence as saved, once its times, scope and regex cost are checked. */
 async function checkedSilence(

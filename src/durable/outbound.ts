@@ -1,4 +1,4 @@
-import { actionLinksFor } from "../actions/links";
+import { actionLinksFor } from "../notify/action-links";
 import type { NotificationEvent } from "../notify/event";
 import { type Attempt, sendNotification } from "../notify/send";
 import { urlRulesOf } from "../notify/url";

@@ -1,8 +1,8 @@
 import * as z from "zod/mini";
-import { ActionLinks } from "../actions/links";
 import { type Alert, AlertStatus, iso, isoOrNull } from "../alerts/alert";
 import { Labels, Severity } from "../alerts/event";
 import { Incident, type IncidentRecord } from "../incidents/incident";
+import { ActionLinks } from "./action-links";
 import { EventType } from "./target";
 
 /**

@@ -110,6 +110,18 @@ function labelPairs(event: NotificationEvent): [string, string][] {
 	return Object.entries(event.incident.alerts[0]?.labels ?? {}).slice(0, 20);
 }
 
+/** The signed action links that still apply, as buttons or links say them (a page asks first). */
+export function actionLinks(event: NotificationEvent): { title: string; url: string }[] {
+	const links = event.links;
+	if (links === undefined) return [];
+	const offered = [
+		{ title: "Acknowledge", url: links.acknowledge },
+		{ title: "Resolve", url: links.resolve },
+		{ title: "Silence 1h", url: links.silence },
+	];
+	return offered.filter((link): link is { title: string; url: string } => link.url !== null);
+}
+
 function clip(text: string, max: number): string {
 	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -199,6 +211,7 @@ export function teams(event: NotificationEvent) {
 					],
 					actions: [
 						{ type: "Action.OpenUrl", title: `Open in ${linkPlace(event)}`, url: incident.url },
+						...actionLinks(event).map(({ title, url }) => ({ type: "Action.OpenUrl", title, url })),
 					],
 				},
 			},
@@ -257,6 +270,9 @@ export function pagerduty(routingKey: string, event: NotificationEvent) {
 		},
 		client: "alertgate",
 		client_url: incident.url,
-		links: [{ href: incident.url, text: "Incident in alertgate" }],
+		links: [
+			{ href: incident.url, text: "Incident in alertgate" },
+			...actionLinks(event).map(({ title, url }) => ({ href: url, text: `${title} in alertgate` })),
+		],
 	};
 }

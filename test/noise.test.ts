@@ -514,6 +514,13 @@ describe("flapping", () => {
 			"incident.resolved flappy",
 			"incident.flapping flappy",
 		]);
+		// The incident the key was last in says so in its timeline, once.
+		const [last] = (await admin("GET", `/incidents?integration_id=${id}&status=resolved`)).body.data
+			.incidents;
+		const entries = (await admin("GET", `/incidents/${last.id}/timeline`)).body.data.entries;
+		expect(entries.filter((e: { type: string }) => e.type === "flapping")).toEqual([
+			expect.objectContaining({ alert_key: "flappy", changes: 4, window_ms: 60 * MINUTE }),
+		]);
 		// Flapping now: it opens and resolves, quietly, marked.
 		await fire(integration_key, "flappy");
 		await recover(integration_key, "flappy");

@@ -23,7 +23,8 @@ import { nextSilenceChange, type SilenceRule, silenceStatus } from "../routing/s
 import { DOCS } from "../schema/docs";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly } from "./channels";
-import { ADMIN, CreatedPageQuery, newestFirst } from "./fields";
+import { ADMIN, CreatedPageQuery, newestFirst, IsoTime as Time } from "./fields";
+import type { AdminRequest } from "./objects";
 import { applied, Ids, MAX_DEPLOYMENT_PROGRAM, PATCH_TO_APPLY, requireScope } from "./scope";
 
 /**
@@ -36,11 +37,6 @@ import { applied, Ids, MAX_DEPLOYMENT_PROGRAM, PATCH_TO_APPLY, requireScope } fr
 const FAN_OUT = 10;
 /** Firing alerts a preview lists at most. */
 const PREVIEW_LIMIT = 100;
-
-const Time = z.pipe(
-	z.iso.datetime({ offset: true, error: "must be an ISO 8601 time such as 2026-11-22T18:00:00Z" }),
-	z.transform((text: string) => Date.parse(text)),
-);
 
 const Text = (max: number) =>
 	z
@@ -73,6 +69,7 @@ export const CreateSilence = z.strictObject(
 	},
 	{ error: unknownFieldOr("must be a JSON object") },
 );
+export type CreateSilence = z.output<typeof CreateSilence>;
 
 /** PATCH: any of the fields, each checked as on create. */
 export const UpdateSilence = z.partial(
@@ -135,36 +132,8 @@ export const silenceEndpoints = [
 		answer: { ...ONE, status: 201 },
 		refusals: { 409: DOCS && "The deployment holds the most silences it can (200 not expired)" },
 		handler: async (c, input) => {
-			const body = await input.body();
 			const now = Date.now();
-			const row = await checkedSilence(
-				c.env.DB,
-				now,
-				{
-					id: crypto.randomUUID(),
-					...body,
-					starts_at: body.starts_at ?? now,
-					ends_at: body.ends_at ?? null,
-					created_at: now,
-					updated_at: now,
-				},
-				{ endsAtGiven: body.ends_at !== undefined },
-			);
-			const written = await insertSilence(c.env.DB, row, now, MAX_DEPLOYMENT_PROGRAM);
-			if (written === "limit") {
-				throw new Conflict(
-					"SilenceLimitReached",
-					`this deployment already has ${MAX_SILENCES} silences that have not expired, the most it holds: expire some first`,
-				);
-			}
-			if (written === "cost") throw await overBudget(c.env.DB, row, now);
-			await applied(
-				c,
-				[row.integration_ids],
-				`silence ${row.id}`,
-				PATCH_TO_APPLY("silences", row.id),
-			);
-			return silenceToApi(row, now);
+			return silenceToApi(await createSilence(c, await input.body(), now), now);
 		},
 	}),
 	endpoint({
@@ -303,6 +272,40 @@ export const silenceEndpoints = [
 		},
 	}),
 ];
+
+/**
+ * Saves a new silence and applies it to the integrations it is for (what fires there is muted
+ * before this returns): the API's create, and the dashboard's "silence this alert".
+ */
+export async function createSilence(
+	c: AdminRequest,
+	body: CreateSilence,
+	now: number,
+): Promise<SilenceRow> {
+	const row = await checkedSilence(
+		c.env.DB,
+		now,
+		{
+			id: crypto.randomUUID(),
+			...body,
+			starts_at: body.starts_at ?? now,
+			ends_at: body.ends_at ?? null,
+			created_at: now,
+			updated_at: now,
+		},
+		{ endsAtGiven: body.ends_at !== undefined },
+	);
+	const written = await insertSilence(c.env.DB, row, now, MAX_DEPLOYMENT_PROGRAM);
+	if (written === "limit") {
+		throw new Conflict(
+			"SilenceLimitReached",
+			`this deployment already has ${MAX_SILENCES} silences that have not expired, the most it holds: expire some first`,
+		);
+	}
+	if (written === "cost") throw await overBudget(c.env.DB, row, now);
+	await applied(c, [row.integration_ids], `silence ${row.id}`, PATCH_TO_APPLY("silences", row.id));
+	return row;
+}
 
 /** The silence as saved, once its times, scope and regex cost are checked. */
 async function checkedSilence(

@@ -44,6 +44,8 @@ export const IncidentQuery = z.object({
 	),
 });
 
+export type IncidentQuery = z.output<typeof IncidentQuery>;
+
 const ONE = {
 	status: 200,
 	data: DOCS && IncidentDetailView,

@@ -107,12 +107,15 @@ function apiQuery(filters: ListFilters, given: URLSearchParams): Record<string, 
 	if (filters.integration_id !== "") query.integration_id = filters.integration_id;
 	for (const name of ["opened_since", "opened_before"] as const) {
 		const time = filters[name];
-		if (time !== "") query[name] = FORM_TIME.test(time) ? `${time}Z` : time;
+		if (time !== "") query[name] = FORM_TIME.test(time) ? fromForm(time) : time;
 	}
 	const cursor = given.get("cursor");
 	if (cursor) query.cursor = cursor;
 	return query;
 }
+
+/** A datetime-local value as ISO 8601 in UTC (the field leaves out whole seconds). */
+const fromForm = (time: string) => `${time.length === 16 ? `${time}:00` : time}Z`;
 
 function withoutPaging(query: IncidentQuery) {
 	const { limit: _limit, cursor: _cursor, ...filter } = query;

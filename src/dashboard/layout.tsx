@@ -14,12 +14,11 @@ export const PAGE_CSS = `
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
 header{display:flex;gap:.4rem 1rem;align-items:center;padding:.6rem 1rem;background:#1b1f24;color:#fff;flex-wrap:wrap}
 header a{color:#fff}header form{margin-left:auto}
-main{padding:1rem;max-width:76rem;margin:auto}
-h1,h2,p,li,dd,td,code{overflow-wrap:anywhere}
+main{padding:1rem;max-width:76rem;margin:auto;overflow-wrap:anywhere}
 .scroll{overflow-x:auto;margin-bottom:1rem}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
-th{white-space:nowrap}
+th,.nowrap{white-space:nowrap}
 .sev{display:inline-block;padding:0 .4rem;border-radius:.3rem;font-size:.8rem;color:#fff}
 .critical{background:#c62828}.warning{background:#e08a00}.info{background:#1565c0}
 .muted{color:#66707a}.label{display:inline-block;margin:0 .3rem .2rem 0;padding:0 .3rem;background:#eef1f4;border-radius:.3rem;font-size:.85rem;overflow-wrap:anywhere;max-width:100%;box-sizing:border-box}
@@ -28,7 +27,7 @@ input,select{font:inherit;max-width:100%;box-sizing:border-box}
 textarea{display:block;width:100%;box-sizing:border-box;margin-bottom:.5rem;font:13px/1.4 ui-monospace,monospace}
 .error{color:#c62828}.mark{display:inline-block;padding:0 .3rem;border-radius:.3rem;font-size:.8rem;background:#5c6b7a;color:#fff;margin-right:.2rem}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;background:#fff;border:1px solid #e3e6ea;padding:.6rem;margin-bottom:1rem}
-.filters label{display:flex;flex-direction:column;font-size:.85rem}
+.filters label{display:flex;flex-direction:column;font-size:.85rem;max-width:100%;min-width:0}
 .card{background:#fff;border:1px solid #e3e6ea;padding:.6rem .8rem;margin-bottom:1rem}
 .card h3{margin:.2rem 0}
 .description{white-space:pre-wrap;overflow-wrap:anywhere;margin:.4rem 0}

@@ -228,7 +228,7 @@ export function IntegrationsPage(props: {
 								<td>
 									<a href={`/dashboard/integrations/${encodeURIComponent(row.id)}`}>{row.name}</a>
 								</td>
-								<td>{row.type}</td>
+								<td class="nowrap">{row.type}</td>
 								<td>
 									{row.last_event_at === null ? (
 										<span class="muted">never: not wired yet</span>

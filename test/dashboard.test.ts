@@ -157,7 +157,9 @@ describe("dashboard", () => {
 		expect(shown.html).toContain('data-preview="lag-db-2"');
 		// Escaped, as every pushed text is.
 		expect(shown.html).toContain("replica &lt;lag&gt; on db-2");
-		expect(shown.html).toContain("database team");
+		expect(shown.html).toContain(
+			`<a href="/dashboard/channels/${channel.body.data.id}">database team</a>`,
+		);
 		// The body stays in the form, to change and try again.
 		expect(shown.html).toContain("lag-db-2&quot;");
 

@@ -201,7 +201,12 @@ function PreviewResult(props: { outcome: PreviewOutcome; channelNames: Map<strin
 								<td>
 									{alert.channels.length === 0
 										? "none (unrouted)"
-										: alert.channels.map((id) => props.channelNames.get(id) ?? id).join(", ")}
+										: alert.channels.map((id, i) => (
+												<>
+													{i > 0 && ", "}
+													<ChannelLink id={id} names={props.channelNames} />
+												</>
+											))}
 								</td>
 							</tr>
 						))}

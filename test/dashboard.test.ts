@@ -44,7 +44,9 @@ describe("dashboard", () => {
 		await runAlarm(id);
 		const list = await page("GET", "/dashboard", { cookie });
 		expect(list.status).toBe(200);
-		expect(list.html).toContain("Unrouted (no channel)");
+		expect(list.html).toMatch(
+			/<td class="channel" data-th="Channel"><span class="muted">unrouted</,
+		);
 		// Text from a push is escaped, never markup.
 		expect(list.html).toContain("&lt;script&gt;alert(1)&lt;/script&gt; disk full");
 		expect(list.html).not.toContain("<script>alert(1)</script>");
@@ -71,6 +73,15 @@ describe("dashboard", () => {
 		expect((await admin("GET", `/incidents/${incidentId}`)).body.data.status).toBe("acknowledged");
 		const after = await page("GET", `/dashboard/incidents/${incidentId}`, { cookie });
 		expect(after.html).toContain('<strong id="status">acknowledged</strong>');
+		// The timeline, in the API and on the page, says it was the dashboard.
+		const timeline = (await admin("GET", `/incidents/${incidentId}/timeline`)).body.data.entries;
+		expect(timeline.map((e: { type: string }) => e.type)).toEqual(["triggered", "acknowledged"]);
+		expect(timeline[1].by).toEqual({ via: "dashboard", name: null });
+		const section = after.html.slice(after.html.indexOf('<section id="timeline">'));
+		expect(section).toMatch(
+			/<li class="timeline-triggered">.*Triggered by alert disk \(critical\)\./,
+		);
+		expect(section).toMatch(/<li class="timeline-acknowledged">.*Acknowledged in the dashboard\./);
 	});
 
 	it("lists integrations with what shows they are wired", async () => {
@@ -88,7 +99,7 @@ describe("dashboard", () => {
 		expect(rowOf(quiet.id)).toContain("never: not wired yet");
 		// Last push, pushes, deduplicated, unrouted, dropped, rate-limited, then refusals by code.
 		expect(rowOf(busy.id)).toMatch(
-			/<td>\d+s ago<\/td><td>2<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td class="refused" title="InvalidParameter: 1">1/,
+			/<td><time [^>]+>\d+s ago<\/time><\/td><td>2<\/td><td>1<\/td><td>1<\/td><td>0<\/td><td>0<\/td><td class="refused" title="InvalidParameter: 1">1/,
 		);
 	});
 
@@ -155,7 +166,9 @@ describe("dashboard", () => {
 		expect(shown.html).toContain('data-preview="lag-db-2"');
 		// Escaped, as every pushed text is.
 		expect(shown.html).toContain("replica &lt;lag&gt; on db-2");
-		expect(shown.html).toContain("database team");
+		expect(shown.html).toContain(
+			`<a href="/dashboard/channels/${channel.body.data.id}">database team</a>`,
+		);
 		// The body stays in the form, to change and try again.
 		expect(shown.html).toContain("lag-db-2&quot;");
 

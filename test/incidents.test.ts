@@ -358,8 +358,38 @@ describe("listing incidents", () => {
 		).toEqual(["a"]);
 	});
 
+	it("filters by severity, open status and the time it opened", async () => {
+		const { id, integration_key } = await integrationWithChannel();
+		await fire(integration_key, "old", { event_status: "Critical" });
+		await moveClock(id, 3_600_000);
+		await fire(integration_key, "new-warning");
+		await fire(integration_key, "new-critical", { event_status: "Critical" });
+		await recover(integration_key, "new-critical");
+		await runAlarm(id);
+		const titles = async (query: string) =>
+			(await incidents(`?integration_id=${id}${query}`)).incidents.map((i) => i.title);
+
+		expect(await titles("&severity=critical")).toEqual(["new-critical", "old"]);
+		expect(await titles("&status=open")).toEqual(["new-warning", "old"]);
+		expect(await titles("&status=OPEN&severity=Critical")).toEqual(["old"]);
+		const old = await firstIncident(`?integration_id=${id}&status=open&severity=critical`);
+		const newer = Date.parse(old.opened_at) + 1_800_000;
+		const at = (ms: number) => new Date(ms).toISOString();
+		expect(await titles(`&opened_since=${at(newer)}`)).toEqual(["new-critical", "new-warning"]);
+		expect(await titles(`&opened_before=${at(newer)}`)).toEqual(["old"]);
+		// Since is inclusive, before is not: the same instant splits the list with nothing twice.
+		expect(await titles(`&opened_since=${old.opened_at}`)).toHaveLength(3);
+		expect(await titles(`&opened_before=${old.opened_at}`)).toEqual([]);
+		// An offset other than Z names the same instant.
+		const plusTwo = `${at(newer + 7_200_000).slice(0, 19)}%2B02:00`;
+		expect(await titles(`&opened_before=${plusTwo}`)).toEqual(["old"]);
+	});
+
 	it.each([
-		["?status=open", "status must be triggered, acknowledged or resolved"],
+		["?status=closed", "status must be triggered, acknowledged, resolved or open"],
+		["?severity=high", "severity must be critical, warning or info"],
+		["?opened_since=yesterday", "opened_since must be an ISO 8601 time"],
+		["?opened_before=2026-11-22T18:00:00", "opened_before must be an ISO 8601 time"],
 		["?unrouted=yes", "unrouted must be true or false"],
 		["?limit=0", "limit must be a whole number from 1 to 100"],
 		["?cursor=garbage", "cursor must be a next_cursor from a previous page"],

@@ -53,12 +53,12 @@ describe("admin lists", () => {
 			expect(message).toContain("this list takes");
 		}
 		const other = expectError(
-			await admin("GET", "/incidents?severity=critical"),
+			await admin("GET", "/incidents?sort=severity"),
 			400,
 			"InvalidParameter",
 		);
 		expect(other).toBe(
-			"unknown query parameter severity (this list takes channel_id, integration_id, status, unrouted, limit, cursor)",
+			"unknown query parameter sort (this list takes channel_id, integration_id, status, severity, opened_since, opened_before, unrouted, limit, cursor)",
 		);
 	});
 
@@ -78,9 +78,9 @@ describe("admin lists", () => {
 		const incidents = await admin("GET", `/incidents?integration_id=${id}&status=Triggered`);
 		expect(incidents.status).toBe(200);
 		expect(incidents.body.data.incidents).toHaveLength(1);
-		expect(expectError(await admin("GET", `/incidents?status=open`), 400, "InvalidParameter")).toBe(
-			"status must be triggered, acknowledged or resolved",
-		);
+		expect(
+			expectError(await admin("GET", `/incidents?status=closed`), 400, "InvalidParameter"),
+		).toBe("status must be triggered, acknowledged, resolved or open");
 	});
 
 	it("answers 404 for a filter naming no channel or integration, not an empty list", async () => {

@@ -1,12 +1,12 @@
 import { type Context, Hono } from "hono";
 import { csrf } from "hono/csrf";
+import { QUICK_SILENCE_MS, silenceAlert } from "../admin/quick-silence";
 import { securityHeaders } from "../dashboard/headers";
 import { Layout, SeverityBadge } from "../dashboard/layout";
 import type { IncidentDetail, IncidentReply } from "../durable/contract";
 import type { AppEnv } from "../http/app-env";
 import { actor } from "../incidents/timeline";
 import { type Action, type ActionClaim, verifyAction } from "../notify/action-links";
-import { QUICK_SILENCE_MS, silenceAlert } from "./silence";
 
 /**
  * `/actions/<signed link>`: what a notification's acknowledge, resolve and silence links open.
@@ -86,16 +86,7 @@ actions.post("/:token", async (c) => {
 		if (alert === undefined)
 			return page(c, 409, "Nothing to do", "No alert of this incident is firing.", incident);
 		const now = Date.now();
-		await silenceAlert(
-			c,
-			claim.integrationId,
-			alert,
-			{
-				createdBy: "action link",
-				comment: `Silenced for one hour from a notification of incident ${incident.id}`,
-			},
-			now,
-		);
+		await silenceAlert(c, claim.integrationId, alert, "action link", now);
 		const until = new Date(now + QUICK_SILENCE_MS).toISOString().slice(0, 16).replace("T", " ");
 		return page(c, 200, "Silenced", `${VERB.silence.done} It ends at ${until} UTC.`, incident);
 	}
@@ -201,10 +192,9 @@ function IncidentSummary(props: { incident: IncidentDetail }) {
 function SilenceScope(props: { incident: IncidentDetail }) {
 	const alert = firstFiring(props.incident);
 	if (alert === undefined) return null;
-	const labels = Object.keys(alert.labels).length;
 	return (
 		<p class="muted">
-			{`Mutes new alerts titled "${alert.title}"${labels === 0 ? "" : ` with the same ${labels === 1 ? "label" : `${Math.min(labels, 19)} labels`}`} from this integration for one hour.`}
+			{`Mutes alert ${alert.alert_key} of this integration for one hour: it stays open, and tells no one.`}
 		</p>
 	);
 }

@@ -55,6 +55,12 @@ export const QueryEnum = <T extends string>(values: { options: T[] }, error: str
 		z.custom<T>((value) => (values.options as unknown[]).includes(value), error),
 	);
 
+/** A time in a body or a query, as ISO 8601 with its offset; read as epoch milliseconds. */
+export const IsoTime = z.pipe(
+	z.iso.datetime({ offset: true, error: "must be an ISO 8601 time such as 2026-11-22T18:00:00Z" }),
+	z.transform((text: string) => Date.parse(text)),
+);
+
 /** `?cursor=` of a list sorted by (created_at, id), newest first: the previous page's last row. */
 export const CreatedCursor = z.optional(
 	z.pipe(

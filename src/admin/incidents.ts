@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { Severity } from "../alerts/event";
 import { incidentIntegration, listIncidents } from "../db/incidents";
 import type { IncidentReply } from "../durable/contract";
 import { Cursor, pageOf } from "../http/cursor";
@@ -14,13 +15,20 @@ import {
 import { actor, TimelineEntryView, timelineToApi } from "../incidents/timeline";
 import { DOCS } from "../schema/docs";
 import { requireChannel } from "./channels";
-import { ADMIN, PageLimit, QueryEnum } from "./fields";
+import { ADMIN, IsoTime, PageLimit, QueryEnum } from "./fields";
 import { requireIntegration } from "./integrations";
 
+/** `open`: triggered or acknowledged, the incidents someone has to act on. */
+const ListedStatus = z.enum([...IncidentStatus.options, "open"]);
+
+/** The list's filters: the API's query, and the dashboard's list form with the same names. */
 export const IncidentQuery = z.object({
 	channel_id: z.optional(z.string()),
 	integration_id: z.optional(z.string()),
-	status: z.optional(QueryEnum(IncidentStatus, "must be triggered, acknowledged or resolved")),
+	status: z.optional(QueryEnum(ListedStatus, "must be triggered, acknowledged, resolved or open")),
+	severity: z.optional(QueryEnum(Severity, "must be critical, warning or info")),
+	opened_since: z.optional(IsoTime),
+	opened_before: z.optional(IsoTime),
 	unrouted: z.optional(
 		z.pipe(
 			z.enum(["true", "false"], { error: "must be true or false" }),
@@ -36,6 +44,8 @@ export const IncidentQuery = z.object({
 		),
 	),
 });
+
+export type IncidentQuery = z.output<typeof IncidentQuery>;
 
 export const TimelineQuery = z.object({
 	limit: PageLimit(500, 100),

@@ -1,4 +1,3 @@
-import type { Context } from "hono";
 import * as z from "zod/mini";
 import { AlertView, type ApiAlert, Iso, IsoOrNull, iso, isoOrNull } from "../alerts/alert";
 import { allIntegrationIds } from "../db/integrations";
@@ -14,7 +13,6 @@ import {
 	silenceCost,
 	updateSilence,
 } from "../db/noise";
-import type { AppEnv } from "../http/app-env";
 import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { Page } from "../http/views";
@@ -25,7 +23,8 @@ import { nextSilenceChange, type SilenceRule, silenceStatus } from "../routing/s
 import { DOCS } from "../schema/docs";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly } from "./channels";
-import { ADMIN, CreatedPageQuery, newestFirst } from "./fields";
+import { ADMIN, CreatedPageQuery, newestFirst, IsoTime as Time } from "./fields";
+import type { AdminRequest } from "./objects";
 import { applied, Ids, MAX_DEPLOYMENT_PROGRAM, PATCH_TO_APPLY, requireScope } from "./scope";
 
 /**
@@ -38,11 +37,6 @@ import { applied, Ids, MAX_DEPLOYMENT_PROGRAM, PATCH_TO_APPLY, requireScope } fr
 const FAN_OUT = 10;
 /** Firing alerts a preview lists at most. */
 const PREVIEW_LIMIT = 100;
-
-const Time = z.pipe(
-	z.iso.datetime({ offset: true, error: "must be an ISO 8601 time such as 2026-11-22T18:00:00Z" }),
-	z.transform((text: string) => Date.parse(text)),
-);
 
 const Text = (max: number) =>
 	z
@@ -75,6 +69,7 @@ export const CreateSilence = z.strictObject(
 	},
 	{ error: unknownFieldOr("must be a JSON object") },
 );
+export type CreateSilence = z.output<typeof CreateSilence>;
 
 /** PATCH: any of the fields, each checked as on create. */
 export const UpdateSilence = z.partial(
@@ -136,7 +131,10 @@ export const silenceEndpoints = [
 		body: { schema: CreateSilence, example: DOCS && SILENCE_EXAMPLE },
 		answer: { ...ONE, status: 201 },
 		refusals: { 409: DOCS && "The deployment holds the most silences it can (200 not expired)" },
-		handler: async (c, input) => createSilence(c, await input.body(), Date.now()),
+		handler: async (c, input) => {
+			const now = Date.now();
+			return silenceToApi(await createSilence(c, await input.body(), now), now);
+		},
 	}),
 	endpoint({
 		method: "get",
@@ -276,14 +274,14 @@ export const silenceEndpoints = [
 ];
 
 /**
- * Saves a new silence and applies it to the integrations in its scope before answering: the
- * API's create, and the dashboard's and an action link's "silence this alert".
+ * Saves a new silence and applies it to the integrations it is for (what fires there is muted
+ * before this returns): the API's create, and the dashboard's "silence this alert".
  */
 export async function createSilence(
-	c: Context<AppEnv>,
-	body: z.output<typeof CreateSilence>,
+	c: AdminRequest,
+	body: CreateSilence,
 	now: number,
-): Promise<SilenceView> {
+): Promise<SilenceRow> {
 	const row = await checkedSilence(
 		c.env.DB,
 		now,
@@ -306,7 +304,7 @@ export async function createSilence(
 	}
 	if (written === "cost") throw await overBudget(c.env.DB, row, now);
 	await applied(c, [row.integration_ids], `silence ${row.id}`, PATCH_TO_APPLY("silences", row.id));
-	return silenceToApi(row, now);
+	return row;
 }
 
 /** The silence as saved, once its times, scope and regex cost are checked. */

@@ -12,17 +12,35 @@ import type { Child } from "hono/jsx";
  */
 export const PAGE_CSS = `
 body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1b1f24;background:#f6f7f9}
-header{display:flex;gap:1rem;align-items:center;padding:.6rem 1rem;background:#1b1f24;color:#fff;flex-wrap:wrap}
+header{display:flex;gap:.4rem 1rem;align-items:center;padding:.6rem 1rem;background:#1b1f24;color:#fff;flex-wrap:wrap}
 header a{color:#fff}header form{margin-left:auto}
-main{padding:1rem;max-width:60rem;margin:auto;overflow-x:auto}
+main{padding:1rem;max-width:76rem;margin:auto;overflow-wrap:anywhere}
+.scroll{overflow-x:auto;margin-bottom:1rem}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
+th,.nowrap{white-space:nowrap}
 .sev{display:inline-block;padding:0 .4rem;border-radius:.3rem;font-size:.8rem;color:#fff}
 .critical{background:#c62828}.warning{background:#e08a00}.info{background:#1565c0}
-.muted{color:#66707a}.label{display:inline-block;margin:0 .3rem .2rem 0;padding:0 .3rem;background:#eef1f4;border-radius:.3rem;font-size:.85rem}
+.muted{color:#66707a}.label{display:inline-block;margin:0 .3rem .2rem 0;padding:0 .3rem;background:#eef1f4;border-radius:.3rem;font-size:.85rem;overflow-wrap:anywhere;max-width:100%;box-sizing:border-box}
 button{font:inherit;padding:.3rem .8rem}form.inline{display:inline}
+input,select{font:inherit;max-width:100%;box-sizing:border-box}
 textarea{display:block;width:100%;box-sizing:border-box;margin-bottom:.5rem;font:13px/1.4 ui-monospace,monospace}
 .error{color:#c62828}.mark{display:inline-block;padding:0 .3rem;border-radius:.3rem;font-size:.8rem;background:#5c6b7a;color:#fff;margin-right:.2rem}
+.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end;background:#fff;border:1px solid #e3e6ea;padding:.6rem;margin-bottom:1rem}
+.filters label{display:flex;flex-direction:column;font-size:.85rem;max-width:100%;min-width:0}
+.card{background:#fff;border:1px solid #e3e6ea;padding:.6rem .8rem;margin-bottom:1rem}
+.card h3{margin:.2rem 0}
+.description{white-space:pre-wrap;overflow-wrap:anywhere;margin:.4rem 0}
+dl.facts{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:.2rem 1rem;margin:0 0 1rem}
+dl.facts dt{color:#66707a}dl.facts dd{margin:0;min-width:0}
+.pager{display:flex;flex-wrap:wrap;gap:1rem;margin:.5rem 0}
+@media (max-width:40rem){
+main{padding:.6rem}
+table.stack thead{display:none}
+table.stack tr{display:block;border-bottom:1px solid #c9ced4;padding:.3rem 0}
+table.stack td{display:block;border:0;padding:.1rem .5rem}
+table.stack td[data-th]::before{content:attr(data-th);color:#66707a;font-size:.8rem;margin-right:.4rem}
+}
 `;
 
 /** How long ago, shortly: 45s, 12m, 3h, 2d. */
@@ -81,6 +99,22 @@ export function LoginPage(props: { error?: string; next?: string | null }) {
 				</p>
 				<button type="submit">Sign in</button>
 			</form>
+			<h2>Where the token comes from</h2>
+			<p id="token-source">
+				It is the <code>ADMIN_TOKEN</code> this gateway runs with, the same one the admin API takes.
+			</p>
+			<ul>
+				<li>
+					<strong>In development</strong>: the first <code>npm run dev</code> writes a random one to{" "}
+					<code>.dev.vars</code> (gitignored), in the line <code>ADMIN_TOKEN=dev_…</code>.
+				</li>
+				<li>
+					<strong>In production</strong>: the secret set with{" "}
+					<code>npx wrangler secret put ADMIN_TOKEN</code>. Cloudflare keeps secrets write-only and
+					never shows it again: take it from where you saved it when you set it, or set a new one
+					(which signs everyone out).
+				</li>
+			</ul>
 		</Layout>
 	);
 }
@@ -106,4 +140,37 @@ export function LabelList(props: { labels: Record<string, string> }) {
 			))}
 		</>
 	);
+}
+
+/** A moment as its age ("12m ago"), the exact time in its title. */
+export function Ago(props: { at: string; now: number }) {
+	return (
+		<time datetime={props.at} title={props.at}>
+			{`${age(props.at, props.now)} ago`}
+		</time>
+	);
+}
+
+/** A channel by name, linking to its page; an incident in none says unrouted. */
+export function ChannelLink(props: { id: string | null; names: Map<string, string> }) {
+	if (props.id === null) return <span class="muted">unrouted</span>;
+	return (
+		<a href={`/dashboard/channels/${encodeURIComponent(props.id)}`}>
+			{props.names.get(props.id) ?? `channel ${props.id}`}
+		</a>
+	);
+}
+
+/** An integration by name, linking to its page (a deleted one by its id). */
+export function IntegrationLink(props: { id: string; names: Map<string, string> }) {
+	return (
+		<a href={`/dashboard/integrations/${encodeURIComponent(props.id)}`}>
+			{props.names.get(props.id) ?? `integration ${props.id}`}
+		</a>
+	);
+}
+
+/** A table that scrolls inside its own box when it is wider than the page. */
+export function Scroll(props: { children: Child }) {
+	return <div class="scroll">{props.children}</div>;
 }

@@ -1,37 +1,33 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context } from "hono";
 import { csrf } from "hono/csrf";
 import { Hono } from "hono/tiny";
-import { incidentObject } from "../admin/incidents";
 import { ruleToApi } from "../admin/inhibit-rules";
 import { previewBody } from "../admin/preview";
 import { silenceToApi } from "../admin/silences";
 import { isoOrNull } from "../alerts/alert";
-import { getChannel, listChannels } from "../db/channels";
+import { channelReferences, getChannel, listChannels } from "../db/channels";
 import { listIncidents } from "../db/incidents";
 import { getIntegration, type IntegrationRow, listIntegrations } from "../db/integrations";
+import { channelNames, integrationNames } from "../db/names";
 import { listInhibitRules, listSilences } from "../db/noise";
 import { failedDeliveryCounts } from "../db/notifications";
-import type { IncidentReply } from "../durable/contract";
+import { listTargets } from "../db/targets";
 import type { AppEnv } from "../http/app-env";
 import { HttpError } from "../http/errors";
-import { type ApiIncident, incidentToApi } from "../incidents/incident";
-import { secretsEqual } from "../security/secrets";
+import { incidentToApi } from "../incidents/incident";
+import { ChannelPage } from "./channel-page";
 import { MAX_PREVIEW_FORM_BYTES, readForm } from "./form";
+import { checkForm, csrfOf, notFound, PAGE_ROWS, signedIn } from "./guard";
 import { securityHeaders } from "./headers";
+import { incidentRoutes } from "./incident-routes";
 import { IntegrationPage, type PreviewOutcome, type PreviewView } from "./integration-page";
-import { LoginPage, MessagePage } from "./layout";
-import {
-	type IncidentGroup,
-	IncidentPage,
-	IncidentsPage,
-	IntegrationsPage,
-	SilencesPage,
-} from "./pages";
+import { LoginPage } from "./layout";
+import { type IntegrationRowView, IntegrationsPage, SilencesPage } from "./pages";
 import { session, signIn, signInReturn, signOut } from "./session";
 
 /**
- * `/dashboard`: open incidents by channel, an incident's alerts with acknowledge and resolve, and
- * the integrations with what shows they are wired. Signed in with the admin token (session.ts).
+ * `/dashboard`: incidents (incident-routes.tsx), channels, and the integrations with what shows
+ * they are wired. Signed in with the admin token (session.ts).
  */
 
 export const dashboard = new Hono<AppEnv>();
@@ -57,41 +53,6 @@ dashboard.use(async (c, next) => {
 	await next();
 });
 
-/** Most rows a page reads per list: a dashboard, not an export. */
-const PAGE_ROWS = 100;
-
-const signedIn: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const current = await session(c);
-	if (current === null) {
-		// A page (a notification's link) is shown after signing in; an action is not replayed.
-		const back = c.req.method === "GET" ? signInReturn(new URL(c.req.url).pathname) : null;
-		return c.redirect(
-			back === null ? "/dashboard/login" : `/dashboard/login?next=${asQueryValue(back)}`,
-			303,
-		);
-	}
-	c.set("csrf", current.csrf);
-	await next();
-};
-
-/** A path as a query value that reads as written: only what a query would take apart is escaped. */
-const asQueryValue = (path: string) => path.replace(/[%&+#=]/g, (ch) => encodeURIComponent(ch));
-
-/** An action's form must carry this session's CSRF token; its fields once it does. */
-async function checkForm(c: Context<AppEnv>, maxBytes?: number): Promise<URLSearchParams> {
-	const form = await readForm(c.req.raw, maxBytes);
-	const given = form.get("csrf");
-	const expected = c.get("csrf");
-	if (given === null || expected === undefined || !(await secretsEqual(given, expected))) {
-		throw new HttpError(
-			403,
-			"CsrfTokenInvalid",
-			"the form is stale: reload the page and try again",
-		);
-	}
-	return form;
-}
-
 dashboard.get("/login", async (c) => {
 	const next = signInReturn(c.req.query("next"));
 	if ((await session(c)) !== null) return c.redirect(next ?? "/dashboard", 303);
@@ -113,81 +74,14 @@ dashboard.post("/logout", signedIn, async (c) => {
 	return c.redirect("/dashboard/login", 303);
 });
 
-dashboard.get("/", signedIn, async (c) => {
-	const [triggered, acknowledged, channels] = await Promise.all([
-		listIncidents(c.env.DB, { status: "triggered", limit: PAGE_ROWS }),
-		listIncidents(c.env.DB, { status: "acknowledged", limit: PAGE_ROWS }),
-		listChannels(c.env.DB, { limit: PAGE_ROWS }),
-	]);
-	const open = [...triggered, ...acknowledged]
-		.map(incidentToApi)
-		.sort((a, b) => b.opened_at.localeCompare(a.opened_at));
-	// Grouped by the incidents' own channels (newest incident first), so an incident shows even
-	// when its channel is past the channels read for names; unrouted ones apart, last.
-	const byChannel = new Map<string | null, ApiIncident[]>();
-	for (const incident of open) {
-		byChannel.set(incident.channel_id, [...(byChannel.get(incident.channel_id) ?? []), incident]);
-	}
-	const names = new Map(channels.map((channel) => [channel.id, channel.name]));
-	const groups: IncidentGroup[] = [...byChannel]
-		.filter(([id]) => id !== null)
-		.map(([id, incidents]) => ({
-			channel: { id: id ?? "", name: names.get(id ?? "") ?? `channel ${id}` },
-			incidents,
-		}));
-	groups.push({ channel: null, incidents: byChannel.get(null) ?? [] });
-	return c.html(<IncidentsPage groups={groups} csrf={csrfOf(c)} now={Date.now()} />);
-});
-
-dashboard.get("/incidents/:id", signedIn, async (c) => {
-	const reply = await incidentReply(c, (stub, id) => stub.getIncident(id));
-	if (!reply.ok) return notFound(c);
-	const { incident } = reply;
-	const [channel, integration] = await Promise.all([
-		incident.channel_id === null ? null : getChannel(c.env.DB, incident.channel_id),
-		getIntegration(c.env.DB, incident.integration_id),
-	]);
-	return c.html(
-		<IncidentPage
-			incident={incident}
-			channel={channel?.name ?? "none (unrouted)"}
-			integration={integration?.name ?? incident.integration_id}
-			csrf={csrfOf(c)}
-			now={Date.now()}
-		/>,
-	);
-});
-
-for (const verb of ["acknowledge", "resolve"] as const) {
-	dashboard.post(`/incidents/:id/${verb}`, signedIn, async (c) => {
-		await checkForm(c);
-		const reply = await incidentReply(c, (stub, id) =>
-			verb === "acknowledge" ? stub.acknowledgeIncident(id) : stub.resolveIncident(id),
-		);
-		if (!reply.ok && reply.reason === "incident_not_found") return notFound(c);
-		// A refusal (acknowledging a resolved incident) shows on the page, which tells the state.
-		return c.redirect(`/dashboard/incidents/${c.req.param("id")}`, 303);
-	});
-}
+dashboard.route("/", incidentRoutes);
 
 dashboard.get("/integrations", signedIn, async (c) => {
 	const [integrations, failed] = await Promise.all([
 		listIntegrations(c.env.DB, { limit: PAGE_ROWS }),
 		failedDeliveryCounts(c.env.DB),
 	]);
-	const rows = integrations.map((row) => ({
-		id: row.id,
-		name: row.name,
-		type: row.type,
-		last_event_at: isoOrNull(row.last_event_at),
-		event_count: row.event_count,
-		deduplicated_count: row.deduplicated_count,
-		unrouted_count: row.unrouted_count,
-		dropped_count: row.dropped_count,
-		rate_limited_count: row.rate_limited_count,
-		refused_count: row.refused_count,
-		failed_deliveries: failed.get(row.id) ?? 0,
-	}));
+	const rows = integrations.map((row) => counters(row, failed.get(row.id) ?? 0));
 	return c.html(<IntegrationsPage integrations={rows} csrf={csrfOf(c)} now={Date.now()} />);
 });
 
@@ -223,9 +117,11 @@ async function integrationPage(
 	preview: PreviewView | null,
 ) {
 	const object = c.env.INTEGRATION.getByName(row.id);
-	const [page, channels, heartbeat] = await Promise.all([
+	const [page, channels, own, failed, heartbeat] = await Promise.all([
 		object.listAlerts({ status: "firing", limit: PAGE_ROWS }),
 		listChannels(c.env.DB, { limit: PAGE_ROWS }),
+		channelNames(c.env.DB, [row.channel_id]),
+		failedDeliveryCounts(c.env.DB),
 		row.type === "heartbeat"
 			? Promise.all([object.heartbeat(), object.pings(PAGE_ROWS)])
 			: Promise.resolve(null),
@@ -235,6 +131,8 @@ async function integrationPage(
 			id={row.id}
 			name={row.name}
 			type={row.type}
+			counters={counters(row, failed.get(row.id) ?? 0)}
+			channelId={row.channel_id}
 			alerts={page.alerts}
 			heartbeat={
 				heartbeat === null || heartbeat[0] === null
@@ -242,7 +140,7 @@ async function integrationPage(
 					: { view: heartbeat[0], pings: heartbeat[1] }
 			}
 			preview={preview}
-			channelNames={new Map(channels.map((channel) => [channel.id, channel.name]))}
+			channelNames={new Map([...channels.map((one) => [one.id, one.name] as const), ...own])}
 			csrf={csrfOf(c)}
 			now={Date.now()}
 		/>,
@@ -264,34 +162,49 @@ dashboard.get("/silences", signedIn, async (c) => {
 	);
 });
 
-/** The incident from the object that holds it; a refusal when there is none. */
-async function incidentReply(
-	c: Context<AppEnv>,
-	call: (
-		stub: Awaited<ReturnType<typeof incidentObject>>,
-		id: string,
-	) => Promise<IncidentReply> | IncidentReply,
-): Promise<IncidentReply> {
-	const id = c.req.param("id") ?? "";
-	try {
-		return await call(await incidentObject(c.env, id), id);
-	} catch (error) {
-		if (error instanceof HttpError && error.status === 404) {
-			return { ok: false, reason: "incident_not_found", id };
-		}
-		throw error;
-	}
+/** What an integration's counters say, for the list and its page. */
+function counters(row: IntegrationRow, failedDeliveries: number): IntegrationRowView {
+	return {
+		id: row.id,
+		name: row.name,
+		type: row.type,
+		last_event_at: isoOrNull(row.last_event_at),
+		event_count: row.event_count,
+		deduplicated_count: row.deduplicated_count,
+		unrouted_count: row.unrouted_count,
+		dropped_count: row.dropped_count,
+		rate_limited_count: row.rate_limited_count,
+		refused_count: row.refused_count,
+		failed_deliveries: failedDeliveries,
+	};
 }
 
-function notFound(
-	c: Context<AppEnv>,
-	title = "No such incident",
-	message = "It may have been deleted with its integration, or pruned after its retention.",
-) {
-	return c.html(<MessagePage title={title} message={message} csrf={csrfOf(c)} />, 404);
-}
-
-/** Set by `signedIn` on every page behind it. */
-function csrfOf(c: Context<AppEnv>): string {
-	return c.get("csrf") ?? "";
-}
+/** A channel: its grouping, targets (no secrets), what routes into it, and its open incidents. */
+dashboard.get("/channels/:id", signedIn, async (c) => {
+	const channel = await getChannel(c.env.DB, c.req.param("id"));
+	if (channel === null) return notFound(c, "No such channel", "It may have been deleted.");
+	const [targets, references, open] = await Promise.all([
+		listTargets(c.env.DB, channel.id),
+		channelReferences(c.env.DB, channel.id),
+		listIncidents(c.env.DB, { channel_id: channel.id, status: "open", limit: PAGE_ROWS + 1 }),
+	]);
+	const shown = open.slice(0, PAGE_ROWS);
+	const names = await integrationNames(c.env.DB, [
+		...references.private_integrations,
+		...references.routing_integrations,
+		...shown.map((incident) => incident.integration_id),
+	]);
+	return c.html(
+		<ChannelPage
+			channel={channel}
+			targets={targets}
+			privateIntegrations={references.private_integrations}
+			routingIntegrations={references.routing_integrations}
+			incidents={shown.map(incidentToApi)}
+			more={open.length > PAGE_ROWS}
+			integrationNames={names}
+			csrf={csrfOf(c)}
+			now={Date.now()}
+		/>,
+	);
+});

@@ -1,3 +1,4 @@
+import type { Severity } from "../alerts/event";
 import { Incident, type IncidentStatus } from "../incidents/incident";
 
 /** A mirrored incident as the Durable Object writes it: `version` orders the writes. */
@@ -31,17 +32,28 @@ export function upsertIncident(db: D1Database, incident: MirroredIncident): D1Pr
 		);
 }
 
+/** A status, or `open`: triggered or acknowledged. */
+export type ListedStatus = IncidentStatus | "open";
+
 export type IncidentFilter = {
 	channel_id?: string;
 	integration_id?: string;
-	status?: IncidentStatus;
+	status?: ListedStatus;
+	severity?: Severity;
+	/** Opened at or after (ms). */
+	opened_since?: number;
+	/** Opened before (ms). */
+	opened_before?: number;
 	unrouted?: boolean;
 	limit: number;
 	/** The last row of the previous page: (opened_at, id). */
 	after?: { opened_at: number; id: string };
 };
 
-/** Newest first, across integrations, from the mirror. */
+/**
+ * Newest first, across integrations, from the mirror. Each query walks one index (by channel,
+ * integration, status or opening time) in order and stops at `limit`; times bound the walk too.
+ */
 export async function listIncidents(db: D1Database, filter: IncidentFilter): Promise<Incident[]> {
 	const where: string[] = [];
 	const params: (string | number)[] = [];
@@ -53,9 +65,23 @@ export async function listIncidents(db: D1Database, filter: IncidentFilter): Pro
 		where.push("integration_id = ?");
 		params.push(filter.integration_id);
 	}
-	if (filter.status !== undefined) {
+	if (filter.status === "open") {
+		where.push("status IN ('triggered', 'acknowledged')");
+	} else if (filter.status !== undefined) {
 		where.push("status = ?");
 		params.push(filter.status);
+	}
+	if (filter.severity !== undefined) {
+		where.push("severity = ?");
+		params.push(filter.severity);
+	}
+	if (filter.opened_since !== undefined) {
+		where.push("opened_at >= ?");
+		params.push(filter.opened_since);
+	}
+	if (filter.opened_before !== undefined) {
+		where.push("opened_at < ?");
+		params.push(filter.opened_before);
 	}
 	if (filter.unrouted !== undefined)
 		where.push(filter.unrouted ? "channel_id IS NULL" : "channel_id IS NOT NULL");

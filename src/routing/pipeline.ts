@@ -241,6 +241,7 @@ type Shape = {
 	/** Absent for a recovery: a recovery has no severity. */
 	severity?: Severity;
 	labels: Record<string, string>;
+	readonly alert_key: string;
 };
 
 /**
@@ -256,6 +257,8 @@ export function applyPipeline(pipeline: Pipeline, event: AlertEvent): AlertEvent
 		description: event.description,
 		labels: { ...event.labels },
 		...(event.action === "trigger" ? { severity: event.severity } : {}),
+		// Read by conditions, never written: the key finds the alert a recovery resolves.
+		alert_key: event.alert_key,
 	};
 	for (const rule of pipeline.rules) {
 		if (!allHold(rule.conditions, shape)) continue;

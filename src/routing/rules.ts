@@ -13,7 +13,7 @@ import { RegexEngineMissing, regexEngine } from "./regex-engine";
  */
 
 const OPERATORS = ["equals", "not_equals", "in", "not_in", "regex", "wildcard", "exists"] as const;
-const FIELDS = ["severity", "title", "description", "source"] as const;
+const FIELDS = ["severity", "title", "description", "source", "alert_key"] as const;
 /** `labels.<name>`: a condition's (or a pipeline's extract's) reference to one label. */
 export const LABEL_FIELD = /^labels\.[^\s]{1,128}$/;
 
@@ -214,6 +214,11 @@ export type Routable = {
 	title: string;
 	description: string;
 	labels: Record<string, string>;
+	/**
+	 * Alerts and events carry it; what has none (a bare routing check) matches no condition on it.
+	 * A silence on one alert's key mutes that alert alone, whatever its labels become.
+	 */
+	alert_key?: string;
 };
 
 /** `source` is the label every AWS source sets (`aws.cloudwatch`, `aws.guardduty`, …). */
@@ -223,7 +228,7 @@ function fieldValue(alert: Routable, field: string): string | undefined {
 		return Object.hasOwn(alert.labels, name) ? alert.labels[name] : undefined;
 	}
 	if (field === "source") return alert.labels.source;
-	return alert[field as "severity" | "title" | "description"];
+	return alert[field as "severity" | "title" | "description" | "alert_key"];
 }
 
 export function conditionHolds(condition: Condition, alert: Routable): boolean {

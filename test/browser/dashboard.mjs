@@ -10,6 +10,9 @@
 // 3. Signed in, the incident is on the page; its page lists the alert and its labels.
 // 4. Acknowledge: the page and the API both say acknowledged.
 // 5. The integrations page shows the integration as wired; sign out leads back to sign-in.
+// 6. A silence: the muted alert on its integration's page, the preview, and the Silences page.
+// 7. Every page at 1,280×800 and 390×844 (a phone), with long unbroken ids, labels and titles:
+//    the page is never wider than the window (a wide table scrolls in its own box).
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
@@ -102,7 +105,7 @@ try {
 	);
 	check(!session.value.includes(adminToken), "the cookie does not hold the token");
 	await shot("2-incidents");
-	await row.locator("a").click();
+	await row.locator('a[href^="/dashboard/incidents/"]').click();
 	check((await page.textContent("#status")) === "triggered", "the incident page says triggered");
 	check((await page.textContent("body")).includes("host=db-1"), "it lists the alert's labels");
 	await shot("3-incident");
@@ -172,6 +175,44 @@ try {
 	check(new URL(page.url()).pathname === "/dashboard/login", "signing out leads to sign-in");
 	await page.goto(`${base}/dashboard`);
 	check(new URL(page.url()).pathname === "/dashboard/login", "and the session is gone");
+
+	console.log("== 7. every page at 1,280 and 390 px wide: nothing wider than the window");
+	const pages = await layoutFixtures(base, admin);
+	for (const viewport of [
+		{ width: 1280, height: 800 },
+		{ width: 390, height: 844 },
+	]) {
+		const context = await browser.newContext({ viewport });
+		const tab = await context.newPage();
+		const fits = async (name) => {
+			const { scrollWidth, innerWidth } = await tab.evaluate(() => ({
+				scrollWidth: document.documentElement.scrollWidth,
+				innerWidth: window.innerWidth,
+			}));
+			await tab.screenshot({
+				path: path.join(artifacts, `8-${viewport.width}-${name}.png`),
+				fullPage: true,
+			});
+			check(
+				scrollWidth <= innerWidth,
+				`${name} at ${viewport.width} px is not wider than the window (${scrollWidth} ≤ ${innerWidth})`,
+			);
+		};
+		await tab.goto(`${base}/dashboard/login`);
+		check(
+			(await tab.textContent("#token-source")).includes("ADMIN_TOKEN"),
+			"the sign-in page says where the token comes from",
+		);
+		await fits("sign-in");
+		await tab.fill('input[name="token"]', adminToken);
+		await tab.click('button[type="submit"]');
+		for (const [name, where] of Object.entries(pages)) {
+			await tab.goto(`${base}${where}`);
+			check(new URL(tab.url()).pathname === where.split("?")[0], `${name} opens`);
+			await fits(name);
+		}
+		await context.close();
+	}
 	console.log(`\nbrowser test passed; screenshots in ${path.relative(root, artifacts)}/`);
 } catch (error) {
 	failed = true;
@@ -181,6 +222,55 @@ try {
 	gateway?.stop();
 }
 process.exit(failed ? 1 : 0);
+
+/**
+ * What the layout step visits: a channel with a long name, a webhook target and an open incident
+ * whose alert has a long unbroken key, label value, description, links and an image.
+ */
+async function layoutFixtures(base, admin) {
+	const long = `a${"x".repeat(180)}z`;
+	const channel = await admin("POST", "/channels", {
+		name: `layout-channel-${"n".repeat(60)}`,
+		description: `a channel whose description has an unbroken ${long}`,
+		group_by: ["cluster"],
+		group_window: "30m",
+	});
+	await admin("POST", `/channels/${channel.id}/targets`, {
+		type: "webhook",
+		name: `receiver-${"r".repeat(60)}`,
+		url: "https://hooks.example.com/alertgate/hook",
+	});
+	const integration = await admin("POST", "/integrations", {
+		name: `layout-${"i".repeat(60)}`,
+		type: "standard",
+		channel_id: channel.id,
+	});
+	const pushed = await fetch(`${base}/push/${integration.integration_key}`, {
+		method: "POST",
+		headers: { "Content-Type": "application/json" },
+		body: JSON.stringify({
+			event_status: "Warning",
+			title_rule: `replica lag on ${long}`,
+			alert_key: `key-${long}`,
+			description: `first line\nsecond line with ${long}`,
+			labels: { cluster: "a", path: `/var/lib/${long}`, team: "storage" },
+			images: [{ src: `https://graphs.example.com/${long}.png`, alt: "lag graph" }],
+		}),
+	});
+	check(pushed.ok, "the layout push is accepted");
+	const [incident] = await until("the layout incident is listed", async () => {
+		const { incidents } = await admin("GET", `/incidents?integration_id=${integration.id}`);
+		return incidents.length > 0 ? incidents : null;
+	});
+	return {
+		"incident list": "/dashboard/incidents?status=all",
+		"incident page": `/dashboard/incidents/${incident.id}`,
+		"channel page": `/dashboard/channels/${channel.id}`,
+		integrations: "/dashboard/integrations",
+		"integration page": `/dashboard/integrations/${integration.id}`,
+		silences: "/dashboard/silences",
+	};
+}
 
 function check(condition, what) {
 	if (!condition) throw new Error(`expected: ${what}`);

@@ -191,6 +191,14 @@ describe("applyPipeline: each action", () => {
 			run([{ conditions: [{ field: "labels.env", op: "equals", value: "test" }], drop: true }]),
 		).not.toBeNull();
 	});
+
+	it("conditions read the alert key", () => {
+		const rules = (key: string) => [
+			{ conditions: [{ field: "alert_key", op: "equals", value: key }], drop: true },
+		];
+		expect(run(rules("k1"))).toBeNull();
+		expect(run(rules("k2"))).not.toBeNull();
+	});
 });
 
 describe("applyPipeline: order and conditions", () => {

@@ -45,6 +45,17 @@ describe("conditionHolds: every operator", () => {
 	])("%j → %s", (condition, expected) => {
 		expect(conditionHolds(condition, alert)).toBe(expected);
 	});
+
+	it("reads alert_key where the alert has one, and matches nothing where it has none", () => {
+		const keyed = { ...alert, alert_key: "rds-cpu:db-1" };
+		expect(conditionHolds({ field: "alert_key", op: "equals", value: "rds-cpu:db-1" }, keyed)).toBe(
+			true,
+		);
+		expect(conditionHolds({ field: "alert_key", op: "equals", value: "rds-cpu" }, keyed)).toBe(
+			false,
+		);
+		expect(conditionHolds({ field: "alert_key", op: "exists" }, alert)).toBe(false);
+	});
 });
 
 describe("routeAlert", () => {
@@ -119,7 +130,7 @@ describe("route validation names the rule and condition", () => {
 	it.each([
 		[
 			{ field: "host", op: "equals", value: "x" },
-			"rules.1.conditions.1.field must be one of severity, title, description, source or labels.<name>",
+			"rules.1.conditions.1.field must be one of severity, title, description, source, alert_key or labels.<name>",
 		],
 		[{ field: "title", op: "like", value: "x" }, "rules.1.conditions.1.op must be one of equals"],
 		[{ field: "title", op: "equals" }, "rules.1.conditions.1.value must be a string"],

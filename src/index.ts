@@ -26,6 +26,7 @@ const admin = async (c: Context<AppEnv>) => {
 // Hono's "/x/*" also matches "/x" itself.
 app.all("/api/v1/*", admin);
 app.all("/dashboard/*", admin);
+app.all("/slack/*", admin);
 
 app.use(requestId);
 // One registration each, so each push is seen once.

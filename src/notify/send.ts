@@ -21,7 +21,7 @@ export const SEND_TIMEOUT_MS = 5_000;
 const MAX_RESPONSE_BYTES = 1_024;
 /**
  * Bytes of a Slack Web API answer read: it echoes the message posted, and the `ts` that later
- * updates need is in it (Alertgate's messages are a few KiB).
+ * updates need is in it (alertgate's messages are a few KiB).
  */
 const SLACK_ANSWER_BYTES = 64 * 1024;
 /** Characters of a target's answer kept with a delivery. */

@@ -68,11 +68,13 @@ export function slackApiOutcome(
 	}
 	const answer = SlackAnswer.safeParse(json);
 	if (!answer.success) {
-		// Slack did not answer as its API does (a proxy's page, a cut body): try again later.
+		// A 2xx from slack.com that does not read as the Web API's answer (cut at the read limit,
+		// say) most likely posted: taken as delivered, since a retry could post the message twice.
+		// Without its ts, the incident's next event posts a new message.
 		return {
-			outcome: "retry",
+			outcome: "delivered",
 			status,
-			detail: `HTTP ${status}: not a Slack Web API answer`,
+			detail: `HTTP ${status}: not a Slack Web API answer (taken as delivered)`,
 			retryAfterMs: null,
 		};
 	}

@@ -169,7 +169,15 @@ describe("Slack's Web API answers", () => {
 				"retry",
 			);
 		}
-		expect(slackApiOutcome(200, "<html>proxy</html>", tidy, false).outcome).toBe("retry");
+		// Not the Web API's JSON: most likely posted, and a retry could post twice.
+		expect(slackApiOutcome(200, '{"ok":true,"channel":"C1","ts":"1.2","mess', tidy, false)).toEqual(
+			{
+				outcome: "delivered",
+				status: 200,
+				detail: "HTTP 200: not a Slack Web API answer (taken as delivered)",
+				retryAfterMs: null,
+			},
+		);
 		// A message gone from Slack is forgotten: the retry posts a new one.
 		expect(
 			slackApiOutcome(200, '{"ok":false,"error":"message_not_found"}', tidy, true),

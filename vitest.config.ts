@@ -11,7 +11,7 @@ import { snsOutboundService } from "./test/node/sns-outbound.ts";
  * filter drops.
  */
 const EXPECTED_FAILURES =
-	/D1_ERROR: (injected failure|no such table: incidents)|"event":"(notification_failed|push_refused|public_url_ignored)"/;
+	/D1_ERROR: (injected failure|no such table: incidents)|"event":"(notification_failed|push_refused|public_url_ignored|slack_response_failed)"/;
 
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
@@ -28,6 +28,8 @@ export default defineConfig(async () => {
 						ADMIN_TOKEN: "test-admin-token-0123456789abcdef0123",
 						// As deployed, whatever a local .dev.vars says: targets must be https://.
 						ALLOW_HTTP_LOOPBACK: "false",
+						// Slack messages carry buttons; test/slack.test.ts signs its clicks with it.
+						SLACK_SIGNING_SECRET: "8f742231b10e8888abcd99yyyzzz85a5",
 						TEST_MIGRATIONS: migrations,
 						TEST_SNS_PRIVATE_KEY: signing.privateKeyPkcs8,
 						TEST_SNS_CERTIFICATE: signing.certificatePem,

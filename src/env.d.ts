@@ -7,6 +7,11 @@ declare namespace Cloudflare {
 		>;
 		/** Secret. Unset means the admin API answers 503 with how to set it. */
 		ADMIN_TOKEN?: string;
+		/**
+		 * Secret: the Slack app's Signing Secret. Set, Slack messages carry Acknowledge and Resolve
+		 * buttons and `POST /slack/interactions` takes their clicks; unset, that route answers 503.
+		 */
+		SLACK_SIGNING_SECRET?: string;
 		/** The deployment's public address, for links in notifications (default: the admin request's). */
 		PUBLIC_URL?: string;
 		/** "true" lets notification targets use http:// on localhost (set by `npm run dev`). */

@@ -28,6 +28,7 @@ app.all("/api/v1/*", admin);
 app.all("/dashboard/*", admin);
 // Signed action links from notifications: pages, like the dashboard's.
 app.all("/actions/*", admin);
+app.all("/slack/*", admin);
 
 app.use(requestId);
 // One registration each, so each push is seen once.

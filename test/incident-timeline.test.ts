@@ -1,8 +1,10 @@
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_ROUTINE_ENTRIES } from "../src/durable/state/timeline";
-import { admin, call, expectError, runAlarm } from "./helpers";
+import { admin, BASE, call, expectError, runAlarm } from "./helpers";
 import { fire, recover } from "./incident-helpers";
 import { later, notifiedIntegration, receivedBodies, unique, webhook } from "./notify-helpers";
+import { clickBody, post, signed } from "./slack-helpers";
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read the entries' fields and assert them
 type Entry = Record<string, any>;
@@ -76,6 +78,50 @@ describe("incident timeline", () => {
 		// Strictly ordered by seq and time.
 		const seqs = entries.map((e) => e.seq);
 		expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+		const times = entries.map((e) => Date.parse(e.at));
+		expect([...times].sort((a, b) => a - b)).toEqual(times);
+	});
+
+	it("after a full life reads in order: trigger, a retried notice, an escalation, Slack's acknowledge, a link's resolve", async () => {
+		const path = unique("full-life");
+		const { integration_key, id } = await notifiedIntegration([
+			webhook(path, "fail-1", { name: "pager hook", delay: "5m" }),
+		]);
+		await fire(integration_key, "cpu");
+		await later(id, 5 * MINUTE); // the delay passes: escalated, and the first attempt fails
+		await later(id, 2 * MINUTE); // its retry is delivered
+		const [notice] = await receivedBodies(path);
+		const incidentId: string = notice.incident.id;
+		expect(notice.type).toBe("incident.escalated");
+
+		const click = clickBody(
+			incidentId,
+			"acknowledge",
+			`https://hooks.slack.com/actions/T0/1/${path}`,
+		);
+		expect((await post(click, await signed(click))).status).toBe(200);
+		await runAlarm(id);
+		const resolveLink = (await receivedBodies(path)).at(-1).links.resolve;
+		const pressed = await exports.default.fetch(
+			new Request(resolveLink, { method: "POST", headers: { Origin: BASE } }),
+		);
+		expect(pressed.status).toBe(200);
+		await runAlarm(id);
+
+		const entries = await timeline(incidentId);
+		expect(
+			entries.map((e) => [e.type, e.event ?? e.by?.via ?? null, e.outcome ?? e.by?.name ?? null]),
+		).toEqual([
+			["triggered", null, null],
+			["escalated", null, null],
+			["notified", "incident.escalated", "retry"],
+			["notified", "incident.escalated", "delivered"],
+			["acknowledged", "slack", "@ana"],
+			["notified", "incident.acknowledged", "delivered"],
+			["resolved", "link", null],
+			["notified", "incident.resolved", "delivered"],
+		]);
+		expect(entries[1]).toMatchObject({ target_name: "pager hook", repeat: 0 });
 		const times = entries.map((e) => Date.parse(e.at));
 		expect([...times].sort((a, b) => a - b)).toEqual(times);
 	});

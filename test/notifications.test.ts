@@ -6,7 +6,7 @@ import { IntegrationDurableObject } from "../src/durable/integration-object";
 import { claim } from "../src/durable/notifications";
 import { openStores } from "../src/durable/state/stores";
 import { buildEvent } from "../src/notify/event";
-import { slack } from "../src/notify/formats";
+import { slack } from "../src/notify/slack";
 import { incidentRecord, notificationEvent, warning } from "./factories";
 import { admin, BASE, call, expectError, integrationStub, moveClock, runAlarm } from "./helpers";
 import { createChannel, fire, recover } from "./incident-helpers";

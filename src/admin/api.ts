@@ -11,9 +11,13 @@ import { pipelineEndpoints } from "./pipeline";
 import { previewEndpoints } from "./preview";
 import { routingRuleEndpoints } from "./routing-rules";
 import { silenceEndpoints } from "./silences";
+import { slackEndpoints } from "./slack-interactions";
 import { targetEndpoints } from "./targets";
 
-/** Every endpoint under `/api/v1/`, each declared once beside its handler. */
+/**
+ * Every endpoint the admin app serves, each declared once beside its handler: the API under
+ * `/api/v1/` (behind the admin token) and Slack's interactions (signed by Slack instead).
+ */
 export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...integrationEndpoints,
 	...previewEndpoints,
@@ -28,4 +32,5 @@ export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...silenceEndpoints,
 	...inhibitRuleEndpoints,
 	...heartbeatEndpoints,
+	...slackEndpoints,
 ];

@@ -17,19 +17,14 @@ import {
 	TargetView,
 	targetToApi,
 } from "../notify/target";
-import {
-	PAGERDUTY_ENDPOINTS,
-	pagerdutyRegion,
-	slackUrlProblem,
-	urlProblem,
-	urlRulesOf,
-} from "../notify/url";
+import { PAGERDUTY_ENDPOINTS, pagerdutyRegion, urlProblem, urlRulesOf } from "../notify/url";
 import { DOCS } from "../schema/docs";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly, requireChannel } from "./channels";
 import { ADMIN, Name } from "./fields";
 import { publicBaseUrl, rerouteChannel } from "./objects";
+import { BotToken, refuseSlackFields, SlackChannel, slackSendsTo } from "./slack-targets";
 
 /**
  * A channel's notification targets (`/channels/{id}/targets`) and its test notification. Targets are kept in D1 and reach the integrations'
@@ -76,6 +71,8 @@ const TargetFields = {
 	url: z.optional(Url),
 	routing_key: z.optional(RoutingKey),
 	region: z.optional(Region),
+	bot_token: z.optional(BotToken),
+	slack_channel: z.optional(SlackChannel),
 	events: z.optional(Events),
 	min_severity: z.optional(MinSeverity),
 	delay: z.optional(Delay),
@@ -96,6 +93,8 @@ type TargetInput = z.output<typeof UpdateTarget>;
 
 /** Where a target of `type` sends, and its secret, from the fields given (over `current`). */
 function sendsTo(env: Env, type: TargetType, input: TargetInput, current?: Target) {
+	if (type === "slack") return slackSendsTo(urlRulesOf(env), input, current);
+	refuseSlackFields(type, input);
 	if (type === "pagerduty") {
 		if (input.url !== undefined) {
 			throw new InvalidParameter("url does not apply to pagerduty targets: send routing_key");
@@ -103,7 +102,7 @@ function sendsTo(env: Env, type: TargetType, input: TargetInput, current?: Targe
 		const secret = input.routing_key ?? current?.secret;
 		if (secret === undefined) throw new InvalidParameter("routing_key is required");
 		const region = input.region ?? (current === undefined ? "us" : pagerdutyRegion(current.url));
-		return { url: PAGERDUTY_ENDPOINTS[region], secret };
+		return { url: PAGERDUTY_ENDPOINTS[region], secret, slack_channel: null };
 	}
 	if (input.routing_key !== undefined || input.region !== undefined) {
 		throw new InvalidParameter(
@@ -112,10 +111,10 @@ function sendsTo(env: Env, type: TargetType, input: TargetInput, current?: Targe
 	}
 	const url = input.url ?? current?.url;
 	if (url === undefined) throw new InvalidParameter("url is required: the HTTPS URL to send to");
-	const problem = (type === "slack" ? slackUrlProblem : urlProblem)(url, urlRulesOf(env));
+	const problem = urlProblem(url, urlRulesOf(env));
 	if (problem !== null) throw new InvalidParameter(`url ${problem}`);
 	const secret = type === "webhook" ? (current?.secret ?? newSigningSecret()) : "";
-	return { url, secret };
+	return { url, secret, slack_channel: null };
 }
 
 /** The escalation fields, over the current ones or the defaults. */
@@ -272,7 +271,7 @@ export const targetEndpoints = [
 			if (target.type !== "webhook") {
 				throw new Conflict(
 					"NoSigningSecret",
-					`only webhook targets are signed; to change a ${target.type} target's ${target.type === "pagerduty" ? "routing_key" : "url"}, PATCH it`,
+					`only webhook targets are signed; to change a ${target.type} target's ${secretField(target)}, PATCH it`,
 				);
 			}
 			const now = Date.now();
@@ -355,6 +354,10 @@ export const targetEndpoints = [
 		},
 	}),
 ];
+
+/** The field that holds what a target sends with. */
+const secretField = (target: Target) =>
+	target.type === "pagerduty" ? "routing_key" : target.slack_channel !== null ? "bot_token" : "url";
 
 /** A webhook's signing secret, in the answer that made it and never again. */
 function withSecretOnce(target: Target): TargetView {

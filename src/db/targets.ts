@@ -19,9 +19,9 @@ export async function insertTarget(db: D1Database, target: Target): Promise<bool
 			.prepare(
 				`INSERT INTO notification_targets (id, channel_id, name, type, url, secret, events,
 					min_severity, delay, repeat_every, repeat_times, created_at, updated_at,
-					previous_secret, previous_secret_until)
-				 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15
-				 WHERE (SELECT count(*) FROM notification_targets WHERE channel_id = ?2) < ?16`,
+					previous_secret, previous_secret_until, slack_channel)
+				 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16
+				 WHERE (SELECT count(*) FROM notification_targets WHERE channel_id = ?2) < ?17`,
 			)
 			.bind(...columns(target), MAX_TARGETS_PER_CHANNEL),
 		bumpConfigVersion(db),
@@ -36,7 +36,7 @@ export async function updateTarget(db: D1Database, target: Target): Promise<void
 				`UPDATE notification_targets SET channel_id = ?2, name = ?3, type = ?4, url = ?5,
 					secret = ?6, events = ?7, min_severity = ?8, delay = ?9, repeat_every = ?10,
 					repeat_times = ?11, created_at = ?12, updated_at = ?13, previous_secret = ?14,
-					previous_secret_until = ?15 WHERE id = ?1`,
+					previous_secret_until = ?15, slack_channel = ?16 WHERE id = ?1`,
 			)
 			.bind(...columns(target)),
 		bumpConfigVersion(db),
@@ -60,6 +60,7 @@ function columns(t: Target) {
 		t.updated_at,
 		t.previous_secret,
 		t.previous_secret_until,
+		t.slack_channel,
 	];
 }
 

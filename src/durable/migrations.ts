@@ -228,6 +228,10 @@ const MIGRATIONS: readonly string[] = [
 	);
 	CREATE INDEX incident_timeline_by_incident ON incident_timeline (incident_id, seq);
 	CREATE TABLE incident_timeline_counts (incident_id TEXT PRIMARY KEY, entries INTEGER NOT NULL);`,
+	// The message a Slack bot target posted about an incident (its channel and `ts`), which
+	// later events of the incident update in place (chat.update) rather than post again.
+	`ALTER TABLE incident_targets ADD COLUMN slack_channel TEXT;
+	ALTER TABLE incident_targets ADD COLUMN slack_ts TEXT;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -4,6 +4,7 @@ import { type Attempt, sendNotification } from "../notify/send";
 import { urlRulesOf } from "../notify/url";
 import { redactKeys } from "../security/secrets";
 import { type Claimed, claim, settle } from "./notifications";
+import { rememberSlackMessages, slackContextOf } from "./slack-messages";
 import type { MirrorResult } from "./state/mirror";
 import { inTransaction, type Stores } from "./state/stores";
 
@@ -38,10 +39,17 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 		const results = await Promise.all(
 			claimed.map(async (one) => {
 				const event = await linked(one.row.event, o.env);
-				return { claimed: one, attempt: await sendNotification(one.target, event, rules, at) };
+				const slack = slackContextOf(o.stores, one, o.env);
+				return {
+					claimed: one,
+					attempt: await sendNotification(one.target, event, rules, at, slack),
+				};
 			}),
 		);
-		run(o, () => settle(o.stores, results, o.clock()));
+		run(o, () => {
+			settle(o.stores, results, o.clock());
+			rememberSlackMessages(o.stores, results);
+		});
 		logFailedAttempts(o, results);
 	}
 	return true;

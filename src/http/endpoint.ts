@@ -20,7 +20,7 @@ export type Endpoint = {
 	method: Method;
 	/** OpenAPI's style, `{param}`; Hono's `:param` is derived. */
 	path: string;
-	tag: "Admin" | "Push" | "Health";
+	tag: "Admin" | "Push" | "Health" | "Slack";
 	summary: string;
 	/** admin: `Authorization: Bearer <ADMIN_TOKEN>`; key: an integration key; none: public. */
 	auth: "admin" | "key" | "none";
@@ -36,7 +36,7 @@ export type Endpoint = {
 		text?: true;
 	};
 	/** Refusals worth listing beyond 400 (and 401 for admin), with what they mean here. */
-	refusals?: Partial<Record<403 | 404 | 409 | 413 | 422 | 429 | 503, string>>;
+	refusals?: Partial<Record<401 | 403 | 404 | 409 | 413 | 422 | 429 | 503, string>>;
 	handle: (c: Context<AppEnv>) => Response | Promise<Response>;
 };
 

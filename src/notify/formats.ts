@@ -3,31 +3,15 @@ import type { NotificationEvent } from "./event";
 import type { Target } from "./target";
 
 /**
- * One notification as an HTTP request, per target type. Everything is rendered from the stored
- * event and the target as it is now, at send time (a webhook's signature must be fresh).
+ * One notification as an HTTP request, per target type (render.ts picks the format). Everything
+ * is rendered from the stored event and the target as it is now, at send time (a webhook's
+ * signature must be fresh).
  */
 export type OutboundRequest = { url: string; headers: Record<string, string>; body: string };
 
 const USER_AGENT = "alertgate";
 
-export async function render(
-	target: Target,
-	event: NotificationEvent,
-	now: number,
-): Promise<OutboundRequest> {
-	switch (target.type) {
-		case "webhook":
-			return webhook(target, event, now);
-		case "slack":
-			return json(target.url, slack(event));
-		case "teams":
-			return json(target.url, teams(event));
-		case "pagerduty":
-			return json(target.url, pagerduty(target.secret, event));
-	}
-}
-
-function json(url: string, body: unknown): OutboundRequest {
+export function json(url: string, body: unknown): OutboundRequest {
 	return {
 		url,
 		headers: { "Content-Type": "application/json", "User-Agent": USER_AGENT },
@@ -51,7 +35,7 @@ async function sign(secret: string, id: string, timestamp: number, body: string)
 	return `v1,${mac.toBase64()}`;
 }
 
-async function webhook(
+export async function webhook(
 	target: Target,
 	event: NotificationEvent,
 	now: number,
@@ -91,7 +75,7 @@ const MARK: Record<NotificationEvent["incident"]["severity"], string> = {
 	info: "🔵",
 };
 
-function headline(event: NotificationEvent): string {
+export function headline(event: NotificationEvent): string {
 	const repeat = event.escalation?.repeat ?? 0;
 	const what =
 		repeat > 0
@@ -106,7 +90,7 @@ function headline(event: NotificationEvent): string {
 }
 
 /** The labels of the incident's first alert (an incident's alerts share their group labels). */
-function labelPairs(event: NotificationEvent): [string, string][] {
+export function labelPairs(event: NotificationEvent): [string, string][] {
 	return Object.entries(event.incident.alerts[0]?.labels ?? {}).slice(0, 20);
 }
 
@@ -122,59 +106,13 @@ export function actionLinks(event: NotificationEvent): { title: string; url: str
 	return offered.filter((link): link is { title: string; url: string } => link.url !== null);
 }
 
-function clip(text: string, max: number): string {
+export function clip(text: string, max: number): string {
 	return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
-// --- Slack Block Kit (https://api.slack.com/reference/block-kit/blocks) ---------------------
-
-/** Slack's mrkdwn treats these three as control characters. */
-const slackEscape = (text: string) =>
-	text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-
 /** What `incident.url` opens: the dashboard when it is not the API's address. */
-const linkPlace = ({ incident }: NotificationEvent) =>
+export const linkPlace = ({ incident }: NotificationEvent) =>
 	incident.api_url === undefined || incident.url === incident.api_url ? "the API" : "the dashboard";
-
-export function slack(event: NotificationEvent) {
-	const { incident } = event;
-	const title = headline(event);
-	const labels = labelPairs(event)
-		.map(([name, value]) => `\`${slackEscape(name)}=${slackEscape(value)}\``)
-		.join(" ");
-	return {
-		// The text is what phones show in the notification itself.
-		text: clip(`${title} (${incident.severity})`, 3000),
-		blocks: [
-			// Header blocks take plain text of at most 150 characters.
-			{ type: "header", text: { type: "plain_text", text: clip(title, 150), emoji: true } },
-			{
-				type: "section",
-				fields: [
-					{ type: "mrkdwn", text: `*Severity*\n${incident.severity}` },
-					{ type: "mrkdwn", text: `*Status*\n${incident.status}` },
-					{ type: "mrkdwn", text: `*Alerts*\n${incident.alert_count}` },
-					{ type: "mrkdwn", text: `*Opened*\n${incident.opened_at}` },
-				],
-			},
-			...(labels === ""
-				? []
-				: [{ type: "section", text: { type: "mrkdwn", text: clip(`*Labels*\n${labels}`, 3000) } }]),
-			{
-				type: "context",
-				elements: [
-					{
-						type: "mrkdwn",
-						text: clip(
-							`incident \`${incident.id}\` · <${incident.url}|open in ${linkPlace(event)}>`,
-							3000,
-						),
-					},
-				],
-			},
-		],
-	};
-}
 
 // --- Microsoft Teams: an Adaptive Card for a Workflows webhook ------------------------------
 // (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using)

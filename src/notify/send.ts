@@ -1,20 +1,29 @@
 import { redactKeys } from "../security/secrets";
 import type { NotificationEvent } from "./event";
-import { type OutboundRequest, render } from "./formats";
+import type { OutboundRequest } from "./formats";
 import { maskTargetSecrets, type TargetSecrets } from "./mask";
+import { render } from "./render";
+import { isSlackBot, NO_SLACK_CONTEXT, type SlackContext, type SlackMessage } from "./slack";
+import { slackApiOutcome } from "./slack-api";
 import type { Target } from "./target";
 import { type UrlRules, urlProblem } from "./url";
 
 /**
  * One attempt to deliver a notification, and what it means for the next: 2xx is delivered;
  * timeouts, network errors, 408, 429 and 5xx are retried; any other answer (another 4xx, a
- * redirect, which is never followed) is a permanent failure.
+ * redirect, which is never followed) is a permanent failure. Slack's Web API says in its JSON
+ * (slack-api.ts).
  */
 
 /** A target has this long to answer. */
 export const SEND_TIMEOUT_MS = 5_000;
 /** Bytes of a target's answer read (for the excerpt); the rest is cancelled. */
 const MAX_RESPONSE_BYTES = 1_024;
+/**
+ * Bytes of a Slack Web API answer read: it echoes the message posted, and the `ts` that later
+ * updates need is in it (alertgate's messages are a few KiB).
+ */
+const SLACK_ANSWER_BYTES = 64 * 1024;
 /** Characters of a target's answer kept with a delivery. */
 const EXCERPT_CHARS = 200;
 
@@ -26,6 +35,8 @@ export type Attempt = {
 	detail: string;
 	/** From `Retry-After` on 429 and 503. */
 	retryAfterMs: number | null;
+	/** A Slack bot's message: the one posted (kept for updates), or null when it is gone. */
+	slackMessage?: SlackMessage | null;
 };
 
 /**
@@ -37,10 +48,17 @@ export async function sendNotification(
 	event: NotificationEvent,
 	rules: UrlRules,
 	now = Date.now(),
+	slackContext: SlackContext = NO_SLACK_CONTEXT,
 ): Promise<Attempt> {
 	try {
-		const request = await render(target, event, now);
-		return await attempt(request, [target.secret, target.previous_secret ?? ""], rules, fetch, now);
+		const request = await render(target, event, now, slackContext);
+		const secrets = [target.secret, target.previous_secret ?? ""];
+		if (!isSlackBot(target)) return await attempt(request, secrets, rules, fetch, now);
+		// Slack's Web API answers 200 whether the call worked or not: its JSON says.
+		const answer = await exchange(request, secrets, rules, fetch, SLACK_ANSWER_BYTES);
+		if ("outcome" in answer) return answer;
+		if (answer.status < 200 || answer.status >= 300) return judge(answer, now);
+		return slackApiOutcome(answer.status, answer.text, answer.tidy, slackContext.message !== null);
 	} catch (error) {
 		const detail = `could not be sent: ${error instanceof Error ? error.name : "error"}`;
 		return { outcome: "retry", status: null, detail, retryAfterMs: null };
@@ -54,6 +72,28 @@ export async function attempt(
 	fetcher: typeof fetch = fetch,
 	now = Date.now(),
 ): Promise<Attempt> {
+	const answer = await exchange(request, secrets, rules, fetcher);
+	return "outcome" in answer ? answer : judge(answer, now);
+}
+
+/** What a target answered: its status and the start of its body, and a secret-free excerpt. */
+type Answer = {
+	status: number;
+	headers: Headers;
+	/** The body's first bytes as sent: never stored nor logged (`tidy` makes text fit to). */
+	text: string;
+	detail: string;
+	tidy: (text: string) => string;
+};
+
+/** Sends the request; an attempt when no answer came (or the URL was refused), else the answer. */
+async function exchange(
+	request: OutboundRequest,
+	secrets: readonly string[],
+	rules: UrlRules,
+	fetcher: typeof fetch,
+	answerBytes = MAX_RESPONSE_BYTES,
+): Promise<Attempt | Answer> {
 	const problem = urlProblem(request.url, rules);
 	if (problem !== null) {
 		return { outcome: "rejected", status: null, detail: `the URL ${problem}`, retryAfterMs: null };
@@ -74,18 +114,25 @@ export async function attempt(
 			: `network error: ${clean(String(error), { url: request.url, secrets })}`;
 		return { outcome: "retry", status: null, detail, retryAfterMs: null };
 	}
-	// A receiver may echo what it was sent: the signature is kept out of the excerpt too.
-	const signature = request.headers["webhook-signature"];
-	const hidden = signature === undefined ? secrets : [...secrets, signature];
-	const { text, cut } = await readStart(response);
+	// A receiver may echo what it was sent: the signature and the bot token's header are kept
+	// out of the excerpt too.
+	const sent = [request.headers["webhook-signature"], request.headers.Authorization];
+	const hidden = [...secrets, ...sent.filter((value) => value !== undefined)];
+	const { text, cut } = await readStart(response, answerBytes);
 	const excerpt = clean(text, { url: request.url, secrets: hidden }, cut);
 	const status = response.status;
 	const detail = `HTTP ${status}${excerpt === "" ? "" : `: ${excerpt}`}`;
+	const tidy = (words: string) => clean(words, { url: request.url, secrets: hidden });
+	return { status, headers: response.headers, text, detail, tidy };
+}
+
+/** What an HTTP answer means for the notification, by its status. */
+function judge({ status, headers, detail }: Answer, now: number): Attempt {
 	if (status >= 200 && status < 300) {
 		return { outcome: "delivered", status, detail, retryAfterMs: null };
 	}
 	if (status === 408 || status === 429 || status >= 500) {
-		const retryAfterMs = retryAfter(response.headers.get("Retry-After"), now);
+		const retryAfterMs = retryAfter(headers.get("Retry-After"), now);
 		return { outcome: "retry", status, detail, retryAfterMs };
 	}
 	const why = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
@@ -93,13 +140,16 @@ export async function attempt(
 }
 
 /** The first bytes of a body, as text; the rest is never read (then `cut`). */
-async function readStart(response: Response): Promise<{ text: string; cut: boolean }> {
+async function readStart(
+	response: Response,
+	limit: number,
+): Promise<{ text: string; cut: boolean }> {
 	if (response.body === null) return { text: "", cut: false };
 	const reader = response.body.getReader();
 	const chunks: Uint8Array[] = [];
 	let size = 0;
 	try {
-		while (size < MAX_RESPONSE_BYTES) {
+		while (size < limit) {
 			const { done, value } = await reader.read();
 			if (done) break;
 			chunks.push(value);
@@ -116,9 +166,9 @@ async function readStart(response: Response): Promise<{ text: string; cut: boole
 		bytes.set(chunk, offset);
 		offset += chunk.byteLength;
 	}
-	const cut = size >= MAX_RESPONSE_BYTES;
+	const cut = size >= limit;
 	// Streaming mode leaves out a character cut in two by the limit, rather than writing U+FFFD.
-	const text = new TextDecoder().decode(bytes.subarray(0, MAX_RESPONSE_BYTES), { stream: cut });
+	const text = new TextDecoder().decode(bytes.subarray(0, limit), { stream: cut });
 	return { text, cut };
 }
 

@@ -46,10 +46,18 @@ export const Target = z.object({
 	channel_id: z.string(),
 	name: z.string(),
 	type: TargetType,
-	/** Where to POST (PagerDuty: the Events API v2 endpoint of the account's region). */
+	/**
+	 * Where to POST (PagerDuty: the Events API v2 endpoint of the account's region; a Slack bot:
+	 * chat.postMessage, whose message later events update with chat.update).
+	 */
 	url: z.string(),
-	/** webhook: the signing secret (`whsec_…`); pagerduty: the routing key; else empty. */
+	/**
+	 * webhook: the signing secret (`whsec_…`); pagerduty: the routing key; a Slack bot: its token
+	 * (`xoxb-…`); else empty.
+	 */
 	secret: z.string(),
+	/** A Slack bot target: the Slack channel id it posts in (null for every other target). */
+	slack_channel: z._default(z.nullable(z.string()), null),
 	/** After a rotation, the old signing secret also signs until `previous_secret_until`. */
 	previous_secret: z._default(z.nullable(z.string()), null),
 	previous_secret_until: z._default(z.nullable(z.number()), null),
@@ -112,8 +120,11 @@ export const TargetView =
 		events: z.array(EventType),
 		min_severity: Severity,
 		delay: z.string(),
-		/** Masked: scheme and host only. Not for pagerduty targets. */
+		/** Masked: scheme and host only. Not for pagerduty targets nor Slack bots. */
 		url: z.optional(z.string()),
+		/** A Slack bot target: its token, masked, and the Slack channel id it posts in. */
+		bot_token: z.optional(z.string()),
+		slack_channel: z.optional(z.string()),
 		/** pagerduty: the routing key, masked, and the account's region. */
 		routing_key: z.optional(z.string()),
 		region: z.optional(z.enum(["us", "eu"])),
@@ -132,6 +143,7 @@ export function targetToApi(target: Target): TargetView {
 		previous_secret,
 		previous_secret_until,
 		url,
+		slack_channel,
 		repeat_every,
 		repeat_times,
 		created_at,
@@ -142,7 +154,9 @@ export function targetToApi(target: Target): TargetView {
 		...rest,
 		...(target.type === "pagerduty"
 			? { routing_key: maskSecret(secret), region: pagerdutyRegion(url) }
-			: { url: maskUrl(url) }),
+			: slack_channel !== null
+				? { bot_token: maskSecret(secret), slack_channel }
+				: { url: maskUrl(url) }),
 		...(target.type === "webhook"
 			? { secret: maskSecret(secret), previous_secret_until: isoOrNull(previous_secret_until) }
 			: {}),

@@ -162,6 +162,32 @@ export function slackUrlProblem(text: string, rules: UrlRules): string | null {
 		: "must be a Slack incoming-webhook URL (https://hooks.slack.com/services/…)";
 }
 
+/**
+ * Slack's Web API methods a bot target calls: fixed by alertgate, never given by a user, and
+ * checked by `urlProblem` before each send like every target URL
+ * (https://api.slack.com/methods/chat.postMessage, https://api.slack.com/methods/chat.update).
+ */
+export const SLACK_API = {
+	postMessage: "https://slack.com/api/chat.postMessage",
+	update: "https://slack.com/api/chat.update",
+} as const;
+
+/**
+ * Null when `text` may be an interaction's `response_url`; else why not. The URL comes inside a
+ * signed payload, yet alertgate POSTs the incident's state to it, so it is held to exactly what
+ * Slack hands out (https://api.slack.com/interactivity/handling#message_responses): https on the
+ * default port, host `hooks.slack.com` and a path under `/actions/`. Anything else is not fetched.
+ */
+export function slackResponseUrlProblem(text: string): string | null {
+	const url = URL.parse(text);
+	if (url === null) return "is not a URL";
+	if (url.protocol !== "https:" || url.port !== "") return "is not https on the default port";
+	if (url.username !== "" || url.password !== "") return "carries a user name or password";
+	if (url.hostname !== "hooks.slack.com") return "is not on hooks.slack.com";
+	if (!url.pathname.startsWith("/actions/")) return "is not under /actions/";
+	return null;
+}
+
 /** PagerDuty's Events API v2, per service region. */
 export const PAGERDUTY_ENDPOINTS = {
 	us: "https://events.pagerduty.com/v2/enqueue",

@@ -193,6 +193,7 @@ export function openApiDocument(version: string): Schema {
 				description: "Integrations, channels, routes, targets, incidents, silences, inhibit rules.",
 			},
 			{ name: "Health", description: "Liveness and this document." },
+			{ name: "Slack", description: "Clicks on the buttons of alertgate's Slack messages." },
 		],
 		paths,
 		components: {

@@ -10,7 +10,13 @@
 // - throttle: 429 with Retry-After: 7 the first time, then 200
 // - redirect: 302 to another host
 // - hang: answers only after 6 seconds
-// hooks.slack.com answers "ok" as Slack does, events.pagerduty.com and *.logic.azure.com 202.
+// hooks.slack.com answers "ok" as Slack does (incoming webhooks and response_urls alike),
+// events.pagerduty.com and *.logic.azure.com 202.
+// slack.com/api/chat.postMessage and chat.update answer as Slack's Web API does, HTTP 200 with
+// {"ok": true, "channel", "ts"}, or by the channel id's ending: NOTIN {"ok": false, "error":
+// "not_in_channel"}; RATE 429 with Retry-After: 9 the first time; FLAKY {"ok": false, "error":
+// "internal_error"} the first time; ECHO invalid_auth with the Authorization header echoed;
+// GONE message_not_found to chat.update.
 import { Response } from "miniflare";
 
 export type Received = {
@@ -25,7 +31,7 @@ const received: Received[] = [];
 const counts = new Map<string, number>();
 
 const RECEIVER_HOSTS =
-	/^(receiver\.test|hooks\.slack\.com|events(\.eu)?\.pagerduty\.com|[a-z0-9-]+\.[a-z0-9]+\.logic\.azure\.com(:443)?)$/;
+	/^(receiver\.test|hooks\.slack\.com|slack\.com|events(\.eu)?\.pagerduty\.com|[a-z0-9-]+\.[a-z0-9]+\.logic\.azure\.com(:443)?)$/;
 
 export function isReceiver(url: URL): boolean {
 	return RECEIVER_HOSTS.test(url.host);
@@ -49,6 +55,7 @@ export async function receive(request: Request): Promise<Response> {
 	counts.set(request.url, seen);
 
 	if (url.host === "hooks.slack.com") return new Response("ok");
+	if (url.host === "slack.com") return slackApi(url, request, body);
 	if (url.host.endsWith("pagerduty.com")) {
 		return Response.json({ status: "success", message: "Event processed" }, { status: 202 });
 	}
@@ -83,4 +90,36 @@ export async function receive(request: Request): Promise<Response> {
 		default:
 			return new Response("thanks");
 	}
+}
+
+let nextTs = 1_700_000_000;
+
+/** Slack's Web API, as test/node/receivers.ts's header describes. */
+function slackApi(url: URL, request: Request, body: string): Response {
+	const { channel = "", ts } = JSON.parse(body) as { channel?: string; ts?: string };
+	const first =
+		received.filter((r) => r.url === request.url && r.body.includes(channel)).length === 1;
+	const fail = (error: string, extra = {}) => Response.json({ ok: false, error, ...extra });
+	if (channel.endsWith("NOTIN")) return fail("not_in_channel");
+	if (channel.endsWith("ECHO")) {
+		return fail("invalid_auth", { warning: `got ${request.headers.get("Authorization")}` });
+	}
+	if (channel.endsWith("RATE") && first) {
+		return Response.json(
+			{ ok: false, error: "ratelimited" },
+			{ status: 429, headers: { "Retry-After": "9" } },
+		);
+	}
+	if (channel.endsWith("FLAKY") && first) return fail("internal_error");
+	if (url.pathname === "/api/chat.update") {
+		if (channel.endsWith("GONE")) return fail("message_not_found");
+		return Response.json({ ok: true, channel, ts, text: "updated" });
+	}
+	nextTs += 1;
+	return Response.json({
+		ok: true,
+		channel,
+		ts: `${nextTs}.000100`,
+		message: { type: "message", text: "posted", padding: "x".repeat(3_000) },
+	});
 }

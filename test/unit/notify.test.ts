@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { PAGERDUTY_SUMMARY_MAX, pagerduty, slack } from "../../src/notify/formats";
+import { PAGERDUTY_SUMMARY_MAX, pagerduty } from "../../src/notify/formats";
 import { MAX_RETRY_MS, retryDelay } from "../../src/notify/retry";
 import { retryAfter } from "../../src/notify/send";
+import { slack } from "../../src/notify/slack";
 import { maskSecret, maskUrl } from "../../src/notify/target";
 import { slackUrlProblem, urlProblem } from "../../src/notify/url";
 import { notificationEvent as event } from "../factories";

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { NotificationEvent } from "../../notify/event";
+import type { SlackMessage } from "../../notify/slack";
 import { DeliveryStatus } from "../../notify/target";
 import { jsonText } from "../../schema/json";
 
@@ -41,6 +42,7 @@ const TargetState = z.object({
 export type TargetState = z.infer<typeof TargetState>;
 
 const AtRow = z.object({ at: z.nullable(z.number()) });
+const SlackMessageRow = z.object({ channel: z.string(), ts: z.string() });
 const IdRow = z.object({ target_id: z.string() });
 
 const toRow = (row: Record<string, SqlStorageValue>) => OutboxRow.parse(row);
@@ -247,6 +249,31 @@ export class Outbox {
 			.exec("SELECT min(escalate_at) AS at FROM incident_targets WHERE escalate_at IS NOT NULL")
 			.one();
 		return AtRow.parse(row).at;
+	}
+
+	// --- The message a Slack bot target posted about an incident ------------------------------
+
+	slackMessage(incidentId: string, targetId: string): SlackMessage | null {
+		const row = this.sql
+			.exec(
+				`SELECT slack_channel AS channel, slack_ts AS ts FROM incident_targets
+				 WHERE incident_id = ? AND target_id = ? AND slack_ts IS NOT NULL`,
+				incidentId,
+				targetId,
+			)
+			.toArray()[0];
+		return row === undefined ? null : SlackMessageRow.parse(row);
+	}
+
+	/** Kept with the target's state for the incident (which exists once it was told of it). */
+	setSlackMessage(incidentId: string, targetId: string, message: SlackMessage | null): void {
+		this.sql.exec(
+			"UPDATE incident_targets SET slack_channel = ?, slack_ts = ? WHERE incident_id = ? AND target_id = ?",
+			message?.channel ?? null,
+			message?.ts ?? null,
+			incidentId,
+			targetId,
+		);
 	}
 
 	/** What was queued or scheduled since the last call: the object sets its alarm by it. */

@@ -191,6 +191,14 @@ describe("signed action links", () => {
 		expect(lasts).toBe(HOUR);
 		const alerts = (await admin("GET", `/integrations/${id}/alerts`)).body.data.alerts;
 		expect(alerts[0].silenced_by).toBe(made.id);
+		// Pressed again, or replayed: nothing to silence, no second silence.
+		const again = await press(event.links.silence);
+		expect(again.status).toBe(409);
+		expect((await open(event.links.silence)).text).not.toContain('<form method="post"');
+		const after = (await admin("GET", "/silences?limit=100")).body.data.silences;
+		expect(
+			after.filter((s: { integration_ids: string[] }) => s.integration_ids[0] === id),
+		).toHaveLength(1);
 	});
 
 	it("refuse altered, expired and other incidents' links with a page, changing nothing", async () => {

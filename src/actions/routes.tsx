@@ -84,7 +84,13 @@ actions.post("/:token", async (c) => {
 	if (claim.action === "silence") {
 		const alert = firstFiring(incident);
 		if (alert === undefined)
-			return page(c, 409, "Nothing to do", "No alert of this incident is firing.", incident);
+			return page(
+				c,
+				409,
+				"Nothing to do",
+				"No alert of this incident is firing unsilenced.",
+				incident,
+			);
 		const now = Date.now();
 		await silenceAlert(c, claim.integrationId, alert, "action link", now);
 		const until = new Date(now + QUICK_SILENCE_MS).toISOString().slice(0, 16).replace("T", " ");
@@ -152,13 +158,18 @@ function staleness(action: Action, incident: IncidentDetail): string | null {
 		return "The incident is acknowledged already: nothing to do.";
 	}
 	if (action === "silence" && firstFiring(incident) === undefined) {
-		return "No alert of this incident is firing: nothing to silence.";
+		return "No alert of this incident is firing unsilenced: nothing to silence.";
 	}
 	return null;
 }
 
+/**
+ * The alert a silence link silences: the incident's first firing alert that no silence mutes yet.
+ * Once it is silenced the link has nothing to do, so pressing it again creates no more silences
+ * (a deployment holds 200 at most).
+ */
 const firstFiring = (incident: IncidentDetail) =>
-	incident.alerts.find((alert) => alert.status === "firing");
+	incident.alerts.find((alert) => alert.status === "firing" && alert.silenced_by === null);
 
 function page(
 	c: Context<AppEnv>,

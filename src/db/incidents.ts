@@ -66,7 +66,8 @@ export async function listIncidents(db: D1Database, filter: IncidentFilter): Pro
 		params.push(filter.integration_id);
 	}
 	if (filter.status === "open") {
-		where.push("status IN ('triggered', 'acknowledged')");
+		// As incidents_open_by_time's condition reads, so SQLite uses that index.
+		where.push("status != 'resolved'");
 	} else if (filter.status !== undefined) {
 		where.push("status = ?");
 		params.push(filter.status);

@@ -3,9 +3,9 @@ import { type ApiAlert, alertToApi } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
 import { type NextFire, nextDueOf } from "../heartbeat/schedule";
 import { type Actor, actor, type TimelineRecord } from "../incidents/timeline";
-import { withRegexEngine } from "../routing/regex-engine";
+import { loadRegexEngine, regexEngineLoaded, withRegexEngine } from "../routing/regex-engine";
 import type { SilenceRule } from "../routing/silence";
-import type { RoutingSnapshot } from "../routing/snapshot";
+import { type RoutingSnapshot, usesRegex } from "../routing/snapshot";
 import { Alarm } from "./alarm";
 import { configure, describeKey, provision, reroute } from "./configuration";
 import type {
@@ -106,6 +106,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 			const fresh = await loadRoutingSnapshot(this.env.DB, integrationId, { version });
 			await this.change((at) => reroute(this.stores, fresh, at));
 		}
+		await this.regexReady(this.stores.routing.current());
 		const reply = await this.withRegex(() => ingestOnce(this.ctx.storage, this.stores, push, now));
 		// The D1 list follows within MIRROR_DELAY_MS, so one alarm run mirrors a second of pushes;
 		// queued notifications go out at once (from the alarm, never from this call).
@@ -217,6 +218,7 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	 * changed. New routes apply from the next push; silences and inhibit rules also to what fires.
 	 */
 	async reroute(routing: RoutingSnapshot): Promise<void> {
+		await this.regexReady(routing);
 		await this.change((now) => reroute(this.stores, routing, now));
 	}
 
@@ -373,6 +375,17 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	/** One transaction; one that needed RE2 before it was loaded runs again once it is. */
 	private transaction<T>(work: () => T): Promise<T> {
 		return this.withRegex(() => inTransaction(this.ctx.storage, this.stores, work));
+	}
+
+	/**
+	 * RE2 loaded (other events held meanwhile) when `routing` matches with it, before work that
+	 * cannot be run twice for free: a push's rate-limit tokens are taken in memory, outside the
+	 * transaction `withRegex` would run again.
+	 */
+	private async regexReady(routing: RoutingSnapshot): Promise<void> {
+		if (!regexEngineLoaded() && usesRegex(routing)) {
+			await this.ctx.blockConcurrencyWhile(loadRegexEngine);
+		}
 	}
 
 	/** `work` (which leaves nothing behind when it throws), with RE2 loaded if it asks for it. */

@@ -68,6 +68,8 @@ export function recordAttempt(
 	failedForGood: boolean,
 	now: number,
 ): void {
+	// Pruned while its notification was on its way: its timeline went with it.
+	if (s.incidents.get(row.incident_id) === null) return;
 	const outcome =
 		attempt.outcome === "delivered" ? "delivered" : failedForGood ? "failed" : "retry";
 	s.timeline.add(row.incident_id, now, "notified", {

@@ -4,7 +4,7 @@ import { severityFromWord } from "../alerts/severity";
 import { renderTemplate, type TemplateFields, templateProblem } from "../alerts/template";
 import { truncate } from "../alerts/text";
 import { unknownFieldOr } from "../schema/messages";
-import { RegexEngineMissing } from "./regex-engine";
+import { RegexEngineMissing, regexEngineLoaded } from "./regex-engine";
 import {
 	allHold,
 	Condition,
@@ -69,7 +69,7 @@ const LabelValue = z
 const ExtractPattern = RegexPattern.check(
 	z.superRefine((pattern, ctx) => {
 		// Zod runs this check after RegexPattern's failed too: a pattern over the length is not compiled.
-		if (pattern.length > MAX_PATTERN_CHARS) return;
+		if (pattern.length > MAX_PATTERN_CHARS || !regexEngineLoaded()) return;
 		let names: string[];
 		try {
 			names = Object.keys(compilePattern(pattern).namedGroups());

@@ -1,10 +1,11 @@
-import type { RE2JS } from "re2js";
 import * as z from "zod/mini";
 import type { Severity } from "../alerts/event";
 import { truncate } from "../alerts/text";
 import { wildcardMatch } from "../alerts/wildcard";
 import { unknownFieldOr } from "../schema/messages";
-import { RegexEngineMissing, regexEngine } from "./regex-engine";
+import { compilePattern, RegexEngineMissing, regexEngineLoaded } from "./regex-engine";
+
+export { compilePattern };
 
 /**
  * Routes of a shared integration: ordered rules of conditions on the normalized alert. The schema
@@ -58,6 +59,7 @@ const Pattern = z
 /** An RE2 pattern that compiles, to at most MAX_PROGRAM_SIZE instructions (a regex condition's, a pipeline's extract's). */
 export const RegexPattern = Pattern.check(
 	z.superRefine((pattern, ctx) => {
+		if (!regexEngineLoaded()) return; // decoding what was checked when saved
 		const size = programSize(pattern);
 		if (typeof size === "string") {
 			ctx.addIssue({ code: "custom", message: `is not a valid RE2 pattern (${size})` });
@@ -141,6 +143,7 @@ export type Routes = z.infer<typeof Routes>;
  */
 export function withinRegexBudget<T>(conditionsOf: (value: T) => readonly Condition[]) {
 	return z.superRefine<T>((value, ctx) => {
+		if (!regexEngineLoaded()) return; // decoding what was checked when saved
 		const total = matchingCost(conditionsOf(value));
 		if (total > MAX_RULESET_PROGRAM) {
 			ctx.addIssue({
@@ -176,35 +179,14 @@ export function wildcardCost(pattern: string): number {
 	return 2 + Math.ceil(pattern.length / 32);
 }
 
-const sizes = new Map<string, number | string>();
-
 /** A pattern's compiled program size, or why it does not compile (remembered per isolate). */
 function programSize(pattern: string): number | string {
-	let size = sizes.get(pattern);
-	if (size === undefined) {
-		try {
-			size = regexEngine().compile(pattern).programSize();
-		} catch (error) {
-			if (error instanceof RegexEngineMissing) throw error;
-			size = error instanceof Error ? error.message : "invalid";
-		}
-		if (sizes.size >= 1000) sizes.clear();
-		sizes.set(pattern, size);
+	try {
+		return compilePattern(pattern).programSize();
+	} catch (error) {
+		if (error instanceof RegexEngineMissing) throw error;
+		return error instanceof Error ? error.message : "invalid";
 	}
-	return size;
-}
-
-const compiled = new Map<string, RE2JS>();
-
-/** RE2 patterns compiled once per isolate (bounded: routes change rarely). */
-export function compilePattern(pattern: string): RE2JS {
-	let re = compiled.get(pattern);
-	if (re === undefined) {
-		re = regexEngine().compile(pattern);
-		if (compiled.size >= 1000) compiled.clear();
-		compiled.set(pattern, re);
-	}
-	return re;
 }
 
 /** What routing looks at: the normalized alert's fields and labels. */

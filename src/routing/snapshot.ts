@@ -47,3 +47,20 @@ export const NO_ROUTING: RoutingSnapshot = {
 export function channelsFor(alert: Routable, routing: RoutingSnapshot): string[] {
 	return routing.channel_id !== null ? [routing.channel_id] : routeAlert(alert, routing.routes);
 }
+
+/**
+ * Whether anything in the snapshot matches with RE2 (a regex condition of a route, a silence, an
+ * inhibit rule or the pipeline, or a pipeline's extract): the object loads the engine before it
+ * works with such a snapshot (src/routing/regex-engine.ts).
+ */
+export function usesRegex(routing: RoutingSnapshot): boolean {
+	const regex = (conditions: readonly { op: string }[]) => conditions.some((c) => c.op === "regex");
+	return (
+		routing.routes.rules.some((rule) => regex(rule.conditions)) ||
+		routing.silences.some((silence) => regex(silence.matchers)) ||
+		routing.inhibit_rules.some(
+			(rule) => regex(rule.source_matchers) || regex(rule.target_matchers),
+		) ||
+		routing.pipeline.rules.some((rule) => regex(rule.conditions) || rule.extract.length > 0)
+	);
+}

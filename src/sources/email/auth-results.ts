@@ -10,11 +10,13 @@ import type { RequireAuth } from "./settings";
  *     spf=none (…) smtp.helo=mail-yw1-x112d.google.com;
  *     spf=pass (…) smtp.mailfrom=joe@gmail.com
  *
- * Anyone can write such a header into a mail, so only those that name Email Routing
- * (`mx.cloudflare.net`) and stand above the first Received header another server added are
- * read: Email Routing adds its own Received header and its results on top of what arrived.
- * Cloudflare has been seen to deliver some mails to a Worker without the header
- * (cloudflare/workerd#6740): then nothing was verified, and a requirement refuses the mail.
+ * Anyone can write such a header into a mail, so only one is read: the first that names Email
+ * Routing (`mx.cloudflare.net`), provided no Received header of another server stands above it.
+ * Email Routing adds its own Received header and its results on top of what arrived, so a forged
+ * header can only come below its own. Cloudflare has been seen to deliver some mails to a Worker
+ * without the header (cloudflare/workerd#6740): then nothing was verified and a requirement
+ * refuses the mail, unless the sender wrote such a header itself, which only the position rule
+ * above can catch; `allowed_senders` narrows who could.
  */
 
 export const EMAIL_ROUTING_AUTHSERV_ID = "mx.cloudflare.net";
@@ -71,20 +73,19 @@ function dropComments(value: string): string {
 export function emailRoutingResults(
 	headers: readonly { key: string; value: string }[],
 ): AuthResult[] {
-	const results: AuthResult[] = [];
 	let received = 0;
 	for (const header of headers) {
 		if (header.key === "received") {
 			received++;
 			// Email Routing's own Received header is the first; the next was added before it.
-			if (received > 1 || !/\bcloudflare/i.test(header.value)) break;
+			if (received > 1 || !/\bcloudflare/i.test(header.value)) return [];
 			continue;
 		}
 		if (header.key !== "authentication-results") continue;
 		const parsed = parseAuthenticationResults(header.value);
-		if (parsed.authservId === EMAIL_ROUTING_AUTHSERV_ID) results.push(...parsed.results);
+		if (parsed.authservId === EMAIL_ROUTING_AUTHSERV_ID) return parsed.results;
 	}
-	return results;
+	return [];
 }
 
 /** One word per method for the labels: `pass` when any result passed, else the first result. */
@@ -129,9 +130,10 @@ export function authProblem(
 	);
 	const lacks = [];
 	if ((require === "dkim" || require === "dkim_and_spf") && !dkim) {
-		lacks.push(`a DKIM signature of ${senderDomain || "the sender's domain"} that passed`);
+		lacks.push(`DKIM signature of ${senderDomain || "the sender's domain"} that passed`);
 	}
-	if ((require === "spf" || require === "dkim_and_spf") && !spf) lacks.push("an SPF pass");
+	if ((require === "spf" || require === "dkim_and_spf") && !spf)
+		lacks.push("SPF pass for the sender");
 	if (lacks.length === 0) return null;
 	return `this integration takes only mail that Email Routing authenticated: it found no ${lacks.join(" and no ")}`;
 }

@@ -195,7 +195,8 @@ const FLOORS = [
  */
 const EMAIL_FLOOR = {
 	name: "floor: email() handler that only reads the mail, via /cdn-cgi/local/email",
-	script: "export default { async email(message) { await new Response(message.raw).arrayBuffer(); } };",
+	script:
+		"export default { async email(message) { await new Response(message.raw).arrayBuffer(); } };",
 };
 
 function floorOptions({ script }) {
@@ -838,14 +839,22 @@ const mailRequest = (to) => ({
 		{
 			setupRequest: (request) => ({
 				...request,
-				body: nagiosProblem.replace(/^Message-Id: <[^>]+>/m, `Message-Id: <bench-${nextMail++}@vm>`),
+				body: nagiosProblem.replace(
+					/^Message-Id: <[^>]+>/m,
+					`Message-Id: <bench-${nextMail++}@vm>`,
+				),
 			}),
 		},
 	],
 });
-const EMAIL_CASE = "email: a Nagios problem mail parsed into its firing alert (a new Message-ID each)";
+const EMAIL_CASE =
+	"email: a Nagios problem mail parsed into its firing alert (a new Message-ID each)";
 cases.push(
-	{ name: EMAIL_FLOOR.name, instance: emailFloor, request: mailRequest("floor@alerts.example.com") },
+	{
+		name: EMAIL_FLOOR.name,
+		instance: emailFloor,
+		request: mailRequest("floor@alerts.example.com"),
+	},
 	{ name: EMAIL_CASE, instance: gw, request: mailRequest(`${mailKey}@alerts.example.com`) },
 );
 

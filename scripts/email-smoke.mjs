@@ -25,7 +25,10 @@ try {
 
 	console.log("== 1. an email integration and its address");
 	const integration = await admin("POST", "/integrations", { name: "smoke mail", type: "email" });
-	check(/^agk[a-z2-7]{58}$/.test(integration.integration_key), "its key is an address's local part");
+	check(
+		/^agk[a-z2-7]{58}$/.test(integration.integration_key),
+		"its key is an address's local part",
+	);
 	check(integration.email_address === `${integration.integration_key}@`, "its address is shown");
 	const address = `${integration.integration_key}@${DOMAIN}`;
 

@@ -188,6 +188,17 @@ const FLOORS = [
 	},
 ];
 
+/**
+ * The floor of a mail: `/cdn-cgi/local/email` (Miniflare parses the mail itself to log it, in the
+ * same workerd) handing it to an email() handler that only reads it. What a mail costs alertgate
+ * is its CPU over this.
+ */
+const EMAIL_FLOOR = {
+	name: "floor: email() handler that only reads the mail, via /cdn-cgi/local/email",
+	script:
+		"export default { async email(message) { await new Response(message.raw).arrayBuffer(); } };",
+};
+
 function floorOptions({ script }) {
 	const withObject = script.includes("DurableObject");
 	return {
@@ -289,6 +300,8 @@ function gatewayOptions(outdir, certificatePem) {
 		...workerOptions
 	} = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml")).workerOptions;
 	return {
+		// `/cdn-cgi/local/email` hands a mail to the worker's email() handler, as wrangler dev does.
+		unsafeTriggerHandlers: true,
 		workers: [
 			{
 				...workerOptions,
@@ -531,6 +544,7 @@ const floors = [];
 for (const spec of FLOORS) floors.push({ ...spec, instance: await start(floorOptions(spec)) });
 const gw = await gateway(outdir, identity.certificatePem);
 const { mf } = gw;
+const emailFloor = await start({ unsafeTriggerHandlers: true, ...floorOptions(EMAIL_FLOOR) });
 
 const standardKey = await createIntegration(mf, "standard");
 const snsKey = await createIntegration(mf, "aws_cloudwatch");
@@ -807,6 +821,43 @@ cases.push(
 	},
 );
 
+/**
+ * One parsed mail: Nagios's own problem mail (test/fixtures/email), each with a new Message-ID so
+ * that every one is parsed, mapped and applied (deduplicated into its firing alert), never
+ * answered as a replay. Beside it, the floor of a mail through the same local trigger.
+ */
+const mailKey = await createIntegration(mf, "email");
+const nagiosProblem = readFileSync(
+	path.join(root, "test/fixtures/email/nagios-host-problem.eml"),
+	"utf8",
+);
+let nextMail = 0;
+const mailRequest = (to) => ({
+	method: "POST",
+	path: `/cdn-cgi/local/email?from=nagios%40monitoring.example.com&to=${encodeURIComponent(to)}`,
+	requests: [
+		{
+			setupRequest: (request) => ({
+				...request,
+				body: nagiosProblem.replace(
+					/^Message-Id: <[^>]+>/m,
+					`Message-Id: <bench-${nextMail++}@vm>`,
+				),
+			}),
+		},
+	],
+});
+const EMAIL_CASE =
+	"email: a Nagios problem mail parsed into its firing alert (a new Message-ID each)";
+cases.push(
+	{
+		name: EMAIL_FLOOR.name,
+		instance: emailFloor,
+		request: mailRequest("floor@alerts.example.com"),
+	},
+	{ name: EMAIL_CASE, instance: gw, request: mailRequest(`${mailKey}@alerts.example.com`) },
+);
+
 /** What Alertmanager 0.25 posts for a group of firing alerts (the shape recorded in the tests). */
 function alertmanagerWebhook(hosts) {
 	const alerts = hosts.map((host, i) => ({
@@ -871,6 +922,7 @@ try {
 	await mf.dispose();
 	await other?.mf.dispose();
 	for (const { instance } of floors) await instance.mf.dispose();
+	await emailFloor.mf.dispose();
 }
 
 const rows = cases.map((c) => {
@@ -930,6 +982,13 @@ printMarkdown(rows);
 if (alarmRun !== null) {
 	console.log(
 		`alarm run (a missed heartbeat opening its alert, D1's list written in the same run): ${Math.round(alarmRun.cpu).toLocaleString("en-US")} µs CPU each, ${alarmRun.count} alarms over ${(alarmRun.windowMs / 1000).toFixed(1)} s, less idle\n`,
+	);
+}
+const mailRow = byName(EMAIL_CASE);
+const mailFloorRow = byName(EMAIL_FLOOR.name);
+if (mailRow !== undefined && mailFloorRow !== undefined) {
+	console.log(
+		`one parsed mail: ${mailRow["CPU µs/req"].toLocaleString("en-US")} µs CPU, ${(mailRow["CPU µs/req"] - mailFloorRow["CPU µs/req"]).toLocaleString("en-US")} µs over the email() floor (Miniflare's own parse of the mail is in both)\n`,
 	);
 }
 // The goals need every case.

@@ -1,7 +1,7 @@
 // `node scripts/build.mjs` (wrangler's `[build] command`, so `wrangler dev` and `wrangler deploy`
 // run it): bundles the worker into dist/ with code splitting, so that what a push loads stays
 // small. Code reached only through a dynamic `import()` (the admin API and dashboard, the webhook
-// type's mapping language) becomes its own module, loaded by the first request that needs it;
+// type's mapping language, the email type's MIME parser) becomes its own module, loaded by the first request that needs it;
 // wrangler uploads every module in dist/ (`find_additional_modules`). The options are wrangler's
 // own for workerd: its export conditions, minified, no keepNames.
 //
@@ -17,8 +17,8 @@ const root = path.resolve(import.meta.dirname, "..");
 export const PUSH_BUDGET_KIB = 130;
 
 /**
- * What only some requests need, which a push must not load: the admin app (and the dashboard) and
- * the webhook type's mapping language. `--budget` fails when one of them is in a push's modules.
+ * What only some requests need, which a push must not load: the admin app (and the dashboard), the
+ * webhook type's mapping language and the email type's MIME parser. `--budget` fails when one of them is in a push's modules.
  */
 const ON_DEMAND = [
 	"src/admin-app.ts",
@@ -26,6 +26,7 @@ const ON_DEMAND = [
 	"node_modules/jsonata/",
 	"node_modules/croner/",
 	"node_modules/re2js/",
+	"node_modules/postal-mime/",
 ];
 
 /** The options every build of the worker shares (the bench measures with them too). */

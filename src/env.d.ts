@@ -16,6 +16,11 @@ declare namespace Cloudflare {
 		PUBLIC_URL?: string;
 		/** "true" lets notification targets use http:// on localhost (set by `npm run dev`). */
 		ALLOW_HTTP_LOOPBACK?: string;
+		/**
+		 * The domain whose Email Routing sends mail to this worker: an email integration's address
+		 * is `<key>@<EMAIL_DOMAIN>` (docs/sources/email.md). Unset: the address is shown without it.
+		 */
+		EMAIL_DOMAIN?: string;
 		/** Optional Workers Analytics Engine dataset: one data point per push (docs/operations.md). */
 		INTAKE_ANALYTICS?: AnalyticsEngineDataset;
 	}

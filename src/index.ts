@@ -5,6 +5,7 @@ import { mount } from "./http/endpoint";
 import { funnel } from "./http/funnel";
 import { healthEndpoint } from "./http/health";
 import { requestId } from "./http/middleware";
+import { handleEmail } from "./push/email";
 import { observePushes } from "./push/observe";
 import { pingEndpoints } from "./push/pings";
 import { pushEndpoints } from "./push/routes";
@@ -12,11 +13,11 @@ import { pushEndpoints } from "./push/routes";
 export { IntegrationDurableObject } from "./durable/integration-object";
 
 /**
- * The edge's app: the health check and the push URLs. The admin API and the dashboard are a
+ * The edge's app: the health check and the push URLs (`email()` below takes the mail). The admin API and the dashboard are a
  * separate module, loaded by the first request for them, so a push's module carries none of
  * their code (scripts/build.mjs splits it off).
  */
-const app = funnel(new Hono<AppEnv>());
+export const app = funnel(new Hono<AppEnv>());
 
 // Before the request id: the admin app gives its requests their own.
 const admin = async (c: Context<AppEnv>) => {
@@ -40,4 +41,8 @@ app.use("/ping/*", observePushes);
 app.use("/v2/alerts/*", observePushes);
 mount(app, [healthEndpoint, ...pushEndpoints, ...pingEndpoints]);
 
-export default app;
+/** HTTP for the app; mail from Email Routing for `email` integrations (push/email.ts). */
+export default {
+	fetch: app.fetch,
+	email: (message, env) => handleEmail(message, env),
+} satisfies ExportedHandler<Env>;

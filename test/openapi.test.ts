@@ -4,7 +4,7 @@ import { version } from "../package.json";
 import committed from "../public/openapi.json";
 import { adminApp } from "../src/admin-app";
 import { ENDPOINTS } from "../src/api";
-import worker from "../src/index";
+import { app } from "../src/index";
 import { openApiDocument } from "../src/openapi/document";
 
 /** Paths Workers Static Assets answer before the worker (wrangler.toml `[assets]`). */
@@ -18,7 +18,7 @@ const forPeople = (path: string) =>
 	path === "/dashboard" || path.startsWith("/dashboard/") || path.startsWith("/actions/");
 
 /** Every route the edge's app or the admin app answers. */
-const routes = () => [...worker.routes, ...adminApp.routes];
+const routes = () => [...app.routes, ...adminApp.routes];
 
 /**
  * Every route the apps answer, as `METHOD /path` in OpenAPI's `{param}` style (405 catch-alls,

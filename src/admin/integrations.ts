@@ -22,8 +22,14 @@ import { NO_COUNTS } from "../integrations/counters";
 import { IntegrationType } from "../integrations/type";
 import { DOCS } from "../schema/docs";
 import { requiredAs, unknownFieldOr } from "../schema/messages";
-import { generateIntegrationKey, generateRoutingKey, sha256Hex } from "../security/secrets";
+import {
+	generateEmailKey,
+	generateIntegrationKey,
+	generateRoutingKey,
+	sha256Hex,
+} from "../security/secrets";
 import { CloudWatchSettings } from "../sources/cloudwatch/settings";
+import { emailAddressFor } from "../sources/email/address";
 import { SOURCES, settingsOf, settingsProblem } from "../sources/registry";
 import { ADMIN, CreatedPageQuery, Name, newestFirst } from "./fields";
 import { configureObject, provisionObject } from "./objects";
@@ -128,6 +134,10 @@ const IntegrationWithKey =
 	z.extend(IntegrationView, {
 		integration_key: z.string(),
 		push_url: z.string(),
+		/** email only: the address that carries the key (`<key>@<EMAIL_DOMAIN>`). */
+		email_address: z.optional(z.string()),
+		/** email only, when EMAIL_DOMAIN is not set: how to complete the address. */
+		email_address_hint: z.optional(z.string()),
 	});
 
 const ONE = {
@@ -188,7 +198,7 @@ export const integrationEndpoints = [
 				throw error;
 			}
 			const view = await integrationDetail(c.env, { ...row, ...NEW_STATS });
-			return { ...view, ...keyFields(c.req.url, key) };
+			return { ...view, ...keyFields(c.req.url, key, row.type, c.env) };
 		},
 	}),
 	endpoint({
@@ -301,7 +311,7 @@ export const integrationEndpoints = [
 				throw integrationNotFound(row.id);
 			}
 			const view = await integrationDetail(c.env, { ...row, key_rotated_at: rotatedAt });
-			return { ...view, ...keyFields(c.req.url, key) };
+			return { ...view, ...keyFields(c.req.url, key, row.type, c.env) };
 		},
 	}),
 	endpoint({
@@ -364,16 +374,19 @@ async function integrationDetail(env: Env, row: IntegrationRow): Promise<Integra
 /**
  * A new key for an integration of `type`, on create and rotate. `pagerduty` integrations get a
  * 32-character routing key, the length PagerDuty documents and some senders check, found by its
- * hash in D1 once per isolate; the others an addressed key (`agk_` and 65), which names its
- * integration so that a push needs no D1 at all ([Security](../../docs/security.md)).
+ * hash in D1 once per isolate; `email` integrations a lowercase key that is an address's local
+ * part; the others an addressed key (`agk_` and 65). Both name their integration so that a push
+ * or a mail needs no D1 at all ([Security](../../docs/security.md)).
  */
 function newKey(type: IntegrationType, id: string): string {
-	return type === "pagerduty" ? generateRoutingKey() : generateIntegrationKey(id);
+	if (type === "pagerduty") return generateRoutingKey();
+	return type === "email" ? generateEmailKey(id) : generateIntegrationKey(id);
 }
 
-/** The key and the URL that carries it: in the create and rotate responses only. */
-function keyFields(requestUrl: string, key: string) {
-	return { integration_key: key, push_url: `${new URL(requestUrl).origin}/push/${key}` };
+/** The key and the URL (and for email, the address) that carry it: in create and rotate only. */
+function keyFields(requestUrl: string, key: string, type: IntegrationType, env: Env) {
+	const fields = { integration_key: key, push_url: `${new URL(requestUrl).origin}/push/${key}` };
+	return type === "email" ? { ...fields, ...emailAddressFor(key, env.EMAIL_DOMAIN) } : fields;
 }
 
 export async function requireIntegration(db: D1Database, id: string): Promise<IntegrationRow> {

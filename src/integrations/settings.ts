@@ -138,10 +138,14 @@ export const settingsError = unknownFieldOr(
 
 /**
  * Settings as stored and sent between worker and object: scalars, flat objects (the rate limit)
- * and lists of flat objects (CloudWatch's severity rules). Each type's own schema gives them
- * meaning; this shape is deliberately not recursive, so RPC types stay shallow.
+ * lists of flat objects (CloudWatch's severity rules) and lists of strings (an email
+ * integration's patterns). Each type's own schema gives them meaning; this shape is deliberately
+ * not recursive, so RPC types stay shallow.
  */
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const Flat = z.record(z.string(), Scalar);
-export const Settings = z.record(z.string(), z.union([Scalar, Flat, z.array(Flat)]));
+export const Settings = z.record(
+	z.string(),
+	z.union([Scalar, Flat, z.array(Flat), z.array(z.string())]),
+);
 export type Settings = z.infer<typeof Settings>;

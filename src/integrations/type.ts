@@ -10,5 +10,6 @@ export const IntegrationType = z.enum([
 	"webhook",
 	"opsgenie",
 	"heartbeat",
+	"email",
 ]);
 export type IntegrationType = z.infer<typeof IntegrationType>;

@@ -1,3 +1,5 @@
+import { base32, fromBase32 } from "./base32";
+
 const encoder = new TextEncoder();
 
 /** Bytes of randomness in an integration key: 256 bits, so a plain SHA-256 may store it (ASVS V6.5.2). */
@@ -25,8 +27,22 @@ const ROUTING_KEY_SHAPE = /^agk[0-9a-z]{29}$/;
 const ROUTING_KEY_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz";
 const ROUTING_KEY_SECRET_CHARS = 29;
 
-/** Anything shaped like one of our keys, anywhere in a text (a routing key: whole words only). */
-const KEY_ANYWHERE = /agk_[A-Za-z0-9_-]+|(?<![0-9A-Za-z])agk[0-9a-z]{29}(?![0-9A-Za-z])/g;
+/**
+ * An email key: the local part of an address (`<key>@<domain>`), so lowercase (mail systems may
+ * change the case of an address) and at most 64 octets (RFC 5321 §4.5.3.1.1). `agk` + the
+ * integration id (its 16 UUID bytes, 26 base32 characters) + the secret (20 random bytes, 160
+ * bits, 32 characters): 61 characters. As with an addressed key, the id names the Durable Object
+ * to ask and the object alone judges the secret; 160 bits still let a plain SHA-256 store it.
+ */
+const EMAIL_KEY_SHAPE = /^agk([a-z2-7]{26})[a-z2-7]{32}$/;
+const EMAIL_KEY_SECRET_BYTES = 20;
+
+/**
+ * Anything shaped like one of our keys, anywhere in a text (routing and email keys: whole words
+ * only; an email key inside an address, after a `+` or before the `@`, is a whole word).
+ */
+const KEY_ANYWHERE =
+	/agk_[A-Za-z0-9_-]+|(?<![0-9A-Za-z])agk(?:[a-z2-7]{58}|[0-9a-z]{29})(?![0-9A-Za-z])/g;
 
 /** A text with every integration key in it masked: for messages and log lines. */
 export function redactKeys(text: string): string {
@@ -36,6 +52,12 @@ export function redactKeys(text: string): string {
 export function generateIntegrationKey(integrationId: string): string {
 	const secret = crypto.getRandomValues(new Uint8Array(INTEGRATION_KEY_BYTES));
 	return INTEGRATION_KEY_PREFIX + base64url(uuidBytes(integrationId)) + base64url(secret);
+}
+
+/** A 61-character email key (`email` integrations): see EMAIL_KEY_SHAPE. */
+export function generateEmailKey(integrationId: string): string {
+	const secret = crypto.getRandomValues(new Uint8Array(EMAIL_KEY_SECRET_BYTES));
+	return `agk${base32(uuidBytes(integrationId))}${base32(secret)}`;
 }
 
 /** A 32-character routing key (`pagerduty` integrations): see ROUTING_KEY_SHAPE. */
@@ -67,6 +89,11 @@ export function readIntegrationKey(value: string): KeyShape {
 	const id = ADDRESSED_KEY_SHAPE.exec(value)?.[1];
 	if (id !== undefined) {
 		const bytes = fromBase64url(id);
+		return bytes?.length === 16 ? { kind: "addressed", integrationId: uuidFrom(bytes) } : null;
+	}
+	const emailId = EMAIL_KEY_SHAPE.exec(value)?.[1];
+	if (emailId !== undefined) {
+		const bytes = fromBase32(emailId);
 		return bytes?.length === 16 ? { kind: "addressed", integrationId: uuidFrom(bytes) } : null;
 	}
 	if (ROUTING_KEY_SHAPE.test(value)) return { kind: "routing" };

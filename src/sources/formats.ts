@@ -88,6 +88,8 @@ const TAKES: Record<IntegrationType, readonly FormatName[] | "any"> = {
 	// Any request to a heartbeat's push URL is a success ping, whatever its body.
 	heartbeat: "any",
 	webhook: "any",
+	// Mail, not HTTP: its push URL refuses every body (sources/email/handler.ts).
+	email: [],
 };
 
 const SNS_TYPES: Record<string, FormatName> = {

@@ -6,6 +6,8 @@ import { handleAlertmanagerWebhook } from "./alertmanager/handler";
 import { AlertmanagerSettings } from "./alertmanager/settings";
 import { handleCloudWatchPush } from "./cloudwatch/handler";
 import { CloudWatchSettings } from "./cloudwatch/settings";
+import { handleEmailPush } from "./email/handler";
+import { EmailSettings } from "./email/settings";
 import { handleEventBridgePush } from "./eventbridge/handler";
 import { EventBridgeSettings } from "./eventbridge/settings";
 import { handleHeartbeatPush } from "./heartbeat/handler";
@@ -37,6 +39,7 @@ export const SOURCES = {
 		handle: handleHeartbeatPush,
 		check: checkHeartbeatSettings,
 	},
+	email: { settings: EmailSettings, handle: handleEmailPush },
 } as const satisfies Record<
 	IntegrationType,
 	{

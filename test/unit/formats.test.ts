@@ -82,6 +82,8 @@ const TAKEN: Record<IntegrationType, readonly FormatName[] | "any"> = {
 	// Any request to a heartbeat's push URL is a success ping, whatever its body.
 	heartbeat: "any",
 	webhook: "any",
+	// Mail: its push URL refuses every body.
+	email: [],
 };
 
 const FORMATS = Object.keys(SAMPLES) as FormatName[];

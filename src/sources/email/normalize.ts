@@ -1,0 +1,121 @@
+import type { Email } from "postal-mime";
+import { type AlertEvent, type Labels, LIMITS } from "../../alerts/event";
+import { labelWriter } from "../../alerts/labels";
+import { fitAlertKey, truncate } from "../../alerts/text";
+import type { Receipt } from "../../durable/contract";
+import { authProblem, emailRoutingResults, summary } from "./auth-results";
+import { htmlToText } from "./html-text";
+import type { EmailSettings } from "./settings";
+import { bodySeverity, isRecovery, keyTextOf, subjectSeverity, titleOf } from "./subject";
+
+/**
+ * One parsed mail → the alert event it is, or why it is refused. This is the only place that
+ * knows what a mail's parts mean: subject → title, key and recovery; text → description;
+ * sender, chosen headers and Email Routing's verdicts → labels. Attachments are not read, only
+ * counted. Each refusal is final (the sender's server bounces the mail with its reason), so each
+ * says what to change.
+ */
+
+export type MailRefusal = { ok: false; code: string; reason: string };
+export type MailEvent = { ok: true; event: AlertEvent; receipt: Receipt | null };
+
+/** The header a sender sets to name the alert itself, as the key a push would send. */
+export const ALERT_KEY_HEADER = "x-alert-key";
+
+const refuse = (code: string, reason: string): MailRefusal => ({ ok: false, code, reason });
+
+const header = (mail: Email, name: string) =>
+	mail.headers
+		.filter((h) => h.key === name)
+		.map((h) => h.value.trim())
+		.filter((v) => v !== "");
+
+function senderAllowed(sender: string, allowed: readonly string[]): boolean {
+	if (allowed.length === 0) return true;
+	const address = sender.toLowerCase();
+	const domain = address.slice(address.lastIndexOf("@"));
+	return allowed.some((entry) => {
+		const wanted = entry.toLowerCase();
+		return wanted.startsWith("@") ? domain === wanted : address === wanted;
+	});
+}
+
+/** A delivery report or an automatic reply: mail about mail, never an alert (RFC 3464, 3834). */
+function aboutMail(mail: Email): string | null {
+	const type = header(mail, "content-type")[0]?.toLowerCase() ?? "";
+	if (type.startsWith("multipart/report")) {
+		return "this is a delivery status report (a bounce): reports about mail open no alert";
+	}
+	const auto = header(mail, "auto-submitted")[0]?.toLowerCase() ?? "no";
+	if (auto.startsWith("auto-replied")) {
+		return "this is an automatic reply (Auto-Submitted: auto-replied): replies open no alert";
+	}
+	return null;
+}
+
+export async function normalizeMail(
+	mail: Email,
+	envelopeSender: string,
+	settings: EmailSettings,
+	receivedAt: number,
+): Promise<MailEvent | MailRefusal> {
+	if (!senderAllowed(envelopeSender, settings.allowed_senders)) {
+		return refuse(
+			"SenderNotAllowed",
+			`the sender ${envelopeSender || "<>"} is not among this integration's allowed_senders`,
+		);
+	}
+	const verified = emailRoutingResults(mail.headers);
+	if (settings.require_auth !== "none") {
+		const lacking = authProblem(settings.require_auth, verified, envelopeSender);
+		if (lacking !== null) return refuse("AuthenticationRequired", lacking);
+	}
+	const notAlert = aboutMail(mail);
+	if (notAlert !== null) return refuse("NotAnAlert", notAlert);
+
+	const subject = mail.subject ?? "";
+	const text = mail.text?.trim() ? mail.text : htmlToText(mail.html ?? "");
+	if (subject.trim() === "" && text.trim() === "") {
+		return refuse("EmptyMail", "the mail has no subject and no text: there is nothing to alert on");
+	}
+	const title = truncate(titleOf(subject, settings.strip_patterns) || "(no subject)", LIMITS.title);
+	const recovery = isRecovery(title, settings.resolve_patterns);
+	const given = header(mail, ALERT_KEY_HEADER)[0];
+	const keyText =
+		given ?? (keyTextOf(title, settings.resolve_patterns, settings.problem_patterns) || title);
+
+	const labels: Labels = {};
+	const set = labelWriter(labels);
+	const from = mail.from && "address" in mail.from ? mail.from.address : undefined;
+	set("email.from", from);
+	set("email.envelope_from", envelopeSender);
+	for (const name of settings.label_headers) {
+		set(`email.${name.toLowerCase()}`, header(mail, name.toLowerCase()).join(", "));
+	}
+	set("email.dkim", summary(verified, "dkim"));
+	set("email.spf", summary(verified, "spf"));
+	set("email.dmarc", summary(verified, "dmarc"));
+	if (mail.attachments.length > 0) set("email.attachments", mail.attachments.length);
+
+	const common = {
+		alert_key: await fitAlertKey(keyText, LIMITS.alertKey),
+		title,
+		description: truncate(text.trim(), LIMITS.description),
+		labels,
+		images: [],
+		occurred_at: receivedAt,
+	};
+	const event: AlertEvent = recovery
+		? { action: "resolve", ...common }
+		: {
+				action: "trigger",
+				severity: subjectSeverity(subject) ?? bodySeverity(text) ?? settings.severity,
+				...common,
+			};
+	// A retried delivery carries the same Message-ID: applied once.
+	const messageId = mail.messageId?.trim();
+	const receipt = messageId
+		? { key: `email:${truncate(messageId, 200)}`, fingerprint: "email" }
+		: null;
+	return { ok: true, event, receipt };
+}

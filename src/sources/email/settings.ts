@@ -1,0 +1,114 @@
+import * as z from "zod/mini";
+import { Severity } from "../../alerts/event";
+import { FlappingSetting } from "../../integrations/flapping";
+import { RateLimitSetting } from "../../integrations/rate-limit";
+import {
+	AutoResolveAfter,
+	ExpectWithin,
+	Retention,
+	settingsError,
+} from "../../integrations/settings";
+import { RegexPattern } from "../../routing/rules";
+
+/**
+ * Settings of an `email` integration. Patterns are RE2 (bounded like a route's regex) and run on
+ * the subject as the sender wrote it, after its encoded words are decoded. Their defaults are
+ * written against the monitoring tools' own mails (test/fixtures/email): Nagios, Icinga 2 and
+ * Zabbix. A setting is checked when saved, so RE2 must be loaded where these are parsed (the
+ * admin API loads it; the mail's module loads it before it reads them).
+ */
+
+const MAX_PATTERNS = 20;
+const MAX_LABEL_HEADERS = 20;
+const MAX_ALLOWED_SENDERS = 100;
+
+const Patterns = (fallback: string[]) => {
+	const hint = `must be a list of at most ${MAX_PATTERNS} RE2 patterns`;
+	return z._default(
+		z.array(RegexPattern, { error: hint }).check(z.maxLength(MAX_PATTERNS, hint)),
+		fallback,
+	);
+};
+
+/** Leading reply and forward prefixes (English, German, Nordic, Dutch, French) and ticket numbers. */
+export const DEFAULT_STRIP_PATTERNS = [
+	"^(?:\\s*(?i:re|fwd?|aw|sv|wg|tr)\\s*:)+\\s*",
+	"\\s*\\[(?:#|[A-Z][A-Z0-9]*-)[0-9]+\\]",
+];
+
+/**
+ * What says a mail is a recovery: Nagios's and Icinga's `RECOVERY` notification type and their
+ * `OK` and `UP` states, Zabbix's "Resolved: …" and "Resolved in 5m 3s: …". Words as the tools
+ * write them (capitals), so that "Ok, looks up" in a person's subject resolves nothing.
+ */
+export const DEFAULT_RESOLVE_PATTERNS = [
+	"\\bRECOVERY\\b",
+	"\\b(?:Resolved|RESOLVED)\\b(?: in(?: [0-9]+[a-zA-Z]+)+)?",
+	"\\bOK\\b",
+	"\\bUP\\b",
+];
+
+/**
+ * Words of a problem's subject that its recovery's subject does not have: removed with the
+ * resolve patterns' matches when the alert key is taken from the subject, so that "** PROBLEM
+ * Host Alert: web-1 is DOWN **" and "** RECOVERY Host Alert: web-1 is UP **" name one alert.
+ */
+export const DEFAULT_PROBLEM_PATTERNS = [
+	"\\b(?:PROBLEM|Problem)\\b",
+	"\\b(?:DOWN|UNREACHABLE|CRITICAL|WARNING|UNKNOWN|FLAPPINGSTART)\\b",
+];
+
+const HEADER_NAME = /^[!-9;-~]{1,64}$/;
+const SENDER = /^[^@\s]{0,64}@[^@\s]{1,253}$/;
+
+export const RequireAuth = z.enum(["none", "dkim", "spf", "dkim_and_spf"], {
+	error: "must be none, dkim, spf or dkim_and_spf",
+});
+export type RequireAuth = z.infer<typeof RequireAuth>;
+
+export const EmailSettings = z.strictObject(
+	{
+		strip_patterns: Patterns(DEFAULT_STRIP_PATTERNS),
+		resolve_patterns: Patterns(DEFAULT_RESOLVE_PATTERNS),
+		problem_patterns: Patterns(DEFAULT_PROBLEM_PATTERNS),
+		/** Headers copied to labels as `email.<lowercase name>`. */
+		label_headers: z._default(
+			z
+				.array(
+					z
+						.string()
+						.check(z.regex(HEADER_NAME, "must be header names (printable, no colon, 64 at most)")),
+					{ error: "must be a list of header names" },
+				)
+				.check(z.maxLength(MAX_LABEL_HEADERS, `must name at most ${MAX_LABEL_HEADERS} headers`)),
+			[],
+		),
+		/** Envelope senders taken (`ops@example.com`, or `@example.com` for a domain); empty: any. */
+		allowed_senders: z._default(
+			z
+				.array(
+					z
+						.string()
+						.check(
+							z.regex(SENDER, "must be addresses (nagios@example.com) or domains (@example.com)"),
+						),
+					{ error: "must be a list of addresses or @domains" },
+				)
+				.check(
+					z.maxLength(MAX_ALLOWED_SENDERS, `must hold at most ${MAX_ALLOWED_SENDERS} senders`),
+				),
+			[],
+		),
+		/** What Email Routing must have verified (its Authentication-Results) for a mail to be taken. */
+		require_auth: z._default(RequireAuth, "none"),
+		/** The severity of a problem whose subject and body name none. */
+		severity: z._default(Severity, "critical"),
+		auto_resolve_after: AutoResolveAfter(null),
+		rate_limit: RateLimitSetting,
+		retention: Retention,
+		expect_within: ExpectWithin,
+		flapping: FlappingSetting,
+	},
+	{ error: settingsError },
+);
+export type EmailSettings = z.infer<typeof EmailSettings>;

@@ -1,0 +1,224 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadRegexEngine } from "../../src/routing/regex-engine";
+import { base32, fromBase32 } from "../../src/security/base32";
+import { generateEmailKey, readIntegrationKey, redactKeys } from "../../src/security/secrets";
+import { emailAddressFor, keyFromRecipient } from "../../src/sources/email/address";
+import {
+	authProblem,
+	emailRoutingResults,
+	parseAuthenticationResults,
+	summary,
+} from "../../src/sources/email/auth-results";
+import { htmlToText } from "../../src/sources/email/html-text";
+import {
+	DEFAULT_PROBLEM_PATTERNS,
+	DEFAULT_RESOLVE_PATTERNS,
+	DEFAULT_STRIP_PATTERNS,
+} from "../../src/sources/email/settings";
+import {
+	bodySeverity,
+	isRecovery,
+	keyTextOf,
+	subjectSeverity,
+	titleOf,
+} from "../../src/sources/email/subject";
+
+beforeAll(() => loadRegexEngine());
+
+describe("email keys", () => {
+	it("are base32 of RFC 4648 (lowercase, no padding)", () => {
+		// RFC 4648 §10's vectors, lowercased and unpadded.
+		const vectors = ["", "my", "mzxq", "mzxw6", "mzxw6yq", "mzxw6ytb", "mzxw6ytboi"];
+		const inputs = ["", "f", "fo", "foo", "foob", "fooba", "foobar"];
+		for (const [i, input] of inputs.entries()) {
+			const bytes = new TextEncoder().encode(input);
+			expect(base32(bytes)).toBe(vectors[i]);
+			expect(fromBase32(vectors[i] ?? "")).toEqual(bytes);
+		}
+		// Leftover bits that are not zero: a second spelling, refused.
+		expect(fromBase32("mz")).toBeNull();
+		expect(fromBase32("MY")).toBeNull();
+	});
+
+	it("carry their integration's id in 61 lowercase characters that fit a local part", () => {
+		const id = crypto.randomUUID();
+		const keys = new Set(Array.from({ length: 100 }, () => generateEmailKey(id)));
+		expect(keys.size).toBe(100);
+		for (const key of keys) {
+			expect(key).toMatch(/^agk[a-z2-7]{58}$/);
+			expect(readIntegrationKey(key)).toEqual({ kind: "addressed", integrationId: id });
+		}
+	});
+
+	it("are read from the recipient, whole or after the last +, in any case", () => {
+		const key = generateEmailKey(crypto.randomUUID());
+		expect(keyFromRecipient(`${key}@alerts.example.com`)).toBe(key);
+		expect(keyFromRecipient(`${key.toUpperCase()}@ALERTS.example.com`)).toBe(key);
+		expect(keyFromRecipient(`a+b+${key}@alerts.example.com`)).toBe(null);
+		expect(keyFromRecipient(`a+${key}@alerts.example.com`)).toBe(key);
+		for (const bad of [key, `${key}@`.slice(1), `x${key}@d`, `${key.slice(1)}@d`, "@d", ""]) {
+			expect(keyFromRecipient(bad)).toBeNull();
+		}
+	});
+
+	it("are masked in messages and log lines, in an address too", () => {
+		const key = generateEmailKey(crypto.randomUUID());
+		expect(redactKeys(`mail to ${key}@alerts.example.com`)).toBe("mail to agk…@alerts.example.com");
+		expect(redactKeys(`to a+${key}@d`)).toBe("to a+agk…@d");
+		expect(redactKeys(`/push/${key}`)).toBe("/push/agk…");
+		expect(redactKeys(`x${key}`)).toBe(`x${key}`);
+	});
+
+	it("make the address shown on create, with or without EMAIL_DOMAIN", () => {
+		expect(emailAddressFor("agkx", "alerts.example.com")).toEqual({
+			email_address: "agkx@alerts.example.com",
+		});
+		expect(emailAddressFor("agkx", "@alerts.example.com").email_address).toBe(
+			"agkx@alerts.example.com",
+		);
+		const bare = emailAddressFor("agkx", undefined);
+		expect(bare.email_address).toBe("agkx@");
+		expect(bare.email_address_hint).toContain("EMAIL_DOMAIN");
+	});
+});
+
+const keyOf = (subject: string) =>
+	keyTextOf(
+		titleOf(subject, DEFAULT_STRIP_PATTERNS),
+		DEFAULT_RESOLVE_PATTERNS,
+		DEFAULT_PROBLEM_PATTERNS,
+	);
+const recovers = (subject: string) =>
+	isRecovery(titleOf(subject, DEFAULT_STRIP_PATTERNS), DEFAULT_RESOLVE_PATTERNS);
+
+describe("a subject, with the default patterns", () => {
+	it.each([
+		["** PROBLEM Host Alert: web-1 is DOWN **", "** RECOVERY Host Alert: web-1 is UP **"],
+		[
+			"** PROBLEM Service Alert: db-1/Disk Space is WARNING **",
+			"** RECOVERY Service Alert: db-1/Disk Space is OK **",
+		],
+		["[PROBLEM] Host web-1 is DOWN!", "[RECOVERY] Host web-1 is UP!"],
+		["Problem: High CPU on web-1", "Resolved: High CPU on web-1"],
+		["Problem: High CPU on web-1", "Resolved in 5m 3s: High CPU on web-1"],
+		["Problem: High CPU on web-1", "Resolved in 1d 2h 3m: High CPU on web-1"],
+	])("gives %s and its recovery one key", (problem, recovery) => {
+		expect(recovers(problem)).toBe(false);
+		expect(recovers(recovery)).toBe(true);
+		expect(keyOf(problem)).toBe(keyOf(recovery));
+		expect(keyOf(problem)).not.toBe("");
+	});
+
+	it("keeps distinct problems apart", () => {
+		expect(keyOf("** PROBLEM Host Alert: web-1 is DOWN **")).not.toBe(
+			keyOf("** PROBLEM Host Alert: web-2 is DOWN **"),
+		);
+		expect(keyOf("** PROBLEM Host Alert: web-1 is DOWN **")).toBe("Host Alert web-1 is");
+	});
+
+	it("loses reply and forward prefixes and ticket numbers in the title", () => {
+		expect(titleOf("Re: Fwd: RE:  disk full [#1234] on db-1", DEFAULT_STRIP_PATTERNS)).toBe(
+			"disk full on db-1",
+		);
+		expect(titleOf("AW: [OPS-42] backup\n failed", DEFAULT_STRIP_PATTERNS)).toBe("backup failed");
+		// The state words stay in the title.
+		expect(titleOf("[PROBLEM] Host web-1 is DOWN!", DEFAULT_STRIP_PATTERNS)).toBe(
+			"[PROBLEM] Host web-1 is DOWN!",
+		);
+	});
+
+	it("does not resolve on prose: words as the tools write them", () => {
+		for (const subject of [
+			"ok, looks up now",
+			"Okta login failed",
+			"UPS on battery",
+			"Backup resolver failed",
+		]) {
+			expect(recovers(subject)).toBe(false);
+		}
+	});
+
+	it("names a severity in capitals or brackets, the most severe of them", () => {
+		expect(subjectSeverity("** PROBLEM Service Alert: db-1/Disk is CRITICAL **")).toBe("critical");
+		expect(subjectSeverity("** PROBLEM Service Alert: db-1/Disk is WARNING **")).toBe("warning");
+		expect(subjectSeverity("Problem [High]: disk")).toBe("critical");
+		expect(subjectSeverity("(info) nightly report")).toBe("info");
+		expect(subjectSeverity("WARNING then CRITICAL")).toBe("critical");
+		expect(subjectSeverity("High CPU on web-1, Host Alert, low disk")).toBeNull();
+		expect(bodySeverity("Problem started at 10:15\nSeverity: High\n")).toBe("critical");
+		expect(bodySeverity("Severity: Average")).toBe("warning");
+		expect(bodySeverity("no such line")).toBeNull();
+	});
+});
+
+describe("Authentication-Results", () => {
+	// Email Routing's, as a Worker received it (docs/sources/email.md).
+	const CLOUDFLARE = `mx.cloudflare.net;
+	dkim=pass header.d=gmail.com header.s=20251104 header.b=L6CZ3OJ0;
+	dmarc=pass header.from=gmail.com policy.dmarc=none;
+	spf=none (mx.cloudflare.net: no SPF records found for postmaster@mail-yw1-x112d.google.com) smtp.helo=mail-yw1-x112d.google.com;
+	spf=pass (mx.cloudflare.net: domain of joe@gmail.com designates 2607:f8b0:4864:20::112d as permitted sender) smtp.mailfrom=joe@gmail.com;
+	arc=pass smtp.remote-ip="2607:f8b0:4864:20::112d"`;
+
+	it("are parsed: authserv-id, each method's result and properties, comments dropped", () => {
+		const parsed = parseAuthenticationResults(CLOUDFLARE);
+		expect(parsed.authservId).toBe("mx.cloudflare.net");
+		expect(parsed.results.map((r) => `${r.method}=${r.result}`)).toEqual([
+			"dkim=pass",
+			"dmarc=pass",
+			"spf=none",
+			"spf=pass",
+			"arc=pass",
+		]);
+		expect(parsed.results[0]?.props["header.d"]).toBe("gmail.com");
+		expect(parsed.results[4]?.props["smtp.remote-ip"]).toBe("2607:f8b0:4864:20::112d");
+		expect(summary(parsed.results, "spf")).toBe("pass");
+		expect(summary(parsed.results, "dkim")).toBe("pass");
+		// Gmail's older form, with a comment holding a semicolon-free explanation.
+		const gmail = parseAuthenticationResults(
+			"mx.google.com; spf=pass (google.com: domain of x@y.com designates 1.2.3.4 as permitted sender) smtp.mail=x@y.com; dkim=pass header.i=@papertrailapp.com",
+		);
+		expect(gmail.results.map((r) => r.result)).toEqual(["pass", "pass"]);
+	});
+
+	it("are read only from Email Routing, above any other server's Received header", () => {
+		const ours = { key: "authentication-results", value: CLOUDFLARE };
+		const cf = { key: "received", value: "from x by cloudflare-email.net (cloudflare) id 1" };
+		const theirs = { key: "received", value: "from a by mail.example.com" };
+		expect(emailRoutingResults([cf, ours, theirs])).toHaveLength(5);
+		expect(emailRoutingResults([theirs, ours])).toEqual([]);
+		expect(
+			emailRoutingResults([
+				cf,
+				{ key: "authentication-results", value: "mx.google.com; dkim=pass" },
+			]),
+		).toEqual([]);
+	});
+
+	it("meet a requirement only when tied to the envelope sender", () => {
+		const results = parseAuthenticationResults(CLOUDFLARE).results;
+		expect(authProblem("dkim_and_spf", results, "joe@gmail.com")).toBeNull();
+		expect(authProblem("dkim", results, "x@mail.gmail.com")).toBeNull();
+		expect(authProblem("dkim", results, "x@evil.example")).toContain(
+			"DKIM signature of evil.example",
+		);
+		expect(authProblem("spf", results, "x@evil.example")).toContain("SPF pass");
+		expect(authProblem("spf", [], "joe@gmail.com")).toContain("SPF pass");
+	});
+});
+
+describe("an HTML part as text", () => {
+	it("drops tags, scripts and styles, breaks blocks and decodes entities", () => {
+		const html =
+			"<html><head><title>t</title><style>p{x}</style></head><body><h1>Disk&nbsp;full</h1><p>on <b>db-1</b> &amp; db-2</p><script>alert(1)</script><table><tr><td>a</td><td>b</td></tr></table>&#x2014;&#8212;&unknown;</body></html>";
+		// Blocks are paragraphs: a blank line between them.
+		expect(htmlToText(html)).toBe("Disk full\n\non db-1 & db-2\n\na b\n\n——&unknown;");
+	});
+
+	it("costs no more than its length on hostile input", () => {
+		const hostile = "<script>".repeat(50_000) + "<".repeat(100_000) + "&#".repeat(50_000);
+		const started = performance.now();
+		htmlToText(hostile);
+		expect(performance.now() - started).toBeLessThan(1_000);
+	});
+});

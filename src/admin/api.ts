@@ -1,5 +1,6 @@
 import type { Endpoint } from "../http/endpoint";
 import { alertEndpoints } from "./alerts";
+import { auditEndpoints } from "./audit";
 import { changeEndpoints } from "./changes";
 import { channelEndpoints } from "./channels";
 import { deliveryEndpoints } from "./deliveries";
@@ -12,6 +13,7 @@ import { previewEndpoints } from "./preview";
 import { routingRuleEndpoints } from "./routing-rules";
 import { silenceEndpoints } from "./silences";
 import { targetEndpoints } from "./targets";
+import { tokenEndpoints } from "./tokens";
 
 /** Every endpoint under `/api/v1/`, each declared once beside its handler. */
 export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
@@ -28,4 +30,6 @@ export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...silenceEndpoints,
 	...inhibitRuleEndpoints,
 	...heartbeatEndpoints,
+	...tokenEndpoints,
+	...auditEndpoints,
 ];

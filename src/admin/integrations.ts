@@ -25,7 +25,8 @@ import { requiredAs, unknownFieldOr } from "../schema/messages";
 import { generateIntegrationKey, generateRoutingKey, sha256Hex } from "../security/secrets";
 import { CloudWatchSettings } from "../sources/cloudwatch/settings";
 import { SOURCES, settingsOf, settingsProblem } from "../sources/registry";
-import { ADMIN, CreatedPageQuery, Name, newestFirst } from "./fields";
+import { channelLimit } from "./channel-limit";
+import { ADMIN, CreatedPageQuery, Name, newestFirst, READ } from "./fields";
 import { configureObject, provisionObject } from "./objects";
 
 export const CreateIntegration = z.strictObject(
@@ -143,6 +144,8 @@ export const integrationEndpoints = [
 		method: "post",
 		path: "/api/v1/integrations",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "integration.create",
 		summary: DOCS && "Create an integration; its key is in this answer only",
 		body: {
 			schema: CreateIntegration,
@@ -194,7 +197,8 @@ export const integrationEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations",
-		...ADMIN,
+		...READ,
+		scope: "list",
 		summary: DOCS && "List integrations, newest first",
 		query: CreatedPageQuery,
 		answer: {
@@ -204,7 +208,7 @@ export const integrationEndpoints = [
 		},
 		handler: async (c, { query }) => {
 			const { page, next_cursor } = await newestFirst(query, (range) =>
-				listIntegrations(c.env.DB, range),
+				listIntegrations(c.env.DB, range, channelLimit(c)),
 			);
 			return { integrations: page.map(integrationToApi), next_cursor };
 		},
@@ -212,7 +216,8 @@ export const integrationEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations/{id}",
-		...ADMIN,
+		...READ,
+		scope: "integration",
 		summary: DOCS && "One integration, with its intake counters",
 		answer: ONE,
 		refusals: NO_INTEGRATION,
@@ -223,6 +228,8 @@ export const integrationEndpoints = [
 		method: "patch",
 		path: "/api/v1/integrations/{id}",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "integration.update",
 		summary: DOCS && "Change the name, settings or private channel",
 		body: {
 			schema: UpdateIntegration,
@@ -254,6 +261,8 @@ export const integrationEndpoints = [
 		method: "delete",
 		path: "/api/v1/integrations/{id}",
 		...ADMIN,
+		scope: "integration",
+		audit: "integration.delete",
 		summary: DOCS && "Delete an integration: its key stops at once, its alerts and incidents go",
 		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
 		refusals: NO_INTEGRATION,
@@ -283,6 +292,8 @@ export const integrationEndpoints = [
 		method: "post",
 		path: "/api/v1/integrations/{id}/rotate-key",
 		...ADMIN,
+		scope: "integration",
+		audit: "integration.rotate_key",
 		summary: DOCS && "Issue a new key; the old one stops at once",
 		answer: {
 			status: 200,
@@ -308,6 +319,8 @@ export const integrationEndpoints = [
 		method: "delete",
 		path: "/api/v1/integrations/{id}/topic",
 		...ADMIN,
+		scope: "integration",
+		audit: "integration.unpin_topic",
 		summary: DOCS && "Unpin an aws_cloudwatch integration's SNS topic",
 		answer: ONE,
 		refusals: { ...NO_INTEGRATION, 409: DOCS && "Not an aws_cloudwatch integration" },
@@ -389,7 +402,7 @@ export async function requireChannels(db: D1Database, ids: string[], field: stri
 		throw new InvalidParameter(`${field} names no channel: ${missing.join(", ")}`);
 }
 
-function integrationNotFound(id: string) {
+export function integrationNotFound(id: string) {
 	return new NotFound("IntegrationNotFound", `no integration has id ${JSON.stringify(id)}`);
 }
 

@@ -81,7 +81,9 @@ describe("dashboard", () => {
 		expect(section).toMatch(
 			/<li class="timeline-triggered">.*Triggered by alert disk \(critical\)\./,
 		);
-		expect(section).toMatch(/<li class="timeline-acknowledged">.*Acknowledged in the dashboard\./);
+		expect(section).toMatch(
+			/<li class="timeline-acknowledged">.*Acknowledged by admin token in the dashboard\./,
+		);
 	});
 
 	it("lists integrations with what shows they are wired", async () => {

@@ -28,7 +28,7 @@ export function authorize(one: Endpoint, all: readonly Endpoint[]): MiddlewareHa
 			actor: actorOf(principal),
 			via: "api",
 			action: one.audit,
-			resource_id: resourceId(c, after),
+			resource_id: resourceId(c, one.audit, after),
 			before,
 			after,
 			request_id: c.get("requestId"),
@@ -88,13 +88,11 @@ function viewOf(one: Endpoint, action: string, all: readonly Endpoint[]) {
 	return undefined;
 }
 
-/** The path's last parameter (`{target}`, `{delivery}`, `{id}`), or a created thing's id. */
-function resourceId(c: Context<AppEnv>, after: unknown): string | null {
-	const params = c.req.param() as Record<string, string>;
-	const last = Object.values(params).at(-1);
-	if (last !== undefined) return last;
+/** A created thing's id, else the path's last parameter (`{target}`, `{delivery}`, `{id}`). */
+function resourceId(c: Context<AppEnv>, action: string, after: unknown): string | null {
 	const id = (after as { id?: unknown } | null)?.id;
-	return typeof id === "string" ? id : null;
+	if (action.endsWith(".create") && typeof id === "string") return id;
+	return Object.values(c.req.param() as Record<string, string>).at(-1) ?? null;
 }
 
 async function answerData(response: Response): Promise<unknown> {

@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { ServiceUnavailable } from "../http/errors";
 
 /**
  * The team's signing keys (https://<team domain>/cdn-cgi/access/certs), fetched and imported
@@ -65,11 +64,10 @@ export async function accessKey(
 	}
 }
 
-const certsUnavailable = () =>
-	new ServiceUnavailable(
-		"AccessCertsUnavailable",
-		"the Cloudflare Access signing keys could not be fetched: retry shortly",
-	);
+/** The certificate set could not be read (the admin app answers 503, which clients retry). */
+export class AccessCertsUnavailable extends Error {}
+
+const certsUnavailable = () => new AccessCertsUnavailable("access certs unavailable");
 
 async function fetchKeys(teamDomain: string): Promise<Map<string, CryptoKey>> {
 	const response = await fetch(`https://${teamDomain}/cdn-cgi/access/certs`, {

@@ -1,5 +1,4 @@
 import * as z from "zod/mini";
-import { ServiceUnavailable } from "../http/errors";
 import { fromBase64url } from "../security/secrets";
 import { higherRole, ROLES, type Role } from "./role";
 
@@ -40,9 +39,12 @@ export type AccessConfig = { teamDomain: string; aud: string; roles: AccessRoles
 
 let parsed: { raw: string; config: AccessConfig } | undefined;
 
+/** Settings set in part or malformed: never a silent fallback (the admin app answers 503). */
+export class AccessMisconfigured extends Error {}
+
 /**
- * The settings, checked once per isolate and value: null when Access is off (none set); a 503
- * naming what to fix when they are set in part or malformed, never a silent fallback.
+ * The settings, checked once per isolate and value: null when Access is off (none set);
+ * AccessMisconfigured naming what to fix when they are set in part or malformed.
  */
 export function accessConfig(
 	env: Pick<Env, "ACCESS_TEAM_DOMAIN" | "ACCESS_AUD" | "ACCESS_ROLES">,
@@ -81,11 +83,7 @@ export function accessConfig(
 	return config;
 }
 
-const misconfigured = (problem: string) =>
-	new ServiceUnavailable(
-		"AccessMisconfigured",
-		`sign-in through Cloudflare Access is misconfigured: ${problem} (docs/security.md, "Cloudflare Access")`,
-	);
+const misconfigured = (problem: string) => new AccessMisconfigured(problem);
 
 /** The highest role an email is given by ACCESS_ROLES (emails compared without case), or null. */
 export function roleOfEmail(roles: AccessRoles, email: string): Role | null {

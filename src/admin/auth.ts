@@ -1,7 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
-import { accessKey } from "../access/access-certs";
+import { AccessCertsUnavailable, accessKey } from "../access/access-certs";
 import {
 	type AccessConfig,
+	AccessMisconfigured,
 	accessConfig,
 	roleOfEmail,
 	verifyAssertion,
@@ -162,17 +163,38 @@ function noteUse(c: Context<AppEnv>, id: string, stored: number | null, now: num
  * lists.
  */
 function accessPrincipal(c: Context<AppEnv>): Promise<Principal> | null {
-	const config = accessConfig(c.env);
+	const config = configuredAccess(c.env);
 	const assertion = c.req.header("Cf-Access-Jwt-Assertion");
 	if (config === null || assertion === undefined) return null;
 	return accessIdentity(config, assertion);
 }
 
+/** The Access settings (null: Access off), or the 503 naming what to fix in them. */
+export function configuredAccess(env: Env): AccessConfig | null {
+	try {
+		return accessConfig(env);
+	} catch (error) {
+		if (!(error instanceof AccessMisconfigured)) throw error;
+		throw new ServiceUnavailable(
+			"AccessMisconfigured",
+			`sign-in through Cloudflare Access is misconfigured: ${error.message} (docs/security.md, "Cloudflare Access")`,
+		);
+	}
+}
+
 export async function accessIdentity(config: AccessConfig, assertion: string): Promise<Principal> {
 	const now = Date.now();
-	const checked = await verifyAssertion(assertion, config, now, (kid) =>
-		accessKey(config.teamDomain, kid, now),
-	);
+	const checked = await verifyAssertion(assertion, config, now, async (kid) => {
+		try {
+			return await accessKey(config.teamDomain, kid, now);
+		} catch (error) {
+			if (!(error instanceof AccessCertsUnavailable)) throw error;
+			throw new ServiceUnavailable(
+				"AccessCertsUnavailable",
+				"the Cloudflare Access signing keys could not be fetched: retry shortly",
+			);
+		}
+	});
 	if (!checked.ok) throw new Unauthorized(CREDENTIAL_REFUSED);
 	const role = roleOfEmail(config.roles, checked.email);
 	if (role === null) {

@@ -3,7 +3,7 @@ import { type Principal, type Role, roleAllows } from "../access/role";
 import { type AuditActor, recordAudit } from "../audit/record";
 import type { AppEnv } from "../http/app-env";
 import type { Endpoint } from "../http/endpoint";
-import { Forbidden } from "../http/errors";
+import { Forbidden, HttpError } from "../http/errors";
 import { requireWithinLimit } from "./channel-limit";
 
 /**
@@ -20,7 +20,7 @@ export function authorize(one: Endpoint, all: readonly Endpoint[]): MiddlewareHa
 		if (!roleAllows(principal.role, needed)) throw forbidden(needed, principal);
 		if (principal.channels !== null) await requireWithinLimit(c, one.scope, principal.channels);
 		if (!one.audit) return next();
-		const before = view === undefined ? null : await view(c);
+		const before = view === undefined ? null : await readBefore(view, c);
 		await next();
 		if (!c.res.ok) return;
 		const after = one.method === "delete" ? null : await answerData(c.res);
@@ -86,6 +86,22 @@ function viewOf(one: Endpoint, action: string, all: readonly Endpoint[]) {
 		if (read?.data !== undefined) return read.data;
 	}
 	return undefined;
+}
+
+/**
+ * The state before a change; null when it cannot be read (a repeated DELETE of a rule kept for
+ * the record): the handler gives its own answer.
+ */
+async function readBefore(
+	view: (c: Context<AppEnv>) => Promise<unknown>,
+	c: Context<AppEnv>,
+): Promise<unknown> {
+	try {
+		return await view(c);
+	} catch (error) {
+		if (error instanceof HttpError) return null;
+		throw error;
+	}
 }
 
 /** A created thing's id, else the path's last parameter (`{target}`, `{delivery}`, `{id}`). */

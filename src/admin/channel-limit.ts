@@ -6,9 +6,7 @@ import type { AppEnv } from "../http/app-env";
 import type { Endpoint } from "../http/endpoint";
 import { Forbidden, InvalidParameter } from "../http/errors";
 import { refusalError } from "../http/refusals";
-import { channelNotFound } from "./channels";
-import { integrationNotFound } from "./integrations";
-import { silenceNotFound } from "./silences";
+import { channelNotFound, integrationNotFound, silenceNotFound } from "./not-found";
 
 /**
  * A token limited to channels sees and changes only what belongs to them: the channels

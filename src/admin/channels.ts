@@ -11,7 +11,7 @@ import {
 	updateChannel,
 } from "../db/channels";
 import { endpoint } from "../http/endpoint";
-import { Conflict, NotFound } from "../http/errors";
+import { Conflict } from "../http/errors";
 import { Deleted, Page } from "../http/views";
 import { DOCS } from "../schema/docs";
 import { durationWithin } from "../schema/duration";
@@ -26,6 +26,7 @@ import {
 	newestFirst,
 	READ,
 } from "./fields";
+import { channelNotFound } from "./not-found";
 import { rerouteChannel } from "./objects";
 
 const Grouping = {
@@ -209,6 +210,3 @@ export function definedOnly<T extends object>(value: T): { [K in keyof T]?: Sent
 	}
 	return out;
 }
-
-export const channelNotFound = (id: string) =>
-	new NotFound("ChannelNotFound", `no channel has id ${JSON.stringify(id)}`);

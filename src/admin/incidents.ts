@@ -17,9 +17,10 @@ import {
 import { actor, TimelineEntryView, timelineToApi } from "../incidents/timeline";
 import { DOCS } from "../schema/docs";
 import { channelLimit } from "./channel-limit";
-import { channelNotFound, requireChannel } from "./channels";
+import { requireChannel } from "./channels";
 import { IsoTime, PageLimit, QueryEnum, READ, WRITE } from "./fields";
-import { integrationNotFound, requireIntegration } from "./integrations";
+import { requireIntegration } from "./integrations";
+import { channelNotFound, integrationNotFound } from "./not-found";
 
 /** `open`: triggered or acknowledged, the incidents someone has to act on. */
 const ListedStatus = z.enum([...IncidentStatus.options, "open"]);

@@ -27,6 +27,7 @@ import { CloudWatchSettings } from "../sources/cloudwatch/settings";
 import { SOURCES, settingsOf, settingsProblem } from "../sources/registry";
 import { channelLimit } from "./channel-limit";
 import { ADMIN, CreatedPageQuery, Name, newestFirst, READ } from "./fields";
+import { integrationNotFound } from "./not-found";
 import { configureObject, provisionObject } from "./objects";
 
 export const CreateIntegration = z.strictObject(
@@ -400,10 +401,6 @@ export async function requireChannels(db: D1Database, ids: string[], field: stri
 	const missing = await missingChannels(db, ids);
 	if (missing.length > 0)
 		throw new InvalidParameter(`${field} names no channel: ${missing.join(", ")}`);
-}
-
-export function integrationNotFound(id: string) {
-	return new NotFound("IntegrationNotFound", `no integration has id ${JSON.stringify(id)}`);
 }
 
 /** 400 for settings the type's schema took but its source refuses (a webhook's mapping that does not parse). */

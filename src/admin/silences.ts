@@ -14,7 +14,7 @@ import {
 	updateSilence,
 } from "../db/noise";
 import { endpoint } from "../http/endpoint";
-import { Conflict, InvalidParameter, NotFound } from "../http/errors";
+import { Conflict, InvalidParameter } from "../http/errors";
 import { Page } from "../http/views";
 import { Matchers } from "../routing/matchers";
 import { Condition, matchingCost } from "../routing/rules";
@@ -25,6 +25,7 @@ import { unknownFieldOr } from "../schema/messages";
 import { channelLimit, requireSilenceWithin } from "./channel-limit";
 import { definedOnly } from "./channels";
 import { CreatedPageQuery, newestFirst, READ, IsoTime as Time, WRITE } from "./fields";
+import { silenceNotFound } from "./not-found";
 import type { AdminRequest } from "./objects";
 import { applied, Ids, MAX_DEPLOYMENT_PROGRAM, PATCH_TO_APPLY, requireScope } from "./scope";
 
@@ -368,9 +369,6 @@ async function requireSilence(db: D1Database, id: string): Promise<SilenceRow> {
 	if (silence === null) throw silenceNotFound(id);
 	return silence;
 }
-
-export const silenceNotFound = (id: string) =>
-	new NotFound("SilenceNotFound", `no silence has id ${JSON.stringify(id)}`);
 
 export function silenceToApi(row: SilenceRow, now: number): SilenceView {
 	return {

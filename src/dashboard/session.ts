@@ -1,8 +1,12 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { accessConfig } from "../access/cloudflare-access";
 import { type Principal, ROOT } from "../access/role";
-import { accessIdentity, apiTokenPrincipal, configuredAdminToken } from "../admin/auth";
+import {
+	accessIdentity,
+	apiTokenPrincipal,
+	configuredAccess,
+	configuredAdminToken,
+} from "../admin/auth";
 import {
 	deleteSession,
 	getSession,
@@ -106,7 +110,7 @@ export type Signed = { csrf: string; principal: Principal };
  */
 export async function signedInAs(c: Context<AppEnv>): Promise<Signed | null> {
 	const token = configuredAdminToken(c.env);
-	const config = accessConfig(c.env);
+	const config = configuredAccess(c.env);
 	const assertion = c.req.header("Cf-Access-Jwt-Assertion");
 	if (config !== null && assertion !== undefined) {
 		const principal = await accessIdentity(config, assertion);

@@ -21,6 +21,14 @@ declare namespace Cloudflare {
 		 * is `<key>@<EMAIL_DOMAIN>` (docs/sources/email.md). Unset: the address is shown without it.
 		 */
 		EMAIL_DOMAIN?: string;
+		/**
+		 * Cloudflare Access in front of the worker (docs/security.md): the team's host name
+		 * (`myteam.cloudflareaccess.com`), the application's audience tag, and ACCESS_ROLES, a JSON
+		 * object from role to emails or `@domain` entries. All three, or none (Access off).
+		 */
+		ACCESS_TEAM_DOMAIN?: string;
+		ACCESS_AUD?: string;
+		ACCESS_ROLES?: string;
 		/** Optional Workers Analytics Engine dataset: one data point per push (docs/operations.md). */
 		INTAKE_ANALYTICS?: AnalyticsEngineDataset;
 	}

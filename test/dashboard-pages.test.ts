@@ -185,7 +185,7 @@ describe("dashboard: an incident's page", () => {
 				integrationNames: new Map(),
 				timeline: [],
 				moreTimeline: false,
-				csrf: "c",
+				viewer: { csrf: "c", name: "admin token", role: "admin", access: false },
 				now: 0,
 			}),
 		);

@@ -7,7 +7,7 @@ describe("dashboard", () => {
 		const wrong = await page("POST", "/dashboard/login", { form: { token: "not-the-token" } });
 		expect(wrong.status).toBe(401);
 		expect(wrong.setCookie).toBeNull();
-		expect(wrong.html).toContain("That is not the admin token.");
+		expect(wrong.html).toContain("That is neither the admin token nor a valid API token.");
 
 		const right = await page("POST", "/dashboard/login", { form: { token: ADMIN_TOKEN } });
 		expect(right).toMatchObject({ status: 303, location: "/dashboard" });
@@ -76,12 +76,14 @@ describe("dashboard", () => {
 		// The timeline, in the API and on the page, says it was the dashboard.
 		const timeline = (await admin("GET", `/incidents/${incidentId}/timeline`)).body.data.entries;
 		expect(timeline.map((e: { type: string }) => e.type)).toEqual(["triggered", "acknowledged"]);
-		expect(timeline[1].by).toEqual({ via: "dashboard", name: null });
+		expect(timeline[1].by).toEqual({ via: "dashboard", name: "admin token" });
 		const section = after.html.slice(after.html.indexOf('<section id="timeline">'));
 		expect(section).toMatch(
 			/<li class="timeline-triggered">.*Triggered by alert disk \(critical\)\./,
 		);
-		expect(section).toMatch(/<li class="timeline-acknowledged">.*Acknowledged in the dashboard\./);
+		expect(section).toMatch(
+			/<li class="timeline-acknowledged">.*Acknowledged by admin token in the dashboard\./,
+		);
 	});
 
 	it("lists integrations with what shows they are wired", async () => {

@@ -193,7 +193,10 @@ describe("incident timeline", () => {
 		expect(routine).toHaveLength(MAX_ROUTINE_ENTRIES);
 		expect(entries.filter((e) => e.type === "truncated")).toHaveLength(1);
 		expect(entries[0]?.type).toBe("triggered");
-		expect(entries.at(-1)).toMatchObject({ type: "resolved", by: { via: "api", name: null } });
+		expect(entries.at(-1)).toMatchObject({
+			type: "resolved",
+			by: { via: "api", name: "admin token" },
+		});
 	});
 
 	it("answers 404 for an unknown incident and 400 for a cursor it did not make", async () => {

@@ -67,11 +67,13 @@ describe("/openapi.json (public/openapi.json, a static asset)", () => {
 		expect(adminApp.routes.some((route) => forPeople(route.path))).toBe(true);
 	});
 
-	it("puts every admin endpoint, and only those, behind the admin token's path", () => {
+	it("gives every admin endpoint, and only those, a role and a channel scope", () => {
 		for (const one of ENDPOINTS) {
-			expect(one.auth === "admin", `${one.method} ${one.path}`).toBe(
-				one.path.startsWith("/api/v1/"),
+			const admin = one.path.startsWith("/api/v1/");
+			expect(["read", "write", "admin"].includes(one.auth), `${one.method} ${one.path}`).toBe(
+				admin,
 			);
+			expect(one.scope !== undefined, `${one.method} ${one.path}`).toBe(admin);
 		}
 	});
 

@@ -77,6 +77,18 @@ describe("POST /slack/interactions", () => {
 		expect(await status(incidentId)).toBe("acknowledged");
 		const entry = (await timeline(incidentId)).find((e) => e.type === "acknowledged");
 		expect(entry?.by).toEqual({ via: "slack", name: "@ana" });
+		// And in the audit log, as the Slack user.
+		const audit = await admin("GET", `/audit?resource_id=${incidentId}`);
+		expect(audit.body.data.entries).toEqual([
+			expect.objectContaining({
+				actor: { kind: "slack", name: "@ana" },
+				via: "slack",
+				action: "incident.acknowledge",
+				changes: expect.objectContaining({
+					status: { before: "triggered", after: "acknowledged" },
+				}),
+			}),
+		]);
 
 		const [update] = await posted(url);
 		expect(update).toMatchObject({ replace_original: true });

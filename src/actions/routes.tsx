@@ -1,6 +1,8 @@
 import { type Context, Hono } from "hono";
 import { csrf } from "hono/csrf";
+import { audited } from "../admin/authorize";
 import { QUICK_SILENCE_MS, silenceAlert } from "../admin/quick-silence";
+import { silenceToApi } from "../admin/silences";
 import { securityHeaders } from "../dashboard/headers";
 import { Layout, SeverityBadge } from "../dashboard/layout";
 import type { IncidentDetail, IncidentReply } from "../durable/contract";
@@ -92,7 +94,8 @@ actions.post("/:token", async (c) => {
 				incident,
 			);
 		const now = Date.now();
-		await silenceAlert(c, claim.integrationId, alert, "action link", now);
+		const row = await silenceAlert(c, claim.integrationId, alert, "action link", now);
+		await auditLink(c, "silence.create", row.id, null, silenceToApi(row, now));
 		const until = new Date(now + QUICK_SILENCE_MS).toISOString().slice(0, 16).replace("T", " ");
 		return page(c, 200, "Silenced", `${VERB.silence.done} It ends at ${until} UTC.`, incident);
 	}
@@ -104,6 +107,7 @@ actions.post("/:token", async (c) => {
 	if (!reply.ok) {
 		return page(c, 409, "Nothing to do", "The incident was resolved meanwhile.", incident);
 	}
+	await auditLink(c, `incident.${claim.action}`, incident.id, incident, reply.incident);
 	return page(
 		c,
 		200,
@@ -112,6 +116,25 @@ actions.post("/:token", async (c) => {
 		reply.incident,
 	);
 });
+
+/** A signed link names no person: the audit log says it was one. */
+function auditLink(
+	c: Context<AppEnv>,
+	action: string,
+	resourceId: string,
+	before: unknown,
+	after: unknown,
+) {
+	return audited(c, {
+		actor: { kind: "action_link", name: "action link" },
+		via: "action_link",
+		action,
+		resource_id: resourceId,
+		before,
+		after,
+		request_id: c.get("requestId") ?? null,
+	});
+}
 
 /** The link's claim and its incident, or the page that refuses it. */
 async function checkedLink(

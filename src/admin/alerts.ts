@@ -4,7 +4,7 @@ import { Cursor, encodeCursor } from "../http/cursor";
 import { endpoint } from "../http/endpoint";
 import { Page } from "../http/views";
 import { DOCS } from "../schema/docs";
-import { ADMIN, PageLimit, QueryEnum } from "./fields";
+import { PageLimit, QueryEnum, READ } from "./fields";
 import { NO_INTEGRATION, requireIntegration } from "./integrations";
 
 /** An integration's alerts, as its Durable Object holds them, newest first. */
@@ -25,7 +25,8 @@ export const alertEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations/{id}/alerts",
-		...ADMIN,
+		...READ,
+		scope: "integration",
 		summary: DOCS && "An integration's alerts, newest first",
 		query: AlertQuery,
 		answer: {

@@ -1,5 +1,6 @@
 import type { Endpoint } from "../http/endpoint";
 import { alertEndpoints } from "./alerts";
+import { auditEndpoints } from "./audit";
 import { changeEndpoints } from "./changes";
 import { channelEndpoints } from "./channels";
 import { deliveryEndpoints } from "./deliveries";
@@ -13,6 +14,7 @@ import { routingRuleEndpoints } from "./routing-rules";
 import { silenceEndpoints } from "./silences";
 import { slackEndpoints } from "./slack-interactions";
 import { targetEndpoints } from "./targets";
+import { tokenEndpoints } from "./tokens";
 
 /**
  * Every endpoint the admin app serves, each declared once beside its handler: the API under
@@ -33,4 +35,6 @@ export const ADMIN_ENDPOINTS: readonly Endpoint[] = [
 	...inhibitRuleEndpoints,
 	...heartbeatEndpoints,
 	...slackEndpoints,
+	...tokenEndpoints,
+	...auditEndpoints,
 ];

@@ -1,8 +1,18 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { AccessCertsUnavailable, accessKey } from "../access/access-certs";
+import {
+	type AccessConfig,
+	AccessMisconfigured,
+	accessConfig,
+	roleOfEmail,
+	verifyAssertion,
+} from "../access/cloudflare-access";
+import { type Principal, ROOT } from "../access/role";
+import { MAX_TOKENS, tokenByHash, touchToken } from "../db/tokens";
 import type { AppEnv } from "../http/app-env";
 import { bearerToken } from "../http/credentials";
-import { ServiceUnavailable, Unauthorized } from "../http/errors";
-import { secretsEqual } from "../security/secrets";
+import { Forbidden, ServiceUnavailable, Unauthorized } from "../http/errors";
+import { API_TOKEN_SHAPE, digestsEqual, secretsEqual, sha256Hex } from "../security/secrets";
 
 /** A token anyone could guess in a day of tries is no token: 32 characters of base64 are 192 bits. */
 export const MIN_ADMIN_TOKEN_CHARS = 32;
@@ -68,18 +78,132 @@ export function estimatedBits(token: string): number {
 	return characters.length * bitsPerCharacter;
 }
 
-/** `Authorization: Bearer <ADMIN_TOKEN>` on every admin route, compared in constant time. */
+/**
+ * Every admin path, unknown ones included, needs a credential: ADMIN_TOKEN, an API token or a
+ * Cloudflare Access identity. Each endpoint then checks the role it declares (authorize.ts).
+ */
 export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-	const expected = configuredAdminToken(c.env);
-	const token = bearerToken(c.req.header("Authorization"));
-	if (token === null) {
-		throw new Unauthorized("send the admin token as `Authorization: Bearer <ADMIN_TOKEN>`");
-	}
-	if (!(await secretsEqual(token, expected))) {
-		throw new Unauthorized("the admin token is wrong");
-	}
+	c.set("principal", await authenticate(c));
 	await next();
 };
+
+/**
+ * One message for every refused credential (none, wrong, expired, revoked, an altered Access
+ * assertion), so an answer never tells whether a token exists.
+ */
+export const CREDENTIAL_REFUSED =
+	"send an API token or the admin token as `Authorization: Bearer <token>`, or come through Cloudflare Access: a missing, wrong, expired or revoked credential is refused";
+
+/**
+ * Who sends this request. A bearer token is taken first (ADMIN_TOKEN, or an `agt_` API token
+ * found by its SHA-256, hence per request, so a revoked token stops at once); without one, an
+ * Access assertion when Access is configured.
+ */
+export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
+	// First, so an unset or weak root answers its 503 to everyone.
+	const root = configuredAdminToken(c.env);
+	const token = bearerToken(c.req.header("Authorization"));
+	if (token !== null) {
+		if (await secretsEqual(token, root)) return ROOT;
+		const principal = await apiTokenPrincipal(c, token);
+		if (principal === null) throw new Unauthorized(CREDENTIAL_REFUSED);
+		return principal;
+	}
+	const access = accessPrincipal(c);
+	if (access !== null) return access;
+	throw new Unauthorized(CREDENTIAL_REFUSED);
+}
+
+/** The API token's principal, or null when `token` is none that stands now. */
+export async function apiTokenPrincipal(
+	c: Context<AppEnv>,
+	token: string,
+): Promise<Principal | null> {
+	// The shape first: anything else costs no D1 read.
+	if (!API_TOKEN_SHAPE.test(token)) return null;
+	const hash = await sha256Hex(token);
+	const row = await tokenByHash(c.env.DB, hash);
+	// The lookup matched the hash in an index; the compare proves it in constant time anyway.
+	if (row === null || !digestsEqual(row.token_hash, hash)) return null;
+	const now = Date.now();
+	if (row.expires_at !== null && row.expires_at <= now) return null;
+	noteUse(c, row.id, row.last_used_at, now);
+	return {
+		kind: "token",
+		name: row.name,
+		role: row.role,
+		channels: row.channel_ids,
+		tokenId: row.id,
+	};
+}
+
+/** `last_used_at` is written at most this often per token and isolate, never on every request. */
+export const LAST_USED_GRANULARITY_MS = 60 * 60_000;
+const lastNoted = new Map<string, number>();
+
+function noteUse(c: Context<AppEnv>, id: string, stored: number | null, now: number): void {
+	const last = Math.max(lastNoted.get(id) ?? 0, stored ?? 0);
+	if (now - last < LAST_USED_GRANULARITY_MS) return;
+	// Bounded: the map never holds more than the tokens there can be, twice over.
+	if (lastNoted.size >= 2 * MAX_TOKENS) lastNoted.clear();
+	lastNoted.set(id, now);
+	const write = touchToken(c.env.DB, id, now).catch((error: unknown) => {
+		console.error(JSON.stringify({ event: "token_use_not_noted", message: String(error) }));
+	});
+	try {
+		c.executionCtx.waitUntil(write);
+	} catch {
+		// No execution context (a test calling the app directly): the write still runs.
+	}
+}
+
+/**
+ * The Access identity of a request that carries an assertion, when Access is configured; null
+ * when either is missing. 401 for an assertion that does not verify; 403 for an email no role
+ * lists.
+ */
+function accessPrincipal(c: Context<AppEnv>): Promise<Principal> | null {
+	const config = configuredAccess(c.env);
+	const assertion = c.req.header("Cf-Access-Jwt-Assertion");
+	if (config === null || assertion === undefined) return null;
+	return accessIdentity(config, assertion);
+}
+
+/** The Access settings (null: Access off), or the 503 naming what to fix in them. */
+export function configuredAccess(env: Env): AccessConfig | null {
+	try {
+		return accessConfig(env);
+	} catch (error) {
+		if (!(error instanceof AccessMisconfigured)) throw error;
+		throw new ServiceUnavailable(
+			"AccessMisconfigured",
+			`sign-in through Cloudflare Access is misconfigured: ${error.message} (docs/security.md, "Cloudflare Access")`,
+		);
+	}
+}
+
+export async function accessIdentity(config: AccessConfig, assertion: string): Promise<Principal> {
+	const now = Date.now();
+	const checked = await verifyAssertion(assertion, config, now, async (kid) => {
+		try {
+			return await accessKey(config.teamDomain, kid, now);
+		} catch (error) {
+			if (!(error instanceof AccessCertsUnavailable)) throw error;
+			throw new ServiceUnavailable(
+				"AccessCertsUnavailable",
+				"the Cloudflare Access signing keys could not be fetched: retry shortly",
+			);
+		}
+	});
+	if (!checked.ok) throw new Unauthorized(CREDENTIAL_REFUSED);
+	const role = roleOfEmail(config.roles, checked.email);
+	if (role === null) {
+		throw new Forbidden(
+			`${checked.email} has no role here: ACCESS_ROLES lists neither it nor its domain`,
+		);
+	}
+	return { kind: "access", name: checked.email, role, channels: null };
+}
 
 /** ADMIN_TOKEN, or the 503 that says how to set it (unset, too short or too weak to be a token). */
 export function configuredAdminToken(env: Env): string {

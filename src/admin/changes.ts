@@ -3,7 +3,7 @@ import { pageOf } from "../http/cursor";
 import { endpoint } from "../http/endpoint";
 import { Page } from "../http/views";
 import { DOCS } from "../schema/docs";
-import { ADMIN, CreatedPageQuery } from "./fields";
+import { CreatedPageQuery, READ } from "./fields";
 import { NO_INTEGRATION, requireIntegration } from "./integrations";
 
 /**
@@ -15,7 +15,8 @@ export const changeEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations/{id}/changes",
-		...ADMIN,
+		...READ,
+		scope: "integration",
 		summary: DOCS && "An integration's change events, newest first",
 		query: CreatedPageQuery,
 		answer: {

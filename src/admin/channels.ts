@@ -11,12 +11,22 @@ import {
 	updateChannel,
 } from "../db/channels";
 import { endpoint } from "../http/endpoint";
-import { Conflict, NotFound } from "../http/errors";
+import { Conflict } from "../http/errors";
 import { Deleted, Page } from "../http/views";
 import { DOCS } from "../schema/docs";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
-import { ADMIN, CreatedPageQuery, Description, LabelNames, Name, newestFirst } from "./fields";
+import { channelLimit } from "./channel-limit";
+import {
+	ADMIN,
+	CreatedPageQuery,
+	Description,
+	LabelNames,
+	Name,
+	newestFirst,
+	READ,
+} from "./fields";
+import { channelNotFound } from "./not-found";
 import { rerouteChannel } from "./objects";
 
 const Grouping = {
@@ -81,6 +91,8 @@ export const channelEndpoints = [
 		method: "post",
 		path: "/api/v1/channels",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "channel.create",
 		summary: DOCS && "Create a channel",
 		body: {
 			schema: CreateChannel,
@@ -108,7 +120,8 @@ export const channelEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/channels",
-		...ADMIN,
+		...READ,
+		scope: "list",
 		summary: DOCS && "List channels, newest first",
 		query: CreatedPageQuery,
 		answer: {
@@ -118,7 +131,7 @@ export const channelEndpoints = [
 		},
 		handler: async (c, { query }) => {
 			const { page, next_cursor } = await newestFirst(query, (range) =>
-				listChannels(c.env.DB, range),
+				listChannels(c.env.DB, range, channelLimit(c)),
 			);
 			return { channels: page.map(channelToApi), next_cursor };
 		},
@@ -126,7 +139,8 @@ export const channelEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/channels/{id}",
-		...ADMIN,
+		...READ,
+		scope: "channel",
 		summary: DOCS && "One channel",
 		answer: ONE_CHANNEL,
 		refusals: NO_CHANNEL,
@@ -136,6 +150,8 @@ export const channelEndpoints = [
 		method: "patch",
 		path: "/api/v1/channels/{id}",
 		...ADMIN,
+		scope: "channel",
+		audit: "channel.update",
 		summary: DOCS && "Change a channel's name, description or grouping",
 		body: { schema: UpdateChannel, example: DOCS && { group_window: null } },
 		answer: { ...ONE_CHANNEL, description: DOCS && "The changed channel." },
@@ -153,6 +169,8 @@ export const channelEndpoints = [
 		method: "delete",
 		path: "/api/v1/channels/{id}",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "channel.delete",
 		summary: DOCS && "Delete a channel nothing points to",
 		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
 		refusals: {
@@ -175,8 +193,7 @@ export const channelEndpoints = [
 
 export async function requireChannel(db: D1Database, id: string): Promise<ChannelRow> {
 	const channel = await getChannel(db, id);
-	if (channel === null)
-		throw new NotFound("ChannelNotFound", `no channel has id ${JSON.stringify(id)}`);
+	if (channel === null) throw channelNotFound(id);
 	return channel;
 }
 

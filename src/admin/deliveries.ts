@@ -8,7 +8,7 @@ import { Page } from "../http/views";
 import { DeliveryStatus } from "../notify/target";
 import { DOCS } from "../schema/docs";
 import { requireChannel } from "./channels";
-import { ADMIN, CreatedCursor, newestFirst, PageLimit, QueryEnum } from "./fields";
+import { ADMIN, CreatedCursor, newestFirst, PageLimit, QueryEnum, READ } from "./fields";
 
 /**
  * A channel's deliveries: every notification sent or being sent to its targets, with its
@@ -54,7 +54,8 @@ export const deliveryEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/channels/{id}/deliveries",
-		...ADMIN,
+		...READ,
+		scope: "channel",
 		summary: DOCS && "A channel's notifications and their attempts, newest first",
 		query: DeliveryQuery,
 		answer: {
@@ -76,6 +77,8 @@ export const deliveryEndpoints = [
 		method: "post",
 		path: "/api/v1/channels/{id}/deliveries/{delivery}/retry",
 		...ADMIN,
+		scope: "channel",
+		audit: "delivery.retry",
 		summary: DOCS && "Queue a failed notification again",
 		answer: { status: 202, data: DOCS && DeliveryView, description: DOCS && "Queued." },
 		refusals: {

@@ -84,5 +84,10 @@ export async function newestFirst<Row extends { created_at: number; id: string }
 	return pageOf(rows, query.limit, (last) => [last.created_at, last.id]);
 }
 
-/** Every admin endpoint: behind `Authorization: Bearer <ADMIN_TOKEN>` (`adminAuth`). */
+/**
+ * Every admin endpoint needs a credential (src/admin/auth.ts) holding at least its role
+ * (src/access/role.ts): `read` to look, `write` to act on incidents and noise, `admin` for the rest.
+ */
+export const READ = { tag: "Admin", auth: "read" } as const;
+export const WRITE = { tag: "Admin", auth: "write" } as const;
 export const ADMIN = { tag: "Admin", auth: "admin" } as const;

@@ -4,7 +4,7 @@ import { MAX_PINGS_KEPT } from "../durable/state/heartbeat";
 import { endpoint } from "../http/endpoint";
 import { Conflict, NotFound } from "../http/errors";
 import { DOCS } from "../schema/docs";
-import { ADMIN, PageLimit } from "./fields";
+import { ADMIN, PageLimit, READ } from "./fields";
 import { NO_INTEGRATION, requireIntegration } from "./integrations";
 
 /**
@@ -37,6 +37,8 @@ function pausing(paused: boolean) {
 		method: "post",
 		path: `/api/v1/integrations/{id}/${paused ? "pause" : "resume"}`,
 		...ADMIN,
+		scope: "integration",
+		audit: paused ? "integration.pause" : "integration.resume",
 		summary:
 			DOCS &&
 			(paused
@@ -58,7 +60,8 @@ export const heartbeatEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations/{id}/pings",
-		...ADMIN,
+		...READ,
+		scope: "integration",
 		summary:
 			DOCS &&
 			`A heartbeat's latest pings (at most ${MAX_PINGS_KEPT} are kept), newest first, with run times and output; other types have none`,

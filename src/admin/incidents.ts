@@ -1,7 +1,9 @@
+import type { Context } from "hono";
 import * as z from "zod/mini";
 import { Severity } from "../alerts/event";
 import { incidentIntegration, listIncidents } from "../db/incidents";
 import type { IncidentReply } from "../durable/contract";
+import type { AppEnv } from "../http/app-env";
 import { Cursor, pageOf } from "../http/cursor";
 import { endpoint } from "../http/endpoint";
 import { refusalError } from "../http/refusals";
@@ -14,9 +16,11 @@ import {
 } from "../incidents/incident";
 import { actor, TimelineEntryView, timelineToApi } from "../incidents/timeline";
 import { DOCS } from "../schema/docs";
+import { channelLimit } from "./channel-limit";
 import { requireChannel } from "./channels";
-import { ADMIN, IsoTime, PageLimit, QueryEnum } from "./fields";
+import { IsoTime, PageLimit, QueryEnum, READ, WRITE } from "./fields";
 import { requireIntegration } from "./integrations";
+import { channelNotFound, integrationNotFound } from "./not-found";
 
 /** `open`: triggered or acknowledged, the incidents someone has to act on. */
 const ListedStatus = z.enum([...IncidentStatus.options, "open"]);
@@ -64,7 +68,8 @@ export const incidentEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/incidents",
-		...ADMIN,
+		...READ,
+		scope: "list",
 		summary: DOCS && "Incidents across integrations, newest first",
 		query: IncidentQuery,
 		answer: {
@@ -75,12 +80,24 @@ export const incidentEndpoints = [
 		refusals: { 404: DOCS && "The channel_id or integration_id filter names nothing" },
 		handler: async (c, { query }) => {
 			// A filter naming nothing is a mistake to report, not an empty list.
-			if (query.channel_id !== undefined) await requireChannel(c.env.DB, query.channel_id);
-			if (query.integration_id !== undefined)
-				await requireIntegration(c.env.DB, query.integration_id);
+			// A limited token's filter on another channel names nothing, as far as it can tell.
+			const limit = channelLimit(c);
+			if (query.channel_id !== undefined) {
+				if (limit !== null && !limit.includes(query.channel_id)) {
+					throw channelNotFound(query.channel_id);
+				}
+				await requireChannel(c.env.DB, query.channel_id);
+			}
+			if (query.integration_id !== undefined) {
+				const row = await requireIntegration(c.env.DB, query.integration_id);
+				if (limit !== null && (row.channel_id === null || !limit.includes(row.channel_id))) {
+					throw integrationNotFound(row.id);
+				}
+			}
 			const { cursor, ...filter } = query;
 			const rows = await listIncidents(c.env.DB, {
 				...filter,
+				channels: channelLimit(c),
 				limit: query.limit + 1,
 				after: cursor,
 			});
@@ -91,7 +108,8 @@ export const incidentEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/incidents/{id}",
-		...ADMIN,
+		...READ,
+		scope: "incident",
 		summary: DOCS && "One incident with its alerts",
 		answer: ONE,
 		refusals: NOT_FOUND,
@@ -101,27 +119,32 @@ export const incidentEndpoints = [
 	endpoint({
 		method: "post",
 		path: "/api/v1/incidents/{id}/acknowledge",
-		...ADMIN,
+		...WRITE,
+		scope: "incident",
+		audit: "incident.acknowledge",
 		summary: DOCS && "Acknowledge an incident (stops escalation and repeats)",
 		answer: ONE,
 		refusals: { ...NOT_FOUND, 409: DOCS && "The incident is resolved" },
 		handler: async (c, { params: { id } }) =>
-			incidentOf(await (await incidentObject(c.env, id)).acknowledgeIncident(id, BY_API)),
+			incidentOf(await (await incidentObject(c.env, id)).acknowledgeIncident(id, byApi(c))),
 	}),
 	endpoint({
 		method: "post",
 		path: "/api/v1/incidents/{id}/resolve",
-		...ADMIN,
+		...WRITE,
+		scope: "incident",
+		audit: "incident.resolve",
 		summary: DOCS && "Resolve an incident and its firing alerts",
 		answer: ONE,
 		refusals: NOT_FOUND,
 		handler: async (c, { params: { id } }) =>
-			incidentOf(await (await incidentObject(c.env, id)).resolveIncident(id, BY_API)),
+			incidentOf(await (await incidentObject(c.env, id)).resolveIncident(id, byApi(c))),
 	}),
 	endpoint({
 		method: "get",
 		path: "/api/v1/incidents/{id}/timeline",
-		...ADMIN,
+		...READ,
+		scope: "incident",
 		summary: DOCS && "What happened to an incident and who did it, oldest first",
 		query: TimelineQuery,
 		answer: {
@@ -144,8 +167,8 @@ export const incidentEndpoints = [
 	}),
 ];
 
-/** The admin API's actor: who holds the admin token is not known beyond that. */
-const BY_API = actor("api");
+/** The admin API's actor, named as the credential is: a token's name, an Access email. */
+const byApi = (c: Context<AppEnv>) => actor("api", c.get("principal")?.name ?? null);
 
 /** The mirror says which integration holds the incident; that Durable Object is the truth. */
 export async function incidentObject(env: Env, id: string) {

@@ -22,7 +22,7 @@ import { Condition, matchingCost } from "../routing/rules";
 import { DOCS } from "../schema/docs";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly } from "./channels";
-import { ADMIN, CreatedPageQuery, Description, LabelNames, newestFirst } from "./fields";
+import { ADMIN, CreatedPageQuery, Description, LabelNames, newestFirst, READ } from "./fields";
 import { applied, Ids, MAX_DEPLOYMENT_PROGRAM, PATCH_TO_APPLY, requireScope } from "./scope";
 
 /**
@@ -79,6 +79,8 @@ export const inhibitRuleEndpoints = [
 		method: "post",
 		path: "/api/v1/inhibit-rules",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "inhibit_rule.create",
 		summary: DOCS && "Create an inhibit rule",
 		body: {
 			schema: CreateInhibitRule,
@@ -119,7 +121,8 @@ export const inhibitRuleEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/inhibit-rules",
-		...ADMIN,
+		...READ,
+		scope: "unscoped",
 		summary: DOCS && "List inhibit rules, newest first",
 		query: CreatedPageQuery,
 		answer: {
@@ -137,7 +140,8 @@ export const inhibitRuleEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/inhibit-rules/{id}",
-		...ADMIN,
+		...READ,
+		scope: "unscoped",
 		summary: DOCS && "One inhibit rule",
 		answer: ONE,
 		refusals: NOT_FOUND,
@@ -147,6 +151,8 @@ export const inhibitRuleEndpoints = [
 		method: "patch",
 		path: "/api/v1/inhibit-rules/{id}",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "inhibit_rule.update",
 		summary: DOCS && "Change an inhibit rule",
 		body: { schema: UpdateInhibitRule, example: DOCS && { equal: ["instance", "cluster"] } },
 		answer: { ...ONE, description: DOCS && "The changed rule." },
@@ -175,6 +181,8 @@ export const inhibitRuleEndpoints = [
 		method: "delete",
 		path: "/api/v1/inhibit-rules/{id}",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "inhibit_rule.delete",
 		summary: DOCS && "Delete an inhibit rule",
 		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
 		refusals: NOT_FOUND,

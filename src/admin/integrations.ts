@@ -31,7 +31,9 @@ import {
 import { CloudWatchSettings } from "../sources/cloudwatch/settings";
 import { emailAddressFor } from "../sources/email/address";
 import { SOURCES, settingsOf, settingsProblem } from "../sources/registry";
-import { ADMIN, CreatedPageQuery, Name, newestFirst } from "./fields";
+import { channelLimit } from "./channel-limit";
+import { ADMIN, CreatedPageQuery, Name, newestFirst, READ } from "./fields";
+import { integrationNotFound } from "./not-found";
 import { configureObject, provisionObject } from "./objects";
 
 export const CreateIntegration = z.strictObject(
@@ -153,6 +155,8 @@ export const integrationEndpoints = [
 		method: "post",
 		path: "/api/v1/integrations",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "integration.create",
 		summary: DOCS && "Create an integration; its key is in this answer only",
 		body: {
 			schema: CreateIntegration,
@@ -204,7 +208,8 @@ export const integrationEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations",
-		...ADMIN,
+		...READ,
+		scope: "list",
 		summary: DOCS && "List integrations, newest first",
 		query: CreatedPageQuery,
 		answer: {
@@ -214,7 +219,7 @@ export const integrationEndpoints = [
 		},
 		handler: async (c, { query }) => {
 			const { page, next_cursor } = await newestFirst(query, (range) =>
-				listIntegrations(c.env.DB, range),
+				listIntegrations(c.env.DB, range, channelLimit(c)),
 			);
 			return { integrations: page.map(integrationToApi), next_cursor };
 		},
@@ -222,7 +227,8 @@ export const integrationEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations/{id}",
-		...ADMIN,
+		...READ,
+		scope: "integration",
 		summary: DOCS && "One integration, with its intake counters",
 		answer: ONE,
 		refusals: NO_INTEGRATION,
@@ -233,6 +239,8 @@ export const integrationEndpoints = [
 		method: "patch",
 		path: "/api/v1/integrations/{id}",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "integration.update",
 		summary: DOCS && "Change the name, settings or private channel",
 		body: {
 			schema: UpdateIntegration,
@@ -264,6 +272,8 @@ export const integrationEndpoints = [
 		method: "delete",
 		path: "/api/v1/integrations/{id}",
 		...ADMIN,
+		scope: "integration",
+		audit: "integration.delete",
 		summary: DOCS && "Delete an integration: its key stops at once, its alerts and incidents go",
 		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
 		refusals: NO_INTEGRATION,
@@ -293,6 +303,8 @@ export const integrationEndpoints = [
 		method: "post",
 		path: "/api/v1/integrations/{id}/rotate-key",
 		...ADMIN,
+		scope: "integration",
+		audit: "integration.rotate_key",
 		summary: DOCS && "Issue a new key; the old one stops at once",
 		answer: {
 			status: 200,
@@ -318,6 +330,8 @@ export const integrationEndpoints = [
 		method: "delete",
 		path: "/api/v1/integrations/{id}/topic",
 		...ADMIN,
+		scope: "integration",
+		audit: "integration.unpin_topic",
 		summary: DOCS && "Unpin an aws_cloudwatch integration's SNS topic",
 		answer: ONE,
 		refusals: { ...NO_INTEGRATION, 409: DOCS && "Not an aws_cloudwatch integration" },
@@ -400,10 +414,6 @@ export async function requireChannels(db: D1Database, ids: string[], field: stri
 	const missing = await missingChannels(db, ids);
 	if (missing.length > 0)
 		throw new InvalidParameter(`${field} names no channel: ${missing.join(", ")}`);
-}
-
-function integrationNotFound(id: string) {
-	return new NotFound("IntegrationNotFound", `no integration has id ${JSON.stringify(id)}`);
 }
 
 /** 400 for settings the type's schema took but its source refuses (a webhook's mapping that does not parse). */

@@ -2,7 +2,7 @@ import { getPipeline, replacePipeline } from "../db/pipelines";
 import { endpoint } from "../http/endpoint";
 import { Pipeline } from "../routing/pipeline";
 import { DOCS } from "../schema/docs";
-import { ADMIN } from "./fields";
+import { ADMIN, READ } from "./fields";
 import { NO_INTEGRATION, requireIntegration } from "./integrations";
 import { rerouteObject } from "./objects";
 
@@ -16,7 +16,8 @@ export const pipelineEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations/{id}/pipeline",
-		...ADMIN,
+		...READ,
+		scope: "integration",
 		summary: DOCS && "An integration's alert pipeline",
 		answer: {
 			status: 200,
@@ -33,6 +34,8 @@ export const pipelineEndpoints = [
 		method: "put",
 		path: "/api/v1/integrations/{id}/pipeline",
 		...ADMIN,
+		scope: "integration",
+		audit: "integration.update_pipeline",
 		summary: DOCS && "Replace an integration's alert pipeline",
 		body: {
 			schema: Pipeline,

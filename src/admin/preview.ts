@@ -10,7 +10,7 @@ import { MAX_PUSH_BODY_BYTES } from "../push/routes";
 import { DOCS } from "../schema/docs";
 import { Previewed, type PushTarget } from "../sources/ingest";
 import { SOURCES, settingsOf } from "../sources/registry";
-import { ADMIN } from "./fields";
+import { WRITE } from "./fields";
 import { NO_INTEGRATION, requireIntegration } from "./integrations";
 
 /**
@@ -23,7 +23,9 @@ import { NO_INTEGRATION, requireIntegration } from "./integrations";
  */
 export const previewEndpoints: Endpoint[] = [
 	{
-		...ADMIN,
+		...WRITE,
+		scope: "integration",
+		audit: false,
 		method: "post",
 		path: "/api/v1/integrations/{id}/preview",
 		summary:

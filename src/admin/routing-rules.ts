@@ -4,7 +4,7 @@ import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter } from "../http/errors";
 import { Routes } from "../routing/rules";
 import { DOCS } from "../schema/docs";
-import { ADMIN } from "./fields";
+import { ADMIN, READ } from "./fields";
 import { NO_INTEGRATION, requireIntegration } from "./integrations";
 import { rerouteObject } from "./objects";
 
@@ -17,7 +17,8 @@ export const routingRuleEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/integrations/{id}/routes",
-		...ADMIN,
+		...READ,
+		scope: "integration",
 		summary: DOCS && "A shared integration's routing rules",
 		answer: {
 			status: 200,
@@ -34,6 +35,8 @@ export const routingRuleEndpoints = [
 		method: "put",
 		path: "/api/v1/integrations/{id}/routes",
 		...ADMIN,
+		scope: "unscoped",
+		audit: "integration.update_routes",
 		summary: DOCS && "Replace a shared integration's routing rules",
 		body: {
 			schema: Routes,

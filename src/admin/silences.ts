@@ -14,7 +14,7 @@ import {
 	updateSilence,
 } from "../db/noise";
 import { endpoint } from "../http/endpoint";
-import { Conflict, InvalidParameter, NotFound } from "../http/errors";
+import { Conflict, InvalidParameter } from "../http/errors";
 import { Page } from "../http/views";
 import { Matchers } from "../routing/matchers";
 import { Condition, matchingCost } from "../routing/rules";
@@ -22,8 +22,10 @@ import { Schedule } from "../routing/schedule";
 import { nextSilenceChange, type SilenceRule, silenceStatus } from "../routing/silence";
 import { DOCS } from "../schema/docs";
 import { unknownFieldOr } from "../schema/messages";
+import { channelLimit, requireSilenceWithin } from "./channel-limit";
 import { definedOnly } from "./channels";
-import { ADMIN, CreatedPageQuery, newestFirst, IsoTime as Time } from "./fields";
+import { CreatedPageQuery, newestFirst, READ, IsoTime as Time, WRITE } from "./fields";
+import { silenceNotFound } from "./not-found";
 import type { AdminRequest } from "./objects";
 import { applied, Ids, MAX_DEPLOYMENT_PROGRAM, PATCH_TO_APPLY, requireScope } from "./scope";
 
@@ -126,20 +128,23 @@ export const silenceEndpoints = [
 	endpoint({
 		method: "post",
 		path: "/api/v1/silences",
-		...ADMIN,
+		...WRITE,
+		scope: "list",
+		audit: "silence.create",
 		summary: DOCS && "Create a silence, or a maintenance window (a silence with a weekly schedule)",
 		body: { schema: CreateSilence, example: DOCS && SILENCE_EXAMPLE },
 		answer: { ...ONE, status: 201 },
 		refusals: { 409: DOCS && "The deployment holds the most silences it can (200 not expired)" },
 		handler: async (c, input) => {
 			const now = Date.now();
-			return silenceToApi(await createSilence(c, await input.body(), now), now);
+			return silenceToApi(await createSilence(c, await input.body(), now, channelLimit(c)), now);
 		},
 	}),
 	endpoint({
 		method: "get",
 		path: "/api/v1/silences",
-		...ADMIN,
+		...READ,
+		scope: "list",
 		summary: DOCS && "List silences (expired ones too), newest first",
 		query: CreatedPageQuery,
 		answer: {
@@ -149,7 +154,7 @@ export const silenceEndpoints = [
 		},
 		handler: async (c, { query }) => {
 			const { page, next_cursor } = await newestFirst(query, (range) =>
-				listSilences(c.env.DB, range),
+				listSilences(c.env.DB, range, channelLimit(c)),
 			);
 			const now = Date.now();
 			return { silences: page.map((row) => silenceToApi(row, now)), next_cursor };
@@ -158,7 +163,9 @@ export const silenceEndpoints = [
 	endpoint({
 		method: "post",
 		path: "/api/v1/silences/preview",
-		...ADMIN,
+		...WRITE,
+		scope: "list",
+		audit: false,
 		summary: DOCS && "The firing alerts a silence would mute, before saving it",
 		body: { schema: CreateSilence, example: DOCS && SILENCE_EXAMPLE },
 		answer: {
@@ -170,6 +177,7 @@ export const silenceEndpoints = [
 		handler: async (c, input) => {
 			const body = await input.body();
 			await requireScope(c.env.DB, body.integration_ids, body.channel_ids);
+			await requireSilenceWithin(c.env.DB, channelLimit(c), body);
 			const silence: SilenceRule = {
 				id: "preview",
 				matchers: body.matchers,
@@ -200,7 +208,8 @@ export const silenceEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/silences/{id}",
-		...ADMIN,
+		...READ,
+		scope: "silence",
 		summary: DOCS && "One silence",
 		answer: ONE,
 		refusals: NOT_FOUND,
@@ -210,7 +219,9 @@ export const silenceEndpoints = [
 	endpoint({
 		method: "patch",
 		path: "/api/v1/silences/{id}",
-		...ADMIN,
+		...WRITE,
+		scope: "silence",
+		audit: "silence.update",
 		summary: DOCS && "Change a silence that has not expired",
 		body: { schema: UpdateSilence, example: DOCS && { ends_at: "2026-11-23T06:00:00Z" } },
 		answer: { ...ONE, description: DOCS && "The changed silence." },
@@ -229,7 +240,7 @@ export const silenceEndpoints = [
 				c.env.DB,
 				now,
 				{ ...silence, ...definedOnly(change), updated_at: now },
-				{ endsAtGiven: true, exclude: silence.id },
+				{ endsAtGiven: true, exclude: silence.id, limit: channelLimit(c) },
 			);
 			if (!(await updateSilence(c.env.DB, row, { now, budget: MAX_DEPLOYMENT_PROGRAM }))) {
 				throw await overBudget(c.env.DB, row, now, silence);
@@ -246,7 +257,9 @@ export const silenceEndpoints = [
 	endpoint({
 		method: "delete",
 		path: "/api/v1/silences/{id}",
-		...ADMIN,
+		...WRITE,
+		scope: "silence",
+		audit: "silence.delete",
 		summary: DOCS && "Expire a silence now (it stays listed as expired)",
 		answer: { ...ONE, description: DOCS && "The expired silence." },
 		refusals: NOT_FOUND,
@@ -281,6 +294,7 @@ export async function createSilence(
 	c: AdminRequest,
 	body: CreateSilence,
 	now: number,
+	limit: readonly string[] | null = null,
 ): Promise<SilenceRow> {
 	const row = await checkedSilence(
 		c.env.DB,
@@ -293,7 +307,7 @@ export async function createSilence(
 			created_at: now,
 			updated_at: now,
 		},
-		{ endsAtGiven: body.ends_at !== undefined },
+		{ endsAtGiven: body.ends_at !== undefined, limit },
 	);
 	const written = await insertSilence(c.env.DB, row, now, MAX_DEPLOYMENT_PROGRAM);
 	if (written === "limit") {
@@ -312,7 +326,7 @@ async function checkedSilence(
 	db: D1Database,
 	now: number,
 	row: SilenceRow,
-	options: { endsAtGiven: boolean; exclude?: string },
+	options: { endsAtGiven: boolean; exclude?: string; limit: readonly string[] | null },
 ): Promise<SilenceRow> {
 	if (row.ends_at === null && row.schedule === null) {
 		throw new InvalidParameter(
@@ -328,6 +342,7 @@ async function checkedSilence(
 		throw new InvalidParameter("ends_at is in the past: a silence must end in the future");
 	}
 	await requireScope(db, row.integration_ids, row.channel_ids);
+	await requireSilenceWithin(db, options.limit, row);
 	// Checked here for a message naming the cost; the write checks again in its own statement.
 	await fillCosts(db, "silences");
 	const others = (await liveSilences(db, now)).filter((one) => one.id !== options.exclude);
@@ -351,8 +366,7 @@ function costRefusal(cost: number) {
 
 async function requireSilence(db: D1Database, id: string): Promise<SilenceRow> {
 	const silence = await getSilence(db, id);
-	if (silence === null)
-		throw new NotFound("SilenceNotFound", `no silence has id ${JSON.stringify(id)}`);
+	if (silence === null) throw silenceNotFound(id);
 	return silence;
 }
 

@@ -13,6 +13,7 @@ import { SLACK_ACTIONS, type SlackAction, slack } from "../notify/slack";
 import { slackResponseUrlProblem } from "../notify/url";
 import { DOCS } from "../schema/docs";
 import { verifySlackRequest } from "../security/slack-signature";
+import { audited } from "./authorize";
 import { incidentObject } from "./incidents";
 import { publicBaseUrl, publicUrl } from "./objects";
 
@@ -163,6 +164,15 @@ async function act(
 	);
 	// Resolved meanwhile (the only refusal left once the incident was found).
 	if (after === null) return tell(`Incident ${id} is already resolved.`);
+	await audited(c, {
+		actor: { kind: "slack", name: who },
+		via: "slack",
+		action: `incident.${action}`,
+		resource_id: id,
+		before,
+		after,
+		request_id: c.get("requestId") ?? null,
+	});
 	const done = action === "acknowledge" ? "Acknowledged" : "Resolved";
 	respond(await current(c, after, `${done} by ${who}`));
 	return acknowledged(c);

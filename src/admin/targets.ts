@@ -22,7 +22,7 @@ import { DOCS } from "../schema/docs";
 import { durationWithin } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly, requireChannel } from "./channels";
-import { ADMIN, Name } from "./fields";
+import { ADMIN, Name, READ } from "./fields";
 import { publicBaseUrl, rerouteChannel } from "./objects";
 import { BotToken, refuseSlackFields, SlackChannel, slackSendsTo } from "./slack-targets";
 
@@ -145,6 +145,8 @@ export const targetEndpoints = [
 		method: "post",
 		path: "/api/v1/channels/{id}/targets",
 		...ADMIN,
+		scope: "channel",
+		audit: "target.create",
 		summary: DOCS && "Add a notification target (webhook, Slack, Teams, PagerDuty) to a channel",
 		body: {
 			schema: CreateTarget,
@@ -193,7 +195,8 @@ export const targetEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/channels/{id}/targets",
-		...ADMIN,
+		...READ,
+		scope: "channel",
 		summary: DOCS && "A channel's targets (URLs and secrets masked)",
 		answer: {
 			status: 200,
@@ -209,7 +212,8 @@ export const targetEndpoints = [
 	endpoint({
 		method: "get",
 		path: "/api/v1/channels/{id}/targets/{target}",
-		...ADMIN,
+		...READ,
+		scope: "channel",
 		summary: DOCS && "One target",
 		answer: ONE,
 		refusals: NO_TARGET,
@@ -219,6 +223,8 @@ export const targetEndpoints = [
 		method: "patch",
 		path: "/api/v1/channels/{id}/targets/{target}",
 		...ADMIN,
+		scope: "channel",
+		audit: "target.update",
 		summary: DOCS && "Change a target",
 		body: {
 			schema: UpdateTarget,
@@ -245,6 +251,8 @@ export const targetEndpoints = [
 		method: "delete",
 		path: "/api/v1/channels/{id}/targets/{target}",
 		...ADMIN,
+		scope: "channel",
+		audit: "target.delete",
 		summary: DOCS && "Remove a target",
 		answer: { status: 200, data: DOCS && Deleted, description: DOCS && "Deleted." },
 		refusals: NO_TARGET,
@@ -259,6 +267,8 @@ export const targetEndpoints = [
 		method: "post",
 		path: "/api/v1/channels/{id}/targets/{target}/rotate-secret",
 		...ADMIN,
+		scope: "channel",
+		audit: "target.rotate_secret",
 		summary: DOCS && "New signing secret for a webhook; the old one also signs for a day",
 		answer: {
 			status: 200,
@@ -291,6 +301,8 @@ export const targetEndpoints = [
 		method: "post",
 		path: "/api/v1/channels/{id}/test",
 		...ADMIN,
+		scope: "channel",
+		audit: false,
 		summary: DOCS && "Send a test notification to every target of the channel, now",
 		answer: {
 			status: 200,

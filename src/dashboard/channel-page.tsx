@@ -2,7 +2,7 @@ import type { ChannelRow } from "../db/channels";
 import type { ApiIncident } from "../incidents/incident";
 import type { Target } from "../notify/target";
 import { IncidentTable } from "./incident-list";
-import { IntegrationLink, Layout, Scroll } from "./layout";
+import { IntegrationLink, Layout, Scroll, type Viewer } from "./layout";
 
 /**
  * A channel: what it is for, how it groups alerts into incidents, where it tells people, what
@@ -18,7 +18,7 @@ export function ChannelPage(props: {
 	/** More open incidents than are shown. */
 	more: boolean;
 	integrationNames: Map<string, string>;
-	csrf: string;
+	viewer: Viewer;
 	now: number;
 }) {
 	const { channel } = props;
@@ -32,7 +32,7 @@ export function ChannelPage(props: {
 		));
 	const allIncidents = `/dashboard/incidents?status=all&channel_id=${encodeURIComponent(channel.id)}`;
 	return (
-		<Layout title={channel.name} csrf={props.csrf}>
+		<Layout title={channel.name} viewer={props.viewer}>
 			<h1>{channel.name}</h1>
 			{channel.description !== "" && <p class="description">{channel.description}</p>}
 			<dl class="facts">

@@ -1,5 +1,13 @@
 import type { ApiIncident } from "../incidents/incident";
-import { Ago, ChannelLink, IntegrationLink, Layout, Scroll, SeverityBadge } from "./layout";
+import {
+	Ago,
+	ChannelLink,
+	IntegrationLink,
+	Layout,
+	Scroll,
+	SeverityBadge,
+	type Viewer,
+} from "./layout";
 
 /**
  * The incident list: open and resolved, newest first, a page at a time, filtered by a plain GET
@@ -34,12 +42,12 @@ export function IncidentListPage(props: {
 	/** The address of the next (older) page, and of the first when this is not it. */
 	next: string | null;
 	first: string | null;
-	csrf: string;
+	viewer: Viewer;
 	now: number;
 }) {
 	const { filters } = props;
 	return (
-		<Layout title="Incidents" csrf={props.csrf}>
+		<Layout title="Incidents" viewer={props.viewer}>
 			<h1>Incidents</h1>
 			<form class="filters" method="get" action="/dashboard/incidents">
 				<label>

@@ -10,8 +10,10 @@ import {
 	IntegrationLink,
 	LabelList,
 	Layout,
+	may,
 	Scroll,
 	SeverityBadge,
+	type Viewer,
 } from "./layout";
 import { Marks } from "./pages";
 import { TimelineSection } from "./timeline";
@@ -28,18 +30,18 @@ export function IncidentPage(props: {
 	integrationNames: Map<string, string>;
 	timeline: ApiTimelineEntry[];
 	moreTimeline: boolean;
-	csrf: string;
+	viewer: Viewer;
 	now: number;
 }) {
 	const { incident } = props;
 	const action = (verb: "acknowledge" | "resolve", label: string) => (
 		<form class="inline" method="post" action={`${incidentPath(incident.id)}/${verb}`}>
-			<input type="hidden" name="csrf" value={props.csrf} />
+			<input type="hidden" name="csrf" value={props.viewer.csrf} />
 			<button type="submit">{label}</button>
 		</form>
 	);
 	return (
-		<Layout title={incident.title} csrf={props.csrf}>
+		<Layout title={incident.title} viewer={props.viewer}>
 			<h1>
 				<SeverityBadge severity={incident.severity} /> {incident.title}
 			</h1>
@@ -85,8 +87,12 @@ export function IncidentPage(props: {
 				</dd>
 			</dl>
 			<p>
-				{incident.status === "triggered" && action("acknowledge", "Acknowledge")}{" "}
-				{incident.status !== "resolved" && action("resolve", "Resolve")}
+				{may(props.viewer, "write") &&
+					incident.status === "triggered" &&
+					action("acknowledge", "Acknowledge")}{" "}
+				{may(props.viewer, "write") &&
+					incident.status !== "resolved" &&
+					action("resolve", "Resolve")}
 			</p>
 			<TimelineSection
 				entries={props.timeline}
@@ -96,7 +102,7 @@ export function IncidentPage(props: {
 			/>
 			<h2>Alerts</h2>
 			{incident.alerts.map((alert) => (
-				<AlertCard alert={alert} incidentId={incident.id} csrf={props.csrf} now={props.now} />
+				<AlertCard alert={alert} incidentId={incident.id} viewer={props.viewer} now={props.now} />
 			))}
 			<h2>Recent changes</h2>
 			{incident.recent_changes.length === 0 ? (
@@ -111,7 +117,7 @@ export function IncidentPage(props: {
 const incidentPath = (id: string) => `/dashboard/incidents/${encodeURIComponent(id)}`;
 
 /** One alert with all its sender said, and the action that quiets just this alert. */
-function AlertCard(props: { alert: ApiAlert; incidentId: string; csrf: string; now: number }) {
+function AlertCard(props: { alert: ApiAlert; incidentId: string; viewer: Viewer; now: number }) {
 	const { alert } = props;
 	return (
 		<article class="card" data-alert={alert.alert_key}>
@@ -131,9 +137,9 @@ function AlertCard(props: { alert: ApiAlert; incidentId: string; csrf: string; n
 			<LabelList labels={alert.labels} />
 			{alert.links.length > 0 && <LinkList links={alert.links} />}
 			{alert.images.length > 0 && <ImageList images={alert.images} />}
-			{alert.status === "firing" && alert.silenced_by === null && (
+			{may(props.viewer, "write") && alert.status === "firing" && alert.silenced_by === null && (
 				<form method="post" action={`${incidentPath(props.incidentId)}/silence`}>
-					<input type="hidden" name="csrf" value={props.csrf} />
+					<input type="hidden" name="csrf" value={props.viewer.csrf} />
 					<input type="hidden" name="alert_key" value={alert.alert_key} />
 					<button type="submit">Silence this alert for 1 hour</button>
 				</form>

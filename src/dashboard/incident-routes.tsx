@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import { Hono } from "hono/tiny";
+import { actorOf, audited } from "../admin/authorize";
 import { IncidentQuery, incidentObject } from "../admin/incidents";
 import { silenceAlert } from "../admin/quick-silence";
+import { silenceToApi } from "../admin/silences";
 import { iso } from "../alerts/alert";
 import { listChannels } from "../db/channels";
 import { listIncidents } from "../db/incidents";
@@ -13,7 +15,7 @@ import { HttpError } from "../http/errors";
 import { incidentToApi } from "../incidents/incident";
 import { actor, timelineToApi } from "../incidents/timeline";
 import { check } from "../schema/problem";
-import { checkForm, csrfOf, notFound, PAGE_ROWS, signedIn } from "./guard";
+import { checkForm, needs, notFound, PAGE_ROWS, signedIn, viewerOf } from "./guard";
 import { IncidentListPage, type ListFilters } from "./incident-list";
 import { IncidentPage } from "./incident-page";
 
@@ -70,7 +72,7 @@ const listPage = async (c: Context<AppEnv>) => {
 			integrationNames={integrationsById}
 			next={next_cursor === null ? null : listAddress(given, filters.status, next_cursor)}
 			first={given.has("cursor") ? listAddress(given, filters.status, null) : null}
-			csrf={csrfOf(c)}
+			viewer={viewerOf(c)}
 			now={Date.now()}
 		/>,
 		query.ok ? 200 : 400,
@@ -154,24 +156,35 @@ incidentRoutes.get("/incidents/:id", signedIn, async (c) => {
 			integrationNames={integrations}
 			timeline={entries.slice(0, PAGE_ROWS)}
 			moreTimeline={entries.length > PAGE_ROWS}
-			csrf={csrfOf(c)}
+			viewer={viewerOf(c)}
 			now={Date.now()}
 		/>,
 	);
 });
 
-/** Who acts from these pages, for the incident's timeline. */
-const BY_DASHBOARD = actor("dashboard");
+/** Who acts from these pages, for the incident's timeline: the signed-in name. */
+const byDashboard = (c: Context<AppEnv>) => actor("dashboard", c.get("principal")?.name ?? null);
 
 for (const verb of ["acknowledge", "resolve"] as const) {
-	incidentRoutes.post(`/incidents/:id/${verb}`, signedIn, async (c) => {
+	incidentRoutes.post(`/incidents/:id/${verb}`, signedIn, needs("write"), async (c) => {
 		await checkForm(c);
+		const before = await incidentReply(c, (stub, id) => stub.getIncident(id));
+		if (!before.ok) return notFound(c);
 		const reply = await incidentReply(c, (stub, id) =>
 			verb === "acknowledge"
-				? stub.acknowledgeIncident(id, BY_DASHBOARD)
-				: stub.resolveIncident(id, BY_DASHBOARD),
+				? stub.acknowledgeIncident(id, byDashboard(c))
+				: stub.resolveIncident(id, byDashboard(c)),
 		);
 		if (!reply.ok && reply.reason === "incident_not_found") return notFound(c);
+		if (reply.ok) {
+			await auditFromDashboard(
+				c,
+				`incident.${verb}`,
+				reply.incident.id,
+				before.incident,
+				reply.incident,
+			);
+		}
 		// A refusal (acknowledging a resolved incident) shows on the page, which tells the state.
 		return c.redirect(incidentPage(c), 303);
 	});
@@ -182,7 +195,7 @@ for (const verb of ["acknowledge", "resolve"] as const) {
  * integration, made as the API makes one. The key must be one of this incident's alerts, as
  * its object says: the form only picks which.
  */
-incidentRoutes.post("/incidents/:id/silence", signedIn, async (c) => {
+incidentRoutes.post("/incidents/:id/silence", signedIn, needs("write"), async (c) => {
 	const form = await checkForm(c);
 	const reply = await incidentReply(c, (stub, id) => stub.getIncident(id));
 	if (!reply.ok) return notFound(c);
@@ -191,9 +204,31 @@ incidentRoutes.post("/incidents/:id/silence", signedIn, async (c) => {
 	if (alert === undefined) {
 		return notFound(c, "No such alert", "This incident holds no alert with that key.");
 	}
-	await silenceAlert(c, incident.integration_id, alert, "dashboard", Date.now());
+	const now = Date.now();
+	const row = await silenceAlert(c, incident.integration_id, alert, "dashboard", now);
+	await auditFromDashboard(c, "silence.create", row.id, null, silenceToApi(row, now));
 	return c.redirect(incidentPage(c), 303);
 });
+
+function auditFromDashboard(
+	c: Context<AppEnv>,
+	action: string,
+	resourceId: string,
+	before: unknown,
+	after: unknown,
+) {
+	const principal = c.get("principal");
+	return audited(c, {
+		actor:
+			principal === undefined ? { kind: "admin_token", name: "admin token" } : actorOf(principal),
+		via: "dashboard",
+		action,
+		resource_id: resourceId,
+		before,
+		after,
+		request_id: c.get("requestId"),
+	});
+}
 
 const incidentPage = (c: Context<AppEnv>) =>
 	`/dashboard/incidents/${encodeURIComponent(c.req.param("id") ?? "")}`;

@@ -1,6 +1,15 @@
 import { type ApiAlert, isMuted } from "../alerts/alert";
 import type { HeartbeatView, PingView, PreviewData } from "../durable/contract";
-import { Ago, ChannelLink, LabelList, Layout, Scroll, SeverityBadge } from "./layout";
+import {
+	Ago,
+	ChannelLink,
+	LabelList,
+	Layout,
+	may,
+	Scroll,
+	SeverityBadge,
+	type Viewer,
+} from "./layout";
 import { AlertTable, type IntegrationRowView } from "./pages";
 
 /** What the preview form showed: the body pasted, and what a push of it would become. */
@@ -23,12 +32,12 @@ export function IntegrationPage(props: {
 	heartbeat?: { view: HeartbeatView; pings: PingView[] } | null;
 	preview: PreviewView | null;
 	channelNames: Map<string, string>;
-	csrf: string;
+	viewer: Viewer;
 	now: number;
 }) {
 	const muted = props.alerts.filter(isMuted).length;
 	return (
-		<Layout title={props.name} csrf={props.csrf}>
+		<Layout title={props.name} viewer={props.viewer}>
 			<h1>{props.name}</h1>
 			<Counters
 				counters={props.counters}
@@ -54,13 +63,17 @@ export function IntegrationPage(props: {
 				Paste a body exactly as the sender pushes it (this is a {props.type} integration): see the
 				alerts it would become and where they would go. Nothing is stored.
 			</p>
-			<form method="post" action={`/dashboard/integrations/${props.id}/preview`}>
-				<input type="hidden" name="csrf" value={props.csrf} />
-				<textarea name="body" rows={10} required>
-					{props.preview?.body ?? ""}
-				</textarea>
-				<button type="submit">Preview</button>
-			</form>
+			{may(props.viewer, "write") ? (
+				<form method="post" action={`/dashboard/integrations/${props.id}/preview`}>
+					<input type="hidden" name="csrf" value={props.viewer.csrf} />
+					<textarea name="body" rows={10} required>
+						{props.preview?.body ?? ""}
+					</textarea>
+					<button type="submit">Preview</button>
+				</form>
+			) : (
+				<p class="muted">Previews need the write role.</p>
+			)}
 			{props.preview !== null && (
 				<PreviewResult outcome={props.preview.outcome} channelNames={props.channelNames} />
 			)}

@@ -1,4 +1,5 @@
 import type { Child } from "hono/jsx";
+import { type Role, roleAllows } from "../access/role";
 
 /**
  * What every dashboard page shares: the layout with its few lines of CSS, the sign-in and message
@@ -52,7 +53,16 @@ export function age(isoTime: string, now: number): string {
 	return `${Math.floor(seconds / 86400)}d`;
 }
 
-export function Layout(props: { title: string; csrf?: string; children: Child }) {
+/**
+ * Who is signed in, for the header and for which forms a page shows: a role's pages offer only
+ * what it may do (and the server refuses the rest anyway). `access`: signed in by Cloudflare
+ * Access, which also signs out.
+ */
+export type Viewer = { csrf: string; name: string; role: Role; access: boolean };
+
+export const may = (viewer: Viewer, role: Role) => roleAllows(viewer.role, role);
+
+export function Layout(props: { title: string; viewer?: Viewer; children: Child }) {
 	return (
 		<html lang="en">
 			<head>
@@ -64,15 +74,20 @@ export function Layout(props: { title: string; csrf?: string; children: Child })
 			<body>
 				<header>
 					<strong>alertgate</strong>
-					{props.csrf !== undefined && (
+					{props.viewer !== undefined && (
 						<>
 							<a href="/dashboard">Incidents</a>
 							<a href="/dashboard/integrations">Integrations</a>
 							<a href="/dashboard/silences">Silences</a>
-							<form method="post" action="/dashboard/logout">
-								<input type="hidden" name="csrf" value={props.csrf} />
-								<button type="submit">Sign out</button>
-							</form>
+							<span id="signed-in">{`Signed in as ${props.viewer.name} (${props.viewer.role})`}</span>
+							{props.viewer.access ? (
+								<a href="/cdn-cgi/access/logout">Sign out</a>
+							) : (
+								<form method="post" action="/dashboard/logout">
+									<input type="hidden" name="csrf" value={props.viewer.csrf} />
+									<button type="submit">Sign out</button>
+								</form>
+							)}
 						</>
 					)}
 				</header>
@@ -94,14 +109,17 @@ export function LoginPage(props: { error?: string; next?: string | null }) {
 				)}
 				<p>
 					<label>
-						Admin token <input type="password" name="token" autocomplete="current-password" />
+						Admin token or API token{" "}
+						<input type="password" name="token" autocomplete="current-password" />
 					</label>
 				</p>
 				<button type="submit">Sign in</button>
 			</form>
 			<h2>Where the token comes from</h2>
 			<p id="token-source">
-				It is the <code>ADMIN_TOKEN</code> this gateway runs with, the same one the admin API takes.
+				It is the <code>ADMIN_TOKEN</code> this gateway runs with, the same one the admin API takes,
+				or an API token without a channel limit (a <code>read</code> token signs in read-only).
+				Behind Cloudflare Access, no sign-in is needed.
 			</p>
 			<ul>
 				<li>
@@ -119,9 +137,9 @@ export function LoginPage(props: { error?: string; next?: string | null }) {
 	);
 }
 
-export function MessagePage(props: { title: string; message: string; csrf?: string }) {
+export function MessagePage(props: { title: string; message: string; viewer?: Viewer }) {
 	return (
-		<Layout title={props.title} csrf={props.csrf}>
+		<Layout title={props.title} viewer={props.viewer}>
 			<h1>{props.title}</h1>
 			<p>{props.message}</p>
 		</Layout>

@@ -2,7 +2,7 @@ import type { InhibitRuleView } from "../admin/inhibit-rules";
 import type { SilenceView } from "../admin/silences";
 import type { ApiAlert } from "../alerts/alert";
 import type { Condition } from "../routing/rules";
-import { Ago, LabelList, Layout, Scroll, SeverityBadge } from "./layout";
+import { Ago, LabelList, Layout, Scroll, SeverityBadge, type Viewer } from "./layout";
 
 /**
  * The dashboard's smaller pages (integrations, silences) and the alert table an integration's
@@ -99,10 +99,10 @@ function Matchers(props: { matchers: Condition[] }) {
 export function SilencesPage(props: {
 	silences: SilenceView[];
 	rules: InhibitRuleView[];
-	csrf: string;
+	viewer: Viewer;
 }) {
 	return (
-		<Layout title="Silences" csrf={props.csrf}>
+		<Layout title="Silences" viewer={props.viewer}>
 			<h1>Silences</h1>
 			<Scroll>
 				<table>
@@ -200,11 +200,11 @@ function Refused(props: { counts: Record<string, number> }) {
 
 export function IntegrationsPage(props: {
 	integrations: IntegrationRowView[];
-	csrf: string;
+	viewer: Viewer;
 	now: number;
 }) {
 	return (
-		<Layout title="Integrations" csrf={props.csrf}>
+		<Layout title="Integrations" viewer={props.viewer}>
 			<h1>Integrations</h1>
 			<Scroll>
 				<table>

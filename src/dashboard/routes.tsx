@@ -17,13 +17,13 @@ import { HttpError } from "../http/errors";
 import { incidentToApi } from "../incidents/incident";
 import { ChannelPage } from "./channel-page";
 import { MAX_PREVIEW_FORM_BYTES, readForm } from "./form";
-import { checkForm, csrfOf, notFound, PAGE_ROWS, signedIn } from "./guard";
+import { checkForm, needs, notFound, PAGE_ROWS, signedIn, viewerOf } from "./guard";
 import { securityHeaders } from "./headers";
 import { incidentRoutes } from "./incident-routes";
 import { IntegrationPage, type PreviewOutcome, type PreviewView } from "./integration-page";
 import { LoginPage } from "./layout";
 import { type IntegrationRowView, IntegrationsPage, SilencesPage } from "./pages";
-import { session, signIn, signInReturn, signOut } from "./session";
+import { signedInAs, signIn, signInReturn, signOut } from "./session";
 
 /**
  * `/dashboard`: incidents (incident-routes.tsx), channels, and the integrations with what shows
@@ -55,15 +55,28 @@ dashboard.use(async (c, next) => {
 
 dashboard.get("/login", async (c) => {
 	const next = signInReturn(c.req.query("next"));
-	if ((await session(c)) !== null) return c.redirect(next ?? "/dashboard", 303);
+	if ((await signedInAs(c)) !== null) return c.redirect(next ?? "/dashboard", 303);
 	return c.html(<LoginPage next={next} />);
 });
 
 dashboard.post("/login", async (c) => {
 	const form = await readForm(c.req.raw);
 	const next = signInReturn(form.get("next"));
-	if (!(await signIn(c, form.get("token") ?? ""))) {
-		return c.html(<LoginPage error="That is not the admin token." next={next} />, 401);
+	const outcome = await signIn(c, form.get("token") ?? "");
+	if (outcome === "limited") {
+		return c.html(
+			<LoginPage
+				error="A token limited to channels works in the API only: sign in with one that is not."
+				next={next}
+			/>,
+			403,
+		);
+	}
+	if (outcome === "refused") {
+		return c.html(
+			<LoginPage error="That is neither the admin token nor a valid API token." next={next} />,
+			401,
+		);
 	}
 	return c.redirect(next ?? "/dashboard", 303);
 });
@@ -82,7 +95,7 @@ dashboard.get("/integrations", signedIn, async (c) => {
 		failedDeliveryCounts(c.env.DB),
 	]);
 	const rows = integrations.map((row) => counters(row, failed.get(row.id) ?? 0));
-	return c.html(<IntegrationsPage integrations={rows} csrf={csrfOf(c)} now={Date.now()} />);
+	return c.html(<IntegrationsPage integrations={rows} viewer={viewerOf(c)} now={Date.now()} />);
 });
 
 dashboard.get("/integrations/:id", signedIn, async (c) => {
@@ -92,7 +105,7 @@ dashboard.get("/integrations/:id", signedIn, async (c) => {
 });
 
 /** The preview of a body pasted in the integration's page: what a push of it would become. */
-dashboard.post("/integrations/:id/preview", signedIn, async (c) => {
+dashboard.post("/integrations/:id/preview", signedIn, needs("write"), async (c) => {
 	const form = await checkForm(c, MAX_PREVIEW_FORM_BYTES);
 	const row = await getIntegration(c.env.DB, c.req.param("id"));
 	if (row === null) return notFound(c, "No such integration", "It may have been deleted.");
@@ -141,7 +154,7 @@ async function integrationPage(
 			}
 			preview={preview}
 			channelNames={new Map([...channels.map((one) => [one.id, one.name] as const), ...own])}
-			csrf={csrfOf(c)}
+			viewer={viewerOf(c)}
 			now={Date.now()}
 		/>,
 	);
@@ -157,7 +170,7 @@ dashboard.get("/silences", signedIn, async (c) => {
 		<SilencesPage
 			silences={silences.map((row) => silenceToApi(row, now))}
 			rules={rules.map(ruleToApi)}
-			csrf={csrfOf(c)}
+			viewer={viewerOf(c)}
 		/>,
 	);
 });
@@ -203,7 +216,7 @@ dashboard.get("/channels/:id", signedIn, async (c) => {
 			incidents={shown.map(incidentToApi)}
 			more={open.length > PAGE_ROWS}
 			integrationNames={names}
-			csrf={csrfOf(c)}
+			viewer={viewerOf(c)}
 			now={Date.now()}
 		/>,
 	);

@@ -1,6 +1,12 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { configuredAdminToken } from "../admin/auth";
+import { type Principal, ROOT } from "../access/role";
+import {
+	accessIdentity,
+	apiTokenPrincipal,
+	configuredAccess,
+	configuredAdminToken,
+} from "../admin/auth";
 import {
 	deleteSession,
 	getSession,
@@ -8,6 +14,7 @@ import {
 	SESSION_LIFETIME_MS,
 	sessionStands,
 } from "../db/sessions";
+import { tokenById } from "../db/tokens";
 import type { AppEnv } from "../http/app-env";
 import { base64url, hmacSha256, secretsEqual, sha256Hex } from "../security/secrets";
 
@@ -44,10 +51,22 @@ async function presentedIdHash(c: Context<AppEnv>): Promise<string | null> {
 	return sha256Hex(presented);
 }
 
-/** Signs in when `given` is the admin token: stores a new session and sets its cookie. */
-export async function signIn(c: Context<AppEnv>, given: string): Promise<boolean> {
+/**
+ * Signs in when `given` is the admin token, or an API token without a channel limit (the
+ * dashboard's pages are not limited to channels): stores a new session and sets its cookie.
+ */
+export async function signIn(
+	c: Context<AppEnv>,
+	given: string,
+): Promise<"signed_in" | "refused" | "limited"> {
 	const token = configuredAdminToken(c.env);
-	if (!(await secretsEqual(given, token))) return false;
+	let tokenId: string | null = null;
+	if (!(await secretsEqual(given, token))) {
+		const principal = await apiTokenPrincipal(c, given);
+		if (principal === null) return "refused";
+		if (principal.channels !== null) return "limited";
+		tokenId = principal.tokenId ?? null;
+	}
 	// The session this browser held, if any, ends: a new sign-in never keeps an old id alive.
 	await endPresentedSession(c);
 	const id = randomToken(SESSION_ID_BYTES);
@@ -58,6 +77,7 @@ export async function signIn(c: Context<AppEnv>, given: string): Promise<boolean
 		token_fingerprint: await tokenFingerprint(token),
 		issued_at: now,
 		expires_at: now + SESSION_LIFETIME_MS,
+		token_id: tokenId,
 	});
 	setCookie(c, COOKIE, id, {
 		httpOnly: true,
@@ -66,7 +86,7 @@ export async function signIn(c: Context<AppEnv>, given: string): Promise<boolean
 		path: "/dashboard",
 		maxAge: SESSION_LIFETIME_MS / 1000,
 	});
-	return true;
+	return "signed_in";
 }
 
 /** Ends the session on the server, then clears the cookie. */
@@ -80,8 +100,32 @@ async function endPresentedSession(c: Context<AppEnv>): Promise<void> {
 	if (idHash !== null) await deleteSession(c.env.DB, idHash);
 }
 
-/** The signed-in session's CSRF token, or null when the cookie names no standing session. */
-export async function session(c: Context<AppEnv>): Promise<{ csrf: string } | null> {
+export type Signed = { csrf: string; principal: Principal };
+
+/**
+ * Who uses the dashboard: a Cloudflare Access identity when Access is configured and the request
+ * carries its assertion (no sign-in; the CSRF token is an HMAC of the identity under
+ * ADMIN_TOKEN, so it is stable per person and cannot be made without the root), else the
+ * session the cookie names. Null: neither.
+ */
+export async function signedInAs(c: Context<AppEnv>): Promise<Signed | null> {
+	const token = configuredAdminToken(c.env);
+	const config = configuredAccess(c.env);
+	const assertion = c.req.header("Cf-Access-Jwt-Assertion");
+	if (config !== null && assertion !== undefined) {
+		const principal = await accessIdentity(config, assertion);
+		const csrf = base64url(
+			await hmacSha256(encoder.encode(token), `${ACCESS_CSRF_LABEL}\n${principal.name}`),
+		);
+		return { csrf, principal };
+	}
+	return session(c);
+}
+
+const ACCESS_CSRF_LABEL = "alertgate dashboard access csrf v1";
+
+/** The signed-in session, or null when the cookie names no standing session. */
+export async function session(c: Context<AppEnv>): Promise<Signed | null> {
 	// First, so an unset or short token answers its 503 to the signed-out too.
 	const token = configuredAdminToken(c.env);
 	const idHash = await presentedIdHash(c);
@@ -93,7 +137,17 @@ export async function session(c: Context<AppEnv>): Promise<{ csrf: string } | nu
 		await deleteSession(c.env.DB, idHash);
 		return null;
 	}
-	return { csrf: row.csrf_token };
+	if (row.token_id === null) return { csrf: row.csrf_token, principal: ROOT };
+	// Looked up on every page, so a revoked or expired token ends its sessions at once.
+	const api = await tokenById(c.env.DB, row.token_id);
+	if (api === null || (api.expires_at !== null && api.expires_at <= Date.now())) {
+		await deleteSession(c.env.DB, idHash);
+		return null;
+	}
+	return {
+		csrf: row.csrf_token,
+		principal: { kind: "token", name: api.name, role: api.role, channels: null, tokenId: api.id },
+	};
 }
 
 /**

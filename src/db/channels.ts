@@ -48,14 +48,22 @@ export async function getChannel(db: D1Database, id: string): Promise<ChannelRow
 export async function listChannels(
 	db: D1Database,
 	page: { limit: number; after?: { created_at: number; id: string } | undefined },
+	/** Only these channels (a token's limit); null: all. */
+	only: readonly string[] | null = null,
 ): Promise<ChannelRow[]> {
 	const { results } = await db
 		.prepare(
 			`SELECT * FROM channels
 			 WHERE (?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id < ?2))
+			 AND (?4 IS NULL OR id IN (SELECT value FROM json_each(?4)))
 			 ORDER BY created_at DESC, id DESC LIMIT ?3`,
 		)
-		.bind(page.after?.created_at ?? null, page.after?.id ?? null, page.limit)
+		.bind(
+			page.after?.created_at ?? null,
+			page.after?.id ?? null,
+			page.limit,
+			only === null ? null : JSON.stringify(only),
+		)
 		.all();
 	return results.map((row) => ChannelRow.parse(row));
 }

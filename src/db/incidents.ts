@@ -37,6 +37,8 @@ export type ListedStatus = IncidentStatus | "open";
 
 export type IncidentFilter = {
 	channel_id?: string;
+	/** Only incidents in these channels (a token's limit). */
+	channels?: readonly string[] | null;
 	integration_id?: string;
 	status?: ListedStatus;
 	severity?: Severity;
@@ -60,6 +62,10 @@ export async function listIncidents(db: D1Database, filter: IncidentFilter): Pro
 	if (filter.channel_id !== undefined) {
 		where.push("channel_id = ?");
 		params.push(filter.channel_id);
+	}
+	if (filter.channels !== undefined && filter.channels !== null) {
+		where.push("channel_id IN (SELECT value FROM json_each(?))");
+		params.push(JSON.stringify(filter.channels));
 	}
 	if (filter.integration_id !== undefined) {
 		where.push("integration_id = ?");
@@ -106,6 +112,18 @@ export async function incidentIntegration(db: D1Database, id: string): Promise<s
 		.bind(id)
 		.first<{ integration_id: string }>();
 	return row?.integration_id ?? null;
+}
+
+/** The incident's channel from the mirror: undefined when there is no such incident. */
+export async function incidentChannel(
+	db: D1Database,
+	id: string,
+): Promise<string | null | undefined> {
+	const row = await db
+		.prepare("SELECT channel_id FROM incidents WHERE id = ?")
+		.bind(id)
+		.first<{ channel_id: string | null }>();
+	return row === null ? undefined : row.channel_id;
 }
 
 export function deleteIncidentsOf(db: D1Database, integrationId: string): D1PreparedStatement {

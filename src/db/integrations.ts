@@ -133,14 +133,22 @@ export async function getIntegration(
 export async function listIntegrations(
 	db: D1Database,
 	page: { limit: number; after?: { created_at: number; id: string } | undefined },
+	/** Only those private to these channels (a token's limit); null: all. */
+	channels: readonly string[] | null = null,
 ): Promise<IntegrationRow[]> {
 	const { results } = await db
 		.prepare(
 			`SELECT ${COLUMNS} FROM integrations WHERE deleted_at IS NULL
 			 AND (?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id < ?2))
+			 AND (?4 IS NULL OR channel_id IN (SELECT value FROM json_each(?4)))
 			 ORDER BY created_at DESC, id DESC LIMIT ?3`,
 		)
-		.bind(page.after?.created_at ?? null, page.after?.id ?? null, page.limit)
+		.bind(
+			page.after?.created_at ?? null,
+			page.after?.id ?? null,
+			page.limit,
+			channels === null ? null : JSON.stringify(channels),
+		)
 		.all();
 	return results.map((row) => IntegrationRow.parse(row));
 }

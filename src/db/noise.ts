@@ -315,22 +315,41 @@ async function listRows(
 	db: D1Database,
 	table: Table,
 	page: { limit: number; after?: { created_at: number; id: string } | undefined },
+	channels: readonly string[] | null = null,
 ) {
 	// Deleted inhibit rules are kept a while (see `deleteInhibitRule`) but never listed.
 	const live = table === "inhibit_rules" ? "deleted_at IS NULL AND" : "";
+	// A token limited to channels sees the silences limited to them and to their private
+	// integrations only (src/admin/channel-limit.ts).
+	const limited =
+		channels === null
+			? ""
+			: `AND (channel_ids != '[]' OR integration_ids != '[]')
+			   AND NOT EXISTS (SELECT 1 FROM json_each(channel_ids) AS c WHERE c.value NOT IN (SELECT value FROM json_each(?4)))
+			   AND NOT EXISTS (SELECT 1 FROM json_each(integration_ids) AS i WHERE i.value NOT IN
+			     (SELECT id FROM integrations WHERE channel_id IN (SELECT value FROM json_each(?4))))`;
 	const { results } = await db
 		.prepare(
 			`SELECT * FROM ${table}
-			 WHERE ${live} (?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id < ?2))
+			 WHERE ${live} (?1 IS NULL OR created_at < ?1 OR (created_at = ?1 AND id < ?2)) ${limited}
 			 ORDER BY created_at DESC, id DESC LIMIT ?3`,
 		)
-		.bind(page.after?.created_at ?? null, page.after?.id ?? null, page.limit)
+		.bind(
+			page.after?.created_at ?? null,
+			page.after?.id ?? null,
+			page.limit,
+			...(channels === null ? [] : [JSON.stringify(channels)]),
+		)
 		.all();
 	return results;
 }
 
-export async function listSilences(db: D1Database, page: Parameters<typeof listRows>[2]) {
-	return (await listRows(db, "silences", page)).map((row) => SilenceRow.parse(row));
+export async function listSilences(
+	db: D1Database,
+	page: Parameters<typeof listRows>[2],
+	channels: readonly string[] | null = null,
+) {
+	return (await listRows(db, "silences", page, channels)).map((row) => SilenceRow.parse(row));
 }
 
 export async function listInhibitRules(db: D1Database, page: Parameters<typeof listRows>[2]) {

@@ -12,6 +12,8 @@ export const SessionRow = z.object({
 	token_fingerprint: z.string(),
 	issued_at: z.number(),
 	expires_at: z.number(),
+	/** The API token that signed in (null: ADMIN_TOKEN): revoking it ends the session. */
+	token_id: z.nullable(z.string()),
 });
 export type SessionRow = z.infer<typeof SessionRow>;
 
@@ -46,10 +48,17 @@ export async function insertSession(db: D1Database, row: SessionRow): Promise<vo
 			.bind(row.issued_at, PRUNED_PER_SIGN_IN),
 		db
 			.prepare(
-				`INSERT INTO dashboard_sessions (id_hash, csrf_token, token_fingerprint, issued_at, expires_at)
-				 VALUES (?, ?, ?, ?, ?)`,
+				`INSERT INTO dashboard_sessions (id_hash, csrf_token, token_fingerprint, issued_at, expires_at, token_id)
+				 VALUES (?, ?, ?, ?, ?, ?)`,
 			)
-			.bind(row.id_hash, row.csrf_token, row.token_fingerprint, row.issued_at, row.expires_at),
+			.bind(
+				row.id_hash,
+				row.csrf_token,
+				row.token_fingerprint,
+				row.issued_at,
+				row.expires_at,
+				row.token_id,
+			),
 		// Held on every sign-in, so this deletes at most one row once the cap is reached.
 		db
 			.prepare(

@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
 import type * as z from "zod/mini";
+import type { Role } from "../access/role";
 import type { AppEnv } from "./app-env";
 import { readJsonBody } from "./body";
 import { ok } from "./envelope";
@@ -22,8 +23,22 @@ export type Endpoint = {
 	path: string;
 	tag: "Admin" | "Push" | "Health" | "Slack";
 	summary: string;
-	/** admin: `Authorization: Bearer <ADMIN_TOKEN>`; key: an integration key; none: public. */
-	auth: "admin" | "key" | "none";
+	/**
+	 * A role (read, write, admin): the least a credential of the admin API must hold (an API
+	 * token, ADMIN_TOKEN, a Cloudflare Access identity); key: an integration key; none: public.
+	 */
+	auth: Role | "key" | "none";
+	/**
+	 * How a token limited to channels reaches it (src/admin/authorize.ts): the channel, the
+	 * integration (private to a channel), the incident or the silence its `{id}` names; `list`:
+	 * the handler keeps to the token's channels itself; `unscoped`: only a token without a limit.
+	 */
+	scope?: "channel" | "integration" | "incident" | "silence" | "list" | "unscoped";
+	/**
+	 * The audit log's action for a change (`integration.update`: resource type, then verb), or
+	 * `false` for a POST that changes nothing (a preview, a test notification).
+	 */
+	audit?: string | false;
 	query?: z.ZodMiniObject;
 	body?: { schema: z.ZodMiniType; example: unknown };
 	/** The answer's `data` (in the envelope), or, when `raw`, a protocol's own answer. */
@@ -38,6 +53,8 @@ export type Endpoint = {
 	/** Refusals worth listing beyond 400 (and 401 for admin), with what they mean here. */
 	refusals?: Partial<Record<401 | 403 | 404 | 409 | 413 | 422 | 429 | 503, string>>;
 	handle: (c: Context<AppEnv>) => Response | Promise<Response>;
+	/** The answer's `data` without the envelope: the audit log reads a resource's state with it. */
+	data?: (c: Context<AppEnv>) => Promise<unknown>;
 };
 
 /** The names of a path's `{param}`s. */
@@ -76,21 +93,23 @@ export function endpoint<
 	B extends z.ZodMiniType | undefined = undefined,
 >(declared: JsonEndpoint<P, Q, B, D>): Endpoint {
 	const { handler, query, body, ...rest } = declared;
+	const data = (c: Context<AppEnv>) => {
+		const input = {
+			params: c.req.param() as Input<P, Q, B>["params"],
+			query: query === undefined ? undefined : parseQuery(query, c.req.query()),
+			body: async () =>
+				body?.schema === undefined
+					? undefined
+					: parseOrThrow(body.schema, await readJsonBody(c.req.raw)),
+		} as Input<P, Q, B>;
+		return handler(c, input);
+	};
 	return {
 		...rest,
 		...(query === undefined ? {} : { query }),
 		...(body === undefined ? {} : { body: body as Endpoint["body"] & object }),
-		handle: async (c) => {
-			const input = {
-				params: c.req.param() as Input<P, Q, B>["params"],
-				query: query === undefined ? undefined : parseQuery(query, c.req.query()),
-				body: async () =>
-					body?.schema === undefined
-						? undefined
-						: parseOrThrow(body.schema, await readJsonBody(c.req.raw)),
-			} as Input<P, Q, B>;
-			return ok(c, await handler(c, input), declared.answer.status);
-		},
+		handle: async (c) => ok(c, await data(c), declared.answer.status),
+		data,
 	};
 }
 

@@ -35,6 +35,13 @@ export class Unauthorized extends HttpError {
 	}
 }
 
+/** A credential that stands but whose role (or channel limit) does not reach this. */
+export class Forbidden extends HttpError {
+	constructor(message: string) {
+		super(403, "Forbidden", message);
+	}
+}
+
 export class NotFound extends HttpError {
 	constructor(code: string, message: string) {
 		super(404, code, message);

@@ -103,6 +103,8 @@ function parameters(op: Endpoint): Schema[] {
 	];
 }
 
+const isRole = (auth: Endpoint["auth"]) => auth !== "key" && auth !== "none";
+
 function operation(op: Endpoint): Schema {
 	const answer = jsonSchema(op.answer.data, "output");
 	const responses: Schema = {
@@ -122,10 +124,14 @@ function operation(op: Endpoint): Schema {
 					},
 				}
 			: {}),
-		...(op.auth === "admin"
+		...(isRole(op.auth)
 			? {
 					401: {
-						description: "A missing or wrong admin token",
+						description: "A missing, wrong, expired or revoked credential",
+						content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+					},
+					403: {
+						description: `The credential's role is below ${op.auth}${op.scope === "unscoped" ? ", or it is limited to channels" : ""}`,
 						content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
 					},
 				}
@@ -144,11 +150,13 @@ function operation(op: Endpoint): Schema {
 		tags: [op.tag],
 		summary: op.summary,
 		operationId: `${op.method}${op.path.replace(/[^a-zA-Z0-9]+(\w)?/g, (_m, c: string = "") => c.toUpperCase())}`,
-		...(op.auth === "admin" ? { security: [{ adminToken: [] }] } : {}),
+		...(isRole(op.auth)
+			? { security: [{ apiToken: [] }, { cloudflareAccess: [] }], "x-role": op.auth }
+			: {}),
 		...(op.auth === "key" && !op.path.includes("{key}")
 			? { security: [{ integrationKeyHeader: [] }, { integrationKeyBearer: [] }] }
 			: {}),
-		...(op.auth !== "admin" && op.path.includes("{key}") ? { security: [] } : {}),
+		...(op.auth === "key" && op.path.includes("{key}") ? { security: [] } : {}),
 		...(op.auth === "none" ? { security: [] } : {}),
 		parameters: parameters(op),
 		...(op.body === undefined
@@ -204,7 +212,19 @@ export function openApiDocument(version: string): Schema {
 				),
 			},
 			securitySchemes: {
-				adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN" },
+				apiToken: {
+					type: "http",
+					scheme: "bearer",
+					description:
+						"An API token (`agt_…`, POST /api/v1/tokens) or ADMIN_TOKEN; the operation's `x-role` is the least role it needs",
+				},
+				cloudflareAccess: {
+					type: "apiKey",
+					in: "header",
+					name: "Cf-Access-Jwt-Assertion",
+					description:
+						"Set by Cloudflare Access in front of the worker (ACCESS_TEAM_DOMAIN, ACCESS_AUD, ACCESS_ROLES)",
+				},
 				integrationKeyHeader: { type: "apiKey", in: "header", name: "X-Integration-Key" },
 				integrationKeyBearer: {
 					type: "http",

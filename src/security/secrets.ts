@@ -38,15 +38,25 @@ const EMAIL_KEY_SHAPE = /^agk([a-z2-7]{26})[a-z2-7]{32}$/;
 const EMAIL_KEY_SECRET_BYTES = 20;
 
 /**
- * Anything shaped like one of our keys, anywhere in a text (routing and email keys: whole words
- * only; an email key inside an address, after a `+` or before the `@`, is a whole word).
+ * Anything shaped like one of our keys or API tokens, anywhere in a text (routing and email keys:
+ * whole words only; an email key inside an address, after a `+` or before the `@`, is a whole
+ * word).
  */
 const KEY_ANYWHERE =
-	/agk_[A-Za-z0-9_-]+|(?<![0-9A-Za-z])agk(?:[a-z2-7]{58}|[0-9a-z]{29})(?![0-9A-Za-z])/g;
+	/ag[kt]_[A-Za-z0-9_-]+|(?<![0-9A-Za-z])agk(?:[a-z2-7]{58}|[0-9a-z]{29})(?![0-9A-Za-z])/g;
 
-/** A text with every integration key in it masked: for messages and log lines. */
+/** A text with every integration key and API token in it masked: for messages and log lines. */
 export function redactKeys(text: string): string {
-	return text.replace(KEY_ANYWHERE, (key) => (key.startsWith("agk_") ? "agk_…" : "agk…"));
+	return text.replace(KEY_ANYWHERE, (key) =>
+		key.startsWith("agk_") ? "agk_…" : key.startsWith("agt_") ? "agt_…" : "agk…",
+	);
+}
+
+/** An API token: `agt_` (for secret scanners) and 256 random bits, 43 base64url characters. */
+export const API_TOKEN_SHAPE = /^agt_[A-Za-z0-9_-]{43}$/;
+
+export function generateApiToken(): string {
+	return `agt_${base64url(crypto.getRandomValues(new Uint8Array(32)))}`;
 }
 
 export function generateIntegrationKey(integrationId: string): string {

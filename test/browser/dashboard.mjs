@@ -84,7 +84,9 @@ try {
 	await page.fill('input[name="token"]', "not-the-token");
 	await page.click('button[type="submit"]');
 	check(
-		(await page.textContent("body")).includes("That is not the admin token."),
+		(await page.textContent("body")).includes(
+			"That is neither the admin token nor a valid API token.",
+		),
 		"a wrong token is refused",
 	);
 	await shot("1-sign-in-refused");

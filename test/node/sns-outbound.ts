@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Response } from "miniflare";
 import { BEHAVIOURS, TEST_CERT_HEX } from "../sns-constants.ts";
+import { accessCerts } from "./access-certs.ts";
 import { isReceiver, receive, receivedMatching } from "./receivers.ts";
 
 const fixtures = path.join(import.meta.dirname, "..", "fixtures", "sns");
@@ -59,6 +60,8 @@ export function snsOutboundService(testCertificate: string) {
 		if (url.host === "outbound.test" && url.pathname === "/received") {
 			return Response.json(receivedMatching(url.searchParams.get("match") ?? ""));
 		}
+		const access = accessCerts(request, url);
+		if (access !== null) return access;
 		requested.push(request.url);
 		if (isReceiver(url)) return receive(request);
 

@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { recordAudit } from "../src/audit/record";
-import { AUDIT_RETENTION_MS } from "../src/db/audit";
+import { AUDIT_RETENTION_MS, MAX_AUDIT_ROWS } from "../src/db/audit";
 import { signAction } from "../src/notify/action-links";
 import { redactKeys } from "../src/security/secrets";
 import { makeToken, withToken } from "./access-helpers";
@@ -173,6 +173,36 @@ describe("the audit log", () => {
 			title_rule: "x",
 		});
 		expect(await count()).toBe(before);
+		// Nor for a change that changed nothing, which would push real entries out of the log.
+		const channel = (await admin("POST", "/channels", { name: "same" })).body.data;
+		const made = await count();
+		expect((await admin("PATCH", `/channels/${channel.id}`, {})).status).toBe(200);
+		expect(await count()).toBe(made);
+	});
+
+	it("keeps at most its row cap, pruning the oldest by the write that adds one", async () => {
+		// Rows as if the log were full: the cap's worth, written before this one.
+		await env.DB.prepare(
+			`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+			 INSERT INTO audit_log (id, at, actor_kind, actor_name, via, action, resource_type, resource_id, changes, request_id)
+			 SELECT 'filler-' || i, ?, 'slack', '@filler', 'slack', 'incident.acknowledge', 'incident', 'f', '{}', NULL FROM n`,
+		)
+			.bind(MAX_AUDIT_ROWS, Date.now())
+			.run();
+		await recordAudit(env, {
+			actor: { kind: "slack", name: "@cap" },
+			via: "slack",
+			action: "incident.resolve",
+			resource_id: "cap-incident",
+			before: { status: "acknowledged" },
+			after: { status: "resolved" },
+			request_id: null,
+		});
+		const total = await env.DB.prepare("SELECT COUNT(*) AS n FROM audit_log").first<{
+			n: number;
+		}>();
+		expect(total?.n).toBe(MAX_AUDIT_ROWS);
+		expect(await entriesOf("cap-incident")).toHaveLength(1);
 	});
 
 	it("filters by actor, resource and time, and pages", async () => {

@@ -130,6 +130,48 @@ describe("Cloudflare Access", () => {
 		expect(expectError(refused, 403, "Forbidden")).toContain("has write");
 	});
 
+	it("takes a change only from this origin, with a JSON body, as another site's page could send the cookie", async () => {
+		const jwt = await assertion();
+		const channels = async () =>
+			JSON.parse((await send("/api/v1/channels?limit=100", jwt)).text).data.channels.length;
+		const before = await channels();
+		const silence = JSON.stringify({ name: "from elsewhere" });
+		const attempts: { method: string; body: string; headers: Record<string, string> }[] = [
+			// A form or a simple fetch from another site: text/plain, and the browser's marks.
+			{ method: "POST", body: silence, headers: { "Content-Type": "text/plain" } },
+			{
+				method: "POST",
+				body: silence,
+				headers: { "Content-Type": "application/json", Origin: "https://evil.example" },
+			},
+			{
+				method: "POST",
+				body: silence,
+				headers: { "Content-Type": "application/json", "Sec-Fetch-Site": "cross-site" },
+			},
+		];
+		for (const init of attempts) {
+			const refused = await send("/api/v1/channels", jwt, init);
+			expect(refused.status, JSON.stringify(init.headers)).toBe(403);
+			expect(JSON.parse(refused.text).error.code).toBe("CrossOriginRequest");
+		}
+		// A body-less POST (acknowledge, rotate-key) from another site, by its Origin.
+		const bare = await send("/api/v1/incidents/nope/acknowledge", jwt, {
+			method: "POST",
+			headers: { Origin: "https://evil.example" },
+		});
+		expect(bare.status).toBe(403);
+		expect(await channels()).toBe(before);
+		// The same change as a script behind Access makes it: taken.
+		const made = await send("/api/v1/channels", jwt, {
+			method: "POST",
+			body: silence,
+			headers: { "Content-Type": "application/json" },
+		});
+		expect(made.status).toBe(201);
+		expect(await channels()).toBe(before + 1);
+	});
+
 	it("refuses an email no role lists with 403", async () => {
 		const outsider = await assertion({ email: "eve@elsewhere.test" });
 		expect(expectError(await api(outsider), 403, "Forbidden")).toContain(

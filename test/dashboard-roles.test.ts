@@ -1,4 +1,6 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { MAX_SESSIONS_PER_TOKEN } from "../src/db/sessions";
 import { makeToken } from "./access-helpers";
 import { csrfOf, page } from "./dashboard-helpers";
 import { admin, createIntegration, push, runAlarm } from "./helpers";
@@ -24,6 +26,21 @@ async function openIncident() {
 }
 
 describe("dashboard roles", () => {
+	it("keeps at most MAX_SESSIONS_PER_TOKEN sessions per token, so one token cannot sign others out", async () => {
+		const read = await makeToken({ role: "read", name: "looping viewer" });
+		const first = await signInWith(read.token);
+		expect((await page("GET", "/dashboard", { cookie: first.cookie })).status).toBe(200);
+		for (let i = 0; i < MAX_SESSIONS_PER_TOKEN; i++) await signInWith(read.token);
+		const kept = await env.DB.prepare(
+			"SELECT COUNT(*) AS n FROM dashboard_sessions WHERE token_id = ?",
+		)
+			.bind(read.id)
+			.first<{ n: number }>();
+		expect(kept?.n).toBe(MAX_SESSIONS_PER_TOKEN);
+		// Its own oldest session ended; nobody else's did.
+		expect((await page("GET", "/dashboard", { cookie: first.cookie })).status).toBe(303);
+	});
+
 	it("signs a read token into a read-only dashboard: no action shown, and a forged POST refused 403", async () => {
 		const read = await makeToken({ role: "read", name: "viewer" });
 		const { reply, cookie } = await signInWith(read.token);

@@ -300,6 +300,17 @@ describe("silences", () => {
 		const saved = (await admin("GET", "/silences?limit=100")).body.data.silences.find(
 			(one: { integration_ids: string[] }) => one.integration_ids[0] === id,
 		);
+		// Saved, so audited, by its request id.
+		const audit = (await admin("GET", "/audit?resource_type=silence&limit=100")).body.data.entries;
+		expect(
+			audit.find((e: { request_id: string }) => e.request_id === reply.body.request_id),
+		).toMatchObject({
+			action: "silence.create",
+			changes: {
+				saved: { before: null, after: true },
+				applied_everywhere: { before: null, after: false },
+			},
+		});
 		expect(message).toBe(
 			`silence ${saved.id} is saved but did not reach every integration yet: send PATCH /api/v1/silences/${saved.id} with {} to apply it (repeating the POST would make a second one)`,
 		);

@@ -11,7 +11,7 @@ import { type Principal, ROOT } from "../access/role";
 import { MAX_TOKENS, tokenByHash, touchToken } from "../db/tokens";
 import type { AppEnv } from "../http/app-env";
 import { bearerToken } from "../http/credentials";
-import { Forbidden, ServiceUnavailable, Unauthorized } from "../http/errors";
+import { Forbidden, HttpError, ServiceUnavailable, Unauthorized } from "../http/errors";
 import { API_TOKEN_SHAPE, digestsEqual, secretsEqual, sha256Hex } from "../security/secrets";
 
 /** A token anyone could guess in a day of tries is no token: 32 characters of base64 are 192 bits. */
@@ -110,8 +110,37 @@ export async function authenticate(c: Context<AppEnv>): Promise<Principal> {
 		return principal;
 	}
 	const access = accessPrincipal(c);
-	if (access !== null) return access;
-	throw new Unauthorized(CREDENTIAL_REFUSED);
+	if (access === null) throw new Unauthorized(CREDENTIAL_REFUSED);
+	requireNotCrossSite(c);
+	return access;
+}
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * A browser behind Access sends its identity (the Access cookie, turned into the assertion) with
+ * any request, another site's too. A bearer token is never sent by itself; an assertion is, so a
+ * change it authorises must come from this origin: not marked cross-site by the browser
+ * (`Origin`, `Sec-Fetch-Site`), and with a body only as JSON, which no form or simple request
+ * of another site can send without a preflight this API does not answer.
+ */
+function requireNotCrossSite(c: Context<AppEnv>): void {
+	if (SAFE_METHODS.has(c.req.method)) return;
+	const origin = c.req.header("Origin");
+	const site = c.req.header("Sec-Fetch-Site");
+	const type = c.req.header("Content-Type");
+	const hasBody = c.req.header("Content-Length") !== "0" && c.req.raw.body !== null;
+	const crossSite =
+		(origin !== undefined && origin !== new URL(c.req.url).origin) ||
+		(site !== undefined && site !== "same-origin" && site !== "none") ||
+		(hasBody && !/^application\/json\s*(;|$)/i.test(type ?? ""));
+	if (crossSite) {
+		throw new HttpError(
+			403,
+			"CrossOriginRequest",
+			"a change signed in through Cloudflare Access must come from this origin, with a JSON body",
+		);
+	}
 }
 
 /** The API token's principal, or null when `token` is none that stands now. */

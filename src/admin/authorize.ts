@@ -22,8 +22,19 @@ export function authorize(one: Endpoint, all: readonly Endpoint[]): MiddlewareHa
 		if (!one.audit) return next();
 		const before = view === undefined ? null : await readBefore(view, c);
 		await next();
-		if (!c.res.ok) return;
-		const after = one.method === "delete" ? null : await answerData(c.res);
+		// Saved, but not yet told to every integration (503, repeated to finish): a change all
+		// the same, read back as it now stands.
+		const saved = !c.res.ok && (await errorCode(c.res)) === "IntegrationObjectUnavailable";
+		if (!c.res.ok && !saved) return;
+		const after =
+			one.method === "delete"
+				? null
+				: saved
+					? view === undefined
+						? // A create's answer names no id then: the entry says it was saved.
+							{ saved: true, applied_everywhere: false }
+						: await readBefore(view, c)
+					: await answerData(c.res);
 		await audited(c, {
 			actor: actorOf(principal),
 			via: "api",
@@ -109,6 +120,15 @@ function resourceId(c: Context<AppEnv>, action: string, after: unknown): string 
 	const id = (after as { id?: unknown } | null)?.id;
 	if (action.endsWith(".create") && typeof id === "string") return id;
 	return Object.values(c.req.param() as Record<string, string>).at(-1) ?? null;
+}
+
+async function errorCode(response: Response): Promise<string | null> {
+	try {
+		const body = (await response.clone().json()) as { error?: { code?: unknown } };
+		return typeof body.error?.code === "string" ? body.error.code : null;
+	} catch {
+		return null;
+	}
 }
 
 async function answerData(response: Response): Promise<unknown> {

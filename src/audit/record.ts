@@ -54,9 +54,13 @@ export function auditRow(entry: AuditEntry, at: number): AuditRow {
 	};
 }
 
-/** Writes one entry (and prunes the log) in one batch. */
+/** Writes one entry (and prunes the log) in one batch; none for a change that changed nothing. */
 export async function recordAudit(env: Pick<Env, "DB">, entry: AuditEntry): Promise<void> {
-	await env.DB.batch(auditStatements(env.DB, auditRow(entry, Date.now())));
+	const row = auditRow(entry, Date.now());
+	// A change that changed nothing (a PATCH of the same values, a repeated acknowledge) is no
+	// entry, whatever time it stamped: it cannot push real ones out of the log.
+	if (Object.keys(row.changes).every((field) => field === "updated_at")) return;
+	await env.DB.batch(auditStatements(env.DB, row));
 }
 
 /**

@@ -55,12 +55,11 @@ export function auditStatements(db: D1Database, row: AuditRow): D1PreparedStatem
 				 (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)`,
 			)
 			.bind(row.at - AUDIT_RETENTION_MS, PRUNED_PER_WRITE),
-		// Held on every write, so this deletes at most a row or two once the cap is reached.
+		// Held on every write, so this deletes at most a row or two once the cap is reached. By
+		// rowid (rows are added with ever larger ones): it reads only what it deletes, where an
+		// OFFSET over the newest would read the whole log on every change.
 		db
-			.prepare(
-				`DELETE FROM audit_log WHERE id IN
-				 (SELECT id FROM audit_log ORDER BY at DESC, id DESC LIMIT -1 OFFSET ?)`,
-			)
+			.prepare("DELETE FROM audit_log WHERE rowid <= (SELECT max(rowid) FROM audit_log) - ?")
 			.bind(MAX_AUDIT_ROWS),
 	];
 }
@@ -86,7 +85,8 @@ export async function listAudit(db: D1Database, filter: AuditFilter): Promise<Au
 	if (filter.actor !== undefined) add("actor_name = ?", filter.actor);
 	if (filter.resource_type !== undefined) add("resource_type = ?", filter.resource_type);
 	if (filter.resource_id !== undefined) add("resource_id = ?", filter.resource_id);
-	if (filter.since !== undefined) add("at >= ?", filter.since);
+	// Past the retention, a row not yet pruned (nothing written since) is not shown either.
+	add("at >= ?", Math.max(filter.since ?? 0, Date.now() - AUDIT_RETENTION_MS));
 	if (filter.until !== undefined) add("at < ?", filter.until);
 	if (filter.after !== undefined) {
 		add("(at < ? OR (at = ? AND id < ?))", filter.after.at, filter.after.at, filter.after.id);

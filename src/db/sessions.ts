@@ -21,10 +21,17 @@ export type SessionRow = z.infer<typeof SessionRow>;
 export const SESSION_LIFETIME_MS = 12 * 60 * 60 * 1000;
 
 /**
- * The most sessions kept: a sign-in past it ends the oldest. Only the admin token makes one, so
- * this bounds what a script signing in in a loop can store, not what people need.
+ * The most sessions kept: a sign-in past it ends the oldest. It bounds what a script signing in
+ * in a loop can store, not what people need.
  */
 export const MAX_SESSIONS = 1_000;
+
+/**
+ * The most sessions one API token keeps: its sign-in past it ends its own oldest. So whoever
+ * holds one token cannot fill MAX_SESSIONS and sign everyone else out (tokens are made by an
+ * admin, at most MAX_TOKENS of them).
+ */
+export const MAX_SESSIONS_PER_TOKEN = 10;
 
 /** Expired rows deleted per sign-in: enough to keep up, little enough to cost nothing. */
 const PRUNED_PER_SIGN_IN = 100;
@@ -59,6 +66,13 @@ export async function insertSession(db: D1Database, row: SessionRow): Promise<vo
 				row.expires_at,
 				row.token_id,
 			),
+		db
+			.prepare(
+				`DELETE FROM dashboard_sessions WHERE id_hash IN
+				 (SELECT id_hash FROM dashboard_sessions WHERE token_id = ?
+				  ORDER BY issued_at DESC, id_hash LIMIT -1 OFFSET ?)`,
+			)
+			.bind(row.token_id, MAX_SESSIONS_PER_TOKEN),
 		// Held on every sign-in, so this deletes at most one row once the cap is reached.
 		db
 			.prepare(

@@ -78,6 +78,20 @@ export function stamped(raw: string, results: string): string {
 	].join("\r\n");
 }
 
+let retitledCount = 0;
+
+/**
+ * A fixture mail with the subject another notification of the same tool would have: the
+ * subject line the tool's own command line writes (SOURCE.md), everything else as the tool's
+ * mail, and a Message-ID of its own (another mail, not a retry of this one).
+ */
+export function retitled(raw: string, subject: string): string {
+	retitledCount++;
+	return raw
+		.replace(/^Subject: .*$/m, `Subject: ${subject}`)
+		.replace(/^Message-Id: <([^>]+)>$/m, `Message-Id: <${retitledCount}.$1>`);
+}
+
 /** A header added on top of a message (X-Alert-Key, a forged Authentication-Results). */
 export const withHeader = (raw: string, header: string) => `${header}\r\n${raw}`;
 

@@ -2,7 +2,15 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { forgetIntegrations } from "../src/push/lookup";
 import { generateEmailKey } from "../src/security/secrets";
-import { DOMAIN, deliver, emailIntegration, mail, SENDER, withHeader } from "./email-helpers";
+import {
+	DOMAIN,
+	deliver,
+	emailIntegration,
+	mail,
+	retitled,
+	SENDER,
+	withHeader,
+} from "./email-helpers";
 import { admin, expectError, listAlerts, push, runAlarm } from "./helpers";
 import { createChannel, incidentsOf } from "./incident-helpers";
 import { createTarget, receivedBodies, unique, webhook } from "./notify-helpers";
@@ -91,6 +99,71 @@ describe("a monitoring tool's problem and recovery mails", () => {
 		await deliver(recovery, address);
 		const alerts = await alertsOf(id);
 		expect(alerts.map((a) => [a.alert_key, a.status])).toEqual([["web-1-ping", "resolved"]]);
+	});
+});
+
+describe("a subject's state", () => {
+	it("is a problem when a problem word is in it, whatever recovery word is too", async () => {
+		const { id, address } = await emailIntegration();
+		const nagios = mail("nagios-service-problem.eml");
+		for (const subject of [
+			"** PROBLEM Service Alert: sw-1/UP-LINK is CRITICAL **",
+			"Problem: RAID status is not OK",
+			"[PROBLEM] OK-DB01 ping on OK-DB01 is CRITICAL!",
+		]) {
+			expect((await deliver(retitled(nagios, subject), address)).rejected).toBeNull();
+		}
+		const alerts = await alertsOf(id);
+		expect(alerts.map((a) => [a.alert_key, a.status]).sort()).toEqual([
+			["OK-DB01 ping on OK-DB01 is", "firing"],
+			["RAID status is not", "firing"],
+			["Service Alert sw-1/UP-LINK is", "firing"],
+		]);
+		// And each one's recovery resolves it.
+		await deliver(retitled(nagios, "** RECOVERY Service Alert: sw-1/UP-LINK is OK **"), address);
+		await deliver(retitled(nagios, "[RECOVERY] OK-DB01 ping on OK-DB01 is OK!"), address);
+		await deliver(retitled(nagios, "Resolved in 1m 2s: RAID status is not OK"), address);
+		expect((await alertsOf(id)).map((a) => a.status)).toEqual(["resolved", "resolved", "resolved"]);
+	});
+
+	it("opens nothing for an acknowledgement, a downtime, flapping or a Zabbix update", async () => {
+		const { id, address } = await emailIntegration();
+		const icinga = mail("icinga2-host-problem.eml");
+		const nagios = mail("nagios-host-problem.eml");
+		const zabbix = mail("zabbix-problem.eml");
+		const sent = [
+			retitled(icinga, "[PROBLEM] http on web-1 is CRITICAL!"),
+			retitled(icinga, "[ACKNOWLEDGEMENT] http on web-1 is CRITICAL!"),
+			retitled(nagios, "** DOWNTIMESTART Host Alert: web-1 is DOWN **"),
+			retitled(nagios, "** FLAPPINGSTART Host Alert: web-1 is DOWN **"),
+			retitled(nagios, "** FLAPPINGSTOP Host Alert: web-1 is UP **"),
+			retitled(nagios, "** DOWNTIMEEND Host Alert: web-1 is UP **"),
+			zabbix,
+			retitled(zabbix, "Updated problem in 5m 3s: High CPU utilization on web-1"),
+			retitled(zabbix, "Updated problem in 9m 1s: High CPU utilization on web-1"),
+		];
+		for (const raw of sent) {
+			// Taken: a bounce would tell the tool's administrator something went wrong.
+			expect((await deliver(raw, address)).rejected).toBeNull();
+		}
+		expect((await alertsOf(id)).map((a) => [a.alert_key, a.status]).sort()).toEqual([
+			["High CPU utilization on web-1", "firing"],
+			["http on web-1 is", "firing"],
+		]);
+		await deliver(retitled(icinga, "[RECOVERY] http on web-1 is OK!"), address);
+		await deliver(mail("zabbix-resolved.eml"), address);
+		expect((await alertsOf(id)).map((a) => a.status)).toEqual(["resolved", "resolved"]);
+	});
+
+	it("gives a subject longer than the title its recovery's key", async () => {
+		const { id, address } = await emailIntegration();
+		const name = `High CPU ${"x".repeat(530)} on web-1`;
+		await deliver(retitled(mail("zabbix-problem.eml"), `Problem: ${name}`), address);
+		await deliver(retitled(mail("zabbix-resolved.eml"), `Resolved in 5m 3s: ${name}`), address);
+		const alerts = await alertsOf(id);
+		expect(alerts).toHaveLength(1);
+		expect(alerts[0]).toMatchObject({ status: "resolved" });
+		expect(alerts[0]?.title).toHaveLength(512);
 	});
 });
 

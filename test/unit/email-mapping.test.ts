@@ -11,16 +11,18 @@ import {
 } from "../../src/sources/email/auth-results";
 import { htmlToText, MAX_HTML_CHARS } from "../../src/sources/email/html-text";
 import {
+	DEFAULT_IGNORE_PATTERNS,
 	DEFAULT_PROBLEM_PATTERNS,
 	DEFAULT_RESOLVE_PATTERNS,
 	DEFAULT_STRIP_PATTERNS,
 } from "../../src/sources/email/settings";
 import {
 	bodySeverity,
+	cleanSubject,
 	isRecovery,
 	keyTextOf,
+	matchesAny,
 	subjectSeverity,
-	titleOf,
 } from "../../src/sources/email/subject";
 
 beforeAll(() => loadRegexEngine());
@@ -84,12 +86,18 @@ describe("email keys", () => {
 
 const keyOf = (subject: string) =>
 	keyTextOf(
-		titleOf(subject, DEFAULT_STRIP_PATTERNS),
+		cleanSubject(subject, DEFAULT_STRIP_PATTERNS),
 		DEFAULT_RESOLVE_PATTERNS,
 		DEFAULT_PROBLEM_PATTERNS,
 	);
 const recovers = (subject: string) =>
-	isRecovery(titleOf(subject, DEFAULT_STRIP_PATTERNS), DEFAULT_RESOLVE_PATTERNS);
+	isRecovery(
+		cleanSubject(subject, DEFAULT_STRIP_PATTERNS),
+		DEFAULT_RESOLVE_PATTERNS,
+		DEFAULT_PROBLEM_PATTERNS,
+	);
+const ignored = (subject: string) =>
+	matchesAny(DEFAULT_IGNORE_PATTERNS, cleanSubject(subject, DEFAULT_STRIP_PATTERNS));
 
 describe("a subject, with the default patterns", () => {
 	it.each([
@@ -99,7 +107,14 @@ describe("a subject, with the default patterns", () => {
 			"** RECOVERY Service Alert: db-1/Disk Space is OK **",
 		],
 		["[PROBLEM] Host web-1 is DOWN!", "[RECOVERY] Host web-1 is UP!"],
+		["[PROBLEM] http on web-1 is CRITICAL!", "[RECOVERY] http on web-1 is OK!"],
+		[
+			"** PROBLEM Service Alert: sw-1/UP-LINK is CRITICAL **",
+			"** RECOVERY Service Alert: sw-1/UP-LINK is OK **",
+		],
+		["[PROBLEM] OK-DB01 ping on OK-DB01 is CRITICAL!", "[RECOVERY] OK-DB01 ping on OK-DB01 is OK!"],
 		["Problem: High CPU on web-1", "Resolved: High CPU on web-1"],
+		["PROBLEM: High CPU on web-1", "OK: High CPU on web-1"],
 		["Problem: High CPU on web-1", "Resolved in 5m 3s: High CPU on web-1"],
 		["Problem: High CPU on web-1", "Resolved in 1d 2h 3m: High CPU on web-1"],
 	])("gives %s and its recovery one key", (problem, recovery) => {
@@ -117,12 +132,14 @@ describe("a subject, with the default patterns", () => {
 	});
 
 	it("loses reply and forward prefixes and ticket numbers in the title", () => {
-		expect(titleOf("Re: Fwd: RE:  disk full [#1234] on db-1", DEFAULT_STRIP_PATTERNS)).toBe(
+		expect(cleanSubject("Re: Fwd: RE:  disk full [#1234] on db-1", DEFAULT_STRIP_PATTERNS)).toBe(
 			"disk full on db-1",
 		);
-		expect(titleOf("AW: [OPS-42] backup\n failed", DEFAULT_STRIP_PATTERNS)).toBe("backup failed");
+		expect(cleanSubject("AW: [OPS-42] backup\n failed", DEFAULT_STRIP_PATTERNS)).toBe(
+			"backup failed",
+		);
 		// The state words stay in the title.
-		expect(titleOf("[PROBLEM] Host web-1 is DOWN!", DEFAULT_STRIP_PATTERNS)).toBe(
+		expect(cleanSubject("[PROBLEM] Host web-1 is DOWN!", DEFAULT_STRIP_PATTERNS)).toBe(
 			"[PROBLEM] Host web-1 is DOWN!",
 		);
 	});
@@ -136,6 +153,68 @@ describe("a subject, with the default patterns", () => {
 		]) {
 			expect(recovers(subject)).toBe(false);
 		}
+	});
+
+	it.each([
+		// State words inside names are names: UP-LINK, OK-DB01, a service called UP.
+		"** PROBLEM Service Alert: sw-1/UP-LINK is CRITICAL **",
+		"[PROBLEM] OK-DB01 ping on OK-DB01 is CRITICAL!",
+		"sw-1/UP-LINK flaps",
+		"check OK-DB01",
+		// A problem word wins over a recovery word.
+		"Problem: RAID status is not OK",
+		"Problem: RAID status is OK",
+		"** PROBLEM Host Alert: web-1 is UP **",
+		"[PROBLEM] Backup RECOVERY job on db-2 is CRITICAL!",
+		"Backup FAILED on db-2, status CRITICAL, last good run OK",
+		"Re: [RECOVERY] http on web-1 is WARNING!",
+	])("never reads the problem %s as a recovery", (subject) => {
+		expect(recovers(subject)).toBe(false);
+	});
+
+	it.each([
+		// Nagios 4's notification types, in notify-*-by-email's subject.
+		"** ACKNOWLEDGEMENT Host Alert: web-1 is DOWN **",
+		"** ACKNOWLEDGEMENT Service Alert: db-1/Disk Space is CRITICAL **",
+		"** DOWNTIMESTART Host Alert: web-1 is DOWN **",
+		"** DOWNTIMEEND Host Alert: web-1 is UP **",
+		"** DOWNTIMECANCELLED Service Alert: db-1/Disk Space is OK **",
+		"** FLAPPINGSTART Service Alert: db-1/Disk Space is CRITICAL **",
+		"** FLAPPINGSTOP Service Alert: db-1/Disk Space is OK **",
+		"** FLAPPINGDISABLED Host Alert: web-1 is UP **",
+		"** CUSTOM Host Alert: web-1 is DOWN **",
+		// Icinga 2's, in its mail scripts' subject.
+		"[ACKNOWLEDGEMENT] http on web-1 is CRITICAL!",
+		"[DOWNTIMESTART] Host web-1 is DOWN!",
+		"[DOWNTIMEEND] Host web-1 is UP!",
+		"[DOWNTIMEREMOVED] Host web-1 is UP!",
+		"[FLAPPINGEND] http on web-1 is OK!",
+		// Zabbix 6.0's "Problem update" template and 5.0's.
+		"Updated problem in 5m 3s: High CPU utilization on web-1",
+		"Updated problem: High CPU utilization on web-1",
+	])("ignores %s: it changes no state", (subject) => {
+		expect(ignored(subject)).toBe(true);
+	});
+
+	it("ignores no problem or recovery", () => {
+		for (const subject of [
+			"** PROBLEM Host Alert: web-1 is DOWN **",
+			"** RECOVERY Host Alert: web-1 is UP **",
+			"[PROBLEM] Host web-1 is DOWN!",
+			"Problem: High CPU utilization on web-1",
+			"Resolved in 5m 3s: High CPU utilization on web-1",
+			"Problem: custom check on web-1",
+			"** PROBLEM Service Alert: web-1/ACKNOWLEDGEMENT-queue is CRITICAL **",
+		]) {
+			expect(ignored(subject)).toBe(false);
+		}
+	});
+
+	it("gives a Zabbix problem update its problem's key, whatever its age", () => {
+		const problem = keyOf("Problem: High CPU utilization on web-1");
+		expect(keyOf("Updated problem in 5m 3s: High CPU utilization on web-1")).toBe(problem);
+		expect(keyOf("Updated problem in 1d 2h: High CPU utilization on web-1")).toBe(problem);
+		expect(recovers("Updated problem in 5m 3s: High CPU utilization on web-1")).toBe(false);
 	});
 
 	it("names a severity in capitals or brackets, the most severe of them", () => {

@@ -6,18 +6,27 @@ import type { Receipt } from "../../durable/contract";
 import { authProblem, emailRoutingResults, summary } from "./auth-results";
 import { htmlToText } from "./html-text";
 import type { EmailSettings } from "./settings";
-import { bodySeverity, isRecovery, keyTextOf, subjectSeverity, titleOf } from "./subject";
+import {
+	bodySeverity,
+	cleanSubject,
+	isRecovery,
+	keyTextOf,
+	matchesAny,
+	subjectSeverity,
+} from "./subject";
 
 /**
  * One parsed mail → the alert event it is, or why it is refused. This is the only place that
  * knows what a mail's parts mean: subject → title, key and recovery; text → description;
  * sender, chosen headers and Email Routing's verdicts → labels. Attachments are not read, only
  * counted. Each refusal is final (the sender's server bounces the mail with its reason), so each
- * says what to change.
+ * says what to change. A mail that `ignore_patterns` names (an acknowledgement, a downtime) is
+ * taken and is no event.
  */
 
 export type MailRefusal = { ok: false; code: string; reason: string };
 export type MailEvent = { ok: true; event: AlertEvent; receipt: Receipt | null };
+export type MailIgnored = { ok: true; event: null };
 
 /** The header a sender sets to name the alert itself, as the key a push would send. */
 export const ALERT_KEY_HEADER = "x-alert-key";
@@ -58,7 +67,7 @@ export async function normalizeMail(
 	envelopeSender: string,
 	settings: EmailSettings,
 	receivedAt: number,
-): Promise<MailEvent | MailRefusal> {
+): Promise<MailEvent | MailIgnored | MailRefusal> {
 	if (!senderAllowed(envelopeSender, settings.allowed_senders)) {
 		return refuse(
 			"SenderNotAllowed",
@@ -78,11 +87,17 @@ export async function normalizeMail(
 	if (subject.trim() === "" && text.trim() === "") {
 		return refuse("EmptyMail", "the mail has no subject and no text: there is nothing to alert on");
 	}
-	const title = truncate(titleOf(subject, settings.strip_patterns) || "(no subject)", LIMITS.title);
-	const recovery = isRecovery(title, settings.resolve_patterns);
+	const cleaned = cleanSubject(subject, settings.strip_patterns);
+	if (matchesAny(settings.ignore_patterns, cleaned)) return { ok: true, event: null };
+	const title = truncate(cleaned || "(no subject)", LIMITS.title);
+	const recovery = isRecovery(cleaned, settings.resolve_patterns, settings.problem_patterns);
 	const given = header(mail, ALERT_KEY_HEADER)[0];
+	// From the whole cleaned subject (at most 1,024 characters), not the cut title: a problem's
+	// and its recovery's prefixes differ in length, so a cut would fall at different places in
+	// the name. fitAlertKey keeps a long one whole by its hash.
 	const keyText =
-		given ?? (keyTextOf(title, settings.resolve_patterns, settings.problem_patterns) || title);
+		given ??
+		(keyTextOf(cleaned, settings.resolve_patterns, settings.problem_patterns) || cleaned || title);
 
 	const labels: Labels = {};
 	const set = labelWriter(labels);

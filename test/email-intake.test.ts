@@ -303,6 +303,11 @@ describe("who may send", () => {
 			from: "zabbix@sub.monitoring.example.com",
 		});
 		expect(sub.rejected).toContain("allowed_senders");
+		// A quoted local part is where crafted text hides: never on a list.
+		const quoted = await deliver(mail("zabbix-problem.eml"), address, {
+			from: '"x;dkim=pass"@monitoring.example.com',
+		});
+		expect(quoted.rejected).toContain("allowed_senders");
 		expect((await alertsOf(id)).map((a) => a.alert_key)).toEqual(["Host Alert web-1 is"]);
 	});
 

@@ -274,6 +274,37 @@ describe("Authentication-Results", () => {
 		).toEqual([]);
 	});
 
+	it("split on `;` only outside quoted strings and comments", () => {
+		// An envelope sender whose quoted local part spells verdicts, echoed by Email Routing.
+		const sender = `"a;dkim=pass header.d=victim.example;spf=pass smtp.mailfrom=x@victim.example;"@victim.example`;
+		const value = `mx.cloudflare.net; dkim=none; dmarc=none; spf=fail (mx.cloudflare.net: domain of ${sender} does not designate 198.51.100.1 as permitted sender; see (nested; comment)) smtp.mailfrom=${sender}`;
+		const parsed = parseAuthenticationResults(value);
+		expect(parsed.results.map((r) => `${r.method}=${r.result}`)).toEqual([
+			"dkim=none",
+			"dmarc=none",
+			"spf=fail",
+		]);
+		expect(parsed.results[2]?.props["smtp.mailfrom"]).toBe(sender);
+		expect(authProblem("dkim_and_spf", parsed.results, sender)).toContain(
+			"found no DKIM signature of victim.example that passed and no SPF pass",
+		);
+		// A quoted value is read as the string it quotes.
+		const quoted = parseAuthenticationResults(
+			'mx.example.net; spf=pass smtp.mailfrom="a\\"b;c@example.com"; dkim=pass header.d=example.com',
+		);
+		expect(quoted.results.map((r) => r.method)).toEqual(["spf", "dkim"]);
+		expect(quoted.results[0]?.props["smtp.mailfrom"]).toBe('a"b;c@example.com');
+	});
+
+	it("meet SPF only for the whole envelope sender, not another address of its domain", () => {
+		const results = parseAuthenticationResults(
+			"mx.cloudflare.net; spf=pass smtp.mailfrom=x@victim.example",
+		).results;
+		expect(authProblem("spf", results, "x@victim.example")).toBeNull();
+		expect(authProblem("spf", results, "X@Victim.example")).toBeNull();
+		expect(authProblem("spf", results, "nagios@victim.example")).toContain("SPF pass");
+	});
+
 	it("meet a requirement only when tied to the envelope sender", () => {
 		const results = parseAuthenticationResults(CLOUDFLARE).results;
 		expect(authProblem("dkim_and_spf", results, "joe@gmail.com")).toBeNull();

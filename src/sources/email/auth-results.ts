@@ -23,22 +23,27 @@ export const EMAIL_ROUTING_AUTHSERV_ID = "mx.cloudflare.net";
 
 export type AuthResult = { method: string; result: string; props: Record<string, string> };
 
-/** The results of one header value (authserv-id first), comments dropped; malformed parts skipped. */
+/**
+ * The results of one header value (authserv-id first), comments dropped; malformed parts skipped.
+ * Read as RFC 8601 writes it: a `;` or a space inside a quoted string or a comment (RFC 5322's
+ * `quoted-string` and `comment`) separates nothing. That matters because a value may be a quoted
+ * local part that the sender chose: Email Routing echoes the envelope sender in `smtp.mailfrom`,
+ * so a sender `"a;dkim=pass header.d=victim.example;"@victim.example` would otherwise add a
+ * `dkim=pass` of its own making to Email Routing's verdicts.
+ */
 export function parseAuthenticationResults(value: string): {
 	authservId: string;
 	results: AuthResult[];
 } {
-	const plain = dropComments(value);
-	const [authservId = "", ...parts] = plain.split(";");
+	const [head = [], ...parts] = lex(value);
 	const results: AuthResult[] = [];
-	for (const part of parts) {
-		const [head, ...rest] = part.trim().split(/\s+/);
-		const match = /^([a-z0-9-]+)=([a-z0-9-]+)$/i.exec(head ?? "");
+	for (const [first, ...rest] of parts) {
+		const match = /^([a-z0-9-]+)=([a-z0-9-]+)$/i.exec(first ?? "");
 		if (match === null) continue;
 		const props: Record<string, string> = {};
 		for (const prop of rest) {
 			const eq = prop.indexOf("=");
-			if (eq > 0) props[prop.slice(0, eq).toLowerCase()] = prop.slice(eq + 1).replace(/^"|"$/g, "");
+			if (eq > 0) props[prop.slice(0, eq).toLowerCase()] = unquote(prop.slice(eq + 1));
 		}
 		results.push({
 			method: (match[1] ?? "").toLowerCase(),
@@ -47,26 +52,63 @@ export function parseAuthenticationResults(value: string): {
 		});
 	}
 	// The authserv-id may carry a version after it ("mx.example.com 1").
-	return { authservId: authservId.trim().split(/\s+/)[0]?.toLowerCase() ?? "", results };
+	return { authservId: head[0]?.toLowerCase() ?? "", results };
 }
 
-/** Linear: one pass, nesting counted (RFC 5322 comments nest). */
-function dropComments(value: string): string {
-	let out = "";
+/**
+ * The value's `;`-separated parts, each as its words. Linear: one pass, comments' nesting
+ * counted (RFC 5322 comments nest), a quoted-pair (`\x`) taken as the character it escapes. A
+ * comment separates words as a space does; a quoted string stays inside its word, quotes kept.
+ */
+function lex(value: string): string[][] {
+	const parts: string[][] = [];
+	let words: string[] = [];
+	let word = "";
 	let depth = 0;
 	let quoted = false;
+	const endWord = () => {
+		if (word !== "") words.push(word);
+		word = "";
+	};
 	for (let i = 0; i < value.length; i++) {
 		const char = value.charAt(i);
-		if (char === "\\" && (depth > 0 || quoted)) {
-			i++;
-			continue;
+		if (depth > 0) {
+			if (char === "\\") i++;
+			else if (char === "(") depth++;
+			else if (char === ")") depth--;
+		} else if (quoted) {
+			if (char === "\\") {
+				word += char + value.charAt(i + 1);
+				i++;
+			} else {
+				word += char;
+				if (char === '"') quoted = false;
+			}
+		} else if (char === '"') {
+			word += char;
+			quoted = true;
+		} else if (char === "(") {
+			endWord();
+			depth = 1;
+		} else if (char === ";") {
+			endWord();
+			parts.push(words);
+			words = [];
+		} else if (/\s/.test(char)) {
+			endWord();
+		} else {
+			word += char;
 		}
-		if (depth === 0 && char === '"') quoted = !quoted;
-		if (!quoted && char === "(") depth++;
-		else if (!quoted && char === ")" && depth > 0) depth--;
-		else if (depth === 0) out += char;
 	}
-	return out;
+	endWord();
+	parts.push(words);
+	return parts;
+}
+
+/** A value that is one quoted string, as the string it quotes; any other value as it is. */
+function unquote(value: string): string {
+	if (!/^"(?:[^"\\]|\\.)*"$/s.test(value)) return value;
+	return value.slice(1, -1).replace(/\\(.)/gs, "$1");
 }
 
 /** Email Routing's results on a mail whose headers are given in order (top first). */
@@ -106,7 +148,7 @@ const aligned = (domain: string, of: string) => of === domain || of.endsWith(`.$
 
 /**
  * What the requirement lacks, or null when it is met. Both checks are tied to the envelope
- * sender, which `allowed_senders` checks: SPF's `smtp.mailfrom` is that address, and a DKIM
+ * sender, which `allowed_senders` checks: SPF's `smtp.mailfrom` is that whole address, and a DKIM
  * signature counts only when its domain is the sender's domain or a parent of it, so that a
  * mail signed by any domain at all cannot pass as one from an allowed sender.
  */
@@ -121,12 +163,14 @@ export function authProblem(
 		const signer = r.props["header.d"] ?? domainOf(r.props["header.i"] ?? "");
 		return signer !== "" && aligned(signer.toLowerCase(), senderDomain);
 	});
+	// The whole address, not its domain: SPF checked the envelope sender Email Routing was given.
+	const sender = envelopeSender.toLowerCase();
 	const spf = results.some(
 		(r) =>
 			r.method === "spf" &&
 			r.result === "pass" &&
 			senderDomain !== "" &&
-			domainOf(r.props["smtp.mailfrom"] ?? "") === senderDomain,
+			(r.props["smtp.mailfrom"] ?? "").toLowerCase() === sender,
 	);
 	const lacks = [];
 	if ((require === "dkim" || require === "dkim_and_spf") && !dkim) {

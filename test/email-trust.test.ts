@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { forgetIntegrations } from "../src/push/lookup";
-import { deliver, emailIntegration, mail, SENDER, stamped, withHeader } from "./email-helpers";
+import {
+	cloudflareBlock,
+	deliver,
+	emailIntegration,
+	mail,
+	SENDER,
+	stamped,
+	withHeader,
+} from "./email-helpers";
 import { admin, expectError, getIntegration, listAlerts, settingsRefusal } from "./helpers";
 
 /**
@@ -35,8 +43,8 @@ describe("Email Routing's Authentication-Results", () => {
 		const gmail = await deliver(mail("auth-results-dkim-multipart-alternative.eml"), address, {
 			from: "support@papertrailapp.com",
 		});
-		expect(gmail.rejected).toContain("found no DKIM signature of papertrailapp.com");
-		// Below Email Routing's own: only the first is read.
+		expect(gmail.rejected).toContain("Email Routing gave this mail no verdict of its own");
+		// Below Email Routing's own: only the block's is read.
 		const below = stamped(
 			withHeader(mail("nagios-host-problem.eml"), `Authentication-Results: ${PASS}`),
 			FAIL,
@@ -47,12 +55,41 @@ describe("Email Routing's Authentication-Results", () => {
 			/\nFrom:/,
 			`\nAuthentication-Results: ${PASS}\nFrom:`,
 		);
-		expect((await deliver(forged, address)).rejected).toContain("DKIM");
+		expect((await deliver(forged, address)).rejected).toContain("no verdict of its own");
 		expect((await listAlerts(id)).alerts).toEqual([]);
 		const labels = await emailIntegration();
 		await deliver(mail("auth-results-dkim-multipart-alternative.eml"), labels.address);
 		const [alert] = (await listAlerts(labels.id)).alerts;
 		expect(alert?.labels).not.toHaveProperty("email.dkim");
+	});
+
+	it("are not taken when Email Routing stamped none and the sender wrote its own", async () => {
+		// A sender talking to Email Routing's MX directly, on a delivery Cloudflare adds no
+		// verdicts to (cloudflare/workerd#6740): its first header sits right under Cloudflare's
+		// Received header.
+		const { id, address } = await emailIntegration({
+			require_auth: "dkim_and_spf",
+			allowed_senders: [SENDER],
+		});
+		const [received = ""] = cloudflareBlock(PASS);
+		const forged = [received, `Authentication-Results: ${PASS}`, mail("nagios-host-problem.eml")];
+		const direct = await deliver(forged.join("\r\n"), address);
+		expect(direct.rejected).toContain("Email Routing gave this mail no verdict of its own");
+		// Nor with an ARC-Authentication-Results of its own making that disagrees with Cloudflare's.
+		const block = cloudflareBlock(FAIL);
+		const mixed = [...block, `Authentication-Results: ${PASS}`, mail("nagios-host-problem.eml")];
+		expect((await deliver(mixed.join("\r\n"), address)).rejected).toContain("no verdict");
+		// Nor when a header of the message's own stands inside the block.
+		const broken = [...block.slice(0, 2), "X-Mailer: forger", ...block.slice(2)];
+		const split = [...broken, `Authentication-Results: ${FAIL}`, mail("nagios-host-problem.eml")];
+		expect((await deliver(split.join("\r\n"), address)).rejected).toContain("no verdict");
+		expect((await listAlerts(id)).alerts).toEqual([]);
+		expect((await getIntegration(id)).intake.refused_count).toEqual({
+			AuthenticationResultsMissing: 3,
+		});
+		// Cloudflare's whole block, as it writes it: taken.
+		const real = await deliver(stamped(mail("nagios-host-problem.eml"), PASS), address);
+		expect(real.rejected).toBeNull();
 	});
 
 	it.each([

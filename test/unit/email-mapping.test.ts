@@ -260,18 +260,35 @@ describe("Authentication-Results", () => {
 		expect(gmail.results.map((r) => r.result)).toEqual(["pass", "pass"]);
 	});
 
-	it("are read only from Email Routing, above any other server's Received header", () => {
-		const ours = { key: "authentication-results", value: CLOUDFLARE };
-		const cf = { key: "received", value: "from x by cloudflare-email.net (cloudflare) id 1" };
-		const theirs = { key: "received", value: "from a by mail.example.com" };
-		expect(emailRoutingResults([cf, ours, theirs])).toHaveLength(5);
-		expect(emailRoutingResults([theirs, ours])).toEqual([]);
-		expect(
-			emailRoutingResults([
-				cf,
-				{ key: "authentication-results", value: "mx.google.com; dkim=pass" },
-			]),
-		).toEqual([]);
+	it("are read only from Email Routing's whole block on top of the message", () => {
+		const h = (key: string, value: string) => ({ key, value });
+		const cf = h("received", "from x (192.0.2.1)\r\n by cloudflare-email.net (cloudflare) id 1");
+		const seal = h(
+			"arc-seal",
+			"i=1; a=rsa-sha256; s=cf2024-1; d=cloudflare-email.net; cv=none; b=x",
+		);
+		const sig = h("arc-message-signature", "i=1; a=rsa-sha256; d=cloudflare-email.net; b=x");
+		const arc = h("arc-authentication-results", `i=1; ${CLOUDFLARE}`);
+		const spf = h(
+			"received-spf",
+			"pass (mx.cloudflare.net: …)\r\n\treceiver=mx.cloudflare.net; client-ip=192.0.2.1;",
+		);
+		const ours = h("authentication-results", CLOUDFLARE);
+		const theirs = h("received", "from a by mail.example.com");
+		expect(emailRoutingResults([cf, seal, sig, arc, spf, ours, theirs])).toHaveLength(5);
+		// Straight under Cloudflare's Received header, with no block: the sender's first header.
+		expect(emailRoutingResults([cf, ours, theirs])).toBeNull();
+		// Not topmost, not Cloudflare's, a header of the message inside the block, an ARC set of
+		// another signer, or ARC verdicts that are not the same: not the block.
+		expect(emailRoutingResults([theirs, cf, seal, sig, arc, spf, ours])).toBeNull();
+		expect(emailRoutingResults([theirs, seal, sig, arc, spf, ours])).toBeNull();
+		expect(emailRoutingResults([cf, seal, h("x-mailer", "m"), arc, spf, ours])).toBeNull();
+		const google = h("arc-seal", "i=1; a=rsa-sha256; d=google.com; b=x");
+		expect(emailRoutingResults([cf, google, sig, arc, spf, ours])).toBeNull();
+		const other = h("arc-authentication-results", "i=1; mx.cloudflare.net; dkim=fail");
+		expect(emailRoutingResults([cf, seal, sig, other, spf, ours])).toBeNull();
+		const gmail = h("authentication-results", "mx.google.com; dkim=pass");
+		expect(emailRoutingResults([cf, seal, sig, arc, spf, gmail])).toBeNull();
 	});
 
 	it("split on `;` only outside quoted strings and comments", () => {

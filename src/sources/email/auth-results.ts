@@ -10,13 +10,8 @@ import type { RequireAuth } from "./settings";
  *     spf=none (…) smtp.helo=mail-yw1-x112d.google.com;
  *     spf=pass (…) smtp.mailfrom=joe@gmail.com
  *
- * Anyone can write such a header into a mail, so only one is read: the first that names Email
- * Routing (`mx.cloudflare.net`), provided no Received header of another server stands above it.
- * Email Routing adds its own Received header and its results on top of what arrived, so a forged
- * header can only come below its own. Cloudflare has been seen to deliver some mails to a Worker
- * without the header (cloudflare/workerd#6740): then nothing was verified and a requirement
- * refuses the mail, unless the sender wrote such a header itself, which only the position rule
- * above can catch; `allowed_senders` narrows who could.
+ * Anyone can write such a header into a mail, so only one Cloudflare demonstrably added counts
+ * (`emailRoutingResults`, below).
  */
 
 export const EMAIL_ROUTING_AUTHSERV_ID = "mx.cloudflare.net";
@@ -111,24 +106,71 @@ function unquote(value: string): string {
 	return value.slice(1, -1).replace(/\\(.)/gs, "$1");
 }
 
-/** Email Routing's results on a mail whose headers are given in order (top first). */
+/**
+ * Where Email Routing puts its verdicts, as real deliveries to Workers show (docs/sources/email.md
+ * quotes one; others are alike): a block on top of the message, written in one go, in this order:
+ *
+ *   Received: from <client> (<ip>) by cloudflare-email.net (cloudflare) id … for <…>; <date>
+ *   ARC-Seal: i=N; a=rsa-sha256; s=cf2024-1; d=cloudflare-email.net; …
+ *   ARC-Message-Signature: i=N; …; d=cloudflare-email.net; …
+ *   ARC-Authentication-Results: i=N; mx.cloudflare.net; <the verdicts>
+ *   Received-SPF: … receiver=mx.cloudflare.net; …
+ *   Authentication-Results: mx.cloudflare.net; <the same verdicts>
+ *
+ * and then the headers the message arrived with. A header the sender wrote always sits below
+ * Cloudflare's Received header, which is the topmost, and so can look like the block's end. When
+ * Cloudflare adds no verdicts at all (cloudflare/workerd#6740: no Authentication-Results, and no
+ * ARC set of its own either), the sender's first header comes straight after that Received
+ * header: a forged `Authentication-Results: mx.cloudflare.net; dkim=pass …` there must not count.
+ * So the verdicts are read only when the whole block is there, unbroken from the top: Cloudflare's
+ * Received header first, then only the block's own headers (its ARC set signed by
+ * cloudflare-email.net, its Received-SPF), and its ARC-Authentication-Results holding the same
+ * verdicts as the Authentication-Results that ends the block. A forger would have to write the
+ * whole block, ARC seal included, into a mail Cloudflare stamped nothing on; the seal is not
+ * verified here (that needs Cloudflare's DKIM key from DNS), which is what remains open, and why
+ * `allowed_senders` and a secret address stay the first defences. Null: no verdict of Email
+ * Routing's that can be trusted.
+ */
 export function emailRoutingResults(
 	headers: readonly { key: string; value: string }[],
-): AuthResult[] {
-	let received = 0;
-	for (const header of headers) {
-		if (header.key === "received") {
-			received++;
-			// Email Routing's own Received header is the first; the next was added before it.
-			if (received > 1 || !/\bcloudflare/i.test(header.value)) return [];
-			continue;
+): AuthResult[] | null {
+	const [first, ...rest] = headers;
+	if (first?.key !== "received" || !CLOUDFLARE_RECEIVED.test(first.value)) return null;
+	let sealed: AuthResult[] | null = null;
+	for (const header of rest) {
+		switch (header.key) {
+			case "arc-seal":
+			case "arc-message-signature":
+				if (!CLOUDFLARE_ARC_SIGNER.test(header.value)) return null;
+				continue;
+			case "received-spf":
+				if (!CLOUDFLARE_SPF.test(header.value)) return null;
+				continue;
+			case "arc-authentication-results": {
+				const parsed = parseAuthenticationResults(header.value.replace(/^\s*i\s*=\s*\d+\s*;/i, ""));
+				if (parsed.authservId !== EMAIL_ROUTING_AUTHSERV_ID) return null;
+				sealed = parsed.results;
+				continue;
+			}
+			case "authentication-results": {
+				const parsed = parseAuthenticationResults(header.value);
+				if (parsed.authservId !== EMAIL_ROUTING_AUTHSERV_ID || sealed === null) return null;
+				return sameResults(parsed.results, sealed) ? parsed.results : null;
+			}
+			default:
+				// The first header that is not the block's: the message's own begin here.
+				return null;
 		}
-		if (header.key !== "authentication-results") continue;
-		const parsed = parseAuthenticationResults(header.value);
-		if (parsed.authservId === EMAIL_ROUTING_AUTHSERV_ID) return parsed.results;
 	}
-	return [];
+	return null;
 }
+
+const CLOUDFLARE_RECEIVED = /\bby cloudflare-email\.net \(cloudflare\)/i;
+const CLOUDFLARE_ARC_SIGNER = /(?:^|;)\s*d\s*=\s*cloudflare-email\.net\s*(?:;|$)/i;
+const CLOUDFLARE_SPF = /\breceiver=mx\.cloudflare\.net\s*(?:;|$)/i;
+
+const sameResults = (a: readonly AuthResult[], b: readonly AuthResult[]) =>
+	JSON.stringify(a) === JSON.stringify(b);
 
 /** One word per method for the labels: `pass` when any result passed, else the first result. */
 export function summary(results: readonly AuthResult[], method: string): string | undefined {

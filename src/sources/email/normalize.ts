@@ -33,6 +33,9 @@ export const ALERT_KEY_HEADER = "x-alert-key";
 
 const refuse = (code: string, reason: string): MailRefusal => ({ ok: false, code, reason });
 
+const NO_VERDICT =
+	"this integration takes only mail that Email Routing authenticated, and Email Routing gave this mail no verdict of its own (no Authentication-Results in its block on top of the message): it cannot be checked, and a retry would get none either; send it straight to the address, not through a forwarder, or set require_auth to none";
+
 const header = (mail: Email, name: string) =>
 	mail.headers
 		.filter((h) => h.key === name)
@@ -77,11 +80,17 @@ export async function normalizeMail(
 			`the sender ${envelopeSender || "<>"} is not among this integration's allowed_senders`,
 		);
 	}
-	const verified = emailRoutingResults(mail.headers);
+	const routed = emailRoutingResults(mail.headers);
 	if (settings.require_auth !== "none") {
-		const lacking = authProblem(settings.require_auth, verified, envelopeSender);
+		// Rejected, not thrown for a retry: Email Routing leaves out its verdicts for whole kinds
+		// of delivery (cloudflare/workerd#6740: mail forwarded by Gmail, every time), not at
+		// random, so a retry would come without them too, and only after days of the sender's
+		// queue would it bounce, with no reason given. A bounce now says what is missing.
+		if (routed === null) return refuse("AuthenticationResultsMissing", NO_VERDICT);
+		const lacking = authProblem(settings.require_auth, routed, envelopeSender);
 		if (lacking !== null) return refuse("AuthenticationRequired", lacking);
 	}
+	const verified = routed ?? [];
 	const notAlert = aboutMail(mail);
 	if (notAlert !== null) return refuse("NotAnAlert", notAlert);
 

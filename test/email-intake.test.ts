@@ -92,6 +92,22 @@ describe("a monitoring tool's problem and recovery mails", () => {
 		expect((await alertsOf(id))[0]?.event_count).toBe(2);
 	});
 
+	it("tells another mail that reuses a Message-ID from a retry", async () => {
+		const { id, address } = await emailIntegration();
+		const same = (raw: string) => raw.replace(/^Message-Id: <[^>]+>$/m, "Message-Id: <same@vm>");
+		expect((await deliver(same(mail("nagios-host-problem.eml")), address)).rejected).toBeNull();
+		expect((await deliver(same(mail("nagios-host-recovery.eml")), address)).rejected).toBeNull();
+		const alerts = await alertsOf(id);
+		expect(alerts.map((a) => [a.status, a.event_count])).toEqual([["resolved", 2]]);
+		// Long Message-IDs that share their first 250 characters are two mails too.
+		const long = (raw: string, tail: string) =>
+			raw.replace(/^Message-Id: <[^>]+>$/m, `Message-Id: <${"x".repeat(250)}${tail}@vm>`);
+		const other = await emailIntegration();
+		await deliver(long(mail("zabbix-problem.eml"), "a"), other.address);
+		await deliver(long(mail("zabbix-resolved.eml"), "b"), other.address);
+		expect((await alertsOf(other.id)).map((a) => a.status)).toEqual(["resolved"]);
+	});
+
 	it("takes the key from X-Alert-Key when the sender sets one", async () => {
 		const { id, address } = await emailIntegration();
 		await deliver(withHeader(mail("nagios-host-problem.eml"), "X-Alert-Key: web-1-ping"), address);

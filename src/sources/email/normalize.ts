@@ -3,6 +3,7 @@ import { type AlertEvent, type Labels, LIMITS } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import type { Receipt } from "../../durable/contract";
+import { sha256Hex } from "../../security/secrets";
 import { authProblem, emailRoutingResults, summary } from "./auth-results";
 import { htmlToText } from "./html-text";
 import type { EmailSettings } from "./settings";
@@ -139,10 +140,21 @@ export async function normalizeMail(
 				severity: subjectSeverity(subject) ?? bodySeverity(text) ?? settings.severity,
 				...common,
 			};
-	// A retried delivery carries the same Message-ID: applied once.
+	return { ok: true, event, receipt: await receiptOf(mail, envelopeSender) };
+}
+
+/**
+ * A retried delivery is the same message: applied once. The Message-ID alone does not say so:
+ * scripts and appliances reuse fixed or templated ones, and a recovery answered as a replay of
+ * its problem leaves the alert firing for good. So the receipt is the hash of the Message-ID
+ * with what a retry keeps and another mail changes: the Date and Subject headers and the
+ * envelope sender (not the raw bytes: Email Routing's own headers differ between deliveries).
+ * Hashed, a long Message-ID is never cut either.
+ */
+async function receiptOf(mail: Email, envelopeSender: string): Promise<Receipt | null> {
 	const messageId = mail.messageId?.trim();
-	const receipt = messageId
-		? { key: `email:${truncate(messageId, 200)}`, fingerprint: "email" }
-		: null;
-	return { ok: true, event, receipt };
+	if (!messageId) return null;
+	const date = header(mail, "date")[0] ?? "";
+	const identity = JSON.stringify([messageId, date, mail.subject ?? "", envelopeSender]);
+	return { key: `email:${await sha256Hex(identity)}`, fingerprint: "email" };
 }

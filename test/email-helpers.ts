@@ -100,6 +100,14 @@ export function retitled(raw: string, subject: string): string {
 		.replace(/^Message-Id: <([^>]+)>$/m, `Message-Id: <${retitledCount}.$1>`);
 }
 
+/** The mail as the tool would have sent it at `at`: its Date header, and a Message-ID of its own. */
+export function dated(raw: string, at: number): string {
+	retitledCount++;
+	return raw
+		.replace(/^Date: .*$/m, `Date: ${new Date(at).toUTCString().replace("GMT", "+0000")}`)
+		.replace(/^Message-Id: <([^>]+)>$/m, `Message-Id: <${retitledCount}.$1>`);
+}
+
 /** A header added on top of a message (X-Alert-Key, a forged Authentication-Results). */
 export const withHeader = (raw: string, header: string) => `${header}\r\n${raw}`;
 

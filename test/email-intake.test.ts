@@ -4,6 +4,7 @@ import { forgetIntegrations } from "../src/push/lookup";
 import { generateEmailKey } from "../src/security/secrets";
 import {
 	DOMAIN,
+	dated,
 	deliver,
 	emailIntegration,
 	mail,
@@ -84,11 +85,8 @@ describe("a monitoring tool's problem and recovery mails", () => {
 		await deliver(mail("zabbix-problem.eml"), address);
 		const [alert] = await alertsOf(id);
 		expect(alert?.event_count).toBe(1);
-		// Another mail of the same problem (another Message-ID) counts.
-		await deliver(
-			mail("zabbix-problem.eml").replace(/Message-Id: <[^>]+>/, "Message-Id: <again@vm>"),
-			address,
-		);
+		// Another mail of the same problem, sent later (its own Message-ID and Date), counts.
+		await deliver(dated(mail("zabbix-problem.eml"), Date.now() - 1000), address);
 		expect((await alertsOf(id))[0]?.event_count).toBe(2);
 	});
 
@@ -106,6 +104,50 @@ describe("a monitoring tool's problem and recovery mails", () => {
 		await deliver(long(mail("zabbix-problem.eml"), "a"), other.address);
 		await deliver(long(mail("zabbix-resolved.eml"), "b"), other.address);
 		expect((await alertsOf(other.id)).map((a) => a.status)).toEqual(["resolved"]);
+	});
+
+	it("orders mails by their Date: a problem retried after its recovery reopens nothing", async () => {
+		const { id, address } = await emailIntegration();
+		const minute = 60_000;
+		const t = Date.now() - 30 * minute;
+		const problem = mail("nagios-host-problem.eml");
+		const recovery = mail("nagios-host-recovery.eml");
+		// The problem was refused for now (a rate limit, an outage) and its sender retries it after
+		// the recovery came, which found nothing open.
+		await deliver(dated(recovery, t + 2 * minute), address);
+		expect(await alertsOf(id)).toEqual([]);
+		expect((await deliver(dated(problem, t), address)).rejected).toBeNull();
+		expect(await alertsOf(id)).toEqual([]);
+		// Open, resolved, then an older problem's retry: it stays resolved.
+		await deliver(dated(problem, t + 10 * minute), address);
+		await deliver(dated(recovery, t + 12 * minute), address);
+		await deliver(dated(problem, t + 11 * minute), address);
+		const alerts = await alertsOf(id);
+		expect(alerts.map((a) => a.status)).toEqual(["resolved"]);
+		// Its time is the problem's Date (a whole second), not when the mail came.
+		const sent = t + 10 * minute;
+		expect(alerts[0]?.first_event_at).toBe(new Date(sent - (sent % 1000)).toISOString());
+		// A newer problem opens it again.
+		await deliver(dated(problem, t + 20 * minute), address);
+		expect((await alertsOf(id)).map((a) => a.status)).toEqual(["firing", "resolved"]);
+	});
+
+	it("takes a Date far back as days old at most, and one ahead as now", async () => {
+		const { id, address } = await emailIntegration();
+		const now = Date.now();
+		await deliver(
+			dated(mail("nagios-host-problem.eml"), Date.parse("2001-01-01T00:00:00Z")),
+			address,
+		);
+		const [old] = await alertsOf(id);
+		const opened = Date.parse(old?.first_event_at ?? "");
+		expect(opened).toBeGreaterThanOrEqual(now - 5 * 24 * 3_600_000);
+		expect(opened).toBeLessThan(now - 4 * 24 * 3_600_000);
+		// A recovery from a clock a year ahead is taken as happening now, and closes it.
+		await deliver(dated(mail("nagios-host-recovery.eml"), now + 365 * 24 * 3_600_000), address);
+		const [closed] = await alertsOf(id);
+		expect(closed?.status).toBe("resolved");
+		expect(Date.parse(closed?.resolved_at ?? "")).toBeLessThan(now + 3_600_000);
 	});
 
 	it("takes the key from X-Alert-Key when the sender sets one", async () => {

@@ -131,7 +131,8 @@ export async function normalizeMail(
 		description: truncate(text.trim(), LIMITS.description),
 		labels,
 		images: [],
-		occurred_at: receivedAt,
+		occurred_at: mailTime(mail, receivedAt, recovery),
+		ordered: true,
 	};
 	const event: AlertEvent = recovery
 		? { action: "resolve", ...common }
@@ -141,6 +142,30 @@ export async function normalizeMail(
 				...common,
 			};
 	return { ok: true, event, receipt: await receiptOf(mail, envelopeSender) };
+}
+
+/**
+ * How far back a mail's Date header is believed: as long as a sending server keeps retrying
+ * (Postfix's maximal_queue_lifetime is 5 days, exim's default retry rule gives up after 4), so a
+ * retry keeps its place among the mails of its key, while a sender whose clock is far behind
+ * cannot date a mail before every other (it is then ordered by when it came, less these days).
+ */
+export const MAX_MAIL_AGE_MS = 5 * 24 * 60 * 60 * 1000;
+
+/**
+ * When the mail says it happened: its Date header, held to MAX_MAIL_AGE_MS back (a time ahead of
+ * the clock is held by the object, as every source's is: alerts/event-time.ts); when it came, if
+ * it has none. The events are `ordered`, so a problem retried after its recovery came (a rate
+ * limit or an outage made the sender retry, minutes to hours later) is older than the recovery
+ * and changes nothing, instead of opening an alert no mail will close. A Date names a second: a
+ * problem is placed at its start and a recovery at its end, so a recovery mailed in the same
+ * second as its problem still closes it.
+ */
+function mailTime(mail: Email, receivedAt: number, recovery: boolean): number {
+	const stated = Date.parse(mail.date ?? "");
+	if (Number.isNaN(stated)) return receivedAt;
+	const at = Math.max(stated, receivedAt - MAX_MAIL_AGE_MS);
+	return recovery ? at + 999 : at;
 }
 
 /**

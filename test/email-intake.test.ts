@@ -269,6 +269,27 @@ describe("the message", () => {
 		expect(alert?.description).toContain("The Hare and the Tortoise");
 	});
 
+	it("never carries the integration's key into an alert, in any case", async () => {
+		const { id, address, integration_key } = await emailIntegration({
+			label_headers: ["X-Original-Recipient", "X-Mailer"],
+		});
+		const upper = address.toUpperCase();
+		const raw = withHeader(
+			mail("nagios-host-problem.eml")
+				.replace(/^Subject: (.*)$/m, `Subject: $1 (sent to ${upper})`)
+				.replace("***** Nagios *****", `***** Nagios *****\nTo: ${address}`),
+			`X-Original-Recipient: ${address}, ${upper}`,
+		);
+		expect((await deliver(raw, address)).rejected).toBeNull();
+		const [alert] = await alertsOf(id);
+		expect(alert?.labels["email.x-original-recipient"]).toBe(
+			"agk…@alerts.example.com, agk…@ALERTS.EXAMPLE.COM",
+		);
+		expect(alert?.title).toContain("(sent to agk…@ALERTS.EXAMPLE.COM)");
+		expect(alert?.description).toContain("To: agk…@alerts.example.com");
+		expect(JSON.stringify(alert).toLowerCase()).not.toContain(integration_key);
+	});
+
 	it("refuses a bounce: reports about mail open no alert", async () => {
 		const { id, address } = await emailIntegration();
 		const { rejected } = await deliver(mail("bounce-dsn-auth-results.eml"), address, { from: "" });

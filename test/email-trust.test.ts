@@ -156,6 +156,12 @@ describe("email settings", () => {
 			"settings.problem_patterns must be a list of at most 20 RE2 patterns",
 		],
 		[{ label_headers: ["X-Nagios:Host"] }, "settings.label_headers[0] must be header names"],
+		...["To", "cc", "Delivered-To", "X-Original-To", "ENVELOPE-TO"].map(
+			(name): [Record<string, unknown>, string] => [
+				{ label_headers: ["X-Mailer", name] },
+				"settings.label_headers[1] must not name a header that holds the recipient",
+			],
+		),
 		[{ allowed_senders: ["nagios"] }, "settings.allowed_senders[0] must be addresses"],
 		[{ require_auth: "dmarc" }, "settings.require_auth must be none, dkim, spf or dkim_and_spf"],
 		[{ subject: "x" }, "has no setting subject"],

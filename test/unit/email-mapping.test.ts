@@ -69,6 +69,10 @@ describe("email keys", () => {
 		expect(redactKeys(`to a+${key}@d`)).toBe("to a+agk…@d");
 		expect(redactKeys(`/push/${key}`)).toBe("/push/agk…");
 		expect(redactKeys(`x${key}`)).toBe(`x${key}`);
+		// Mail systems may change an address's case; the worker takes the key in any case.
+		expect(redactKeys(`to ${key.toUpperCase()}@ALERTS.example.com`)).toBe(
+			"to agk…@ALERTS.example.com",
+		);
 	});
 
 	it("make the address shown on create, with or without EMAIL_DOMAIN", () => {

@@ -3,7 +3,7 @@ import { type AlertEvent, type Labels, LIMITS } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
 import type { Receipt } from "../../durable/contract";
-import { sha256Hex } from "../../security/secrets";
+import { redactKeys, sha256Hex } from "../../security/secrets";
 import { authProblem, emailRoutingResults, summary } from "./auth-results";
 import { htmlToText } from "./html-text";
 import type { EmailSettings } from "./settings";
@@ -95,7 +95,10 @@ export async function normalizeMail(
 	const notAlert = aboutMail(mail);
 	if (notAlert !== null) return refuse("NotAnAlert", notAlert);
 
-	const subject = mail.subject ?? "";
+	// The address is the key, and a mail may quote it anywhere (a forwarded mail's To: line, a
+	// header a catch-all adds): masked, before anything is cut, in the subject (so the title and
+	// the key), the description and every label.
+	const subject = redactKeys(mail.subject ?? "");
 	const text = mail.text?.trim() ? mail.text : htmlToText(mail.html ?? "");
 	if (subject.trim() === "" && text.trim() === "") {
 		return refuse("EmptyMail", "the mail has no subject and no text: there is nothing to alert on");
@@ -113,7 +116,9 @@ export async function normalizeMail(
 		(keyTextOf(cleaned, settings.resolve_patterns, settings.problem_patterns) || cleaned || title);
 
 	const labels: Labels = {};
-	const set = labelWriter(labels);
+	const write = labelWriter(labels);
+	const set = (name: string, value: string | number | undefined) =>
+		write(name, typeof value === "string" ? redactKeys(value) : value);
 	const from = mail.from && "address" in mail.from ? mail.from.address : undefined;
 	set("email.from", from);
 	set("email.envelope_from", envelopeSender);
@@ -126,9 +131,9 @@ export async function normalizeMail(
 	if (mail.attachments.length > 0) set("email.attachments", mail.attachments.length);
 
 	const common = {
-		alert_key: await fitAlertKey(keyText, LIMITS.alertKey),
+		alert_key: await fitAlertKey(redactKeys(keyText), LIMITS.alertKey),
 		title,
-		description: truncate(text.trim(), LIMITS.description),
+		description: truncate(redactKeys(text.trim()), LIMITS.description),
 		labels,
 		images: [],
 		occurred_at: mailTime(mail, receivedAt, recovery),

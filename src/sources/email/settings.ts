@@ -76,6 +76,25 @@ export const DEFAULT_IGNORE_PATTERNS = [
 ];
 
 const HEADER_NAME = /^[!-9;-~]{1,64}$/;
+
+/**
+ * Headers that hold the mail's recipients, and so the integration's address, which is its key:
+ * copied to a label, the key would be stored in plain text, shown and sent in notifications.
+ * (Label values are masked anyway; refusing them says so when the setting is saved.)
+ */
+const RECIPIENT_HEADERS = [
+	"to",
+	"cc",
+	"bcc",
+	"delivered-to",
+	"x-original-to",
+	"envelope-to",
+	"x-envelope-to",
+	"x-forwarded-to",
+	"resent-to",
+	"resent-cc",
+	"received",
+];
 const SENDER = /^[^@\s]{0,64}@[^@\s]{1,253}$/;
 
 export const RequireAuth = z.enum(["none", "dkim", "spf", "dkim_and_spf"], {
@@ -93,9 +112,13 @@ export const EmailSettings = z.strictObject(
 		label_headers: z._default(
 			z
 				.array(
-					z
-						.string()
-						.check(z.regex(HEADER_NAME, "must be header names (printable, no colon, 64 at most)")),
+					z.string().check(
+						z.regex(HEADER_NAME, "must be header names (printable, no colon, 64 at most)"),
+						z.refine(
+							(name) => !RECIPIENT_HEADERS.includes(name.toLowerCase()),
+							"must not name a header that holds the recipient (To, Cc, Bcc, Delivered-To, X-Original-To, Envelope-To, Received, …): the address is the integration's key",
+						),
+					),
 					{ error: "must be a list of header names" },
 				)
 				.check(z.maxLength(MAX_LABEL_HEADERS, `must name at most ${MAX_LABEL_HEADERS} headers`)),

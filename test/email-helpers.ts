@@ -67,15 +67,45 @@ export async function deliver(
 }
 
 /**
- * The message as Email Routing hands it over: its own Received header and its verdicts on top
- * (the shape of a real delivery's, docs/sources/email.md).
+ * The message as Email Routing hands it over: its block on top (its Received header, its ARC set,
+ * Received-SPF and its verdicts), in the order and shape of real deliveries
+ * (src/sources/email/auth-results.ts). The ARC signatures are placeholders: nothing verifies them.
  */
 export function stamped(raw: string, results: string): string {
+	return [...cloudflareBlock(results), `Authentication-Results: ${results}`, raw].join("\r\n");
+}
+
+/** Email Routing's block down to (not including) its Authentication-Results. */
+export function cloudflareBlock(results: string): string[] {
 	return [
-		"Received: from mail.monitoring.example.com (192.0.2.1) by cloudflare-email.net (cloudflare) id TeSt0001 for <alerts@alerts.example.com>; Thu, 04 Dec 2025 10:15:03 +0000",
-		`Authentication-Results: ${results}`,
-		raw,
-	].join("\r\n");
+		"Received: from mail.monitoring.example.com (192.0.2.1)\r\n        by cloudflare-email.net (cloudflare) id TeSt0001\r\n        for <alerts@alerts.example.com>; Thu, 04 Dec 2025 10:15:03 +0000",
+		"ARC-Seal: i=1; a=rsa-sha256; s=cf2024-1; d=cloudflare-email.net; cv=none;\r\n\tb=cGxhY2Vob2xkZXI=",
+		"ARC-Message-Signature: i=1; a=rsa-sha256; s=cf2024-1; d=cloudflare-email.net; c=relaxed/relaxed;\r\n\th=To:Subject:Date:From; bh=cGxhY2Vob2xkZXI=; b=cGxhY2Vob2xkZXI=",
+		`ARC-Authentication-Results: i=1; ${results}`,
+		"Received-SPF: none (mx.cloudflare.net: test)\r\n\treceiver=mx.cloudflare.net; client-ip=192.0.2.1; helo=mail.monitoring.example.com;",
+	];
+}
+
+let retitledCount = 0;
+
+/**
+ * A fixture mail with the subject another notification of the same tool would have: the
+ * subject line the tool's own command line writes (SOURCE.md), everything else as the tool's
+ * mail, and a Message-ID of its own (another mail, not a retry of this one).
+ */
+export function retitled(raw: string, subject: string): string {
+	retitledCount++;
+	return raw
+		.replace(/^Subject: .*$/m, `Subject: ${subject}`)
+		.replace(/^Message-Id: <([^>]+)>$/m, `Message-Id: <${retitledCount}.$1>`);
+}
+
+/** The mail as the tool would have sent it at `at`: its Date header, and a Message-ID of its own. */
+export function dated(raw: string, at: number): string {
+	retitledCount++;
+	return raw
+		.replace(/^Date: .*$/m, `Date: ${new Date(at).toUTCString().replace("GMT", "+0000")}`)
+		.replace(/^Message-Id: <([^>]+)>$/m, `Message-Id: <${retitledCount}.$1>`);
 }
 
 /** A header added on top of a message (X-Alert-Key, a forged Authentication-Results). */

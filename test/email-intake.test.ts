@@ -2,7 +2,16 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { forgetIntegrations } from "../src/push/lookup";
 import { generateEmailKey } from "../src/security/secrets";
-import { DOMAIN, deliver, emailIntegration, mail, SENDER, withHeader } from "./email-helpers";
+import {
+	DOMAIN,
+	dated,
+	deliver,
+	emailIntegration,
+	mail,
+	retitled,
+	SENDER,
+	withHeader,
+} from "./email-helpers";
 import { admin, expectError, listAlerts, push, runAlarm } from "./helpers";
 import { createChannel, incidentsOf } from "./incident-helpers";
 import { createTarget, receivedBodies, unique, webhook } from "./notify-helpers";
@@ -55,16 +64,17 @@ describe("a monitoring tool's problem and recovery mails", () => {
 	});
 
 	it.each([
-		["nagios-service-problem.eml", "nagios-service-recovery.eml", "critical"],
-		["icinga2-host-problem.eml", "icinga2-host-recovery.eml", "warning"],
-		["zabbix-problem.eml", "zabbix-resolved.eml", "critical"],
-	])("give %s and its recovery one alert key", async (problem, recovery, severity) => {
+		["nagios-service-problem.eml", "nagios-service-recovery.eml", "critical", SENDER],
+		// The envelope sender Debian's Icinga 2 script gives (it sets only the From header).
+		["icinga2-host-problem.eml", "icinga2-host-recovery.eml", "warning", "root@vm"],
+		["zabbix-problem.eml", "zabbix-resolved.eml", "critical", "zabbix@monitoring.example.com"],
+	])("give %s and its recovery one alert key", async (problem, recovery, severity, from) => {
 		// Icinga's host mail names no severity: the setting's default.
 		const { id, address } = await emailIntegration({ severity: "warning" });
-		expect((await deliver(mail(problem), address)).rejected).toBeNull();
+		expect((await deliver(mail(problem), address, { from })).rejected).toBeNull();
 		const [opened] = await alertsOf(id);
 		expect(opened).toMatchObject({ status: "firing", severity });
-		expect((await deliver(mail(recovery), address)).rejected).toBeNull();
+		expect((await deliver(mail(recovery), address, { from })).rejected).toBeNull();
 		const alerts = await alertsOf(id);
 		expect(alerts).toHaveLength(1);
 		expect(alerts[0]).toMatchObject({ alert_key: opened?.alert_key, status: "resolved" });
@@ -76,12 +86,69 @@ describe("a monitoring tool's problem and recovery mails", () => {
 		await deliver(mail("zabbix-problem.eml"), address);
 		const [alert] = await alertsOf(id);
 		expect(alert?.event_count).toBe(1);
-		// Another mail of the same problem (another Message-ID) counts.
+		// Another mail of the same problem, sent later (its own Message-ID and Date), counts.
+		await deliver(dated(mail("zabbix-problem.eml"), Date.now() - 1000), address);
+		expect((await alertsOf(id))[0]?.event_count).toBe(2);
+	});
+
+	it("tells another mail that reuses a Message-ID from a retry", async () => {
+		const { id, address } = await emailIntegration();
+		const same = (raw: string) => raw.replace(/^Message-Id: <[^>]+>$/m, "Message-Id: <same@vm>");
+		expect((await deliver(same(mail("nagios-host-problem.eml")), address)).rejected).toBeNull();
+		expect((await deliver(same(mail("nagios-host-recovery.eml")), address)).rejected).toBeNull();
+		const alerts = await alertsOf(id);
+		expect(alerts.map((a) => [a.status, a.event_count])).toEqual([["resolved", 2]]);
+		// Long Message-IDs that share their first 250 characters are two mails too.
+		const long = (raw: string, tail: string) =>
+			raw.replace(/^Message-Id: <[^>]+>$/m, `Message-Id: <${"x".repeat(250)}${tail}@vm>`);
+		const other = await emailIntegration();
+		await deliver(long(mail("zabbix-problem.eml"), "a"), other.address);
+		await deliver(long(mail("zabbix-resolved.eml"), "b"), other.address);
+		expect((await alertsOf(other.id)).map((a) => a.status)).toEqual(["resolved"]);
+	});
+
+	it("orders mails by their Date: a problem retried after its recovery reopens nothing", async () => {
+		const { id, address } = await emailIntegration();
+		const minute = 60_000;
+		const t = Date.now() - 30 * minute;
+		const problem = mail("nagios-host-problem.eml");
+		const recovery = mail("nagios-host-recovery.eml");
+		// The problem was refused for now (a rate limit, an outage) and its sender retries it after
+		// the recovery came, which found nothing open.
+		await deliver(dated(recovery, t + 2 * minute), address);
+		expect(await alertsOf(id)).toEqual([]);
+		expect((await deliver(dated(problem, t), address)).rejected).toBeNull();
+		expect(await alertsOf(id)).toEqual([]);
+		// Open, resolved, then an older problem's retry: it stays resolved.
+		await deliver(dated(problem, t + 10 * minute), address);
+		await deliver(dated(recovery, t + 12 * minute), address);
+		await deliver(dated(problem, t + 11 * minute), address);
+		const alerts = await alertsOf(id);
+		expect(alerts.map((a) => a.status)).toEqual(["resolved"]);
+		// Its time is the problem's Date (a whole second), not when the mail came.
+		const sent = t + 10 * minute;
+		expect(alerts[0]?.first_event_at).toBe(new Date(sent - (sent % 1000)).toISOString());
+		// A newer problem opens it again.
+		await deliver(dated(problem, t + 20 * minute), address);
+		expect((await alertsOf(id)).map((a) => a.status)).toEqual(["firing", "resolved"]);
+	});
+
+	it("takes a Date far back as days old at most, and one ahead as now", async () => {
+		const { id, address } = await emailIntegration();
+		const now = Date.now();
 		await deliver(
-			mail("zabbix-problem.eml").replace(/Message-Id: <[^>]+>/, "Message-Id: <again@vm>"),
+			dated(mail("nagios-host-problem.eml"), Date.parse("2001-01-01T00:00:00Z")),
 			address,
 		);
-		expect((await alertsOf(id))[0]?.event_count).toBe(2);
+		const [old] = await alertsOf(id);
+		const opened = Date.parse(old?.first_event_at ?? "");
+		expect(opened).toBeGreaterThanOrEqual(now - 5 * 24 * 3_600_000);
+		expect(opened).toBeLessThan(now - 4 * 24 * 3_600_000);
+		// A recovery from a clock a year ahead is taken as happening now, and closes it.
+		await deliver(dated(mail("nagios-host-recovery.eml"), now + 365 * 24 * 3_600_000), address);
+		const [closed] = await alertsOf(id);
+		expect(closed?.status).toBe("resolved");
+		expect(Date.parse(closed?.resolved_at ?? "")).toBeLessThan(now + 3_600_000);
 	});
 
 	it("takes the key from X-Alert-Key when the sender sets one", async () => {
@@ -91,6 +158,71 @@ describe("a monitoring tool's problem and recovery mails", () => {
 		await deliver(recovery, address);
 		const alerts = await alertsOf(id);
 		expect(alerts.map((a) => [a.alert_key, a.status])).toEqual([["web-1-ping", "resolved"]]);
+	});
+});
+
+describe("a subject's state", () => {
+	it("is a problem when a problem word is in it, whatever recovery word is too", async () => {
+		const { id, address } = await emailIntegration();
+		const nagios = mail("nagios-service-problem.eml");
+		for (const subject of [
+			"** PROBLEM Service Alert: sw-1/UP-LINK is CRITICAL **",
+			"Problem: RAID status is not OK",
+			"[PROBLEM] OK-DB01 ping on OK-DB01 is CRITICAL!",
+		]) {
+			expect((await deliver(retitled(nagios, subject), address)).rejected).toBeNull();
+		}
+		const alerts = await alertsOf(id);
+		expect(alerts.map((a) => [a.alert_key, a.status]).sort()).toEqual([
+			["OK-DB01 ping on OK-DB01 is", "firing"],
+			["RAID status is not", "firing"],
+			["Service Alert sw-1/UP-LINK is", "firing"],
+		]);
+		// And each one's recovery resolves it.
+		await deliver(retitled(nagios, "** RECOVERY Service Alert: sw-1/UP-LINK is OK **"), address);
+		await deliver(retitled(nagios, "[RECOVERY] OK-DB01 ping on OK-DB01 is OK!"), address);
+		await deliver(retitled(nagios, "Resolved in 1m 2s: RAID status is not OK"), address);
+		expect((await alertsOf(id)).map((a) => a.status)).toEqual(["resolved", "resolved", "resolved"]);
+	});
+
+	it("opens nothing for an acknowledgement, a downtime, flapping or a Zabbix update", async () => {
+		const { id, address } = await emailIntegration();
+		const icinga = mail("icinga2-host-problem.eml");
+		const nagios = mail("nagios-host-problem.eml");
+		const zabbix = mail("zabbix-problem.eml");
+		const sent = [
+			retitled(icinga, "[PROBLEM] http on web-1 is CRITICAL!"),
+			retitled(icinga, "[ACKNOWLEDGEMENT] http on web-1 is CRITICAL!"),
+			retitled(nagios, "** DOWNTIMESTART Host Alert: web-1 is DOWN **"),
+			retitled(nagios, "** FLAPPINGSTART Host Alert: web-1 is DOWN **"),
+			retitled(nagios, "** FLAPPINGSTOP Host Alert: web-1 is UP **"),
+			retitled(nagios, "** DOWNTIMEEND Host Alert: web-1 is UP **"),
+			zabbix,
+			retitled(zabbix, "Updated problem in 5m 3s: High CPU utilization on web-1"),
+			retitled(zabbix, "Updated problem in 9m 1s: High CPU utilization on web-1"),
+		];
+		for (const raw of sent) {
+			// Taken: a bounce would tell the tool's administrator something went wrong.
+			expect((await deliver(raw, address)).rejected).toBeNull();
+		}
+		expect((await alertsOf(id)).map((a) => [a.alert_key, a.status]).sort()).toEqual([
+			["High CPU utilization on web-1", "firing"],
+			["http on web-1 is", "firing"],
+		]);
+		await deliver(retitled(icinga, "[RECOVERY] http on web-1 is OK!"), address);
+		await deliver(mail("zabbix-resolved.eml"), address);
+		expect((await alertsOf(id)).map((a) => a.status)).toEqual(["resolved", "resolved"]);
+	});
+
+	it("gives a subject longer than the title its recovery's key", async () => {
+		const { id, address } = await emailIntegration();
+		const name = `High CPU ${"x".repeat(530)} on web-1`;
+		await deliver(retitled(mail("zabbix-problem.eml"), `Problem: ${name}`), address);
+		await deliver(retitled(mail("zabbix-resolved.eml"), `Resolved in 5m 3s: ${name}`), address);
+		const alerts = await alertsOf(id);
+		expect(alerts).toHaveLength(1);
+		expect(alerts[0]).toMatchObject({ status: "resolved" });
+		expect(alerts[0]?.title).toHaveLength(512);
 	});
 });
 
@@ -136,6 +268,27 @@ describe("the message", () => {
 		});
 		expect(alert?.labels).not.toHaveProperty("email.x-absent");
 		expect(alert?.description).toContain("The Hare and the Tortoise");
+	});
+
+	it("never carries the integration's key into an alert, in any case", async () => {
+		const { id, address, integration_key } = await emailIntegration({
+			label_headers: ["X-Original-Recipient", "X-Mailer"],
+		});
+		const upper = address.toUpperCase();
+		const raw = withHeader(
+			mail("nagios-host-problem.eml")
+				.replace(/^Subject: (.*)$/m, `Subject: $1 (sent to ${upper})`)
+				.replace("***** Nagios *****", `***** Nagios *****\nTo: ${address}`),
+			`X-Original-Recipient: ${address}, ${upper}`,
+		);
+		expect((await deliver(raw, address)).rejected).toBeNull();
+		const [alert] = await alertsOf(id);
+		expect(alert?.labels["email.x-original-recipient"]).toBe(
+			"agk…@alerts.example.com, agk…@ALERTS.EXAMPLE.COM",
+		);
+		expect(alert?.title).toContain("(sent to agk…@ALERTS.EXAMPLE.COM)");
+		expect(alert?.description).toContain("To: agk…@alerts.example.com");
+		expect(JSON.stringify(alert).toLowerCase()).not.toContain(integration_key);
 	});
 
 	it("refuses a bounce: reports about mail open no alert", async () => {
@@ -230,6 +383,17 @@ describe("who may send", () => {
 			from: "zabbix@sub.monitoring.example.com",
 		});
 		expect(sub.rejected).toContain("allowed_senders");
+		// A quoted local part is where crafted text hides: never on a list.
+		const quoted = await deliver(mail("zabbix-problem.eml"), address, {
+			from: '"x;dkim=pass"@monitoring.example.com',
+		});
+		expect(quoted.rejected).toContain("allowed_senders");
+		// Icinga 2's own mail, with the envelope sender Debian's script gives it: not on the list,
+		// whatever its From header says (docs/sources/email.md says how to set it).
+		const icinga = await deliver(mail("icinga2-host-problem.eml"), address, { from: "root@vm" });
+		expect(icinga.rejected).toBe(
+			"the sender root@vm is not among this integration's allowed_senders",
+		);
 		expect((await alertsOf(id)).map((a) => a.alert_key)).toEqual(["Host Alert web-1 is"]);
 	});
 

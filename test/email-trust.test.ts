@@ -1,7 +1,15 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { forgetIntegrations } from "../src/push/lookup";
-import { deliver, emailIntegration, mail, SENDER, stamped, withHeader } from "./email-helpers";
+import {
+	cloudflareBlock,
+	deliver,
+	emailIntegration,
+	mail,
+	SENDER,
+	stamped,
+	withHeader,
+} from "./email-helpers";
 import { admin, expectError, getIntegration, listAlerts, settingsRefusal } from "./helpers";
 
 /**
@@ -35,8 +43,8 @@ describe("Email Routing's Authentication-Results", () => {
 		const gmail = await deliver(mail("auth-results-dkim-multipart-alternative.eml"), address, {
 			from: "support@papertrailapp.com",
 		});
-		expect(gmail.rejected).toContain("found no DKIM signature of papertrailapp.com");
-		// Below Email Routing's own: only the first is read.
+		expect(gmail.rejected).toContain("Email Routing gave this mail no verdict of its own");
+		// Below Email Routing's own: only the block's is read.
 		const below = stamped(
 			withHeader(mail("nagios-host-problem.eml"), `Authentication-Results: ${PASS}`),
 			FAIL,
@@ -47,12 +55,41 @@ describe("Email Routing's Authentication-Results", () => {
 			/\nFrom:/,
 			`\nAuthentication-Results: ${PASS}\nFrom:`,
 		);
-		expect((await deliver(forged, address)).rejected).toContain("DKIM");
+		expect((await deliver(forged, address)).rejected).toContain("no verdict of its own");
 		expect((await listAlerts(id)).alerts).toEqual([]);
 		const labels = await emailIntegration();
 		await deliver(mail("auth-results-dkim-multipart-alternative.eml"), labels.address);
 		const [alert] = (await listAlerts(labels.id)).alerts;
 		expect(alert?.labels).not.toHaveProperty("email.dkim");
+	});
+
+	it("are not taken when Email Routing stamped none and the sender wrote its own", async () => {
+		// A sender talking to Email Routing's MX directly, on a delivery Cloudflare adds no
+		// verdicts to (cloudflare/workerd#6740): its first header sits right under Cloudflare's
+		// Received header.
+		const { id, address } = await emailIntegration({
+			require_auth: "dkim_and_spf",
+			allowed_senders: [SENDER],
+		});
+		const [received = ""] = cloudflareBlock(PASS);
+		const forged = [received, `Authentication-Results: ${PASS}`, mail("nagios-host-problem.eml")];
+		const direct = await deliver(forged.join("\r\n"), address);
+		expect(direct.rejected).toContain("Email Routing gave this mail no verdict of its own");
+		// Nor with an ARC-Authentication-Results of its own making that disagrees with Cloudflare's.
+		const block = cloudflareBlock(FAIL);
+		const mixed = [...block, `Authentication-Results: ${PASS}`, mail("nagios-host-problem.eml")];
+		expect((await deliver(mixed.join("\r\n"), address)).rejected).toContain("no verdict");
+		// Nor when a header of the message's own stands inside the block.
+		const broken = [...block.slice(0, 2), "X-Mailer: forger", ...block.slice(2)];
+		const split = [...broken, `Authentication-Results: ${FAIL}`, mail("nagios-host-problem.eml")];
+		expect((await deliver(split.join("\r\n"), address)).rejected).toContain("no verdict");
+		expect((await listAlerts(id)).alerts).toEqual([]);
+		expect((await getIntegration(id)).intake.refused_count).toEqual({
+			AuthenticationResultsMissing: 3,
+		});
+		// Cloudflare's whole block, as it writes it: taken.
+		const real = await deliver(stamped(mail("nagios-host-problem.eml"), PASS), address);
+		expect(real.rejected).toBeNull();
 	});
 
 	it.each([
@@ -119,6 +156,12 @@ describe("email settings", () => {
 			"settings.problem_patterns must be a list of at most 20 RE2 patterns",
 		],
 		[{ label_headers: ["X-Nagios:Host"] }, "settings.label_headers[0] must be header names"],
+		...["To", "cc", "Delivered-To", "X-Original-To", "ENVELOPE-TO"].map(
+			(name): [Record<string, unknown>, string] => [
+				{ label_headers: ["X-Mailer", name] },
+				"settings.label_headers[1] must not name a header that holds the recipient",
+			],
+		),
 		[{ allowed_senders: ["nagios"] }, "settings.allowed_senders[0] must be addresses"],
 		[{ require_auth: "dmarc" }, "settings.require_auth must be none, dkim, spf or dkim_and_spf"],
 		[{ subject: "x" }, "has no setting subject"],
@@ -162,8 +205,19 @@ describe("preview of a raw message", () => {
 });
 
 describe("any message", () => {
-	it("is taken or refused with a reason, never thrown (which would make the sender retry)", async () => {
-		const { address } = await emailIntegration();
+	/** What the integration counted: mails applied (or replayed) and mails refused. */
+	async function tally(id: string) {
+		const { intake } = await getIntegration(id);
+		const refused = Object.values(intake.refused_count as Record<string, number>);
+		return {
+			taken: intake.accepted_count + intake.replayed_count,
+			refused: refused.reduce((a, b) => a + b, 0),
+		};
+	}
+
+	it("is taken (applied, counted) or refused with a reason (counted), never thrown", async () => {
+		// No ignore patterns: every mail taken is applied, so each delivery has one outcome to see.
+		const { id, address } = await emailIntegration({ ignore_patterns: [] });
 		const header = fc.constantFrom(
 			"Subject: ",
 			"Content-Type: multipart/mixed; boundary=b\r\n",
@@ -178,10 +232,34 @@ describe("any message", () => {
 		});
 		await fc.assert(
 			fc.asyncProperty(message, async (parts) => {
+				const before = await tally(id);
 				const { rejected } = await deliver(parts.join(""), address);
-				expect(rejected === null || rejected.length > 0).toBe(true);
+				const after = await tally(id);
+				if (rejected === null) {
+					expect(after).toEqual({ taken: before.taken + 1, refused: before.refused });
+				} else {
+					expect(rejected).toMatch(/^(?:the message|this |the mail has no subject)/);
+					expect(after).toEqual({ taken: before.taken, refused: before.refused + 1 });
+				}
 			}),
 			{ numRuns: 40 },
+		);
+	});
+
+	it("is refused, not thrown, past the parser's bounds", async () => {
+		const { address } = await emailIntegration();
+		const head = "From: a@example.com\r\nSubject: x\r\nMessage-ID: <m@x>\r\nMIME-Version: 1.0\r\n";
+		let nested = "";
+		for (let i = 0; i < 60; i++) {
+			nested += `Content-Type: multipart/mixed; boundary=b${i}\r\n\r\n--b${i}\r\n`;
+		}
+		const part = "--z\r\nContent-Type: text/plain\r\n\r\nhi\r\n";
+		const parts = `Content-Type: multipart/mixed; boundary=z\r\n\r\n${part.repeat(700)}--z--\r\n`;
+		expect((await deliver(`${head}${nested}x`, address)).rejected).toBe(
+			"the message could not be read as MIME (EMAXNESTINGDEPTH)",
+		);
+		expect((await deliver(`${head}${parts}`, address)).rejected).toBe(
+			"the message could not be read as MIME (EMAXPARTCOUNT)",
 		);
 	});
 });

@@ -44,6 +44,7 @@ export async function handleEmail(message: ForwardableEmailMessage, env: Env): P
 	if (raw === null) return refuse(env, message, target.id, "MessageTooLarge", tooLarge(null));
 	let mail = await intake.mailEvent(raw, message.from, target);
 	if (!mail.ok) return refuse(env, message, target.id, mail.code, mail.reason);
+	if (mail.event === null) return ignored(target.id, message);
 	let reply: IngestReply;
 	try {
 		reply = await intake.applyMail(env, target, mail);
@@ -55,6 +56,7 @@ export async function handleEmail(message: ForwardableEmailMessage, env: Env): P
 		target = pushedIntegration(target.id, keyHash, error.config, null);
 		mail = await intake.mailEvent(raw, message.from, target);
 		if (!mail.ok) return refuse(env, message, target.id, mail.code, mail.reason);
+		if (mail.event === null) return ignored(target.id, message);
 		reply = await intake.applyMail(env, target, mail);
 	}
 	if (reply.ok) return;
@@ -74,6 +76,21 @@ const tooLarge = (size: number | null) =>
 
 /** What a later delivery of the same mail may get through: a rate limit, a race, an outage. */
 const retryable = (error: HttpError) => error.status === 429 || error.status >= 500;
+
+/**
+ * A mail `ignore_patterns` names (an acknowledgement, a downtime): taken, so the sender's server
+ * does not bounce it, and applied to nothing. One log line, as for a refusal; no counter exists
+ * for it, and the object is not woken to keep one.
+ */
+function ignored(integrationId: string, message: ForwardableEmailMessage): void {
+	console.log(
+		JSON.stringify({
+			event: "email_ignored",
+			integration_id: integrationId,
+			size: message.rawSize,
+		}),
+	);
+}
 
 /**
  * Rejects the mail with its reason, logs one line (never the key, the sender or the content),

@@ -40,10 +40,11 @@ const EMAIL_KEY_SECRET_BYTES = 20;
 /**
  * Anything shaped like one of our keys or API tokens, anywhere in a text (routing and email keys:
  * whole words only; an email key inside an address, after a `+` or before the `@`, is a whole
- * word).
+ * word). Routing and email keys in any case: mail systems may change an address's case, and the
+ * worker takes an email key in any case.
  */
 const KEY_ANYWHERE =
-	/ag[kt]_[A-Za-z0-9_-]+|(?<![0-9A-Za-z])agk(?:[a-z2-7]{58}|[0-9a-z]{29})(?![0-9A-Za-z])/g;
+	/ag[kt]_[A-Za-z0-9_-]+|(?<![0-9A-Za-z])[aA][gG][kK](?:[a-zA-Z2-7]{58}|[0-9a-zA-Z]{29})(?![0-9A-Za-z])/g;
 
 /** A text with every integration key and API token in it masked: for messages and log lines. */
 export function redactKeys(text: string): string {

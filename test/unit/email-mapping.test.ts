@@ -11,16 +11,18 @@ import {
 } from "../../src/sources/email/auth-results";
 import { htmlToText, MAX_HTML_CHARS } from "../../src/sources/email/html-text";
 import {
+	DEFAULT_IGNORE_PATTERNS,
 	DEFAULT_PROBLEM_PATTERNS,
 	DEFAULT_RESOLVE_PATTERNS,
 	DEFAULT_STRIP_PATTERNS,
 } from "../../src/sources/email/settings";
 import {
 	bodySeverity,
+	cleanSubject,
 	isRecovery,
 	keyTextOf,
+	matchesAny,
 	subjectSeverity,
-	titleOf,
 } from "../../src/sources/email/subject";
 
 beforeAll(() => loadRegexEngine());
@@ -67,6 +69,10 @@ describe("email keys", () => {
 		expect(redactKeys(`to a+${key}@d`)).toBe("to a+agk…@d");
 		expect(redactKeys(`/push/${key}`)).toBe("/push/agk…");
 		expect(redactKeys(`x${key}`)).toBe(`x${key}`);
+		// Mail systems may change an address's case; the worker takes the key in any case.
+		expect(redactKeys(`to ${key.toUpperCase()}@ALERTS.example.com`)).toBe(
+			"to agk…@ALERTS.example.com",
+		);
 	});
 
 	it("make the address shown on create, with or without EMAIL_DOMAIN", () => {
@@ -84,12 +90,18 @@ describe("email keys", () => {
 
 const keyOf = (subject: string) =>
 	keyTextOf(
-		titleOf(subject, DEFAULT_STRIP_PATTERNS),
+		cleanSubject(subject, DEFAULT_STRIP_PATTERNS),
 		DEFAULT_RESOLVE_PATTERNS,
 		DEFAULT_PROBLEM_PATTERNS,
 	);
 const recovers = (subject: string) =>
-	isRecovery(titleOf(subject, DEFAULT_STRIP_PATTERNS), DEFAULT_RESOLVE_PATTERNS);
+	isRecovery(
+		cleanSubject(subject, DEFAULT_STRIP_PATTERNS),
+		DEFAULT_RESOLVE_PATTERNS,
+		DEFAULT_PROBLEM_PATTERNS,
+	);
+const ignored = (subject: string) =>
+	matchesAny(DEFAULT_IGNORE_PATTERNS, cleanSubject(subject, DEFAULT_STRIP_PATTERNS));
 
 describe("a subject, with the default patterns", () => {
 	it.each([
@@ -99,7 +111,14 @@ describe("a subject, with the default patterns", () => {
 			"** RECOVERY Service Alert: db-1/Disk Space is OK **",
 		],
 		["[PROBLEM] Host web-1 is DOWN!", "[RECOVERY] Host web-1 is UP!"],
+		["[PROBLEM] http on web-1 is CRITICAL!", "[RECOVERY] http on web-1 is OK!"],
+		[
+			"** PROBLEM Service Alert: sw-1/UP-LINK is CRITICAL **",
+			"** RECOVERY Service Alert: sw-1/UP-LINK is OK **",
+		],
+		["[PROBLEM] OK-DB01 ping on OK-DB01 is CRITICAL!", "[RECOVERY] OK-DB01 ping on OK-DB01 is OK!"],
 		["Problem: High CPU on web-1", "Resolved: High CPU on web-1"],
+		["PROBLEM: High CPU on web-1", "OK: High CPU on web-1"],
 		["Problem: High CPU on web-1", "Resolved in 5m 3s: High CPU on web-1"],
 		["Problem: High CPU on web-1", "Resolved in 1d 2h 3m: High CPU on web-1"],
 	])("gives %s and its recovery one key", (problem, recovery) => {
@@ -117,12 +136,14 @@ describe("a subject, with the default patterns", () => {
 	});
 
 	it("loses reply and forward prefixes and ticket numbers in the title", () => {
-		expect(titleOf("Re: Fwd: RE:  disk full [#1234] on db-1", DEFAULT_STRIP_PATTERNS)).toBe(
+		expect(cleanSubject("Re: Fwd: RE:  disk full [#1234] on db-1", DEFAULT_STRIP_PATTERNS)).toBe(
 			"disk full on db-1",
 		);
-		expect(titleOf("AW: [OPS-42] backup\n failed", DEFAULT_STRIP_PATTERNS)).toBe("backup failed");
+		expect(cleanSubject("AW: [OPS-42] backup\n failed", DEFAULT_STRIP_PATTERNS)).toBe(
+			"backup failed",
+		);
 		// The state words stay in the title.
-		expect(titleOf("[PROBLEM] Host web-1 is DOWN!", DEFAULT_STRIP_PATTERNS)).toBe(
+		expect(cleanSubject("[PROBLEM] Host web-1 is DOWN!", DEFAULT_STRIP_PATTERNS)).toBe(
 			"[PROBLEM] Host web-1 is DOWN!",
 		);
 	});
@@ -136,6 +157,68 @@ describe("a subject, with the default patterns", () => {
 		]) {
 			expect(recovers(subject)).toBe(false);
 		}
+	});
+
+	it.each([
+		// State words inside names are names: UP-LINK, OK-DB01, a service called UP.
+		"** PROBLEM Service Alert: sw-1/UP-LINK is CRITICAL **",
+		"[PROBLEM] OK-DB01 ping on OK-DB01 is CRITICAL!",
+		"sw-1/UP-LINK flaps",
+		"check OK-DB01",
+		// A problem word wins over a recovery word.
+		"Problem: RAID status is not OK",
+		"Problem: RAID status is OK",
+		"** PROBLEM Host Alert: web-1 is UP **",
+		"[PROBLEM] Backup RECOVERY job on db-2 is CRITICAL!",
+		"Backup FAILED on db-2, status CRITICAL, last good run OK",
+		"Re: [RECOVERY] http on web-1 is WARNING!",
+	])("never reads the problem %s as a recovery", (subject) => {
+		expect(recovers(subject)).toBe(false);
+	});
+
+	it.each([
+		// Nagios 4's notification types, in notify-*-by-email's subject.
+		"** ACKNOWLEDGEMENT Host Alert: web-1 is DOWN **",
+		"** ACKNOWLEDGEMENT Service Alert: db-1/Disk Space is CRITICAL **",
+		"** DOWNTIMESTART Host Alert: web-1 is DOWN **",
+		"** DOWNTIMEEND Host Alert: web-1 is UP **",
+		"** DOWNTIMECANCELLED Service Alert: db-1/Disk Space is OK **",
+		"** FLAPPINGSTART Service Alert: db-1/Disk Space is CRITICAL **",
+		"** FLAPPINGSTOP Service Alert: db-1/Disk Space is OK **",
+		"** FLAPPINGDISABLED Host Alert: web-1 is UP **",
+		"** CUSTOM Host Alert: web-1 is DOWN **",
+		// Icinga 2's, in its mail scripts' subject.
+		"[ACKNOWLEDGEMENT] http on web-1 is CRITICAL!",
+		"[DOWNTIMESTART] Host web-1 is DOWN!",
+		"[DOWNTIMEEND] Host web-1 is UP!",
+		"[DOWNTIMEREMOVED] Host web-1 is UP!",
+		"[FLAPPINGEND] http on web-1 is OK!",
+		// Zabbix 6.0's "Problem update" template and 5.0's.
+		"Updated problem in 5m 3s: High CPU utilization on web-1",
+		"Updated problem: High CPU utilization on web-1",
+	])("ignores %s: it changes no state", (subject) => {
+		expect(ignored(subject)).toBe(true);
+	});
+
+	it("ignores no problem or recovery", () => {
+		for (const subject of [
+			"** PROBLEM Host Alert: web-1 is DOWN **",
+			"** RECOVERY Host Alert: web-1 is UP **",
+			"[PROBLEM] Host web-1 is DOWN!",
+			"Problem: High CPU utilization on web-1",
+			"Resolved in 5m 3s: High CPU utilization on web-1",
+			"Problem: custom check on web-1",
+			"** PROBLEM Service Alert: web-1/ACKNOWLEDGEMENT-queue is CRITICAL **",
+		]) {
+			expect(ignored(subject)).toBe(false);
+		}
+	});
+
+	it("gives a Zabbix problem update its problem's key, whatever its age", () => {
+		const problem = keyOf("Problem: High CPU utilization on web-1");
+		expect(keyOf("Updated problem in 5m 3s: High CPU utilization on web-1")).toBe(problem);
+		expect(keyOf("Updated problem in 1d 2h: High CPU utilization on web-1")).toBe(problem);
+		expect(recovers("Updated problem in 5m 3s: High CPU utilization on web-1")).toBe(false);
 	});
 
 	it("names a severity in capitals or brackets, the most severe of them", () => {
@@ -181,18 +264,66 @@ describe("Authentication-Results", () => {
 		expect(gmail.results.map((r) => r.result)).toEqual(["pass", "pass"]);
 	});
 
-	it("are read only from Email Routing, above any other server's Received header", () => {
-		const ours = { key: "authentication-results", value: CLOUDFLARE };
-		const cf = { key: "received", value: "from x by cloudflare-email.net (cloudflare) id 1" };
-		const theirs = { key: "received", value: "from a by mail.example.com" };
-		expect(emailRoutingResults([cf, ours, theirs])).toHaveLength(5);
-		expect(emailRoutingResults([theirs, ours])).toEqual([]);
-		expect(
-			emailRoutingResults([
-				cf,
-				{ key: "authentication-results", value: "mx.google.com; dkim=pass" },
-			]),
-		).toEqual([]);
+	it("are read only from Email Routing's whole block on top of the message", () => {
+		const h = (key: string, value: string) => ({ key, value });
+		const cf = h("received", "from x (192.0.2.1)\r\n by cloudflare-email.net (cloudflare) id 1");
+		const seal = h(
+			"arc-seal",
+			"i=1; a=rsa-sha256; s=cf2024-1; d=cloudflare-email.net; cv=none; b=x",
+		);
+		const sig = h("arc-message-signature", "i=1; a=rsa-sha256; d=cloudflare-email.net; b=x");
+		const arc = h("arc-authentication-results", `i=1; ${CLOUDFLARE}`);
+		const spf = h(
+			"received-spf",
+			"pass (mx.cloudflare.net: …)\r\n\treceiver=mx.cloudflare.net; client-ip=192.0.2.1;",
+		);
+		const ours = h("authentication-results", CLOUDFLARE);
+		const theirs = h("received", "from a by mail.example.com");
+		expect(emailRoutingResults([cf, seal, sig, arc, spf, ours, theirs])).toHaveLength(5);
+		// Straight under Cloudflare's Received header, with no block: the sender's first header.
+		expect(emailRoutingResults([cf, ours, theirs])).toBeNull();
+		// Not topmost, not Cloudflare's, a header of the message inside the block, an ARC set of
+		// another signer, or ARC verdicts that are not the same: not the block.
+		expect(emailRoutingResults([theirs, cf, seal, sig, arc, spf, ours])).toBeNull();
+		expect(emailRoutingResults([theirs, seal, sig, arc, spf, ours])).toBeNull();
+		expect(emailRoutingResults([cf, seal, h("x-mailer", "m"), arc, spf, ours])).toBeNull();
+		const google = h("arc-seal", "i=1; a=rsa-sha256; d=google.com; b=x");
+		expect(emailRoutingResults([cf, google, sig, arc, spf, ours])).toBeNull();
+		const other = h("arc-authentication-results", "i=1; mx.cloudflare.net; dkim=fail");
+		expect(emailRoutingResults([cf, seal, sig, other, spf, ours])).toBeNull();
+		const gmail = h("authentication-results", "mx.google.com; dkim=pass");
+		expect(emailRoutingResults([cf, seal, sig, arc, spf, gmail])).toBeNull();
+	});
+
+	it("split on `;` only outside quoted strings and comments", () => {
+		// An envelope sender whose quoted local part spells verdicts, echoed by Email Routing.
+		const sender = `"a;dkim=pass header.d=victim.example;spf=pass smtp.mailfrom=x@victim.example;"@victim.example`;
+		const value = `mx.cloudflare.net; dkim=none; dmarc=none; spf=fail (mx.cloudflare.net: domain of ${sender} does not designate 198.51.100.1 as permitted sender; see (nested; comment)) smtp.mailfrom=${sender}`;
+		const parsed = parseAuthenticationResults(value);
+		expect(parsed.results.map((r) => `${r.method}=${r.result}`)).toEqual([
+			"dkim=none",
+			"dmarc=none",
+			"spf=fail",
+		]);
+		expect(parsed.results[2]?.props["smtp.mailfrom"]).toBe(sender);
+		expect(authProblem("dkim_and_spf", parsed.results, sender)).toContain(
+			"found no DKIM signature of victim.example that passed and no SPF pass",
+		);
+		// A quoted value is read as the string it quotes.
+		const quoted = parseAuthenticationResults(
+			'mx.example.net; spf=pass smtp.mailfrom="a\\"b;c@example.com"; dkim=pass header.d=example.com',
+		);
+		expect(quoted.results.map((r) => r.method)).toEqual(["spf", "dkim"]);
+		expect(quoted.results[0]?.props["smtp.mailfrom"]).toBe('a"b;c@example.com');
+	});
+
+	it("meet SPF only for the whole envelope sender, not another address of its domain", () => {
+		const results = parseAuthenticationResults(
+			"mx.cloudflare.net; spf=pass smtp.mailfrom=x@victim.example",
+		).results;
+		expect(authProblem("spf", results, "x@victim.example")).toBeNull();
+		expect(authProblem("spf", results, "X@Victim.example")).toBeNull();
+		expect(authProblem("spf", results, "nagios@victim.example")).toContain("SPF pass");
 	});
 
 	it("meet a requirement only when tied to the envelope sender", () => {

@@ -7,7 +7,7 @@ import { HttpError } from "../../http/errors";
 import { loadRegexEngine } from "../../routing/regex-engine";
 import { ingestPush, type PushTarget, SettingsChanged, settingsReader } from "../ingest";
 import { MAX_EMAIL_BYTES } from "./address";
-import { type MailEvent, type MailRefusal, normalizeMail } from "./normalize";
+import { type MailEvent, type MailIgnored, type MailRefusal, normalizeMail } from "./normalize";
 import { EmailSettings } from "./settings";
 
 /**
@@ -73,12 +73,12 @@ export async function mailEvent(
 	raw: Uint8Array | string,
 	envelopeSender: string,
 	target: PushTarget,
-): Promise<MailEvent | MailRefusal> {
+): Promise<MailEvent | MailIgnored | MailRefusal> {
 	await loadRegexEngine();
 	const mail = await parse(raw);
 	if ("ok" in mail) return mail;
 	const normalized = await normalizeMail(mail, envelopeSender, readSettings(target), Date.now());
-	if (normalized.ok && normalized.event.alert_key.startsWith(OWN_ALERT_KEY_PREFIX)) {
+	if (normalized.ok && normalized.event?.alert_key.startsWith(OWN_ALERT_KEY_PREFIX)) {
 		return {
 			ok: false,
 			code: "InvalidParameter",
@@ -123,7 +123,8 @@ export async function previewMail(
 		"ok" in from || !from.from || !("address" in from.from) ? "" : (from.from.address ?? "");
 	const mail = await mailEvent(text, sender, target);
 	if (!mail.ok) throw new HttpError(422, mail.code, mail.reason);
-	// Throws Previewed: what the object would make of it.
-	await ingestPush(c, target, { events: [mail.event], receipt: mail.receipt });
+	// Throws Previewed: what the object would make of it (of an ignored mail: no alert).
+	const events = mail.event === null ? [] : [mail.event];
+	await ingestPush(c, target, { events, receipt: mail.event === null ? null : mail.receipt });
 	throw new Error("a preview is never applied");
 }

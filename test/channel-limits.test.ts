@@ -138,6 +138,19 @@ describe("a token limited to channels", () => {
 		expect(expectError(foreign, 400, "InvalidParameter")).toBe(
 			`integration_ids names no integration: ${b.integration}`,
 		);
+		// Another channel's id and one that exists nowhere are named alike: whether the first
+		// exists is not told, in a create or its preview.
+		for (const path of ["/silences", "/silences/preview"]) {
+			const mixed = await withToken(
+				writer,
+				"POST",
+				path,
+				body({ channel_ids: [b.channel, "nope"] }),
+			);
+			expect(expectError(mixed, 400, "InvalidParameter")).toBe(
+				`channel_ids names no channel: ${b.channel}, nope`,
+			);
+		}
 	});
 
 	it("needs a token without a limit for shared things, even with the admin role", async () => {

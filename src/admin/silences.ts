@@ -176,8 +176,10 @@ export const silenceEndpoints = [
 		},
 		handler: async (c, input) => {
 			const body = await input.body();
-			await requireScope(c.env.DB, body.integration_ids, body.channel_ids);
+			// The limit first: it names foreign and missing ids alike, so a limited token learns
+			// nothing of what exists outside its channels.
 			await requireSilenceWithin(c.env.DB, channelLimit(c), body);
+			await requireScope(c.env.DB, body.integration_ids, body.channel_ids);
 			const silence: SilenceRule = {
 				id: "preview",
 				matchers: body.matchers,
@@ -341,8 +343,9 @@ async function checkedSilence(
 	if (row.ends_at !== null && row.ends_at <= now) {
 		throw new InvalidParameter("ends_at is in the past: a silence must end in the future");
 	}
-	await requireScope(db, row.integration_ids, row.channel_ids);
+	// The limit first: it names foreign and missing ids alike (see the preview above).
 	await requireSilenceWithin(db, options.limit, row);
+	await requireScope(db, row.integration_ids, row.channel_ids);
 	// Checked here for a message naming the cost; the write checks again in its own statement.
 	await fillCosts(db, "silences");
 	const others = (await liveSilences(db, now)).filter((one) => one.id !== options.exclude);

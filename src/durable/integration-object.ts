@@ -1,12 +1,8 @@
-import { DurableObject } from "cloudflare:workers";
 import { type ApiAlert, alertToApi } from "../alerts/alert";
 import type { AlertEvent } from "../alerts/event";
-import { type NextFire, nextDueOf } from "../heartbeat/schedule";
 import { type Actor, actor, type TimelineRecord } from "../incidents/timeline";
-import { loadRegexEngine, regexEngineLoaded, withRegexEngine } from "../routing/regex-engine";
 import type { SilenceRule } from "../routing/silence";
-import { type RoutingSnapshot, usesRegex } from "../routing/snapshot";
-import { Alarm } from "./alarm";
+import type { RoutingSnapshot } from "../routing/snapshot";
 import { configure, describeKey, provision, reroute } from "./configuration";
 import type {
 	AlertPage,
@@ -44,14 +40,15 @@ import {
 	setPaused,
 } from "./heartbeat";
 import { acknowledgeIncident, incidentReply, resolveIncident } from "./incident-changes";
-import { hasSchema, migrate } from "./migrations";
+import { migrate } from "./migrations";
 import { isWindowIn, wouldSilence } from "./noise";
 import { retryNotification } from "./notifications";
-import { mirrorToD1, type Outbound, sendNotifications } from "./outbound";
+import { ObjectCore } from "./object-core";
+import { mirrorToD1, sendNotifications } from "./outbound";
 import { previewPush } from "./preview";
 import { ingestOnce, recordChange } from "./push-intake";
 import { checkConfirmation, recordSubscription } from "./sns-subscription";
-import { forgetCopies, inTransaction, openStores, type Stores } from "./state/stores";
+import { forgetCopies, type Stores } from "./state/stores";
 import { type Due, nextWakeAt, upkeep } from "./upkeep";
 import { checkWatches, forgetEndedWatches } from "./watches";
 
@@ -67,26 +64,7 @@ const IDLE_RUN: Due = { run: { more: false, sent: false } };
  * alarm by `nextWakeAt`. So two concurrent pushes for one key can never both see "nothing
  * firing". It awaits only D1, the alarm API and (outbound.ts) notification targets.
  */
-export class IntegrationDurableObject extends DurableObject<Env> {
-	/** The object's clock. Tests replace it to move time (test/helpers.ts `moveClock`). */
-	clock: () => number = () => Date.now();
-	/** Every read and write goes through these; `vouched` creates their tables first. */
-	private readonly stores: Stores;
-	private readonly wakeUp: Alarm;
-	/** Whether the object has its schema (false: nothing was ever stored here). */
-	private ready: boolean;
-	private readonly out: Outbound; // what notifying and mirroring need
-
-	constructor(ctx: DurableObjectState, env: Env) {
-		super(ctx, env);
-		this.stores = openStores(ctx.storage.sql);
-		this.wakeUp = new Alarm(ctx.storage);
-		this.out = { storage: ctx.storage, stores: this.stores, env, clock: () => this.clock() };
-		// Never given an integration: no storage, even when a well-formed unknown key wakes it.
-		this.ready = hasSchema(ctx.storage.sql);
-		if (this.ready) ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
-	}
-
+export class IntegrationDurableObject extends ObjectCore {
 	/** The worker's view of the integration, for a key whose hash the object holds. */
 	describe(keyHash: string): DescribeReply {
 		return this.ready ? describeKey(this.stores, keyHash) : UNKNOWN_KEY;
@@ -204,15 +182,6 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		return pingViews(this.stores, limit);
 	}
 
-	/** When a heartbeat's next success is due after one; a period, or its schedule (loaded on demand). */
-	private async nextDue(): Promise<NextFire> {
-		const plan = this.stores.heartbeat.currentPlan();
-		if (plan === null) return () => null;
-		const next = await nextDueOf(plan);
-		// Saved schedules were checked when saved; one that no longer reads is never due.
-		return next.ok ? next.value : () => null;
-	}
-
 	/**
 	 * Routes, the private channel, a channel's grouping or targets, silences or inhibit rules
 	 * changed. New routes apply from the next push; silences and inhibit rules also to what fires.
@@ -220,19 +189,6 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 	async reroute(routing: RoutingSnapshot): Promise<void> {
 		await this.regexReady(routing);
 		await this.change((now) => reroute(this.stores, routing, now));
-	}
-
-	/**
-	 * A configuration change, unless the integration was deleted (false). Alerts it releases into
-	 * incidents reach D1 soon, as after a push.
-	 */
-	private async change(work: (now: number) => boolean): Promise<boolean> {
-		this.vouched();
-		if (this.stores.meta.isDeleted()) return false;
-		const now = this.clock();
-		const released = await this.transaction(() => work(now));
-		await this.wake(now, { rescheduled: true, mirror: released ? "changed" : "done" });
-		return true;
 	}
 
 	getIncident(id: string): IncidentReply {
@@ -365,37 +321,5 @@ export class IntegrationDurableObject extends DurableObject<Env> {
 		});
 		const sent = await sendNotifications(this.out);
 		await this.wake(now, { run: { more, sent }, mirror: await mirrorToD1(this.out) });
-	}
-
-	/** Sets the alarm by what the call just did (see `nextWakeAt`). */
-	private wake(now: number, due: Due): Promise<void> {
-		return this.wakeUp.by(nextWakeAt(this.stores, now, due));
-	}
-
-	/** One transaction; one that needed RE2 before it was loaded runs again once it is. */
-	private transaction<T>(work: () => T): Promise<T> {
-		return this.withRegex(() => inTransaction(this.ctx.storage, this.stores, work));
-	}
-
-	/**
-	 * RE2 loaded (other events held meanwhile) when `routing` matches with it, before work that
-	 * cannot be run twice for free: a push's rate-limit tokens are taken in memory, outside the
-	 * transaction `withRegex` would run again.
-	 */
-	private async regexReady(routing: RoutingSnapshot): Promise<void> {
-		if (!regexEngineLoaded() && usesRegex(routing)) {
-			await this.ctx.blockConcurrencyWhile(loadRegexEngine);
-		}
-	}
-
-	/** `work` (which leaves nothing behind when it throws), with RE2 loaded if it asks for it. */
-	private withRegex<T>(work: () => T): Promise<T> {
-		return withRegexEngine(work, (load) => this.ctx.blockConcurrencyWhile(load));
-	}
-
-	/** Creates the schema if need be: for an integration the admin API or D1 vouches for. */
-	private vouched(): void {
-		if (!this.ready) migrate(this.ctx.storage.sql);
-		this.ready = true;
 	}
 }

@@ -1,0 +1,89 @@
+import { DurableObject } from "cloudflare:workers";
+import { type NextFire, nextDueOf } from "../heartbeat/schedule";
+import { loadRegexEngine, regexEngineLoaded, withRegexEngine } from "../routing/regex-engine";
+import { type RoutingSnapshot, usesRegex } from "../routing/snapshot";
+import { Alarm } from "./alarm";
+import { hasSchema, migrate } from "./migrations";
+import type { Outbound } from "./outbound";
+import { inTransaction, openStores, type Stores } from "./state/stores";
+import { type Due, nextWakeAt } from "./upkeep";
+
+/**
+ * What every method of the integration object stands on: its stores, its one alarm, its
+ * schema made on first use, its transactions (with RE2 loaded when they need it), and how a
+ * change sets the alarm. The object's methods (integration-object.ts) are use cases over these.
+ */
+export abstract class ObjectCore extends DurableObject<Env> {
+	/** The object's clock. Tests replace it to move time (test/helpers.ts `moveClock`). */
+	clock: () => number = () => Date.now();
+	/** Every read and write goes through these; `vouched` creates their tables first. */
+	protected readonly stores: Stores;
+	protected readonly wakeUp: Alarm;
+	/** Whether the object has its schema (false: nothing was ever stored here). */
+	protected ready: boolean;
+	protected readonly out: Outbound; // what notifying and mirroring need
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.stores = openStores(ctx.storage.sql);
+		this.wakeUp = new Alarm(ctx.storage);
+		this.out = { storage: ctx.storage, stores: this.stores, env, clock: () => this.clock() };
+		// Never given an integration: no storage, even when a well-formed unknown key wakes it.
+		this.ready = hasSchema(ctx.storage.sql);
+		if (this.ready) ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));
+	}
+
+	/** When a heartbeat's next success is due after one; a period, or its schedule (loaded on demand). */
+	protected async nextDue(): Promise<NextFire> {
+		const plan = this.stores.heartbeat.currentPlan();
+		if (plan === null) return () => null;
+		const next = await nextDueOf(plan);
+		// Saved schedules were checked when saved; one that no longer reads is never due.
+		return next.ok ? next.value : () => null;
+	}
+
+	/**
+	 * A configuration change, unless the integration was deleted (false). Alerts it releases into
+	 * incidents reach D1 soon, as after a push.
+	 */
+	protected async change(work: (now: number) => boolean): Promise<boolean> {
+		this.vouched();
+		if (this.stores.meta.isDeleted()) return false;
+		const now = this.clock();
+		const released = await this.transaction(() => work(now));
+		await this.wake(now, { rescheduled: true, mirror: released ? "changed" : "done" });
+		return true;
+	}
+
+	/** Sets the alarm by what the call just did (see `nextWakeAt`). */
+	protected wake(now: number, due: Due): Promise<void> {
+		return this.wakeUp.by(nextWakeAt(this.stores, now, due));
+	}
+
+	/** One transaction; one that needed RE2 before it was loaded runs again once it is. */
+	protected transaction<T>(work: () => T): Promise<T> {
+		return this.withRegex(() => inTransaction(this.ctx.storage, this.stores, work));
+	}
+
+	/**
+	 * RE2 loaded (other events held meanwhile) when `routing` matches with it, before work that
+	 * cannot be run twice for free: a push's rate-limit tokens are taken in memory, outside the
+	 * transaction `withRegex` would run again.
+	 */
+	protected async regexReady(routing: RoutingSnapshot): Promise<void> {
+		if (!regexEngineLoaded() && usesRegex(routing)) {
+			await this.ctx.blockConcurrencyWhile(loadRegexEngine);
+		}
+	}
+
+	/** `work` (which leaves nothing behind when it throws), with RE2 loaded if it asks for it. */
+	protected withRegex<T>(work: () => T): Promise<T> {
+		return withRegexEngine(work, (load) => this.ctx.blockConcurrencyWhile(load));
+	}
+
+	/** Creates the schema if need be: for an integration the admin API or D1 vouches for. */
+	protected vouched(): void {
+		if (!this.ready) migrate(this.ctx.storage.sql);
+		this.ready = true;
+	}
+}

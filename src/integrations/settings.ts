@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { durationWithin, parseDuration } from "../schema/duration";
 import { unknownFieldOr } from "../schema/messages";
-import { type Flapping, flappingOf } from "./flapping";
+import { type Flapping, FlappingSetting, flappingOf } from "./flapping";
 import { DEFAULT_RATE_LIMIT, type RateLimit, RateLimitSetting } from "./rate-limit";
 
 /**
@@ -58,6 +58,19 @@ export const ExpectWithin = z._default(
 	),
 	null,
 );
+
+/**
+ * The settings every alert source takes, one meaning each: how long a quiet alert stays firing
+ * (its default is the source's), the rate limit, how long history is kept, how soon silence is
+ * news, and flapping.
+ */
+export const sharedSettings = (autoResolveAfter: string | null) => ({
+	auto_resolve_after: AutoResolveAfter(autoResolveAfter),
+	rate_limit: RateLimitSetting,
+	retention: Retention,
+	expect_within: ExpectWithin,
+	flapping: FlappingSetting,
+});
 
 /** A duration setting as the object acts on it: in ms, and as written (for the alert's words). */
 export type Span = { ms: number; text: string };

@@ -1,12 +1,5 @@
 import * as z from "zod/mini";
-import { FlappingSetting } from "../../integrations/flapping";
-import { RateLimitSetting } from "../../integrations/rate-limit";
-import {
-	AutoResolveAfter,
-	ExpectWithin,
-	Retention,
-	settingsError,
-} from "../../integrations/settings";
+import { settingsError, sharedSettings } from "../../integrations/settings";
 import { durationWithin, parseDuration } from "../../schema/duration";
 import { unknownFieldOr } from "../../schema/messages";
 
@@ -61,12 +54,8 @@ export const AlertmanagerSettings = z.strictObject(
 			),
 			DEFAULT_RESOLVE_TIMEOUT,
 		),
-		auto_resolve_after: AutoResolveAfter(null),
 		watchdog: WatchdogSetting,
-		rate_limit: RateLimitSetting,
-		retention: Retention,
-		expect_within: ExpectWithin,
-		flapping: FlappingSetting,
+		...sharedSettings(null),
 	},
 	{ error: settingsError },
 );

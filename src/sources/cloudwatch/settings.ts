@@ -1,13 +1,6 @@
 import * as z from "zod/mini";
 import { Severity } from "../../alerts/event";
-import { FlappingSetting } from "../../integrations/flapping";
-import { RateLimitSetting } from "../../integrations/rate-limit";
-import {
-	AutoResolveAfter,
-	ExpectWithin,
-	Retention,
-	settingsError,
-} from "../../integrations/settings";
+import { settingsError, sharedSettings } from "../../integrations/settings";
 import { TopicArn } from "../sns/topic-arn";
 
 /** What an INSUFFICIENT_DATA state does: nothing, an info alert, or resolve. */
@@ -49,11 +42,7 @@ export const CloudWatchSettings = z.strictObject(
 		/** Set in advance, only this topic is ever accepted: no trust on first use. */
 		topic_arn: z._default(z.nullable(TopicArn), null),
 		insufficient_data: InsufficientData,
-		auto_resolve_after: AutoResolveAfter(null),
-		rate_limit: RateLimitSetting,
-		retention: Retention,
-		expect_within: ExpectWithin,
-		flapping: FlappingSetting,
+		...sharedSettings(null),
 		severity_rules: SeverityRules,
 	},
 	{ error: settingsError },

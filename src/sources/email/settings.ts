@@ -1,13 +1,6 @@
 import * as z from "zod/mini";
 import { Severity } from "../../alerts/event";
-import { FlappingSetting } from "../../integrations/flapping";
-import { RateLimitSetting } from "../../integrations/rate-limit";
-import {
-	AutoResolveAfter,
-	ExpectWithin,
-	Retention,
-	settingsError,
-} from "../../integrations/settings";
+import { settingsError, sharedSettings } from "../../integrations/settings";
 import { RegexPattern } from "../../routing/rules";
 
 /**
@@ -144,11 +137,7 @@ export const EmailSettings = z.strictObject(
 		require_auth: z._default(RequireAuth, "none"),
 		/** The severity of a problem whose subject and body name none. */
 		severity: z._default(Severity, "critical"),
-		auto_resolve_after: AutoResolveAfter(null),
-		rate_limit: RateLimitSetting,
-		retention: Retention,
-		expect_within: ExpectWithin,
-		flapping: FlappingSetting,
+		...sharedSettings(null),
 	},
 	{ error: settingsError },
 );

@@ -1,12 +1,5 @@
 import * as z from "zod/mini";
-import { FlappingSetting } from "../../integrations/flapping";
-import { RateLimitSetting } from "../../integrations/rate-limit";
-import {
-	AutoResolveAfter,
-	ExpectWithin,
-	Retention,
-	settingsError,
-} from "../../integrations/settings";
+import { settingsError, sharedSettings } from "../../integrations/settings";
 import { unknownFieldOr } from "../../schema/messages";
 
 /**
@@ -47,11 +40,7 @@ export const WebhookSettings = z
 			// null takes one away (a PATCH that drops the preset for a mapping of one's own).
 			preset: z.nullish(z.string({ error: "must be the name of a preset (a string), or null" })),
 			mapping: z.nullish(Mapping),
-			auto_resolve_after: AutoResolveAfter(null),
-			rate_limit: RateLimitSetting,
-			retention: Retention,
-			expect_within: ExpectWithin,
-			flapping: FlappingSetting,
+			...sharedSettings(null),
 		},
 		{ error: settingsError },
 	)

@@ -2,7 +2,7 @@ import type { ChannelRow } from "../db/channels";
 import type { ApiIncident } from "../incidents/incident";
 import type { Target } from "../notify/target";
 import { IncidentTable } from "./incident-list";
-import { IntegrationLink, Layout, Scroll, type Viewer } from "./layout";
+import { IntegrationLink, Layout, Table, type Viewer } from "./layout";
 
 /**
  * A channel: what it is for, how it groups alerts into incidents, where it tells people, what
@@ -96,42 +96,30 @@ export function ChannelPage(props: {
  */
 function TargetTable(props: { targets: Target[] }) {
 	return (
-		<Scroll>
-			<table>
-				<thead>
-					<tr>
-						<th>Type</th>
-						<th>Name</th>
-						<th>Told of</th>
-						<th>When</th>
-					</tr>
-				</thead>
-				<tbody>
-					{props.targets.map((target) => (
-						<tr data-target={target.id}>
-							<td>{target.type}</td>
-							<td>
-								{target.name}
-								{target.type === "webhook" && (
-									<div class="muted">{URL.parse(target.url)?.host ?? ""}</div>
-								)}
-							</td>
-							<td>
-								{target.events.map((event) => event.replace("incident.", "")).join(", ")}
-								<div class="muted">{target.min_severity} and above</div>
-							</td>
-							<td>
-								{target.delay === "0s" ? "at once" : `after ${target.delay} unacknowledged`}
-								{target.repeat_every !== null && (
-									<div class="muted">
-										{`repeated every ${target.repeat_every}, ${target.repeat_times} times`}
-									</div>
-								)}
-							</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
-		</Scroll>
+		<Table head={["Type", "Name", "Told of", "When"]}>
+			{props.targets.map((target) => (
+				<tr data-target={target.id}>
+					<td>{target.type}</td>
+					<td>
+						{target.name}
+						{target.type === "webhook" && (
+							<div class="muted">{URL.parse(target.url)?.host ?? ""}</div>
+						)}
+					</td>
+					<td>
+						{target.events.map((event) => event.replace("incident.", "")).join(", ")}
+						<div class="muted">{target.min_severity} and above</div>
+					</td>
+					<td>
+						{target.delay === "0s" ? "at once" : `after ${target.delay} unacknowledged`}
+						{target.repeat_every !== null && (
+							<div class="muted">
+								{`repeated every ${target.repeat_every}, ${target.repeat_times} times`}
+							</div>
+						)}
+					</td>
+				</tr>
+			))}
+		</Table>
 	);
 }

@@ -4,8 +4,8 @@ import {
 	ChannelLink,
 	IntegrationLink,
 	Layout,
-	Scroll,
 	SeverityBadge,
+	Table,
 	type Viewer,
 } from "./layout";
 
@@ -139,47 +139,33 @@ export function IncidentTable(props: {
 	now: number;
 }) {
 	return (
-		<Scroll>
-			<table class="stack">
-				<thead>
-					<tr>
-						<th>Severity</th>
-						<th>Incident</th>
-						<th>Status</th>
-						<th>Channel</th>
-						<th>Integration</th>
-						<th>Opened</th>
-						<th>Alerts</th>
-					</tr>
-				</thead>
-				<tbody>
-					{props.incidents.map((incident) => (
-						<tr data-incident={incident.id}>
-							<td>
-								<SeverityBadge severity={incident.severity} />
-							</td>
-							<td>
-								<a href={`/dashboard/incidents/${encodeURIComponent(incident.id)}`}>
-									{incident.title}
-								</a>
-							</td>
-							<td class="status" data-th="Status">
-								{incident.status}
-							</td>
-							<td class="channel" data-th="Channel">
-								<ChannelLink id={incident.channel_id} names={props.channelNames} />
-							</td>
-							<td data-th="Integration">
-								<IntegrationLink id={incident.integration_id} names={props.integrationNames} />
-							</td>
-							<td data-th="Opened">
-								<Ago at={incident.opened_at} now={props.now} />
-							</td>
-							<td data-th="Alerts">{incident.alert_count}</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
-		</Scroll>
+		<Table
+			head={["Severity", "Incident", "Status", "Channel", "Integration", "Opened", "Alerts"]}
+			class="stack"
+		>
+			{props.incidents.map((incident) => (
+				<tr data-incident={incident.id}>
+					<td>
+						<SeverityBadge severity={incident.severity} />
+					</td>
+					<td>
+						<a href={`/dashboard/incidents/${encodeURIComponent(incident.id)}`}>{incident.title}</a>
+					</td>
+					<td class="status" data-th="Status">
+						{incident.status}
+					</td>
+					<td class="channel" data-th="Channel">
+						<ChannelLink id={incident.channel_id} names={props.channelNames} />
+					</td>
+					<td data-th="Integration">
+						<IntegrationLink id={incident.integration_id} names={props.integrationNames} />
+					</td>
+					<td data-th="Opened">
+						<Ago at={incident.opened_at} now={props.now} />
+					</td>
+					<td data-th="Alerts">{incident.alert_count}</td>
+				</tr>
+			))}
+		</Table>
 	);
 }

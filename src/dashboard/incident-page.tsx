@@ -11,8 +11,8 @@ import {
 	LabelList,
 	Layout,
 	may,
-	Scroll,
 	SeverityBadge,
+	Table,
 	type Viewer,
 } from "./layout";
 import { Marks } from "./pages";
@@ -210,39 +210,28 @@ function ImageList(props: { images: Image[] }) {
 function ChangeTable(props: { changes: ApiChange[]; openedAt: string }) {
 	const opened = Date.parse(props.openedAt);
 	return (
-		<Scroll>
-			<table>
-				<thead>
-					<tr>
-						<th>Before</th>
-						<th>Change</th>
-						<th>Links</th>
-					</tr>
-				</thead>
-				<tbody>
-					{props.changes.map((change) => (
-						<tr data-change={change.id}>
-							<td title={change.timestamp}>{age(change.timestamp, opened)}</td>
-							<td>
-								{change.summary}
-								{change.source !== null && <div class="muted">{change.source}</div>}
-							</td>
-							<td>
-								{change.links.map((link) => {
-									const href = webUrl(link.href);
-									return href === null ? null : (
-										<div>
-											<a href={href} rel="noopener noreferrer">
-												{link.text ?? link.href}
-											</a>
-										</div>
-									);
-								})}
-							</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
-		</Scroll>
+		<Table head={["Before", "Change", "Links"]}>
+			{props.changes.map((change) => (
+				<tr data-change={change.id}>
+					<td title={change.timestamp}>{age(change.timestamp, opened)}</td>
+					<td>
+						{change.summary}
+						{change.source !== null && <div class="muted">{change.source}</div>}
+					</td>
+					<td>
+						{change.links.map((link) => {
+							const href = webUrl(link.href);
+							return href === null ? null : (
+								<div>
+									<a href={href} rel="noopener noreferrer">
+										{link.text ?? link.href}
+									</a>
+								</div>
+							);
+						})}
+					</td>
+				</tr>
+			))}
+		</Table>
 	);
 }

@@ -6,8 +6,8 @@ import {
 	LabelList,
 	Layout,
 	may,
-	Scroll,
 	SeverityBadge,
+	Table,
 	type Viewer,
 } from "./layout";
 import { AlertTable, type IntegrationRowView } from "./pages";
@@ -144,30 +144,17 @@ function HeartbeatSection(props: { view: HeartbeatView; pings: PingView[] }) {
 			<p>
 				{`Last ping ${view.last_ping_at ?? "never"}${view.last_ping_kind ? ` (${view.last_ping_kind})` : ""}, next due ${view.next_due_at ?? "—"}, down at ${view.down_at ?? "—"}${view.down_reason ? `, down: ${view.down_reason}` : ""}.`}
 			</p>
-			<Scroll>
-				<table>
-					<thead>
-						<tr>
-							<th>At</th>
-							<th>Kind</th>
-							<th>Exit status</th>
-							<th>Run time</th>
-							<th>Output</th>
-						</tr>
-					</thead>
-					<tbody>
-						{props.pings.map((ping) => (
-							<tr>
-								<td>{ping.at}</td>
-								<td>{ping.kind}</td>
-								<td>{ping.exit_status ?? ""}</td>
-								<td>{ping.run_ms === null ? "" : `${(ping.run_ms / 1000).toFixed(1)} s`}</td>
-								<td>{ping.body.slice(0, 200)}</td>
-							</tr>
-						))}
-					</tbody>
-				</table>
-			</Scroll>
+			<Table head={["At", "Kind", "Exit status", "Run time", "Output"]}>
+				{props.pings.map((ping) => (
+					<tr>
+						<td>{ping.at}</td>
+						<td>{ping.kind}</td>
+						<td>{ping.exit_status ?? ""}</td>
+						<td>{ping.run_ms === null ? "" : `${(ping.run_ms / 1000).toFixed(1)} s`}</td>
+						<td>{ping.body.slice(0, 200)}</td>
+					</tr>
+				))}
+			</Table>
 		</section>
 	);
 }
@@ -187,45 +174,33 @@ function PreviewResult(props: { outcome: PreviewOutcome; channelNames: Map<strin
 				{alerts.length} alert{alerts.length === 1 ? "" : "s"}
 				{dropped > 0 && `, and ${dropped} dropped by the pipeline`}.{note && ` ${note}.`}
 			</p>
-			<Scroll>
-				<table>
-					<thead>
-						<tr>
-							<th>Severity</th>
-							<th>Alert</th>
-							<th>Status</th>
-							<th>Channels</th>
-						</tr>
-					</thead>
-					<tbody>
-						{alerts.map((alert) => (
-							<tr data-preview={alert.alert_key}>
-								<td>{alert.severity !== null && <SeverityBadge severity={alert.severity} />}</td>
-								<td>
-									{alert.title}
-									<div class="muted">{alert.alert_key}</div>
-									<LabelList labels={alert.labels} />
-								</td>
-								<td>
-									{alert.status}
-									{alert.silenced_by !== null && <span class="mark">silenced</span>}
-									{alert.suppressed_by !== null && <span class="mark">suppressed</span>}
-								</td>
-								<td>
-									{alert.channels.length === 0
-										? "none (unrouted)"
-										: alert.channels.map((id, i) => (
-												<>
-													{i > 0 && ", "}
-													<ChannelLink id={id} names={props.channelNames} />
-												</>
-											))}
-								</td>
-							</tr>
-						))}
-					</tbody>
-				</table>
-			</Scroll>
+			<Table head={["Severity", "Alert", "Status", "Channels"]}>
+				{alerts.map((alert) => (
+					<tr data-preview={alert.alert_key}>
+						<td>{alert.severity !== null && <SeverityBadge severity={alert.severity} />}</td>
+						<td>
+							{alert.title}
+							<div class="muted">{alert.alert_key}</div>
+							<LabelList labels={alert.labels} />
+						</td>
+						<td>
+							{alert.status}
+							{alert.silenced_by !== null && <span class="mark">silenced</span>}
+							{alert.suppressed_by !== null && <span class="mark">suppressed</span>}
+						</td>
+						<td>
+							{alert.channels.length === 0
+								? "none (unrouted)"
+								: alert.channels.map((id, i) => (
+										<>
+											{i > 0 && ", "}
+											<ChannelLink id={id} names={props.channelNames} />
+										</>
+									))}
+						</td>
+					</tr>
+				))}
+			</Table>
 		</section>
 	);
 }

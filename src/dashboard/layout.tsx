@@ -192,3 +192,21 @@ export function IntegrationLink(props: { id: string; names: Map<string, string> 
 export function Scroll(props: { children: Child }) {
 	return <div class="scroll">{props.children}</div>;
 }
+
+/** A table in its own scrolling box, with these column headings; `children` are its rows. */
+export function Table(props: { head: readonly string[]; class?: string; children: Child }) {
+	return (
+		<Scroll>
+			<table class={props.class}>
+				<thead>
+					<tr>
+						{props.head.map((heading) => (
+							<th>{heading}</th>
+						))}
+					</tr>
+				</thead>
+				<tbody>{props.children}</tbody>
+			</table>
+		</Scroll>
+	);
+}

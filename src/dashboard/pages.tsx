@@ -2,7 +2,7 @@ import type { InhibitRuleView } from "../admin/inhibit-rules";
 import type { SilenceView } from "../admin/silences";
 import type { ApiAlert } from "../alerts/alert";
 import type { Condition } from "../routing/rules";
-import { Ago, LabelList, Layout, Scroll, SeverityBadge, type Viewer } from "./layout";
+import { Ago, LabelList, Layout, SeverityBadge, Table, type Viewer } from "./layout";
 
 /**
  * The dashboard's smaller pages (integrations, silences) and the alert table an integration's
@@ -45,40 +45,27 @@ export function Marks(props: { alert: ApiAlert }) {
 
 export function AlertTable(props: { alerts: ApiAlert[]; now: number }) {
 	return (
-		<Scroll>
-			<table>
-				<thead>
-					<tr>
-						<th>Severity</th>
-						<th>Alert</th>
-						<th>Status</th>
-						<th>Events</th>
-						<th>Last event</th>
-					</tr>
-				</thead>
-				<tbody>
-					{props.alerts.map((alert) => (
-						<tr data-alert={alert.alert_key}>
-							<td>
-								<SeverityBadge severity={alert.severity} />
-							</td>
-							<td>
-								{alert.title}
-								<div class="muted">{alert.alert_key}</div>
-								<LabelList labels={alert.labels} />
-							</td>
-							<td>
-								{alert.status} <Marks alert={alert} />
-							</td>
-							<td>{alert.event_count}</td>
-							<td>
-								<Ago at={alert.last_event_at} now={props.now} />
-							</td>
-						</tr>
-					))}
-				</tbody>
-			</table>
-		</Scroll>
+		<Table head={["Severity", "Alert", "Status", "Events", "Last event"]}>
+			{props.alerts.map((alert) => (
+				<tr data-alert={alert.alert_key}>
+					<td>
+						<SeverityBadge severity={alert.severity} />
+					</td>
+					<td>
+						{alert.title}
+						<div class="muted">{alert.alert_key}</div>
+						<LabelList labels={alert.labels} />
+					</td>
+					<td>
+						{alert.status} <Marks alert={alert} />
+					</td>
+					<td>{alert.event_count}</td>
+					<td>
+						<Ago at={alert.last_event_at} now={props.now} />
+					</td>
+				</tr>
+			))}
+		</Table>
 	);
 }
 
@@ -104,67 +91,45 @@ export function SilencesPage(props: {
 	return (
 		<Layout title="Silences" viewer={props.viewer}>
 			<h1>Silences</h1>
-			<Scroll>
-				<table>
-					<thead>
-						<tr>
-							<th>Status</th>
-							<th>Silence</th>
-							<th>When</th>
-						</tr>
-					</thead>
-					<tbody>
-						{props.silences.map((silence) => (
-							<tr data-silence={silence.id}>
-								<td>{silence.status}</td>
-								<td>
-									{silence.comment}
-									<div class="muted">by {silence.created_by}</div>
-									<Matchers matchers={silence.matchers} />
-								</td>
-								<td>
-									{silence.schedule === null ? (
-										`until ${silence.ends_at}`
-									) : (
-										<>
-											{`${silence.schedule.days.join(", ")} ${silence.schedule.start}–${silence.schedule.end} ${silence.schedule.time_zone}`}
-											{silence.next_change_at !== null && (
-												<div class="muted">next change {silence.next_change_at}</div>
-											)}
-										</>
+			<Table head={["Status", "Silence", "When"]}>
+				{props.silences.map((silence) => (
+					<tr data-silence={silence.id}>
+						<td>{silence.status}</td>
+						<td>
+							{silence.comment}
+							<div class="muted">by {silence.created_by}</div>
+							<Matchers matchers={silence.matchers} />
+						</td>
+						<td>
+							{silence.schedule === null ? (
+								`until ${silence.ends_at}`
+							) : (
+								<>
+									{`${silence.schedule.days.join(", ")} ${silence.schedule.start}–${silence.schedule.end} ${silence.schedule.time_zone}`}
+									{silence.next_change_at !== null && (
+										<div class="muted">next change {silence.next_change_at}</div>
 									)}
-								</td>
-							</tr>
-						))}
-					</tbody>
-				</table>
-			</Scroll>
+								</>
+							)}
+						</td>
+					</tr>
+				))}
+			</Table>
 			{props.silences.length === 0 && <p class="muted">No silences.</p>}
 			<h2>Inhibit rules</h2>
-			<Scroll>
-				<table>
-					<thead>
-						<tr>
-							<th>While this fires</th>
-							<th>Mute</th>
-							<th>Equal labels</th>
-						</tr>
-					</thead>
-					<tbody>
-						{props.rules.map((rule) => (
-							<tr data-rule={rule.id}>
-								<td>
-									<Matchers matchers={rule.source_matchers} />
-								</td>
-								<td>
-									<Matchers matchers={rule.target_matchers} />
-								</td>
-								<td>{rule.equal.join(", ")}</td>
-							</tr>
-						))}
-					</tbody>
-				</table>
-			</Scroll>
+			<Table head={["While this fires", "Mute", "Equal labels"]}>
+				{props.rules.map((rule) => (
+					<tr data-rule={rule.id}>
+						<td>
+							<Matchers matchers={rule.source_matchers} />
+						</td>
+						<td>
+							<Matchers matchers={rule.target_matchers} />
+						</td>
+						<td>{rule.equal.join(", ")}</td>
+					</tr>
+				))}
+			</Table>
 			{props.rules.length === 0 && <p class="muted">No inhibit rules.</p>}
 		</Layout>
 	);
@@ -206,48 +171,43 @@ export function IntegrationsPage(props: {
 	return (
 		<Layout title="Integrations" viewer={props.viewer}>
 			<h1>Integrations</h1>
-			<Scroll>
-				<table>
-					<thead>
-						<tr>
-							<th>Integration</th>
-							<th>Type</th>
-							<th>Last event</th>
-							<th>Pushes</th>
-							<th>Deduplicated</th>
-							<th>Unrouted</th>
-							<th>Dropped</th>
-							<th>Rate-limited</th>
-							<th>Refused</th>
-							<th>Failed deliveries</th>
-						</tr>
-					</thead>
-					<tbody>
-						{props.integrations.map((row) => (
-							<tr data-integration={row.id}>
-								<td>
-									<a href={`/dashboard/integrations/${encodeURIComponent(row.id)}`}>{row.name}</a>
-								</td>
-								<td class="nowrap">{row.type}</td>
-								<td>
-									{row.last_event_at === null ? (
-										<span class="muted">never: not wired yet</span>
-									) : (
-										<Ago at={row.last_event_at} now={props.now} />
-									)}
-								</td>
-								<td>{row.event_count}</td>
-								<td>{row.deduplicated_count}</td>
-								<td>{row.unrouted_count}</td>
-								<td>{row.dropped_count}</td>
-								<td>{row.rate_limited_count}</td>
-								<Refused counts={row.refused_count} />
-								<td>{row.failed_deliveries}</td>
-							</tr>
-						))}
-					</tbody>
-				</table>
-			</Scroll>
+			<Table
+				head={[
+					"Integration",
+					"Type",
+					"Last event",
+					"Pushes",
+					"Deduplicated",
+					"Unrouted",
+					"Dropped",
+					"Rate-limited",
+					"Refused",
+					"Failed deliveries",
+				]}
+			>
+				{props.integrations.map((row) => (
+					<tr data-integration={row.id}>
+						<td>
+							<a href={`/dashboard/integrations/${encodeURIComponent(row.id)}`}>{row.name}</a>
+						</td>
+						<td class="nowrap">{row.type}</td>
+						<td>
+							{row.last_event_at === null ? (
+								<span class="muted">never: not wired yet</span>
+							) : (
+								<Ago at={row.last_event_at} now={props.now} />
+							)}
+						</td>
+						<td>{row.event_count}</td>
+						<td>{row.deduplicated_count}</td>
+						<td>{row.unrouted_count}</td>
+						<td>{row.dropped_count}</td>
+						<td>{row.rate_limited_count}</td>
+						<Refused counts={row.refused_count} />
+						<td>{row.failed_deliveries}</td>
+					</tr>
+				))}
+			</Table>
 		</Layout>
 	);
 }

@@ -6,7 +6,7 @@ import type { AppEnv } from "../http/app-env";
 import { readTextLimited } from "../http/body";
 import type { Endpoint } from "../http/endpoint";
 import { ok } from "../http/envelope";
-import { MAX_PUSH_BODY_BYTES } from "../push/routes";
+import { MAX_PUSH_BODY_BYTES } from "../push/handle";
 import { DOCS } from "../schema/docs";
 import { Previewed, type PushTarget } from "../sources/ingest";
 import { SOURCES, settingsOf } from "../sources/registry";

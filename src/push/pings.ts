@@ -9,7 +9,7 @@ import { noteRefusal } from "../http/refusals";
 import { DOCS } from "../schema/docs";
 import { readIntegrationKey, sha256Hex } from "../security/secrets";
 import { pingSignal } from "../sources/heartbeat/handler";
-import { MAX_PUSH_BODY_BYTES } from "./routes";
+import { MAX_PUSH_BODY_BYTES } from "./handle";
 
 /**
  * Heartbeat pings in Healthchecks.io's shape (https://healthchecks.io/docs/http_api/), so a cron

@@ -22,12 +22,17 @@ const {
 const root = path.resolve(import.meta.dirname, "..");
 const ADMIN_TOKEN = "profile-admin-token-0123456789abcdef0123";
 const INSPECTOR = 9231;
-/** batch: 100 repeats in one request; single: one repeat; sns: a new signed CloudWatch alarm. */
+/**
+ * batch: 100 repeats in one request; single: one repeat; sns: a new signed CloudWatch alarm;
+ * new: one new alert (and incident) per request; newbatch: 100 new alerts per request.
+ */
 const kind = process.argv[2] ?? "batch";
 const CERT_URL =
 	"https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem";
 const identity = makeTestSigningIdentity();
-const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? 400);
+/** New alerts per integration stay under its cap of 10,000 firing. */
+const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? (kind === "newbatch" ? 15 : 400));
+const WARMUP = kind === "newbatch" ? 5 : 50;
 
 const outdir = mkdtempSync(path.join(tmpdir(), "alertgate-profile-"));
 // Not minified, so the profile names functions as the source does.
@@ -65,6 +70,14 @@ for (const file of readdirSync(path.join(root, "migrations")).sort()) {
 		.filter(Boolean);
 	await db.batch(statements.map((s) => db.prepare(s)));
 }
+async function quietChannel() {
+	const response = await mf.dispatchFetch("http://p.local/api/v1/channels", {
+		method: "POST",
+		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
+		body: JSON.stringify({ name: "quiet" }),
+	});
+	return (await response.json()).data.id;
+}
 const created = await (
 	await mf.dispatchFetch("http://p.local/api/v1/integrations", {
 		method: "POST",
@@ -72,12 +85,23 @@ const created = await (
 		body: JSON.stringify({
 			name: "p",
 			type: kind === "sns" ? "aws_cloudwatch" : "standard",
-			settings: { rate_limit: null },
+			// New alerts open incidents only where they are routed: a channel without targets.
+			...(kind.startsWith("new") && !process.env.PROFILE_UNROUTED
+				? { channel_id: await quietChannel() }
+				: {}),
+			settings: { rate_limit: null, ...JSON.parse(process.env.PROFILE_SETTINGS ?? "{}") },
 		}),
 	})
 ).json();
 const key = created.data.integration_key;
 const hosts = Array.from({ length: 100 }, (_, i) => `web-${i}`);
+let fresh = 0;
+const newEvent = () => ({
+	event_status: "Critical",
+	title_rule: "queue depth high",
+	alert_key: `queue-${fresh++}`,
+	labels: { queue: "orders" },
+});
 const body =
 	kind === "batch"
 		? JSON.stringify({
@@ -94,7 +118,7 @@ const body =
 				alert_key: "latency",
 				labels: { service: "web" },
 			});
-const url = `http://p.local/push/${key}${kind === "batch" ? "/batch" : ""}`;
+const url = `http://p.local/push/${key}${kind.includes("batch") ? "/batch" : ""}`;
 let sent = 0;
 /** A new signed SNS Notification each time: a CloudWatch alarm still in ALARM, one second on. */
 function snsNotification() {
@@ -135,12 +159,18 @@ const send = async () => {
 		headers: sns
 			? { "Content-Type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": "Notification" }
 			: { "Content-Type": "application/json" },
-		body: sns ? snsNotification() : body,
+		body: sns
+			? snsNotification()
+			: kind === "new"
+				? JSON.stringify(newEvent())
+				: kind === "newbatch"
+					? JSON.stringify({ events: Array.from({ length: 100 }, newEvent) })
+					: body,
 	});
 	if (!response.ok) throw new Error(`push failed: ${response.status} ${await response.text()}`);
 	await response.arrayBuffer();
 };
-for (let i = 0; i < 50; i++) await send();
+for (let i = 0; i < WARMUP; i++) await send();
 
 if (process.env.PROFILE_CPU_ONLY) {
 	// workerd's CPU per request, without the profiler: for comparing two builds.
@@ -156,15 +186,36 @@ if (process.env.PROFILE_CPU_ONLY) {
 			const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
 			return sum + ((Number(fields[11]) + Number(fields[12])) / tick) * 1e6;
 		}, 0);
+	// All in: the CPU of the requests and of the work they leave behind (the alarm's mirror and
+	// notifications), until workerd is idle again.
+	const idle = async () => {
+		for (;;) {
+			const before = cpu();
+			await new Promise((resolve) => setTimeout(resolve, 500));
+			if (cpu() - before < 10_000) return;
+		}
+	};
+	await idle();
+	// workerd's own timers, subtracted over each round's length.
+	const idleStart = cpu();
+	await new Promise((resolve) => setTimeout(resolve, 2_000));
+	const idlePerMs = (cpu() - idleStart) / 2_000;
 	const samples = [];
+	const during = [];
 	for (let round = 0; round < 5; round++) {
 		const before = cpu();
+		const started = Date.now();
 		for (let i = 0; i < REQUESTS; i++) await send();
-		samples.push((cpu() - before) / REQUESTS);
+		during.push((cpu() - before) / REQUESTS);
+		await idle();
+		samples.push((cpu() - before - idlePerMs * (Date.now() - started)) / REQUESTS);
 	}
+	during.sort((a, b) => a - b);
+	console.log(`while answering (median): ${during[2].toFixed(0)} µs per request`);
+	const inOrder = samples.map((v) => v.toFixed(0)).join(", ");
 	samples.sort((a, b) => a - b);
 	console.log(
-		`${kind}: workerd CPU per request, median of 5 rounds of ${REQUESTS}: ${samples[2].toFixed(0)} µs (${samples.map((v) => v.toFixed(0)).join(", ")})`,
+		`${kind}: workerd CPU per request, median of 5 rounds of ${REQUESTS}: ${samples[2].toFixed(0)} µs (in order: ${inOrder})`,
 	);
 	await mf.dispose();
 	process.exit(0);
@@ -191,6 +242,8 @@ await rpc("Profiler.enable");
 await rpc("Profiler.setSamplingInterval", { interval: 50 });
 await rpc("Profiler.start");
 for (let i = 0; i < REQUESTS; i++) await send();
+// The work the pushes leave behind: the alarm that mirrors to D1 and sends notifications.
+await new Promise((resolve) => setTimeout(resolve, Number(process.env.PROFILE_AFTER_MS ?? 4_000)));
 const { profile } = await rpc("Profiler.stop");
 
 const self = new Map();
@@ -200,6 +253,7 @@ for (const sample of profile.samples) counts.set(sample, (counts.get(sample) ?? 
 let total = 0;
 for (const [id, count] of counts) {
 	const frame = byId.get(id).callFrame;
+	if (frame.functionName === "(idle)") continue;
 	const name = `${frame.functionName || "(anonymous)"} ${frame.url ? `${path.basename(frame.url)}:${frame.lineNumber}:${frame.columnNumber}` : ""}`;
 	self.set(name, (self.get(name) ?? 0) + count);
 	total += count;

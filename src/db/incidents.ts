@@ -4,32 +4,44 @@ import { Incident, type IncidentStatus } from "../incidents/incident";
 /** A mirrored incident as the Durable Object writes it: `version` orders the writes. */
 export type MirroredIncident = Incident & { version: number };
 
-export function upsertIncident(db: D1Database, incident: MirroredIncident): D1PreparedStatement {
+/**
+ * Writes changed incidents of one integration in one statement: their rows travel as one JSON
+ * parameter (D1 binds at most 100 parameters, and every incident would take 12). A row keeps the
+ * newest version it was given, so repeated and interleaved writes are safe.
+ */
+export function upsertIncidents(
+	db: D1Database,
+	integrationId: string,
+	incidents: readonly MirroredIncident[],
+): D1PreparedStatement {
+	const rows = incidents.map((i) => [
+		i.id,
+		i.channel_id,
+		i.status,
+		i.severity,
+		i.title,
+		i.alert_count,
+		i.opened_at,
+		i.acknowledged_at,
+		i.resolved_at,
+		i.resolved_by,
+		i.version,
+	]);
 	return db
 		.prepare(
+			// `WHERE true` lets SQLite's parser tell the upsert's ON CONFLICT from a join's ON.
 			`INSERT INTO incidents (id, integration_id, channel_id, status, severity, title, alert_count,
 				opened_at, acknowledged_at, resolved_at, resolved_by, version)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			 SELECT r.value ->> 0, ?1, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
+				r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9, r.value ->> 10
+			 FROM json_each(?2) AS r WHERE true
 			 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
 				alert_count = excluded.alert_count, acknowledged_at = excluded.acknowledged_at,
 				resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by,
 				version = excluded.version
 			 WHERE excluded.version > incidents.version`,
 		)
-		.bind(
-			incident.id,
-			incident.integration_id,
-			incident.channel_id,
-			incident.status,
-			incident.severity,
-			incident.title,
-			incident.alert_count,
-			incident.opened_at,
-			incident.acknowledged_at,
-			incident.resolved_at,
-			incident.resolved_by,
-			incident.version,
-		);
+		.bind(integrationId, JSON.stringify(rows));
 }
 
 /** A status, or `open`: triggered or acknowledged. */

@@ -24,38 +24,45 @@ export const NotificationRow = z.object({
 });
 export type NotificationRow = z.infer<typeof NotificationRow>;
 
-export function upsertNotification(db: D1Database, row: NotificationRow): D1PreparedStatement {
+/** Notifications of one integration in one statement, as `upsertIncidents` writes incidents. */
+export function upsertNotifications(
+	db: D1Database,
+	integrationId: string,
+	notifications: readonly Omit<NotificationRow, "integration_id">[],
+): D1PreparedStatement {
+	const rows = notifications.map((n) => [
+		n.id,
+		n.channel_id,
+		n.target_id,
+		n.incident_id,
+		n.type,
+		n.status,
+		n.attempts,
+		n.created_at,
+		n.status === "pending" ? n.next_attempt_at : null,
+		n.last_attempt_at,
+		n.last_status,
+		n.last_error,
+		n.version,
+	]);
 	return db
 		.prepare(
 			`INSERT INTO notifications (id, integration_id, channel_id, target_id, incident_id, type,
 				status, attempts, created_at, next_attempt_at, last_attempt_at, last_status, last_error,
 				version)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			 SELECT r.value ->> 0, ?1, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4,
+				r.value ->> 5, r.value ->> 6, r.value ->> 7, r.value ->> 8, r.value ->> 9, r.value ->> 10,
+				r.value ->> 11, r.value ->> 12
+			 FROM json_each(?2) AS r WHERE true
 			 ON CONFLICT (id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
 				next_attempt_at = excluded.next_attempt_at, last_attempt_at = excluded.last_attempt_at,
 				last_status = excluded.last_status, last_error = excluded.last_error,
 				version = excluded.version
 			 WHERE excluded.version > notifications.version`,
 		)
-		.bind(
-			row.id,
-			row.integration_id,
-			row.channel_id,
-			row.target_id,
-			row.incident_id,
-			row.type,
-			row.status,
-			row.attempts,
-			row.created_at,
-			row.status === "pending" ? row.next_attempt_at : null,
-			row.last_attempt_at,
-			row.last_status,
-			row.last_error,
-			row.version,
-		);
+		.bind(integrationId, JSON.stringify(rows));
 }
 
-/** Notifications of pruned incidents: the mirror forgets them with the incidents. */
 export function deleteNotificationsOf(
 	db: D1Database,
 	incidentIds: readonly string[],

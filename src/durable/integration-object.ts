@@ -48,6 +48,7 @@ import { mirrorToD1, sendNotifications } from "./outbound";
 import { previewPush } from "./preview";
 import { ingestOnce, recordChange } from "./push-intake";
 import { checkConfirmation, recordSubscription } from "./sns-subscription";
+import type { Usage } from "./state/meter";
 import { forgetCopies, type Stores } from "./state/stores";
 import { type Due, nextWakeAt, upkeep } from "./upkeep";
 import { checkWatches, forgetEndedWatches } from "./watches";
@@ -283,6 +284,14 @@ export class IntegrationDurableObject extends ObjectCore {
 		const page = this.stores.alerts.page(query);
 		const isWindow = isWindowIn(this.stores);
 		return { alerts: page.alerts.map((alert) => alertToApi(alert, isWindow)), next_seq: page.next };
+	}
+
+	/**
+	 * Rows read and written since the object started, SQLite's and D1's: what its work costs on
+	 * Cloudflare's pricing (`npm run bench` reads it over RPC).
+	 */
+	usage(): Usage {
+		return this.meter.usage();
 	}
 
 	/** A failed notification, queued again (`POST …/deliveries/{id}/retry`). */

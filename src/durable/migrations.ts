@@ -232,6 +232,11 @@ const MIGRATIONS: readonly string[] = [
 	// later events of the incident update in place (chat.update) rather than post again.
 	`ALTER TABLE incident_targets ADD COLUMN slack_channel TEXT;
 	ALTER TABLE incident_targets ADD COLUMN slack_ts TEXT;`,
+	// What the alarm asks on every run, answered from the rows concerned rather than a scan: the
+	// keys flapping now (few among every key that changed lately), and resolved incidents in
+	// order (pruning past the newest kept).
+	`CREATE INDEX key_flaps_flapping ON key_flaps (quiet_at) WHERE flapping = 1;
+	CREATE INDEX incidents_resolved_by_seq ON incidents (seq) WHERE status = 'resolved';`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

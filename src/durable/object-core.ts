@@ -5,6 +5,7 @@ import { type RoutingSnapshot, usesRegex } from "../routing/snapshot";
 import { Alarm } from "./alarm";
 import { hasSchema, migrate } from "./migrations";
 import type { Outbound } from "./outbound";
+import { Meter } from "./state/meter";
 import { inTransaction, openStores, type Stores } from "./state/stores";
 import { type Due, nextWakeAt } from "./upkeep";
 
@@ -22,12 +23,21 @@ export abstract class ObjectCore extends DurableObject<Env> {
 	/** Whether the object has its schema (false: nothing was ever stored here). */
 	protected ready: boolean;
 	protected readonly out: Outbound; // what notifying and mirroring need
+	/** Rows read and written, SQLite's and D1's, since the object started (state/meter.ts). */
+	protected readonly meter: Meter;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
-		this.stores = openStores(ctx.storage.sql);
+		this.meter = new Meter(ctx.storage.sql);
+		this.stores = openStores(this.meter.sql);
 		this.wakeUp = new Alarm(ctx.storage);
-		this.out = { storage: ctx.storage, stores: this.stores, env, clock: () => this.clock() };
+		this.out = {
+			storage: ctx.storage,
+			stores: this.stores,
+			env,
+			clock: () => this.clock(),
+			meter: this.meter,
+		};
 		// Never given an integration: no storage, even when a well-formed unknown key wakes it.
 		this.ready = hasSchema(ctx.storage.sql);
 		if (this.ready) ctx.blockConcurrencyWhile(async () => migrate(ctx.storage.sql));

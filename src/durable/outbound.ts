@@ -5,6 +5,7 @@ import { urlRulesOf } from "../notify/url";
 import { redactKeys } from "../security/secrets";
 import { type Claimed, claim, settle } from "./notifications";
 import { rememberSlackMessages, slackContextOf } from "./slack-messages";
+import type { Meter } from "./state/meter";
 import type { MirrorResult } from "./state/mirror";
 import { inTransaction, type Stores } from "./state/stores";
 
@@ -18,6 +19,7 @@ export type Outbound = {
 	stores: Stores;
 	env: Env;
 	clock: () => number;
+	meter: Meter;
 };
 
 /** One of the object's synchronous transactions. */
@@ -89,7 +91,7 @@ export async function mirrorToD1(o: Outbound): Promise<MirrorResult> {
 	const plan = o.stores.mirror.plan(o.env.DB);
 	if (plan === null) return "done";
 	try {
-		await o.env.DB.batch(plan.statements);
+		o.meter.d1(await o.env.DB.batch(plan.statements));
 	} catch (error) {
 		const integrationId = o.stores.meta.get("integration_id");
 		const reason = redactKeys(String(error));

@@ -106,9 +106,13 @@ export function nextWakeAt(s: Stores, now: number, due: Due): number | null {
 	return soonest(times);
 }
 
-/** When to mirror again: soon when behind, later after a failed write, never when done. */
+/**
+ * When to mirror again: at once when the last run wrote a full batch, soon when behind, later
+ * after a failed write, never when done.
+ */
 function mirrorAt(mirror: Due["mirror"], now: number): number | null {
 	if (mirror === undefined || mirror === "done") return null;
+	if (mirror === "full") return now;
 	return now + (mirror === "failed" ? MIRROR_RETRY_MS : MIRROR_DELAY_MS);
 }
 

@@ -204,6 +204,10 @@ export class Alerts {
 		};
 	}
 
+	// The alarm's questions about firing alerts name their partial index (INDEXED BY): without
+	// table statistics SQLite's planner takes `alerts_by_status` and reads every firing alert,
+	// 10,000 rows per alarm run at the cap, where the partial index reads the ones asked for.
+
 	/** Every firing alert (at most MAX_FIRING_ALERTS): for silences and inhibit rules. */
 	allFiring(): Alert[] {
 		this.flush();
@@ -223,7 +227,11 @@ export class Alerts {
 	quietSince(cutoff: number): Alert[] {
 		this.flush();
 		return this.sql
-			.exec("SELECT * FROM alerts WHERE status = 'firing' AND last_received_at <= ?", cutoff)
+			.exec(
+				`SELECT * FROM alerts INDEXED BY alerts_firing_by_receipt
+				 WHERE status = 'firing' AND last_received_at <= ?`,
+				cutoff,
+			)
 			.toArray()
 			.map(toAlert);
 	}
@@ -232,7 +240,11 @@ export class Alerts {
 	expiredBy(now: number): Alert[] {
 		this.flush();
 		return this.sql
-			.exec("SELECT * FROM alerts WHERE status = 'firing' AND expires_at <= ?", now)
+			.exec(
+				`SELECT * FROM alerts INDEXED BY alerts_firing_by_expiry
+				 WHERE status = 'firing' AND expires_at <= ?`,
+				now,
+			)
 			.toArray()
 			.map(toAlert);
 	}
@@ -243,7 +255,8 @@ export class Alerts {
 		return Oldest.parse(
 			this.sql
 				.exec(
-					"SELECT min(expires_at) AS oldest FROM alerts WHERE status = 'firing' AND expires_at IS NOT NULL",
+					`SELECT min(expires_at) AS oldest FROM alerts INDEXED BY alerts_firing_by_expiry
+					 WHERE status = 'firing' AND expires_at IS NOT NULL`,
 				)
 				.one(),
 		).oldest;
@@ -254,7 +267,10 @@ export class Alerts {
 		this.flush();
 		return Oldest.parse(
 			this.sql
-				.exec("SELECT min(last_received_at) AS oldest FROM alerts WHERE status = 'firing'")
+				.exec(
+					`SELECT min(last_received_at) AS oldest FROM alerts INDEXED BY alerts_firing_by_receipt
+					 WHERE status = 'firing'`,
+				)
 				.one(),
 		).oldest;
 	}

@@ -42,7 +42,8 @@ export class Flaps {
 	settle(now: number, limit: number): string[] {
 		const keys = this.sql
 			.exec(
-				"SELECT alert_key FROM key_flaps WHERE flapping = 1 AND quiet_at <= ? LIMIT ?",
+				`SELECT alert_key FROM key_flaps INDEXED BY key_flaps_flapping
+				 WHERE flapping = 1 AND quiet_at <= ? LIMIT ?`,
 				now,
 				limit,
 			)
@@ -57,7 +58,11 @@ export class Flaps {
 	/** When the next flapping key counts as stable (null: none flaps). */
 	nextQuietAt(): number | null {
 		return Quiet.parse(
-			this.sql.exec("SELECT min(quiet_at) AS quiet_at FROM key_flaps WHERE flapping = 1").one(),
+			this.sql
+				.exec(
+					"SELECT min(quiet_at) AS quiet_at FROM key_flaps INDEXED BY key_flaps_flapping WHERE flapping = 1",
+				)
+				.one(),
 		).quiet_at;
 	}
 

@@ -184,7 +184,11 @@ export class Incidents {
 	}
 
 	forgetPruned(ids: readonly string[]): void {
-		for (const id of ids) this.sql.exec("DELETE FROM pruned_incidents WHERE id = ?", id);
+		if (ids.length === 0) return;
+		this.sql.exec(
+			"DELETE FROM pruned_incidents WHERE id IN (SELECT value FROM json_each(?))",
+			JSON.stringify(ids),
+		);
 	}
 
 	/** When the resolved incident kept longest was resolved (null: none). */
@@ -192,12 +196,16 @@ export class Incidents {
 		return oldestResolvedAt(this.sql, "incidents");
 	}
 
-	/** D1 holds this version now; a newer change made meanwhile stays unmirrored. */
-	markMirrored(id: string, version: number): void {
+	/**
+	 * D1 holds these versions now; a newer change made meanwhile stays unmirrored. One statement
+	 * for the whole write.
+	 */
+	markMirrored(rows: readonly { id: string; version: number }[]): void {
+		if (rows.length === 0) return;
 		this.sql.exec(
-			"UPDATE incidents SET mirrored_version = ?1 WHERE id = ?2 AND mirrored_version < ?1",
-			version,
-			id,
+			`UPDATE incidents SET mirrored_version = m.value ->> 1 FROM json_each(?) AS m
+			 WHERE incidents.id = m.value ->> 0 AND incidents.mirrored_version < m.value ->> 1`,
+			JSON.stringify(rows.map((row) => [row.id, row.version])),
 		);
 	}
 }

@@ -1,6 +1,6 @@
-import { deleteIncidents, type MirroredIncident, upsertIncident } from "../../db/incidents";
+import { deleteIncidents, type MirroredIncident, upsertIncidents } from "../../db/incidents";
 import { mirrorIntegrationStats } from "../../db/integrations";
-import { deleteNotificationsOf, upsertNotification } from "../../db/notifications";
+import { deleteNotificationsOf, upsertNotifications } from "../../db/notifications";
 import type { IncidentRecord } from "../../incidents/incident";
 import type { Incidents } from "./incidents";
 import { type Meta, NO_STATS } from "./meta";
@@ -10,10 +10,23 @@ import type { Outbox, OutboxStatus } from "./outbox";
 export const MIRROR_DELAY_MS = 1_000;
 /** After a failed mirror write, the alarm tries again this much later, until it lands. */
 export const MIRROR_RETRY_MS = 30_000;
-/** Incidents written to D1 per batch; more are left for the next alarm run. */
-const MIRROR_BATCH = 50;
+/**
+ * Incidents (and notifications, and pruned incidents) written to D1 per alarm run; more are left
+ * for the next run, which follows at once. A flood of new incidents (thousands a second) is
+ * mirrored within a few runs of it.
+ */
+const MIRROR_BATCH = 2_000;
+/** Rows per D1 statement: each statement carries its rows as one JSON parameter. */
+const ROWS_PER_STATEMENT = 500;
 
-export type MirrorResult = "done" | "behind" | "failed";
+/** `rows` in chunks of ROWS_PER_STATEMENT. */
+const chunks = <T>(rows: readonly T[]): T[][] =>
+	Array.from({ length: Math.ceil(rows.length / ROWS_PER_STATEMENT) }, (_, i) =>
+		rows.slice(i * ROWS_PER_STATEMENT, (i + 1) * ROWS_PER_STATEMENT),
+	);
+
+/** "full": the run wrote as much as it may and more waits, so the next run follows at once. */
+export type MirrorResult = "done" | "behind" | "full" | "failed";
 
 /** One D1 write: its statements and what to mark as mirrored once D1 took them. */
 export type MirrorPlan = {
@@ -61,15 +74,19 @@ export class Mirror {
 			return null;
 		}
 
-		const statements = batch.map(({ incident: { group_key: _key, ...fields }, version }) => {
-			const row: MirroredIncident = { ...fields, integration_id: integrationId, version };
-			return upsertIncident(db, row);
-		});
-		for (const row of notifications) {
-			statements.push(upsertNotification(db, { ...row, integration_id: integrationId }));
-		}
-		if (deletions.length > 0) {
-			statements.push(deleteIncidents(db, deletions), deleteNotificationsOf(db, deletions));
+		const rows = batch.map(
+			({ incident: { group_key: _key, ...fields }, version }): MirroredIncident => ({
+				...fields,
+				integration_id: integrationId,
+				version,
+			}),
+		);
+		const statements = [
+			...chunks(rows).map((chunk) => upsertIncidents(db, integrationId, chunk)),
+			...chunks(notifications).map((chunk) => upsertNotifications(db, integrationId, chunk)),
+		];
+		for (const chunk of chunks(deletions)) {
+			statements.push(deleteIncidents(db, chunk), deleteNotificationsOf(db, chunk));
 		}
 		if (statsChanged) {
 			statements.push(mirrorIntegrationStats(db, integrationId, stats));
@@ -88,14 +105,14 @@ export class Mirror {
 
 	/** Marks what D1 took. Changes made while it was being written go on the next run. */
 	settle(plan: MirrorPlan): Exclude<MirrorResult, "failed"> {
-		for (const { incident, version } of plan.incidents) {
-			this.incidents.markMirrored(incident.id, version);
-		}
-		for (const row of plan.notifications) this.outbox.markMirrored(row.id, row.version);
+		this.incidents.markMirrored(
+			plan.incidents.map(({ incident, version }) => ({ id: incident.id, version })),
+		);
+		this.outbox.markMirrored(plan.notifications);
 		this.incidents.forgetPruned(plan.pruned);
 		if (plan.statsChanged) this.meta.set("mirrored_version", plan.statsVersion);
+		if (plan.more) return "full";
 		const behind =
-			plan.more ||
 			(this.meta.get("stats") ?? NO_STATS).version !== plan.statsVersion ||
 			this.incidents.anyUnmirrored() ||
 			this.outbox.anyUnmirrored();

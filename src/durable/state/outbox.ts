@@ -171,11 +171,16 @@ export class Outbox {
 		);
 	}
 
-	markMirrored(id: string, version: number): void {
+	/**
+	 * D1 holds these versions now; a newer change made meanwhile stays unmirrored. One statement
+	 * for the whole write.
+	 */
+	markMirrored(rows: readonly { id: string; version: number }[]): void {
+		if (rows.length === 0) return;
 		this.sql.exec(
-			"UPDATE outbox SET mirrored_version = ?1 WHERE id = ?2 AND mirrored_version < ?1",
-			version,
-			id,
+			`UPDATE outbox SET mirrored_version = m.value ->> 1 FROM json_each(?) AS m
+			 WHERE outbox.id = m.value ->> 0 AND outbox.mirrored_version < m.value ->> 1`,
+			JSON.stringify(rows.map((row) => [row.id, row.version])),
 		);
 	}
 

@@ -1,0 +1,102 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Usage } from "../src/durable/state/meter";
+import { admin, alarmAt, call, createIntegration, integrationStub, runAlarm } from "./helpers";
+import { createChannel } from "./incident-helpers";
+
+/**
+ * What a new alert costs in the units Cloudflare bills: the integration object's SQLite rows
+ * written, and D1 rows written by the mirror. The object counts them itself (state/meter.ts),
+ * from what the platform reports on every cursor and D1 result.
+ */
+
+function batch(key: string, keys: readonly string[]) {
+	return call("POST", `/push/${key}/batch`, {
+		headers: { "Content-Type": "application/json" },
+		body: {
+			events: keys.map((alert_key) => ({
+				event_status: "Critical",
+				title_rule: "queue depth high",
+				alert_key,
+				labels: { queue: "orders" },
+			})),
+		},
+	});
+}
+
+/** A shared standard integration without a rate limit, routed to a channel without targets. */
+async function unlimitedIntegration() {
+	const channel = await createChannel();
+	const integration = await createIntegration("costs", "standard", { rate_limit: null });
+	const routes = { rules: [], default_channel_id: channel.id };
+	expect((await admin("PUT", `/integrations/${integration.id}/routes`, routes)).status).toBe(200);
+	return integration;
+}
+
+const keys = (prefix: string, count: number, from = 0) =>
+	Array.from({ length: count }, (_, i) => `${prefix}-${from + i}`);
+
+/** Runs the alarm until it sets none (or `limit` runs); answers how many ran. */
+async function alarmsUntilIdle(id: string, limit = 20): Promise<number> {
+	let runs = 0;
+	while (runs < limit && (await runAlarm(id))) runs++;
+	return runs;
+}
+
+async function mirroredCount(id: string): Promise<number> {
+	const row = await env.DB.prepare("SELECT count(*) AS n FROM incidents WHERE integration_id = ?")
+		.bind(id)
+		.first<{ n: number }>();
+	return row?.n ?? 0;
+}
+
+const delta = (after: Usage, before: Usage, per: number) =>
+	Object.fromEntries(
+		Object.entries(after).map(([name, value]) => [
+			name,
+			(value - before[name as keyof Usage]) / per,
+		]),
+	) as Usage;
+
+describe("what a new alert costs", () => {
+	it("a new alert and its incident: about 20 SQLite rows written, 7 in D1; a repeat 2", async () => {
+		const { id, integration_key } = await unlimitedIntegration();
+		await batch(integration_key, keys("warm", 100));
+		await alarmsUntilIdle(id);
+		const stub = integrationStub(id);
+		const start = await stub.usage();
+		expect((await batch(integration_key, keys("new", 100))).status).toBe(200);
+		const pushed = await stub.usage();
+		// The alert with its indexes (6), its incident (5), their link (3), the incident's
+		// timeline (3) and the key's flapping record (3); the push's counters are one row.
+		expect(delta(pushed, start, 100).rows_written).toBeLessThanOrEqual(21);
+		expect(pushed.d1_rows_written).toBe(start.d1_rows_written);
+
+		expect(await alarmsUntilIdle(id)).toBe(1);
+		const mirrored = delta(await stub.usage(), pushed, 100);
+		// D1: the incident with its five indexes, and the integration's counters once.
+		expect(mirrored.d1_rows_written).toBeLessThanOrEqual(7.1);
+		// Marking what D1 took: one statement for the run, a row (and its index entry) each.
+		expect(mirrored.rows_written).toBeLessThanOrEqual(2.1);
+
+		const before = await stub.usage();
+		expect((await batch(integration_key, keys("new", 100))).status).toBe(200);
+		const repeated = delta(await stub.usage(), before, 100);
+		// Each alert's counters and its place in the auto-resolve index; nothing read one by one.
+		expect(repeated.rows_written).toBeLessThanOrEqual(2.1);
+		expect(repeated.rows_read).toBeLessThanOrEqual(5.1);
+	});
+
+	it("mirrors a flood of 2,500 new incidents to D1 in two alarm runs, the second at once", async () => {
+		const { id, integration_key } = await unlimitedIntegration();
+		for (let from = 0; from < 2_500; from += 100) {
+			expect((await batch(integration_key, keys("flood", 100, from))).status).toBe(200);
+		}
+		expect(await runAlarm(id)).toBe(true);
+		expect(await mirroredCount(id)).toBe(2_000);
+		expect(await alarmAt(id)).toBeLessThanOrEqual(Date.now());
+		expect(await runAlarm(id)).toBe(true);
+		expect(await mirroredCount(id)).toBe(2_500);
+		expect(await alarmsUntilIdle(id)).toBe(0);
+	});
+});

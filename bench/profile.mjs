@@ -267,6 +267,7 @@ for (const [name, count] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 45)) 
 		`${((count / total) * 100).toFixed(1).padStart(5)}%  ${((count * interval) / REQUESTS).toFixed(1).padStart(6)} µs/req  ${name}`,
 	);
 }
+const WRAPPERS = new Set(["exec", "flush", "run"]);
 // Who calls the native functions that take the most: their callers' share.
 const parent = new Map();
 for (const node of profile.nodes)
@@ -275,11 +276,17 @@ for (const native of ["exec", "(program)", "transactionSync"]) {
 	const callers = new Map();
 	for (const [id, count] of counts) {
 		if (byId.get(id).callFrame.functionName !== native) continue;
-		const up = byId.get(parent.get(id));
+		// Past the storage wrappers (the meter's and the write-behind's `exec`, and `flush`).
+		let up = byId.get(parent.get(id));
+		const via = [];
+		while (up !== undefined && WRAPPERS.has(up.callFrame.functionName)) {
+			via.push(up.callFrame.functionName);
+			up = byId.get(parent.get(up.id));
+		}
 		const name =
 			up === undefined
 				? "?"
-				: `${up.callFrame.functionName} ${up.callFrame.lineNumber}:${up.callFrame.columnNumber}`;
+				: `${up.callFrame.functionName} ${up.callFrame.lineNumber}:${up.callFrame.columnNumber}${via.includes("flush") ? " (held)" : ""}`;
 		callers.set(name, (callers.get(name) ?? 0) + count);
 	}
 	console.log(`callers of ${native}:`);

@@ -172,9 +172,13 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 		arrived(s, push.watchdog === true, now);
 	}
 	const tally = { unrouted: 0, dropped: 0 };
-	const data = push.events.map((sent): PushData => {
-		// The alert pipeline reshapes (or drops) each event before it reaches its alert.
-		const event = pipelineEvent(s, sent);
+	// The alert pipeline reshapes (or drops) each event before it reaches its alert.
+	const shaped = push.events.map((sent) => ({ sent, event: pipelineEvent(s, sent) }));
+	prefetch(
+		s,
+		shaped.flatMap(({ event }) => (event === null ? [] : [event.alert_key])),
+	);
+	const data = shaped.map(({ sent, event }): PushData => {
 		if (event !== null) return applyAlertEvent(s, event, now, tally);
 		tally.dropped++;
 		return { ...NO_ALERT, alert_key: sent.alert_key, result: "dropped" };
@@ -194,6 +198,19 @@ function ingest(s: Stores, push: Push, now: number, lookUpFirst: boolean): Inges
 		throw new ReceiptSeen();
 	}
 	return { ok: true, data, replayed: false };
+}
+
+/**
+ * What a push's events will ask of storage key by key, read for all its keys at once: each
+ * key's firing alert, and its recent state changes when flapping is watched. A batch of new
+ * alerts then reads nothing one key at a time.
+ */
+function prefetch(s: Stores, alertKeys: readonly string[]): void {
+	if (alertKeys.length < 2) return;
+	s.alerts.prefetch(alertKeys);
+	if (s.settings.current().flapping === null) return;
+	// Only a key that opens (none of its alerts fires) changes state: a repeat reads no record.
+	s.flaps.prefetch(alertKeys.filter((key) => s.alerts.known(key) === null));
 }
 
 /**

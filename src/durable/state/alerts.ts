@@ -3,6 +3,7 @@ import { Alert, type AlertStatus } from "../../alerts/alert";
 import { Image, Labels, Link } from "../../alerts/event";
 import { jsonText } from "../../schema/json";
 import { oldestResolvedAt, prunable } from "./history";
+import { type HeldValue, heldInsert, WriteBehind } from "./write-behind";
 
 /** An alert as `alerts` stores it: labels, images and links as JSON text. */
 export const StoredAlert = z.extend(Alert, {
@@ -57,6 +58,7 @@ export class Alerts {
 	constructor(
 		private readonly sql: SqlStorage,
 		private readonly written: (alert: Alert, opened: boolean) => void = () => {},
+		private readonly behind = new WriteBehind(sql),
 	) {}
 
 	/** The key's firing alert; a unique index keeps it to one. */
@@ -70,6 +72,33 @@ export class Alerts {
 		const alert = row === undefined ? null : toAlert(row);
 		this.remember(alertKey, alert);
 		return alert;
+	}
+
+	/**
+	 * The firing alerts of keys not known yet, looked up in one statement and kept: `firing`
+	 * then answers them from memory, a key with none included.
+	 */
+	prefetch(alertKeys: readonly string[]): void {
+		const unknown = [...new Set(alertKeys)].filter((key) => !this.firingByKey.has(key));
+		if (unknown.length < 2 || unknown.length > MAX_KNOWN_KEYS) return;
+		if (this.firingByKey.size + unknown.length > MAX_KNOWN_KEYS) this.firingByKey.clear();
+		this.flush();
+		const found = new Map<string, Alert>();
+		const rows = this.sql.exec(
+			`SELECT * FROM alerts INDEXED BY alerts_one_firing_per_key
+			 WHERE status = 'firing' AND alert_key IN (SELECT value FROM json_each(?))`,
+			JSON.stringify(unknown),
+		);
+		for (const row of rows) {
+			const alert = toAlert(row);
+			found.set(alert.alert_key, alert);
+		}
+		for (const key of unknown) this.firingByKey.set(key, found.get(key) ?? null);
+	}
+
+	/** The key's firing alert when memory knows it (null: none fires), undefined otherwise. */
+	known(alertKey: string): Alert | null | undefined {
+		return this.firingByKey.get(alertKey);
 	}
 
 	forget(): void {
@@ -160,24 +189,12 @@ export class Alerts {
 				alert.id,
 			);
 		} else {
-			this.sql.exec(
-				`INSERT INTO alerts (id, alert_key, first_event_at, status, severity, title, description,
-					labels, images, links, event_count, last_event_at, resolved_at, resolved_by,
-					expires_at, silenced_by, inhibited_by, flapping, suppressed_by, last_received_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-				 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
-					title = excluded.title, description = excluded.description, labels = excluded.labels,
-					images = excluded.images, links = excluded.links, event_count = excluded.event_count,
-					last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at,
-					resolved_by = excluded.resolved_by, expires_at = excluded.expires_at,
-					silenced_by = excluded.silenced_by, inhibited_by = excluded.inhibited_by,
-					flapping = excluded.flapping, suppressed_by = excluded.suppressed_by,
-					last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
+			this.behind.write(UPSERT_ALERT, [
 				alert.id,
 				alert.alert_key,
 				alert.first_event_at,
 				...changing,
-			);
+			]);
 		}
 		this.remember(alert.alert_key, alert.status === "firing" ? alert : null);
 		this.written(alert, change === "opened");
@@ -343,7 +360,25 @@ function sameJson(a: unknown[], b: unknown[]): boolean {
 }
 
 /** The columns an event can change, in the order both statements above bind them. */
-function changingColumns(alert: Alert, receivedAt: number | undefined): SqlStorageValue[] {
+/** A new alert's row (or a full rewrite of one not known to exist), held until the push ends. */
+const UPSERT_ALERT = heldInsert(
+	`alerts (id, alert_key, first_event_at, status, severity, title, description, labels, images,
+		links, event_count, last_event_at, resolved_at, resolved_by, expires_at, silenced_by,
+		inhibited_by, flapping, suppressed_by, last_received_at)`,
+	20,
+	{
+		tail: `ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
+			title = excluded.title, description = excluded.description, labels = excluded.labels,
+			images = excluded.images, links = excluded.links, event_count = excluded.event_count,
+			last_event_at = excluded.last_event_at, resolved_at = excluded.resolved_at,
+			resolved_by = excluded.resolved_by, expires_at = excluded.expires_at,
+			silenced_by = excluded.silenced_by, inhibited_by = excluded.inhibited_by,
+			flapping = excluded.flapping, suppressed_by = excluded.suppressed_by,
+			last_received_at = coalesce(excluded.last_received_at, alerts.last_received_at)`,
+	},
+);
+
+function changingColumns(alert: Alert, receivedAt: number | undefined): HeldValue[] {
 	return [
 		alert.status,
 		alert.severity,

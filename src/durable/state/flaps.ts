@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { jsonText } from "../../schema/json";
+import { heldInsert, WriteBehind } from "./write-behind";
 
 const FlapRow = z.object({
 	alert_key: z.string(),
@@ -11,31 +12,68 @@ const Quiet = z.object({ quiet_at: z.nullable(z.number()) });
 
 export type KeyFlaps = { changes: number[]; flapping: boolean; quiet_at: number };
 
+function toFlaps(row: Record<string, SqlStorageValue>): KeyFlaps {
+	const flaps = FlapRow.parse(row);
+	return { changes: flaps.changes, flapping: flaps.flapping === 1, quiet_at: flaps.quiet_at };
+}
+
+/** Records kept in memory at most; past this the memory starts over. */
+const MAX_KNOWN = 10_000;
+
+const PUT_FLAPS = heldInsert("key_flaps (alert_key, changes, flapping, quiet_at)", 4, {
+	tail: `ON CONFLICT (alert_key) DO UPDATE SET changes = excluded.changes,
+		flapping = excluded.flapping, quiet_at = excluded.quiet_at`,
+});
+
 /**
  * Each alert key's recent state changes (`key_flaps`), for flapping detection: the change times
  * inside the window, whether the key is flapping, and `quiet_at`, when it has gone a whole window
  * without a change. A key with no change inside the window has no row.
  */
 export class Flaps {
-	constructor(private readonly sql: SqlStorage) {}
+	/**
+	 * Keys' records read ahead for a push (`prefetch`), and kept as it writes them; dropped when
+	 * the alarm settles or prunes records, and after a rollback (`forget`).
+	 */
+	private readonly known = new Map<string, KeyFlaps | null>();
+
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly behind = new WriteBehind(sql),
+	) {}
 
 	get(alertKey: string): KeyFlaps | null {
+		const known = this.known.get(alertKey);
+		if (known !== undefined) return known;
 		const row = this.sql.exec("SELECT * FROM key_flaps WHERE alert_key = ?", alertKey).toArray()[0];
-		if (row === undefined) return null;
-		const flaps = FlapRow.parse(row);
-		return { changes: flaps.changes, flapping: flaps.flapping === 1, quiet_at: flaps.quiet_at };
+		return row === undefined ? null : toFlaps(row);
+	}
+
+	/** The records of `alertKeys`, read in one statement and kept for `get`. */
+	prefetch(alertKeys: readonly string[]): void {
+		const unknown = [...new Set(alertKeys)].filter((key) => !this.known.has(key));
+		if (unknown.length < 2 || unknown.length > MAX_KNOWN) return;
+		if (this.known.size + unknown.length > MAX_KNOWN) this.known.clear();
+		const rows = this.sql.exec(
+			"SELECT * FROM key_flaps WHERE alert_key IN (SELECT value FROM json_each(?))",
+			JSON.stringify(unknown),
+		);
+		for (const key of unknown) this.known.set(key, null);
+		for (const row of rows) this.known.set(String(row.alert_key), toFlaps(row));
 	}
 
 	put(alertKey: string, flaps: KeyFlaps): void {
-		this.sql.exec(
-			`INSERT INTO key_flaps (alert_key, changes, flapping, quiet_at) VALUES (?, ?, ?, ?)
-			 ON CONFLICT (alert_key) DO UPDATE SET changes = excluded.changes,
-				flapping = excluded.flapping, quiet_at = excluded.quiet_at`,
+		if (this.known.has(alertKey)) this.known.set(alertKey, flaps);
+		this.behind.write(PUT_FLAPS, [
 			alertKey,
 			JSON.stringify(flaps.changes),
 			flaps.flapping ? 1 : 0,
 			flaps.quiet_at,
-		);
+		]);
+	}
+
+	forget(): void {
+		this.known.clear();
 	}
 
 	/** Flapping keys that have been stable since `now`: no longer flapping; returns them. */
@@ -52,6 +90,7 @@ export class Flaps {
 		for (const key of keys) {
 			this.sql.exec("UPDATE key_flaps SET flapping = 0 WHERE alert_key = ?", key);
 		}
+		if (keys.length > 0) this.known.clear();
 		return keys;
 	}
 
@@ -68,6 +107,7 @@ export class Flaps {
 
 	/** Forgets keys with no change inside their window (the window has passed since the last). */
 	prune(now: number, limit: number): number {
+		this.known.clear();
 		return this.sql.exec(
 			`DELETE FROM key_flaps WHERE alert_key IN (
 				SELECT alert_key FROM key_flaps WHERE flapping = 0 AND quiet_at <= ? LIMIT ?)`,

@@ -4,11 +4,26 @@ import { Severity } from "../../alerts/event";
 import { IncidentRecord } from "../../incidents/incident";
 import { type Alerts, StoredAlert } from "./alerts";
 import { oldestResolvedAt, prunable } from "./history";
+import { heldInsert, WriteBehind } from "./write-behind";
 
 /** A row of `incidents`: the record, its change count, and the last change D1 has seen. */
 const IncidentRow = z.extend(IncidentRecord, { version: z.number() });
 const SeverityRow = z.object({ severity: Severity });
 const IdRow = z.object({ id: z.string() });
+
+const UPSERT_INCIDENT = heldInsert(
+	`incidents (id, channel_id, status, severity, title, alert_count, group_key, opened_at,
+		acknowledged_at, resolved_at, resolved_by, version)`,
+	11,
+	{
+		fixed: ["1"],
+		tail: `ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
+			alert_count = excluded.alert_count, acknowledged_at = excluded.acknowledged_at,
+			resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by,
+			version = incidents.version + 1`,
+	},
+);
+const LINK = heldInsert("incident_alerts (incident_id, alert_id)", 2, { verb: "OR IGNORE" });
 
 const toRecord = (row: Record<string, SqlStorageValue>): IncidentRecord =>
 	IncidentRecord.parse(row);
@@ -21,6 +36,7 @@ export class Incidents {
 	constructor(
 		private readonly sql: SqlStorage,
 		private readonly alerts: Pick<Alerts, "flush">,
+		private readonly behind = new WriteBehind(sql),
 	) {}
 
 	get(id: string): IncidentRecord | null {
@@ -73,16 +89,9 @@ export class Incidents {
 			.map(toRecord);
 	}
 
-	/** Every change bumps the version, which is what the mirror compares. */
+	/** Every change bumps the version, which is what the mirror compares. Held until the push ends. */
 	save(incident: IncidentRecord): void {
-		this.sql.exec(
-			`INSERT INTO incidents (id, channel_id, status, severity, title, alert_count, group_key,
-				opened_at, acknowledged_at, resolved_at, resolved_by, version)
-			 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
-			 ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
-				alert_count = excluded.alert_count, acknowledged_at = excluded.acknowledged_at,
-				resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by,
-				version = incidents.version + 1`,
+		this.behind.write(UPSERT_INCIDENT, [
 			incident.id,
 			incident.channel_id,
 			incident.status,
@@ -94,15 +103,11 @@ export class Incidents {
 			incident.acknowledged_at,
 			incident.resolved_at,
 			incident.resolved_by,
-		);
+		]);
 	}
 
 	link(incidentId: string, alertId: string): void {
-		this.sql.exec(
-			"INSERT OR IGNORE INTO incident_alerts (incident_id, alert_id) VALUES (?, ?)",
-			incidentId,
-			alertId,
-		);
+		this.behind.write(LINK, [incidentId, alertId]);
 	}
 
 	/** The incident's alerts, oldest first; `limit` -1: all of them. */

@@ -15,6 +15,7 @@ import { HeldSettings } from "./settings";
 import { SnsSubscription } from "./subscription";
 import { Timeline } from "./timeline";
 import { Watches } from "./watches";
+import { WriteBehind } from "./write-behind";
 
 /**
  * The integration object's storage, one store per concern. Stores are synchronous: they never
@@ -22,6 +23,8 @@ import { Watches } from "./watches";
  * can run any mix of them inside one `transactionSync`.
  */
 export type Stores = {
+	/** Inserts held within a transaction and written together (write-behind.ts). */
+	behind: WriteBehind;
 	meta: Meta;
 	settings: HeldSettings;
 	receipts: Receipts;
@@ -41,7 +44,9 @@ export type Stores = {
 	timeline: Timeline;
 };
 
-export function openStores(sql: SqlStorage): Stores {
+export function openStores(storage: SqlStorage): Stores {
+	const behind = new WriteBehind(storage);
+	const sql = behind.sql;
 	const meta = new Meta(sql);
 	const routing = new RoutingCache(meta);
 	const inhibitIndex = new InhibitIndex(
@@ -49,11 +54,12 @@ export function openStores(sql: SqlStorage): Stores {
 		() => routing.current().inhibit_rules,
 		() => alerts.allFiring(),
 	);
-	const alerts = new Alerts(sql, (alert, opened) => inhibitIndex.written(alert, opened));
-	const incidents = new Incidents(sql, alerts);
+	const alerts = new Alerts(sql, (alert, opened) => inhibitIndex.written(alert, opened), behind);
+	const incidents = new Incidents(sql, alerts, behind);
 	const outbox = new Outbox(sql);
 	const settings = new HeldSettings(meta);
 	return {
+		behind,
 		meta,
 		settings,
 		receipts: new Receipts(sql),
@@ -64,18 +70,20 @@ export function openStores(sql: SqlStorage): Stores {
 		mirror: new Mirror(meta, incidents, outbox),
 		rate: new PushRate(),
 		outbox,
-		flaps: new Flaps(sql),
+		flaps: new Flaps(sql, behind),
 		inhibitIndex,
 		keyStates: new KeyStates(sql),
 		changes: new Changes(sql),
 		heartbeat: new HeartbeatPings(sql, meta),
 		watches: new Watches(meta, settings),
-		timeline: new Timeline(sql),
+		timeline: new Timeline(sql, behind),
 	};
 }
 
 /** Drops what the stores keep in memory, after a rolled-back transaction or a wipe. */
 export function forgetCopies(s: Stores): void {
+	s.behind.drop();
+	s.flaps.forget();
 	s.meta.forget();
 	s.settings.forget();
 	s.routing.forget();
@@ -87,15 +95,17 @@ export function forgetCopies(s: Stores): void {
 
 /**
  * One synchronous transaction over the stores; what they keep in memory is dropped if it rolls
- * back. Counters the alert store holds back are written before it commits.
+ * back. Rows and counters the stores hold back are written before it commits.
  */
 export function inTransaction<T>(storage: DurableObjectStorage, s: Stores, work: () => T): T {
 	try {
-		return storage.transactionSync(() => {
-			const result = work();
-			s.alerts.flush();
-			return result;
-		});
+		return storage.transactionSync(() =>
+			s.behind.run(() => {
+				const result = work();
+				s.alerts.flush();
+				return result;
+			}),
+		);
 	} catch (error) {
 		forgetCopies(s);
 		throw error;

@@ -6,6 +6,7 @@ import {
 	TimelineType,
 } from "../../incidents/timeline";
 import { jsonText } from "../../schema/json";
+import { heldInsert, WriteBehind } from "./write-behind";
 
 /**
  * Entries of the routine kinds (alerts added, notifications, escalations, …) one incident keeps:
@@ -15,6 +16,8 @@ import { jsonText } from "../../schema/json";
 export const MAX_ROUTINE_ENTRIES = 300;
 
 const ALWAYS_KEPT: ReadonlySet<string> = new Set(["triggered", "acknowledged", "resolved"]);
+
+const INSERT_ENTRY = heldInsert("incident_timeline (incident_id, at, type, detail)", 4);
 
 const Row = z.object({
 	seq: z.number(),
@@ -29,7 +32,10 @@ const Row = z.object({
  * row, not a count over the entries). Deleted with their incident.
  */
 export class Timeline {
-	constructor(private readonly sql: SqlStorage) {}
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly behind = new WriteBehind(sql),
+	) {}
 
 	add(incidentId: string, at: number, type: TimelineRecord["type"], detail: TimelineDetail = {}) {
 		if (!ALWAYS_KEPT.has(type)) {
@@ -49,14 +55,9 @@ export class Timeline {
 		this.insert(incidentId, at, type, detail);
 	}
 
+	/** Held until the push ends: entries of one incident keep their order. */
 	private insert(incidentId: string, at: number, type: string, detail: TimelineDetail): void {
-		this.sql.exec(
-			"INSERT INTO incident_timeline (incident_id, at, type, detail) VALUES (?, ?, ?, ?)",
-			incidentId,
-			at,
-			type,
-			JSON.stringify(detail),
-		);
+		this.behind.write(INSERT_ENTRY, [incidentId, at, type, JSON.stringify(detail)]);
 	}
 
 	/** Oldest first, after entry `after` (a `seq`), at most `limit`. */

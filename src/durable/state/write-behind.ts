@@ -1,0 +1,129 @@
+/**
+ * One kind of write that may be held back: the statement for one row (`one`, its `?`s in row
+ * order) and the same write for many rows carried as one JSON parameter (`many`, reading
+ * `r.value ->> i` from `json_each(?) AS r`). Both must write exactly the same rows.
+ */
+export type HeldWrite = { one: string; many: string };
+
+/** What a held row may carry: JSON has no blobs. */
+export type HeldValue = string | number | null;
+
+/**
+ * An INSERT that may be held: `INSERT ${verb} INTO ${into}` of `columns` values carried by each
+ * row and then the `fixed` SQL values, then `tail` (an upsert's ON CONFLICT clause). Both forms
+ * are made from the same parts.
+ */
+export function heldInsert(
+	into: string,
+	columns: number,
+	{ verb = "", tail = "", fixed = [] }: { verb?: string; tail?: string; fixed?: string[] } = {},
+): HeldWrite {
+	const head = `INSERT ${verb} INTO ${into}`;
+	const carried = Array.from({ length: columns }, (_, i) => i);
+	const values = [...carried.map(() => "?"), ...fixed].join(", ");
+	const fields = [...carried.map((i) => `r.value ->> ${i}`), ...fixed].join(", ");
+	return {
+		one: `${head} VALUES (${values}) ${tail}`,
+		// `WHERE true` lets SQLite's parser tell an upsert's ON CONFLICT from a join's ON.
+		many: `${head} SELECT ${fields} FROM json_each(?) AS r WHERE true ${tail}`,
+	};
+}
+
+/** JSON text per statement: far below SQLite's 2 MB string limit on Durable Objects. */
+const MAX_JSON_CHARS = 512 * 1024;
+
+/**
+ * Writes held back inside a transaction and written together: the rows of one kind go in one
+ * statement instead of one each. A statement costs workerd about 9 µs however small, and a new
+ * alert writes five (its row, its incident, their link, the timeline's first entry, the key's
+ * flapping record), so a batch of new alerts spent most of its time there.
+ *
+ * Every other statement the stores run (through `sql`) first writes what is held, so reads and
+ * later writes see storage exactly as if each write had run at once. What is still held is written
+ * when the transaction's work ends, before it commits, and dropped when it throws. Outside a
+ * transaction (`run`) nothing is held.
+ */
+export class WriteBehind {
+	private readonly held = new Map<HeldWrite, HeldValue[][]>();
+	private depth = 0;
+	/** The object's SQL storage, with what is held written before each statement. */
+	readonly sql: SqlStorage;
+
+	constructor(private readonly storage: SqlStorage) {
+		this.sql = {
+			exec: <T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]) => {
+				this.flush();
+				return storage.exec<T>(query, ...bindings);
+			},
+			get databaseSize() {
+				return storage.databaseSize;
+			},
+			Cursor: storage.Cursor,
+			Statement: storage.Statement,
+		};
+	}
+
+	/** `work`, with writes held until it returns (then written) or throws (then dropped). */
+	run<T>(work: () => T): T {
+		this.depth++;
+		try {
+			const result = work();
+			this.flush();
+			return result;
+		} catch (error) {
+			this.held.clear();
+			throw error;
+		} finally {
+			this.depth--;
+		}
+	}
+
+	write(kind: HeldWrite, row: HeldValue[]): void {
+		if (this.depth === 0) {
+			this.storage.exec(kind.one, ...row);
+			return;
+		}
+		const rows = this.held.get(kind);
+		if (rows === undefined) this.held.set(kind, [row]);
+		else rows.push(row);
+	}
+
+	/** Writes what is held, each kind in the order it was first held, rows in their order. */
+	flush(): void {
+		if (this.held.size === 0) return;
+		const held = [...this.held];
+		this.held.clear();
+		for (const [kind, rows] of held) {
+			const [only] = rows;
+			if (rows.length === 1 && only !== undefined) {
+				this.storage.exec(kind.one, ...only);
+				continue;
+			}
+			for (const json of jsonChunks(rows)) this.storage.exec(kind.many, json);
+		}
+	}
+
+	/** After a rollback: nothing held survives it. */
+	drop(): void {
+		this.held.clear();
+	}
+}
+
+/** Rows as JSON arrays of rows, each under MAX_JSON_CHARS (a single larger row goes alone). */
+function jsonChunks(rows: readonly HeldValue[][]): string[] {
+	const chunks: string[] = [];
+	let parts: string[] = [];
+	let size = 0;
+	for (const row of rows) {
+		const text = JSON.stringify(row);
+		if (parts.length > 0 && size + text.length > MAX_JSON_CHARS) {
+			chunks.push(`[${parts.join(",")}]`);
+			parts = [];
+			size = 0;
+		}
+		parts.push(text);
+		size += text.length + 1;
+	}
+	if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
+	return chunks;
+}

@@ -40,9 +40,15 @@ const VERSION = "v1";
 /** The key links are signed with; null when ADMIN_TOKEN is not set (no links then). */
 async function linkKey(adminToken: string | undefined): Promise<Uint8Array | null> {
 	if (adminToken === undefined || adminToken === "") return null;
-	// A key of its own, so a link's signature says nothing about the token.
-	return hmacSha256(new TextEncoder().encode(adminToken), "alertgate action links v1");
+	// Derived once per token an isolate sees (a notification signs three links).
+	if (derived?.token !== adminToken) {
+		// A key of its own, so a link's signature says nothing about the token.
+		const key = hmacSha256(new TextEncoder().encode(adminToken), "alertgate action links v1");
+		derived = { token: adminToken, key };
+	}
+	return derived.key;
 }
+let derived: { token: string; key: Promise<Uint8Array> } | undefined;
 
 const message = (c: ActionClaim) =>
 	[VERSION, c.action, c.integrationId, c.incidentId, String(c.expiresAt)].join(".");

@@ -124,14 +124,30 @@ function uuidFrom(bytes: Uint8Array): string {
 
 /** HMAC-SHA256 of `message` under `key`: webhook signatures and the dashboard's session. */
 export async function hmacSha256(key: Uint8Array, message: string): Promise<Uint8Array> {
-	const cryptoKey = await crypto.subtle.importKey(
-		"raw",
-		key,
-		{ name: "HMAC", hash: "SHA-256" },
-		false,
-		["sign"],
-	);
+	const cryptoKey = await hmacKey(key);
 	return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(message)));
+}
+
+/**
+ * Imported HMAC keys, by their bytes: a notification signs with the same few keys (its target's
+ * secret, the action links' key) several times, and each import cost about as much as a
+ * signature. Non-extractable keys, held only in the isolate's memory.
+ */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+const MAX_HMAC_KEYS = 64;
+
+function hmacKey(key: Uint8Array): Promise<CryptoKey> {
+	const id = key.toBase64();
+	const known = hmacKeys.get(id);
+	if (known !== undefined) return known;
+	if (hmacKeys.size >= MAX_HMAC_KEYS) hmacKeys.clear();
+	const imported = crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, [
+		"sign",
+	]);
+	hmacKeys.set(id, imported);
+	// A failed import is not kept.
+	imported.catch(() => hmacKeys.delete(id));
+	return imported;
 }
 
 export async function sha256Hex(value: string): Promise<string> {

@@ -24,7 +24,8 @@ const ADMIN_TOKEN = "profile-admin-token-0123456789abcdef0123";
 const INSPECTOR = 9231;
 /**
  * batch: 100 repeats in one request; single: one repeat; sns: a new signed CloudWatch alarm;
- * new: one new alert (and incident) per request; newbatch: 100 new alerts per request.
+ * new: one new alert (and incident) per request; newbatch: 100 new alerts per request;
+ * notified: as new, in a channel with three targets (each request sends three notifications).
  */
 const kind = process.argv[2] ?? "batch";
 const CERT_URL =
@@ -55,7 +56,9 @@ const mf = new Miniflare(
 				outboundService: (request) =>
 					request.url === CERT_URL
 						? new MiniflareResponse(identity.certificatePem)
-						: new MiniflareResponse("unexpected outbound request", { status: 502 }),
+						: TARGETS.some((target) => request.url.startsWith(target.url ?? "https://events."))
+							? new MiniflareResponse("ok", { status: 202 })
+							: new MiniflareResponse("unexpected outbound request", { status: 502 }),
 			},
 		],
 	}),
@@ -70,13 +73,28 @@ for (const file of readdirSync(path.join(root, "migrations")).sort()) {
 		.filter(Boolean);
 	await db.batch(statements.map((s) => db.prepare(s)));
 }
-async function quietChannel() {
-	const response = await mf.dispatchFetch("http://p.local/api/v1/channels", {
+/** notified: the targets of its channel (a signed webhook, Slack, PagerDuty), answered 202 here. */
+const TARGETS = [
+	{ type: "webhook", url: "https://receiver.profile.example/hook" },
+	{ type: "slack", url: "https://hooks.slack.com/services/T0/B0/profile" },
+	{ type: "pagerduty", routing_key: "R0123456789abcdefghijklmnopqrstu" },
+];
+async function adminPost(path, body) {
+	const response = await mf.dispatchFetch(`http://p.local/api/v1${path}`, {
 		method: "POST",
 		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
-		body: JSON.stringify({ name: "quiet" }),
+		body: JSON.stringify(body),
 	});
-	return (await response.json()).data.id;
+	return (await response.json()).data;
+}
+/** A channel without targets, or (notified) with TARGETS. */
+async function quietChannel() {
+	const channel = await adminPost("/channels", { name: kind });
+	if (kind === "notified") {
+		for (const target of TARGETS)
+			await adminPost(`/channels/${channel.id}/targets`, { name: "t", ...target });
+	}
+	return channel.id;
 }
 const created = await (
 	await mf.dispatchFetch("http://p.local/api/v1/integrations", {
@@ -86,7 +104,7 @@ const created = await (
 			name: "p",
 			type: kind === "sns" ? "aws_cloudwatch" : "standard",
 			// New alerts open incidents only where they are routed: a channel without targets.
-			...(kind.startsWith("new") && !process.env.PROFILE_UNROUTED
+			...((kind.startsWith("new") || kind === "notified") && !process.env.PROFILE_UNROUTED
 				? { channel_id: await quietChannel() }
 				: {}),
 			settings: { rate_limit: null, ...JSON.parse(process.env.PROFILE_SETTINGS ?? "{}") },
@@ -161,7 +179,7 @@ const send = async () => {
 			: { "Content-Type": "application/json" },
 		body: sns
 			? snsNotification()
-			: kind === "new"
+			: kind === "new" || kind === "notified"
 				? JSON.stringify(newEvent())
 				: kind === "newbatch"
 					? JSON.stringify({ events: Array.from({ length: 100 }, newEvent) })

@@ -1,4 +1,4 @@
-import { isMuted } from "../alerts/alert";
+import { type Alert, isMuted } from "../alerts/alert";
 import type { IncidentRecord } from "../incidents/incident";
 import { buildEvent, MAX_EVENT_ALERTS, type NotificationEvent, newEventId } from "../notify/event";
 import { RETRY_WINDOW_MS, retryDelay } from "../notify/retry";
@@ -58,8 +58,10 @@ export function incidentChanged(
 	const toldOf = (type: EventType) => toldAndSubscribed(s, after, targets, type);
 
 	if (before === null) {
+		// A new incident holds the one alert that opened it: nothing to read back.
+		const alerts = cause.alert === undefined ? undefined : [cause.alert];
 		for (const target of targets)
-			if (meetsMinimum(target, after.severity)) notice(s, after, target, now);
+			if (meetsMinimum(target, after.severity)) notice(s, after, target, now, alerts);
 		return;
 	}
 	if (before.status !== after.status && after.status !== "triggered") {
@@ -74,7 +76,9 @@ export function incidentChanged(
 		// Once per threshold: an incident's alert count only grows, so each is crossed once.
 		for (const threshold of STORM_THRESHOLDS) {
 			if (before.alert_count >= threshold || after.alert_count < threshold) continue;
-			enqueue(s, after, "incident.storm", toldOf("incident.storm"), now, undefined, threshold);
+			enqueue(s, after, "incident.storm", toldOf("incident.storm"), now, {
+				stormThreshold: threshold,
+			});
 			s.timeline.add(after.id, now, "storm", { threshold, alert_count: after.alert_count });
 		}
 	}
@@ -106,7 +110,7 @@ export function flappingStarted(
 	if (incident.channel_id === null) return;
 	const targets = s.routing.current().targets[incident.channel_id] ?? [];
 	const to = toldAndSubscribed(s, incident, targets, "incident.flapping");
-	enqueue(s, incident, "incident.flapping", to, now, undefined, undefined, flapping);
+	enqueue(s, incident, "incident.flapping", to, now, { flapping });
 }
 
 /** Of `targets`, those told of the incident that subscribe to `type`. */
@@ -121,7 +125,13 @@ function toldAndSubscribed(
 }
 
 /** A target's first notice of an incident: at once, or after its delay if still unacknowledged. */
-function notice(s: Stores, incident: IncidentRecord, target: Target, now: number): void {
+function notice(
+	s: Stores,
+	incident: IncidentRecord,
+	target: Target,
+	now: number,
+	alerts?: readonly Alert[],
+): void {
 	const delay = delayMs(target);
 	if (delay > 0) {
 		s.outbox.setTargetState({
@@ -141,7 +151,7 @@ function notice(s: Stores, incident: IncidentRecord, target: Target, now: number
 		repeats_sent: 0,
 	});
 	if (target.events.includes("incident.triggered")) {
-		enqueue(s, incident, "incident.triggered", [target], now);
+		enqueue(s, incident, "incident.triggered", [target], now, { alerts });
 	}
 }
 
@@ -168,7 +178,7 @@ export function escalate(s: Stores, now: number): void {
 		const repeat = state.notified === 1 ? state.repeats_sent + 1 : 0;
 		recordEscalation(s, incident.id, target, repeat, now);
 		if (target.events.includes("incident.escalated")) {
-			enqueue(s, incident, "incident.escalated", [target], now, repeat);
+			enqueue(s, incident, "incident.escalated", [target], now, { repeat });
 		}
 		s.outbox.setTargetState({
 			...state,
@@ -201,16 +211,25 @@ function enqueue(
 	type: EventType,
 	targets: readonly Target[],
 	now: number,
-	repeat?: number,
-	stormThreshold?: number,
-	flapping?: NotificationEvent["flapping"],
+	{
+		repeat,
+		stormThreshold,
+		flapping,
+		alerts,
+	}: {
+		repeat?: number;
+		stormThreshold?: number;
+		flapping?: NotificationEvent["flapping"];
+		/** The incident's alerts when the caller has them (a new incident's one). */
+		alerts?: readonly Alert[] | undefined;
+	} = {},
 ): void {
 	if (targets.length === 0 || incident.channel_id === null) return;
 	const base = buildEvent({
 		type,
 		incident,
 		integrationId: s.meta.get("integration_id") ?? "",
-		alerts: s.incidents.alertsOf(incident.id, MAX_EVENT_ALERTS),
+		alerts: alerts ?? s.incidents.alertsOf(incident.id, MAX_EVENT_ALERTS),
 		baseUrl: s.routing.current().base_url ?? "",
 		dashboardUrl: s.routing.current().dashboard_url ?? null,
 		now,

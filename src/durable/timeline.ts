@@ -14,7 +14,7 @@ import type { Stores } from "./state/stores";
 /** Why an incident changed, when the caller knows more than the two records say. */
 export type Cause = {
 	/** The alert that opened or joined it. */
-	alert?: Pick<Alert, "alert_key" | "severity">;
+	alert?: Alert;
 	/** The person (and the way) that acknowledged or resolved it. */
 	by?: Actor;
 };

@@ -54,11 +54,7 @@ export type TargetSecrets = {
  * masked as well.
  */
 export function maskTargetSecrets(text: string, target: TargetSecrets, cut = false): string {
-	const replacements = new Map<string, string>();
-	for (const form of urlSpellings(target.url)) replacements.set(form, URL_MASK);
-	for (const part of secretParts(target)) {
-		for (const form of spellings(part)) if (!replacements.has(form)) replacements.set(form, MASK);
-	}
+	const replacements = replacementsFor(target);
 	const forms = [...replacements.keys()];
 	// Usually nothing is echoed: the one pass below runs over the spellings that are there.
 	const present = forms.filter((form) => text.includes(form)).sort((a, b) => b.length - a.length);
@@ -73,6 +69,36 @@ export function maskTargetSecrets(text: string, target: TargetSecrets, cut = fal
 				);
 	return cut ? maskCutEnd(masked, forms) : masked;
 }
+
+/** Every spelling of a target's URL and secrets, with its mask. */
+function replacementsFor(target: TargetSecrets): Map<string, string> {
+	const replacements = new Map<string, string>();
+	for (const form of remembered(`url ${target.url}`, () => urlSpellings(target.url))) {
+		replacements.set(form, URL_MASK);
+	}
+	for (const part of secretParts(target)) {
+		for (const form of remembered(`part ${part}`, () => spellings(part))) {
+			if (!replacements.has(form)) replacements.set(form, MASK);
+		}
+	}
+	return replacements;
+}
+
+/**
+ * Spellings worked out once per URL and secret an isolate sends with: every attempt's answer is
+ * masked, and working them out cost more than masking a short answer. A signature differs per
+ * attempt and passes through; the bound keeps that from growing.
+ */
+function remembered(id: string, spell: () => Set<string>): Set<string> {
+	const known = spelled.get(id);
+	if (known !== undefined) return known;
+	const forms = spell();
+	if (spelled.size >= MAX_SPELLED) spelled.clear();
+	spelled.set(id, forms);
+	return forms;
+}
+const spelled = new Map<string, Set<string>>();
+const MAX_SPELLED = 512;
 
 /** The secrets, and each part of the URL that may be one. */
 function secretParts({ url, secrets }: TargetSecrets): Set<string> {

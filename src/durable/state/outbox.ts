@@ -3,6 +3,24 @@ import { NotificationEvent } from "../../notify/event";
 import type { SlackMessage } from "../../notify/slack";
 import { DeliveryStatus } from "../../notify/target";
 import { jsonText } from "../../schema/json";
+import { heldInsert, WriteBehind } from "./write-behind";
+
+/** A notification queued with its incident's change; held until the push ends. */
+const INSERT_NOTIFICATION = heldInsert(
+	`outbox (id, incident_id, channel_id, target_id, type, event, created_at, give_up_at,
+		next_attempt_at, status)`,
+	9,
+	{ fixed: ["'pending'"] },
+);
+/** Whether a target was told of an incident, and its next escalation; held likewise. */
+const PUT_TARGET_STATE = heldInsert(
+	"incident_targets (incident_id, target_id, notified, escalate_at, repeats_sent)",
+	5,
+	{
+		tail: `ON CONFLICT (incident_id, target_id) DO UPDATE SET notified = excluded.notified,
+			escalate_at = excluded.escalate_at, repeats_sent = excluded.repeats_sent`,
+	},
+);
 
 /**
  * The notification outbox and each incident's escalation state. A row is written in the same
@@ -51,7 +69,10 @@ export class Outbox {
 	/** The soonest time something was queued or scheduled for since the object last asked. */
 	private soonest: number | null = null;
 
-	constructor(private readonly sql: SqlStorage) {}
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly behind = new WriteBehind(sql),
+	) {}
 
 	enqueue(n: {
 		event: NotificationEvent;
@@ -61,10 +82,7 @@ export class Outbox {
 		now: number;
 		giveUpAt: number;
 	}): void {
-		this.sql.exec(
-			`INSERT INTO outbox (id, incident_id, channel_id, target_id, type, event, status, created_at,
-				give_up_at, next_attempt_at)
-			 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
+		this.behind.write(INSERT_NOTIFICATION, [
 			n.event.id,
 			n.incidentId,
 			n.channelId,
@@ -74,7 +92,7 @@ export class Outbox {
 			n.now,
 			n.giveUpAt,
 			n.now,
-		);
+		]);
 		this.schedule(n.now);
 	}
 
@@ -204,17 +222,13 @@ export class Outbox {
 	}
 
 	setTargetState(state: TargetState): void {
-		this.sql.exec(
-			`INSERT INTO incident_targets (incident_id, target_id, notified, escalate_at, repeats_sent)
-			 VALUES (?, ?, ?, ?, ?)
-			 ON CONFLICT (incident_id, target_id) DO UPDATE SET notified = excluded.notified,
-				escalate_at = excluded.escalate_at, repeats_sent = excluded.repeats_sent`,
+		this.behind.write(PUT_TARGET_STATE, [
 			state.incident_id,
 			state.target_id,
 			state.notified,
 			state.escalate_at,
 			state.repeats_sent,
-		);
+		]);
 		if (state.escalate_at !== null) this.schedule(state.escalate_at);
 	}
 

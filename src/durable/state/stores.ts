@@ -56,7 +56,7 @@ export function openStores(storage: SqlStorage): Stores {
 	);
 	const alerts = new Alerts(sql, (alert, opened) => inhibitIndex.written(alert, opened), behind);
 	const incidents = new Incidents(sql, alerts, behind);
-	const outbox = new Outbox(sql);
+	const outbox = new Outbox(sql, behind);
 	const settings = new HeldSettings(meta);
 	return {
 		behind,

@@ -6,7 +6,8 @@
 // The worker is built exactly as `wrangler deploy` builds it (scripts/build.mjs) and run in Miniflare
 // directly, without the `wrangler dev` proxy, with local D1 and SQLite-backed Durable Objects.
 // Load comes from autocannon over loopback. CPU is read from the workerd process in /proc, all in:
-// until workerd is idle again after the load (bench/measure.mjs).
+// until workerd is idle again after the load (bench/measure.mjs). Each case's integrations count
+// the rows they read and write, priced per million alerts (bench/cost.mjs).
 import { execFileSync } from "node:child_process";
 import { sign } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -24,7 +25,8 @@ import {
 // Node 24 strips the types: the same signer the tests use, and the worker's own string-to-sign.
 import { stringToSign } from "../src/sources/sns/message.ts";
 import { makeTestSigningIdentity } from "../test/node/signing-identity.ts";
-import { ADMIN_TOKEN, adminCall } from "./admin.mjs";
+import { ADMIN_TOKEN, adminCall, integrationIds } from "./admin.mjs";
+import { COST_NOTES, costTable, readUsage, usedBetween } from "./cost.mjs";
 import { goals } from "./goals.mjs";
 import { cpuMicros, measureIdle, median, run, settle } from "./measure.mjs";
 
@@ -510,6 +512,7 @@ const cases = [
 		name: "standard push (dedup into a firing alert)",
 		key: "standard",
 		instance: gw,
+		keys: [standardKey],
 		request: {
 			method: "POST",
 			path: `/push/${standardKey}`,
@@ -526,6 +529,7 @@ const cases = [
 		name: "CloudWatch alarm via SNS (verified, cert cached)",
 		key: "sns",
 		instance: gw,
+		keys: [snsKey],
 		request: {
 			method: "POST",
 			path: `/push/${snsKey}`,
@@ -547,6 +551,7 @@ const cases = [
 	{
 		name: "standard push opening a new alert, routed by 20 rules into a grouped incident",
 		instance: gw,
+		keys: routedKeys,
 		// A new alert key each time: every request is routed (routing runs when an alert opens).
 		request: pushEach(routedKeys, (n) => ({
 			event_status: "Critical",
@@ -558,6 +563,7 @@ const cases = [
 	{
 		name: "EventBridge CloudWatch alarm event (X-Integration-Key)",
 		instance: gw,
+		keys: [ebKey],
 		request: {
 			method: "POST",
 			path: "/push",
@@ -572,11 +578,13 @@ cases.push(
 	{
 		name: "standard push opening a new incident, channel without targets",
 		instance: gw,
+		keys: quietKeys,
 		request: pushEach(quietKeys, newIncident("quiet")),
 	},
 	{
 		name: "standard push opening a new incident, channel with 3 targets (queued, sent by the alarm)",
 		instance: gw,
+		keys: notifiedKeys,
 		request: pushEach(notifiedKeys, newIncident("notified")),
 	},
 );
@@ -589,6 +597,7 @@ cases.push(
 		name: "standard batch of 100 events (each updates its firing alert)",
 		alerts: BATCH,
 		instance: gw,
+		keys: [batchKey],
 		request: {
 			method: "POST",
 			path: `/push/${batchKey}/batch`,
@@ -607,6 +616,7 @@ cases.push(
 		name: "Alertmanager webhook of 100 alerts (each updates its firing alert)",
 		alerts: BATCH,
 		instance: gw,
+		keys: [alertmanagerKey],
 		request: {
 			method: "POST",
 			path: `/push/${alertmanagerKey}`,
@@ -617,6 +627,7 @@ cases.push(
 	{
 		name: "PagerDuty Events v2 trigger at /v2/enqueue (dedup into a firing alert)",
 		instance: gw,
+		keys: [pagerDutyKey],
 		request: {
 			method: "POST",
 			path: "/v2/enqueue",
@@ -632,11 +643,13 @@ cases.push(
 	{
 		name: "heartbeat success ping GET /ping/{key} (moves its deadline and alarm)",
 		instance: gw,
+		keys: [pingKey],
 		request: { method: "GET", path: `/ping/${pingKey}` },
 	},
 	{
 		name: "heartbeat failure ping POST /ping/{key}/1, 1 KB output (updates its firing alert)",
 		instance: gw,
+		keys: [failingKey],
 		request: { method: "POST", path: `/ping/${failingKey}/1`, body: "x".repeat(1_000) },
 	},
 );
@@ -677,7 +690,7 @@ async function inhibitCase(mf, targets) {
 	});
 	const groups = Math.ceil(targets / 10);
 	let n = 0;
-	return {
+	const spec = {
 		method: "POST",
 		path: `/push/${key}/batch`,
 		headers: { "Content-Type": "application/json" },
@@ -700,6 +713,7 @@ async function inhibitCase(mf, targets) {
 			},
 		],
 	};
+	return { keys: [key], request: spec };
 }
 
 /**
@@ -740,23 +754,25 @@ cases.push(
 		name: "standard batch opening and resolving an inhibit source, 10 targets firing",
 		alerts: 2,
 		instance: gw,
-		request: await inhibitCase(mf, 10),
+		...(await inhibitCase(mf, 10)),
 	},
 	{
 		// The firing-alert cap is 10,000: one more is the source each request opens.
 		name: "standard batch opening and resolving an inhibit source, 9,999 targets firing",
 		alerts: 2,
 		instance: gw,
-		request: await inhibitCase(mf, 9_999),
+		...(await inhibitCase(mf, 9_999)),
 	},
 	{
 		name: "standard push opening a new alert, 20 routes of wildcard *b* on a 1,024-character description",
 		instance: gw,
+		keys: shortKeys,
 		request: pushEach(shortKeys, wildcardAlert("short")),
 	},
 	{
 		name: "standard push opening a new alert, 20 routes of a 256-character wildcard *aaa…ab* on it",
 		instance: gw,
+		keys: pathologicalKeys,
 		request: pushEach(pathologicalKeys, wildcardAlert("long")),
 	},
 );
@@ -795,7 +811,12 @@ cases.push(
 		instance: emailFloor,
 		request: mailRequest("floor@alerts.example.com"),
 	},
-	{ name: EMAIL_CASE, instance: gw, request: mailRequest(`${mailKey}@alerts.example.com`) },
+	{
+		name: EMAIL_CASE,
+		instance: gw,
+		keys: [mailKey],
+		request: mailRequest(`${mailKey}@alerts.example.com`),
+	},
 );
 
 /** What Alertmanager 0.25 posts for a group of firing alerts (the shape recorded in the tests). */
@@ -838,6 +859,7 @@ if (process.env.BENCH_AGAINST) {
 		name: "standard push, BENCH_AGAINST's bundle",
 		key: "against",
 		instance: other,
+		keys: [otherKey],
 		request: { ...standard.request, path: `/push/${otherKey}` },
 	});
 }
@@ -848,8 +870,18 @@ if (ONLY) {
 	cases.splice(0, cases.length, ...kept);
 }
 
-/** One run of a case, all in (bench/measure.mjs). */
-const measure = (c, duration) => run(c.instance, c.request, duration, { connections: CONNECTIONS });
+/**
+ * One run of a case, all in (bench/measure.mjs), with the rows its integrations read and wrote
+ * meanwhile. Their usage is read outside the CPU window, before the run settles and after it.
+ */
+async function measure(c, duration) {
+	const ids = c.keys?.map((key) => integrationIds.get(key));
+	// Another build (BENCH_AGAINST) may not count its rows.
+	const before = ids && (await readUsage(c.instance.mf, ids).catch(() => null));
+	const result = await run(c.instance, c.request, duration, { connections: CONNECTIONS });
+	if (before) result.used = usedBetween(before, await readUsage(c.instance.mf, ids));
+	return result;
+}
 
 const samples = new Map(cases.map((c) => [c.name, []]));
 let alarmRun = null;
@@ -926,6 +958,25 @@ console.log(
 console.table(rows);
 printMarkdown(rows);
 
+// What a million alerts cost, for every case whose integrations counted their rows.
+const costCases = cases
+	.filter((c) => c.keys !== undefined && samples.get(c.name).every((r) => r.used))
+	.map((c) => {
+		const per = c.alerts ?? 1;
+		const runs = samples.get(c.name).map((r) => ({
+			cpu: r.cpu / per,
+			requests: 1 / per,
+			used: Object.fromEntries(
+				Object.entries(r.used).map(([name, count]) => [name, count / (r.sent * per)]),
+			),
+		}));
+		return { name: c.name.replace(/(GET |at )(\/\S*)/, "$1`$2`"), runs };
+	});
+if (costCases.length > 0) {
+	console.log(
+		`Cost per million alerts (medians; the total's range over the rounds):\n\n${costTable(costCases)}\n\n${COST_NOTES.map((note) => `- ${note}`).join("\n")}\n`,
+	);
+}
 if (alarmRun !== null) {
 	console.log(
 		`alarm run (a missed heartbeat opening its alert, D1's list written in the same run): ${Math.round(alarmRun.cpu).toLocaleString("en-US")} µs CPU each, ${alarmRun.count} alarms over ${(alarmRun.windowMs / 1000).toFixed(1)} s, less idle\n`,

@@ -78,11 +78,14 @@ export async function measureIdle(instances, ms = 3_000) {
  * One timed run: throughput and latency from autocannon, and the process's CPU per request all in:
  * from the start of the load until the process is quiet again, less its idle rate over that wait,
  * divided by the requests sent (those still in flight when autocannon stops are served too).
- * `tail` is how long after the load the process went quiet.
+ * `tail` is how long after the load the process went quiet. A request spec with `amount` runs
+ * until that many answered instead of for `duration`. `afterLoad` runs once the load ended,
+ * inside the measured window (its figures are merged into the result).
  */
-export async function run(instance, request, duration, { connections } = {}) {
+export async function run(instance, request, duration, { connections, afterLoad } = {}) {
 	await settle(instance);
 	const before = cpuMicros(instance.pid);
+	const started = performance.now();
 	const result = await autocannon({
 		url: instance.url + request.path,
 		...request,
@@ -93,16 +96,21 @@ export async function run(instance, request, duration, { connections } = {}) {
 	if (result.non2xx > 0 || result.errors > 0) {
 		throw new Error(`${request.path}: ${result.non2xx} non-2xx and ${result.errors} errors`);
 	}
+	const extra = afterLoad ? await afterLoad({ started, stopped }) : {};
 	const quiet = await untilQuiet(instance.pid);
 	const cpu = quiet.cpu - before - (instance.idlePerMs ?? 0) * (quiet.at - stopped);
 	const sent = result.requests.sent;
+	const loadS = (stopped - started) / 1000;
 	return {
-		rps: result.requests.average,
+		// A run of a fixed amount may last under a second, autocannon's sampling interval.
+		rps: request.amount ? sent / loadS : result.requests.average,
 		p50: result.latency.p50,
 		p99: result.latency.p99,
 		cpu: cpu / sent,
 		sent,
 		ok: result["2xx"],
+		loadS,
 		tail: Math.max(0, quiet.since - stopped) / 1000,
+		...extra,
 	};
 }

@@ -5,7 +5,9 @@ import { micros, spread, summarize, times, verdict } from "./stats.mjs";
 const HEALTHZ = "alertgate GET /healthz";
 const STANDARD = "standard push (dedup into a firing alert)";
 const SNS = "CloudWatch alarm via SNS (verified, cert cached)";
+const TRIVIAL = "floor: trivial 202 worker";
 const COMMIT = "floor: one Durable Object RPC that commits one write";
+const SUBREQUEST = "floor: trivial worker making one outbound fetch per request";
 const BATCH = "standard batch of 100 events (each updates its firing alert)";
 const WEBHOOK = "Alertmanager webhook of 100 alerts (each updates its firing alert)";
 const PAGERDUTY = "PagerDuty Events v2 trigger at /v2/enqueue (dedup into a firing alert)";
@@ -120,6 +122,21 @@ export function goals({ samples, rows, rounds, bundle, startup }) {
 			met: verdict(rate, (v) => v >= 5000),
 		};
 	});
+	goal(
+		"notification CPU per target ≤ 1.5× a bare subrequest",
+		[QUIET, NOTIFIED, SUBREQUEST, TRIVIAL],
+		() => {
+			const perTarget = perRound((cpu) => (cpu(NOTIFIED) - cpu(QUIET)) / 3);
+			const subrequest = perRound((cpu) => cpu(SUBREQUEST) - cpu(TRIVIAL));
+			const ratio = perRound(
+				(cpu) => (cpu(NOTIFIED) - cpu(QUIET)) / 3 / (cpu(SUBREQUEST) - cpu(TRIVIAL)),
+			);
+			return {
+				measured: `${spread(perTarget, micros)} per target ((3 targets − none) / 3), a subrequest ${spread(subrequest, micros)} (one outbound fetch over the trivial worker): ${spread(ratio, times)}`,
+				met: verdict(ratio, (v) => v <= 1.5),
+			};
+		},
+	);
 	const { kib, budgetKiB, shares, own } = bundle;
 	const dependencyKiB = Object.values(shares).reduce((sum, value) => sum + value, 0);
 	const breakdown = Object.entries(shares)

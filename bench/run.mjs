@@ -113,7 +113,11 @@ function workerdPids() {
 
 const FLOOR_RESPONSE = `new Response('{"request_id":"x","data":{}}', { status: 202, headers: { "Content-Type": "application/json" } })`;
 
-/** A worker alone, and a worker with one SQLite-backed Durable Object it calls per request. */
+/**
+ * A worker alone, and a worker with one SQLite-backed Durable Object it calls per request; last, a
+ * worker making one outbound request per request (answered 202 by a local outbound service, the
+ * same path alertgate's notifications take): over the trivial worker, what a bare subrequest costs.
+ */
 const FLOORS = [
 	{
 		name: "floor: trivial 202 worker",
@@ -146,6 +150,13 @@ const FLOORS = [
 				return ${FLOOR_RESPONSE};
 			} };`,
 	},
+	{
+		name: "floor: trivial worker making one outbound fetch per request",
+		script: `export default { async fetch() {
+				await (await fetch("https://receiver.bench.example/floor")).arrayBuffer();
+				return ${FLOOR_RESPONSE};
+			} };`,
+	},
 ];
 
 /**
@@ -161,6 +172,7 @@ const EMAIL_FLOOR = {
 
 function floorOptions({ script }) {
 	const withObject = script.includes("DurableObject");
+	const withFetch = script.includes('fetch("https://');
 	return {
 		workers: [
 			{
@@ -170,6 +182,9 @@ function floorOptions({ script }) {
 				script,
 				...(withObject
 					? { durableObjects: { FLOOR: { className: "Floor", useSQLite: true } } }
+					: {}),
+				...(withFetch
+					? { outboundService: () => new MiniflareResponse("ok", { status: 202 }) }
 					: {}),
 			},
 		],
@@ -957,8 +972,8 @@ function printMarkdown(table) {
 		const floor = floorIndex(row.name);
 		const measured = !row.name.startsWith("floor:") && row.name !== HEALTHZ;
 		const perAlert = cases[i].alerts ? n(row["CPU µs/alert"]) : "";
-		const overRpc = measured || floor >= 1 ? n(row["over RPC floor µs"]) : "";
-		const overCommit = measured || floor >= 2 ? n(row["over RPC+commit floor µs"]) : "";
+		const overRpc = measured || floor === 1 || floor === 2 ? n(row["over RPC floor µs"]) : "";
+		const overCommit = measured || floor === 2 ? n(row["over RPC+commit floor µs"]) : "";
 		const name = row.name.replace(/(GET |at )(\/\S*)/, "$1`$2`");
 		lines.push(
 			`| ${name} | ${n(row["req/s"])} | ${row["p50 ms"]} | ${row["p99 ms"]} | ${n(row["CPU µs/req"])} | ${perAlert} | ${row["tail s"].toFixed(2)} | ${overRpc} | ${overCommit} |`,

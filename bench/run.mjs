@@ -30,6 +30,14 @@ import { COST_NOTES, costTable, readUsage, usedBetween } from "./cost.mjs";
 import { goals, NEW_BATCH_CASE, SUSTAINED_CASE } from "./goals.mjs";
 import { cpuMicros, measureIdle, median, run, settle } from "./measure.mjs";
 import { newBatches, quietChannel, sustainedIntake } from "./throughput.mjs";
+import {
+	alertgateTimeToPage,
+	PAGE_URL,
+	pageArrived,
+	pagedIntegration,
+	pageStats,
+	timeToPageTable,
+} from "./time-to-page.mjs";
 
 const require = createRequire(import.meta.url);
 // The Miniflare (and so the workerd) that wrangler itself runs.
@@ -61,6 +69,8 @@ const CERT_URL =
  */
 const SNS_MESSAGES = Number(process.env.BENCH_SNS_MESSAGES ?? 1_500 * (2 + ROUNDS * DURATION_S));
 const HEALTHZ = "alertgate GET /healthz";
+/** What BENCH_ONLY is matched against to run time to page (bench/time-to-page.mjs). */
+const TIME_TO_PAGE = "time to page";
 
 /** The worker built as `wrangler deploy` builds it (scripts/build.mjs), into a fresh directory. */
 async function bundle() {
@@ -287,8 +297,12 @@ function gatewayOptions(outdir, certificatePem) {
 				bindings: { ...workerOptions.bindings, ADMIN_TOKEN },
 				// The SNS signing certificate is served locally, and notification targets answer
 				// here at once (2xx); nothing leaves the machine.
-				outboundService: (request) => {
+				outboundService: async (request) => {
 					if (request.url === CERT_URL) return new MiniflareResponse(certificatePem);
+					if (request.url === PAGE_URL) {
+						await pageArrived(request);
+						return new MiniflareResponse("ok", { status: 202 });
+					}
 					if (TARGET_HOSTS.has(new URL(request.url).host)) {
 						return new MiniflareResponse("ok", { status: 202 });
 					}
@@ -895,6 +909,7 @@ if (ONLY) {
 	const kept = cases.filter((c, i) => i < FLOORS.length + 2 || ONLY.test(c.name));
 	cases.splice(0, cases.length, ...kept);
 }
+const pagedKey = !ONLY || ONLY.test(TIME_TO_PAGE) ? await pagedIntegration(mf) : null;
 
 /**
  * One run of a case, all in (bench/measure.mjs), with the rows its integrations read and wrote
@@ -917,6 +932,16 @@ async function measure(c, duration) {
 	return result;
 }
 
+/** New alerts per round of time to page, and alertgate's figures per round. */
+const PAGES = 250;
+const timeToPage = [];
+async function timeToPageRound(count) {
+	await settle(gw);
+	return {
+		alertgate: pageStats(await alertgateTimeToPage({ url: gw.url, key: pagedKey, count })),
+	};
+}
+
 const samples = new Map(cases.map((c) => [c.name, []]));
 let alarmRun = null;
 try {
@@ -925,6 +950,10 @@ try {
 	await measureIdle([...new Set([gw, ...cases.map((c) => c.instance)])]);
 	for (let round = 0; round < ROUNDS; round++) {
 		for (const c of cases) samples.get(c.name).push(await measure(c, DURATION_S));
+	}
+	if (pagedKey !== null) {
+		await timeToPageRound(10);
+		for (let round = 0; round < ROUNDS; round++) timeToPage.push(await timeToPageRound(PAGES));
 	}
 	if (!process.env.BENCH_ONLY || /alarm/i.test(process.env.BENCH_ONLY)) {
 		alarmRun = await alarmRunCpu(gw, ALARM_HEARTBEATS);
@@ -1010,6 +1039,9 @@ if (costCases.length > 0) {
 	console.log(
 		`Cost per million alerts (medians; the total's range over the rounds):\n\n${costTable(costCases)}\n\n${COST_NOTES.map((note) => `- ${note}`).join("\n")}\n`,
 	);
+}
+if (timeToPage.length > 0) {
+	console.log(`${timeToPageTable(timeToPage, PAGES)}\n`);
 }
 const sustained = samples.get(SUSTAINED_CASE);
 if (sustained !== undefined) {

@@ -1,5 +1,5 @@
 // The goals `npm run bench` holds alertgate to, each worked out from the cases of the same run.
-// A goal whose cases did not run (BENCH_ONLY) is left out and named.
+// A goal whose cases did not run (BENCH_ONLY, or Alertmanager not asked for) is left out and named.
 import { micros, spread, summarize, times, verdict } from "./stats.mjs";
 
 const HEALTHZ = "alertgate GET /healthz";
@@ -21,9 +21,10 @@ export const SUSTAINED_CASE =
 
 /**
  * The goals as `{ goal, measured, met }`, and the goals left out for want of their cases.
- * `samples` holds each case's runs by name (one per round), `rows` the medians by name.
+ * `samples` holds each case's runs by name (one per round), `rows` the medians by name,
+ * `timeToPage` each round's p50 and p99 for alertgate (and Alertmanager, when it ran).
  */
-export function goals({ samples, rows, rounds, bundle, startup }) {
+export function goals({ samples, rows, rounds, bundle, startup, timeToPage }) {
 	const list = [];
 	const skipped = [];
 	/** A goal that needs `names` to have run, made by `make` only then. */
@@ -137,6 +138,19 @@ export function goals({ samples, rows, rounds, bundle, startup }) {
 			};
 		},
 	);
+	const paged = timeToPage.length > 0 && timeToPage.every((round) => round.alertmanager);
+	if (paged) {
+		const p99 = (who) => summarize(timeToPage.map((round) => round[who].p99));
+		const ratio = summarize(
+			timeToPage.map((round) => round.alertgate.p99 / round.alertmanager.p99),
+		);
+		const ms = (value) => `${value.toFixed(1)} ms`;
+		list.push({
+			goal: "p99 push → first notification attempt ≤ 2× Alertmanager's",
+			measured: `alertgate ${spread(p99("alertgate"), ms)}, Alertmanager ${spread(p99("alertmanager"), ms)}: ${spread(ratio, times)}`,
+			met: verdict(ratio, (v) => v <= 2),
+		});
+	} else skipped.push("p99 push → first notification attempt ≤ 2× Alertmanager's");
 	const { kib, budgetKiB, shares, own } = bundle;
 	const dependencyKiB = Object.values(shares).reduce((sum, value) => sum + value, 0);
 	const breakdown = Object.entries(shares)

@@ -8,6 +8,9 @@
 // Load comes from autocannon over loopback. CPU is read from the workerd process in /proc, all in:
 // until workerd is idle again after the load (bench/measure.mjs). Each case's integrations count
 // the rows they read and write, priced per million alerts (bench/cost.mjs).
+//
+// `npm run bench -- --against-alertmanager` also runs Prometheus Alertmanager on loopback
+// (bench/alertmanager.mjs) in the same rounds, taking the same kinds of pushes.
 import { execFileSync } from "node:child_process";
 import { sign } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -26,6 +29,7 @@ import {
 import { stringToSign } from "../src/sources/sns/message.ts";
 import { makeTestSigningIdentity } from "../test/node/signing-identity.ts";
 import { ADMIN_TOKEN, adminCall, integrationIds } from "./admin.mjs";
+import { alertmanagerAvailable } from "./alertmanager.mjs";
 import { COST_NOTES, costTable, readUsage, usedBetween } from "./cost.mjs";
 import { goals, NEW_BATCH_CASE, SUSTAINED_CASE } from "./goals.mjs";
 import { cpuMicros, measureIdle, median, run, settle } from "./measure.mjs";
@@ -38,6 +42,7 @@ import {
 	pageStats,
 	timeToPageTable,
 } from "./time-to-page.mjs";
+import { anchorCases, startAnchor, versusTable } from "./versus.mjs";
 
 const require = createRequire(import.meta.url);
 // The Miniflare (and so the workerd) that wrangler itself runs.
@@ -60,6 +65,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 /** BENCH_ONLY=<regex>: only the matching cases (and the floors, `/healthz`), to iterate on one path. */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : null;
+/** Alertmanager beside alertgate, in the same rounds (bench/versus.mjs). */
+const AGAINST_ALERTMANAGER = process.argv.slice(2).includes("--against-alertmanager");
+if (AGAINST_ALERTMANAGER && !alertmanagerAvailable()) {
+	console.error(
+		"--against-alertmanager needs Prometheus Alertmanager on PATH: sudo apt-get install prometheus-alertmanager",
+	);
+	process.exit(1);
+}
 const TOPIC = "arn:aws:sns:us-east-1:123456789012:bench-alarms";
 const CERT_URL =
 	"https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0123456789abcdef0123456789abcdef.pem";
@@ -903,10 +916,25 @@ if (process.env.BENCH_AGAINST) {
 		request: { ...standard.request, path: `/push/${otherKey}` },
 	});
 }
+// Alertmanager's counterparts of four alertgate cases, in the same rounds (bench/versus.mjs).
+let anchor;
+if (AGAINST_ALERTMANAGER) {
+	anchor = await startAnchor();
+	cases.push(
+		...anchorCases(anchor.instance, {
+			repeat: "standard push (dedup into a firing alert)",
+			new: "standard push opening a new incident, channel without targets",
+			repeatBatch: "standard batch of 100 events (each updates its firing alert)",
+			newBatch: NEW_BATCH_CASE,
+		}),
+	);
+}
 // BENCH_ONLY=<regex> measures only the matching cases (and the floors, `/healthz`), to iterate on
-// one path.
+// one path; Alertmanager's cases go with the alertgate case each is set against.
 if (ONLY) {
-	const kept = cases.filter((c, i) => i < FLOORS.length + 2 || ONLY.test(c.name));
+	const kept = cases.filter(
+		(c, i) => i < FLOORS.length + 2 || ONLY.test(c.name) || (c.versus && ONLY.test(c.versus)),
+	);
 	cases.splice(0, cases.length, ...kept);
 }
 const pagedKey = !ONLY || ONLY.test(TIME_TO_PAGE) ? await pagedIntegration(mf) : null;
@@ -932,14 +960,15 @@ async function measure(c, duration) {
 	return result;
 }
 
-/** New alerts per round of time to page, and alertgate's figures per round. */
+/** New alerts per round of time to page, and alertgate's figures (with Alertmanager's) per round. */
 const PAGES = 250;
 const timeToPage = [];
 async function timeToPageRound(count) {
 	await settle(gw);
-	return {
-		alertgate: pageStats(await alertgateTimeToPage({ url: gw.url, key: pagedKey, count })),
-	};
+	const alertgate = pageStats(await alertgateTimeToPage({ url: gw.url, key: pagedKey, count }));
+	if (!anchor) return { alertgate };
+	await settle(anchor.instance);
+	return { alertgate, alertmanager: await anchor.timeToPage(count) };
 }
 
 const samples = new Map(cases.map((c) => [c.name, []]));
@@ -963,6 +992,7 @@ try {
 	await other?.mf.dispose();
 	for (const { instance } of floors) await instance.mf.dispose();
 	await emailFloor.mf.dispose();
+	await anchor?.stop();
 }
 
 const rows = cases.map((c) => {
@@ -983,7 +1013,7 @@ const byName = (name) => rows.find((row) => row.name === name);
 /**
  * The same figures as the markdown table in docs/benchmark.md, with the line that says when and
  * where they were measured: paste both over the page's table. The over-floor columns stay empty
- * where they compare nothing (a floor with itself or a cheaper floor, `/healthz`).
+ * where they compare nothing (a floor with itself or a cheaper floor, `/healthz`, Alertmanager).
  */
 function printMarkdown(table) {
 	const cpus = require("node:os").cpus();
@@ -999,7 +1029,8 @@ function printMarkdown(table) {
 	];
 	table.forEach((row, i) => {
 		const floor = floorIndex(row.name);
-		const measured = !row.name.startsWith("floor:") && row.name !== HEALTHZ;
+		const measured =
+			!row.name.startsWith("floor:") && row.name !== HEALTHZ && cases[i].versus === undefined;
 		const perAlert = cases[i].alerts ? n(row["CPU µs/alert"]) : "";
 		const overRpc = measured || floor === 1 || floor === 2 ? n(row["over RPC floor µs"]) : "";
 		const overCommit = measured || floor === 2 ? n(row["over RPC+commit floor µs"]) : "";
@@ -1040,8 +1071,13 @@ if (costCases.length > 0) {
 		`Cost per million alerts (medians; the total's range over the rounds):\n\n${costTable(costCases)}\n\n${COST_NOTES.map((note) => `- ${note}`).join("\n")}\n`,
 	);
 }
+if (anchor) {
+	console.log(
+		`alertgate and Alertmanager ${anchor.version}, the same pushes in the same rounds (CPU all in, per alert; median and range):\n\n${versusTable(cases, samples, anchor.version)}\n`,
+	);
+}
 if (timeToPage.length > 0) {
-	console.log(`${timeToPageTable(timeToPage, PAGES)}\n`);
+	console.log(`${timeToPageTable(timeToPage, PAGES, anchor?.version)}\n`);
 }
 const sustained = samples.get(SUSTAINED_CASE);
 if (sustained !== undefined) {
@@ -1070,6 +1106,7 @@ const { list, skipped } = goals({
 	rounds: ROUNDS,
 	bundle: { kib: gzipKiB, budgetKiB: PUSH_BUDGET_KIB, ...weights },
 	startup,
+	timeToPage,
 });
 console.table(list);
 // The goals as the list under the table in docs/benchmark.md.

@@ -93,9 +93,9 @@ export const pageStats = (latencies) => ({
 
 /**
  * Time to page as a markdown table: p50 and p99 over each round's alerts, median and range over
- * the rounds.
+ * the rounds, for alertgate and (when it ran) Alertmanager.
  */
-export function timeToPageTable(rounds, count) {
+export function timeToPageTable(rounds, count, alertmanagerVersion) {
 	const ms = (values) => {
 		const sorted = [...values].sort((a, b) => a - b);
 		const mid = sorted[Math.floor(sorted.length / 2)].toFixed(1);
@@ -105,12 +105,21 @@ export function timeToPageTable(rounds, count) {
 	};
 	const line = (label, who) =>
 		`| ${label} | ${ms(rounds.map((r) => r[who].p50))} | ${ms(rounds.map((r) => r[who].p99))} |`;
-	return [
+	const lines = [
 		`| Time to page: ${count} new alerts, one POST each 20 ms after the last answer | p50 ms | p99 ms |`,
 		"|---|---|---|",
 		line(
 			"alertgate: push → its signed webhook arrives (one target, sent by the alarm)",
 			"alertgate",
 		),
-	].join("\n");
+	];
+	if (rounds.every((r) => r.alertmanager)) {
+		lines.push(
+			line(
+				`Alertmanager ${alertmanagerVersion}: POST → its webhook arrives (group_wait 0s)`,
+				"alertmanager",
+			),
+		);
+	}
+	return lines.join("\n");
 }

@@ -916,26 +916,30 @@ if (process.env.BENCH_AGAINST) {
 		request: { ...standard.request, path: `/push/${otherKey}` },
 	});
 }
-// Alertmanager's counterparts of four alertgate cases, in the same rounds (bench/versus.mjs).
+// Alertmanager's counterparts of four alertgate cases, in the same rounds (bench/versus.mjs), each
+// run right after its own, so a pair meets the same moment of the machine.
 let anchor;
 if (AGAINST_ALERTMANAGER) {
 	anchor = await startAnchor();
-	cases.push(
-		...anchorCases(anchor.instance, {
-			repeat: "standard push (dedup into a firing alert)",
-			new: "standard push opening a new incident, channel without targets",
-			repeatBatch: "standard batch of 100 events (each updates its firing alert)",
-			newBatch: NEW_BATCH_CASE,
-		}),
-	);
+	const counterparts = anchorCases(anchor.instance, {
+		repeat: "standard push (dedup into a firing alert)",
+		new: "standard push opening a new incident, channel without targets",
+		repeatBatch: "standard batch of 100 events (each updates its firing alert)",
+		newBatch: NEW_BATCH_CASE,
+	});
+	for (const counterpart of counterparts) {
+		const ours = cases.findIndex((c) => c.name === counterpart.versus);
+		cases.splice(ours === -1 ? cases.length : ours + 1, 0, counterpart);
+	}
 }
 // BENCH_ONLY=<regex> measures only the matching cases (and the floors, `/healthz`), to iterate on
 // one path; Alertmanager's cases go with the alertgate case each is set against.
 if (ONLY) {
-	const kept = cases.filter(
-		(c, i) => i < FLOORS.length + 2 || ONLY.test(c.name) || (c.versus && ONLY.test(c.versus)),
+	const kept = new Set(
+		cases.filter((c, i) => i < FLOORS.length + 2 || ONLY.test(c.name)).map((c) => c.name),
 	);
-	cases.splice(0, cases.length, ...kept);
+	const paired = cases.filter((c) => kept.has(c.name) || kept.has(c.versus));
+	cases.splice(0, cases.length, ...paired);
 }
 const pagedKey = !ONLY || ONLY.test(TIME_TO_PAGE) ? await pagedIntegration(mf) : null;
 

@@ -66,8 +66,8 @@ export function anchorCases(instance, versus) {
 	].map((c) => ({ ...c, instance }));
 }
 
-const show = (stat, digits) => {
-	const f = (value) => value.toFixed(digits);
+const show = (stat, digits, unit = "") => {
+	const f = (value) => `${value.toFixed(digits)}${unit}`;
 	return stat.values.length === 1
 		? f(stat.median)
 		: `${f(stat.median)} (${f(stat.min)}–${f(stat.max)})`;
@@ -89,7 +89,7 @@ export function versusTable(cases, samples, version) {
 		const a = perAlert(ours);
 		const b = perAlert(anchor);
 		lines.push(
-			`| ${ours.name} | ${show(summarize(a), 1)} | ${show(summarize(b), 1)} | ${show(summarize(a.map((v, i) => v / b[i])), 2)}× |`,
+			`| ${ours.name} | ${show(summarize(a), 1)} | ${show(summarize(b), 1)} | ${show(summarize(a.map((v, i) => v / b[i])), 2, "×")} |`,
 		);
 	}
 	return lines.join("\n");

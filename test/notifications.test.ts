@@ -4,7 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { IntegrationDurableObject } from "../src/durable/integration-object";
 import { claim } from "../src/durable/notifications";
-import { openStores } from "../src/durable/state/stores";
+import { openStores, type Stores } from "../src/durable/state/stores";
 import { buildEvent } from "../src/notify/event";
 import { slack } from "../src/notify/slack";
 import { incidentRecord, notificationEvent, warning } from "./factories";
@@ -22,6 +22,19 @@ import {
 } from "./notify-helpers";
 
 const HOUR = 3_600_000;
+
+/** Queues a notification due now for `targetId` about `incidentId`, straight in the outbox. */
+const queueIn = (outbox: Stores["outbox"]) => (targetId: string, incidentId: string) => {
+	const now = Date.now();
+	outbox.enqueue({
+		event: { ...notificationEvent(), id: `evt_${crypto.randomUUID()}` },
+		incidentId,
+		channelId: "c",
+		targetId,
+		now: now - 1,
+		giveUpAt: now + HOUR,
+	});
+};
 
 describe("a webhook target", () => {
 	it("gets each incident change, signed per Standard Webhooks, in order", async () => {
@@ -229,6 +242,49 @@ describe("a webhook target", () => {
 			// Within a target, an incident's second notification is never due beside its first.
 			const incidents = due.map((row) => `${row.target_id}/${row.incident_id}`);
 			expect(new Set(incidents).size).toBe(incidents.length);
+		});
+	});
+
+	it("finds a due notification behind hundreds queued for one incident", async () => {
+		const { id } = await notifiedIntegration([]);
+		await runInDurableObject(integrationStub(id), (_object: IntegrationDurableObject, state) => {
+			const { outbox } = openStores(state.storage.sql);
+			const queue = queueIn(outbox);
+			state.storage.transactionSync(() => {
+				// A storm's notifications for one incident wait behind its first, filling the
+				// earliest due rows; another target's one comes after all of them.
+				for (let i = 0; i < 300; i++) queue("stormy", "incident-storm");
+				queue("quiet", "incident-other");
+			});
+			const due = outbox.due(Date.now(), 5, 20);
+			expect(due.map((row) => row.target_id)).toEqual(["stormy", "quiet"]);
+		});
+	});
+
+	it("reads a window of a backlog of due notifications for a batch, not all of them", async () => {
+		const { id } = await notifiedIntegration([]);
+		await runInDurableObject(integrationStub(id), (_object: IntegrationDurableObject, state) => {
+			const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+			const exec = state.storage.sql.exec.bind(state.storage.sql);
+			const counting = {
+				exec: (query: string, ...bindings: SqlStorageValue[]) => {
+					const cursor = exec(query, ...bindings);
+					cursors.push(cursor);
+					return cursor;
+				},
+			} as unknown as SqlStorage;
+			const { outbox } = openStores(counting);
+			const queue = queueIn(outbox);
+			// 3,000 new incidents' notifications, each the head of its queue.
+			state.storage.transactionSync(() => {
+				for (let i = 0; i < 3_000; i++) queue(`t${i % 3}`, `incident-${i}`);
+			});
+			const before = cursors.reduce((sum, cursor) => sum + cursor.rowsRead, 0);
+			expect(outbox.due(Date.now(), 5, 20)).toHaveLength(15);
+			const read = cursors.reduce((sum, cursor) => sum + cursor.rowsRead, 0) - before;
+			// The window's 200 heads, each checked against its queue, and the batch read back;
+			// every due row with its check came to about 16,000.
+			expect(read).toBeLessThan(2_000);
 		});
 	});
 

@@ -5,6 +5,9 @@ import { DeliveryStatus } from "../../notify/target";
 import { jsonText } from "../../schema/json";
 import { heldInsert, WriteBehind } from "./write-behind";
 
+/** Due heads of their queues `due` looks among, per notification it may claim. */
+const DUE_WINDOW = 10;
+
 /** A notification queued with its incident's change; held until the push ends. */
 const INSERT_NOTIFICATION = heldInsert(
 	`outbox (id, incident_id, channel_id, target_id, type, event, created_at, give_up_at,
@@ -108,18 +111,26 @@ export class Outbox {
 	 * target leaves room in the batch for the others.
 	 */
 	due(now: number, perTarget: number, limit: number): OutboxRow[] {
+		// Among the earliest due heads only (a row waiting behind another in its queue is passed
+		// over, not counted), so a backlog of thousands costs a batch what a few do; a target whose
+		// rows come later waits for the earlier ones, as it would anyway.
 		return this.sql
 			.exec(
-				`SELECT * FROM (
-					SELECT o.*, row_number() OVER (
-						PARTITION BY o.target_id ORDER BY o.next_attempt_at, o.seq) AS place
-					FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
-					AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending'
-						AND p.target_id = o.target_id AND p.incident_id = o.incident_id AND p.seq < o.seq))
-				 WHERE place <= ?2 ORDER BY next_attempt_at, seq LIMIT ?3`,
+				`SELECT o.* FROM outbox o JOIN (
+					SELECT seq, next_attempt_at FROM (
+						SELECT c.seq, c.next_attempt_at, row_number() OVER (
+							PARTITION BY c.target_id ORDER BY c.next_attempt_at, c.seq) AS place
+						FROM (SELECT seq, target_id, next_attempt_at FROM outbox c INDEXED BY outbox_due
+							WHERE status = 'pending' AND next_attempt_at <= ?1
+							AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending'
+								AND p.target_id = c.target_id AND p.incident_id = c.incident_id AND p.seq < c.seq)
+							ORDER BY next_attempt_at, seq LIMIT ?4) c)
+					WHERE place <= ?2 ORDER BY next_attempt_at, seq LIMIT ?3) d ON o.seq = d.seq
+				 ORDER BY d.next_attempt_at, d.seq`,
 				now,
 				perTarget,
 				limit,
+				limit * DUE_WINDOW,
 			)
 			.toArray()
 			.map(toRow);

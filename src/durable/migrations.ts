@@ -233,10 +233,11 @@ const MIGRATIONS: readonly string[] = [
 	`ALTER TABLE incident_targets ADD COLUMN slack_channel TEXT;
 	ALTER TABLE incident_targets ADD COLUMN slack_ts TEXT;`,
 	// What the alarm asks on every run, answered from the rows concerned rather than a scan: the
-	// keys flapping now (few among every key that changed lately), and resolved incidents in
-	// order (pruning past the newest kept).
+	// keys flapping now (few among every key that changed lately), resolved incidents in order
+	// (pruning past the newest kept), and each target's due notifications.
 	`CREATE INDEX key_flaps_flapping ON key_flaps (quiet_at) WHERE flapping = 1;
-	CREATE INDEX incidents_resolved_by_seq ON incidents (seq) WHERE status = 'resolved';`,
+	CREATE INDEX incidents_resolved_by_seq ON incidents (seq) WHERE status = 'resolved';
+	CREATE INDEX outbox_target_due ON outbox (target_id, next_attempt_at) WHERE status = 'pending';`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

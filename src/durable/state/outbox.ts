@@ -5,9 +5,6 @@ import { DeliveryStatus } from "../../notify/target";
 import { jsonText } from "../../schema/json";
 import { heldInsert, WriteBehind } from "./write-behind";
 
-/** Due heads of their queues `due` looks among, per notification it may claim. */
-const DUE_WINDOW = 10;
-
 /** A notification queued with its incident's change; held until the push ends. */
 const INSERT_NOTIFICATION = heldInsert(
 	`outbox (id, incident_id, channel_id, target_id, type, event, created_at, give_up_at,
@@ -111,29 +108,43 @@ export class Outbox {
 	 * target leaves room in the batch for the others.
 	 */
 	due(now: number, perTarget: number, limit: number): OutboxRow[] {
-		// Among the earliest due heads only (a row waiting behind another in its queue is passed
-		// over, not counted), so a backlog of thousands costs a batch what a few do; a target whose
-		// rows come later waits for the earlier ones, as it would anyway.
+		// Target by target, each read from its own place in an index: a backlog of thousands
+		// (for one target or many) costs a batch what a few rows do.
+		const heads = this.targetsWithPending().flatMap((targetId) =>
+			this.sql
+				.exec(
+					`SELECT * FROM outbox o INDEXED BY outbox_target_due
+					 WHERE status = 'pending' AND target_id = ?1 AND next_attempt_at <= ?2
+					 AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending'
+						AND p.target_id = o.target_id AND p.incident_id = o.incident_id AND p.seq < o.seq)
+					 ORDER BY next_attempt_at, seq LIMIT ?3`,
+					targetId,
+					now,
+					perTarget,
+				)
+				.toArray()
+				.map((row) => ({ seq: Number(row.seq), row: toRow(row) })),
+		);
+		return heads
+			.sort((a, b) => a.row.next_attempt_at - b.row.next_attempt_at || a.seq - b.seq)
+			.slice(0, limit)
+			.map(({ row }) => row);
+	}
+
+	/** Every target with a pending notification, a deleted one's included: one index seek each. */
+	private targetsWithPending(): string[] {
 		return this.sql
 			.exec(
-				`SELECT o.* FROM outbox o JOIN (
-					SELECT seq, next_attempt_at FROM (
-						SELECT c.seq, c.next_attempt_at, row_number() OVER (
-							PARTITION BY c.target_id ORDER BY c.next_attempt_at, c.seq) AS place
-						FROM (SELECT seq, target_id, next_attempt_at FROM outbox c INDEXED BY outbox_due
-							WHERE status = 'pending' AND next_attempt_at <= ?1
-							AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending'
-								AND p.target_id = c.target_id AND p.incident_id = c.incident_id AND p.seq < c.seq)
-							ORDER BY next_attempt_at, seq LIMIT ?4) c)
-					WHERE place <= ?2 ORDER BY next_attempt_at, seq LIMIT ?3) d ON o.seq = d.seq
-				 ORDER BY d.next_attempt_at, d.seq`,
-				now,
-				perTarget,
-				limit,
-				limit * DUE_WINDOW,
+				`WITH RECURSIVE t(id) AS (
+					SELECT min(target_id) FROM outbox INDEXED BY outbox_target_due WHERE status = 'pending'
+					UNION ALL
+					SELECT (SELECT min(target_id) FROM outbox INDEXED BY outbox_target_due
+						WHERE status = 'pending' AND target_id > t.id)
+					FROM t WHERE t.id IS NOT NULL)
+				 SELECT id FROM t WHERE id IS NOT NULL`,
 			)
 			.toArray()
-			.map(toRow);
+			.map((row) => String(row.id));
 	}
 
 	/**

@@ -99,31 +99,38 @@ export class WriteBehind {
 				this.storage.exec(kind.one, ...only);
 				continue;
 			}
-			for (const json of jsonChunks(rows)) this.storage.exec(kind.many, json);
+			this.writeMany(kind, rows);
 		}
+	}
+
+	/**
+	 * Rows in order, as JSON arrays of rows of up to MAX_JSON_CHARS; a larger row goes by itself
+	 * through the one-row statement, whose bound values are not escaped again as JSON is.
+	 */
+	private writeMany(kind: HeldWrite, rows: readonly HeldValue[][]): void {
+		let parts: string[] = [];
+		let size = 0;
+		const send = () => {
+			if (parts.length > 0) this.storage.exec(kind.many, `[${parts.join(",")}]`);
+			parts = [];
+			size = 0;
+		};
+		for (const row of rows) {
+			const text = JSON.stringify(row);
+			if (text.length > MAX_JSON_CHARS) {
+				send();
+				this.storage.exec(kind.one, ...row);
+				continue;
+			}
+			if (size + text.length > MAX_JSON_CHARS) send();
+			parts.push(text);
+			size += text.length + 1;
+		}
+		send();
 	}
 
 	/** After a rollback: nothing held survives it. */
 	drop(): void {
 		this.held.clear();
 	}
-}
-
-/** Rows as JSON arrays of rows, each under MAX_JSON_CHARS (a single larger row goes alone). */
-function jsonChunks(rows: readonly HeldValue[][]): string[] {
-	const chunks: string[] = [];
-	let parts: string[] = [];
-	let size = 0;
-	for (const row of rows) {
-		const text = JSON.stringify(row);
-		if (parts.length > 0 && size + text.length > MAX_JSON_CHARS) {
-			chunks.push(`[${parts.join(",")}]`);
-			parts = [];
-			size = 0;
-		}
-		parts.push(text);
-		size += text.length + 1;
-	}
-	if (parts.length > 0) chunks.push(`[${parts.join(",")}]`);
-	return chunks;
 }

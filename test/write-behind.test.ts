@@ -1,0 +1,70 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { heldInsert, WriteBehind } from "../src/durable/state/write-behind";
+import { createIntegration, integrationStub } from "./helpers";
+
+/** A scratch table in an integration's object, and what it holds in rowid order. */
+async function withScratch(work: (sql: SqlStorage, rows: () => unknown[]) => void) {
+	const { id } = await createIntegration();
+	await runInDurableObject(integrationStub(id), (_object, state) => {
+		const sql = state.storage.sql;
+		sql.exec("CREATE TABLE scratch (a TEXT, b INTEGER, c REAL)");
+		work(sql, () => sql.exec("SELECT a, b, c FROM scratch ORDER BY rowid").toArray());
+	});
+}
+
+const INTO = heldInsert("scratch (a, b, c)", 3);
+
+describe("rows held within a transaction", () => {
+	it("are written in order, one statement per kind, the same values as one at a time", async () => {
+		await withScratch((sql, rows) => {
+			const statements: string[] = [];
+			const counted = {
+				exec: (query: string, ...bindings: SqlStorageValue[]) => {
+					statements.push(query);
+					return sql.exec(query, ...bindings);
+				},
+			} as unknown as SqlStorage;
+			const behind = new WriteBehind(counted);
+			// 800,000 characters once escaped as JSON: it goes by itself, bound as it is.
+			const huge = '"'.repeat(400_000);
+			behind.run(() => {
+				behind.write(INTO, ["one", 1, 0.5]);
+				behind.write(INTO, [huge, 2, null]);
+				behind.write(INTO, ['{"json":"text"}', 3, 1e21]);
+				behind.write(INTO, ["12", null, -0.25]);
+				expect(rows()).toEqual([]);
+			});
+			expect(rows()).toEqual([
+				{ a: "one", b: 1, c: 0.5 },
+				{ a: huge, b: 2, c: null },
+				{ a: '{"json":"text"}', b: 3, c: 1e21 },
+				{ a: "12", b: null, c: -0.25 },
+			]);
+			// The rows before and after the large one went as JSON, the large one by itself.
+			expect(statements).toEqual([INTO.many, INTO.one, INTO.many]);
+		});
+	});
+
+	it("are written before any other statement reads, and dropped when the work throws", async () => {
+		await withScratch((sql, rows) => {
+			const behind = new WriteBehind(sql);
+			behind.run(() => {
+				behind.write(INTO, ["seen", 1, 1]);
+				const count = behind.sql.exec("SELECT count(*) AS n FROM scratch").one().n;
+				expect(count).toBe(1);
+			});
+			expect(() =>
+				behind.run(() => {
+					behind.write(INTO, ["lost", 2, 2]);
+					throw new Error("rolled back");
+				}),
+			).toThrow("rolled back");
+			behind.flush();
+			expect(rows()).toEqual([{ a: "seen", b: 1, c: 1 }]);
+			// Outside a transaction's work a write goes at once.
+			behind.write(INTO, ["now", 3, 3]);
+			expect(rows()).toHaveLength(2);
+		});
+	});
+});

@@ -2,7 +2,8 @@ import * as z from "zod/mini";
 import type { Alert } from "../../alerts/alert";
 import { Severity } from "../../alerts/event";
 import { IncidentRecord } from "../../incidents/incident";
-import { type Alerts, StoredAlert } from "./alerts";
+import { StoredAlert } from "./alert-rows";
+import type { Alerts } from "./alerts";
 import { oldestResolvedAt, prunable } from "./history";
 import { heldInsert, WriteBehind } from "./write-behind";
 

@@ -76,7 +76,7 @@ describe("what a new alert costs", () => {
 
 		expect(await alarmsUntilIdle(id)).toBe(1);
 		const mirrored = delta(await stub.usage(), pushed, 100);
-		// D1: the incident with its five indexes, and the integration's counters once.
+		// D1: the incident with its key and five listing indexes; the integration's counters once.
 		expect(mirrored.d1_rows_written).toBeLessThanOrEqual(7.1);
 		// Marking what D1 took: one statement for the run, a row (and its index entry) each.
 		expect(mirrored.rows_written).toBeLessThanOrEqual(2.1);

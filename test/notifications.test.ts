@@ -4,6 +4,7 @@ import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { IntegrationDurableObject } from "../src/durable/integration-object";
 import { claim } from "../src/durable/notifications";
+import { aroundExec } from "../src/durable/state/around-exec";
 import { openStores, type Stores } from "../src/durable/state/stores";
 import { buildEvent } from "../src/notify/event";
 import { slack } from "../src/notify/slack";
@@ -266,14 +267,12 @@ describe("a webhook target", () => {
 		const { id } = await notifiedIntegration([]);
 		await runInDurableObject(integrationStub(id), (_object: IntegrationDurableObject, state) => {
 			const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-			const exec = state.storage.sql.exec.bind(state.storage.sql);
-			const counting = {
-				exec: (query: string, ...bindings: SqlStorageValue[]) => {
-					const cursor = exec(query, ...bindings);
-					cursors.push(cursor);
-					return cursor;
-				},
-			} as unknown as SqlStorage;
+			const sql = state.storage.sql;
+			const counting = aroundExec(sql, (query, bindings) => {
+				const cursor = sql.exec(query, ...bindings);
+				cursors.push(cursor);
+				return cursor;
+			});
 			const { outbox } = openStores(counting);
 			const queue = queueIn(outbox);
 			// 3,000 new incidents' notifications, each the head of its queue.

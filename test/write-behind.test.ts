@@ -1,5 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { aroundExec } from "../src/durable/state/around-exec";
 import { heldInsert, WriteBehind } from "../src/durable/state/write-behind";
 import { createIntegration, integrationStub } from "./helpers";
 
@@ -19,12 +20,10 @@ describe("rows held within a transaction", () => {
 	it("are written in order, one statement per kind, the same values as one at a time", async () => {
 		await withScratch((sql, rows) => {
 			const statements: string[] = [];
-			const counted = {
-				exec: (query: string, ...bindings: SqlStorageValue[]) => {
-					statements.push(query);
-					return sql.exec(query, ...bindings);
-				},
-			} as unknown as SqlStorage;
+			const counted = aroundExec(sql, (query, bindings) => {
+				statements.push(query);
+				return sql.exec(query, ...bindings);
+			});
 			const behind = new WriteBehind(counted);
 			// 800,000 characters once escaped as JSON: it goes by itself, bound as it is.
 			const huge = '"'.repeat(400_000);

@@ -1,3 +1,5 @@
+import { aroundExec } from "./around-exec";
+
 /**
  * What the object's storage work costs in the units Cloudflare bills: SQLite rows read and
  * written (the platform reports both on every cursor) and D1 rows (on every result). Counted
@@ -23,24 +25,12 @@ export class Meter {
 	readonly sql: SqlStorage;
 
 	constructor(sql: SqlStorage) {
-		const open = this.open;
-		// Not a Proxy: its traps would cost every statement more than the counting does.
-		this.sql = {
-			exec: <T extends Record<string, SqlStorageValue>>(
-				query: string,
-				...bindings: unknown[]
-			): SqlStorageCursor<T> => {
-				const cursor = sql.exec<T>(query, ...bindings);
-				if (open.length >= MAX_OPEN) this.count();
-				open.push(cursor);
-				return cursor;
-			},
-			get databaseSize() {
-				return sql.databaseSize;
-			},
-			Cursor: sql.Cursor,
-			Statement: sql.Statement,
-		};
+		this.sql = aroundExec(sql, (query, bindings) => {
+			const cursor = sql.exec(query, ...bindings);
+			if (this.open.length >= MAX_OPEN) this.count();
+			this.open.push(cursor);
+			return cursor;
+		});
 	}
 
 	/** Rows a D1 call read and wrote, from its results' `meta`. */

@@ -1,3 +1,5 @@
+import { aroundExec } from "./around-exec";
+
 /**
  * One kind of write that may be held back: the statement for one row (`one`, its `?`s in row
  * order) and the same write for many rows carried as one JSON parameter (`many`, reading
@@ -50,17 +52,10 @@ export class WriteBehind {
 	readonly sql: SqlStorage;
 
 	constructor(private readonly storage: SqlStorage) {
-		this.sql = {
-			exec: <T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]) => {
-				this.flush();
-				return storage.exec<T>(query, ...bindings);
-			},
-			get databaseSize() {
-				return storage.databaseSize;
-			},
-			Cursor: storage.Cursor,
-			Statement: storage.Statement,
-		};
+		this.sql = aroundExec(storage, (query, bindings) => {
+			this.flush();
+			return storage.exec(query, ...bindings);
+		});
 	}
 
 	/** `work`, with writes held until it returns (then written) or throws (then dropped). */

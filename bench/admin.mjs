@@ -1,4 +1,7 @@
-// The admin API as the bench uses it to set up its cases, through Miniflare (never timed).
+// The admin API as the bench uses it to set up its cases, through Miniflare (never timed), and
+// the D1 schema it needs.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 
 export const ADMIN_TOKEN = "bench-admin-token-0123456789abcdef0123";
 
@@ -20,4 +23,18 @@ export async function adminCall(mf, method, path, body) {
 		integrationIds.set(data.integration_key, data.id);
 	}
 	return data;
+}
+
+/** The repository's D1 migrations, applied to a fresh local D1 as `wrangler d1 migrations` would. */
+export async function applyMigrations(mf) {
+	const db = await mf.getD1Database("DB");
+	const dir = path.resolve(import.meta.dirname, "..", "migrations");
+	for (const file of readdirSync(dir).sort()) {
+		const statements = readFileSync(path.join(dir, file), "utf8")
+			.replace(/--.*$/gm, "")
+			.split(";")
+			.map((s) => s.trim())
+			.filter(Boolean);
+		await db.batch(statements.map((s) => db.prepare(s)));
+	}
 }

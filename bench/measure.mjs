@@ -18,6 +18,15 @@ export function cpuMicros(pid) {
 
 export const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** The workerd processes this process started (Miniflare runs one per instance). */
+export function workerdPids() {
+	const out = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)]).toString();
+	return out
+		.split("\n")
+		.filter((line) => line.includes("workerd"))
+		.map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
 /** Under 2% of a core over a window: idle (workerd's own timers stay below it). */
 const IDLE_SHARE = 0.02;
 
@@ -46,7 +55,7 @@ const SAMPLE_MS = 100;
  * Samples the process's CPU every 100 ms until the last 1.5 s held under 2% of a core (or 60 s
  * passed). Returns when that quiet stretch began, when it was seen, and the CPU read then.
  */
-async function untilQuiet(pid) {
+export async function untilQuiet(pid) {
 	const samples = [{ at: performance.now(), cpu: cpuMicros(pid) }];
 	const deadline = samples[0].at + 60_000;
 	for (;;) {

@@ -3,7 +3,7 @@
 // with the V8 inspector on, sends the pushes, and prints the functions with the most self time
 // (worker and Durable Object share one isolate).
 import { sign } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +12,8 @@ import { buildWorker, builtModules } from "../scripts/build.mjs";
 // Node 24 strips the types: the signer the tests use, and the worker's own string-to-sign.
 import { stringToSign } from "../src/sources/sns/message.ts";
 import { makeTestSigningIdentity } from "../test/node/signing-identity.ts";
+import { ADMIN_TOKEN, adminCall, applyMigrations } from "./admin.mjs";
+import { cpuMicros, measureIdle, untilQuiet, workerdPids } from "./measure.mjs";
 
 const require = createRequire(import.meta.url);
 const {
@@ -20,7 +22,6 @@ const {
 	convertV4MiniflareOptions,
 } = createRequire(require.resolve("wrangler"))("miniflare");
 const root = path.resolve(import.meta.dirname, "..");
-const ADMIN_TOKEN = "profile-admin-token-0123456789abcdef0123";
 const INSPECTOR = 9231;
 /**
  * batch: 100 repeats in one request; single: one repeat; sns: a new signed CloudWatch alarm;
@@ -64,54 +65,32 @@ const mf = new Miniflare(
 	}),
 );
 await mf.ready;
-const db = await mf.getD1Database("DB");
-for (const file of readdirSync(path.join(root, "migrations")).sort()) {
-	const statements = readFileSync(path.join(root, "migrations", file), "utf8")
-		.replace(/--.*$/gm, "")
-		.split(";")
-		.map((s) => s.trim())
-		.filter(Boolean);
-	await db.batch(statements.map((s) => db.prepare(s)));
-}
+await applyMigrations(mf);
 /** notified: the targets of its channel (a signed webhook, Slack, PagerDuty), answered 202 here. */
 const TARGETS = [
 	{ type: "webhook", url: "https://receiver.profile.example/hook" },
 	{ type: "slack", url: "https://hooks.slack.com/services/T0/B0/profile" },
 	{ type: "pagerduty", routing_key: "R0123456789abcdefghijklmnopqrstu" },
 ];
-async function adminPost(path, body) {
-	const response = await mf.dispatchFetch(`http://p.local/api/v1${path}`, {
-		method: "POST",
-		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
-		body: JSON.stringify(body),
-	});
-	return (await response.json()).data;
-}
 /** A channel without targets, or (notified) with TARGETS. */
 async function quietChannel() {
-	const channel = await adminPost("/channels", { name: kind });
+	const channel = await adminCall(mf, "POST", "/channels", { name: kind });
 	if (kind === "notified") {
 		for (const target of TARGETS)
-			await adminPost(`/channels/${channel.id}/targets`, { name: "t", ...target });
+			await adminCall(mf, "POST", `/channels/${channel.id}/targets`, { name: "t", ...target });
 	}
 	return channel.id;
 }
-const created = await (
-	await mf.dispatchFetch("http://p.local/api/v1/integrations", {
-		method: "POST",
-		headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, "Content-Type": "application/json" },
-		body: JSON.stringify({
-			name: "p",
-			type: kind === "sns" ? "aws_cloudwatch" : "standard",
-			// New alerts open incidents only where they are routed: a channel without targets.
-			...((kind.startsWith("new") || kind === "notified") && !process.env.PROFILE_UNROUTED
-				? { channel_id: await quietChannel() }
-				: {}),
-			settings: { rate_limit: null, ...JSON.parse(process.env.PROFILE_SETTINGS ?? "{}") },
-		}),
-	})
-).json();
-const key = created.data.integration_key;
+const created = await adminCall(mf, "POST", "/integrations", {
+	name: "p",
+	type: kind === "sns" ? "aws_cloudwatch" : "standard",
+	// New alerts open incidents only where they are routed: a channel without targets.
+	...((kind.startsWith("new") || kind === "notified") && !process.env.PROFILE_UNROUTED
+		? { channel_id: await quietChannel() }
+		: {}),
+	settings: { rate_limit: null, ...JSON.parse(process.env.PROFILE_SETTINGS ?? "{}") },
+});
+const key = created.integration_key;
 const hosts = Array.from({ length: 100 }, (_, i) => `web-${i}`);
 let fresh = 0;
 const newEvent = () => ({
@@ -191,42 +170,21 @@ const send = async () => {
 for (let i = 0; i < WARMUP; i++) await send();
 
 if (process.env.PROFILE_CPU_ONLY) {
-	// workerd's CPU per request, without the profiler: for comparing two builds.
-	const { execFileSync: run } = await import("node:child_process");
-	const pids = run("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)])
-		.toString()
-		.split("\n")
-		.filter((line) => line.includes("workerd"))
-		.map((line) => Number(line.trim().split(/\s+/)[0]));
-	const tick = Number(run("getconf", ["CLK_TCK"]).toString().trim());
-	const cpu = () =>
-		pids.reduce((sum, pid) => {
-			const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-			return sum + ((Number(fields[11]) + Number(fields[12])) / tick) * 1e6;
-		}, 0);
-	// All in: the CPU of the requests and of the work they leave behind (the alarm's mirror and
-	// notifications), until workerd is idle again.
-	const idle = async () => {
-		for (;;) {
-			const before = cpu();
-			await new Promise((resolve) => setTimeout(resolve, 500));
-			if (cpu() - before < 10_000) return;
-		}
-	};
-	await idle();
-	// workerd's own timers, subtracted over each round's length.
-	const idleStart = cpu();
-	await new Promise((resolve) => setTimeout(resolve, 2_000));
-	const idlePerMs = (cpu() - idleStart) / 2_000;
+	// workerd's CPU per request, without the profiler: for comparing two builds. All in, as the
+	// bench measures a case: the requests and the work they leave behind (the alarm's mirror and
+	// notifications) until workerd is quiet again, less its idle rate over that wait.
+	const [pid] = workerdPids();
+	const instance = { pid };
+	await measureIdle([instance], 2_000);
 	const samples = [];
 	const during = [];
 	for (let round = 0; round < 5; round++) {
-		const before = cpu();
-		const started = Date.now();
+		const before = cpuMicros(pid);
 		for (let i = 0; i < REQUESTS; i++) await send();
-		during.push((cpu() - before) / REQUESTS);
-		await idle();
-		samples.push((cpu() - before - idlePerMs * (Date.now() - started)) / REQUESTS);
+		const stopped = performance.now();
+		during.push((cpuMicros(pid) - before) / REQUESTS);
+		const quiet = await untilQuiet(pid);
+		samples.push((quiet.cpu - before - instance.idlePerMs * (quiet.at - stopped)) / REQUESTS);
 	}
 	during.sort((a, b) => a - b);
 	console.log(`while answering (median): ${during[2].toFixed(0)} µs per request`);

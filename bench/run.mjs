@@ -11,9 +11,8 @@
 //
 // `npm run bench -- --against-alertmanager` also runs Prometheus Alertmanager on loopback
 // (bench/alertmanager.mjs) in the same rounds, taking the same kinds of pushes.
-import { execFileSync } from "node:child_process";
 import { sign } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,11 +27,11 @@ import {
 // Node 24 strips the types: the same signer the tests use, and the worker's own string-to-sign.
 import { stringToSign } from "../src/sources/sns/message.ts";
 import { makeTestSigningIdentity } from "../test/node/signing-identity.ts";
-import { ADMIN_TOKEN, adminCall, integrationIds } from "./admin.mjs";
+import { ADMIN_TOKEN, adminCall, applyMigrations, integrationIds } from "./admin.mjs";
 import { alertmanagerAvailable } from "./alertmanager.mjs";
 import { COST_NOTES, costTable, readUsage, usedBetween } from "./cost.mjs";
 import { goals, NEW_BATCH_CASE, SUSTAINED_CASE } from "./goals.mjs";
-import { cpuMicros, measureIdle, median, run, settle } from "./measure.mjs";
+import { cpuMicros, measureIdle, median, run, settle, workerdPids } from "./measure.mjs";
 import { newBatches, quietChannel, sustainedIntake } from "./throughput.mjs";
 import {
 	alertgateTimeToPage,
@@ -126,14 +125,6 @@ async function start(options) {
 	return { mf, pid, url };
 }
 
-function workerdPids() {
-	const out = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(process.pid)]).toString();
-	return out
-		.split("\n")
-		.filter((line) => line.includes("workerd"))
-		.map((line) => Number(line.trim().split(/\s+/)[0]));
-}
-
 const FLOOR_RESPONSE = `new Response('{"request_id":"x","data":{}}', { status: 202, headers: { "Content-Type": "application/json" } })`;
 
 /**
@@ -212,19 +203,6 @@ function floorOptions({ script }) {
 			},
 		],
 	};
-}
-
-async function applyMigrations(mf) {
-	const db = await mf.getD1Database("DB");
-	const dir = path.join(root, "migrations");
-	for (const file of readdirSync(dir).sort()) {
-		const statements = readFileSync(path.join(dir, file), "utf8")
-			.replace(/--.*$/gm, "")
-			.split(";")
-			.map((s) => s.trim())
-			.filter(Boolean);
-		await db.batch(statements.map((s) => db.prepare(s)));
-	}
 }
 
 /** SNS Notifications carrying a CloudWatch ALARM, each signed (SHA-256) like SNS would. */

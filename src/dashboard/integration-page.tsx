@@ -2,8 +2,8 @@ import { type ApiAlert, isMuted } from "../alerts/alert";
 import type { HeartbeatView, PingView, PreviewData } from "../durable/contract";
 import {
 	Ago,
+	AlertCell,
 	ChannelLink,
-	LabelList,
 	Layout,
 	may,
 	SeverityBadge,
@@ -178,11 +178,7 @@ function PreviewResult(props: { outcome: PreviewOutcome; channelNames: Map<strin
 				{alerts.map((alert) => (
 					<tr data-preview={alert.alert_key}>
 						<td>{alert.severity !== null && <SeverityBadge severity={alert.severity} />}</td>
-						<td>
-							{alert.title}
-							<div class="muted">{alert.alert_key}</div>
-							<LabelList labels={alert.labels} />
-						</td>
+						<AlertCell alert={alert} />
 						<td>
 							{alert.status}
 							{alert.silenced_by !== null && <span class="mark">silenced</span>}

@@ -160,6 +160,20 @@ export function LabelList(props: { labels: Record<string, string> }) {
 	);
 }
 
+/** An alert's cell in a table: its title, its key beneath, and its labels. */
+export function AlertCell(props: {
+	alert: { title: string | null; alert_key: string; labels: Record<string, string> };
+}) {
+	const { alert } = props;
+	return (
+		<td>
+			{alert.title}
+			<div class="muted">{alert.alert_key}</div>
+			<LabelList labels={alert.labels} />
+		</td>
+	);
+}
+
 /** A moment as its age ("12m ago"), the exact time in its title. */
 export function Ago(props: { at: string; now: number }) {
 	return (

@@ -2,7 +2,7 @@ import type { InhibitRuleView } from "../admin/inhibit-rules";
 import type { SilenceView } from "../admin/silences";
 import type { ApiAlert } from "../alerts/alert";
 import type { Condition } from "../routing/rules";
-import { Ago, LabelList, Layout, SeverityBadge, Table, type Viewer } from "./layout";
+import { Ago, AlertCell, Layout, SeverityBadge, Table, type Viewer } from "./layout";
 
 /**
  * The dashboard's smaller pages (integrations, silences) and the alert table an integration's
@@ -51,11 +51,7 @@ export function AlertTable(props: { alerts: ApiAlert[]; now: number }) {
 					<td>
 						<SeverityBadge severity={alert.severity} />
 					</td>
-					<td>
-						{alert.title}
-						<div class="muted">{alert.alert_key}</div>
-						<LabelList labels={alert.labels} />
-					</td>
+					<AlertCell alert={alert} />
 					<td>
 						{alert.status} <Marks alert={alert} />
 					</td>

@@ -3,7 +3,14 @@ import { describe, expect, it } from "vitest";
 import { MAX_ROUTINE_ENTRIES } from "../src/durable/state/timeline";
 import { admin, BASE, call, expectError, runAlarm } from "./helpers";
 import { fire, recover } from "./incident-helpers";
-import { later, notifiedIntegration, receivedBodies, unique, webhook } from "./notify-helpers";
+import {
+	acknowledgeThenResolve,
+	later,
+	notifiedIntegration,
+	receivedBodies,
+	unique,
+	webhook,
+} from "./notify-helpers";
 import { clickBody, post, signed } from "./slack-helpers";
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read the entries' fields and assert them
@@ -44,10 +51,7 @@ describe("incident timeline", () => {
 		const [triggered] = await receivedBodies(path);
 		const incidentId: string = triggered.incident.id;
 		await later(id, 5 * MINUTE); // the first repeat
-		expect((await admin("POST", `/incidents/${incidentId}/acknowledge`)).status).toBe(200);
-		await runAlarm(id);
-		expect((await admin("POST", `/incidents/${incidentId}/resolve`)).status).toBe(200);
-		await runAlarm(id);
+		await acknowledgeThenResolve(id, incidentId);
 
 		const entries = await timeline(incidentId);
 		const target = targets[0]?.id;

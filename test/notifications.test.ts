@@ -12,6 +12,7 @@ import { incidentRecord, notificationEvent, warning } from "./factories";
 import { admin, BASE, call, expectError, integrationStub, moveClock, runAlarm } from "./helpers";
 import { createChannel, fire, recover } from "./incident-helpers";
 import {
+	acknowledgeThenResolve,
 	createTarget,
 	deliveries,
 	later,
@@ -74,10 +75,7 @@ describe("a webhook target", () => {
 		).toThrow();
 
 		const incidentId = event.incident.id;
-		expect((await admin("POST", `/incidents/${incidentId}/acknowledge`)).status).toBe(200);
-		await runAlarm(id);
-		expect((await admin("POST", `/incidents/${incidentId}/resolve`)).status).toBe(200);
-		await runAlarm(id);
+		await acknowledgeThenResolve(id, incidentId);
 		const bodies = await receivedBodies(path);
 		expect(bodies.map((body) => body.type)).toEqual([
 			"incident.triggered",

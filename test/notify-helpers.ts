@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import { admin, createIntegration, moveClock, runAlarm } from "./helpers";
 import { createChannel } from "./incident-helpers";
 import type { Received } from "./node/receivers";
@@ -35,6 +36,17 @@ export async function received(match: string): Promise<Received[]> {
 export async function receivedBodies(match: string) {
 	// biome-ignore lint/suspicious/noExplicitAny: tests read the bodies' fields and assert them
 	return (await received(match)).map((r) => JSON.parse(r.body) as any);
+}
+
+/**
+ * A person acknowledges the incident through the API, then resolves it, the integration's alarm
+ * running after each (so its targets hear of both).
+ */
+export async function acknowledgeThenResolve(integrationId: string, incidentId: string) {
+	expect((await admin("POST", `/incidents/${incidentId}/acknowledge`)).status).toBe(200);
+	await runAlarm(integrationId);
+	expect((await admin("POST", `/incidents/${incidentId}/resolve`)).status).toBe(200);
+	await runAlarm(integrationId);
 }
 
 /** Moves the object's clock, then runs its alarm. */

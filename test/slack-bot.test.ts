@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { admin, expectError, runAlarm } from "./helpers";
 import { createChannel, fire, firstIncident } from "./incident-helpers";
 import {
+	acknowledgeThenResolve,
 	createTarget,
 	deliveries,
 	later,
@@ -45,10 +46,7 @@ describe("a Slack bot target", () => {
 		});
 		expect(JSON.stringify(body.blocks)).toContain(incidentId);
 
-		expect((await admin("POST", `/incidents/${incidentId}/acknowledge`)).status).toBe(200);
-		await runAlarm(id);
-		expect((await admin("POST", `/incidents/${incidentId}/resolve`)).status).toBe(200);
-		await runAlarm(id);
+		await acknowledgeThenResolve(id, incidentId);
 		const requests = await received(slackChannel);
 		expect(requests.map((r) => r.url)).toEqual([
 			"https://slack.com/api/chat.postMessage",

@@ -118,7 +118,7 @@ export class Alerts {
 				`UPDATE alerts SET event_count = event_count + (c.value ->> 1),
 					last_event_at = coalesce(c.value ->> 2, last_event_at),
 					last_received_at = coalesce(c.value ->> 3, last_received_at)
-				 FROM json_each(?) AS c WHERE alerts.id = c.value ->> 0`,
+				 FROM jsonb_each(?) AS c WHERE alerts.id = c.value ->> 0`,
 				JSON.stringify(rows.map(([id, c]) => [id, c.added, c.lastEventAt, c.receivedAt])),
 			);
 			return;

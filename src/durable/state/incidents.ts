@@ -209,7 +209,7 @@ export class Incidents {
 	markMirrored(rows: readonly { id: string; version: number }[]): void {
 		if (rows.length === 0) return;
 		this.sql.exec(
-			`UPDATE incidents SET mirrored_version = m.value ->> 1 FROM json_each(?) AS m
+			`UPDATE incidents SET mirrored_version = m.value ->> 1 FROM jsonb_each(?) AS m
 			 WHERE incidents.id = m.value ->> 0 AND incidents.mirrored_version < m.value ->> 1`,
 			JSON.stringify(rows.map((row) => [row.id, row.version])),
 		);

@@ -218,7 +218,7 @@ export class Outbox {
 	markMirrored(rows: readonly { id: string; version: number }[]): void {
 		if (rows.length === 0) return;
 		this.sql.exec(
-			`UPDATE outbox SET mirrored_version = m.value ->> 1 FROM json_each(?) AS m
+			`UPDATE outbox SET mirrored_version = m.value ->> 1 FROM jsonb_each(?) AS m
 			 WHERE outbox.id = m.value ->> 0 AND outbox.mirrored_version < m.value ->> 1`,
 			JSON.stringify(rows.map((row) => [row.id, row.version])),
 		);

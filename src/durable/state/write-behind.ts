@@ -3,7 +3,11 @@ import { aroundExec } from "./around-exec";
 /**
  * One kind of write that may be held back: the statement for one row (`one`, its `?`s in row
  * order) and the same write for many rows carried as one JSON parameter (`many`, reading
- * `r.value ->> i` from `json_each(?) AS r`). Both must write exactly the same rows.
+ * `r.value ->> i` from `jsonb_each(?) AS r`). Both must write exactly the same rows.
+ *
+ * `jsonb_each` (SQLite 3.51: https://sqlite.org/releaselog/3_51_0.html) hands each row over
+ * as JSONB, which `->>` reads as it is; `json_each` hands it over as text, which each `->>`
+ * parsed again, once per column.
  */
 export type HeldWrite = { one: string; many: string };
 
@@ -27,7 +31,7 @@ export function heldInsert(
 	return {
 		one: `${head} VALUES (${values}) ${tail}`,
 		// `WHERE true` lets SQLite's parser tell an upsert's ON CONFLICT from a join's ON.
-		many: `${head} SELECT ${fields} FROM json_each(?) AS r WHERE true ${tail}`,
+		many: `${head} SELECT ${fields} FROM jsonb_each(?) AS r WHERE true ${tail}`,
 	};
 }
 

@@ -125,6 +125,37 @@ describe("what a new alert costs", () => {
 		expect(counts).toEqual({ alerts: 200, incidents: 200, links: 200, entries: 200, flaps: 200 });
 	});
 
+	it("gives new alerts and incidents ids that grow with time, so their index entries go last", async () => {
+		const { id, integration_key } = await unlimitedIntegration();
+		expect((await batch(integration_key, keys("first", 50))).status).toBe(200);
+		await new Promise((resolve) => setTimeout(resolve, 2));
+		expect((await batch(integration_key, keys("second", 50))).status).toBe(200);
+		const rows = await runInDurableObject(integrationStub(id), (_object, state) =>
+			state.storage.sql
+				.exec<{ alert: string; incident: string; key: string }>(
+					`SELECT a.id AS alert, ia.incident_id AS incident, a.alert_key AS key
+					 FROM alerts a JOIN incident_alerts ia ON ia.alert_id = a.id ORDER BY a.seq`,
+				)
+				.toArray(),
+		);
+		expect(rows).toHaveLength(100);
+		const v7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+		for (const row of rows) {
+			expect(row.alert).toMatch(v7);
+			expect(row.incident).toMatch(v7);
+		}
+		// Each later batch's ids sort after every id of the one before.
+		const newest = (prefix: string, column: "alert" | "incident") =>
+			rows
+				.filter((row) => row.key.startsWith(prefix))
+				.map((row) => row[column])
+				.sort();
+		for (const column of ["alert", "incident"] as const) {
+			const last = newest("first", column).at(-1) ?? "";
+			expect(last < (newest("second", column)[0] ?? "")).toBe(true);
+		}
+	});
+
 	it("mirrors a flood of 2,500 new incidents to D1 in two alarm runs, the second at once", async () => {
 		const { id, integration_key } = await unlimitedIntegration();
 		for (let from = 0; from < 2_500; from += 100) {

@@ -2,6 +2,7 @@ import { type Alert, alertToApi } from "../alerts/alert";
 import { OWN_ALERT_KEY_PREFIX } from "../alerts/event";
 import { closeAlert } from "../alerts/lifecycle";
 import { changeToApi } from "../changes/change";
+import { timeOrderedId } from "../ids";
 import { type IncidentRecord, incidentToApi } from "../incidents/incident";
 import {
 	acknowledge,
@@ -26,7 +27,8 @@ import type { Cause } from "./timeline";
  * inside the object's transaction and takes the time from the caller.
  */
 
-export const newId = () => crypto.randomUUID();
+/** Ids that grow with time, which SQLite's indexes take on their last pages (src/ids.ts). */
+export const newId = () => timeOrderedId();
 
 /**
  * Routing is decided once, when the alert opens. In each channel it joins an open incident of

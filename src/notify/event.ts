@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { type Alert, AlertStatus, iso, isoOrNull } from "../alerts/alert";
 import { Labels, Severity } from "../alerts/event";
+import { timeOrderedId } from "../ids";
 import { Incident, type IncidentRecord } from "../incidents/incident";
 import { ActionLinks } from "./action-links";
 import { EventType } from "./target";
@@ -69,8 +70,8 @@ export const NotificationEvent = z.object({
 });
 export type NotificationEvent = z.infer<typeof NotificationEvent>;
 
-/** `evt_` and a random UUID's 32 hex digits. */
-export const newEventId = () => `evt_${crypto.randomUUID().replaceAll("-", "")}`;
+/** `evt_` and the 32 hex digits of a UUID that grows with time (src/ids.ts): each keys a queued row. */
+export const newEventId = () => `evt_${timeOrderedId().replaceAll("-", "")}`;
 
 export function buildEvent(input: {
 	type: NotificationEvent["type"];

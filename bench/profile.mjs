@@ -81,16 +81,23 @@ async function quietChannel() {
 	}
 	return channel.id;
 }
-const created = await adminCall(mf, "POST", "/integrations", {
-	name: "p",
-	type: kind === "sns" ? "aws_cloudwatch" : "standard",
-	// New alerts open incidents only where they are routed: a channel without targets.
-	...((kind.startsWith("new") || kind === "notified") && !process.env.PROFILE_UNROUTED
-		? { channel_id: await quietChannel() }
-		: {}),
-	settings: { rate_limit: null, ...JSON.parse(process.env.PROFILE_SETTINGS ?? "{}") },
-});
-const key = created.integration_key;
+/** More than one spreads the requests round-robin, for runs longer than one integration's cap. */
+const INTEGRATIONS = Number(process.env.PROFILE_INTEGRATIONS ?? 1);
+const channelId =
+	(kind.startsWith("new") || kind === "notified") && !process.env.PROFILE_UNROUTED
+		? await quietChannel()
+		: undefined;
+const keys = [];
+for (let i = 0; i < INTEGRATIONS; i++) {
+	const created = await adminCall(mf, "POST", "/integrations", {
+		name: `p${i}`,
+		type: kind === "sns" ? "aws_cloudwatch" : "standard",
+		// New alerts open incidents only where they are routed: a channel without targets.
+		...(channelId ? { channel_id: channelId } : {}),
+		settings: { rate_limit: null, ...JSON.parse(process.env.PROFILE_SETTINGS ?? "{}") },
+	});
+	keys.push(created.integration_key);
+}
 const hosts = Array.from({ length: 100 }, (_, i) => `web-${i}`);
 let fresh = 0;
 const newEvent = () => ({
@@ -115,8 +122,10 @@ const body =
 				alert_key: "latency",
 				labels: { service: "web" },
 			});
-const url = `http://p.local/push/${key}${kind.includes("batch") ? "/batch" : ""}`;
 let sent = 0;
+let requested = 0;
+const url = () =>
+	`http://p.local/push/${keys[requested++ % keys.length]}${kind.includes("batch") ? "/batch" : ""}`;
 /** A new signed SNS Notification each time: a CloudWatch alarm still in ALARM, one second on. */
 function snsNotification() {
 	const n = sent++;
@@ -151,7 +160,7 @@ function snsNotification() {
 }
 const send = async () => {
 	const sns = kind === "sns";
-	const response = await mf.dispatchFetch(url, {
+	const response = await mf.dispatchFetch(url(), {
 		method: "POST",
 		headers: sns
 			? { "Content-Type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": "Notification" }
@@ -243,7 +252,7 @@ for (const [name, count] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 45)) 
 		`${((count / total) * 100).toFixed(1).padStart(5)}%  ${((count * interval) / REQUESTS).toFixed(1).padStart(6)} µs/req  ${name}`,
 	);
 }
-const WRAPPERS = new Set(["exec", "flush", "run"]);
+const WRAPPERS = new Set(["exec", "flush", "run", "writeMany", "send", ""]);
 // Who calls the native functions that take the most: their callers' share.
 const parent = new Map();
 for (const node of profile.nodes)
@@ -252,7 +261,8 @@ for (const native of ["exec", "(program)", "transactionSync"]) {
 	const callers = new Map();
 	for (const [id, count] of counts) {
 		if (byId.get(id).callFrame.functionName !== native) continue;
-		// Past the storage wrappers (the meter's and the write-behind's `exec`, and `flush`).
+		// Past the storage wrappers (the meter's and the write-behind's `exec` and flushes, and the
+		// anonymous functions `aroundExec` makes).
 		let up = byId.get(parent.get(id));
 		const via = [];
 		while (up !== undefined && WRAPPERS.has(up.callFrame.functionName)) {

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { Usage } from "../src/durable/state/meter";
 import { admin, alarmAt, call, createIntegration, integrationStub, runAlarm } from "./helpers";
 import { createChannel } from "./incident-helpers";
+import { notifiedIntegration, received, unique, webhook } from "./notify-helpers";
 
 /**
  * What a new alert costs in the units Cloudflare bills: the integration object's SQLite rows
@@ -167,5 +168,45 @@ describe("what a new alert costs", () => {
 		expect(await runAlarm(id)).toBe(true);
 		expect(await mirroredCount(id)).toBe(2_500);
 		expect(await alarmsUntilIdle(id)).toBe(0);
+	});
+
+	it("an alarm run sends an incident's three notifications, claiming and settling each batch in one statement", async () => {
+		const path = unique("costs");
+		const { integration_key, id } = await notifiedIntegration([
+			webhook(`${path}/a`),
+			webhook(`${path}/b`),
+			webhook(`${path}/c`),
+		]);
+		expect((await batch(integration_key, ["paged"])).status).toBe(200);
+		const statements: string[] = [];
+		await runInDurableObject(integrationStub(id), (_object, state) => {
+			const sql = state.storage.sql;
+			const exec = sql.exec.bind(sql);
+			Object.assign(sql, {
+				exec: (query: string, ...bindings: SqlStorageValue[]) => {
+					statements.push(query.replace(/\s+/g, " "));
+					return exec(query, ...bindings);
+				},
+			});
+		});
+		await runAlarm(id);
+		expect(await received(path)).toHaveLength(3);
+		const changes = statements.filter((query) => query.startsWith("UPDATE outbox SET status"));
+		// One claim, one settle: not one of each per notification.
+		expect(changes).toHaveLength(2);
+		// Its incident read once, its timeline's count of routine entries written by one statement
+		// and held twice, its three entries in one.
+		expect(
+			statements.filter((query) => query.startsWith("SELECT * FROM incidents WHERE id")),
+		).toHaveLength(1);
+		expect(
+			statements.filter((query) => query.includes("INTO incident_timeline_counts")),
+		).toHaveLength(2);
+		expect(statements.filter((query) => query.includes("INTO incident_timeline ("))).toHaveLength(
+			1,
+		);
+		const timeline = (await admin("GET", `/incidents?integration_id=${id}`)).body.data.incidents;
+		const entries = (await admin("GET", `/incidents/${timeline[0].id}/timeline`)).body.data.entries;
+		expect(entries.filter((entry: { type: string }) => entry.type === "notified")).toHaveLength(3);
 	});
 });

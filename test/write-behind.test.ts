@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { aroundExec } from "../src/durable/state/around-exec";
-import { heldInsert, WriteBehind } from "../src/durable/state/write-behind";
+import { type HeldWrite, heldInsert, WriteBehind } from "../src/durable/state/write-behind";
 import { createIntegration, integrationStub } from "./helpers";
 
 /** A scratch table in an integration's object, and what it holds in rowid order. */
@@ -64,6 +64,40 @@ describe("rows held within a transaction", () => {
 			// Outside a transaction's work a write goes at once.
 			behind.write(INTO, ["now", 3, 3]);
 			expect(rows()).toHaveLength(2);
+		});
+	});
+});
+
+describe("changes held to rows of one table", () => {
+	/** A change of a scratch row's b, its a last (the row it changes). */
+	const CHANGE: HeldWrite = {
+		one: "UPDATE scratch SET b = b + ? WHERE a = ?",
+		many: `UPDATE scratch SET b = b + (r.value ->> 0) FROM jsonb_each(?) AS r
+			WHERE scratch.a = r.value ->> 1`,
+	};
+
+	it("go in one statement, and a second change to a row held writes the first before it", async () => {
+		await withScratch((sql, rows) => {
+			for (const a of ["x", "y", "z"]) sql.exec("INSERT INTO scratch VALUES (?, 0, 0)", a);
+			const statements: string[] = [];
+			const counted = aroundExec(sql, (query, bindings) => {
+				statements.push(query);
+				return sql.exec(query, ...bindings);
+			});
+			const behind = new WriteBehind(counted);
+			behind.run(() => {
+				behind.write(CHANGE, [1, "x"], "x");
+				behind.write(CHANGE, [10, "y"], "y");
+				behind.write(CHANGE, [100, "z"], "z");
+				// x again: one UPDATE … FROM would apply only one of x's two changes.
+				behind.write(CHANGE, [1_000, "x"], "x");
+			});
+			expect(rows()).toEqual([
+				{ a: "x", b: 1_001, c: 0 },
+				{ a: "y", b: 10, c: 0 },
+				{ a: "z", b: 100, c: 0 },
+			]);
+			expect(statements).toEqual([CHANGE.many, CHANGE.one]);
 		});
 	});
 });

@@ -287,15 +287,28 @@ export function settle(
 	now: number,
 	random: () => number = Math.random,
 ): void {
+	// An incident pruned while its notifications were on their way took its timeline with it.
+	// Read once per incident: its targets' attempts come back together.
+	const kept = new Map<string, boolean>();
+	const isKept = (id: string) => {
+		const known = kept.get(id);
+		if (known !== undefined) return known;
+		const found = s.incidents.get(id) !== null;
+		kept.set(id, found);
+		return found;
+	};
 	for (const { claimed, attempt: result } of results) {
 		const { row } = claimed;
-		const common = { last_status: result.status, last_error: result.detail };
 		const next = now + retryDelay(row.attempts, result.retryAfterMs, random());
 		const givesUp = result.outcome === "rejected" || next > row.give_up_at;
-		recordAttempt(s, row, claimed.target, result, givesUp, now);
+		if (isKept(row.incident_id)) recordAttempt(s, row, claimed.target, result, givesUp, now);
 		if (result.outcome === "delivered") {
-			s.outbox.update(row, { ...common, status: "delivered", last_error: null });
-		} else if (result.outcome === "rejected") {
+			// No excerpt of the answer is kept (nor worked out) for a delivered notification.
+			s.outbox.update(row, { last_status: result.status, status: "delivered", last_error: null });
+			continue;
+		}
+		const common = { last_status: result.status, last_error: result.detail };
+		if (result.outcome === "rejected") {
 			s.outbox.update(row, { ...common, status: "failed" });
 		} else {
 			if (next > row.give_up_at) {

@@ -59,7 +59,7 @@ export function recordEscalation(
 	s.timeline.add(incidentId, now, "escalated", { ...targetOf(target), repeat });
 }
 
-/** One attempt to deliver a notification, and what came of it. */
+/** One attempt to deliver a notification, and what came of it, on an incident still kept. */
 export function recordAttempt(
 	s: Stores,
 	row: OutboxRow,
@@ -68,8 +68,6 @@ export function recordAttempt(
 	failedForGood: boolean,
 	now: number,
 ): void {
-	// Pruned while its notification was on its way: its timeline went with it.
-	if (s.incidents.get(row.incident_id) === null) return;
 	const outcome =
 		attempt.outcome === "delivered" ? "delivered" : failedForGood ? "failed" : "retry";
 	s.timeline.add(row.incident_id, now, "notified", {

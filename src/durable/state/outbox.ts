@@ -3,7 +3,7 @@ import { NotificationEvent } from "../../notify/event";
 import type { SlackMessage } from "../../notify/slack";
 import { DeliveryStatus } from "../../notify/target";
 import { jsonText } from "../../schema/json";
-import { heldInsert, WriteBehind } from "./write-behind";
+import { type HeldWrite, heldInsert, WriteBehind } from "./write-behind";
 
 /** A notification queued with its incident's change; held until the push ends. */
 const INSERT_NOTIFICATION = heldInsert(
@@ -21,6 +21,19 @@ const PUT_TARGET_STATE = heldInsert(
 			escalate_at = excluded.escalate_at, repeats_sent = excluded.repeats_sent`,
 	},
 );
+
+/**
+ * A queued notification's new state (its id last), held like the rows a push writes: an alarm
+ * run claims and settles its batch in one statement each.
+ */
+const UPDATE_NOTIFICATION: HeldWrite = {
+	one: `UPDATE outbox SET status = ?, attempts = ?, give_up_at = ?, next_attempt_at = ?,
+		last_attempt_at = ?, last_status = ?, last_error = ?, version = version + 1 WHERE id = ?`,
+	many: `UPDATE outbox SET status = r.value ->> 0, attempts = r.value ->> 1,
+		give_up_at = r.value ->> 2, next_attempt_at = r.value ->> 3, last_attempt_at = r.value ->> 4,
+		last_status = r.value ->> 5, last_error = r.value ->> 6, version = version + 1
+		FROM jsonb_each(?) AS r WHERE outbox.id = r.value ->> 7`,
+};
 
 /**
  * The notification outbox and each incident's escalation state. A row is written in the same
@@ -168,16 +181,18 @@ export class Outbox {
 		>,
 	): OutboxRow {
 		const next = { ...current, ...change };
-		this.sql.exec(
-			`UPDATE outbox SET status = ?, attempts = ?, give_up_at = ?, next_attempt_at = ?,
-				last_attempt_at = ?, last_status = ?, last_error = ?, version = version + 1 WHERE id = ?`,
-			next.status,
-			next.attempts,
-			next.give_up_at,
-			next.next_attempt_at,
-			next.last_attempt_at,
-			next.last_status,
-			next.last_error,
+		this.behind.write(
+			UPDATE_NOTIFICATION,
+			[
+				next.status,
+				next.attempts,
+				next.give_up_at,
+				next.next_attempt_at,
+				next.last_attempt_at,
+				next.last_status,
+				next.last_error,
+				current.id,
+			],
 			current.id,
 		);
 		if (next.status === "pending") this.schedule(next.next_attempt_at);

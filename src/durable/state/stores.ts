@@ -84,6 +84,7 @@ export function openStores(storage: SqlStorage): Stores {
 export function forgetCopies(s: Stores): void {
 	s.behind.drop();
 	s.flaps.forget();
+	s.timeline.forgetCounts();
 	s.meta.forget();
 	s.settings.forget();
 	s.routing.forget();

@@ -18,6 +18,12 @@ export const MAX_ROUTINE_ENTRIES = 300;
 const ALWAYS_KEPT: ReadonlySet<string> = new Set(["triggered", "acknowledged", "resolved"]);
 
 const INSERT_ENTRY = heldInsert("incident_timeline (incident_id, at, type, detail)", 4);
+/** An incident's routine entries offered so far, when the object already knows the count. */
+const SET_COUNT = heldInsert("incident_timeline_counts (incident_id, entries)", 2, {
+	tail: "ON CONFLICT (incident_id) DO UPDATE SET entries = excluded.entries",
+});
+/** Counts remembered at most; past this the memory starts over (each is one read to relearn). */
+const MAX_COUNTS_KNOWN = 1_000;
 
 const Row = z.object({
 	seq: z.number(),
@@ -32,6 +38,13 @@ const Row = z.object({
  * row, not a count over the entries). Deleted with their incident.
  */
 export class Timeline {
+	/**
+	 * Counts this object wrote, by incident (it is their only writer), so an entry for an incident
+	 * seen before is a held write, not a statement of its own: three targets told of one incident
+	 * add three. Forgotten with the incident and whenever a transaction rolls back.
+	 */
+	private readonly counts = new Map<string, number>();
+
 	constructor(
 		private readonly sql: SqlStorage,
 		private readonly behind = new WriteBehind(sql),
@@ -39,13 +52,7 @@ export class Timeline {
 
 	add(incidentId: string, at: number, type: TimelineRecord["type"], detail: TimelineDetail = {}) {
 		if (!ALWAYS_KEPT.has(type)) {
-			const { entries } = this.sql
-				.exec<{ entries: number }>(
-					`INSERT INTO incident_timeline_counts (incident_id, entries) VALUES (?, 1)
-					 ON CONFLICT (incident_id) DO UPDATE SET entries = entries + 1 RETURNING entries`,
-					incidentId,
-				)
-				.one();
+			const entries = this.count(incidentId);
 			if (entries > MAX_ROUTINE_ENTRIES + 1) return;
 			if (entries === MAX_ROUTINE_ENTRIES + 1) {
 				this.insert(incidentId, at, "truncated", {});
@@ -53,6 +60,31 @@ export class Timeline {
 			}
 		}
 		this.insert(incidentId, at, type, detail);
+	}
+
+	/** One more routine entry offered for the incident: how many now. */
+	private count(incidentId: string): number {
+		const known = this.counts.get(incidentId);
+		if (known !== undefined) {
+			this.behind.write(SET_COUNT, [incidentId, known + 1]);
+			this.counts.set(incidentId, known + 1);
+			return known + 1;
+		}
+		const { entries } = this.sql
+			.exec<{ entries: number }>(
+				`INSERT INTO incident_timeline_counts (incident_id, entries) VALUES (?, 1)
+				 ON CONFLICT (incident_id) DO UPDATE SET entries = entries + 1 RETURNING entries`,
+				incidentId,
+			)
+			.one();
+		if (this.counts.size >= MAX_COUNTS_KNOWN) this.counts.clear();
+		this.counts.set(incidentId, entries);
+		return entries;
+	}
+
+	/** After a rollback: the counts written in it are not there. */
+	forgetCounts(): void {
+		this.counts.clear();
 	}
 
 	/** Held until the push ends: entries of one incident keep their order. */
@@ -81,5 +113,6 @@ export class Timeline {
 	forget(incidentId: string): void {
 		this.sql.exec("DELETE FROM incident_timeline WHERE incident_id = ?", incidentId);
 		this.sql.exec("DELETE FROM incident_timeline_counts WHERE incident_id = ?", incidentId);
+		this.counts.delete(incidentId);
 	}
 }

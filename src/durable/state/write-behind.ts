@@ -51,6 +51,8 @@ const MAX_JSON_CHARS = 512 * 1024;
  */
 export class WriteBehind {
 	private readonly held = new Map<HeldWrite, HeldValue[][]>();
+	/** Of the kinds written with a key: the keys of the rows held. */
+	private readonly keys = new Map<HeldWrite, Set<string>>();
 	private depth = 0;
 	/** The object's SQL storage, with what is held written before each statement. */
 	readonly sql: SqlStorage;
@@ -70,17 +72,28 @@ export class WriteBehind {
 			this.flush();
 			return result;
 		} catch (error) {
-			this.held.clear();
+			this.drop();
 			throw error;
 		} finally {
 			this.depth--;
 		}
 	}
 
-	write(kind: HeldWrite, row: HeldValue[]): void {
+	/**
+	 * `row` written now or held. `key`, for a kind whose `many` is an UPDATE … FROM, names the row
+	 * it changes: SQLite applies only one of several source rows that match one target row, so a
+	 * second change to a row already held writes what is held first.
+	 */
+	write(kind: HeldWrite, row: HeldValue[], key?: string): void {
 		if (this.depth === 0) {
 			this.storage.exec(kind.one, ...row);
 			return;
+		}
+		if (key !== undefined) {
+			if (this.keys.get(kind)?.has(key) === true) this.flush();
+			const keys = this.keys.get(kind);
+			if (keys === undefined) this.keys.set(kind, new Set([key]));
+			else keys.add(key);
 		}
 		const rows = this.held.get(kind);
 		if (rows === undefined) this.held.set(kind, [row]);
@@ -92,6 +105,7 @@ export class WriteBehind {
 		if (this.held.size === 0) return;
 		const held = [...this.held];
 		this.held.clear();
+		this.keys.clear();
 		for (const [kind, rows] of held) {
 			const [only] = rows;
 			if (rows.length === 1 && only !== undefined) {
@@ -107,6 +121,12 @@ export class WriteBehind {
 	 * through the one-row statement, whose bound values are not escaped again as JSON is.
 	 */
 	private writeMany(kind: HeldWrite, rows: readonly HeldValue[][]): void {
+		// Most often all of them fit in one: one JSON.stringify, not one per row.
+		const whole = JSON.stringify(rows);
+		if (whole.length <= MAX_JSON_CHARS) {
+			this.storage.exec(kind.many, whole);
+			return;
+		}
 		let parts: string[] = [];
 		let size = 0;
 		const send = () => {
@@ -131,5 +151,6 @@ export class WriteBehind {
 	/** After a rollback: nothing held survives it. */
 	drop(): void {
 		this.held.clear();
+		this.keys.clear();
 	}
 }

@@ -31,8 +31,11 @@ export type Attempt = {
 	outcome: "delivered" | "retry" | "rejected";
 	/** The HTTP status, or null when no answer came (timeout, network error, refused URL). */
 	status: number | null;
-	/** A short, secret-free description of what happened. */
-	detail: string;
+	/**
+	 * A short, secret-free description of what happened. Of a delivered attempt, worked out
+	 * when read (nothing stores it).
+	 */
+	readonly detail: string;
 	/** From `Retry-After` on 429 and 503. */
 	retryAfterMs: number | null;
 	/** A Slack bot's message: the one posted (kept for updates), or null when it is gone. */
@@ -119,24 +122,47 @@ async function exchange(
 	const sent = [request.headers["webhook-signature"], request.headers.Authorization];
 	const hidden = [...secrets, ...sent.filter((value) => value !== undefined)];
 	const { text, cut } = await readStart(response, answerBytes);
-	const excerpt = clean(text, { url: request.url, secrets: hidden }, cut);
 	const status = response.status;
-	const detail = `HTTP ${status}${excerpt === "" ? "" : `: ${excerpt}`}`;
 	const tidy = (words: string) => clean(words, { url: request.url, secrets: hidden });
-	return { status, headers: response.headers, text, detail, tidy };
+	// Made when read: a delivered notification keeps no excerpt, and masking an answer works out
+	// every spelling of the attempt's own signature, a new one each time.
+	let detail: string | undefined;
+	const describe = () => {
+		if (detail !== undefined) return detail;
+		const excerpt = clean(text, { url: request.url, secrets: hidden }, cut);
+		detail = `HTTP ${status}${excerpt === "" ? "" : `: ${excerpt}`}`;
+		return detail;
+	};
+	return {
+		status,
+		headers: response.headers,
+		text,
+		get detail() {
+			return describe();
+		},
+		tidy,
+	};
 }
 
 /** What an HTTP answer means for the notification, by its status. */
-function judge({ status, headers, detail }: Answer, now: number): Attempt {
+function judge(answer: Answer, now: number): Attempt {
+	const { status, headers } = answer;
 	if (status >= 200 && status < 300) {
-		return { outcome: "delivered", status, detail, retryAfterMs: null };
+		return {
+			outcome: "delivered",
+			status,
+			get detail() {
+				return answer.detail;
+			},
+			retryAfterMs: null,
+		};
 	}
 	if (status === 408 || status === 429 || status >= 500) {
 		const retryAfterMs = retryAfter(headers.get("Retry-After"), now);
-		return { outcome: "retry", status, detail, retryAfterMs };
+		return { outcome: "retry", status, detail: answer.detail, retryAfterMs };
 	}
 	const why = status >= 300 && status < 400 ? " (redirects are not followed)" : "";
-	return { outcome: "rejected", status, detail: detail + why, retryAfterMs: null };
+	return { outcome: "rejected", status, detail: answer.detail + why, retryAfterMs: null };
 }
 
 /** The first bytes of a body, as text; the rest is never read (then `cut`). */

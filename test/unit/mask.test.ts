@@ -30,6 +30,16 @@ describe("target secrets in a receiver's answer", () => {
 		expect(sent.outcome).toBe("rejected");
 	});
 
+	it("leave none in a delivered answer's detail, worked out only when it is read", async () => {
+		const body = `thanks, got /services/T0AB12CD3/B0EF45GH6/${SLACK_TOKEN}`;
+		const request = { url: SLACK, headers: {}, body: "{}" };
+		const sent = await attempt(request, [], strict, answering(200, body));
+		expect(sent.outcome).toBe("delivered");
+		expect(sent.detail).toBe(`HTTP 200: thanks, got /services/${MASK}/${MASK}/${MASK}`);
+		// A copy (the admin API's test send answers with one) carries the same text.
+		expect({ ...sent }.detail).toBe(sent.detail);
+	});
+
 	it("leave no Teams signature, plain or percent-encoded", () => {
 		const target = { url: TEAMS, secrets: [] };
 		for (const echo of [

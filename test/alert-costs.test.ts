@@ -209,4 +209,34 @@ describe("what a new alert costs", () => {
 		const entries = (await admin("GET", `/incidents/${timeline[0].id}/timeline`)).body.data.entries;
 		expect(entries.filter((entry: { type: string }) => entry.type === "notified")).toHaveLength(3);
 	});
+
+	it("a notification costs at most 19 SQLite rows written, queued to delivered, and 5 in D1", async () => {
+		const path = unique("rows");
+		const quiet = await unlimitedIntegration();
+		const paged = await notifiedIntegration([
+			webhook(`${path}/a`),
+			webhook(`${path}/b`),
+			webhook(`${path}/c`),
+		]);
+		/** What a push of `count` new alerts and the alarm runs after it wrote, per alert. */
+		const cost = async ({ id, integration_key }: { id: string; integration_key: string }) => {
+			const stub = integrationStub(id);
+			await batch(integration_key, keys("warm", 20));
+			await alarmsUntilIdle(id);
+			const start = await stub.usage();
+			expect((await batch(integration_key, keys("paged", 20))).status).toBe(200);
+			await alarmsUntilIdle(id);
+			return delta(await stub.usage(), start, 20);
+		};
+		const without = await cost(quiet);
+		const told = await cost(paged);
+		expect(await received(path)).toHaveLength(3 * 40);
+		// Each alert told three targets: what that added, per notification.
+		const perNotification = (told.rows_written - without.rows_written) / 3;
+		// The row with its five indexes, the target's state (2), claimed and settled (the row and
+		// the partial indexes it enters and leaves), its timeline entry and counter, its mirror mark.
+		expect(perNotification).toBeLessThanOrEqual(19);
+		// D1: the delivery with its key and three listing indexes, written once it was delivered.
+		expect((told.d1_rows_written - without.d1_rows_written) / 3).toBeLessThanOrEqual(5.1);
+	});
 });

@@ -73,6 +73,14 @@ const TargetState = z.object({
 export type TargetState = z.infer<typeof TargetState>;
 
 const AtRow = z.object({ at: z.nullable(z.number()) });
+
+/** `t(id)`: every target with a pending notification, one index seek each (then a null). */
+const TARGETS_WITH_PENDING = `WITH RECURSIVE t(id) AS (
+	SELECT min(target_id) FROM outbox INDEXED BY outbox_target_due WHERE status = 'pending'
+	UNION ALL
+	SELECT (SELECT min(target_id) FROM outbox INDEXED BY outbox_target_due
+		WHERE status = 'pending' AND target_id > t.id)
+	FROM t WHERE t.id IS NOT NULL)`;
 const SlackMessageRow = z.object({ channel: z.string(), ts: z.string() });
 const IdRow = z.object({ target_id: z.string() });
 
@@ -147,15 +155,7 @@ export class Outbox {
 	/** Every target with a pending notification, a deleted one's included: one index seek each. */
 	private targetsWithPending(): string[] {
 		return this.sql
-			.exec(
-				`WITH RECURSIVE t(id) AS (
-					SELECT min(target_id) FROM outbox INDEXED BY outbox_target_due WHERE status = 'pending'
-					UNION ALL
-					SELECT (SELECT min(target_id) FROM outbox INDEXED BY outbox_target_due
-						WHERE status = 'pending' AND target_id > t.id)
-					FROM t WHERE t.id IS NOT NULL)
-				 SELECT id FROM t WHERE id IS NOT NULL`,
-			)
+			.exec(`${TARGETS_WITH_PENDING} SELECT id FROM t WHERE id IS NOT NULL`)
 			.toArray()
 			.map((row) => String(row.id));
 	}
@@ -199,10 +199,14 @@ export class Outbox {
 		return { ...next, version: current.version + 1 };
 	}
 
-	/** When the next pending notification is due (null: none). */
+	/** When the next pending notification is due (null: none): each target's soonest, one seek. */
 	nextDueAt(): number | null {
 		const row = this.sql
-			.exec("SELECT min(next_attempt_at) AS at FROM outbox WHERE status = 'pending'")
+			.exec(
+				`${TARGETS_WITH_PENDING}
+				 SELECT min((SELECT min(next_attempt_at) FROM outbox INDEXED BY outbox_target_due
+					WHERE status = 'pending' AND target_id = t.id)) AS at FROM t WHERE id IS NOT NULL`,
+			)
 			.one();
 		return AtRow.parse(row).at;
 	}

@@ -2,7 +2,15 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Usage } from "../src/durable/state/meter";
-import { admin, alarmAt, call, createIntegration, integrationStub, runAlarm } from "./helpers";
+import {
+	admin,
+	alarmAt,
+	call,
+	createIntegration,
+	integrationStub,
+	runAlarm,
+	statementsOf,
+} from "./helpers";
 import { createChannel } from "./incident-helpers";
 import { notifiedIntegration, received, unique, webhook } from "./notify-helpers";
 
@@ -94,17 +102,7 @@ describe("what a new alert costs", () => {
 		const { id, integration_key } = await unlimitedIntegration();
 		await batch(integration_key, keys("warm", 100));
 		await alarmsUntilIdle(id);
-		const statements: string[] = [];
-		await runInDurableObject(integrationStub(id), (_object, state) => {
-			const sql = state.storage.sql;
-			const exec = sql.exec.bind(sql);
-			Object.assign(sql, {
-				exec: (query: string, ...bindings: SqlStorageValue[]) => {
-					statements.push(query);
-					return exec(query, ...bindings);
-				},
-			});
-		});
+		const statements = await statementsOf(id);
 		const reply = await batch(integration_key, keys("held", 100));
 		expect(reply.status).toBe(200);
 		expect((reply.body.data as { results: unknown[] }).results).toHaveLength(100);
@@ -178,17 +176,7 @@ describe("what a new alert costs", () => {
 			webhook(`${path}/c`),
 		]);
 		expect((await batch(integration_key, ["paged"])).status).toBe(200);
-		const statements: string[] = [];
-		await runInDurableObject(integrationStub(id), (_object, state) => {
-			const sql = state.storage.sql;
-			const exec = sql.exec.bind(sql);
-			Object.assign(sql, {
-				exec: (query: string, ...bindings: SqlStorageValue[]) => {
-					statements.push(query.replace(/\s+/g, " "));
-					return exec(query, ...bindings);
-				},
-			});
-		});
+		const statements = await statementsOf(id);
 		await runAlarm(id);
 		expect(await received(path)).toHaveLength(3);
 		const changes = statements.filter((query) => query.startsWith("UPDATE outbox SET status"));

@@ -123,6 +123,28 @@ export function integrationStub(id: string) {
 }
 
 /**
+ * Every SQL statement the integration's object runs from now on, in order, as `shape` writes it
+ * (by default with its white space collapsed).
+ */
+export async function statementsOf(
+	id: string,
+	shape = (query: string) => query.trim().replace(/\s+/g, " "),
+): Promise<string[]> {
+	const seen: string[] = [];
+	await runInDurableObject(integrationStub(id), (_object, state) => {
+		const sql = state.storage.sql;
+		const exec = sql.exec.bind(sql);
+		Object.assign(sql, {
+			exec: (query: string, ...bindings: unknown[]) => {
+				seen.push(shape(query));
+				return exec(query, ...bindings);
+			},
+		});
+	});
+	return seen;
+}
+
+/**
  * Runs the integration's alarm, as workerd would when it is due: what it sends goes out, what
  * it mirrors lands in D1, what expired is resolved or pruned. Answers whether an alarm was set.
  */

@@ -193,8 +193,8 @@ describe("what a new alert costs", () => {
 		expect(statements.filter((query) => query.includes("INTO incident_timeline ("))).toHaveLength(
 			1,
 		);
-		const timeline = (await admin("GET", `/incidents?integration_id=${id}`)).body.data.incidents;
-		const entries = (await admin("GET", `/incidents/${timeline[0].id}/timeline`)).body.data.entries;
+		const [incident] = (await admin("GET", `/incidents?integration_id=${id}`)).body.data.incidents;
+		const entries = (await admin("GET", `/incidents/${incident.id}/timeline`)).body.data.entries;
 		expect(entries.filter((entry: { type: string }) => entry.type === "notified")).toHaveLength(3);
 	});
 
@@ -206,7 +206,7 @@ describe("what a new alert costs", () => {
 			webhook(`${path}/b`),
 			webhook(`${path}/c`),
 		]);
-		/** What a push of `count` new alerts and the alarm runs after it wrote, per alert. */
+		/** What 20 new alerts (after 20 that warm up) and the alarm runs after them wrote, per alert. */
 		const cost = async ({ id, integration_key }: { id: string; integration_key: string }) => {
 			const stub = integrationStub(id);
 			await batch(integration_key, keys("warm", 20));

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import type { Alert, AlertStatus } from "../../alerts/alert";
 import { changingColumns, onlyCounted, StoredAlert, UPSERT_ALERT } from "./alert-rows";
 import { oldestResolvedAt, prunable } from "./history";
+import { keysToRead } from "./read-ahead";
 import { WriteBehind } from "./write-behind";
 
 /** A row of `alerts`: the stored alert and its position, the paging cursor. */
@@ -68,9 +69,8 @@ export class Alerts {
 	 * then answers them from memory, a key with none included.
 	 */
 	prefetch(alertKeys: readonly string[]): void {
-		const unknown = [...new Set(alertKeys)].filter((key) => !this.firingByKey.has(key));
-		if (unknown.length < 2 || unknown.length > MAX_KNOWN_KEYS) return;
-		if (this.firingByKey.size + unknown.length > MAX_KNOWN_KEYS) this.firingByKey.clear();
+		const unknown = keysToRead(alertKeys, this.firingByKey, MAX_KNOWN_KEYS);
+		if (unknown.length === 0) return;
 		this.flush();
 		const found = new Map<string, Alert>();
 		const rows = this.sql.exec(

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { jsonText } from "../../schema/json";
+import { keysToRead } from "./read-ahead";
 import { heldInsert, WriteBehind } from "./write-behind";
 
 const FlapRow = z.object({
@@ -51,9 +52,8 @@ export class Flaps {
 
 	/** The records of `alertKeys`, read in one statement and kept for `get`. */
 	prefetch(alertKeys: readonly string[]): void {
-		const unknown = [...new Set(alertKeys)].filter((key) => !this.known.has(key));
-		if (unknown.length < 2 || unknown.length > MAX_KNOWN) return;
-		if (this.known.size + unknown.length > MAX_KNOWN) this.known.clear();
+		const unknown = keysToRead(alertKeys, this.known, MAX_KNOWN);
+		if (unknown.length === 0) return;
 		const rows = this.sql.exec(
 			"SELECT * FROM key_flaps WHERE alert_key IN (SELECT value FROM json_each(?))",
 			JSON.stringify(unknown),

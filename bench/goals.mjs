@@ -13,7 +13,7 @@ const WEBHOOK = "Alertmanager webhook of 100 alerts (each updates its firing ale
 const PAGERDUTY = "PagerDuty Events v2 trigger at /v2/enqueue (dedup into a firing alert)";
 const QUIET = "standard push opening a new incident, channel without targets";
 const NOTIFIED =
-	"standard push opening a new incident, channel with 3 targets (queued, sent by the alarm)";
+	"standard push opening a new incident, channel with 3 targets (sent as the push commits)";
 export const NEW_BATCH_CASE =
 	"standard batch of 100 new alerts (each a new incident, channel without targets)";
 export const SUSTAINED_CASE =

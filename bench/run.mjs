@@ -603,7 +603,7 @@ cases.push(
 		request: pushEach(quietKeys, newIncident("quiet")),
 	},
 	{
-		name: "standard push opening a new incident, channel with 3 targets (queued, sent by the alarm)",
+		name: "standard push opening a new incident, channel with 3 targets (sent as the push commits)",
 		instance: gw,
 		keys: notifiedKeys,
 		request: pushEach(notifiedKeys, newIncident("notified")),

@@ -109,7 +109,7 @@ export function timeToPageTable(rounds, count, alertmanagerVersion) {
 		`| Time to page: ${count} new alerts, one POST each 20 ms after the last answer | p50 ms | p99 ms |`,
 		"|---|---|---|",
 		line(
-			"alertgate: push → its signed webhook arrives (one target, sent by the alarm)",
+			"alertgate: push → its signed webhook arrives (one target, sent as the push commits)",
 			"alertgate",
 		),
 	];

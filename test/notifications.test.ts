@@ -1,15 +1,24 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { IntegrationDurableObject } from "../src/durable/integration-object";
-import { claim } from "../src/durable/notifications";
+import { claim, escalate } from "../src/durable/notifications";
 import { aroundExec } from "../src/durable/state/around-exec";
 import { openStores, type Stores } from "../src/durable/state/stores";
 import { buildEvent } from "../src/notify/event";
 import { slack } from "../src/notify/slack";
 import { incidentRecord, notificationEvent, warning } from "./factories";
-import { admin, BASE, call, expectError, integrationStub, moveClock, runAlarm } from "./helpers";
+import {
+	admin,
+	alarmAt,
+	BASE,
+	call,
+	expectError,
+	integrationStub,
+	moveClock,
+	runAlarm,
+} from "./helpers";
 import { createChannel, fire, recover } from "./incident-helpers";
 import {
 	acknowledgeThenResolve,
@@ -286,25 +295,61 @@ describe("a webhook target", () => {
 		});
 	});
 
+	it("goes out from the push itself, not waiting for an alarm run, and is sent once", async () => {
+		const path = unique("at-once");
+		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path)]);
+		const before = Date.now();
+		await fire(integration_key, "cpu");
+		await vi.waitFor(async () => expect(await received(path)).toHaveLength(1), {
+			timeout: 5_000,
+		});
+		// The alarm is left for D1's list and as a backstop, not set for the page.
+		expect(await alarmAt(id)).toBeGreaterThanOrEqual(before + 1_000);
+		await runAlarm(id);
+		expect(await received(path)).toHaveLength(1);
+		const [row] = await deliveries(channelId);
+		expect(row).toMatchObject({ type: "incident.triggered", status: "delivered", attempts: 1 });
+	});
+
+	it("sends a burst of pushes' pages each once, what one send did not take left to the alarm", async () => {
+		const path = unique("burst");
+		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path)]);
+		const keys = ["a", "b", "c", "d", "e", "f"];
+		await Promise.all(keys.map((key) => fire(integration_key, key)));
+		await runAlarm(id);
+		await runAlarm(id); // an alarm set for at once by a send that saw more queued meanwhile
+		const paged = (await receivedBodies(path)).map((body) => body.incident.alerts[0].alert_key);
+		expect(paged.sort()).toEqual(keys);
+		const rows = await deliveries(channelId);
+		expect(rows.map((row) => [row.status, row.attempts])).toEqual(keys.map(() => ["delivered", 1]));
+	});
+
 	it("loses nothing when the object restarts between sending and recording", async () => {
 		const path = unique("restart");
-		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path)]);
+		// A delayed first notice: queued by an alarm run, not sent by the push.
+		const { integration_key, id, channelId } = await notifiedIntegration([
+			webhook(path, "ok", { delay: "5m" }),
+		]);
 		await fire(integration_key, "cpu");
+		const due = Date.now() + 5 * 60_000;
 		// The first half of a drain (the batch is claimed), then the object is gone: a new
 		// instance over the same storage, as after an eviction or a crash.
 		const stub = integrationStub(id);
 		await runInDurableObject(stub, (_object: IntegrationDurableObject, state) => {
-			const claimed = state.storage.transactionSync(() =>
-				claim(openStores(state.storage.sql), Date.now()),
-			);
+			const claimed = state.storage.transactionSync(() => {
+				const stores = openStores(state.storage.sql);
+				escalate(stores, due);
+				return claim(stores, due);
+			});
 			expect(claimed).toHaveLength(1);
 		});
 		await runInDurableObject(stub, async (_object: IntegrationDurableObject, state) => {
 			const restarted = new IntegrationDurableObject(state, env);
+			restarted.clock = () => due;
 			await restarted.alarm();
 			expect(await received(path)).toHaveLength(0);
 			// After the claim's lease, the notification goes out.
-			restarted.clock = () => Date.now() + 61_000;
+			restarted.clock = () => due + 61_000;
 			await restarted.alarm();
 		});
 		expect(await received(path)).toHaveLength(1);

@@ -88,7 +88,7 @@ export class IntegrationDurableObject extends ObjectCore {
 		await this.regexReady(this.stores.routing.current());
 		const reply = await this.withRegex(() => ingestOnce(this.ctx.storage, this.stores, push, now));
 		// The D1 list follows within MIRROR_DELAY_MS, so one alarm run mirrors a second of pushes;
-		// queued notifications go out at once (from the alarm, never from this call).
+		// queued notifications go out at once, after the answer (`wake`).
 		if (reply.ok && !reply.replayed) await this.wake(now, { mirror: "changed" });
 		return reply;
 	}
@@ -328,6 +328,8 @@ export class IntegrationDurableObject extends ObjectCore {
 			checkWatches(this.stores, now);
 			return upkeep(this.stores, now);
 		});
+		// A send a call started settles first: what it leaves is this run's to send.
+		await this.sendingNow;
 		const sent = await sendNotifications(this.out);
 		await this.wake(now, { run: { more, sent }, mirror: await mirrorToD1(this.out) });
 	}

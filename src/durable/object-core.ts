@@ -2,10 +2,12 @@ import { DurableObject } from "cloudflare:workers";
 import { type NextFire, nextDueOf } from "../heartbeat/schedule";
 import { loadRegexEngine, regexEngineLoaded, withRegexEngine } from "../routing/regex-engine";
 import { type RoutingSnapshot, usesRegex } from "../routing/snapshot";
+import { redactKeys } from "../security/secrets";
 import { Alarm } from "./alarm";
 import { hasSchema, migrate } from "./migrations";
-import type { Outbound } from "./outbound";
+import { type Outbound, sendNotifications } from "./outbound";
 import { Meter } from "./state/meter";
+import { MIRROR_DELAY_MS } from "./state/mirror";
 import { inTransaction, openStores, type Stores } from "./state/stores";
 import { type Due, nextWakeAt } from "./upkeep";
 
@@ -65,9 +67,60 @@ export abstract class ObjectCore extends DurableObject<Env> {
 		return true;
 	}
 
-	/** Sets the alarm by what the call just did (see `nextWakeAt`). */
+	/**
+	 * Sets the alarm by what the call just did (see `nextWakeAt`). Notifications a call (not an
+	 * alarm run) queued for now go out from it at once, after its commit: a page waits for no
+	 * alarm. The alarm then only backs them up, MIRROR_DELAY_MS later: its run sends whatever
+	 * they left (a send cut short by the object's restart is claimed again once its lease ends).
+	 */
 	protected wake(now: number, due: Due): Promise<void> {
-		return this.wakeUp.by(nextWakeAt(this.stores, now, due));
+		const queued = this.stores.outbox.takeSoonest();
+		if (due.run !== undefined) return this.wakeUp.by(nextWakeAt(this.stores, now, due));
+		const atOnce = queued !== null && queued <= now;
+		if (atOnce) this.sendAtOnce();
+		const backstop = atOnce ? now + MIRROR_DELAY_MS : queued;
+		return this.wakeUp.by(nextWakeAt(this.stores, now, { ...due, queued: backstop }));
+	}
+
+	/** The send a call started, until it settles (an alarm run waits for it before sending). */
+	protected sendingNow: Promise<void> | null = null;
+	/** A call queued more while that send was under way, which it may not have claimed. */
+	private sendAgain = false;
+
+	/**
+	 * Sends what is due now, in the background: the call answers meanwhile. One such send at a
+	 * time; what calls queue while it runs goes in its next round, or the alarm's run at once
+	 * after it, so a burst of pushes is sent in batches. Each claim is its own transaction, so
+	 * two sends never send the same notification.
+	 */
+	private sendAtOnce(): void {
+		if (this.sendingNow !== null) {
+			this.sendAgain = true;
+			return;
+		}
+		this.sendAgain = false;
+		this.sendingNow = this.sendThenArm();
+		this.ctx.waitUntil(this.sendingNow);
+	}
+
+	private async sendThenArm(): Promise<void> {
+		let more = false;
+		try {
+			more = await sendNotifications(this.out);
+		} catch (error) {
+			// The alarm's run (set for MIRROR_DELAY_MS later at the latest) sends it instead.
+			const reason = redactKeys(String(error));
+			console.error(JSON.stringify({ event: "send_failed", reason }));
+		} finally {
+			this.sendingNow = null;
+		}
+		// Its retries, or more than it took: the alarm takes over from here.
+		const now = this.clock();
+		const leftover = more || this.sendAgain;
+		const queued = this.stores.outbox.takeSoonest();
+		await this.wakeUp.by(
+			nextWakeAt(this.stores, now, { mirror: "changed", queued: leftover ? now : queued }),
+		);
 	}
 
 	/** One transaction; one that needed RE2 before it was loaded runs again once it is. */

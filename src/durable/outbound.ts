@@ -10,7 +10,7 @@ import type { MirrorResult } from "./state/mirror";
 import { inTransaction, type Stores } from "./state/stores";
 
 /**
- * What the integration object sends out from its alarm and admin calls: notifications to their
+ * What the integration object sends out from its calls and its alarm: notifications to their
  * targets and changes to D1's listing mirror. Each is planned in one transaction, sent with the
  * object's input gate open, and settled in another, so a crash in between repeats the send.
  */

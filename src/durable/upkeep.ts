@@ -80,6 +80,8 @@ export type Due = {
 	heartbeat?: true;
 	/** An alarm run: whether it left pruning, or spent its sending budget (more may be due). */
 	run?: { more: boolean; sent: boolean };
+	/** When a notification the call queued or rescheduled is due (an alarm run reads the outbox). */
+	queued?: number | null;
 };
 
 /**
@@ -89,8 +91,7 @@ export type Due = {
  */
 export function nextWakeAt(s: Stores, now: number, due: Due): number | null {
 	// Queued or rescheduled notifications: an alarm run reads the outbox itself instead.
-	const queued = s.outbox.takeSoonest();
-	const times = [due.run === undefined ? queued : null, mirrorAt(due.mirror, now)];
+	const times = [due.run === undefined ? (due.queued ?? null) : null, mirrorAt(due.mirror, now)];
 	// A watch's deadline is not reckoned after a push, which only notes its time: the alarm run
 	// at the old deadline finds it and re-arms (state/watches.ts).
 	if (due.rescheduled === true || due.run !== undefined)

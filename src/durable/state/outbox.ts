@@ -38,7 +38,7 @@ const UPDATE_NOTIFICATION: HeldWrite = {
 /**
  * The notification outbox and each incident's escalation state. A row is written in the same
  * transaction as the incident change it tells of, so a crash can neither lose it nor leave one
- * for a change that did not happen; the alarm sends it.
+ * for a change that did not happen; the call that queued it sends it, or the alarm (outbound.ts).
  */
 
 export const OutboxRow = z.object({

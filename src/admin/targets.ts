@@ -351,7 +351,7 @@ export const targetEndpoints = [
 			});
 			const results = await Promise.all(
 				(await listTargets(c.env.DB, channel.id)).map(async (target) => {
-					const sent = await sendNotification(target, event, urlRulesOf(c.env), now);
+					const sent = await sendNotification(target, event, urlRulesOf(c.env), { now });
 					return {
 						target_id: target.id,
 						name: target.name,

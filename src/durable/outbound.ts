@@ -1,4 +1,4 @@
-import { actionLinksFor } from "../notify/action-links";
+import { type ActionLinks, actionLinksFor } from "../notify/action-links";
 import type { NotificationEvent } from "../notify/event";
 import { type Attempt, sendNotification } from "../notify/send";
 import { urlRulesOf } from "../notify/url";
@@ -38,13 +38,18 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 		const at = o.clock();
 		const claimed = run(o, () => claim(o.stores, at));
 		if (claimed.length === 0) return false;
+		const links = new Map<string, Promise<ActionLinks | null>>();
 		const results = await Promise.all(
 			claimed.map(async (one) => {
-				const event = await linked(one.row.event, o.env);
+				const event = await linked(one.row.event, o.env, links);
 				const slack = slackContextOf(o.stores, one, o.env);
 				return {
 					claimed: one,
-					attempt: await sendNotification(one.target, event, rules, at, slack),
+					attempt: await sendNotification(one.target, event, rules, {
+						now: at,
+						slackContext: slack,
+						readDelivered: false,
+					}),
 				};
 			}),
 		);
@@ -57,10 +62,25 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 	return true;
 }
 
-/** The event with its dashboard and action links, signed now (they are never stored). */
-async function linked(event: NotificationEvent, env: Env): Promise<NotificationEvent> {
-	const links = await actionLinksFor(event, env.ADMIN_TOKEN);
-	return links === null ? event : { ...event, links };
+/**
+ * The event with its dashboard and action links, signed now (they are never stored). The
+ * targets told of one change get the same links, signed once (`signed`, per round).
+ */
+async function linked(
+	event: NotificationEvent,
+	env: Env,
+	signed: Map<string, Promise<ActionLinks | null>>,
+): Promise<NotificationEvent> {
+	// What the links are made of (action-links.ts): the incident, its status, when it happened.
+	const { id, status } = event.incident;
+	const key = `${id} ${status} ${event.occurred_at}`;
+	let links = signed.get(key);
+	if (links === undefined) {
+		links = actionLinksFor(event, env.ADMIN_TOKEN);
+		signed.set(key, links);
+	}
+	const made = await links;
+	return made === null ? event : { ...event, links: made };
 }
 
 /** One structured line per failed attempt: what the deliveries list shows, for log search. */

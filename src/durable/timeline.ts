@@ -30,6 +30,7 @@ export function recordIncidentChange(
 	const add = s.timeline.add.bind(s.timeline, after.id, now);
 	const alertKey = cause.alert === undefined ? {} : { alert_key: cause.alert.alert_key };
 	if (before === null) {
+		s.timeline.opened(after.id);
 		add("triggered", { ...alertKey, severity: after.severity });
 		return;
 	}

@@ -42,6 +42,16 @@ export type Attempt = {
 	slackMessage?: SlackMessage | null;
 };
 
+export type SendOptions = {
+	now?: number;
+	slackContext?: SlackContext;
+	/**
+	 * Whether a delivered attempt's answer is read, for its `detail` (the test notification
+	 * shows it; the outbox keeps none, and only cancels the body). True by default.
+	 */
+	readDelivered?: boolean;
+};
+
 /**
  * Renders `event` for `target` as it is now and sends it once: what the outbox and the test
  * notification both do. Never throws; a failure to render is an attempt to retry.
@@ -50,15 +60,16 @@ export async function sendNotification(
 	target: Target,
 	event: NotificationEvent,
 	rules: UrlRules,
-	now = Date.now(),
-	slackContext: SlackContext = NO_SLACK_CONTEXT,
+	{ now = Date.now(), slackContext = NO_SLACK_CONTEXT, readDelivered = true }: SendOptions = {},
 ): Promise<Attempt> {
 	try {
 		const request = await render(target, event, now, slackContext);
 		const secrets = [target.secret, target.previous_secret ?? ""];
-		if (!isSlackBot(target)) return await attempt(request, secrets, rules, fetch, now);
+		if (!isSlackBot(target)) {
+			return await attempt(request, secrets, rules, fetch, now, readDelivered);
+		}
 		// Slack's Web API answers 200 whether the call worked or not: its JSON says.
-		const answer = await exchange(request, secrets, rules, fetch, SLACK_ANSWER_BYTES);
+		const answer = await exchange(request, secrets, rules, fetch, true, SLACK_ANSWER_BYTES);
 		if ("outcome" in answer) return answer;
 		if (answer.status < 200 || answer.status >= 300) return judge(answer, now);
 		return slackApiOutcome(answer.status, answer.text, answer.tidy, slackContext.message !== null);
@@ -74,8 +85,9 @@ export async function attempt(
 	rules: UrlRules,
 	fetcher: typeof fetch = fetch,
 	now = Date.now(),
+	readDelivered = true,
 ): Promise<Attempt> {
-	const answer = await exchange(request, secrets, rules, fetcher);
+	const answer = await exchange(request, secrets, rules, fetcher, readDelivered);
 	return "outcome" in answer ? answer : judge(answer, now);
 }
 
@@ -95,6 +107,7 @@ async function exchange(
 	secrets: readonly string[],
 	rules: UrlRules,
 	fetcher: typeof fetch,
+	readDelivered: boolean,
 	answerBytes = MAX_RESPONSE_BYTES,
 ): Promise<Attempt | Answer> {
 	const problem = urlProblem(request.url, rules);
@@ -117,12 +130,18 @@ async function exchange(
 			: `network error: ${clean(String(error), { url: request.url, secrets })}`;
 		return { outcome: "retry", status: null, detail, retryAfterMs: null };
 	}
+	const status = response.status;
+	if (!readDelivered && status >= 200 && status < 300) {
+		// Nothing will read it: the body is let go unread.
+		response.body?.cancel().catch(() => {});
+		const detail = `HTTP ${status}`;
+		return { status, headers: response.headers, text: "", detail, tidy: (words) => words };
+	}
 	// A receiver may echo what it was sent: the signature and the bot token's header are kept
 	// out of the excerpt too.
 	const sent = [request.headers["webhook-signature"], request.headers.Authorization];
 	const hidden = [...secrets, ...sent.filter((value) => value !== undefined)];
 	const { text, cut } = await readStart(response, answerBytes);
-	const status = response.status;
 	const tidy = (words: string) => clean(words, { url: request.url, secrets: hidden });
 	// Made when read: a delivered notification keeps no excerpt, and masking an answer works out
 	// every spelling of the attempt's own signature, a new one each time.

@@ -40,6 +40,36 @@ describe("target secrets in a receiver's answer", () => {
 		expect({ ...sent }.detail).toBe(sent.detail);
 	});
 
+	it("are not even read from a delivered answer the outbox keeps nothing of", async () => {
+		let pulled = 0;
+		const body = () =>
+			new ReadableStream(
+				{
+					pull(controller) {
+						pulled++;
+						controller.enqueue(new TextEncoder().encode(`got /services/x/y/${SLACK_TOKEN}`));
+						controller.close();
+					},
+				},
+				{ highWaterMark: 0 }, // pulled only when read
+			);
+		const request = { url: SLACK, headers: {}, body: "{}" };
+		const unread = await attempt(request, [], strict, async () => new Response(body()), 0, false);
+		expect(unread).toMatchObject({ outcome: "delivered", status: 200, detail: "HTTP 200" });
+		expect(pulled).toBe(0);
+		// A failure is read whatever the caller keeps of a delivery: its excerpt is the reason.
+		const failed = await attempt(
+			request,
+			[],
+			strict,
+			async () => new Response(body(), { status: 500 }),
+			0,
+			false,
+		);
+		expect(failed.detail).toBe(`HTTP 500: got /services/x/y/${MASK}`);
+		expect(pulled).toBe(1);
+	});
+
 	it("leave no Teams signature, plain or percent-encoded", () => {
 		const target = { url: TEAMS, secrets: [] };
 		for (const echo of [

@@ -86,9 +86,17 @@ const IdRow = z.object({ target_id: z.string() });
 
 const toRow = (row: Record<string, SqlStorageValue>) => OutboxRow.parse(row);
 
+/** Events remembered at most; past this the memory starts over (each is one parse to relearn). */
+const MAX_EVENTS_KNOWN = 1_000;
+
 export class Outbox {
 	/** The soonest time something was queued or scheduled for since the object last asked. */
 	private soonest: number | null = null;
+	/**
+	 * The events of notifications this object queued and has not settled, by id: a send takes
+	 * its event from here instead of parsing the stored text again (an event never changes).
+	 */
+	private readonly events = new Map<string, NotificationEvent>();
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -114,7 +122,20 @@ export class Outbox {
 			n.giveUpAt,
 			n.now,
 		]);
+		if (this.events.size >= MAX_EVENTS_KNOWN) this.events.clear();
+		this.events.set(n.event.id, n.event);
 		this.schedule(n.now);
+	}
+
+	/** A row read back, its event taken from memory when this object queued it. */
+	private fromStorage(row: Record<string, SqlStorageValue>): OutboxRow {
+		const event = this.events.get(String(row.id));
+		return event === undefined ? toRow(row) : { ...OutboxStatus.parse(row), event };
+	}
+
+	/** After a rollback: what it queued is not there. */
+	forget(): void {
+		this.events.clear();
 	}
 
 	get(id: string): OutboxRow | null {
@@ -144,7 +165,7 @@ export class Outbox {
 					perTarget,
 				)
 				.toArray()
-				.map((row) => ({ seq: Number(row.seq), row: toRow(row) })),
+				.map((row) => ({ seq: Number(row.seq), row: this.fromStorage(row) })),
 		);
 		return heads
 			.sort((a, b) => a.row.next_attempt_at - b.row.next_attempt_at || a.seq - b.seq)
@@ -196,6 +217,7 @@ export class Outbox {
 			current.id,
 		);
 		if (next.status === "pending") this.schedule(next.next_attempt_at);
+		else this.events.delete(current.id);
 		return { ...next, version: current.version + 1 };
 	}
 

@@ -85,6 +85,7 @@ export function forgetCopies(s: Stores): void {
 	s.behind.drop();
 	s.flaps.forget();
 	s.timeline.forgetCounts();
+	s.outbox.forget();
 	s.meta.forget();
 	s.settings.forget();
 	s.routing.forget();

@@ -82,6 +82,12 @@ export class Timeline {
 		return entries;
 	}
 
+	/** A new incident has no routine entries yet: its first ones are held writes too. */
+	opened(incidentId: string): void {
+		if (this.counts.size >= MAX_COUNTS_KNOWN) this.counts.clear();
+		this.counts.set(incidentId, 0);
+	}
+
 	/** After a rollback: the counts written in it are not there. */
 	forgetCounts(): void {
 		this.counts.clear();

@@ -324,6 +324,38 @@ describe("a webhook target", () => {
 		expect(rows.map((row) => [row.status, row.attempts])).toEqual(keys.map(() => ["delivered", 1]));
 	});
 
+	it("leaves a push's page to the alarm when sending it at once breaks off", async () => {
+		const path = unique("broken-send");
+		const { integration_key, id, channelId } = await notifiedIntegration([webhook(path)]);
+		await runInDurableObject(integrationStub(id), (object: IntegrationDurableObject) => {
+			// The next read of what is due fails, as a storage error would.
+			const { outbox } = (object as unknown as { stores: Stores }).stores;
+			const due = outbox.due.bind(outbox);
+			outbox.due = () => {
+				outbox.due = due;
+				throw new Error("injected failure");
+			};
+		});
+		const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+		let lines: string[];
+		try {
+			await fire(integration_key, "cpu");
+			await runAlarm(id);
+			lines = logged.mock.calls.map((call) => String(call[0]));
+		} finally {
+			logged.mockRestore();
+		}
+		const failed = lines.map((line) => JSON.parse(line)).find((l) => l.event === "send_failed");
+		expect(failed).toEqual({
+			event: "send_failed",
+			integration_id: id,
+			reason: "Error: injected failure",
+		});
+		expect(await received(path)).toHaveLength(1);
+		const [row] = await deliveries(channelId);
+		expect(row).toMatchObject({ status: "delivered", attempts: 1 });
+	});
+
 	it("loses nothing when the object restarts between sending and recording", async () => {
 		const path = unique("restart");
 		// A delayed first notice: queued by an alarm run, not sent by the push.

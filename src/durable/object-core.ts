@@ -89,16 +89,15 @@ export abstract class ObjectCore extends DurableObject<Env> {
 
 	/**
 	 * Sends what is due now, in the background: the call answers meanwhile. One such send at a
-	 * time; what calls queue while it runs goes in its next round, or the alarm's run at once
-	 * after it, so a burst of pushes is sent in batches. Each claim is its own transaction, so
-	 * two sends never send the same notification.
+	 * time; what calls queue while it runs goes in its next round or one more send, else in the
+	 * alarm's run at once after it, so a burst of pushes is sent in batches. Each claim is its
+	 * own transaction, so two sends never send the same notification.
 	 */
 	private sendAtOnce(): void {
 		if (this.sendingNow !== null) {
 			this.sendAgain = true;
 			return;
 		}
-		this.sendAgain = false;
 		this.sendingNow = this.sendThenArm();
 		this.ctx.waitUntil(this.sendingNow);
 	}
@@ -106,11 +105,20 @@ export abstract class ObjectCore extends DurableObject<Env> {
 	private async sendThenArm(): Promise<void> {
 		let more = false;
 		try {
-			more = await sendNotifications(this.out);
+			// What calls queued meanwhile goes too, in one more send at most: under a steady
+			// stream the alarm's run takes over (it waits for this send, so bound it).
+			for (let sends = 0; sends < 2; sends++) {
+				this.sendAgain = false;
+				more = await sendNotifications(this.out);
+				if (more || !this.sendAgain) break;
+			}
 		} catch (error) {
 			// The alarm's run (set for MIRROR_DELAY_MS later at the latest) sends it instead.
 			const reason = redactKeys(String(error));
-			console.error(JSON.stringify({ event: "send_failed", reason }));
+			const integrationId = this.stores.meta.get("integration_id");
+			console.error(
+				JSON.stringify({ event: "send_failed", integration_id: integrationId, reason }),
+			);
 		} finally {
 			this.sendingNow = null;
 		}

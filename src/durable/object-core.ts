@@ -89,15 +89,17 @@ export abstract class ObjectCore extends DurableObject<Env> {
 
 	/**
 	 * Sends what is due now, in the background: the call answers meanwhile. One such send at a
-	 * time; what calls queue while it runs goes in its next round or one more send, else in the
-	 * alarm's run at once after it, so a burst of pushes is sent in batches. Each claim is its
-	 * own transaction, so two sends never send the same notification.
+	 * time, of at most an alarm run's rounds (Workers bound an invocation's subrequests); what
+	 * calls queue while it runs goes in its next round, else in the alarm's run at once after
+	 * it, so a burst of pushes is sent in batches. Each claim is its own transaction, so two
+	 * sends never send the same notification.
 	 */
 	private sendAtOnce(): void {
 		if (this.sendingNow !== null) {
 			this.sendAgain = true;
 			return;
 		}
+		this.sendAgain = false;
 		this.sendingNow = this.sendThenArm();
 		this.ctx.waitUntil(this.sendingNow);
 	}
@@ -105,13 +107,9 @@ export abstract class ObjectCore extends DurableObject<Env> {
 	private async sendThenArm(): Promise<void> {
 		let more = false;
 		try {
-			// What calls queued meanwhile goes too, in one more send at most: under a steady
-			// stream the alarm's run takes over (it waits for this send, so bound it).
-			for (let sends = 0; sends < 2; sends++) {
-				this.sendAgain = false;
-				more = await sendNotifications(this.out);
-				if (more || !this.sendAgain) break;
-			}
+			// One send's rounds at most, as an alarm run's: what it leaves, and what calls queued
+			// after its last claim, is the alarm's (which waits for this send).
+			more = await sendNotifications(this.out);
 		} catch (error) {
 			// The alarm's run (set for MIRROR_DELAY_MS later at the latest) sends it instead.
 			const reason = redactKeys(String(error));

@@ -104,29 +104,32 @@ export abstract class ObjectCore extends DurableObject<Env> {
 		this.ctx.waitUntil(this.sendingNow);
 	}
 
+	/** Never rejects: an alarm run waits for it, and an alarm run never throws. */
 	private async sendThenArm(): Promise<void> {
-		let more = false;
 		try {
-			// One send's rounds at most, as an alarm run's: what it leaves, and what calls queued
-			// after its last claim, is the alarm's (which waits for this send).
-			more = await sendNotifications(this.out);
+			let more = false;
+			try {
+				// One send's rounds at most, as an alarm run's: what it leaves, and what calls
+				// queued after its last claim, is the alarm's (which waits for this send).
+				more = await sendNotifications(this.out);
+			} finally {
+				this.sendingNow = null;
+			}
+			// Its retries, or more than it took: the alarm takes over from here.
+			const now = this.clock();
+			const leftover = more || this.sendAgain;
+			const queued = this.stores.outbox.takeSoonest();
+			await this.wakeUp.by(
+				nextWakeAt(this.stores, now, { mirror: "changed", queued: leftover ? now : queued }),
+			);
 		} catch (error) {
-			// The alarm's run (set for MIRROR_DELAY_MS later at the latest) sends it instead.
+			// The alarm's run, set for MIRROR_DELAY_MS later at the latest, sends what is left.
 			const reason = redactKeys(String(error));
 			const integrationId = this.stores.meta.get("integration_id");
 			console.error(
 				JSON.stringify({ event: "send_failed", integration_id: integrationId, reason }),
 			);
-		} finally {
-			this.sendingNow = null;
 		}
-		// Its retries, or more than it took: the alarm takes over from here.
-		const now = this.clock();
-		const leftover = more || this.sendAgain;
-		const queued = this.stores.outbox.takeSoonest();
-		await this.wakeUp.by(
-			nextWakeAt(this.stores, now, { mirror: "changed", queued: leftover ? now : queued }),
-		);
 	}
 
 	/** One transaction; one that needed RE2 before it was loaded runs again once it is. */

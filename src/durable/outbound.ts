@@ -1,4 +1,4 @@
-import { type ActionLinks, actionLinksFor } from "../notify/action-links";
+import { actionLinksFor, type SignedLinks } from "../notify/action-links";
 import type { NotificationEvent } from "../notify/event";
 import { type Attempt, sendNotification } from "../notify/send";
 import { urlRulesOf } from "../notify/url";
@@ -38,7 +38,7 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 		const at = o.clock();
 		const claimed = run(o, () => claim(o.stores, at));
 		if (claimed.length === 0) return false;
-		const links = new Map<string, Promise<ActionLinks | null>>();
+		const links: SignedLinks = new Map();
 		const results = await Promise.all(
 			claimed.map(async (one) => {
 				const event = await linked(one.row.event, o.env, links);
@@ -69,18 +69,10 @@ export async function sendNotifications(o: Outbound): Promise<boolean> {
 async function linked(
 	event: NotificationEvent,
 	env: Env,
-	signed: Map<string, Promise<ActionLinks | null>>,
+	signed: SignedLinks,
 ): Promise<NotificationEvent> {
-	// What the links are made of (action-links.ts): the incident, its status, when it happened.
-	const { id, status } = event.incident;
-	const key = `${id} ${status} ${event.occurred_at}`;
-	let links = signed.get(key);
-	if (links === undefined) {
-		links = actionLinksFor(event, env.ADMIN_TOKEN);
-		signed.set(key, links);
-	}
-	const made = await links;
-	return made === null ? event : { ...event, links: made };
+	const links = await actionLinksFor(event, env.ADMIN_TOKEN, signed);
+	return links === null ? event : { ...event, links };
 }
 
 /** One structured line per failed attempt: what the deliveries list shows, for log search. */

@@ -108,18 +108,41 @@ export async function verifyAction(
 	return { ok: true, claim };
 }
 
+/** What a notification's links are made of. */
+type LinkedEvent = {
+	occurred_at: string;
+	incident: { id: string; integration_id: string; status: string; url: string };
+};
+
+/** Links already signed, by what they were made of: for calls under one admin token. */
+export type SignedLinks = Map<string, Promise<ActionLinks | null>>;
+
 /**
  * The links a notification carries, signed as it is sent: its incident's dashboard page, and
  * the actions that still apply to the incident as the event shows it (acknowledge only while
  * triggered; resolve and silence until resolved). They expire LINK_LIFETIME_MS after the event
  * happened, so every retry of a notification sends the same links. Null when the event's
- * incident has no absolute URL (no deployment address known).
+ * incident has no absolute URL (no deployment address known). With `signed`, events made of
+ * the same parts (the targets told of one change) share one signing.
  */
-export async function actionLinksFor(
-	event: {
-		occurred_at: string;
-		incident: { id: string; integration_id: string; status: string; url: string };
-	},
+export function actionLinksFor(
+	event: LinkedEvent,
+	adminToken: string | undefined,
+	signed?: SignedLinks,
+): Promise<ActionLinks | null> {
+	if (signed === undefined) return signLinks(event, adminToken);
+	const { url, integration_id, id, status } = event.incident;
+	const key = [url, integration_id, id, status, event.occurred_at].join(" ");
+	let links = signed.get(key);
+	if (links === undefined) {
+		links = signLinks(event, adminToken);
+		signed.set(key, links);
+	}
+	return links;
+}
+
+async function signLinks(
+	event: LinkedEvent,
 	adminToken: string | undefined,
 ): Promise<ActionLinks | null> {
 	const { incident } = event;

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { migrate } from "../src/durable/migrations";
+import { Incidents } from "../src/durable/state/incidents";
 import { Meta } from "../src/durable/state/meta";
 
 describe("the integration object's schema migrations", () => {
@@ -44,6 +45,42 @@ describe("the integration object's schema migrations", () => {
 			dropped_count: 0,
 			version: 9,
 		});
+	});
+
+	it("carry incidents waiting for D1 forward when new ones start waiting by their order", async () => {
+		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
+		const waiting = await runInDurableObject(stub, (_object, state) => {
+			const { sql } = state.storage;
+			migrate(sql, 20);
+			// Mirrored, opened and not mirrored yet, changed since it was mirrored.
+			for (const [id, version, mirrored] of [
+				["mirrored", 1, 1],
+				["opened", 1, 0],
+				["changed", 3, 2],
+			]) {
+				sql.exec(
+					`INSERT INTO incidents (id, channel_id, status, severity, title, alert_count, opened_at,
+						version, mirrored_version) VALUES (?, 'c', 'triggered', 'critical', 't', 1, 1, ?, ?)`,
+					id,
+					version,
+					mirrored,
+				);
+			}
+			migrate(sql);
+			const incidents = new Incidents(sql, { flush() {} });
+			const { incident } = incidents.unmirrored(0, 10)[0] ?? {};
+			if (incident === undefined) throw new Error("no incident to copy");
+			incidents.save({ ...incident, id: "new" });
+			const after = new Meta(sql).get("incidents_mirrored_seq");
+			return incidents
+				.unmirrored(after ?? 0, 10)
+				.map(({ incident, version, mark }) => [incident.id, version, mark]);
+		});
+		expect(waiting).toEqual([
+			["opened", 1, true],
+			["changed", 3, true],
+			["new", 1, false],
+		]);
 	});
 
 	it("start a new object with no counters row", async () => {

@@ -241,6 +241,11 @@ const MIGRATIONS: readonly string[] = [
 	// Each target's due notifications (outbox_target_due) also say when the next is due: the index
 	// of all of them by time cost every queued, claimed and settled notification two more rows.
 	`DROP INDEX outbox_due;`,
+	// New incidents reach D1 in the order they were opened, past `incidents_mirrored_seq`: a new
+	// incident's first version counts as mirrored, which saves it an entry in
+	// incidents_unmirrored and the entry's removal. Those waiting now are in that index already.
+	`INSERT INTO meta (key, value)
+	SELECT 'incidents_mirrored_seq', CAST(coalesce(max(seq), 0) AS TEXT) FROM incidents;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

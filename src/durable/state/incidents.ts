@@ -7,17 +7,29 @@ import type { Alerts } from "./alerts";
 import { oldestResolvedAt, prunable } from "./history";
 import { heldInsert, WriteBehind } from "./write-behind";
 
-/** A row of `incidents`: the record, its change count, and the last change D1 has seen. */
-const IncidentRow = z.extend(IncidentRecord, { version: z.number() });
+/**
+ * A row of `incidents`: the record, its change count, the last change D1 has seen, and its place
+ * in the order incidents were opened.
+ */
+const IncidentRow = z.extend(IncidentRecord, {
+	seq: z.number(),
+	version: z.number(),
+	mirrored_version: z.number(),
+});
 const SeverityRow = z.object({ severity: Severity });
 const IdRow = z.object({ id: z.string() });
 
+/**
+ * A new incident's first version counts as mirrored: D1 gets it by the order incidents were
+ * opened in (`unmirrored`), so it costs `incidents_unmirrored` no entry to add and remove. Only
+ * its later changes go through that index.
+ */
 const UPSERT_INCIDENT = heldInsert(
 	`incidents (id, channel_id, status, severity, title, alert_count, group_key, opened_at,
-		acknowledged_at, resolved_at, resolved_by, version)`,
+		acknowledged_at, resolved_at, resolved_by, version, mirrored_version)`,
 	11,
 	{
-		fixed: ["1"],
+		fixed: ["1", "1"],
 		tail: `ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
 			alert_count = excluded.alert_count, acknowledged_at = excluded.acknowledged_at,
 			resolved_at = excluded.resolved_at, resolved_by = excluded.resolved_by,
@@ -25,6 +37,15 @@ const UPSERT_INCIDENT = heldInsert(
 	},
 );
 const LINK = heldInsert("incident_alerts (incident_id, alert_id)", 2, { verb: "OR IGNORE" });
+
+/** An incident D1 has not seen as it is now (`Incidents.unmirrored`). */
+export type UnmirroredIncident = {
+	incident: IncidentRecord;
+	version: number;
+	seq: number;
+	/** Whether its version goes in `markMirrored` (a change after its opening). */
+	mark: boolean;
+};
 
 const toRecord = (row: Record<string, SqlStorageValue>): IncidentRecord =>
 	IncidentRecord.parse(row);
@@ -148,21 +169,45 @@ export class Incidents {
 		);
 	}
 
-	/** Incidents changed since D1 last saw them, oldest first, with the version to mark. */
-	unmirrored(limit: number): { incident: IncidentRecord; version: number }[] {
-		return this.sql
-			.exec("SELECT * FROM incidents WHERE version > mirrored_version ORDER BY seq LIMIT ?", limit)
-			.toArray()
-			.map((row) => {
-				const { version, ...incident } = IncidentRow.parse(row);
-				return { incident, version };
-			});
+	/**
+	 * Incidents D1 has not seen as they are now, oldest first, at most `limit`: those changed since
+	 * D1 last saw them (`mark`: their version goes in `markMirrored`), then those opened after
+	 * `openedAfter` (a `seq`), where D1's mirror has reached in the order incidents were opened.
+	 */
+	unmirrored(openedAfter: number, limit: number): UnmirroredIncident[] {
+		const changed = this.sql
+			.exec(
+				`SELECT * FROM incidents INDEXED BY incidents_unmirrored
+				 WHERE version > mirrored_version AND seq <= ? ORDER BY seq LIMIT ?`,
+				openedAfter,
+				limit,
+			)
+			.toArray();
+		const opened =
+			changed.length < limit
+				? this.sql
+						.exec(
+							"SELECT * FROM incidents WHERE seq > ? ORDER BY seq LIMIT ?",
+							openedAfter,
+							limit - changed.length,
+						)
+						.toArray()
+				: [];
+		return [...changed, ...opened].map((row) => {
+			const { seq, version, mirrored_version, ...incident } = IncidentRow.parse(row);
+			return { incident, version, seq, mark: version > mirrored_version };
+		});
 	}
 
-	anyUnmirrored(): boolean {
+	anyUnmirrored(openedAfter: number): boolean {
 		return (
-			this.sql.exec("SELECT 1 FROM incidents WHERE version > mirrored_version LIMIT 1").toArray()
-				.length > 0
+			this.sql
+				.exec(
+					`SELECT 1 WHERE EXISTS (SELECT 1 FROM incidents WHERE seq > ?)
+					 OR EXISTS (SELECT 1 FROM incidents WHERE version > mirrored_version)`,
+					openedAfter,
+				)
+				.toArray().length > 0
 		);
 	}
 

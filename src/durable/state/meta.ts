@@ -53,6 +53,11 @@ const META = {
 	// `version` moves with every change and `mirrored_version` is the last one D1 took.
 	stats: jsonText(Stats),
 	mirrored_version: decimal,
+	/**
+	 * The newest incident (by `seq`) D1's mirror holds as it was opened: those past it are new to
+	 * D1, and only later changes of an incident mark it unmirrored (state/incidents.ts).
+	 */
+	incidents_mirrored_seq: decimal,
 	/** When a silence next starts or stops muting (see noise.ts); null: none will. */
 	noise_due_at: z.codec(z.string(), z.nullable(z.number()), {
 		decode: (text) => (text === "never" ? null : Number(text)),

@@ -1,8 +1,7 @@
 import { deleteIncidents, type MirroredIncident, upsertIncidents } from "../../db/incidents";
 import { mirrorIntegrationStats } from "../../db/integrations";
 import { deleteNotificationsOf, upsertNotifications } from "../../db/notifications";
-import type { IncidentRecord } from "../../incidents/incident";
-import type { Incidents } from "./incidents";
+import type { Incidents, UnmirroredIncident } from "./incidents";
 import { type Meta, NO_STATS } from "./meta";
 import type { Outbox, OutboxStatus } from "./outbox";
 
@@ -35,7 +34,7 @@ export type MirrorResult = "done" | "behind" | "full" | "failed";
 /** One D1 write: its statements and what to mark as mirrored once D1 took them. */
 export type MirrorPlan = {
 	statements: D1PreparedStatement[];
-	incidents: { incident: IncidentRecord; version: number }[];
+	incidents: UnmirroredIncident[];
 	notifications: OutboxStatus[];
 	/** Pruned incidents deleted from D1 in this write. */
 	pruned: string[];
@@ -57,13 +56,18 @@ export class Mirror {
 		private readonly outbox: Outbox,
 	) {}
 
+	/** Where D1's mirror has reached in the order incidents were opened (their `seq`). */
+	private openedUpTo(): number {
+		return this.meta.get("incidents_mirrored_seq") ?? 0;
+	}
+
 	plan(db: D1Database): MirrorPlan | null {
 		const integrationId = this.meta.get("integration_id");
 		if (integrationId === null) return null;
 		const stats = this.meta.get("stats") ?? NO_STATS;
 		const statsVersion = stats.version;
 		const statsChanged = statsVersion !== (this.meta.get("mirrored_version") ?? 0);
-		const changed = this.incidents.unmirrored(MIRROR_BATCH + 1);
+		const changed = this.incidents.unmirrored(this.openedUpTo(), MIRROR_BATCH + 1);
 		const batch = changed.slice(0, MIRROR_BATCH);
 		const pruned = this.incidents.pruned(MIRROR_BATCH + 1);
 		const deletions = pruned.slice(0, MIRROR_BATCH);
@@ -110,15 +114,20 @@ export class Mirror {
 	/** Marks what D1 took. Changes made while it was being written go on the next run. */
 	settle(plan: MirrorPlan): Exclude<MirrorResult, "failed"> {
 		this.incidents.markMirrored(
-			plan.incidents.map(({ incident, version }) => ({ id: incident.id, version })),
+			plan.incidents
+				.filter(({ mark }) => mark)
+				.map(({ incident, version }) => ({ id: incident.id, version })),
 		);
+		// The batch takes incidents opened past the mark in order, so it ends where they do.
+		const opened = plan.incidents.at(-1)?.seq ?? 0;
+		if (opened > this.openedUpTo()) this.meta.set("incidents_mirrored_seq", opened);
 		this.outbox.markMirrored(plan.notifications);
 		this.incidents.forgetPruned(plan.pruned);
 		if (plan.statsChanged) this.meta.set("mirrored_version", plan.statsVersion);
 		if (plan.more) return "full";
 		const behind =
 			(this.meta.get("stats") ?? NO_STATS).version !== plan.statsVersion ||
-			this.incidents.anyUnmirrored() ||
+			this.incidents.anyUnmirrored(this.openedUpTo()) ||
 			this.outbox.anyUnmirrored();
 		return behind ? "behind" : "done";
 	}

@@ -83,6 +83,48 @@ describe("the integration object's schema migrations", () => {
 		]);
 	});
 
+	it("carry incidents' alerts and keys' flapping records into tables without a rowid", async () => {
+		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
+		const carried = await runInDurableObject(stub, (_object, state) => {
+			const { sql } = state.storage;
+			migrate(sql, 21);
+			sql.exec("INSERT INTO incident_alerts (incident_id, alert_id) VALUES ('i', 'a'), ('i', 'b')");
+			sql.exec(
+				`INSERT INTO key_flaps (alert_key, changes, flapping, quiet_at)
+				 VALUES ('k', '[1,2,3]', 1, 9), ('l', '[4]', 0, 5)`,
+			);
+			migrate(sql);
+			return {
+				links: sql.exec("SELECT * FROM incident_alerts ORDER BY alert_id").toArray(),
+				flaps: sql.exec("SELECT * FROM key_flaps ORDER BY alert_key").toArray(),
+				flapping: sql
+					.exec("SELECT alert_key FROM key_flaps INDEXED BY key_flaps_flapping WHERE flapping = 1")
+					.toArray(),
+				tables: sql
+					.exec(
+						`SELECT name, wr FROM pragma_table_list
+						 WHERE name IN ('incident_alerts', 'key_flaps') ORDER BY name`,
+					)
+					.toArray(),
+			};
+		});
+		expect(carried).toEqual({
+			links: [
+				{ incident_id: "i", alert_id: "a" },
+				{ incident_id: "i", alert_id: "b" },
+			],
+			flaps: [
+				{ alert_key: "k", changes: "[1,2,3]", flapping: 1, quiet_at: 9 },
+				{ alert_key: "l", changes: "[4]", flapping: 0, quiet_at: 5 },
+			],
+			flapping: [{ alert_key: "k" }],
+			tables: [
+				{ name: "incident_alerts", wr: 1 },
+				{ name: "key_flaps", wr: 1 },
+			],
+		});
+	});
+
 	it("start a new object with no counters row", async () => {
 		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
 		const stats = await runInDurableObject(stub, (_object, state) => {

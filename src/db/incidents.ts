@@ -65,10 +65,14 @@ export type IncidentFilter = {
 };
 
 /**
- * Newest first, across integrations, from the mirror. Each query walks one index (by channel,
- * integration, status or opening time) in order and stops at `limit`; times bound the walk too.
+ * The query `listIncidents` runs. It walks one index in order and stops at `limit`: by channel,
+ * by integration, the open incidents by opening time (when only open ones are asked for), or all
+ * by opening time (resolved ones, most of what the mirror keeps, are found as they come).
  */
-export async function listIncidents(db: D1Database, filter: IncidentFilter): Promise<Incident[]> {
+export function incidentsQuery(filter: IncidentFilter): {
+	sql: string;
+	params: (string | number)[];
+} {
 	const where: string[] = [];
 	const params: (string | number)[] = [];
 	if (filter.channel_id !== undefined) {
@@ -83,10 +87,11 @@ export async function listIncidents(db: D1Database, filter: IncidentFilter): Pro
 		where.push("integration_id = ?");
 		params.push(filter.integration_id);
 	}
-	if (filter.status === "open") {
-		// As incidents_open_by_time's condition reads, so SQLite uses that index.
+	if (filter.status !== undefined && filter.status !== "resolved") {
+		// As incidents_open_by_time's condition reads, so SQLite can use that index.
 		where.push("status != 'resolved'");
-	} else if (filter.status !== undefined) {
+	}
+	if (filter.status !== undefined && filter.status !== "open") {
 		where.push("status = ?");
 		params.push(filter.status);
 	}
@@ -108,12 +113,19 @@ export async function listIncidents(db: D1Database, filter: IncidentFilter): Pro
 		where.push("(opened_at < ? OR (opened_at = ? AND id < ?))");
 		params.push(filter.after.opened_at, filter.after.opened_at, filter.after.id);
 	}
+	return {
+		sql: `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+			ORDER BY opened_at DESC, id DESC LIMIT ?`,
+		params: [...params, filter.limit],
+	};
+}
+
+/** Newest first, across integrations, from the mirror. */
+export async function listIncidents(db: D1Database, filter: IncidentFilter): Promise<Incident[]> {
+	const { sql, params } = incidentsQuery(filter);
 	const { results } = await db
-		.prepare(
-			`SELECT * FROM incidents ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-			 ORDER BY opened_at DESC, id DESC LIMIT ?`,
-		)
-		.bind(...params, filter.limit)
+		.prepare(sql)
+		.bind(...params)
 		.all();
 	return results.map((row) => Incident.parse(row));
 }

@@ -246,6 +246,31 @@ const MIGRATIONS: readonly string[] = [
 	// incidents_unmirrored and the entry's removal. Those waiting now are in that index already.
 	`INSERT INTO meta (key, value)
 	SELECT 'incidents_mirrored_seq', CAST(coalesce(max(seq), 0) AS TEXT) FROM incidents;`,
+	// Incidents' alerts and keys' flapping records are only ever found by their keys: without a
+	// rowid, a row is one entry in its key's b-tree rather than a row and a key entry, so a new
+	// alert writes two rows fewer.
+	`CREATE TABLE incident_alerts_by_key (
+		incident_id TEXT NOT NULL,
+		alert_id TEXT NOT NULL,
+		PRIMARY KEY (incident_id, alert_id)
+	) WITHOUT ROWID;
+	INSERT INTO incident_alerts_by_key (incident_id, alert_id)
+	SELECT incident_id, alert_id FROM incident_alerts;
+	DROP TABLE incident_alerts;
+	ALTER TABLE incident_alerts_by_key RENAME TO incident_alerts;
+	CREATE INDEX incident_alerts_by_alert ON incident_alerts (alert_id);
+	CREATE TABLE key_flaps_by_key (
+		alert_key TEXT PRIMARY KEY,
+		changes TEXT NOT NULL,
+		flapping INTEGER NOT NULL DEFAULT 0,
+		quiet_at INTEGER NOT NULL
+	) WITHOUT ROWID;
+	INSERT INTO key_flaps_by_key (alert_key, changes, flapping, quiet_at)
+	SELECT alert_key, changes, flapping, quiet_at FROM key_flaps;
+	DROP TABLE key_flaps;
+	ALTER TABLE key_flaps_by_key RENAME TO key_flaps;
+	CREATE INDEX key_flaps_by_quiet ON key_flaps (quiet_at);
+	CREATE INDEX key_flaps_flapping ON key_flaps (quiet_at) WHERE flapping = 1;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

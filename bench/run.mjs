@@ -876,8 +876,9 @@ function alertmanagerWebhook(hosts) {
 }
 
 // BENCH_AGAINST=<another build's directory, or its index.mjs> (`npm run build`'s dist/, or
-// `wrangler deploy --dry-run --outdir`) runs the standard push against that build too, in the
-// same rounds: an A/B of one change, each round hitting both builds alike.
+// `wrangler deploy --dry-run --outdir`) runs the standard push and the batch of new alerts against
+// that build too, in the same rounds: an A/B of one change, each round hitting both builds alike.
+// Both builds get this tree's D1 migrations.
 let other;
 if (process.env.BENCH_AGAINST) {
 	const given = path.resolve(process.env.BENCH_AGAINST);
@@ -892,6 +893,13 @@ if (process.env.BENCH_AGAINST) {
 		instance: other,
 		keys: [otherKey],
 		request: { ...standard.request, path: `/push/${otherKey}` },
+	});
+	// And the batch of new alerts, whose cost moves with what a build writes and mirrors.
+	const newBatch = cases.find((c) => c.name === NEW_BATCH_CASE);
+	cases.splice(cases.indexOf(newBatch) + 1, 0, {
+		name: `${NEW_BATCH_CASE}, BENCH_AGAINST's bundle`,
+		instance: other,
+		...newBatches(other.mf, await quietChannel(other.mf, "new batches")),
 	});
 }
 // Alertmanager's counterparts of four alertgate cases, in the same rounds (bench/versus.mjs), each

@@ -1,32 +1,18 @@
 import type { Severity } from "../alerts/event";
 import { Incident, type IncidentStatus } from "../incidents/incident";
 
-/** A mirrored incident as the Durable Object writes it: `version` orders the writes. */
-export type MirroredIncident = Incident & { version: number };
-
 /**
  * Writes changed incidents of one integration in one statement: their rows travel as one JSON
- * parameter (D1 binds at most 100 parameters, and every incident would take 12). A row keeps the
- * newest version it was given, so repeated and interleaved writes are safe.
+ * parameter (D1 binds at most 100 parameters, and every incident would take 12), each an array of
+ * id, channel_id, status, severity, title, alert_count, opened_at, acknowledged_at, resolved_at,
+ * resolved_by and version, as the Durable Object's SQLite writes them. A row keeps the newest
+ * version it was given, so repeated and interleaved writes are safe. `version` orders the writes.
  */
 export function upsertIncidents(
 	db: D1Database,
 	integrationId: string,
-	incidents: readonly MirroredIncident[],
+	rows: string,
 ): D1PreparedStatement {
-	const rows = incidents.map((i) => [
-		i.id,
-		i.channel_id,
-		i.status,
-		i.severity,
-		i.title,
-		i.alert_count,
-		i.opened_at,
-		i.acknowledged_at,
-		i.resolved_at,
-		i.resolved_by,
-		i.version,
-	]);
 	return db
 		.prepare(
 			// `WHERE true` lets SQLite's parser tell the upsert's ON CONFLICT from a join's ON.
@@ -41,7 +27,7 @@ export function upsertIncidents(
 				version = excluded.version
 			 WHERE excluded.version > incidents.version`,
 		)
-		.bind(integrationId, JSON.stringify(rows));
+		.bind(integrationId, rows);
 }
 
 /** A status, or `open`: triggered or acknowledged. */

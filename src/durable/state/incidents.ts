@@ -7,15 +7,6 @@ import type { Alerts } from "./alerts";
 import { oldestResolvedAt, prunable } from "./history";
 import { heldInsert, WriteBehind } from "./write-behind";
 
-/**
- * A row of `incidents`: the record, its change count, the last change D1 has seen, and its place
- * in the order incidents were opened.
- */
-const IncidentRow = z.extend(IncidentRecord, {
-	seq: z.number(),
-	version: z.number(),
-	mirrored_version: z.number(),
-});
 const SeverityRow = z.object({ severity: Severity });
 const IdRow = z.object({ id: z.string() });
 
@@ -38,13 +29,32 @@ const UPSERT_INCIDENT = heldInsert(
 );
 const LINK = heldInsert("incident_alerts (incident_id, alert_id)", 2, { verb: "OR IGNORE" });
 
-/** An incident D1 has not seen as it is now (`Incidents.unmirrored`). */
-export type UnmirroredIncident = {
-	incident: IncidentRecord;
-	version: number;
-	seq: number;
-	/** Whether its version goes in `markMirrored` (a change after its opening). */
-	mark: boolean;
+/**
+ * The columns of an incident D1's mirror holds, in the order `upsertIncidents` reads each row,
+ * and its version.
+ */
+const MIRROR_COLUMNS = `id, channel_id, status, severity, title, alert_count, opened_at, acknowledged_at,
+	resolved_at, resolved_by, version`;
+
+/**
+ * Incidents for D1 in one chunk: `rows`, a JSON array of them in MIRROR_COLUMNS' order; `marks`,
+ * the `[id, version]` of those changed since they opened, for `markMirrored`; `last`, the newest
+ * `seq` in it.
+ */
+const MirrorChunk = z.object({
+	rows: z.string(),
+	count: z.number(),
+	marks: z.string(),
+	last: z.number(),
+});
+export type MirrorChunk = z.infer<typeof MirrorChunk>;
+
+/** What `unmirrored` found: its chunks, how many incidents, and the newest opened one's `seq`. */
+export type UnmirroredIncidents = {
+	chunks: MirrorChunk[];
+	count: number;
+	/** null: no incident opened after the mark. */
+	openedUpTo: number | null;
 };
 
 const toRecord = (row: Record<string, SqlStorageValue>): IncidentRecord =>
@@ -171,32 +181,54 @@ export class Incidents {
 
 	/**
 	 * Incidents D1 has not seen as they are now, oldest first, at most `limit`: those changed since
-	 * D1 last saw them (`mark`: their version goes in `markMirrored`), then those opened after
-	 * `openedAfter` (a `seq`), where D1's mirror has reached in the order incidents were opened.
+	 * D1 last saw them, then those opened after `openedAfter` (a `seq`), where D1's mirror has
+	 * reached in the order incidents were opened. SQLite writes them as D1's upsert reads them
+	 * (`MIRROR_COLUMNS`), `per` to a chunk: no row becomes a JavaScript object on the way.
 	 */
-	unmirrored(openedAfter: number, limit: number): UnmirroredIncident[] {
-		const changed = this.sql
-			.exec(
-				`SELECT * FROM incidents INDEXED BY incidents_unmirrored
-				 WHERE version > mirrored_version AND seq <= ? ORDER BY seq LIMIT ?`,
-				openedAfter,
-				limit,
-			)
-			.toArray();
+	unmirrored(openedAfter: number, limit: number, per: number): UnmirroredIncidents {
+		const changed = this.chunks(
+			`SELECT * FROM incidents INDEXED BY incidents_unmirrored
+			 WHERE version > mirrored_version AND seq <= ?1 ORDER BY seq LIMIT ?2`,
+			openedAfter,
+			limit,
+			per,
+		);
+		const taken = changed.reduce((sum, chunk) => sum + chunk.count, 0);
 		const opened =
-			changed.length < limit
-				? this.sql
-						.exec(
-							"SELECT * FROM incidents WHERE seq > ? ORDER BY seq LIMIT ?",
-							openedAfter,
-							limit - changed.length,
-						)
-						.toArray()
+			taken < limit
+				? this.chunks(
+						"SELECT * FROM incidents WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+						openedAfter,
+						limit - taken,
+						per,
+					)
 				: [];
-		return [...changed, ...opened].map((row) => {
-			const { seq, version, mirrored_version, ...incident } = IncidentRow.parse(row);
-			return { incident, version, seq, mark: version > mirrored_version };
-		});
+		return {
+			chunks: [...changed, ...opened],
+			count: taken + opened.reduce((sum, chunk) => sum + chunk.count, 0),
+			openedUpTo: opened.at(-1)?.last ?? null,
+		};
+	}
+
+	/**
+	 * The rows `query` selects (its ?1 and ?2 given), in chunks of `per` (cast: a number is bound
+	 * as a float, which would make the division exact).
+	 */
+	private chunks(query: string, first: number, limit: number, per: number): MirrorChunk[] {
+		return this.sql
+			.exec(
+				`SELECT json_group_array(json_array(${MIRROR_COLUMNS})) AS rows, count(*) AS count,
+					json_group_array(json_array(id, version)) FILTER (WHERE version > mirrored_version)
+						AS marks,
+					max(seq) AS last
+				 FROM (SELECT *, (row_number() OVER (ORDER BY seq) - 1) / CAST(?3 AS INTEGER) AS chunk FROM (${query}))
+				 GROUP BY chunk ORDER BY chunk`,
+				first,
+				limit,
+				per,
+			)
+			.toArray()
+			.map((row) => MirrorChunk.parse(row));
 	}
 
 	anyUnmirrored(openedAfter: number): boolean {
@@ -248,15 +280,15 @@ export class Incidents {
 	}
 
 	/**
-	 * D1 holds these versions now; a newer change made meanwhile stays unmirrored. One statement
-	 * for the whole write.
+	 * D1 holds these versions now (`marks`: a chunk's JSON `[id, version]` pairs); a newer change
+	 * made meanwhile stays unmirrored. One statement for a chunk.
 	 */
-	markMirrored(rows: readonly { id: string; version: number }[]): void {
-		if (rows.length === 0) return;
+	markMirrored(marks: string): void {
+		if (marks === "[]") return;
 		this.sql.exec(
 			`UPDATE incidents SET mirrored_version = m.value ->> 1 FROM jsonb_each(?) AS m
 			 WHERE incidents.id = m.value ->> 0 AND incidents.mirrored_version < m.value ->> 1`,
-			JSON.stringify(rows.map((row) => [row.id, row.version])),
+			marks,
 		);
 	}
 }

@@ -1,7 +1,7 @@
-import { deleteIncidents, type MirroredIncident, upsertIncidents } from "../../db/incidents";
+import { deleteIncidents, upsertIncidents } from "../../db/incidents";
 import { mirrorIntegrationStats } from "../../db/integrations";
 import { deleteNotificationsOf, upsertNotifications } from "../../db/notifications";
-import type { Incidents, UnmirroredIncident } from "./incidents";
+import type { Incidents, UnmirroredIncidents } from "./incidents";
 import { type Meta, NO_STATS } from "./meta";
 import type { Outbox, OutboxStatus } from "./outbox";
 
@@ -34,7 +34,7 @@ export type MirrorResult = "done" | "behind" | "full" | "failed";
 /** One D1 write: its statements and what to mark as mirrored once D1 took them. */
 export type MirrorPlan = {
 	statements: D1PreparedStatement[];
-	incidents: UnmirroredIncident[];
+	incidents: UnmirroredIncidents;
 	notifications: OutboxStatus[];
 	/** Pruned incidents deleted from D1 in this write. */
 	pruned: string[];
@@ -67,30 +67,26 @@ export class Mirror {
 		const stats = this.meta.get("stats") ?? NO_STATS;
 		const statsVersion = stats.version;
 		const statsChanged = statsVersion !== (this.meta.get("mirrored_version") ?? 0);
-		const changed = this.incidents.unmirrored(this.openedUpTo(), MIRROR_BATCH + 1);
-		const batch = changed.slice(0, MIRROR_BATCH);
+		const incidents = this.incidents.unmirrored(
+			this.openedUpTo(),
+			MIRROR_BATCH,
+			ROWS_PER_STATEMENT,
+		);
 		const pruned = this.incidents.pruned(MIRROR_BATCH + 1);
 		const deletions = pruned.slice(0, MIRROR_BATCH);
 		const sent = this.outbox.unmirrored(MIRROR_BATCH + 1);
 		const notifications = sent.slice(0, MIRROR_BATCH);
 		if (
 			!statsChanged &&
-			batch.length === 0 &&
+			incidents.count === 0 &&
 			deletions.length === 0 &&
 			notifications.length === 0
 		) {
 			return null;
 		}
 
-		const rows = batch.map(
-			({ incident: { group_key: _key, ...fields }, version }): MirroredIncident => ({
-				...fields,
-				integration_id: integrationId,
-				version,
-			}),
-		);
 		const statements = [
-			...chunks(rows).map((chunk) => upsertIncidents(db, integrationId, chunk)),
+			...incidents.chunks.map((chunk) => upsertIncidents(db, integrationId, chunk.rows)),
 			...chunks(notifications).map((chunk) => upsertNotifications(db, integrationId, chunk)),
 		];
 		for (const chunk of chunks(deletions)) {
@@ -101,26 +97,27 @@ export class Mirror {
 		}
 		return {
 			statements,
-			incidents: batch,
+			incidents,
 			notifications,
 			pruned: deletions,
 			statsVersion,
 			statsChanged,
 			more:
-				changed.length > MIRROR_BATCH || pruned.length > MIRROR_BATCH || sent.length > MIRROR_BATCH,
+				// A full batch of incidents: more may wait (if none, the next run finds nothing).
+				incidents.count === MIRROR_BATCH ||
+				pruned.length > MIRROR_BATCH ||
+				sent.length > MIRROR_BATCH,
 		};
 	}
 
 	/** Marks what D1 took. Changes made while it was being written go on the next run. */
 	settle(plan: MirrorPlan): Exclude<MirrorResult, "failed"> {
-		this.incidents.markMirrored(
-			plan.incidents
-				.filter(({ mark }) => mark)
-				.map(({ incident, version }) => ({ id: incident.id, version })),
-		);
+		for (const chunk of plan.incidents.chunks) this.incidents.markMirrored(chunk.marks);
 		// The batch takes incidents opened past the mark in order, so it ends where they do.
-		const opened = plan.incidents.at(-1)?.seq ?? 0;
-		if (opened > this.openedUpTo()) this.meta.set("incidents_mirrored_seq", opened);
+		const opened = plan.incidents.openedUpTo;
+		if (opened !== null && opened > this.openedUpTo()) {
+			this.meta.set("incidents_mirrored_seq", opened);
+		}
 		this.outbox.markMirrored(plan.notifications);
 		this.incidents.forgetPruned(plan.pruned);
 		if (plan.statsChanged) this.meta.set("mirrored_version", plan.statsVersion);

@@ -186,49 +186,46 @@ export class Incidents {
 	 * (`MIRROR_COLUMNS`), `per` to a chunk: no row becomes a JavaScript object on the way.
 	 */
 	unmirrored(openedAfter: number, limit: number, per: number): UnmirroredIncidents {
-		const changed = this.chunks(
-			`SELECT * FROM incidents INDEXED BY incidents_unmirrored
-			 WHERE version > mirrored_version AND seq <= ?1 ORDER BY seq LIMIT ?2`,
-			openedAfter,
-			limit,
-			per,
-		);
-		const taken = changed.reduce((sum, chunk) => sum + chunk.count, 0);
-		const opened =
-			taken < limit
-				? this.chunks(
-						"SELECT * FROM incidents WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-						openedAfter,
-						limit - taken,
-						per,
-					)
-				: [];
-		return {
-			chunks: [...changed, ...opened],
-			count: taken + opened.reduce((sum, chunk) => sum + chunk.count, 0),
-			openedUpTo: opened.at(-1)?.last ?? null,
+		const chunks: MirrorChunk[] = [];
+		let count = 0;
+		let openedUpTo: number | null = null;
+		const take = (query: string, after: number, ...bounds: number[]) => {
+			while (count < limit) {
+				const wanted = Math.min(per, limit - count);
+				const chunk = this.chunk(query, after, ...bounds, wanted);
+				if (chunk.count === 0) return;
+				chunks.push(chunk);
+				count += chunk.count;
+				after = chunk.last;
+				if (chunk.count < wanted) return;
+			}
 		};
+		take(
+			`SELECT * FROM incidents INDEXED BY incidents_unmirrored
+			 WHERE version > mirrored_version AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
+			0,
+			openedAfter,
+		);
+		const changed = chunks.length;
+		take("SELECT * FROM incidents WHERE seq > ? ORDER BY seq LIMIT ?", openedAfter);
+		if (chunks.length > changed) openedUpTo = chunks.at(-1)?.last ?? null;
+		return { chunks, count, openedUpTo };
 	}
 
-	/**
-	 * The rows `query` selects (its ?1 and ?2 given), in chunks of `per` (cast: a number is bound
-	 * as a float, which would make the division exact).
-	 */
-	private chunks(query: string, first: number, limit: number, per: number): MirrorChunk[] {
-		return this.sql
-			.exec(
-				`SELECT json_group_array(json_array(${MIRROR_COLUMNS})) AS rows, count(*) AS count,
-					json_group_array(json_array(id, version)) FILTER (WHERE version > mirrored_version)
-						AS marks,
-					max(seq) AS last
-				 FROM (SELECT *, (row_number() OVER (ORDER BY seq) - 1) / CAST(?3 AS INTEGER) AS chunk FROM (${query}))
-				 GROUP BY chunk ORDER BY chunk`,
-				first,
-				limit,
-				per,
-			)
-			.toArray()
-			.map((row) => MirrorChunk.parse(row));
+	/** The rows `query` selects, as one chunk: one pass over them, in order. */
+	private chunk(query: string, ...params: number[]): MirrorChunk {
+		return MirrorChunk.parse(
+			this.sql
+				.exec(
+					`SELECT json_group_array(json_array(${MIRROR_COLUMNS})) AS rows, count(*) AS count,
+						json_group_array(json_array(id, version)) FILTER (WHERE version > mirrored_version)
+							AS marks,
+						coalesce(max(seq), 0) AS last
+					 FROM (${query})`,
+					...params,
+				)
+				.one(),
+		);
 	}
 
 	anyUnmirrored(openedAfter: number): boolean {

@@ -85,34 +85,16 @@ describe("the integration object's schema migrations", () => {
 			incidents.save({ ...incident, id: "new" });
 			return { before, after: found() };
 		});
-		// Those waiting before come as they were (the mark starts past them); a new incident
-		// comes by the order incidents opened, with nothing to mark.
+		// Those waiting before come as they were (the mark starts past them), both to be marked; a
+		// new incident comes by the order incidents opened, with nothing to mark.
+		const pairs = [
+			["opened", 1],
+			["changed", 3],
+		];
+		const carried = { rows: pairs, marks: pairs };
 		expect(waiting).toEqual({
-			before: [
-				{
-					rows: [
-						["opened", 1],
-						["changed", 3],
-					],
-					marks: [
-						["opened", 1],
-						["changed", 3],
-					],
-				},
-			],
-			after: [
-				{
-					rows: [
-						["opened", 1],
-						["changed", 3],
-					],
-					marks: [
-						["opened", 1],
-						["changed", 3],
-					],
-				},
-				{ rows: [["new", 1]], marks: [] },
-			],
+			before: [carried],
+			after: [carried, { rows: [["new", 1]], marks: [] }],
 		});
 	});
 

@@ -2,11 +2,17 @@ import type { Severity } from "../alerts/event";
 import { Incident, type IncidentStatus } from "../incidents/incident";
 
 /**
+ * The columns of a mirrored incident, in the order `upsertIncidents` reads each row's values (its
+ * `r.value ->> i`); the Durable Object's SQLite writes the rows in this order.
+ */
+export const MIRRORED_INCIDENT_COLUMNS = `id, channel_id, status, severity, title, alert_count,
+	opened_at, acknowledged_at, resolved_at, resolved_by, version`;
+
+/**
  * Writes changed incidents of one integration in one statement: their rows travel as one JSON
  * parameter (D1 binds at most 100 parameters, and every incident would take 12), each an array of
- * id, channel_id, status, severity, title, alert_count, opened_at, acknowledged_at, resolved_at,
- * resolved_by and version, as the Durable Object's SQLite writes them. A row keeps the newest
- * version it was given, so repeated and interleaved writes are safe. `version` orders the writes.
+ * MIRRORED_INCIDENT_COLUMNS. A row keeps the newest version it was given, so repeated and
+ * interleaved writes are safe. `version` orders the writes.
  */
 export function upsertIncidents(
 	db: D1Database,

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import type { Alert } from "../../alerts/alert";
 import { Severity } from "../../alerts/event";
+import { MIRRORED_INCIDENT_COLUMNS } from "../../db/incidents";
 import { IncidentRecord } from "../../incidents/incident";
 import { StoredAlert } from "./alert-rows";
 import type { Alerts } from "./alerts";
@@ -30,16 +31,9 @@ const UPSERT_INCIDENT = heldInsert(
 const LINK = heldInsert("incident_alerts (incident_id, alert_id)", 2, { verb: "OR IGNORE" });
 
 /**
- * The columns of an incident D1's mirror holds, in the order `upsertIncidents` reads each row,
- * and its version.
- */
-const MIRROR_COLUMNS = `id, channel_id, status, severity, title, alert_count, opened_at, acknowledged_at,
-	resolved_at, resolved_by, version`;
-
-/**
- * Incidents for D1 in one chunk: `rows`, a JSON array of them in MIRROR_COLUMNS' order; `marks`,
- * the `[id, version]` of those changed since they opened, for `markMirrored`; `last`, the newest
- * `seq` in it.
+ * Incidents for D1 in one chunk: `rows`, a JSON array of them, each an array of
+ * MIRRORED_INCIDENT_COLUMNS; `marks`, the `[id, version]` of those changed since they opened, for
+ * `markMirrored`; `last`, the newest `seq` in it.
  */
 const MirrorChunk = z.object({
 	rows: z.string(),
@@ -183,12 +177,11 @@ export class Incidents {
 	 * Incidents D1 has not seen as they are now, oldest first, at most `limit`: those changed since
 	 * D1 last saw them, then those opened after `openedAfter` (a `seq`), where D1's mirror has
 	 * reached in the order incidents were opened. SQLite writes them as D1's upsert reads them
-	 * (`MIRROR_COLUMNS`), `per` to a chunk: no row becomes a JavaScript object on the way.
+	 * (MIRRORED_INCIDENT_COLUMNS), `per` to a chunk: no row becomes a JavaScript object on the way.
 	 */
 	unmirrored(openedAfter: number, limit: number, per: number): UnmirroredIncidents {
 		const chunks: MirrorChunk[] = [];
 		let count = 0;
-		let openedUpTo: number | null = null;
 		const take = (query: string, after: number, ...bounds: number[]) => {
 			while (count < limit) {
 				const wanted = Math.min(per, limit - count);
@@ -208,7 +201,7 @@ export class Incidents {
 		);
 		const changed = chunks.length;
 		take("SELECT * FROM incidents WHERE seq > ? ORDER BY seq LIMIT ?", openedAfter);
-		if (chunks.length > changed) openedUpTo = chunks.at(-1)?.last ?? null;
+		const openedUpTo = chunks.length > changed ? (chunks.at(-1)?.last ?? null) : null;
 		return { chunks, count, openedUpTo };
 	}
 
@@ -217,7 +210,7 @@ export class Incidents {
 		return MirrorChunk.parse(
 			this.sql
 				.exec(
-					`SELECT json_group_array(json_array(${MIRROR_COLUMNS})) AS rows, count(*) AS count,
+					`SELECT json_group_array(json_array(${MIRRORED_INCIDENT_COLUMNS})) AS rows, count(*) AS count,
 						json_group_array(json_array(id, version)) FILTER (WHERE version > mirrored_version)
 							AS marks,
 						coalesce(max(seq), 0) AS last

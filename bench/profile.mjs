@@ -176,6 +176,15 @@ const send = async () => {
 	if (!response.ok) throw new Error(`push failed: ${response.status} ${await response.text()}`);
 	await response.arrayBuffer();
 };
+/** PROFILE_CONCURRENCY=<n>: the requests sent n at a time, as the bench's connections do. */
+const CONCURRENCY = Number(process.env.PROFILE_CONCURRENCY ?? 1);
+async function sendAll() {
+	let left = REQUESTS;
+	const worker = async () => {
+		while (left-- > 0) await send();
+	};
+	await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+}
 for (let i = 0; i < WARMUP; i++) await send();
 
 if (process.env.PROFILE_CPU_ONLY) {
@@ -189,7 +198,7 @@ if (process.env.PROFILE_CPU_ONLY) {
 	const during = [];
 	for (let round = 0; round < 5; round++) {
 		const before = cpuMicros(pid);
-		for (let i = 0; i < REQUESTS; i++) await send();
+		await sendAll();
 		const stopped = performance.now();
 		during.push((cpuMicros(pid) - before) / REQUESTS);
 		const quiet = await untilQuiet(pid);
@@ -226,7 +235,7 @@ const rpc = (method, params = {}) =>
 await rpc("Profiler.enable");
 await rpc("Profiler.setSamplingInterval", { interval: 50 });
 await rpc("Profiler.start");
-for (let i = 0; i < REQUESTS; i++) await send();
+await sendAll();
 // The work the pushes leave behind: the alarm that mirrors to D1 and sends notifications.
 await new Promise((resolve) => setTimeout(resolve, Number(process.env.PROFILE_AFTER_MS ?? 4_000)));
 const { profile } = await rpc("Profiler.stop");
@@ -278,6 +287,25 @@ for (const native of ["exec", "(program)", "transactionSync"]) {
 	console.log(`callers of ${native}:`);
 	for (const [name, count] of [...callers].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
 		console.log(`   ${((count * interval) / REQUESTS).toFixed(1).padStart(6)} µs/req  ${name}`);
+	}
+}
+// PROFILE_INCLUSIVE=<regex>: the functions it names, with everything they call (their total).
+if (process.env.PROFILE_INCLUSIVE) {
+	const wanted = new RegExp(process.env.PROFILE_INCLUSIVE);
+	const inclusive = new Map();
+	for (const [id, count] of counts) {
+		const seen = new Set();
+		for (let node = byId.get(id); node !== undefined; node = byId.get(parent.get(node.id))) {
+			const name = node.callFrame.functionName;
+			if (wanted.test(name)) seen.add(`${name} ${node.callFrame.lineNumber}`);
+		}
+		for (const name of seen) inclusive.set(name, (inclusive.get(name) ?? 0) + count);
+	}
+	console.log("inclusive:");
+	for (const [name, count] of [...inclusive].sort((a, b) => b[1] - a[1])) {
+		console.log(
+			`${((count / total) * 100).toFixed(1).padStart(5)}%  ${((count * interval) / REQUESTS).toFixed(1).padStart(7)} µs/req  ${name}`,
+		);
 	}
 }
 ws.close();

@@ -30,7 +30,7 @@ import { makeTestSigningIdentity } from "../test/node/signing-identity.ts";
 import { ADMIN_TOKEN, adminCall, applyMigrations, integrationIds } from "./admin.mjs";
 import { alertmanagerAvailable } from "./alertmanager.mjs";
 import { COST_NOTES, costTable, readUsage, usedBetween } from "./cost.mjs";
-import { goals, NEW_BATCH_CASE, SUSTAINED_CASE } from "./goals.mjs";
+import { goals, NEW_BATCH_CASE, NOTIFIED, QUIET, SUSTAINED_CASE } from "./goals.mjs";
 import { cpuMicros, measureIdle, median, run, settle, workerdPids } from "./measure.mjs";
 import { newBatches, quietChannel, sustainedIntake } from "./throughput.mjs";
 import {
@@ -597,13 +597,13 @@ const cases = [
 
 cases.push(
 	{
-		name: "standard push opening a new incident, channel without targets",
+		name: QUIET,
 		instance: gw,
 		keys: quietKeys,
 		request: pushEach(quietKeys, newIncident("quiet")),
 	},
 	{
-		name: "standard push opening a new incident, channel with 3 targets (sent as the push commits)",
+		name: NOTIFIED,
 		instance: gw,
 		keys: notifiedKeys,
 		request: pushEach(notifiedKeys, newIncident("notified")),
@@ -901,6 +901,20 @@ if (process.env.BENCH_AGAINST) {
 		instance: other,
 		...newBatches(other.mf, await quietChannel(other.mf, "new batches")),
 	});
+	// And a new incident without targets and with three: what a build's notifications cost.
+	for (const [name, notified] of [
+		[QUIET, false],
+		[NOTIFIED, true],
+	]) {
+		const ours = cases.find((c) => c.name === name);
+		const keys = await several(3, () => channelIntegration(other.mf, notified));
+		cases.splice(cases.indexOf(ours) + 1, 0, {
+			name: `${name}, BENCH_AGAINST's bundle`,
+			instance: other,
+			keys,
+			request: pushEach(keys, newIncident(`${notified ? "notified" : "quiet"}-other`)),
+		});
+	}
 }
 // Alertmanager's counterparts of four alertgate cases, in the same rounds (bench/versus.mjs), each
 // run right after its own, so a pair meets the same moment of the machine.
@@ -909,7 +923,7 @@ if (AGAINST_ALERTMANAGER) {
 	anchor = await startAnchor();
 	const counterparts = anchorCases(anchor.instance, {
 		repeat: "standard push (dedup into a firing alert)",
-		new: "standard push opening a new incident, channel without targets",
+		new: QUIET,
 		repeatBatch: "standard batch of 100 events (each updates its firing alert)",
 		newBatch: NEW_BATCH_CASE,
 	});
@@ -928,6 +942,33 @@ if (ONLY) {
 	cases.splice(0, cases.length, ...paired);
 }
 const pagedKey = !ONLY || ONLY.test(TIME_TO_PAGE) ? await pagedIntegration(mf) : null;
+/**
+ * Time to page's floor: a trivial worker that forwards each POST's alert key to the receiver
+ * (one subrequest) before it answers, timed as alertgate is. What this machine takes for a
+ * request and a subrequest with the same pauses between them, before any work.
+ */
+const pageFloor =
+	pagedKey === null
+		? null
+		: await start({
+				workers: [
+					{
+						name: "floor",
+						modules: true,
+						compatibilityDate: "2026-11-01",
+						script: `export default { async fetch(request) {
+							const { alert_key } = await request.json();
+							const page = JSON.stringify({ incident: { alerts: [{ alert_key }] } });
+							await (await fetch(${JSON.stringify(PAGE_URL)}, { method: "POST", body: page })).arrayBuffer();
+							return ${FLOOR_RESPONSE};
+						} };`,
+						outboundService: async (request) => {
+							await pageArrived(request);
+							return new MiniflareResponse("ok", { status: 202 });
+						},
+					},
+				],
+			});
 
 /**
  * One run of a case, all in (bench/measure.mjs), with the rows its integrations read and wrote
@@ -956,9 +997,10 @@ const timeToPage = [];
 async function timeToPageRound(count) {
 	await settle(gw);
 	const alertgate = pageStats(await alertgateTimeToPage({ url: gw.url, key: pagedKey, count }));
-	if (!anchor) return { alertgate };
+	const floor = pageStats(await alertgateTimeToPage({ url: pageFloor.url, key: "floor", count }));
+	if (!anchor) return { alertgate, floor };
 	await settle(anchor.instance);
-	return { alertgate, alertmanager: await anchor.timeToPage(count) };
+	return { alertgate, floor, alertmanager: await anchor.timeToPage(count) };
 }
 
 const samples = new Map(cases.map((c) => [c.name, []]));
@@ -982,6 +1024,7 @@ try {
 	await other?.mf.dispose();
 	for (const { instance } of floors) await instance.mf.dispose();
 	await emailFloor.mf.dispose();
+	await pageFloor?.mf.dispose();
 	await anchor?.stop();
 }
 

@@ -112,6 +112,10 @@ export function timeToPageTable(rounds, count, alertmanagerVersion) {
 			"alertgate: push → its signed webhook arrives (one target, sent as the push commits)",
 			"alertgate",
 		),
+		line(
+			"floor: a trivial worker that forwards each POST to the receiver before it answers",
+			"floor",
+		),
 	];
 	if (rounds.every((r) => r.alertmanager)) {
 		lines.push(

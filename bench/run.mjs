@@ -32,6 +32,7 @@ import { alertmanagerAvailable } from "./alertmanager.mjs";
 import { COST_NOTES, costTable, readUsage, usedBetween } from "./cost.mjs";
 import { goals, NEW_BATCH_CASE, NOTIFIED, QUIET, SUSTAINED_CASE } from "./goals.mjs";
 import { cpuMicros, measureIdle, median, run, settle, workerdPids } from "./measure.mjs";
+import { spread, summarize, times } from "./stats.mjs";
 import { newBatches, quietChannel, sustainedIntake } from "./throughput.mjs";
 import {
 	alertgateTimeToPage,
@@ -890,6 +891,7 @@ if (process.env.BENCH_AGAINST) {
 		...standard,
 		name: "standard push, BENCH_AGAINST's bundle",
 		key: "against",
+		against: standard.name,
 		instance: other,
 		keys: [otherKey],
 		request: { ...standard.request, path: `/push/${otherKey}` },
@@ -898,6 +900,7 @@ if (process.env.BENCH_AGAINST) {
 	const newBatch = cases.find((c) => c.name === NEW_BATCH_CASE);
 	cases.splice(cases.indexOf(newBatch) + 1, 0, {
 		name: `${NEW_BATCH_CASE}, BENCH_AGAINST's bundle`,
+		against: NEW_BATCH_CASE,
 		instance: other,
 		...newBatches(other.mf, await quietChannel(other.mf, "new batches")),
 	});
@@ -910,6 +913,7 @@ if (process.env.BENCH_AGAINST) {
 		const keys = await several(3, () => channelIntegration(other.mf, notified));
 		cases.splice(cases.indexOf(ours) + 1, 0, {
 			name: `${name}, BENCH_AGAINST's bundle`,
+			against: name,
 			instance: other,
 			keys,
 			request: pushEach(keys, newIncident(`${notified ? "notified" : "quiet"}-other`)),
@@ -1107,6 +1111,16 @@ if (costCases.length > 0) {
 if (anchor) {
 	console.log(
 		`alertgate and Alertmanager ${anchor.version}, the same pushes in the same rounds (CPU all in, per alert; median and range):\n\n${versusTable(cases, samples, anchor.version)}\n`,
+	);
+}
+// BENCH_AGAINST: each pair's CPU in each round, this build's over the other's.
+for (const c of cases.filter((one) => one.against !== undefined)) {
+	const ours = samples.get(c.against);
+	const theirs = samples.get(c.name);
+	if (ours === undefined || ours.length === 0) continue;
+	const ratio = summarize(ours.map((run, i) => run.cpu / theirs[i].cpu));
+	console.log(
+		`this build over BENCH_AGAINST's, ${c.against}: ${spread(ratio, times)} (per round: ${ratio.values.map(times).join(", ")})`,
 	);
 }
 if (timeToPage.length > 0) {

@@ -185,7 +185,8 @@ const EMAIL_FLOOR = {
 		"export default { async email(message) { await new Response(message.raw).arrayBuffer(); } };",
 };
 
-function floorOptions({ script }) {
+/** A floor's worker; one that fetches gets `outbound` as its outbound service (202 by default). */
+function floorOptions({ script, outbound = () => new MiniflareResponse("ok", { status: 202 }) }) {
 	const withObject = script.includes("DurableObject");
 	const withFetch = script.includes('fetch("https://');
 	return {
@@ -198,9 +199,7 @@ function floorOptions({ script }) {
 				...(withObject
 					? { durableObjects: { FLOOR: { className: "Floor", useSQLite: true } } }
 					: {}),
-				...(withFetch
-					? { outboundService: () => new MiniflareResponse("ok", { status: 202 }) }
-					: {}),
+				...(withFetch ? { outboundService: outbound } : {}),
 			},
 		],
 	};
@@ -325,13 +324,8 @@ async function startupCpu(outdir, certificatePem) {
 		}
 		return Math.round(median(samples));
 	};
-	const trivial = {
-		workers: [
-			{ name: "floor", modules: true, compatibilityDate: "2026-11-01", script: FLOORS[0].script },
-		],
-	};
 	return {
-		trivial: await medianStart(trivial),
+		trivial: await medianStart(floorOptions(FLOORS[0])),
 		alertgate: await medianStart(gatewayOptions(outdir, certificatePem)),
 	};
 }
@@ -954,25 +948,20 @@ const pagedKey = !ONLY || ONLY.test(TIME_TO_PAGE) ? await pagedIntegration(mf) :
 const pageFloor =
 	pagedKey === null
 		? null
-		: await start({
-				workers: [
-					{
-						name: "floor",
-						modules: true,
-						compatibilityDate: "2026-11-01",
-						script: `export default { async fetch(request) {
-							const { alert_key } = await request.json();
-							const page = JSON.stringify({ incident: { alerts: [{ alert_key }] } });
-							await (await fetch(${JSON.stringify(PAGE_URL)}, { method: "POST", body: page })).arrayBuffer();
-							return ${FLOOR_RESPONSE};
-						} };`,
-						outboundService: async (request) => {
-							await pageArrived(request);
-							return new MiniflareResponse("ok", { status: 202 });
-						},
+		: await start(
+				floorOptions({
+					script: `export default { async fetch(request) {
+						const { alert_key } = await request.json();
+						const page = JSON.stringify({ incident: { alerts: [{ alert_key }] } });
+						await (await fetch(${JSON.stringify(PAGE_URL)}, { method: "POST", body: page })).arrayBuffer();
+						return ${FLOOR_RESPONSE};
+					} };`,
+					outbound: async (request) => {
+						await pageArrived(request);
+						return new MiniflareResponse("ok", { status: 202 });
 					},
-				],
-			});
+				}),
+			);
 
 /**
  * One run of a case, all in (bench/measure.mjs), with the rows its integrations read and wrote

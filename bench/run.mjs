@@ -940,28 +940,57 @@ if (ONLY) {
 	cases.splice(0, cases.length, ...paired);
 }
 const pagedKey = !ONLY || ONLY.test(TIME_TO_PAGE) ? await pagedIntegration(mf) : null;
+/** A time-to-page floor's worker, its outbound service the receiver alertgate's pages reach. */
+const pageFloorOptions = (script) =>
+	floorOptions({
+		script,
+		outbound: async (request) => {
+			await pageArrived(request);
+			return new MiniflareResponse("ok", { status: 202 });
+		},
+	});
+/** A floor's page: the POST's alert key where the receiver looks for it. */
+const PAGE_BODY = `JSON.stringify({ incident: { alerts: [{ alert_key }] } })`;
 /**
- * Time to page's floor: a trivial worker that forwards each POST's alert key to the receiver
- * (one subrequest) before it answers, timed as alertgate is. What this machine takes for a
- * request and a subrequest with the same pauses between them, before any work.
+ * Time to page's floors, timed as alertgate is. A trivial worker that forwards each POST to the
+ * receiver (one subrequest) before it answers: what this machine takes for a request and a
+ * subrequest with the same pauses between them, before any work. And a durable page: a Durable
+ * Object that writes the alert key, then sends it as alertgate sends a page: from the object,
+ * held by the runtime until the write is committed, the answer not waiting for it. What
+ * committing before paging costs here, before anything alertgate does.
  */
-const pageFloor =
+const pageFloors =
 	pagedKey === null
 		? null
-		: await start(
-				floorOptions({
-					script: `export default { async fetch(request) {
+		: {
+				floor: await start(
+					pageFloorOptions(`export default { async fetch(request) {
 						const { alert_key } = await request.json();
-						const page = JSON.stringify({ incident: { alerts: [{ alert_key }] } });
-						await (await fetch(${JSON.stringify(PAGE_URL)}, { method: "POST", body: page })).arrayBuffer();
+						await (await fetch(${JSON.stringify(PAGE_URL)}, { method: "POST", body: ${PAGE_BODY} })).arrayBuffer();
 						return ${FLOOR_RESPONSE};
-					} };`,
-					outbound: async (request) => {
-						await pageArrived(request);
-						return new MiniflareResponse("ok", { status: 202 });
-					},
-				}),
-			);
+					} };`),
+				),
+				durableFloor: await start(
+					pageFloorOptions(`import { DurableObject } from "cloudflare:workers";
+					export class Floor extends DurableObject {
+						constructor(ctx, env) {
+							super(ctx, env);
+							ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS pages (alert_key TEXT PRIMARY KEY)");
+						}
+						page(alert_key) {
+							this.ctx.storage.sql.exec("INSERT INTO pages VALUES (?)", alert_key);
+							const sent = fetch(${JSON.stringify(PAGE_URL)}, { method: "POST", body: ${PAGE_BODY} });
+							this.ctx.waitUntil(sent.then((response) => response.arrayBuffer()));
+							return 1;
+						}
+					}
+					export default { async fetch(request, env) {
+						const { alert_key } = await request.json();
+						await env.FLOOR.getByName("one").page(alert_key);
+						return ${FLOOR_RESPONSE};
+					} };`),
+				),
+			};
 
 /**
  * One run of a case, all in (bench/measure.mjs), with the rows its integrations read and wrote
@@ -990,10 +1019,13 @@ const timeToPage = [];
 async function timeToPageRound(count) {
 	await settle(gw);
 	const alertgate = pageStats(await alertgateTimeToPage({ url: gw.url, key: pagedKey, count }));
-	const floor = pageStats(await alertgateTimeToPage({ url: pageFloor.url, key: "floor", count }));
-	if (!anchor) return { alertgate, floor };
+	const floors = {};
+	for (const [name, floor] of Object.entries(pageFloors)) {
+		floors[name] = pageStats(await alertgateTimeToPage({ url: floor.url, key: "floor", count }));
+	}
+	if (!anchor) return { alertgate, ...floors };
 	await settle(anchor.instance);
-	return { alertgate, floor, alertmanager: await anchor.timeToPage(count) };
+	return { alertgate, ...floors, alertmanager: await anchor.timeToPage(count) };
 }
 
 const samples = new Map(cases.map((c) => [c.name, []]));
@@ -1017,7 +1049,7 @@ try {
 	await other?.mf.dispose();
 	for (const { instance } of floors) await instance.mf.dispose();
 	await emailFloor.mf.dispose();
-	await pageFloor?.mf.dispose();
+	for (const floor of Object.values(pageFloors ?? {})) await floor.mf.dispose();
 	await anchor?.stop();
 }
 

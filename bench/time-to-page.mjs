@@ -116,6 +116,10 @@ export function timeToPageTable(rounds, count, alertmanagerVersion) {
 			"floor: a trivial worker that forwards each POST to the receiver before it answers",
 			"floor",
 		),
+		line(
+			"floor: a Durable Object that commits each alert key, then sends it to the receiver",
+			"durableFloor",
+		),
 	];
 	if (rounds.every((r) => r.alertmanager)) {
 		lines.push(

@@ -1019,13 +1019,15 @@ const timeToPage = [];
 async function timeToPageRound(count) {
 	await settle(gw);
 	const alertgate = pageStats(await alertgateTimeToPage({ url: gw.url, key: pagedKey, count }));
-	const floors = {};
+	const floorStats = {};
 	for (const [name, floor] of Object.entries(pageFloors)) {
-		floors[name] = pageStats(await alertgateTimeToPage({ url: floor.url, key: "floor", count }));
+		floorStats[name] = pageStats(
+			await alertgateTimeToPage({ url: floor.url, key: "floor", count }),
+		);
 	}
-	if (!anchor) return { alertgate, ...floors };
+	if (!anchor) return { alertgate, ...floorStats };
 	await settle(anchor.instance);
-	return { alertgate, ...floors, alertmanager: await anchor.timeToPage(count) };
+	return { alertgate, ...floorStats, alertmanager: await anchor.timeToPage(count) };
 }
 
 const samples = new Map(cases.map((c) => [c.name, []]));

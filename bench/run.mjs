@@ -185,6 +185,12 @@ const EMAIL_FLOOR = {
 		"export default { async email(message) { await new Response(message.raw).arrayBuffer(); } };",
 };
 
+/** The outbound service's answer to a page (PAGE_URL): timed for time to page, then 202. */
+async function answerPage(request) {
+	await pageArrived(request);
+	return new MiniflareResponse("ok", { status: 202 });
+}
+
 /** A floor's worker; one that fetches gets `outbound` as its outbound service (202 by default). */
 function floorOptions({ script, outbound = () => new MiniflareResponse("ok", { status: 202 }) }) {
 	const withObject = script.includes("DurableObject");
@@ -290,10 +296,7 @@ function gatewayOptions(outdir, certificatePem) {
 				// here at once (2xx); nothing leaves the machine.
 				outboundService: async (request) => {
 					if (request.url === CERT_URL) return new MiniflareResponse(certificatePem);
-					if (request.url === PAGE_URL) {
-						await pageArrived(request);
-						return new MiniflareResponse("ok", { status: 202 });
-					}
+					if (request.url === PAGE_URL) return answerPage(request);
 					if (TARGET_HOSTS.has(new URL(request.url).host)) {
 						return new MiniflareResponse("ok", { status: 202 });
 					}
@@ -941,16 +944,12 @@ if (ONLY) {
 }
 const pagedKey = !ONLY || ONLY.test(TIME_TO_PAGE) ? await pagedIntegration(mf) : null;
 /** A time-to-page floor's worker, its outbound service the receiver alertgate's pages reach. */
-const pageFloorOptions = (script) =>
-	floorOptions({
-		script,
-		outbound: async (request) => {
-			await pageArrived(request);
-			return new MiniflareResponse("ok", { status: 202 });
-		},
-	});
-/** A floor's page: the POST's alert key where the receiver looks for it. */
-const PAGE_BODY = `JSON.stringify({ incident: { alerts: [{ alert_key }] } })`;
+const pageFloorOptions = (script) => floorOptions({ script, outbound: answerPage });
+/** A floor's page sent: the POST's alert key where the receiver looks for it. */
+const SEND_PAGE = `fetch(${JSON.stringify(PAGE_URL)}, {
+	method: "POST",
+	body: JSON.stringify({ incident: { alerts: [{ alert_key }] } }),
+})`;
 /**
  * Time to page's floors, timed as alertgate is. A trivial worker that forwards each POST to the
  * receiver (one subrequest) before it answers: what this machine takes for a request and a
@@ -966,7 +965,7 @@ const pageFloors =
 				floor: await start(
 					pageFloorOptions(`export default { async fetch(request) {
 						const { alert_key } = await request.json();
-						await (await fetch(${JSON.stringify(PAGE_URL)}, { method: "POST", body: ${PAGE_BODY} })).arrayBuffer();
+						await (await ${SEND_PAGE}).arrayBuffer();
 						return ${FLOOR_RESPONSE};
 					} };`),
 				),
@@ -979,8 +978,7 @@ const pageFloors =
 						}
 						page(alert_key) {
 							this.ctx.storage.sql.exec("INSERT INTO pages VALUES (?)", alert_key);
-							const sent = fetch(${JSON.stringify(PAGE_URL)}, { method: "POST", body: ${PAGE_BODY} });
-							this.ctx.waitUntil(sent.then((response) => response.arrayBuffer()));
+							this.ctx.waitUntil(${SEND_PAGE}.then((response) => response.arrayBuffer()));
 							return 1;
 						}
 					}

@@ -30,7 +30,14 @@ import { makeTestSigningIdentity } from "../test/node/signing-identity.ts";
 import { ADMIN_TOKEN, adminCall, applyMigrations, integrationIds } from "./admin.mjs";
 import { alertmanagerAvailable } from "./alertmanager.mjs";
 import { COST_NOTES, costTable, readUsage, usedBetween } from "./cost.mjs";
-import { goals, NEW_BATCH_CASE, NOTIFIED, QUIET, SUSTAINED_CASE } from "./goals.mjs";
+import {
+	goals,
+	NEW_BATCH_CASE,
+	NOTIFICATION_POST,
+	NOTIFIED,
+	QUIET,
+	SUSTAINED_CASE,
+} from "./goals.mjs";
 import { cpuMicros, measureIdle, median, run, settle, workerdPids } from "./measure.mjs";
 import { spread, summarize, times } from "./stats.mjs";
 import { newBatches, quietChannel, sustainedIntake } from "./throughput.mjs";
@@ -129,9 +136,12 @@ async function start(options) {
 const FLOOR_RESPONSE = `new Response('{"request_id":"x","data":{}}', { status: 202, headers: { "Content-Type": "application/json" } })`;
 
 /**
- * A worker alone, and a worker with one SQLite-backed Durable Object it calls per request; last, a
+ * A worker alone, and a worker with one SQLite-backed Durable Object it calls per request; then a
  * worker making one outbound request per request (answered 202 by a local outbound service, the
  * same path alertgate's notifications take): over the trivial worker, what a bare subrequest costs.
+ * Last, a notification's request as alertgate sends it, from a Durable Object: a POST of 1.5 KB
+ * of JSON (the bench's three targets send 1.4 to 1.7 KB) with a signed webhook's headers, its
+ * answer let go unread; over the empty RPC floor, what sending a notification costs alone.
  */
 const FLOORS = [
 	{
@@ -169,6 +179,34 @@ const FLOORS = [
 		name: "floor: trivial worker making one outbound fetch per request",
 		script: `export default { async fetch() {
 				await (await fetch("https://receiver.bench.example/floor")).arrayBuffer();
+				return ${FLOOR_RESPONSE};
+			} };`,
+	},
+	{
+		name: NOTIFICATION_POST,
+		script: `import { DurableObject } from "cloudflare:workers";
+			const body = JSON.stringify({ text: "x".repeat(1_480) });
+			export class Floor extends DurableObject {
+				async send() {
+					const response = await fetch("https://receiver.bench.example/floor", {
+						method: "POST",
+						headers: {
+							"Content-Type": "application/json",
+							"User-Agent": "alertgate",
+							"webhook-id": "evt_01a24b0d467d7099a33fbf5e932c9511",
+							"webhook-timestamp": "1796555490",
+							"webhook-signature": "v1,3a+hwDhdhb0XHwaxsus/3nDMiiR9qSmIgBBpfyv0sdg=",
+						},
+						body,
+						redirect: "manual",
+						signal: AbortSignal.timeout(5_000),
+					});
+					response.body?.cancel().catch(() => {});
+					return response.status;
+				}
+			}
+			export default { async fetch(request, env) {
+				await env.FLOOR.getByName("one").send();
 				return ${FLOOR_RESPONSE};
 			} };`,
 	},
@@ -1090,7 +1128,10 @@ function printMarkdown(table) {
 		const measured =
 			!row.name.startsWith("floor:") && row.name !== HEALTHZ && cases[i].versus === undefined;
 		const perAlert = cases[i].alerts ? n(row["CPU µs/alert"]) : "";
-		const overRpc = measured || floor === 1 || floor === 2 ? n(row["over RPC floor µs"]) : "";
+		const overRpc =
+			measured || floor === 1 || floor === 2 || row.name === NOTIFICATION_POST
+				? n(row["over RPC floor µs"])
+				: "";
 		const overCommit = measured || floor === 2 ? n(row["over RPC+commit floor µs"]) : "";
 		const name = row.name.replace(/(GET |at )(\/\S*)/, "$1`$2`");
 		lines.push(

@@ -12,7 +12,7 @@
 // `npm run bench -- --against-alertmanager` also runs Prometheus Alertmanager on loopback
 // (bench/alertmanager.mjs) in the same rounds, taking the same kinds of pushes.
 import { sign } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -62,6 +62,15 @@ const {
 const startMiniflare = (options) => new MiniflareV5(convertV4MiniflareOptions(options));
 
 const root = path.resolve(import.meta.dirname, "..");
+/**
+ * One scratch directory for the run, under the temporary directory (TMPDIR), removed when it
+ * ends: the builds, Miniflare's SQLite files (its Durable Objects' and local D1's) and
+ * Alertmanager's data all go under it. `TMPDIR=/dev/shm` measures with them in memory, without
+ * the disk's flushes (docs/benchmark.md, "Storage").
+ */
+const SCRATCH = mkdtempSync(path.join(tmpdir(), "alertgate-bench-"));
+process.env.TMPDIR = SCRATCH;
+process.on("exit", () => rmSync(SCRATCH, { recursive: true, force: true }));
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 4);
 /**
  * Cases are measured in interleaved rounds and reported as medians, so drift hits all alike.

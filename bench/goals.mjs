@@ -130,17 +130,16 @@ export function goals({ samples, rows, rounds, bundle, startup, timeToPage }) {
 		"notification CPU per target ≤ 1.5× a bare subrequest",
 		[QUIET, NOTIFIED, SUBREQUEST, NOTIFICATION_POST, RPC, TRIVIAL],
 		() => {
-			const perTarget = perRound((cpu) => (cpu(NOTIFIED) - cpu(QUIET)) / 3);
-			const subrequest = perRound((cpu) => cpu(SUBREQUEST) - cpu(TRIVIAL));
-			const ratio = perRound(
-				(cpu) => (cpu(NOTIFIED) - cpu(QUIET)) / 3 / (cpu(SUBREQUEST) - cpu(TRIVIAL)),
-			);
+			const targetOf = (cpu) => (cpu(NOTIFIED) - cpu(QUIET)) / 3;
+			const subrequestOf = (cpu) => cpu(SUBREQUEST) - cpu(TRIVIAL);
 			// Not the goal's measure: what sending a notification's request from a Durable Object
 			// costs alone, before any of alertgate's work.
-			const post = perRound((cpu) => cpu(NOTIFICATION_POST) - cpu(RPC));
-			const postRatio = perRound(
-				(cpu) => (cpu(NOTIFICATION_POST) - cpu(RPC)) / (cpu(SUBREQUEST) - cpu(TRIVIAL)),
-			);
+			const postOf = (cpu) => cpu(NOTIFICATION_POST) - cpu(RPC);
+			const perTarget = perRound(targetOf);
+			const subrequest = perRound(subrequestOf);
+			const ratio = perRound((cpu) => targetOf(cpu) / subrequestOf(cpu));
+			const post = perRound(postOf);
+			const postRatio = perRound((cpu) => postOf(cpu) / subrequestOf(cpu));
 			return {
 				measured: `${spread(perTarget, micros)} per target ((3 targets − none) / 3), a subrequest ${spread(subrequest, micros)} (one outbound fetch over the trivial worker): ${spread(ratio, times)}; a notification's POST from a Durable Object, over the empty RPC floor: ${spread(post, micros)} (${spread(postRatio, times)} the subrequest)`,
 				met: verdict(ratio, (v) => v <= 1.5),

@@ -233,7 +233,8 @@ export function percentile(values, p) {
 
 /**
  * Time to page: `count` new alerts posted one at a time, `spacingMs` apart, each timed from just
- * before its POST to the webhook that carries it. Resolves with the latencies in ms.
+ * before its POST to the webhook that carries it. Resolves with the latencies in ms, in the order
+ * the alerts were sent.
  */
 export async function alertmanagerTimeToPage({ url, receiver, count, spacingMs = 20 }) {
 	const prefix = `ttp-${counter++}-`;
@@ -266,5 +267,5 @@ export async function alertmanagerTimeToPage({ url, receiver, count, spacingMs =
 	if (latencies.size < count) {
 		throw new Error(`${count - latencies.size} of ${count} alerts never paged within 10 s`);
 	}
-	return [...latencies.values()];
+	return [...sentAt.keys()].map((key) => latencies.get(key));
 }

@@ -42,7 +42,8 @@ let runs = 0;
 
 /**
  * `count` new alerts posted one at a time, `spacingMs` apart (as alertmanagerTimeToPage does), each
- * timed from just before its POST to its first webhook. Resolves with the latencies in ms.
+ * timed from just before its POST to its first webhook. Resolves with the latencies in ms, in the
+ * order the alerts were sent.
  */
 export async function alertgateTimeToPage({ url, key, count, spacingMs = 20 }) {
 	const prefix = `ttp-${runs++}-`;
@@ -82,18 +83,20 @@ export async function alertgateTimeToPage({ url, key, count, spacingMs = 20 }) {
 	if (latencies.size < count) {
 		throw new Error(`${count - latencies.size} of ${count} alerts never paged within 10 s`);
 	}
-	return [...latencies.values()];
+	return [...sentAt.keys()].map((alertKey) => latencies.get(alertKey));
 }
 
-/** p50 and p99 of one run's latencies, in ms. */
+/** p50 and p99 of one run's latencies (in the order they were sent), and its first page, in ms. */
 export const pageStats = (latencies) => ({
 	p50: percentile(latencies, 50),
 	p99: percentile(latencies, 99),
+	first: latencies[0],
 });
 
 /**
- * Time to page as a markdown table: p50 and p99 over each round's alerts, median and range over
- * the rounds, for alertgate and (when it ran) Alertmanager.
+ * Time to page as a markdown table: p50 and p99 over each round's alerts and its first page (the
+ * first after a pause, see IDLE_BEFORE_SERIES_MS), median and range over the rounds, for alertgate,
+ * its floors and (when it ran) Alertmanager.
  */
 export function timeToPageTable(rounds, count, alertmanagerVersion) {
 	const ms = (values) => {
@@ -104,10 +107,10 @@ export function timeToPageTable(rounds, count, alertmanagerVersion) {
 			: `${mid} (${sorted[0].toFixed(1)}–${sorted.at(-1).toFixed(1)})`;
 	};
 	const line = (label, who) =>
-		`| ${label} | ${ms(rounds.map((r) => r[who].p50))} | ${ms(rounds.map((r) => r[who].p99))} |`;
+		`| ${label} | ${["p50", "p99", "first"].map((stat) => ms(rounds.map((r) => r[who][stat]))).join(" | ")} |`;
 	const lines = [
-		`| Time to page: ${count} new alerts, one POST each 20 ms after the last answer | p50 ms | p99 ms |`,
-		"|---|---|---|",
+		`| Time to page: ${count} new alerts, one POST each 20 ms after the last answer | p50 ms | p99 ms | first page ms |`,
+		"|---|---|---|---|",
 		line(
 			"alertgate: push → its signed webhook arrives (one target, sent as the push commits)",
 			"alertgate",

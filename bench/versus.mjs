@@ -12,7 +12,6 @@ import {
 	startReceiver,
 } from "./alertmanager.mjs";
 import { summarize } from "./stats.mjs";
-import { pageStats } from "./time-to-page.mjs";
 
 /**
  * Alertmanager on loopback with a webhook receiver for time to page. A group interval of an hour:
@@ -26,8 +25,7 @@ export async function startAnchor() {
 	return {
 		instance: { pid: alertmanager.pid, url: alertmanager.url },
 		version: status.versionInfo?.version ?? "?",
-		timeToPage: async (count) =>
-			pageStats(await alertmanagerTimeToPage({ url: alertmanager.url, receiver, count })),
+		timeToPage: (count) => alertmanagerTimeToPage({ url: alertmanager.url, receiver, count }),
 		stop: async () => {
 			await alertmanager.stop();
 			await receiver.close();

@@ -1076,8 +1076,8 @@ const collectGarbage = () => globalThis.gc?.();
  * is the first after a quiet spell, as an alert after a quiet night is: by then an idle Durable
  * Object has been taken out of memory (Cloudflare does so after 10 s without requests or events:
  * https://developers.cloudflare.com/durable-objects/concepts/durable-object-lifecycle/; workerd
- * did here too), and its first push builds it again. The series of the other servers take longer
- * than this, so only the first round waits.
+ * did here too), and its first push builds it again. With Alertmanager beside it, the other
+ * servers' series take longer than this, so only the first round waits.
  */
 const IDLE_BEFORE_SERIES_MS = 15_000;
 const lastPaged = new Map();

@@ -95,8 +95,8 @@ export const pageStats = (latencies) => ({
 
 /**
  * Time to page as a markdown table: p50 and p99 over each round's alerts and its first page (the
- * first after a pause, see IDLE_BEFORE_SERIES_MS), median and range over the rounds, for alertgate,
- * its floors and (when it ran) Alertmanager.
+ * first after a pause: IDLE_BEFORE_SERIES_MS in run.mjs), median and range over the rounds, for
+ * alertgate, its floors and (when it ran) Alertmanager.
  */
 export function timeToPageTable(rounds, count, alertmanagerVersion) {
 	const ms = (values) => {

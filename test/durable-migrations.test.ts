@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { migrate } from "../src/durable/migrations";
+import { prunable } from "../src/durable/state/history";
 import { Incidents } from "../src/durable/state/incidents";
 import { Meta } from "../src/durable/state/meta";
 
@@ -138,6 +139,44 @@ describe("the integration object's schema migrations", () => {
 				{ name: "key_flaps", wr: 1 },
 			],
 		});
+	});
+
+	it("keep resolved alerts in order for pruning without an index of every alert", async () => {
+		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
+		const after = await runInDurableObject(stub, (_object, state) => {
+			const { sql } = state.storage;
+			migrate(sql, 22);
+			for (const [id, status, resolvedAt] of [
+				["old", "resolved", 10],
+				["firing", "firing", null],
+				["newer", "resolved", 20],
+				["newest", "resolved", 30],
+			]) {
+				sql.exec(
+					`INSERT INTO alerts (id, alert_key, status, severity, title, description, labels, images,
+						event_count, first_event_at, last_event_at, resolved_at)
+					 VALUES (?, ?, ?, 'critical', 't', '', '{}', '[]', 1, 1, 1, ?)`,
+					id,
+					id,
+					status,
+					resolvedAt,
+				);
+			}
+			migrate(sql);
+			return {
+				indexes: sql
+					.exec(
+						"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alerts' AND sql IS NOT NULL ORDER BY name",
+					)
+					.toArray()
+					.map((row) => row.name),
+				// Past the newest two kept, resolved before nothing: only the count prunes.
+				prunable: prunable(sql, "alerts", { cutoff: 0, keep: 2, limit: 10 }),
+			};
+		});
+		expect(after.indexes).toContain("alerts_resolved_by_seq");
+		expect(after.indexes).not.toContain("alerts_by_status");
+		expect(after.prunable).toEqual(["old"]);
 	});
 
 	it("start a new object with no counters row", async () => {

@@ -271,6 +271,11 @@ const MIGRATIONS: readonly string[] = [
 	ALTER TABLE key_flaps_by_key RENAME TO key_flaps;
 	CREATE INDEX key_flaps_by_quiet ON key_flaps (quiet_at);
 	CREATE INDEX key_flaps_flapping ON key_flaps (quiet_at) WHERE flapping = 1;`,
+	// Resolved alerts in order (pruning past the newest kept), as incidents have them: an index
+	// of every alert by status cost each new alert a row. Counts and reads of firing alerts take
+	// the partial indexes of firing alerts instead.
+	`CREATE INDEX alerts_resolved_by_seq ON alerts (seq) WHERE status = 'resolved';
+	DROP INDEX alerts_by_status;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

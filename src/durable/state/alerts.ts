@@ -211,8 +211,8 @@ export class Alerts {
 	}
 
 	// The alarm's questions about firing alerts name their partial index (INDEXED BY): without
-	// table statistics SQLite's planner takes `alerts_by_status` and reads every firing alert,
-	// 10,000 rows per alarm run at the cap, where the partial index reads the ones asked for.
+	// table statistics SQLite's planner may take another index of every firing alert and read
+	// them all, 10,000 rows per alarm run at the cap, where the right one reads those asked for.
 
 	/** Every firing alert (at most MAX_FIRING_ALERTS): for silences and inhibit rules. */
 	allFiring(): Alert[] {

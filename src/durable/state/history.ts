@@ -46,7 +46,7 @@ export function prunable(
 
 /** The index that holds each table's resolved rows in order. */
 const BY_SEQ: Record<HistoryTable, string> = {
-	alerts: "alerts_by_status",
+	alerts: "alerts_resolved_by_seq",
 	incidents: "incidents_resolved_by_seq",
 };
 

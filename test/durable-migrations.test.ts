@@ -179,6 +179,53 @@ describe("the integration object's schema migrations", () => {
 		expect(after.prunable).toEqual(["old"]);
 	});
 
+	it("carry what each target was told of an incident into a table without a rowid", async () => {
+		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
+		const carried = await runInDurableObject(stub, (_object, state) => {
+			const { sql } = state.storage;
+			migrate(sql, 23);
+			sql.exec(
+				`INSERT INTO incident_targets (incident_id, target_id, notified, escalate_at, repeats_sent,
+					slack_channel, slack_ts)
+				 VALUES ('i', 'slack', 1, NULL, 0, 'C1', '17.1'), ('i', 'pager', 0, 50, 2, NULL, NULL)`,
+			);
+			migrate(sql);
+			return {
+				rows: sql.exec("SELECT * FROM incident_targets ORDER BY target_id").toArray(),
+				due: sql
+					.exec(
+						"SELECT target_id FROM incident_targets INDEXED BY incident_targets_due WHERE escalate_at <= 50",
+					)
+					.toArray(),
+				table: sql.exec("SELECT wr FROM pragma_table_list WHERE name = 'incident_targets'").one(),
+			};
+		});
+		expect(carried).toEqual({
+			rows: [
+				{
+					incident_id: "i",
+					target_id: "pager",
+					notified: 0,
+					escalate_at: 50,
+					repeats_sent: 2,
+					slack_channel: null,
+					slack_ts: null,
+				},
+				{
+					incident_id: "i",
+					target_id: "slack",
+					notified: 1,
+					escalate_at: null,
+					repeats_sent: 0,
+					slack_channel: "C1",
+					slack_ts: "17.1",
+				},
+			],
+			due: [{ target_id: "pager" }],
+			table: { wr: 1 },
+		});
+	});
+
 	it("start a new object with no counters row", async () => {
 		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
 		const stats = await runInDurableObject(stub, (_object, state) => {

@@ -276,6 +276,25 @@ const MIGRATIONS: readonly string[] = [
 	// the partial indexes of firing alerts instead.
 	`CREATE INDEX alerts_resolved_by_seq ON alerts (seq) WHERE status = 'resolved';
 	DROP INDEX alerts_by_status;`,
+	// What each target was told of an incident is only ever found by its key, as incidents'
+	// alerts are: without a rowid, each target told writes one row rather than a row and a key.
+	`CREATE TABLE incident_targets_by_key (
+		incident_id TEXT NOT NULL,
+		target_id TEXT NOT NULL,
+		notified INTEGER NOT NULL,
+		escalate_at INTEGER,
+		repeats_sent INTEGER NOT NULL DEFAULT 0,
+		slack_channel TEXT,
+		slack_ts TEXT,
+		PRIMARY KEY (incident_id, target_id)
+	) WITHOUT ROWID;
+	INSERT INTO incident_targets_by_key (incident_id, target_id, notified, escalate_at,
+		repeats_sent, slack_channel, slack_ts)
+	SELECT incident_id, target_id, notified, escalate_at, repeats_sent, slack_channel, slack_ts
+	FROM incident_targets;
+	DROP TABLE incident_targets;
+	ALTER TABLE incident_targets_by_key RENAME TO incident_targets;
+	CREATE INDEX incident_targets_due ON incident_targets (escalate_at) WHERE escalate_at IS NOT NULL;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

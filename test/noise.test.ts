@@ -373,6 +373,9 @@ describe("silences", () => {
 			headers: { "Content-Type": "application/json" },
 		});
 		expect(pushed.status).toBe(200);
+		// The first to open is listed first, though it received an event since the others.
+		await moveClock(id, 60_000);
+		await fire(integration_key, "p-db", { labels: { service: "db" } });
 		const full = await admin("POST", "/silences/preview", {
 			matchers: [labelEquals("service", "db")],
 			comment: "c",
@@ -381,6 +384,9 @@ describe("silences", () => {
 			integration_ids: [id],
 		});
 		expect(full.body.data.alerts).toHaveLength(100);
+		expect(
+			full.body.data.alerts.slice(0, 3).map((a: { alert_key: string }) => a.alert_key),
+		).toEqual(["p-db", "p-db-0", "p-db-1"]);
 		expect(full.body.data.truncated).toBe(true);
 	});
 });

@@ -24,7 +24,8 @@ export function prunable(
 		unless = "",
 	}: { cutoff: number; keep: number; limit: number; unless?: string },
 ): string[] {
-	const bySeq = BY_SEQ[table];
+	// Both tables keep their resolved rows in order by `<table>_resolved_by_seq`.
+	const bySeq = `${table}_resolved_by_seq`;
 	return sql
 		.exec(
 			`SELECT id FROM (
@@ -43,12 +44,6 @@ export function prunable(
 		.toArray()
 		.map((row) => IdRow.parse(row).id);
 }
-
-/** The index that holds each table's resolved rows in order. */
-const BY_SEQ: Record<HistoryTable, string> = {
-	alerts: "alerts_resolved_by_seq",
-	incidents: "incidents_resolved_by_seq",
-};
 
 /** When the resolved row kept longest was resolved (null: none). */
 export function oldestResolvedAt(sql: SqlStorage, table: HistoryTable): number | null {

@@ -5,6 +5,8 @@ import { migrate } from "../src/durable/migrations";
 import { prunable } from "../src/durable/state/history";
 import { Incidents } from "../src/durable/state/incidents";
 import { Meta } from "../src/durable/state/meta";
+import { Timeline } from "../src/durable/state/timeline";
+import { WriteBehind } from "../src/durable/state/write-behind";
 
 describe("the integration object's schema migrations", () => {
 	it("carry an object made by an earlier version forward: its counters read the same", async () => {
@@ -223,6 +225,73 @@ describe("the integration object's schema migrations", () => {
 			],
 			due: [{ target_id: "pager" }],
 			table: { wr: 1 },
+		});
+	});
+
+	it("carry timelines into a table keyed by incident: entries keep their numbers, new ones follow", async () => {
+		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
+		const carried = await runInDurableObject(stub, (_object, state) => {
+			const { sql } = state.storage;
+			migrate(sql, 24);
+			// Numbered across incidents, as before: 1 and 3 are one incident's, 2 the other's.
+			sql.exec(
+				`INSERT INTO incident_timeline (incident_id, at, type, detail)
+				 VALUES ('one', 10, 'triggered', '{}'), ('two', 20, 'triggered', '{}'),
+					('one', 30, 'alert_added', '{"alert_count":2}')`,
+			);
+			sql.exec("INSERT INTO incident_timeline_counts (incident_id, entries) VALUES ('one', 1)");
+			migrate(sql);
+			const behind = new WriteBehind(sql);
+			const timeline = new Timeline(sql, behind);
+			timeline.add("one", 40, "severity_changed", { severity: "critical" });
+			// Held and written in one statement: entries numbered by the object (a new incident's)
+			// beside entries that follow their incident's last in the table.
+			behind.run(() => {
+				timeline.opened("three");
+				timeline.add("three", 45, "triggered", {});
+				timeline.add("two", 50, "resolved", {});
+				timeline.add("three", 55, "acknowledged", {});
+				timeline.add("one", 60, "storm", { threshold: 10, alert_count: 10 });
+			});
+			const seqs = (id: string, after?: number) =>
+				timeline.page(id, { after, limit: 10 }).map((entry) => [entry.seq, entry.at]);
+			return {
+				one: seqs("one"),
+				oneAfterCursor: seqs("one", 3),
+				two: seqs("two"),
+				three: seqs("three"),
+				counts: sql.exec("SELECT incident_id, entries FROM incident_timeline_counts").toArray(),
+				tables: sql
+					.exec(
+						"SELECT name, wr FROM pragma_table_list WHERE name LIKE 'incident_timeline%' ORDER BY name",
+					)
+					.toArray(),
+			};
+		});
+		expect(carried).toEqual({
+			one: [
+				[1, 10],
+				[3, 30],
+				[4, 40],
+				[5, 60],
+			],
+			oneAfterCursor: [
+				[4, 40],
+				[5, 60],
+			],
+			two: [
+				[2, 20],
+				[3, 50],
+			],
+			three: [
+				[1, 45],
+				[2, 55],
+			],
+			counts: [{ incident_id: "one", entries: 3 }],
+			tables: [
+				{ name: "incident_timeline", wr: 1 },
+				{ name: "incident_timeline_counts", wr: 1 },
+			],
 		});
 	});
 

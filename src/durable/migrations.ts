@@ -295,6 +295,30 @@ const MIGRATIONS: readonly string[] = [
 	DROP TABLE incident_targets;
 	ALTER TABLE incident_targets_by_key RENAME TO incident_targets;
 	CREATE INDEX incident_targets_due ON incident_targets (escalate_at) WHERE escalate_at IS NOT NULL;`,
+	// Timeline entries are only ever read by incident, in order: keyed by the incident and a number
+	// within it, each entry is one row rather than a row and an entry of the index by incident.
+	// Entries keep their numbers (each incident's still go up), so a cursor given before goes on;
+	// new ones follow their incident's last. The counts are found by their key only, too.
+	`CREATE TABLE incident_timeline_by_key (
+		incident_id TEXT NOT NULL,
+		seq INTEGER NOT NULL,
+		at INTEGER NOT NULL,
+		type TEXT NOT NULL,
+		detail TEXT NOT NULL,
+		PRIMARY KEY (incident_id, seq)
+	) WITHOUT ROWID;
+	INSERT INTO incident_timeline_by_key (incident_id, seq, at, type, detail)
+	SELECT incident_id, seq, at, type, detail FROM incident_timeline;
+	DROP TABLE incident_timeline;
+	ALTER TABLE incident_timeline_by_key RENAME TO incident_timeline;
+	CREATE TABLE incident_timeline_counts_by_key (
+		incident_id TEXT PRIMARY KEY,
+		entries INTEGER NOT NULL
+	) WITHOUT ROWID;
+	INSERT INTO incident_timeline_counts_by_key (incident_id, entries)
+	SELECT incident_id, entries FROM incident_timeline_counts;
+	DROP TABLE incident_timeline_counts;
+	ALTER TABLE incident_timeline_counts_by_key RENAME TO incident_timeline_counts;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

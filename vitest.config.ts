@@ -34,6 +34,9 @@ export default defineConfig(async () => {
 						TEST_SNS_PRIVATE_KEY: signing.privateKeyPkcs8,
 						TEST_SNS_CERTIFICATE: signing.certificatePem,
 					},
+					// An empty D1 database beside DB, where a test applies the migrations up to some
+					// version, writes rows as that version kept them and applies the rest.
+					d1Databases: { DB: "alertgate", MIGRATED_DB: "alertgate-migrated" },
 					// Every fetch leaving workerd lands here; nothing reaches the network.
 					outboundService: snsOutboundService(signing.certificatePem),
 				},

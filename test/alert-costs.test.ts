@@ -69,7 +69,7 @@ const delta = (after: Usage, before: Usage, per: number) =>
 	) as Usage;
 
 describe("what a new alert costs", () => {
-	it("a new alert and its incident: 12 SQLite rows written, 5 in D1; a repeat 2", async () => {
+	it("a new alert and its incident: 11 SQLite rows written, 5 in D1; a repeat 1", async () => {
 		const { id, integration_key } = await unlimitedIntegration();
 		await batch(integration_key, keys("warm", 100));
 		await alarmsUntilIdle(id);
@@ -77,12 +77,13 @@ describe("what a new alert costs", () => {
 		const start = await stub.usage();
 		expect((await batch(integration_key, keys("new", 100))).status).toBe(200);
 		const pushed = await stub.usage();
-		// The alert with its three indexes (4), its incident with two (3: a new one waits for D1 by
+		// The alert with its two indexes (3: no index by receipt while auto_resolve_after is off),
+		// its incident with two (3: a new one waits for D1 by
 		// its place in the order incidents opened, not in incidents_unmirrored), their link with
 		// its index by alert (2: no rowid), the incident's first timeline entry (1: no rowid) and the
 		// key's flapping record with its index by time (2: no rowid); what a statement writes once
 		// (the counters, the autoincrement sequences) is shared by the batch.
-		expect(delta(pushed, start, 100).rows_written).toBeLessThanOrEqual(12.1);
+		expect(delta(pushed, start, 100).rows_written).toBeLessThanOrEqual(11.1);
 		expect(pushed.d1_rows_written).toBe(start.d1_rows_written);
 
 		expect(await alarmsUntilIdle(id)).toBe(1);
@@ -96,9 +97,39 @@ describe("what a new alert costs", () => {
 		const before = await stub.usage();
 		expect((await batch(integration_key, keys("new", 100))).status).toBe(200);
 		const repeated = delta(await stub.usage(), before, 100);
-		// Each alert's counters and its place in the auto-resolve index; nothing read one by one.
-		expect(repeated.rows_written).toBeLessThanOrEqual(2.1);
+		// Each alert's counters, and no index moves; nothing read one by one.
+		expect(repeated.rows_written).toBeLessThanOrEqual(1.1);
 		expect(repeated.rows_read).toBeLessThanOrEqual(5.1);
+	});
+
+	it("a repeat moves its alert in the index by receipt only while auto_resolve_after is on", async () => {
+		const { id, integration_key } = await unlimitedIntegration();
+		const stub = integrationStub(id);
+		const repeatCost = async () => {
+			const before = await stub.usage();
+			expect((await batch(integration_key, keys("r", 100))).status).toBe(200);
+			return delta(await stub.usage(), before, 100).rows_written;
+		};
+		const receiptIndex = () =>
+			runInDurableObject(stub, (_object, state) =>
+				state.storage.sql
+					.exec("SELECT name FROM sqlite_master WHERE name = 'alerts_firing_by_receipt'")
+					.toArray(),
+			);
+		await batch(integration_key, keys("r", 100));
+		expect(await receiptIndex()).toEqual([]);
+		expect(await repeatCost()).toBeLessThanOrEqual(1.1);
+
+		const on = { settings: { auto_resolve_after: "1h", rate_limit: null } };
+		expect((await admin("PATCH", `/integrations/${id}`, on)).status).toBe(200);
+		expect(await receiptIndex()).toEqual([{ name: "alerts_firing_by_receipt" }]);
+		// The counters, and the alert's entry moved in the index the alarm times alerts out by.
+		expect(await repeatCost()).toBeGreaterThanOrEqual(2);
+
+		const off = { settings: { auto_resolve_after: null, rate_limit: null } };
+		expect((await admin("PATCH", `/integrations/${id}`, off)).status).toBe(200);
+		expect(await receiptIndex()).toEqual([]);
+		expect(await repeatCost()).toBeLessThanOrEqual(1.1);
 	});
 
 	it("a batch of 100 new alerts runs a handful of statements, not some for each alert", async () => {

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { migrate } from "../src/durable/migrations";
+import { Alerts } from "../src/durable/state/alerts";
 import { prunable } from "../src/durable/state/history";
 import { Incidents } from "../src/durable/state/incidents";
 import { Meta } from "../src/durable/state/meta";
@@ -293,6 +294,25 @@ describe("the integration object's schema migrations", () => {
 				{ name: "incident_timeline_counts", wr: 1 },
 			],
 		});
+	});
+
+	it("drop the index of firing alerts by receipt, made again when alerts time out", async () => {
+		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
+		const seen = await runInDurableObject(stub, (_object, state) => {
+			const { sql } = state.storage;
+			const indexed = () =>
+				sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'alerts_firing_by_receipt'").toArray()
+					.length === 1;
+			migrate(sql, 25);
+			const before = indexed();
+			migrate(sql);
+			const migrated = indexed();
+			const alerts = new Alerts(sql);
+			// An upgraded object whose alerts time out: the alarm's first question makes it.
+			const quiet = alerts.quietSince(Date.now());
+			return { before, migrated, quiet: quiet.length, after: indexed() };
+		});
+		expect(seen).toEqual({ before: true, migrated: false, quiet: 0, after: true });
 	});
 
 	it("start a new object with no counters row", async () => {

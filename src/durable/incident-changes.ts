@@ -133,7 +133,7 @@ function timeOut(s: Stores, alert: Alert, at: number, now: number): void {
  */
 export function nextTimeoutAt(s: Stores): number | null {
 	const after = s.settings.current().autoResolveAfterMs;
-	const oldest = s.alerts.oldestFiringReceipt();
+	const oldest = after === null ? null : s.alerts.oldestFiringReceipt();
 	const quiet = after === null || oldest === null ? null : oldest + after;
 	const expiry = s.alerts.nextExpiry();
 	if (quiet === null || expiry === null) return quiet ?? expiry;

@@ -319,6 +319,10 @@ const MIGRATIONS: readonly string[] = [
 	SELECT incident_id, entries FROM incident_timeline_counts;
 	DROP TABLE incident_timeline_counts;
 	ALTER TABLE incident_timeline_counts_by_key RENAME TO incident_timeline_counts;`,
+	// Firing alerts are indexed by their last receipt only while `auto_resolve_after` is on (the
+	// Alerts store makes the index when settings turn it on, or when it is first needed):
+	// otherwise every event moved its alert's entry for nothing.
+	`DROP INDEX alerts_firing_by_receipt;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -43,6 +43,8 @@ export class Alerts {
 	private firingTotal: number | undefined;
 	/** How many alerts are resolved, counted when one first resolves, then kept. */
 	private resolvedTotal: number | undefined;
+	/** Whether alerts_firing_by_receipt is known to exist (see `timesOut`). */
+	private receiptIndex = false;
 
 	/** `written` is told of every alert written in full (the inhibit index follows alerts). */
 	constructor(
@@ -95,6 +97,30 @@ export class Alerts {
 		this.counted.clear();
 		this.firingTotal = undefined;
 		this.resolvedTotal = undefined;
+		this.receiptIndex = false;
+	}
+
+	/**
+	 * `auto_resolve_after` turned on or off. Firing alerts are indexed by their last receipt only
+	 * while it is on: every event moves its alert's entry, a row written for nothing when no alert
+	 * can go quiet. Any later migration that touches this index must allow for it being absent.
+	 */
+	timesOut(on: boolean): void {
+		if (on) {
+			this.receiptIndexExists();
+			return;
+		}
+		this.sql.exec("DROP INDEX IF EXISTS alerts_firing_by_receipt");
+		this.receiptIndex = false;
+	}
+
+	/** Made when first needed: an object upgraded while its alerts time out has none yet. */
+	private receiptIndexExists(): void {
+		if (this.receiptIndex) return;
+		this.sql.exec(
+			"CREATE INDEX IF NOT EXISTS alerts_firing_by_receipt ON alerts (last_received_at) WHERE status = 'firing'",
+		);
+		this.receiptIndex = true;
 	}
 
 	/**
@@ -240,9 +266,10 @@ export class Alerts {
 			.map(toAlert);
 	}
 
-	/** Firing alerts that have received nothing since `cutoff`. */
+	/** Firing alerts that have received nothing since `cutoff` (only while alerts time out). */
 	quietSince(cutoff: number): Alert[] {
 		this.flush();
+		this.receiptIndexExists();
 		return this.sql
 			.exec(
 				`SELECT * FROM alerts INDEXED BY alerts_firing_by_receipt
@@ -279,9 +306,13 @@ export class Alerts {
 		).oldest;
 	}
 
-	/** When the firing alert that has waited longest last received an event (null: none firing). */
+	/**
+	 * When the firing alert that has waited longest last received an event (null: none firing;
+	 * only while alerts time out).
+	 */
 	oldestFiringReceipt(): number | null {
 		this.flush();
+		this.receiptIndexExists();
 		return Oldest.parse(
 			this.sql
 				.exec(

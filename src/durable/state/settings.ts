@@ -13,7 +13,11 @@ import type { Meta } from "./meta";
 export class HeldSettings {
 	private typed: IntakeSettings | undefined;
 
-	constructor(private readonly meta: Meta) {}
+	/** `timesOut` is told whether alerts time out (`auto_resolve_after`) whenever settings change. */
+	constructor(
+		private readonly meta: Meta,
+		private readonly timesOut: (on: boolean) => void = () => {},
+	) {}
 
 	current(): IntakeSettings {
 		this.typed ??= this.read();
@@ -28,6 +32,7 @@ export class HeldSettings {
 		if (!this.meta.set("settings", settings)) return false;
 		this.meta.increment("settings_version");
 		this.typed = undefined;
+		this.timesOut(this.current().autoResolveAfterMs !== null);
 		return true;
 	}
 

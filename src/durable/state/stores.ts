@@ -57,7 +57,7 @@ export function openStores(storage: SqlStorage): Stores {
 	const alerts = new Alerts(sql, (alert, opened) => inhibitIndex.written(alert, opened), behind);
 	const incidents = new Incidents(sql, alerts, behind);
 	const outbox = new Outbox(sql, behind);
-	const settings = new HeldSettings(meta);
+	const settings = new HeldSettings(meta, (on) => alerts.timesOut(on));
 	return {
 		behind,
 		meta,

@@ -19,33 +19,27 @@ const ALWAYS_KEPT: ReadonlySet<string> = new Set(["triggered", "acknowledged", "
 
 /**
  * An entry numbered within its incident (`seq`, the table's key with the incident's id, so an entry
- * is one row of one b-tree: no rowid, no index beside it). A row carries its number when the object
- * knows the incident's last (a new incident's are 1, 2, …); otherwise it follows the incident's
- * last in the table, the rows held for one incident in the order they were held. SQLite reads the
- * table's last numbers before it inserts any row, as a statement that reads its own table must, so
- * both ways give the same numbers.
+ * is one row of one b-tree: no rowid, no index beside it): after the incident's last, the rows held
+ * for one incident in the order they were held. SQLite reads the table's last numbers before it
+ * inserts any row, as a statement that reads the table it inserts into must.
  */
 const INSERT_ENTRY: HeldWrite = {
 	one: `INSERT INTO incident_timeline (incident_id, seq, at, type, detail)
-		VALUES (?1, coalesce(?2,
-			coalesce((SELECT max(seq) FROM incident_timeline WHERE incident_id = ?1), 0) + 1),
-			?3, ?4, ?5)`,
+		VALUES (?1, coalesce((SELECT max(seq) FROM incident_timeline WHERE incident_id = ?1), 0) + 1,
+			?2, ?3, ?4)`,
 	many: `INSERT INTO incident_timeline (incident_id, seq, at, type, detail)
-		SELECT r.value ->> 0, coalesce(r.value ->> 1,
+		SELECT r.value ->> 0,
 			coalesce((SELECT max(t.seq) FROM incident_timeline t WHERE t.incident_id = r.value ->> 0), 0)
-				+ row_number() OVER (PARTITION BY r.value ->> 0 ORDER BY r.key)),
-			r.value ->> 2, r.value ->> 3, r.value ->> 4
+				+ row_number() OVER (PARTITION BY r.value ->> 0 ORDER BY r.key),
+			r.value ->> 1, r.value ->> 2, r.value ->> 3
 		FROM jsonb_each(?) AS r`,
 };
 /** An incident's routine entries offered so far, when the object already knows the count. */
 const SET_COUNT = heldInsert("incident_timeline_counts (incident_id, entries)", 2, {
 	tail: "ON CONFLICT (incident_id) DO UPDATE SET entries = excluded.entries",
 });
-/**
- * Counts and last numbers remembered at most; past this a memory starts over (a count is then one
- * read to relearn, a number is left to the insert).
- */
-const MAX_KNOWN = 1_000;
+/** Counts remembered at most; past this the memory starts over (each is one read to relearn). */
+const MAX_COUNTS_KNOWN = 1_000;
 
 const Row = z.object({
 	seq: z.number(),
@@ -66,11 +60,6 @@ export class Timeline {
 	 * add three. Forgotten with the incident and whenever a transaction rolls back.
 	 */
 	private readonly counts = new Map<string, number>();
-	/**
-	 * The last entry's number, by incident, for incidents this object opened: their entries carry
-	 * their numbers, so the insert need not look for the last. Forgotten as the counts are.
-	 */
-	private readonly lastSeq = new Map<string, number>();
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -104,34 +93,25 @@ export class Timeline {
 				incidentId,
 			)
 			.one();
-		if (this.counts.size >= MAX_KNOWN) this.counts.clear();
+		if (this.counts.size >= MAX_COUNTS_KNOWN) this.counts.clear();
 		this.counts.set(incidentId, entries);
 		return entries;
 	}
 
-	/**
-	 * A new incident has no entries yet: its first routine ones are held writes too, and its
-	 * entries' numbers are known.
-	 */
+	/** A new incident has no routine entries yet: its first ones are held writes too. */
 	opened(incidentId: string): void {
-		if (this.counts.size >= MAX_KNOWN) this.counts.clear();
+		if (this.counts.size >= MAX_COUNTS_KNOWN) this.counts.clear();
 		this.counts.set(incidentId, 0);
-		if (this.lastSeq.size >= MAX_KNOWN) this.lastSeq.clear();
-		this.lastSeq.set(incidentId, 0);
 	}
 
-	/** After a rollback: the counts and entries written in it are not there. */
+	/** After a rollback: the counts written in it are not there. */
 	forgetCounts(): void {
 		this.counts.clear();
-		this.lastSeq.clear();
 	}
 
 	/** Held until the push ends: entries of one incident keep their order. */
 	private insert(incidentId: string, at: number, type: string, detail: TimelineDetail): void {
-		const last = this.lastSeq.get(incidentId);
-		const seq = last === undefined ? null : last + 1;
-		if (seq !== null) this.lastSeq.set(incidentId, seq);
-		this.behind.write(INSERT_ENTRY, [incidentId, seq, at, type, JSON.stringify(detail)]);
+		this.behind.write(INSERT_ENTRY, [incidentId, at, type, JSON.stringify(detail)]);
 	}
 
 	/** Oldest first, after entry `after` (a `seq`), at most `limit`. */
@@ -156,6 +136,5 @@ export class Timeline {
 		this.sql.exec("DELETE FROM incident_timeline WHERE incident_id = ?", incidentId);
 		this.sql.exec("DELETE FROM incident_timeline_counts WHERE incident_id = ?", incidentId);
 		this.counts.delete(incidentId);
-		this.lastSeq.delete(incidentId);
 	}
 }

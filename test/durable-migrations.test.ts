@@ -315,6 +315,48 @@ describe("the integration object's schema migrations", () => {
 		expect(seen).toEqual({ before: true, migrated: false, quiet: 0, after: true });
 	});
 
+	it("index open incidents by group only when they have one; a new alert still finds its group", async () => {
+		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
+		const seen = await runInDurableObject(stub, (_object, state) => {
+			const { sql } = state.storage;
+			migrate(sql, 26);
+			for (const [id, group, status, openedAt] of [
+				["older", "g", "triggered", 1],
+				["newer", "g", "acknowledged", 2],
+				["closed", "g", "resolved", 3],
+				["alone", null, "triggered", 4],
+			]) {
+				sql.exec(
+					`INSERT INTO incidents (id, channel_id, status, severity, title, alert_count, group_key,
+						opened_at, version) VALUES (?, 'c', ?, 'critical', 't', 1, ?, ?, 1)`,
+					id,
+					status,
+					group,
+					openedAt,
+				);
+			}
+			migrate(sql);
+			const indexes = sql
+				.exec(
+					"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'incidents' AND name LIKE 'incidents_open%'",
+				)
+				.toArray();
+			const incidents = new Incidents(sql, { flush() {} });
+			return {
+				indexes: indexes.map((row) => row.name),
+				grouped: indexes.every((row) => String(row.sql).includes("group_key IS NOT NULL")),
+				joins: incidents.newestOpenInGroup("c", "g")?.id,
+				elsewhere: incidents.newestOpenInGroup("c", "other")?.id ?? null,
+			};
+		});
+		expect(seen).toEqual({
+			indexes: ["incidents_open_grouped"],
+			grouped: true,
+			joins: "newer",
+			elsewhere: null,
+		});
+	});
+
 	it("start a new object with no counters row", async () => {
 		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
 		const stats = await runInDurableObject(stub, (_object, state) => {

@@ -323,6 +323,11 @@ const MIGRATIONS: readonly string[] = [
 	// Alerts store makes the index when settings turn it on, or when it is first needed):
 	// otherwise every event moved its alert's entry for nothing.
 	`DROP INDEX alerts_firing_by_receipt;`,
+	// Only a grouped incident is ever looked up by its channel and group (a new alert joining it):
+	// an ungrouped one, each alert its own incident, no longer costs this index an entry.
+	`DROP INDEX incidents_open;
+	CREATE INDEX incidents_open_grouped ON incidents (channel_id, group_key, opened_at)
+		WHERE status != 'resolved' AND group_key IS NOT NULL;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

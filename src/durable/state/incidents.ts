@@ -70,11 +70,15 @@ export class Incidents {
 		return row === undefined ? null : toRecord(row);
 	}
 
-	/** The newest open incident of a group in a channel: the one a new alert may join. */
+	/**
+	 * The newest open incident of a group in a channel: the one a new alert may join. The index
+	 * holds grouped incidents only, so an ungrouped one costs it nothing.
+	 */
 	newestOpenInGroup(channelId: string, groupKey: string): IncidentRecord | null {
 		const row = this.sql
 			.exec(
-				`SELECT * FROM incidents WHERE channel_id = ? AND group_key = ? AND status != 'resolved'
+				`SELECT * FROM incidents INDEXED BY incidents_open_grouped
+				 WHERE channel_id = ? AND group_key = ? AND status != 'resolved'
 				 ORDER BY opened_at DESC LIMIT 1`,
 				channelId,
 				groupKey,

@@ -1,5 +1,8 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { migrate } from "../src/durable/migrations";
+import { Flaps } from "../src/durable/state/flaps";
 import { warning } from "./factories";
 import {
 	admin,
@@ -8,6 +11,7 @@ import {
 	createIntegration,
 	expectError,
 	getIntegration,
+	integrationStub,
 	listAlerts,
 	moveClock,
 	runAlarm,
@@ -555,6 +559,63 @@ describe("flapping", () => {
 		// An Ok resolves it.
 		await recover(integration_key, "flappy");
 		expect((await alertsByKey(id))("flappy")?.status).toBe("resolved");
+	});
+
+	it("forgets a key's record once a window has passed without a change, in the alarm", async () => {
+		const { id, integration_key } = await watched();
+		const recorded = () =>
+			runInDurableObject(integrationStub(id), (_object, state) =>
+				state.storage.sql
+					.exec<{ alert_key: string }>("SELECT alert_key FROM key_flaps ORDER BY alert_key")
+					.toArray()
+					.map((row) => row.alert_key),
+			);
+		await fire(integration_key, "early");
+		await recover(integration_key, "early");
+		await later(id, 30 * MINUTE);
+		await fire(integration_key, "late");
+		expect(await recorded()).toEqual(["early", "late"]);
+		// The early key's window ended at 60 minutes, the late one's runs to 90.
+		await later(id, 31 * MINUTE);
+		expect(await recorded()).toEqual(["late"]);
+		// A change after its record went counts from nothing: one change, not flapping.
+		await fire(integration_key, "early");
+		expect((await alertsByKey(id))("early")).toMatchObject({ status: "firing", flapping: false });
+		expect(await recorded()).toEqual(["early", "late"]);
+	});
+
+	it("sweeps the records in key order, a bounded batch a call, starting over after the last", async () => {
+		const stub = env.INTEGRATION.getByName(crypto.randomUUID());
+		const seen = await runInDurableObject(stub, (_object, state) => {
+			const { sql } = state.storage;
+			migrate(sql);
+			// k00…k11: every third still inside its window, every fourth flapping, the rest stale.
+			for (let i = 0; i < 12; i++) {
+				sql.exec(
+					"INSERT INTO key_flaps (alert_key, changes, flapping, quiet_at) VALUES (?, '[1]', ?, ?)",
+					`k${String(i).padStart(2, "0")}`,
+					i % 4 === 0 ? 1 : 0,
+					i % 3 === 0 ? 2_000 : 500,
+				);
+			}
+			const flaps = new Flaps(sql);
+			const left = () =>
+				sql
+					.exec<{ alert_key: string }>("SELECT alert_key FROM key_flaps ORDER BY alert_key")
+					.toArray()
+					.map((row) => row.alert_key);
+			const calls = [0, 1, 2].map(() => ({ forgot: flaps.prune(1_000, 5), left: left() }));
+			// Starting over: a record gone stale since is found on the next pass.
+			sql.exec("UPDATE key_flaps SET quiet_at = 500 WHERE alert_key = 'k03'");
+			return { calls, again: flaps.prune(1_000, 5), left: left() };
+		});
+		const kept = ["k00", "k03", "k04", "k06", "k08", "k09"];
+		expect(seen.calls).toEqual([
+			{ forgot: 2, left: [...kept, "k05", "k07", "k10", "k11"].sort() },
+			{ forgot: 2, left: [...kept, "k10", "k11"] },
+			{ forgot: 2, left: kept },
+		]);
+		expect(seen).toMatchObject({ again: 1, left: kept.filter((key) => key !== "k03") });
 	});
 
 	it("is settable per integration, and off with null", async () => {

@@ -328,6 +328,9 @@ const MIGRATIONS: readonly string[] = [
 	`DROP INDEX incidents_open;
 	CREATE INDEX incidents_open_grouped ON incidents (channel_id, group_key, opened_at)
 		WHERE status != 'resolved' AND group_key IS NOT NULL;`,
+	// Flapping records past their window are found by a sweep in key order, a batch an alarm run:
+	// an index by time cost every state change a row, and two when it moved.
+	`DROP INDEX key_flaps_by_quiet;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -18,6 +18,10 @@ function toFlaps(row: Record<string, SqlStorageValue>): KeyFlaps {
 	return { changes: flaps.changes, flapping: flaps.flapping === 1, quiet_at: flaps.quiet_at };
 }
 
+/** Sorts before every alert key (none is empty): where a sweep of the records starts. */
+const FIRST = "";
+const Swept = z.object({ alert_key: z.string(), stale: z.number() });
+
 /** Records kept in memory at most; past this the memory starts over. */
 const MAX_KNOWN = 10_000;
 
@@ -29,14 +33,17 @@ const PUT_FLAPS = heldInsert("key_flaps (alert_key, changes, flapping, quiet_at)
 /**
  * Each alert key's recent state changes (`key_flaps`), for flapping detection: the change times
  * inside the window, whether the key is flapping, and `quiet_at`, when it has gone a whole window
- * without a change. A key with no change inside the window has no row.
+ * without a change. A key with no change inside the window has no row, or one the alarm's sweep
+ * has not reached yet, which counts for nothing: a change counts only the times inside the window.
  */
 export class Flaps {
 	/**
 	 * Keys' records read ahead for a push (`prefetch`), and kept as it writes them; dropped when
-	 * the alarm settles or prunes records, and after a rollback (`forget`).
+	 * the alarm settles records, one by one as it prunes them, and after a rollback (`forget`).
 	 */
 	private readonly known = new Map<string, KeyFlaps | null>();
+	/** The key `prune` goes on after; in memory only, so an object woken again starts over. */
+	private sweptTo = FIRST;
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -105,14 +112,31 @@ export class Flaps {
 		).quiet_at;
 	}
 
-	/** Forgets keys with no change inside their window (the window has passed since the last). */
+	/**
+	 * Forgets keys not flapping with no change inside their window (it has passed since the last),
+	 * among the next `limit` records in key order after where the last call stopped, starting
+	 * over after the last record: a call reads at most `limit` rows, and no index by time costs
+	 * every state change a row. Answers how many it forgot.
+	 */
 	prune(now: number, limit: number): number {
-		this.known.clear();
+		const swept = this.sql
+			.exec(
+				`SELECT alert_key, flapping = 0 AND quiet_at <= ? AS stale FROM key_flaps
+				 WHERE alert_key > ? ORDER BY alert_key LIMIT ?`,
+				now,
+				this.sweptTo,
+				limit,
+			)
+			.toArray()
+			.map((row) => Swept.parse(row));
+		const last = swept.at(-1);
+		this.sweptTo = swept.length < limit || last === undefined ? FIRST : last.alert_key;
+		const stale = swept.filter((row) => row.stale === 1).map((row) => row.alert_key);
+		if (stale.length === 0) return 0;
+		for (const key of stale) this.known.delete(key);
 		return this.sql.exec(
-			`DELETE FROM key_flaps WHERE alert_key IN (
-				SELECT alert_key FROM key_flaps WHERE flapping = 0 AND quiet_at <= ? LIMIT ?)`,
-			now,
-			limit,
+			"DELETE FROM key_flaps WHERE alert_key IN (SELECT value FROM json_each(?))",
+			JSON.stringify(stale),
 		).rowsWritten;
 	}
 }

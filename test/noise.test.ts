@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { migrate } from "../src/durable/migrations";
-import { Flaps } from "../src/durable/state/flaps";
+import { Flaps, SWEEP_START } from "../src/durable/state/flaps";
 import { warning } from "./factories";
 import {
 	admin,
@@ -604,18 +604,58 @@ describe("flapping", () => {
 					.exec<{ alert_key: string }>("SELECT alert_key FROM key_flaps ORDER BY alert_key")
 					.toArray()
 					.map((row) => row.alert_key);
-			const calls = [0, 1, 2].map(() => ({ forgot: flaps.prune(1_000, 5), left: left() }));
+			let after = SWEEP_START;
+			const calls = [0, 1, 2].map(() => {
+				const { forgot, next } = flaps.prune(1_000, 5, after);
+				after = next;
+				return { forgot, next, left: left() };
+			});
 			// Starting over: a record gone stale since is found on the next pass.
 			sql.exec("UPDATE key_flaps SET quiet_at = 500 WHERE alert_key = 'k03'");
-			return { calls, again: flaps.prune(1_000, 5), left: left() };
+			return { calls, again: flaps.prune(1_000, 5, after), left: left() };
 		});
 		const kept = ["k00", "k03", "k04", "k06", "k08", "k09"];
 		expect(seen.calls).toEqual([
-			{ forgot: 2, left: [...kept, "k05", "k07", "k10", "k11"].sort() },
-			{ forgot: 2, left: [...kept, "k10", "k11"] },
-			{ forgot: 2, left: kept },
+			{ forgot: 2, next: "k04", left: [...kept, "k05", "k07", "k10", "k11"].sort() },
+			{ forgot: 2, next: "k09", left: [...kept, "k10", "k11"] },
+			{ forgot: 2, next: SWEEP_START, left: kept },
 		]);
-		expect(seen).toMatchObject({ again: 1, left: kept.filter((key) => key !== "k03") });
+		expect(seen).toMatchObject({
+			// k00, k03, k04, k06 and k08 are the first five left.
+			again: { forgot: 1, next: "k08" },
+			left: kept.filter((key) => key !== "k03"),
+		});
+	});
+
+	it("goes on with the sweep where the last alarm run stopped, kept in storage, not memory", async () => {
+		const { id, integration_key } = await watched();
+		const stub = integrationStub(id);
+		// Records of 600 keys long quiet, as a flood of keys would leave them.
+		await runInDurableObject(stub, (_object, state) => {
+			for (let i = 0; i < 600; i++) {
+				state.storage.sql.exec(
+					"INSERT INTO key_flaps (alert_key, changes, flapping, quiet_at) VALUES (?, '[1]', 0, 1)",
+					`old-${String(i).padStart(3, "0")}`,
+				);
+			}
+		});
+		const sweep = () =>
+			runInDurableObject(stub, (_object, state) => ({
+				old: state.storage.sql
+					.exec<{ n: number }>("SELECT count(*) AS n FROM key_flaps WHERE alert_key LIKE 'old-%'")
+					.one().n,
+				sweptTo: state.storage.sql
+					.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'flaps_swept_to'")
+					.toArray()[0]?.value,
+			}));
+		// Each push leaves the alarm the D1 mirror's run, which sweeps too.
+		await fire(integration_key, "zz-a");
+		expect(await runAlarm(id)).toBe(true);
+		expect(await sweep()).toEqual({ old: 100, sweptTo: "old-499" });
+		await fire(integration_key, "zz-b");
+		expect(await runAlarm(id)).toBe(true);
+		// The rest, then the live keys after them; past the last record it starts over.
+		expect(await sweep()).toEqual({ old: 0, sweptTo: SWEEP_START });
 	});
 
 	it("is settable per integration, and off with null", async () => {

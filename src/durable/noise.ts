@@ -10,6 +10,7 @@ import {
 } from "../routing/silence";
 import { channelsFor, type RoutingSnapshot } from "../routing/snapshot";
 import { flappingStarted } from "./notifications";
+import { SWEEP_START } from "./state/flaps";
 import type { Stores } from "./state/stores";
 
 /**
@@ -204,7 +205,11 @@ export function noiseDue(s: Stores, now: number): Alert[] {
 		});
 		released.push(...reconcile(s, held, now));
 	}
-	s.flaps.prune(now, SETTLE_BATCH);
+	// Where the sweep stopped is kept, so an object woken by each alarm run (and taken out of
+	// memory between them) still goes through every record.
+	const after = s.meta.get("flaps_swept_to") ?? SWEEP_START;
+	const { next } = s.flaps.prune(now, SETTLE_BATCH, after);
+	if (next !== after) s.meta.set("flaps_swept_to", next);
 	return released;
 }
 

@@ -19,7 +19,7 @@ function toFlaps(row: Record<string, SqlStorageValue>): KeyFlaps {
 }
 
 /** Sorts before every alert key (none is empty): where a sweep of the records starts. */
-const FIRST = "";
+export const SWEEP_START = "";
 const Swept = z.object({ alert_key: z.string(), stale: z.number() });
 
 /** Records kept in memory at most; past this the memory starts over. */
@@ -42,8 +42,6 @@ export class Flaps {
 	 * the alarm settles records, one by one as it prunes them, and after a rollback (`forget`).
 	 */
 	private readonly known = new Map<string, KeyFlaps | null>();
-	/** The key `prune` goes on after; in memory only, so an object woken again starts over. */
-	private sweptTo = FIRST;
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -114,29 +112,30 @@ export class Flaps {
 
 	/**
 	 * Forgets keys not flapping with no change inside their window (it has passed since the last),
-	 * among the next `limit` records in key order after where the last call stopped, starting
-	 * over after the last record: a call reads at most `limit` rows, and no index by time costs
-	 * every state change a row. Answers how many it forgot.
+	 * among the next `limit` records in key order after `after`: a call reads at most `limit` rows,
+	 * and no index by time costs every state change a row. Answers how many it forgot and where the
+	 * next call goes on (SWEEP_START again after the last record).
 	 */
-	prune(now: number, limit: number): number {
+	prune(now: number, limit: number, after: string): { forgot: number; next: string } {
 		const swept = this.sql
 			.exec(
 				`SELECT alert_key, flapping = 0 AND quiet_at <= ? AS stale FROM key_flaps
 				 WHERE alert_key > ? ORDER BY alert_key LIMIT ?`,
 				now,
-				this.sweptTo,
+				after,
 				limit,
 			)
 			.toArray()
 			.map((row) => Swept.parse(row));
 		const last = swept.at(-1);
-		this.sweptTo = swept.length < limit || last === undefined ? FIRST : last.alert_key;
+		const next = swept.length < limit || last === undefined ? SWEEP_START : last.alert_key;
 		const stale = swept.filter((row) => row.stale === 1).map((row) => row.alert_key);
-		if (stale.length === 0) return 0;
+		if (stale.length === 0) return { forgot: 0, next };
 		for (const key of stale) this.known.delete(key);
-		return this.sql.exec(
+		const { rowsWritten } = this.sql.exec(
 			"DELETE FROM key_flaps WHERE alert_key IN (SELECT value FROM json_each(?))",
 			JSON.stringify(stale),
-		).rowsWritten;
+		);
+		return { forgot: rowsWritten, next };
 	}
 }

@@ -58,6 +58,8 @@ const META = {
 	 * D1, and only later changes of an incident mark it unmirrored (state/incidents.ts).
 	 */
 	incidents_mirrored_seq: decimal,
+	/** The last alert key the alarm's sweep of flapping records reached (state/flaps.ts). */
+	flaps_swept_to: z.string(),
 	/** When a silence next starts or stops muting (see noise.ts); null: none will. */
 	noise_due_at: z.codec(z.string(), z.nullable(z.number()), {
 		decode: (text) => (text === "never" ? null : Number(text)),

@@ -132,10 +132,10 @@ export class Flaps {
 		const stale = swept.filter((row) => row.stale === 1).map((row) => row.alert_key);
 		if (stale.length === 0) return { forgot: 0, next };
 		for (const key of stale) this.known.delete(key);
-		const { rowsWritten } = this.sql.exec(
+		this.sql.exec(
 			"DELETE FROM key_flaps WHERE alert_key IN (SELECT value FROM json_each(?))",
 			JSON.stringify(stale),
 		);
-		return { forgot: rowsWritten, next };
+		return { forgot: stale.length, next };
 	}
 }

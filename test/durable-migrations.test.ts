@@ -245,8 +245,8 @@ describe("the integration object's schema migrations", () => {
 			const behind = new WriteBehind(sql);
 			const timeline = new Timeline(sql, behind);
 			timeline.add("one", 40, "severity_changed", { severity: "critical" });
-			// Held and written in one statement: a new incident's entries beside entries of incidents
-			// that have some, each numbered after its own incident's last.
+			// Held and written together: a new incident's entries, numbered by the object that opened
+			// it, beside entries of incidents that have some, each numbered after its own last.
 			behind.run(() => {
 				timeline.opened("three");
 				timeline.add("three", 45, "triggered", {});

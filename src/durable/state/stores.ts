@@ -84,7 +84,7 @@ export function openStores(storage: SqlStorage): Stores {
 export function forgetCopies(s: Stores): void {
 	s.behind.drop();
 	s.flaps.forget();
-	s.timeline.forgetCounts();
+	s.timeline.forgetKnown();
 	s.outbox.forget();
 	s.meta.forget();
 	s.settings.forget();

@@ -34,12 +34,24 @@ const INSERT_ENTRY: HeldWrite = {
 			r.value ->> 1, r.value ->> 2, r.value ->> 3
 		FROM jsonb_each(?) AS r`,
 };
+/**
+ * An entry whose number the object knows (an incident it opened): a plain insert, with no lookup
+ * of the incident's last and no window sort of the rows, which cost a batch of new incidents'
+ * first entries as much as the rest of their timeline's writing.
+ */
+const INSERT_NUMBERED = heldInsert("incident_timeline (incident_id, seq, at, type, detail)", 5);
 /** An incident's routine entries offered so far, when the object already knows the count. */
 const SET_COUNT = heldInsert("incident_timeline_counts (incident_id, entries)", 2, {
 	tail: "ON CONFLICT (incident_id) DO UPDATE SET entries = excluded.entries",
 });
-/** Counts remembered at most; past this the memory starts over (each is one read to relearn). */
-const MAX_COUNTS_KNOWN = 1_000;
+/** Incidents remembered at most; past this the memory starts over (a count is one read to relearn). */
+const MAX_KNOWN = 1_000;
+
+/**
+ * What the object knows of an incident's timeline: its routine entries offered so far, and its last
+ * entry's number when the object opened the incident (null: the table has it).
+ */
+type Known = { entries: number; last: number | null };
 
 const Row = z.object({
 	seq: z.number(),
@@ -57,9 +69,10 @@ export class Timeline {
 	/**
 	 * Counts this object wrote, by incident (it is their only writer), so an entry for an incident
 	 * seen before is a held write, not a statement of its own: three targets told of one incident
-	 * add three. Forgotten with the incident and whenever a transaction rolls back.
+	 * add three. With them, for the incidents it opened, their last entry's number. Forgotten with
+	 * the incident and whenever a transaction rolls back.
 	 */
-	private readonly counts = new Map<string, number>();
+	private readonly known = new Map<string, Known>();
 
 	constructor(
 		private readonly sql: SqlStorage,
@@ -80,11 +93,11 @@ export class Timeline {
 
 	/** One more routine entry offered for the incident: how many now. */
 	private count(incidentId: string): number {
-		const known = this.counts.get(incidentId);
+		const known = this.known.get(incidentId);
 		if (known !== undefined) {
-			this.behind.write(SET_COUNT, [incidentId, known + 1]);
-			this.counts.set(incidentId, known + 1);
-			return known + 1;
+			this.behind.write(SET_COUNT, [incidentId, known.entries + 1]);
+			known.entries += 1;
+			return known.entries;
 		}
 		const { entries } = this.sql
 			.exec<{ entries: number }>(
@@ -93,25 +106,41 @@ export class Timeline {
 				incidentId,
 			)
 			.one();
-		if (this.counts.size >= MAX_COUNTS_KNOWN) this.counts.clear();
-		this.counts.set(incidentId, entries);
+		this.remember(incidentId, { entries, last: null });
 		return entries;
 	}
 
-	/** A new incident has no routine entries yet: its first ones are held writes too. */
+	/** A new incident has no entries yet: its first routine ones are held writes, numbered from 1. */
 	opened(incidentId: string): void {
-		if (this.counts.size >= MAX_COUNTS_KNOWN) this.counts.clear();
-		this.counts.set(incidentId, 0);
+		this.remember(incidentId, { entries: 0, last: 0 });
 	}
 
-	/** After a rollback: the counts written in it are not there. */
-	forgetCounts(): void {
-		this.counts.clear();
+	private remember(incidentId: string, known: Known): void {
+		if (this.known.size >= MAX_KNOWN) {
+			// Entries numbered here and still held go in first: the next entry of their incident
+			// is then numbered after its last in the table, and the two kinds of insert may be
+			// written in either order.
+			this.behind.flush();
+			this.known.clear();
+		}
+		this.known.set(incidentId, known);
+	}
+
+	/** After a rollback: the counts and entries written in it are not there. */
+	forgetKnown(): void {
+		this.known.clear();
 	}
 
 	/** Held until the push ends: entries of one incident keep their order. */
 	private insert(incidentId: string, at: number, type: string, detail: TimelineDetail): void {
-		this.behind.write(INSERT_ENTRY, [incidentId, at, type, JSON.stringify(detail)]);
+		const known = this.known.get(incidentId);
+		if (known === undefined || known.last === null) {
+			this.behind.write(INSERT_ENTRY, [incidentId, at, type, JSON.stringify(detail)]);
+			return;
+		}
+		const seq = known.last + 1;
+		this.behind.write(INSERT_NUMBERED, [incidentId, seq, at, type, JSON.stringify(detail)]);
+		known.last = seq;
 	}
 
 	/** Oldest first, after entry `after` (a `seq`), at most `limit`. */
@@ -135,6 +164,6 @@ export class Timeline {
 	forget(incidentId: string): void {
 		this.sql.exec("DELETE FROM incident_timeline WHERE incident_id = ?", incidentId);
 		this.sql.exec("DELETE FROM incident_timeline_counts WHERE incident_id = ?", incidentId);
-		this.counts.delete(incidentId);
+		this.known.delete(incidentId);
 	}
 }

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { aroundExec } from "../src/durable/state/around-exec";
-import { Timeline } from "../src/durable/state/timeline";
+import { MAX_KNOWN, Timeline } from "../src/durable/state/timeline";
 import { WriteBehind } from "../src/durable/state/write-behind";
 import { createIntegration, integrationStub } from "./helpers";
 
@@ -87,8 +87,8 @@ describe("timeline entries' numbers", () => {
 				timeline.add("older", 5, "acknowledged", {});
 				timeline.opened("first");
 				timeline.add("first", 10, "triggered", {});
-				// A thousand more incidents: the memory starts over, forgetting "first".
-				for (let i = 0; i < 1_000; i++) timeline.opened(`more-${i}`);
+				// As many more incidents as it remembers: the memory starts over, forgetting "first".
+				for (let i = 0; i < MAX_KNOWN; i++) timeline.opened(`more-${i}`);
 				timeline.add("first", 20, "acknowledged", {});
 			});
 			expect(seqs("first")).toEqual([

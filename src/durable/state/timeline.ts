@@ -45,7 +45,7 @@ const SET_COUNT = heldInsert("incident_timeline_counts (incident_id, entries)", 
 	tail: "ON CONFLICT (incident_id) DO UPDATE SET entries = excluded.entries",
 });
 /** Incidents remembered at most; past this the memory starts over (a count is one read to relearn). */
-const MAX_KNOWN = 1_000;
+export const MAX_KNOWN = 1_000;
 
 /**
  * What the object knows of an incident's timeline: its routine entries offered so far, and its last

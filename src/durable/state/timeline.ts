@@ -109,7 +109,7 @@ export class Timeline {
 		return entries;
 	}
 
-	/** A new incident has no entries yet: its first routine ones are held writes, numbered from 1. */
+	/** A new incident has no entries yet: they are numbered here from 1, its routine count held. */
 	opened(incidentId: string): void {
 		this.remember(incidentId, { entries: 0, last: 0 });
 	}

@@ -26,9 +26,11 @@ export async function adminCall(mf, method, path, body) {
 }
 
 /** The repository's D1 migrations, applied to a fresh local D1 as `wrangler d1 migrations` would. */
-export async function applyMigrations(mf) {
+export async function applyMigrations(
+	mf,
+	dir = path.resolve(import.meta.dirname, "..", "migrations"),
+) {
 	const db = await mf.getD1Database("DB");
-	const dir = path.resolve(import.meta.dirname, "..", "migrations");
 	for (const file of readdirSync(dir).sort()) {
 		const statements = readFileSync(path.join(dir, file), "utf8")
 			.replace(/--.*$/gm, "")

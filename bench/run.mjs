@@ -358,9 +358,9 @@ function gatewayOptions(outdir, certificatePem) {
 	};
 }
 
-async function gateway(outdir, certificatePem) {
+async function gateway(outdir, certificatePem, migrations = undefined) {
 	const instance = await start(gatewayOptions(outdir, certificatePem));
-	await applyMigrations(instance.mf);
+	await applyMigrations(instance.mf, migrations);
 	return instance;
 }
 
@@ -927,12 +927,18 @@ function alertmanagerWebhook(hosts) {
 // BENCH_AGAINST=<another build's directory, or its index.mjs> (`npm run build`'s dist/, or
 // `wrangler deploy --dry-run --outdir`) runs the standard push and the batch of new alerts against
 // that build too, in the same rounds: an A/B of one change, each round hitting both builds alike.
-// Both builds get this tree's D1 migrations.
+// Both builds get this tree's D1 migrations, or the other's those in BENCH_AGAINST_MIGRATIONS (a
+// directory of them, such as the other tree's `migrations/`), for an A/B of a D1 schema change.
 let other;
 if (process.env.BENCH_AGAINST) {
 	const given = path.resolve(process.env.BENCH_AGAINST);
 	const otherDir = given.endsWith("js") ? path.dirname(given) : given;
-	other = await gateway(otherDir, identity.certificatePem);
+	const otherMigrations = process.env.BENCH_AGAINST_MIGRATIONS;
+	other = await gateway(
+		otherDir,
+		identity.certificatePem,
+		otherMigrations === undefined ? undefined : path.resolve(otherMigrations),
+	);
 	const standard = cases.find((c) => c.key === "standard");
 	const otherKey = await createIntegration(other.mf, "standard");
 	cases.splice(cases.indexOf(standard) + 1, 0, {

@@ -1,13 +1,15 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { incidentsQuery } from "../src/db/incidents";
+import { notificationsQuery } from "../src/db/notifications";
 
 /** The migrations whose file name starts with a version up to `version` (`0016`). */
 const upTo = (version: string) =>
 	env.TEST_MIGRATIONS.filter((migration) => migration.name.slice(0, 4) <= version);
 
 describe("the D1 migrations", () => {
-	it("carry the mirrored incidents and notifications into tables without a rowid", async () => {
+	it("carry the mirrored incidents and notifications into tables without a rowid, listed as before", async () => {
 		const db = env.MIGRATED_DB;
 		await applyD1Migrations(db, upTo("0016"));
 		await db.batch([
@@ -77,6 +79,28 @@ describe("the D1 migrations", () => {
 				version: 5,
 			},
 		]);
+		// The listing indexes, rebuilt ascending (0018), still list the newest first.
+		const listed = async ({ sql, params }: { sql: string; params: (string | number)[] }) =>
+			(
+				await db
+					.prepare(sql)
+					.bind(...params)
+					.all<{ id: string }>()
+			).results.map((row) => row.id);
+		expect(await listed(incidentsQuery({ limit: 50 }))).toEqual(["inc-2", "inc-1"]);
+		expect(await listed(incidentsQuery({ channel_id: "ch-1", limit: 50 }))).toEqual([
+			"inc-2",
+			"inc-1",
+		]);
+		expect(await listed(incidentsQuery({ status: "open", limit: 50 }))).toEqual(["inc-2"]);
+		expect(await listed(notificationsQuery({ channel_id: "ch-1", limit: 50 }))).toEqual(["n-1"]);
+		const descending = await db
+			.prepare(
+				`SELECT name FROM sqlite_master WHERE type = 'index'
+				 AND tbl_name IN ('incidents', 'notifications') AND sql LIKE '%DESC%'`,
+			)
+			.all();
+		expect(descending.results).toEqual([]);
 		// Without a rowid, and with every listing index they had.
 		const shape = await db
 			.prepare(

@@ -88,11 +88,14 @@ export type NotificationFilter = {
 	after?: { created_at: number; id: string };
 };
 
-/** A channel's deliveries, newest first. */
-export async function listNotifications(
-	db: D1Database,
-	filter: NotificationFilter,
-): Promise<NotificationRow[]> {
+/**
+ * The query `listNotifications` runs: it walks one of the channel's indexes (by status when a
+ * status is asked for) from its newest row, and stops at `limit`.
+ */
+export function notificationsQuery(filter: NotificationFilter): {
+	sql: string;
+	params: (string | number)[];
+} {
 	const where = ["channel_id = ?"];
 	const params: (string | number)[] = [filter.channel_id];
 	if (filter.status !== undefined) {
@@ -107,12 +110,22 @@ export async function listNotifications(
 		where.push("(created_at < ? OR (created_at = ? AND id < ?))");
 		params.push(filter.after.created_at, filter.after.created_at, filter.after.id);
 	}
+	return {
+		sql: `SELECT * FROM notifications WHERE ${where.join(" AND ")}
+			ORDER BY created_at DESC, id DESC LIMIT ?`,
+		params: [...params, filter.limit],
+	};
+}
+
+/** A channel's deliveries, newest first. */
+export async function listNotifications(
+	db: D1Database,
+	filter: NotificationFilter,
+): Promise<NotificationRow[]> {
+	const { sql, params } = notificationsQuery(filter);
 	const { results } = await db
-		.prepare(
-			`SELECT * FROM notifications WHERE ${where.join(" AND ")}
-			 ORDER BY created_at DESC, id DESC LIMIT ?`,
-		)
-		.bind(...params, filter.limit)
+		.prepare(sql)
+		.bind(...params)
 		.all();
 	return results.map((row) => NotificationRow.parse(row));
 }

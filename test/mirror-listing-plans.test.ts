@@ -1,10 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type IncidentFilter, incidentsQuery } from "../src/db/incidents";
+import { type NotificationFilter, notificationsQuery } from "../src/db/notifications";
+
+const plan = (filter: IncidentFilter) => explain(incidentsQuery(filter));
 
 /** SQLite's plan for a listing: the index it walks, and whether it sorts what it found. */
-async function plan(filter: IncidentFilter): Promise<string> {
-	const { sql, params } = incidentsQuery(filter);
+async function explain({ sql, params }: { sql: string; params: (string | number)[] }) {
 	const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
 		.bind(...params)
 		.all<{ detail: string }>();
@@ -32,6 +34,25 @@ describe("listing incidents from the D1 mirror", () => {
 		for (const filter of filters) {
 			const detail = await plan(filter);
 			expect(detail, JSON.stringify(filter)).toMatch(/USING (COVERING )?INDEX incidents_/);
+			expect(detail, JSON.stringify(filter)).not.toContain("TEMP B-TREE");
+		}
+	});
+});
+
+describe("listing a channel's deliveries from the D1 mirror", () => {
+	it("walks one of the channel's indexes from its newest row, sorting nothing", async () => {
+		const filters: [NotificationFilter, string][] = [
+			[{ channel_id: "c", limit: 50 }, "notifications_by_channel"],
+			[{ channel_id: "c", target_id: "t", limit: 50 }, "notifications_by_channel"],
+			[{ channel_id: "c", status: "failed", limit: 50 }, "notifications_by_status"],
+			[
+				{ channel_id: "c", status: "delivered", after: { created_at: 5, id: "x" }, limit: 50 },
+				"notifications_by_status",
+			],
+		];
+		for (const [filter, index] of filters) {
+			const detail = await explain(notificationsQuery(filter));
+			expect(detail, JSON.stringify(filter)).toContain(`INDEX ${index}`);
 			expect(detail, JSON.stringify(filter)).not.toContain("TEMP B-TREE");
 		}
 	});

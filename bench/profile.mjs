@@ -3,7 +3,7 @@
 // with the V8 inspector on, sends the pushes, and prints the functions with the most self time
 // (worker and Durable Object share one isolate).
 import { sign } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -37,6 +37,7 @@ const REQUESTS = Number(process.env.PROFILE_REQUESTS ?? (kind === "newbatch" ? 1
 const WARMUP = kind === "newbatch" ? 5 : 50;
 
 const outdir = mkdtempSync(path.join(tmpdir(), "alertgate-profile-"));
+process.on("exit", () => rmSync(outdir, { recursive: true, force: true }));
 // Not minified, so the profile names functions as the source does.
 await buildWorker(outdir, { minify: false, logLevel: "silent" });
 // As in bench/run.mjs: no static assets, whose local router would show in the worker's profile.

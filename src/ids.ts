@@ -22,8 +22,9 @@ export function timeOrderedId(now = Date.now()): string {
 	// Deployed, the clock only moves on I/O
 	// (https://developers.cloudflare.com/workers/runtime-apis/performance), so a batch's ids
 	// share one millisecond, its prefix worked out once. A clock that reaches a millisecond the
-	// counter's overflow already took goes on counting in it.
-	if (at !== last.at && !(at > last.at && at <= last.time)) begin(at);
+	// counter's overflow already took (up to `last.time`) goes on counting in it; one past it, or
+	// set back before the last call's, starts its own.
+	if (at > last.time || at < last.at) begin(at);
 	else if (last.counter === MAX_COUNTER) begin(last.time + 1);
 	else last.counter += 1;
 	last.at = at;
@@ -31,7 +32,8 @@ export function timeOrderedId(now = Date.now()): string {
 }
 
 const MAX_COUNTER = 0xfff;
-let last = { at: Number.NaN, time: Number.NaN, counter: 0, prefix: "" };
+/** The last call's millisecond, and the one its id was given (later after an overflow). */
+let last = { at: Number.NEGATIVE_INFINITY, time: Number.NEGATIVE_INFINITY, counter: 0, prefix: "" };
 
 /** A new millisecond's prefix, its counter started at random below half its range. */
 function begin(time: number): void {

@@ -1,7 +1,7 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { incidentsQuery } from "../src/db/incidents";
+import { incidentsQuery, type ListingQuery } from "../src/db/incidents";
 import { notificationsQuery } from "../src/db/notifications";
 
 /** The migrations whose file name starts with a version up to `version` (`0016`). */
@@ -80,7 +80,7 @@ describe("the D1 migrations", () => {
 			},
 		]);
 		// The listing indexes, rebuilt ascending (0018), still list the newest first.
-		const listed = async ({ sql, params }: { sql: string; params: (string | number)[] }) =>
+		const listed = async ({ sql, params }: ListingQuery) =>
 			(
 				await db
 					.prepare(sql)

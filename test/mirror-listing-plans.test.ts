@@ -1,12 +1,12 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type IncidentFilter, incidentsQuery } from "../src/db/incidents";
+import { type IncidentFilter, incidentsQuery, type ListingQuery } from "../src/db/incidents";
 import { type NotificationFilter, notificationsQuery } from "../src/db/notifications";
 
 const plan = (filter: IncidentFilter) => explain(incidentsQuery(filter));
 
 /** SQLite's plan for a listing: the index it walks, and whether it sorts what it found. */
-async function explain({ sql, params }: { sql: string; params: (string | number)[] }) {
+async function explain({ sql, params }: ListingQuery) {
 	const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
 		.bind(...params)
 		.all<{ detail: string }>();

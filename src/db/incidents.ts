@@ -56,15 +56,15 @@ export type IncidentFilter = {
 	after?: { opened_at: number; id: string };
 };
 
+/** A listing's SQL and its bound values, built apart from running it so tests can explain it. */
+export type ListingQuery = { sql: string; params: (string | number)[] };
+
 /**
  * The query `listIncidents` runs. It walks one index in order and stops at `limit`: by channel,
  * by integration, the open incidents by opening time (when only open ones are asked for), or all
  * by opening time (resolved ones, most of what the mirror keeps, are found as they come).
  */
-export function incidentsQuery(filter: IncidentFilter): {
-	sql: string;
-	params: (string | number)[];
-} {
+export function incidentsQuery(filter: IncidentFilter): ListingQuery {
 	const where: string[] = [];
 	const params: (string | number)[] = [];
 	if (filter.channel_id !== undefined) {

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { DeliveryStatus } from "../notify/target";
+import type { ListingQuery } from "./incidents";
 
 /**
  * The D1 mirror of the integrations' outboxes: what a channel's deliveries
@@ -92,10 +93,7 @@ export type NotificationFilter = {
  * The query `listNotifications` runs: it walks one of the channel's indexes (by status when a
  * status is asked for) from its newest row, and stops at `limit`.
  */
-export function notificationsQuery(filter: NotificationFilter): {
-	sql: string;
-	params: (string | number)[];
-} {
+export function notificationsQuery(filter: NotificationFilter): ListingQuery {
 	const where = ["channel_id = ?"];
 	const params: (string | number)[] = [filter.channel_id];
 	if (filter.status !== undefined) {

@@ -358,7 +358,7 @@ function gatewayOptions(outdir, certificatePem) {
 	};
 }
 
-async function gateway(outdir, certificatePem, migrations = undefined) {
+async function gateway(outdir, certificatePem, migrations) {
 	const instance = await start(gatewayOptions(outdir, certificatePem));
 	await applyMigrations(instance.mf, migrations);
 	return instance;

@@ -8,6 +8,7 @@ import { Incidents } from "../src/durable/state/incidents";
 import { Meta } from "../src/durable/state/meta";
 import { Timeline } from "../src/durable/state/timeline";
 import { WriteBehind } from "../src/durable/state/write-behind";
+import { incidentRecord } from "./factories";
 
 describe("the integration object's schema migrations", () => {
 	it("carry an object made by an earlier version forward: its counters read the same", async () => {
@@ -247,9 +248,11 @@ describe("the integration object's schema migrations", () => {
 			timeline.add("one", 40, "severity_changed", { severity: "critical" });
 			// Held and written together: a new incident's entries, numbered by the object that opened
 			// it, beside entries of incidents that have some, each numbered after its own last.
+			const incidents = new Incidents(sql, { flush: () => {} }, behind);
 			behind.run(() => {
+				// Opened now: its row holds its opening entry.
+				incidents.save(incidentRecord({ id: "three", opened_at: 45 }), { alert_key: "k" });
 				timeline.opened("three");
-				timeline.add("three", 45, "triggered", {});
 				timeline.add("two", 50, "resolved", {});
 				timeline.add("three", 55, "acknowledged", {});
 				timeline.add("one", 60, "storm", { threshold: 10, alert_count: 10 });
@@ -261,6 +264,7 @@ describe("the integration object's schema migrations", () => {
 				oneAfterCursor: seqs("one", 3),
 				two: seqs("two"),
 				three: seqs("three"),
+				openings: sql.exec("SELECT id, opening FROM incidents").toArray(),
 				counts: sql.exec("SELECT incident_id, entries FROM incident_timeline_counts").toArray(),
 				tables: sql
 					.exec(
@@ -288,6 +292,8 @@ describe("the integration object's schema migrations", () => {
 				[1, 45],
 				[2, 55],
 			],
+			// The incidents opened before (no rows here) keep their openings in the table.
+			openings: [{ id: "three", opening: '{"alert_key":"k"}' }],
 			counts: [{ incident_id: "one", entries: 3 }],
 			tables: [
 				{ name: "incident_timeline", wr: 1 },

@@ -19,7 +19,7 @@ import { countUnrouted } from "./counters";
 import { afterClosed, isWindowIn } from "./noise";
 import { incidentChanged } from "./notifications";
 import type { Stores } from "./state/stores";
-import type { Cause } from "./timeline";
+import { type Cause, openingEntry } from "./timeline";
 
 /**
  * What happens to incidents: alerts routed into them, their severity and resolution following
@@ -49,9 +49,9 @@ export function openIncidents(
 				? null
 				: s.incidents.newestOpenInGroup(place.channel_id, place.group_key);
 		const incident = joinOrOpen(alert, place, candidate, now, newId);
-		s.incidents.save(incident);
-		s.incidents.link(incident.id, alert.id);
 		const before = candidate?.id === incident.id ? candidate : null;
+		s.incidents.save(incident, before === null ? openingEntry(incident, alert) : null);
+		s.incidents.link(incident.id, alert.id);
 		incidentChanged(s, before, incident, now, { alert });
 		incidentId ??= incident.id;
 	}

@@ -331,6 +331,10 @@ const MIGRATIONS: readonly string[] = [
 	// Flapping records past their window are found by a sweep in key order, a batch an alarm run:
 	// an index by time cost every state change a row, and two when it moved.
 	`DROP INDEX key_flaps_by_quiet;`,
+	// An incident's opening entry (its timeline's first, "triggered") is its row: `opening` holds
+	// that entry's detail, and the timeline table the entries after it. A new incident writes a
+	// row fewer. Incidents opened before keep their opening entry in the table (`opening` null).
+	`ALTER TABLE incidents ADD COLUMN opening TEXT;`,
 ];
 
 /** Applies what is not applied yet, up to `upTo` migrations (all by default). */

@@ -1,6 +1,6 @@
 import type { Alert } from "../alerts/alert";
 import type { IncidentRecord } from "../incidents/incident";
-import { type Actor, actor } from "../incidents/timeline";
+import { type Actor, actor, type TimelineDetail } from "../incidents/timeline";
 import type { Attempt } from "../notify/send";
 import type { Target } from "../notify/target";
 import type { OutboxRow } from "./state/outbox";
@@ -10,6 +10,15 @@ import type { Stores } from "./state/stores";
  * What goes into an incident's timeline, decided where the change happens and written in its
  * transaction (so an entry exists exactly when its change committed).
  */
+
+/**
+ * What a new incident's "triggered" entry says: the alert that opened it and its severity then.
+ * Saved with the incident (`Incidents.save`), whose row holds its timeline's first entry.
+ */
+export const openingEntry = (incident: IncidentRecord, alert: Alert): TimelineDetail => ({
+	alert_key: alert.alert_key,
+	severity: incident.severity,
+});
 
 /** Why an incident changed, when the caller knows more than the two records say. */
 export type Cause = {
@@ -30,8 +39,8 @@ export function recordIncidentChange(
 	const add = s.timeline.add.bind(s.timeline, after.id, now);
 	const alertKey = cause.alert === undefined ? {} : { alert_key: cause.alert.alert_key };
 	if (before === null) {
+		// Its "triggered" entry is its row's (`openingEntry`, saved with it).
 		s.timeline.opened(after.id);
-		add("triggered", { ...alertKey, severity: after.severity });
 		return;
 	}
 	if (after.alert_count > before.alert_count) {

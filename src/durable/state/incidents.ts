@@ -3,6 +3,7 @@ import type { Alert } from "../../alerts/alert";
 import { Severity } from "../../alerts/event";
 import { MIRRORED_INCIDENT_COLUMNS } from "../../db/incidents";
 import { IncidentRecord } from "../../incidents/incident";
+import type { TimelineDetail } from "../../incidents/timeline";
 import { StoredAlert } from "./alert-rows";
 import type { Alerts } from "./alerts";
 import { oldestResolvedAt, prunable } from "./history";
@@ -14,12 +15,13 @@ const IdRow = z.object({ id: z.string() });
 /**
  * A new incident's first version counts as mirrored: D1 gets it by the order incidents were
  * opened in (`unmirrored`), so it costs `incidents_unmirrored` no entry to add and remove. Only
- * its later changes go through that index.
+ * its later changes go through that index. `opening`, its timeline's first entry, is written when
+ * it opens and never changed.
  */
 const UPSERT_INCIDENT = heldInsert(
 	`incidents (id, channel_id, status, severity, title, alert_count, group_key, opened_at,
-		acknowledged_at, resolved_at, resolved_by, version, mirrored_version)`,
-	11,
+		acknowledged_at, resolved_at, resolved_by, opening, version, mirrored_version)`,
+	12,
 	{
 		fixed: ["1", "1"],
 		tail: `ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
@@ -119,8 +121,11 @@ export class Incidents {
 			.map(toRecord);
 	}
 
-	/** Every change bumps the version, which is what the mirror compares. Held until the push ends. */
-	save(incident: IncidentRecord): void {
+	/**
+	 * Every change bumps the version, which is what the mirror compares. Held until the push ends.
+	 * `opening`: the incident opens now, and this is its timeline's first entry (`Timeline.page`).
+	 */
+	save(incident: IncidentRecord, opening: TimelineDetail | null = null): void {
 		this.behind.write(UPSERT_INCIDENT, [
 			incident.id,
 			incident.channel_id,
@@ -133,6 +138,7 @@ export class Incidents {
 			incident.acknowledged_at,
 			incident.resolved_at,
 			incident.resolved_by,
+			opening === null ? null : JSON.stringify(opening),
 		]);
 	}
 

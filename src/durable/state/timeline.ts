@@ -21,19 +21,23 @@ const ALWAYS_KEPT: ReadonlySet<string> = new Set(["triggered", "acknowledged", "
  * An entry numbered within its incident (`seq`, the table's key with the incident's id, so an entry
  * is one row of one b-tree: no rowid, no index beside it): after the incident's last, the rows held
  * for one incident in the order they were held. SQLite reads the table's last numbers before it
- * inserts any row, as a statement that reads the table it inserts into must.
+ * inserts any row, as a statement that reads the table it inserts into must. An incident's first
+ * entry, its opening, is number 1, held by its row (or, for one opened before rows held it, by the
+ * table), so the table's first entry of an incident with none there yet is number 2.
  */
 const INSERT_ENTRY: HeldWrite = {
 	one: `INSERT INTO incident_timeline (incident_id, seq, at, type, detail)
-		VALUES (?1, coalesce((SELECT max(seq) FROM incident_timeline WHERE incident_id = ?1), 0) + 1,
+		VALUES (?1, coalesce((SELECT max(seq) FROM incident_timeline WHERE incident_id = ?1), 1) + 1,
 			?2, ?3, ?4)`,
 	many: `INSERT INTO incident_timeline (incident_id, seq, at, type, detail)
 		SELECT r.value ->> 0,
-			coalesce((SELECT max(t.seq) FROM incident_timeline t WHERE t.incident_id = r.value ->> 0), 0)
+			coalesce((SELECT max(t.seq) FROM incident_timeline t WHERE t.incident_id = r.value ->> 0), 1)
 				+ row_number() OVER (PARTITION BY r.value ->> 0 ORDER BY r.key),
 			r.value ->> 1, r.value ->> 2, r.value ->> 3
 		FROM jsonb_each(?) AS r`,
 };
+/** Number of an incident's opening entry, which its row holds (`opening`, `opened_at`). */
+const OPENING_SEQ = 1;
 /**
  * An entry whose number the object knows (an incident it opened): a plain insert. It reads nothing
  * for the incident's last entry (about 5 rows a new incident) and sorts no window of the rows.
@@ -60,9 +64,10 @@ const Row = z.object({
 });
 
 /**
- * Incidents' timelines (`incident_timeline`), oldest first, with how many routine entries each
- * incident was offered (`incident_timeline_counts`, one row per incident, so the bound costs one
- * row, not a count over the entries). Deleted with their incident.
+ * Incidents' timelines, oldest first: each incident's opening entry, held by its row (`opening`,
+ * written by `Incidents.save` as it opens), then the entries after it (`incident_timeline`), with
+ * how many routine entries each incident was offered (`incident_timeline_counts`, one row per
+ * incident, so the bound costs one row, not a count over the entries). Deleted with their incident.
  */
 export class Timeline {
 	/**
@@ -109,9 +114,12 @@ export class Timeline {
 		return entries;
 	}
 
-	/** A new incident has no entries yet: they are numbered here from 1, its routine count held. */
+	/**
+	 * A new incident, whose row holds its opening entry (`Incidents.save`): the entries after it are
+	 * numbered here from 2, its routine count held.
+	 */
 	opened(incidentId: string): void {
-		this.remember(incidentId, { entries: 0, last: 0 });
+		this.remember(incidentId, { entries: 0, last: OPENING_SEQ });
 	}
 
 	private remember(incidentId: string, known: Known): void {
@@ -146,8 +154,11 @@ export class Timeline {
 	page(incidentId: string, query: { after?: number | undefined; limit: number }): TimelineRecord[] {
 		return this.sql
 			.exec(
-				`SELECT seq, at, type, detail FROM incident_timeline
-				 WHERE incident_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+				`SELECT ${OPENING_SEQ} AS seq, opened_at AS at, 'triggered' AS type, opening AS detail
+				 FROM incidents WHERE id = ?1 AND opening IS NOT NULL AND ?2 < ${OPENING_SEQ}
+				 UNION ALL
+				 SELECT seq, at, type, detail FROM incident_timeline WHERE incident_id = ?1 AND seq > ?2
+				 ORDER BY seq LIMIT ?3`,
 				incidentId,
 				query.after ?? 0,
 				query.limit,

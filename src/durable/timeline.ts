@@ -36,13 +36,13 @@ export function recordIncidentChange(
 	now: number,
 	cause: Cause,
 ): void {
-	const add = s.timeline.add.bind(s.timeline, after.id, now);
-	const alertKey = cause.alert === undefined ? {} : { alert_key: cause.alert.alert_key };
 	if (before === null) {
 		// Its "triggered" entry is its row's (`openingEntry`, saved with it).
 		s.timeline.opened(after.id);
 		return;
 	}
+	const add = s.timeline.add.bind(s.timeline, after.id, now);
+	const alertKey = cause.alert === undefined ? {} : { alert_key: cause.alert.alert_key };
 	if (after.alert_count > before.alert_count) {
 		add("alert_added", { ...alertKey, alert_count: after.alert_count });
 	}

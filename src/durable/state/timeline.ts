@@ -10,12 +10,15 @@ import { type HeldWrite, heldInsert, WriteBehind } from "./write-behind";
 
 /**
  * Entries of the routine kinds (alerts added, notifications, escalations, …) one incident keeps:
- * past this a `truncated` entry says so and the rest are counted, not kept. Its opening and
- * each acknowledgement and resolution are always kept, so a storm cannot push them out.
+ * past this a `truncated` entry says so and the rest are counted, not kept. Each acknowledgement
+ * and resolution is always kept, as is its opening (its row's), so a storm cannot push them out.
  */
 export const MAX_ROUTINE_ENTRIES = 300;
 
-const ALWAYS_KEPT: ReadonlySet<string> = new Set(["triggered", "acknowledged", "resolved"]);
+const ALWAYS_KEPT: ReadonlySet<string> = new Set(["acknowledged", "resolved"]);
+
+/** Number of an incident's opening entry, which its row holds (`opening`, `opened_at`). */
+const OPENING_SEQ = 1;
 
 /**
  * An entry numbered within its incident (`seq`, the table's key with the incident's id, so an entry
@@ -27,17 +30,16 @@ const ALWAYS_KEPT: ReadonlySet<string> = new Set(["triggered", "acknowledged", "
  */
 const INSERT_ENTRY: HeldWrite = {
 	one: `INSERT INTO incident_timeline (incident_id, seq, at, type, detail)
-		VALUES (?1, coalesce((SELECT max(seq) FROM incident_timeline WHERE incident_id = ?1), 1) + 1,
+		VALUES (?1,
+			coalesce((SELECT max(seq) FROM incident_timeline WHERE incident_id = ?1), ${OPENING_SEQ}) + 1,
 			?2, ?3, ?4)`,
 	many: `INSERT INTO incident_timeline (incident_id, seq, at, type, detail)
 		SELECT r.value ->> 0,
-			coalesce((SELECT max(t.seq) FROM incident_timeline t WHERE t.incident_id = r.value ->> 0), 1)
-				+ row_number() OVER (PARTITION BY r.value ->> 0 ORDER BY r.key),
+			coalesce((SELECT max(t.seq) FROM incident_timeline t WHERE t.incident_id = r.value ->> 0),
+				${OPENING_SEQ}) + row_number() OVER (PARTITION BY r.value ->> 0 ORDER BY r.key),
 			r.value ->> 1, r.value ->> 2, r.value ->> 3
 		FROM jsonb_each(?) AS r`,
 };
-/** Number of an incident's opening entry, which its row holds (`opening`, `opened_at`). */
-const OPENING_SEQ = 1;
 /**
  * An entry whose number the object knows (an incident it opened): a plain insert. It reads nothing
  * for the incident's last entry (about 5 rows a new incident) and sorts no window of the rows.

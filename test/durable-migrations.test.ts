@@ -9,6 +9,7 @@ import { Meta } from "../src/durable/state/meta";
 import { Timeline } from "../src/durable/state/timeline";
 import { WriteBehind } from "../src/durable/state/write-behind";
 import { incidentRecord } from "./factories";
+import { heldThenWritten } from "./helpers";
 
 describe("the integration object's schema migrations", () => {
 	it("carry an object made by an earlier version forward: its counters read the same", async () => {
@@ -249,7 +250,7 @@ describe("the integration object's schema migrations", () => {
 			// Held and written together: a new incident's entries, numbered by the object that opened
 			// it, beside entries of incidents that have some, each numbered after its own last.
 			const incidents = new Incidents(sql, { flush: () => {} }, behind);
-			behind.run(() => {
+			heldThenWritten(behind, () => {
 				// Opened now: its row holds its opening entry.
 				incidents.save(incidentRecord({ id: "three", opened_at: 45 }), { alert_key: "k" });
 				timeline.opened("three");

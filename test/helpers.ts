@@ -3,6 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import type { ApiAlert } from "../src/alerts/alert";
 import { loadRoutingSnapshot } from "../src/db/routes";
 import type { IntegrationDurableObject } from "../src/durable/integration-object";
+import type { WriteBehind } from "../src/durable/state/write-behind";
 import type { IntegrationType } from "../src/integrations/type";
 import { generateIntegrationKey, sha256Hex } from "../src/security/secrets";
 
@@ -242,4 +243,11 @@ export async function answeredPromptly(request: Request): Promise<Response> {
 		setTimeout(() => reject(new Error("not answered within 2 s")), 2_000),
 	);
 	return Promise.race([exports.default.fetch(request), timeout]);
+}
+
+/** A transaction's work with its writes held, then written, as `inTransaction` does without its savepoint. */
+export function heldThenWritten<T>(behind: WriteBehind, work: () => T): T {
+	const result = behind.hold(work);
+	behind.flush();
+	return result;
 }

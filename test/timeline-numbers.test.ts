@@ -5,7 +5,7 @@ import { Incidents } from "../src/durable/state/incidents";
 import { MAX_KNOWN, Timeline } from "../src/durable/state/timeline";
 import { WriteBehind } from "../src/durable/state/write-behind";
 import { incidentRecord } from "./factories";
-import { createIntegration, integrationStub } from "./helpers";
+import { createIntegration, heldThenWritten, integrationStub } from "./helpers";
 
 /**
  * A timeline over an integration object's storage, the statements it runs, its numbers, and
@@ -44,7 +44,7 @@ async function withTimeline(
 describe("timeline entries' numbers", () => {
 	it("numbers the entries of incidents the object opened itself after the opening their row holds, in one plain insert", async () => {
 		await withTimeline(({ timeline, behind, statements, seqs, open }) => {
-			behind.run(() => {
+			heldThenWritten(behind, () => {
 				for (const id of ["a", "b", "c"]) open(id, 10);
 				timeline.add("b", 20, "alert_added", { alert_count: 2 });
 				timeline.add("c", 20, "acknowledged", {});
@@ -73,7 +73,7 @@ describe("timeline entries' numbers", () => {
 			// A cursor past the opening leaves it out.
 			expect(timeline.page("b", { after: 1, limit: 10 }).map((entry) => entry.seq)).toEqual([2]);
 			// Later transactions go on from the number it knows.
-			behind.run(() => timeline.add("a", 30, "acknowledged", {}));
+			heldThenWritten(behind, () => timeline.add("a", 30, "acknowledged", {}));
 			expect(seqs("a")).toEqual([
 				[1, 10],
 				[2, 30],
@@ -83,10 +83,10 @@ describe("timeline entries' numbers", () => {
 
 	it("numbers an incident it did not open after the incident's last entry in the table", async () => {
 		await withTimeline(({ behind, seqs, open }) => {
-			behind.run(() => open("known", 10));
+			heldThenWritten(behind, () => open("known", 10));
 			// Another instance of the object (after a restart) knows nothing of it.
 			const restarted = new Timeline(behind.sql, behind);
-			behind.run(() => {
+			heldThenWritten(behind, () => {
 				restarted.add("known", 20, "acknowledged", {});
 				restarted.add("known", 30, "resolved", {});
 			});
@@ -100,7 +100,7 @@ describe("timeline entries' numbers", () => {
 
 	it("writes what it numbered before its memory starts over, so the next number follows it", async () => {
 		await withTimeline(({ timeline, behind, seqs, open }) => {
-			behind.run(() => {
+			heldThenWritten(behind, () => {
 				// An incident it does not know: its entry is the first kind held, so written first.
 				timeline.add("older", 5, "acknowledged", {});
 				open("first", 10);
@@ -119,16 +119,16 @@ describe("timeline entries' numbers", () => {
 
 	it("forgets the numbers of a transaction that rolled back", async () => {
 		await withTimeline(({ timeline, behind, seqs, open }) => {
-			behind.run(() => open("i", 10));
+			heldThenWritten(behind, () => open("i", 10));
 			expect(() =>
-				behind.run(() => {
+				heldThenWritten(behind, () => {
 					timeline.add("i", 20, "acknowledged", {});
 					throw new Error("rolled back");
 				}),
 			).toThrow("rolled back");
 			// As the stores do after a rollback (forgetCopies).
 			timeline.forgetKnown();
-			behind.run(() => timeline.add("i", 30, "resolved", {}));
+			heldThenWritten(behind, () => timeline.add("i", 30, "resolved", {}));
 			expect(seqs("i")).toEqual([
 				[1, 10],
 				[2, 30],

@@ -1,8 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { aroundExec } from "../src/durable/state/around-exec";
+import { inTransaction, openStores } from "../src/durable/state/stores";
 import { type HeldWrite, heldInsert, WriteBehind } from "../src/durable/state/write-behind";
-import { createIntegration, integrationStub } from "./helpers";
+import { createIntegration, heldThenWritten, integrationStub } from "./helpers";
 
 /** A scratch table in an integration's object, and what it holds in rowid order. */
 async function withScratch(work: (sql: SqlStorage, rows: () => unknown[]) => void) {
@@ -27,7 +28,7 @@ describe("rows held within a transaction", () => {
 			const behind = new WriteBehind(counted);
 			// 800,000 characters once escaped as JSON: it goes by itself, bound as it is.
 			const huge = '"'.repeat(400_000);
-			behind.run(() => {
+			heldThenWritten(behind, () => {
 				behind.write(INTO, ["one", 1, 0.5]);
 				behind.write(INTO, [huge, 2, null]);
 				behind.write(INTO, ['{"json":"text"}', 3, 1e21]);
@@ -48,13 +49,13 @@ describe("rows held within a transaction", () => {
 	it("are written before any other statement reads, and dropped when the work throws", async () => {
 		await withScratch((sql, rows) => {
 			const behind = new WriteBehind(sql);
-			behind.run(() => {
+			heldThenWritten(behind, () => {
 				behind.write(INTO, ["seen", 1, 1]);
 				const count = behind.sql.exec("SELECT count(*) AS n FROM scratch").one().n;
 				expect(count).toBe(1);
 			});
 			expect(() =>
-				behind.run(() => {
+				heldThenWritten(behind, () => {
 					behind.write(INTO, ["lost", 2, 2]);
 					throw new Error("rolled back");
 				}),
@@ -85,7 +86,7 @@ describe("changes held to rows of one table", () => {
 				return sql.exec(query, ...bindings);
 			});
 			const behind = new WriteBehind(counted);
-			behind.run(() => {
+			heldThenWritten(behind, () => {
 				behind.write(CHANGE, [1, "x"], "x");
 				behind.write(CHANGE, [10, "y"], "y");
 				behind.write(CHANGE, [100, "z"], "z");
@@ -99,5 +100,48 @@ describe("changes held to rows of one table", () => {
 			]);
 			expect(statements).toEqual([CHANGE.many, CHANGE.one]);
 		});
+	});
+});
+
+describe("a transaction's held rows", () => {
+	it("are all written by the time the transaction returns", async () => {
+		const { id } = await createIntegration();
+		await runInDurableObject(integrationStub(id), (_object, state) => {
+			const stores = openStores(state.storage.sql);
+			state.storage.sql.exec("CREATE TABLE scratch (a TEXT, b INTEGER, c REAL)");
+			const seen: number[] = [];
+			inTransaction(state, stores, () => {
+				stores.behind.write(INTO, ["held", 1, 1]);
+				// While the work runs, the row is held.
+				seen.push(state.storage.sql.exec("SELECT count(*) AS n FROM scratch").one().n as number);
+			});
+			seen.push(state.storage.sql.exec("SELECT count(*) AS n FROM scratch").one().n as number);
+			expect(seen).toEqual([0, 1]);
+		});
+	});
+
+	it("that cannot all be written reset the object, and nothing of the transaction is committed", async () => {
+		const { id } = await createIntegration();
+		const stub = integrationStub(id);
+		const count = () =>
+			runInDurableObject(integrationStub(id), (_object, state) =>
+				state.storage.sql.exec("SELECT count(*) AS n FROM scratch").one(),
+			);
+		await runInDurableObject(stub, (_object, state) => {
+			state.storage.sql.exec("CREATE TABLE scratch (a TEXT UNIQUE, b INTEGER, c REAL)");
+		});
+		const failed = runInDurableObject(stub, (_object, state) => {
+			const stores = openStores(state.storage.sql);
+			inTransaction(state, stores, () => {
+				// Written at once, inside the savepoint; then two held rows that break a constraint
+				// when they are written, after it.
+				stores.behind.sql.exec("INSERT INTO scratch VALUES ('first', 0, 0)");
+				stores.behind.write(INTO, ["twice", 1, 1]);
+				stores.behind.write(INTO, ["twice", 2, 2]);
+			});
+		});
+		await expect(failed).rejects.toThrow(/held rows could not be written/);
+		// A stub of a reset object stays broken; a new one reaches the object started again.
+		expect(await count()).toEqual({ n: 0 });
 	});
 });

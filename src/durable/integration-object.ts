@@ -86,7 +86,7 @@ export class IntegrationDurableObject extends ObjectCore {
 			await this.change((at) => reroute(this.stores, fresh, at));
 		}
 		await this.regexReady(this.stores.routing.current());
-		const reply = await this.withRegex(() => ingestOnce(this.ctx.storage, this.stores, push, now));
+		const reply = await this.withRegex(() => ingestOnce(this.ctx, this.stores, push, now));
 		// The D1 list follows within MIRROR_DELAY_MS, so one alarm run mirrors a second of pushes;
 		// queued notifications go out at once, after the answer (`wake`).
 		if (reply.ok && !reply.replayed) await this.wake(now, { mirror: "changed" });

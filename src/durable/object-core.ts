@@ -34,7 +34,7 @@ export abstract class ObjectCore extends DurableObject<Env> {
 		this.stores = openStores(this.meter.sql);
 		this.wakeUp = new Alarm(ctx.storage);
 		this.out = {
-			storage: ctx.storage,
+			ctx,
 			stores: this.stores,
 			env,
 			clock: () => this.clock(),
@@ -134,7 +134,7 @@ export abstract class ObjectCore extends DurableObject<Env> {
 
 	/** One transaction; one that needed RE2 before it was loaded runs again once it is. */
 	protected transaction<T>(work: () => T): Promise<T> {
-		return this.withRegex(() => inTransaction(this.ctx.storage, this.stores, work));
+		return this.withRegex(() => inTransaction(this.ctx, this.stores, work));
 	}
 
 	/**

@@ -15,7 +15,7 @@ import { inTransaction, type Stores } from "./state/stores";
  * object's input gate open, and settled in another, so a crash in between repeats the send.
  */
 export type Outbound = {
-	storage: DurableObjectStorage;
+	ctx: DurableObjectState;
 	stores: Stores;
 	env: Env;
 	clock: () => number;
@@ -23,7 +23,7 @@ export type Outbound = {
 };
 
 /** One of the object's synchronous transactions. */
-const run = <T>(o: Outbound, work: () => T): T => inTransaction(o.storage, o.stores, work);
+const run = <T>(o: Outbound, work: () => T): T => inTransaction(o.ctx, o.stores, work);
 
 /** Rounds per alarm run: a delivered notification lets the next of its queue go in the next. */
 const SEND_ROUNDS = 4;

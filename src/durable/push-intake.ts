@@ -56,13 +56,13 @@ class ReceiptSeen extends Error {}
  * again, looking its id up first: a retry gets the first answer, a reused id its refusal.
  */
 export function ingestOnce(
-	storage: DurableObjectStorage,
+	ctx: DurableObjectState,
 	s: Stores,
 	push: Push,
 	now: number,
 ): IngestReply {
 	try {
-		return inTransaction(storage, s, () => ingest(s, push, now, false));
+		return inTransaction(ctx, s, () => ingest(s, push, now, false));
 	} catch (error) {
 		const again =
 			push.receipt !== null && (error instanceof ReceiptSeen || error instanceof Refused);
@@ -72,7 +72,7 @@ export function ingestOnce(
 		}
 	}
 	try {
-		return inTransaction(storage, s, () => ingest(s, push, now, true));
+		return inTransaction(ctx, s, () => ingest(s, push, now, true));
 	} catch (error) {
 		if (error instanceof Refused) return error.refusal;
 		throw error;

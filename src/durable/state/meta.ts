@@ -5,6 +5,7 @@ import { Settings } from "../../integrations/settings";
 import { IntegrationType } from "../../integrations/type";
 import { RoutingSnapshot } from "../../routing/snapshot";
 import { jsonText } from "../../schema/json";
+import { heldInsert, WriteBehind } from "./write-behind";
 
 /**
  * The object's small named values (the `meta` table), each with its own schema. Values are
@@ -86,6 +87,11 @@ const CODECS: { [K in MetaKey]: z.ZodMiniType<MetaValue<K>, string> } = META;
 
 const Stored = z.object({ value: z.string() });
 
+/** Held like the other rows: a push's last write (its counters) would otherwise write them first. */
+const PUT_META = heldInsert("meta (key, value)", 2, {
+	tail: "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+});
+
 /**
  * Values are read from SQLite once and then kept in memory as stored text: the object is the
  * only writer of its storage, so the copy stays true. The object drops the copy when a
@@ -95,7 +101,10 @@ export class Meta {
 	/** Each key read so far: its stored text and the value it decodes to (null: absent). */
 	private known: { [K in MetaKey]?: { text: string; value: MetaValue<K> } | null } = {};
 
-	constructor(private readonly sql: SqlStorage) {}
+	constructor(
+		private readonly sql: SqlStorage,
+		private readonly behind = new WriteBehind(sql),
+	) {}
 
 	get<K extends MetaKey>(key: K): MetaValue<K> | null {
 		return this.entry(key)?.value ?? null;
@@ -108,11 +117,7 @@ export class Meta {
 		if (known !== null && known.value === value) return false;
 		const text = z.encode(CODECS[key], value);
 		if (known?.text === text) return false;
-		this.sql.exec(
-			"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-			key,
-			text,
-		);
+		this.behind.write(PUT_META, [key, text], key);
 		this.remember(key, { text, value });
 		return true;
 	}

@@ -1,3 +1,4 @@
+import { redactKeys } from "../../security/secrets";
 import { Alerts } from "./alerts";
 import { Changes } from "./changes";
 import { Flaps } from "./flaps";
@@ -47,7 +48,7 @@ export type Stores = {
 export function openStores(storage: SqlStorage): Stores {
 	const behind = new WriteBehind(storage);
 	const sql = behind.sql;
-	const meta = new Meta(sql);
+	const meta = new Meta(sql, behind);
 	const routing = new RoutingCache(meta);
 	const inhibitIndex = new InhibitIndex(
 		sql,
@@ -98,11 +99,25 @@ export function forgetCopies(s: Stores): void {
 /**
  * One synchronous transaction over the stores; what they keep in memory is dropped if it rolls
  * back. Rows and counters the stores hold back are written before it commits.
+ *
+ * `work` runs in a savepoint (`transactionSync`). What it still holds when it returns, most of a
+ * push's writes, is written just after the savepoint is released, in the same synchronous turn
+ * and the object's same uncommitted transaction. Within a savepoint SQLite first copies each
+ * page a write changes to the savepoint's journal, which goes to a temporary file past 64 KiB
+ * (`SQLITE_STMTJRNL_SPILL`; https://sqlite.org/tempfiles.html, statement journals): a batch of
+ * new alerts wrote about 185 KiB there, about as much as to its write-ahead log.
+ *
+ * Those writes are SQL built from rows already checked, so only a bug can stop them partway (a
+ * full or failing disk rolls the whole transaction back and breaks the object by itself). Then
+ * the object is reset (`abort`), which breaks its storage before anything more is committed, so
+ * its uncommitted transaction is discarded whole
+ * (https://github.com/cloudflare/workerd/blob/main/src/workerd/api/actor-state.c%2B%2B).
  */
-export function inTransaction<T>(storage: DurableObjectStorage, s: Stores, work: () => T): T {
+export function inTransaction<T>(ctx: DurableObjectState, s: Stores, work: () => T): T {
+	let result: T;
 	try {
-		return storage.transactionSync(() =>
-			s.behind.run(() => {
+		result = ctx.storage.transactionSync(() =>
+			s.behind.hold(() => {
 				const result = work();
 				s.alerts.flush();
 				return result;
@@ -112,4 +127,12 @@ export function inTransaction<T>(storage: DurableObjectStorage, s: Stores, work:
 		forgetCopies(s);
 		throw error;
 	}
+	try {
+		s.behind.flush();
+	} catch (error) {
+		// Never returns: the object starts again from what was last committed.
+		ctx.abort(`held rows could not be written: ${redactKeys(String(error))}`);
+		throw error;
+	}
+	return result;
 }

@@ -47,7 +47,7 @@ const MAX_JSON_CHARS = 512 * 1024;
  * Every other statement the stores run (through `sql`) first writes what is held, so reads and
  * later writes see storage exactly as if each write had run at once. What is still held is written
  * when the transaction's work ends, before it commits, and dropped when it throws. Outside a
- * transaction (`run`) nothing is held.
+ * transaction's work (`hold`) nothing is held.
  */
 export class WriteBehind {
 	private readonly held = new Map<HeldWrite, HeldValue[][]>();
@@ -64,13 +64,14 @@ export class WriteBehind {
 		});
 	}
 
-	/** `work`, with writes held until it returns (then written) or throws (then dropped). */
-	run<T>(work: () => T): T {
+	/**
+	 * `work`, with writes held: dropped when it throws; when it returns, still held for the caller
+	 * to write (`flush`), after the savepoint it ran in (see `inTransaction`).
+	 */
+	hold<T>(work: () => T): T {
 		this.depth++;
 		try {
-			const result = work();
-			this.flush();
-			return result;
+			return work();
 		} catch (error) {
 			this.drop();
 			throw error;

@@ -108,7 +108,8 @@ export async function run(instance, request, duration, { connections, afterLoad 
 	const before = cpuMicros(instance.pid);
 	const started = performance.now();
 	const result = await autocannon({
-		url: instance.url + request.path,
+		// Miniflare's local triggers are served by its entry worker alone.
+		url: (request.path.startsWith("/cdn-cgi/") ? instance.entryUrl : instance.url) + request.path,
 		...request,
 		connections,
 		duration,

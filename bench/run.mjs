@@ -1084,7 +1084,9 @@ const timeToPage = [];
 /**
  * Before each series of pages: the bench's own process collects its garbage (`npm run bench` runs
  * node with --expose-gc). Its full collections took up to about 100 ms here and, landing inside a
- * series, were counted as a slow page of whichever server was being timed.
+ * series, were counted as a slow page of whichever server was being timed. It collects at the
+ * start of the quiet spell, not at its end: the collection's sweeping goes on in helper threads
+ * after it returns, and on two cores it slowed the series' first pages.
  */
 const collectGarbage = () => globalThis.gc?.();
 /**
@@ -1096,11 +1098,13 @@ const collectGarbage = () => globalThis.gc?.();
  * servers' series take longer than this, so only the first round waits.
  */
 const IDLE_BEFORE_SERIES_MS = 15_000;
+/** Time for that collection's helper threads to finish, when the quiet spell is already over. */
+const AFTER_COLLECTION_MS = 1_000;
 const lastPaged = new Map();
 async function series(who, run) {
 	const since = performance.now() - (lastPaged.get(who) ?? Number.NEGATIVE_INFINITY);
-	await delay(Math.max(0, IDLE_BEFORE_SERIES_MS - since));
 	collectGarbage();
+	await delay(Math.max(AFTER_COLLECTION_MS, IDLE_BEFORE_SERIES_MS - since));
 	try {
 		return pageStats(await run());
 	} finally {
@@ -1134,6 +1138,10 @@ try {
 		for (const c of cases) samples.get(c.name).push(await measure(c, DURATION_S));
 	}
 	if (pagedKey !== null) {
+		// The signed SNS messages (about 40 MB) were only for the load cases. Kept, they made each
+		// of this process's concurrent markings during a series take both cores for tens of ms,
+		// which the page being timed then waited for.
+		notifications.length = 0;
 		await timeToPageRound(10);
 		for (let round = 0; round < ROUNDS; round++) timeToPage.push(await timeToPageRound(PAGES));
 	}

@@ -1138,9 +1138,9 @@ try {
 		for (const c of cases) samples.get(c.name).push(await measure(c, DURATION_S));
 	}
 	if (pagedKey !== null) {
-		// The signed SNS messages (about 40 MB) were only for the load cases. Kept, they made each
-		// of this process's concurrent markings during a series take both cores for tens of ms,
-		// which the page being timed then waited for.
+		// The signed SNS messages (about 27 MB at the default rounds) were only for the load cases.
+		// Kept, they made each of this process's concurrent markings during a series take both
+		// cores for tens of ms, which the page being timed then waited for.
 		notifications.length = 0;
 		await timeToPageRound(10);
 		for (let round = 0; round < ROUNDS; round++) timeToPage.push(await timeToPageRound(PAGES));

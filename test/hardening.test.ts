@@ -14,7 +14,14 @@ import {
 	push,
 	stallingUpload,
 } from "./helpers";
-import { alarm, createCloudWatchIntegration, notification, uniqueTopic } from "./sns-helpers";
+import { createChannel } from "./incident-helpers";
+import {
+	alarm,
+	createCloudWatchIntegration,
+	notification,
+	pushSns,
+	uniqueTopic,
+} from "./sns-helpers";
 
 describe("early refusals hang up on the upload", () => {
 	it.each([
@@ -148,5 +155,55 @@ describe("SNS with the key as Basic-auth credentials in the endpoint URL", () =>
 	it("still answers 400 to anything else that sends no key (EventBridge would retry a 401)", async () => {
 		const reply = await call("POST", "/push", { body: "{}" });
 		expect(reply.status).toBe(400);
+	});
+});
+
+/**
+ * A JSON value with a `length` that cannot become a number. zod runs its length checks on any
+ * value with a `length`, even one of the wrong type, and comparing this one throws.
+ */
+const HOSTILE_LENGTH = { length: { toString: false } };
+
+describe("a field whose `length` is an object gets the field's 4xx, never a 500", () => {
+	it("a target's events", async () => {
+		const { id } = await createChannel();
+		const target = (events: unknown) =>
+			admin("POST", `/channels/${id}/targets`, {
+				name: "hook",
+				type: "webhook",
+				url: "https://hooks.example.com/alerts",
+				events,
+			});
+		const hostile = await target(HOSTILE_LENGTH);
+		expect(expectError(hostile, 400, "InvalidParameter")).toContain("events");
+		expect(hostile.body.error).toEqual((await target(5)).body.error);
+		const listed = await admin("GET", `/channels/${id}/targets`);
+		expect(listed.body.data.targets).toEqual([]);
+	});
+
+	it("a standard event's alert key, and a batch's events", async () => {
+		const { id, integration_key } = await createIntegration();
+		const event = (alert_key: unknown) =>
+			push(integration_key, { event_status: "Critical", title_rule: "disk full", alert_key });
+		const hostile = await event(HOSTILE_LENGTH);
+		expect(expectError(hostile, 400, "InvalidParameter")).toContain("alert_key");
+		expect(hostile.body.error).toEqual((await event(5)).body.error);
+		const batch = await push(integration_key, { events: HOSTILE_LENGTH });
+		expect(batch.status).toBe(400);
+		expect(batch.body.error).toEqual((await push(integration_key, { events: 5 })).body.error);
+		expect((await listAlerts(id)).alerts).toEqual([]);
+	});
+
+	it("a CloudWatch alarm's name, through SNS", async () => {
+		const topic = uniqueTopic();
+		const { id, integration_key } = await createCloudWatchIntegration();
+		const send = async (name: unknown) =>
+			pushSns(integration_key, await notification(topic, alarm({ AlarmName: name })));
+		// A Message that is not an alarm is still an alert: SNS's own subject and text.
+		const hostile = await send(HOSTILE_LENGTH);
+		expect(hostile.status).toBe(200);
+		expect((await send(5)).status).toBe(200);
+		const alerts = (await listAlerts(id)).alerts;
+		expect(alerts.map((a: { event_count: number }) => a.event_count)).toEqual([2]);
 	});
 });

@@ -5,12 +5,13 @@ import { Cursor, pageOf } from "../http/cursor";
 import { endpoint } from "../http/endpoint";
 import { Page } from "../http/views";
 import { DOCS } from "../schema/docs";
+import { maxLength, minLength } from "../schema/length";
 import { ADMIN, IsoTime, PageLimit } from "./fields";
 
 /** `GET /api/v1/audit`: who changed what, newest first (src/audit/record.ts writes it). */
 
 const Text = (what: string) =>
-	z.string().check(z.minLength(1, `must be ${what}`), z.maxLength(200, `must be ${what}`));
+	z.string().check(minLength(1, `must be ${what}`), maxLength(200, `must be ${what}`));
 
 const AuditQuery = z.object({
 	actor: z.optional(Text("a token's name, an email, a Slack user or `action link`")),

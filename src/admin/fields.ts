@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { Cursor, pageOf } from "../http/cursor";
+import { maxLength, minLength } from "../schema/length";
 import { requiredAs } from "../schema/messages";
 
 /** The name of an integration or a channel. */
@@ -7,8 +8,8 @@ export const Name = z
 	.string(requiredAs("a string"))
 	.check(
 		z.trim(),
-		z.minLength(1, "must be 1 to 100 characters"),
-		z.maxLength(100, "must be 1 to 100 characters"),
+		minLength(1, "must be 1 to 100 characters"),
+		maxLength(100, "must be 1 to 100 characters"),
 	);
 
 /** A list of label names (a channel's `group_by`, an inhibit rule's `equal`). */
@@ -18,17 +19,17 @@ export const LabelNames = (max: number) =>
 			z
 				.string({ error: "must be label names" })
 				.check(
-					z.minLength(1, "must not hold an empty name"),
-					z.maxLength(128, "must hold names of at most 128 characters"),
+					minLength(1, "must not hold an empty name"),
+					maxLength(128, "must hold names of at most 128 characters"),
 				),
 			{ error: "must be a list of label names" },
 		)
-		.check(z.maxLength(max, `must have at most ${max} label names`));
+		.check(maxLength(max, `must have at most ${max} label names`));
 
 /** Free text about a thing (a channel's description, an inhibit rule's comment). */
 export const Description = z
 	.string({ error: "must be a string" })
-	.check(z.maxLength(1000, "must be at most 1000 characters"));
+	.check(maxLength(1000, "must be at most 1000 characters"));
 
 const pageHint = (max: number) => `must be a whole number from 1 to ${max}`;
 

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { allIntegrationIds, missingIntegrations } from "../db/integrations";
 import { InvalidParameter, ServiceUnavailable } from "../http/errors";
+import { maxLength } from "../schema/length";
 import { requireChannels } from "./integrations";
 import { type AdminRequest, rerouteMany } from "./objects";
 
@@ -15,7 +16,7 @@ export const MAX_DEPLOYMENT_PROGRAM = 5_000;
 export const Ids = (what: string, max: number) =>
 	z
 		.array(z.string({ error: `must be ${what} ids` }), { error: `must be a list of ${what} ids` })
-		.check(z.maxLength(max, `must name at most ${max} ${what}s`));
+		.check(maxLength(max, `must name at most ${max} ${what}s`));
 
 export async function requireScope(db: D1Database, integrationIds: string[], channelIds: string[]) {
 	const integrations = await missingIntegrations(db, integrationIds);

@@ -21,6 +21,7 @@ import { Condition, matchingCost } from "../routing/rules";
 import { Schedule } from "../routing/schedule";
 import { nextSilenceChange, type SilenceRule, silenceStatus } from "../routing/silence";
 import { DOCS } from "../schema/docs";
+import { maxLength, minLength } from "../schema/length";
 import { unknownFieldOr } from "../schema/messages";
 import { channelLimit, requireSilenceWithin } from "./channel-limit";
 import { definedOnly } from "./channels";
@@ -45,8 +46,8 @@ const Text = (max: number) =>
 		.string({ error: "is required" })
 		.check(
 			z.trim(),
-			z.minLength(1, `must be 1 to ${max} characters`),
-			z.maxLength(max, `must be 1 to ${max} characters`),
+			minLength(1, `must be 1 to ${max} characters`),
+			maxLength(max, `must be 1 to ${max} characters`),
 		);
 
 const SilenceFields = {

@@ -12,6 +12,7 @@ import { buildEvent, MAX_EVENT_ALERTS, type NotificationEvent } from "../notify/
 import { SLACK_ACTIONS, type SlackAction, slack } from "../notify/slack";
 import { slackResponseUrlProblem } from "../notify/url";
 import { DOCS } from "../schema/docs";
+import { maxLength } from "../schema/length";
 import { verifySlackRequest } from "../security/slack-signature";
 import { audited } from "./authorize";
 import { incidentObject } from "./incidents";
@@ -35,7 +36,7 @@ const RESPONSE_TIMEOUT_MS = 5_000;
 const Bounded = (max: number) =>
 	z
 		.string({ error: "must be a string" })
-		.check(z.maxLength(max, `must be at most ${max} characters`));
+		.check(maxLength(max, `must be at most ${max} characters`));
 
 /** The part of a `block_actions` payload alertgate reads. */
 const BlockActions = z.object({

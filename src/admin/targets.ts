@@ -20,6 +20,7 @@ import {
 import { PAGERDUTY_ENDPOINTS, pagerdutyRegion, urlProblem, urlRulesOf } from "../notify/url";
 import { DOCS } from "../schema/docs";
 import { durationWithin } from "../schema/duration";
+import { minLength } from "../schema/length";
 import { unknownFieldOr } from "../schema/messages";
 import { definedOnly, requireChannel } from "./channels";
 import { ADMIN, Name, READ } from "./fields";
@@ -35,7 +36,7 @@ const Events = z
 	.array(z.enum(EVENT_TYPES, { error: `must be event types: ${EVENT_TYPES.join(", ")}` }), {
 		error: "must be a list of event types",
 	})
-	.check(z.minLength(1, "must name at least one event type"));
+	.check(minLength(1, "must name at least one event type"));
 const MinSeverity = z.enum(Severity.options, { error: "must be critical, warning or info" });
 const Delay = durationWithin(
 	0,

@@ -13,6 +13,7 @@ import { endpoint } from "../http/endpoint";
 import { Conflict, InvalidParameter, NotFound } from "../http/errors";
 import { Deleted, Page } from "../http/views";
 import { DOCS } from "../schema/docs";
+import { minLength } from "../schema/length";
 import { unknownFieldOr } from "../schema/messages";
 import { generateApiToken, sha256Hex } from "../security/secrets";
 import { ADMIN, CreatedPageQuery, IsoTime, Name, newestFirst } from "./fields";
@@ -31,7 +32,7 @@ const CreateToken = z.strictObject(
 		name: Name,
 		role: z.enum(ROLES, { error: "must be read, write or admin" }),
 		channel_ids: z.optional(
-			Ids("channel", 20).check(z.minLength(1, "must name at least one channel, or be left out")),
+			Ids("channel", 20).check(minLength(1, "must name at least one channel, or be left out")),
 		),
 		expires_at: z.optional(z.nullable(IsoTime)),
 	},

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { maxLength, minLength } from "../schema/length";
 
 /**
  * The normalized alert event: the one shape every source turns its payload into, and the only
@@ -48,11 +49,11 @@ export const Labels = z.record(z.string(), z.string());
 export type Labels = z.infer<typeof Labels>;
 
 const Common = {
-	alert_key: z.string().check(z.minLength(1), z.maxLength(LIMITS.alertKey)),
-	title: z.string().check(z.maxLength(LIMITS.title)),
-	description: z.string().check(z.maxLength(LIMITS.description)),
+	alert_key: z.string().check(minLength(1), maxLength(LIMITS.alertKey)),
+	title: z.string().check(maxLength(LIMITS.title)),
+	description: z.string().check(maxLength(LIMITS.description)),
 	labels: Labels,
-	images: z.array(Image).check(z.maxLength(LIMITS.images)),
+	images: z.array(Image).check(maxLength(LIMITS.images)),
 	/** When the source says it happened, in epoch milliseconds. */
 	occurred_at: z.number(),
 	/**
@@ -60,7 +61,7 @@ const Common = {
 	 * than the last one applied for its key is a late or repeated delivery and changes nothing.
 	 */
 	ordered: z.optional(z.boolean()),
-	links: z.optional(z.array(Link).check(z.maxLength(LIMITS.links))),
+	links: z.optional(z.array(Link).check(maxLength(LIMITS.links))),
 	/**
 	 * When the alert resolves by itself unless an event for its key comes first (Alertmanager's
 	 * `endsAt`), in epoch milliseconds. Each event sets it anew; absent: never.
@@ -77,7 +78,7 @@ const Trigger = z.object({
 	 * `actionsSuppressedBy`): the alert is kept but muted, as a silence mutes it, until an event
 	 * without it comes.
 	 */
-	suppressed_by: z.optional(z.string().check(z.maxLength(LIMITS.labelValue))),
+	suppressed_by: z.optional(z.string().check(maxLength(LIMITS.labelValue))),
 });
 const Resolve = z.object({ action: z.literal("resolve"), ...Common });
 /** PagerDuty's `acknowledge`: the key's firing alert's open incidents are acknowledged. */

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { Severity } from "../alerts/event";
 import { Retention, settingsError } from "../integrations/settings";
 import { durationWithin, parseDuration } from "../schema/duration";
+import { maxLength, minLength } from "../schema/length";
 
 const DAY_MS = 86_400_000;
 
@@ -25,14 +26,14 @@ export const HeartbeatSettings = z
 			schedule: z.nullish(
 				z
 					.string({ error: 'must be a cron expression such as "0 3 * * *", or null' })
-					.check(z.maxLength(100, "must be at most 100 characters")),
+					.check(maxLength(100, "must be at most 100 characters")),
 			),
 			tz: z._default(
 				z
 					.string({ error: 'must be an IANA time zone such as "Europe/Berlin"' })
 					.check(
-						z.minLength(1, 'must be an IANA time zone such as "Europe/Berlin"'),
-						z.maxLength(64, "must be at most 64 characters"),
+						minLength(1, 'must be an IANA time zone such as "Europe/Berlin"'),
+						maxLength(64, "must be at most 64 characters"),
 					),
 				"UTC",
 			),

@@ -9,6 +9,7 @@ import { HttpError, InvalidParameter, WrongIntegrationType } from "../http/error
 import type { IntegrationType } from "../integrations/type";
 import { DOCS } from "../schema/docs";
 import { parseWellFormed } from "../schema/json";
+import { minLength } from "../schema/length";
 import { alertsApiError, handleAlertsApi } from "../sources/alertmanager/handler";
 import { PostableAlerts } from "../sources/alertmanager/schema";
 import type { PushHandler } from "../sources/ingest";
@@ -353,7 +354,7 @@ const RoutingKey = z.object({
 		z.string(),
 		z.pipe(
 			z.transform((key: string) => key.trim()),
-			z.string().check(z.minLength(1)),
+			z.string().check(minLength(1)),
 		),
 	),
 });

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { maxLength, minLength } from "../schema/length";
 import { Condition, withinRegexBudget } from "./rules";
 
 /**
@@ -10,7 +11,7 @@ const MAX_MATCHERS = 20;
 export const Matchers = z
 	.array(Condition, { error: "must be a list of conditions {field, op, value}" })
 	.check(
-		z.minLength(1, "must hold at least one condition"),
-		z.maxLength(MAX_MATCHERS, `must hold at most ${MAX_MATCHERS} conditions`),
+		minLength(1, "must hold at least one condition"),
+		maxLength(MAX_MATCHERS, `must hold at most ${MAX_MATCHERS} conditions`),
 		withinRegexBudget((matchers: Condition[]) => matchers),
 	);

@@ -3,6 +3,7 @@ import { type AlertChange, type AlertEvent, LIMITS, type Severity } from "../ale
 import { severityFromWord } from "../alerts/severity";
 import { renderTemplate, type TemplateFields, templateProblem } from "../alerts/template";
 import { truncate } from "../alerts/text";
+import { maxLength, minLength } from "../schema/length";
 import { unknownFieldOr } from "../schema/messages";
 import { RegexEngineMissing, regexEngineLoaded } from "./regex-engine";
 import {
@@ -58,12 +59,10 @@ const From = z
 const NAME_HINT = `must be a label name of 1 to ${LIMITS.labelKey} characters`;
 const LabelName = z
 	.string({ error: NAME_HINT })
-	.check(z.minLength(1, NAME_HINT), z.maxLength(LIMITS.labelKey, NAME_HINT));
+	.check(minLength(1, NAME_HINT), maxLength(LIMITS.labelKey, NAME_HINT));
 
 const VALUE_HINT = `must be a string of at most ${LIMITS.labelValue} characters`;
-const LabelValue = z
-	.string({ error: VALUE_HINT })
-	.check(z.maxLength(LIMITS.labelValue, VALUE_HINT));
+const LabelValue = z.string({ error: VALUE_HINT }).check(maxLength(LIMITS.labelValue, VALUE_HINT));
 
 /** An RE2 pattern whose named groups (`(?P<host>…)`) are the labels it extracts. */
 const ExtractPattern = RegexPattern.check(
@@ -146,24 +145,21 @@ export const PipelineRule = z
 			conditions: z._default(
 				z
 					.array(Condition, { error: "must be an array of conditions" })
-					.check(z.maxLength(MAX_CONDITIONS, `must have at most ${MAX_CONDITIONS} conditions`)),
+					.check(maxLength(MAX_CONDITIONS, `must have at most ${MAX_CONDITIONS} conditions`)),
 				[],
 			),
 			extract: z._default(
 				z
 					.array(Extract, { error: "must be an array of {from, pattern}" })
 					.check(
-						z.maxLength(
-							MAX_EXTRACTS_PER_RULE,
-							`must have at most ${MAX_EXTRACTS_PER_RULE} patterns`,
-						),
+						maxLength(MAX_EXTRACTS_PER_RULE, `must have at most ${MAX_EXTRACTS_PER_RULE} patterns`),
 					),
 				[],
 			),
 			map: z._default(
 				z
 					.array(Mapping, { error: "must be an array of {from, to, table, default}" })
-					.check(z.maxLength(MAX_MAPS_PER_RULE, `must have at most ${MAX_MAPS_PER_RULE} tables`)),
+					.check(maxLength(MAX_MAPS_PER_RULE, `must have at most ${MAX_MAPS_PER_RULE} tables`)),
 				[],
 			),
 			set: z.optional(SetAction),
@@ -183,7 +179,7 @@ export type PipelineRule = z.infer<typeof PipelineRule>;
 export const Pipeline = z.strictObject(
 	{
 		rules: z.array(PipelineRule, { error: "must be an array of rules" }).check(
-			z.maxLength(MAX_RULES, `must have at most ${MAX_RULES} rules`),
+			maxLength(MAX_RULES, `must have at most ${MAX_RULES} rules`),
 			// An extract costs what a regex condition on the same field costs.
 			withinRegexBudget((rules) =>
 				rules.flatMap((rule): Condition[] => [

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import type { Severity } from "../alerts/event";
 import { truncate } from "../alerts/text";
 import { wildcardMatch } from "../alerts/wildcard";
+import { maxLength, minLength } from "../schema/length";
 import { unknownFieldOr } from "../schema/messages";
 import { compilePattern, RegexEngineMissing, regexEngineLoaded } from "./regex-engine";
 
@@ -48,13 +49,13 @@ const Field = z
 
 const Text = (op: string) => {
 	const hint = `must be a string of at most ${MAX_VALUE_CHARS} characters for ${op}`;
-	return z.string({ error: hint }).check(z.maxLength(MAX_VALUE_CHARS, hint));
+	return z.string({ error: hint }).check(maxLength(MAX_VALUE_CHARS, hint));
 };
 
 const PATTERN_HINT = `must be a pattern of 1 to ${MAX_PATTERN_CHARS} characters`;
 const Pattern = z
 	.string({ error: PATTERN_HINT })
-	.check(z.minLength(1, PATTERN_HINT), z.maxLength(MAX_PATTERN_CHARS, PATTERN_HINT));
+	.check(minLength(1, PATTERN_HINT), maxLength(MAX_PATTERN_CHARS, PATTERN_HINT));
 
 /** An RE2 pattern that compiles, to at most MAX_PROGRAM_SIZE instructions (a regex condition's, a pipeline's extract's). */
 export const RegexPattern = Pattern.check(
@@ -76,8 +77,8 @@ const List = (op: string) => {
 	const hint = `must be a list of 1 to ${MAX_LIST_VALUES} strings for ${op}`;
 	const item = `must be a list of strings of at most ${MAX_VALUE_CHARS} characters`;
 	return z
-		.array(z.string({ error: item }).check(z.maxLength(MAX_VALUE_CHARS, item)), { error: hint })
-		.check(z.minLength(1, hint), z.maxLength(MAX_LIST_VALUES, hint));
+		.array(z.string({ error: item }).check(maxLength(MAX_VALUE_CHARS, item)), { error: hint })
+		.check(minLength(1, hint), maxLength(MAX_LIST_VALUES, hint));
 };
 
 const CONDITION_SHAPE = "must be an object {field, op, value}";
@@ -110,12 +111,12 @@ const Rule = z.strictObject(
 	{
 		conditions: z
 			.array(Condition, { error: "must be an array of conditions" })
-			.check(z.maxLength(MAX_CONDITIONS, `must have at most ${MAX_CONDITIONS} conditions`)),
+			.check(maxLength(MAX_CONDITIONS, `must have at most ${MAX_CONDITIONS} conditions`)),
 		channel_ids: z
 			.array(z.string({ error: "must be channel ids" }), { error: "is required" })
 			.check(
-				z.minLength(1, "must name at least one channel"),
-				z.maxLength(MAX_CHANNELS_PER_RULE, `must name at most ${MAX_CHANNELS_PER_RULE} channels`),
+				minLength(1, "must name at least one channel"),
+				maxLength(MAX_CHANNELS_PER_RULE, `must name at most ${MAX_CHANNELS_PER_RULE} channels`),
 			),
 		continue: z._default(z.boolean({ error: "must be true or false" }), false),
 	},
@@ -125,7 +126,7 @@ const Rule = z.strictObject(
 export const Routes = z.strictObject(
 	{
 		rules: z.array(Rule, { error: "must be an array of rules" }).check(
-			z.maxLength(MAX_RULES, `must have at most ${MAX_RULES} rules`),
+			maxLength(MAX_RULES, `must have at most ${MAX_RULES} rules`),
 			withinRegexBudget((rules) => rules.flatMap((rule) => rule.conditions)),
 		),
 		default_channel_id: z._default(

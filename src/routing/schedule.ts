@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { minLength } from "../schema/length";
 import { unknownFieldOr } from "../schema/messages";
 
 /**
@@ -65,7 +66,7 @@ export const Schedule = z.strictObject(
 			.array(z.enum(DAYS, { error: `must be days among ${DAYS.join(", ")}` }), {
 				error: "must be a list of days",
 			})
-			.check(z.minLength(1, "must name at least one day")),
+			.check(minLength(1, "must name at least one day")),
 		start: z.string({ error: TIME_HINT }).check(z.regex(TIME, TIME_HINT)),
 		end: z
 			.string({ error: END_HINT })

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { LIMITS, type Link } from "../alerts/event";
 import { truncate } from "../alerts/text";
+import { minLength } from "../schema/length";
 import { requiredAs } from "../schema/messages";
 
 /**
@@ -23,7 +24,7 @@ export function isWebUrl(value: unknown, max: number): value is string {
 }
 
 const Image = z.object({
-	src: z.string(requiredAs("a string")).check(z.minLength(1, "must not be empty")),
+	src: z.string(requiredAs("a string")).check(minLength(1, "must not be empty")),
 	alt: z.nullish(z.string({ error: "must be a string" })),
 	href: z.nullish(
 		z.string({ error: "must be a string" }).check(z.regex(WebUrl, "must be an http or https URL")),

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { settingsError, sharedSettings } from "../../integrations/settings";
 import { durationWithin, parseDuration } from "../../schema/duration";
+import { maxLength, minLength } from "../../schema/length";
 import { unknownFieldOr } from "../../schema/messages";
 
 /** Alertmanager's own default `resolve_timeout`. */
@@ -19,8 +20,8 @@ export const WatchdogSetting = z._default(
 					z
 						.string({ error: "must be the alert's name" })
 						.check(
-							z.minLength(1, "must be the alert's name"),
-							z.maxLength(200, "must be at most 200 characters"),
+							minLength(1, "must be the alert's name"),
+							maxLength(200, "must be at most 200 characters"),
 						),
 					"Watchdog",
 				),

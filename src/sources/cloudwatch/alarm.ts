@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { parseWellFormed } from "../../schema/json";
+import { minLength } from "../../schema/length";
 
 /**
  * A CloudWatch alarm notification: the JSON inside an SNS Notification's Message. Old and new
@@ -24,7 +25,7 @@ const MetricStat = z.object({
 });
 
 export const CloudWatchAlarm = z.object({
-	AlarmName: z.string().check(z.minLength(1)),
+	AlarmName: z.string().check(minLength(1)),
 	AlarmDescription: z.nullish(z.string()),
 	AWSAccountId: z.optional(z.string()),
 	NewStateValue: AlarmState,

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { Severity } from "../../alerts/event";
 import { settingsError, sharedSettings } from "../../integrations/settings";
+import { maxLength, minLength } from "../../schema/length";
 import { TopicArn } from "../sns/topic-arn";
 
 /** What an INSUFFICIENT_DATA state does: nothing, an info alert, or resolve. */
@@ -20,14 +21,14 @@ export const SeverityRules = z._default(
 				alarm_name: z
 					.string({ error: "must be a string" })
 					.check(
-						z.minLength(1, "must not be empty"),
-						z.maxLength(256, "must be at most 256 characters"),
+						minLength(1, "must not be empty"),
+						maxLength(256, "must be at most 256 characters"),
 					),
 				severity: z.enum(Severity.options, { error: "must be critical, warning or info" }),
 			}),
 			{ error: "must be an array of {alarm_name, severity}" },
 		)
-		.check(z.maxLength(100, "must have at most 100 rules")),
+		.check(maxLength(100, "must have at most 100 rules")),
 	[],
 );
 

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { Severity } from "../../alerts/event";
 import { settingsError, sharedSettings } from "../../integrations/settings";
 import { RegexPattern } from "../../routing/rules";
+import { maxLength } from "../../schema/length";
 
 /**
  * Settings of an `email` integration. Patterns are RE2 (bounded like a route's regex) and run on
@@ -18,7 +19,7 @@ const MAX_ALLOWED_SENDERS = 100;
 const Patterns = (fallback: string[]) => {
 	const hint = `must be a list of at most ${MAX_PATTERNS} RE2 patterns`;
 	return z._default(
-		z.array(RegexPattern, { error: hint }).check(z.maxLength(MAX_PATTERNS, hint)),
+		z.array(RegexPattern, { error: hint }).check(maxLength(MAX_PATTERNS, hint)),
 		fallback,
 	);
 };
@@ -114,7 +115,7 @@ export const EmailSettings = z.strictObject(
 					),
 					{ error: "must be a list of header names" },
 				)
-				.check(z.maxLength(MAX_LABEL_HEADERS, `must name at most ${MAX_LABEL_HEADERS} headers`)),
+				.check(maxLength(MAX_LABEL_HEADERS, `must name at most ${MAX_LABEL_HEADERS} headers`)),
 			[],
 		),
 		/** Envelope senders taken (`ops@example.com`, or `@example.com` for a domain); empty: any. */
@@ -128,9 +129,7 @@ export const EmailSettings = z.strictObject(
 						),
 					{ error: "must be a list of addresses or @domains" },
 				)
-				.check(
-					z.maxLength(MAX_ALLOWED_SENDERS, `must hold at most ${MAX_ALLOWED_SENDERS} senders`),
-				),
+				.check(maxLength(MAX_ALLOWED_SENDERS, `must hold at most ${MAX_ALLOWED_SENDERS} senders`)),
 			[],
 		),
 		/** What Email Routing must have verified (its Authentication-Results) for a mail to be taken. */

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import type { AlertEvent } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
+import { minLength } from "../../schema/length";
 import { AlarmState } from "../cloudwatch/alarm";
 import {
 	type AlarmPolicy,
@@ -43,7 +44,7 @@ const Metric = z.object({
 });
 
 const AlarmDetail = z.object({
-	alarmName: z.string().check(z.minLength(1)),
+	alarmName: z.string().check(minLength(1)),
 	state: State,
 	previousState: z.optional(State),
 	configuration: z.optional(

@@ -2,11 +2,12 @@ import * as z from "zod/mini";
 import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { fitAlertKey, truncate } from "../../alerts/text";
+import { minLength } from "../../schema/length";
 import { detailAs, type EventBridgeEvent, eventTime, timeOr } from "./envelope";
 
 type Common = Omit<Extract<AlertEvent, { action: "trigger" }>, "action" | "severity">;
 
-const Ec2Detail = z.object({ "instance-id": z.string().check(z.minLength(1)), state: z.string() });
+const Ec2Detail = z.object({ "instance-id": z.string().check(minLength(1)), state: z.string() });
 
 const EC2_TRIGGERS = new Set(["stopping", "stopped", "shutting-down", "terminated"]);
 
@@ -107,7 +108,7 @@ export async function normalizeEcs(event: EventBridgeEvent): Promise<AlertEvent[
 }
 
 const PipelineDetail = z.object({
-	pipeline: z.string().check(z.minLength(1)),
+	pipeline: z.string().check(minLength(1)),
 	state: z.string(),
 	stage: z.optional(z.string()),
 	action: z.optional(z.string()),

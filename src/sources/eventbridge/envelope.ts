@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { maxLength, minLength } from "../../schema/length";
 import { parseAwsTime } from "../fields";
 
 /**
@@ -9,9 +10,9 @@ import { parseAwsTime } from "../fields";
  */
 export const EventBridgeEvent = z.object({
 	version: z.optional(z.string()),
-	id: z.string({ error: "is required (the event id)" }).check(z.minLength(1), z.maxLength(128)),
-	"detail-type": z.string({ error: "is required" }).check(z.minLength(1)),
-	source: z.string({ error: "is required" }).check(z.minLength(1)),
+	id: z.string({ error: "is required (the event id)" }).check(minLength(1), maxLength(128)),
+	"detail-type": z.string({ error: "is required" }).check(minLength(1)),
+	source: z.string({ error: "is required" }).check(minLength(1)),
 	account: z._default(z.string({ error: "must be a string" }), ""),
 	time: z._default(z.string({ error: "must be a string" }), ""),
 	region: z._default(z.string({ error: "must be a string" }), ""),

@@ -3,10 +3,11 @@ import { type AlertEvent, LIMITS, type Severity } from "../../alerts/event";
 import { labelWriter } from "../../alerts/labels";
 import { severityFromWord } from "../../alerts/severity";
 import { fitAlertKey, truncate } from "../../alerts/text";
+import { minLength } from "../../schema/length";
 import { detailAs, type EventBridgeEvent, timeOr } from "./envelope";
 
 const GuardDutyDetail = z.object({
-	id: z.string().check(z.minLength(1)),
+	id: z.string().check(minLength(1)),
 	type: z.optional(z.string()),
 	title: z.optional(z.string()),
 	description: z.optional(z.string()),
@@ -59,7 +60,7 @@ export async function normalizeGuardDuty(event: EventBridgeEvent): Promise<Alert
 }
 
 const Finding = z.object({
-	Id: z.string().check(z.minLength(1)),
+	Id: z.string().check(minLength(1)),
 	Title: z.optional(z.string()),
 	Description: z.optional(z.string()),
 	ProductName: z.optional(z.string()),

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { LIMITS } from "../../alerts/event";
+import { maxLength } from "../../schema/length";
 import { requiredAs } from "../../schema/messages";
 import { Images, Links } from "../fields";
 
@@ -45,7 +46,7 @@ export const PagerDutyEvent = z.object(
 			error: "must be trigger, acknowledge or resolve",
 		}),
 		dedup_key: z.nullish(
-			text.check(z.maxLength(LIMITS.alertKey, `must be at most ${LIMITS.alertKey} characters`)),
+			text.check(maxLength(LIMITS.alertKey, `must be at most ${LIMITS.alertKey} characters`)),
 		),
 		payload: z.nullish(z.unknown()),
 		images: Images,

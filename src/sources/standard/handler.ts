@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import type { Receipt } from "../../durable/contract";
 import { InvalidParameter } from "../../http/errors";
 import { parseJson, parseOrThrow, valueOrThrow } from "../../http/validation";
+import { maxLength, minLength } from "../../schema/length";
 import { requiredAs } from "../../schema/messages";
 import { sha256Hex } from "../../security/secrets";
 import { wrongFormat } from "../formats";
@@ -44,8 +45,8 @@ export const Batch = z.object(
 		events: z
 			.array(z.unknown(), requiredAs("an array of standard events"))
 			.check(
-				z.minLength(1, "must hold at least one event"),
-				z.maxLength(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
+				minLength(1, "must hold at least one event"),
+				maxLength(MAX_BATCH_EVENTS, `must hold at most ${MAX_BATCH_EVENTS} events`),
 			),
 	},
 	{ error: 'must be a JSON object: {"events": [ …standard events… ]}' },

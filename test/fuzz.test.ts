@@ -21,6 +21,9 @@ const NASTY_KEYS = [
 	"toString",
 	"hasOwnProperty",
 	"valueOf",
+	// Read by zod's length checks on a value of any type.
+	"length",
+	"size",
 	"",
 	"a".repeat(300),
 	"\ud800",
@@ -41,6 +44,8 @@ const leaf = fc.oneof(
 	fc.boolean(),
 	fc.constant(null),
 	fc.constantFrom(1e308, -0, 1e11, Number.MAX_SAFE_INTEGER + 2),
+	// An object that cannot become a string or a number, once parsed.
+	fc.constant({ toString: false, valueOf: false }),
 );
 /** Deep, wide, and with the keys above: JSON values no sender should send. */
 const hostileJson = fc.letrec((tie) => ({
